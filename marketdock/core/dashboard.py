@@ -1,0 +1,59 @@
+"""Home "처리할 일" tiles. Each app registers a provider in its AppConfig.ready(); a provider takes
+the company and user and returns Tile objects (or none while it has nothing to show)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from . import permissions
+
+
+@dataclass
+class Tile:
+    key: str
+    label: str
+    count: int
+    url: str | None = None
+    screen: str | None = None  # hidden from users who cannot read this screen
+    level: str = "primary"  # bootstrap colour: primary, warning, danger, success, secondary
+    hint: str = ""
+
+
+_providers: list[Callable[..., Iterable[Tile]]] = []
+
+
+def register(provider: Callable[..., Iterable[Tile]]) -> Callable[..., Iterable[Tile]]:
+    if provider not in _providers:
+        _providers.append(provider)
+    return provider
+
+
+def tiles_for(company, user) -> list[Tile]:
+    tiles: list[Tile] = []
+    for provider in _providers:
+        for tile in provider(company=company, user=user) or ():
+            if tile.screen and not permissions.can_read(user, tile.screen):
+                continue
+            tiles.append(tile)
+    return tiles
+
+
+@register
+def _job_failures(*, company, user):
+    from datetime import timedelta
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from .models import JobRun
+
+    since = timezone.now() - timedelta(hours=24)
+    failed = JobRun.objects.filter(company=company, status=JobRun.Status.FAILED, created_at__gte=since).count()
+    running = JobRun.objects.filter(company=company, status__in=[JobRun.Status.QUEUED, JobRun.Status.RUNNING]).count()
+    url = reverse("core:job_list")
+    yield Tile("jobs_failed", _("작업 실패 (24시간)"), failed, url + "?status=failed", "core.jobs",
+               "danger" if failed else "secondary")
+    yield Tile("jobs_running", _("진행중 작업"), running, url + "?status=running", "core.jobs", "primary")

@@ -1,0 +1,68 @@
+"""`marketdock serve`: the web app (gunicorn) and the job worker in one process group.
+
+Ctrl-C (SIGINT) or SIGTERM stops both cleanly. Extra long-running services (the sandbox
+marketplace) register themselves in `marketdock.core.serve.EXTRA_PROCESSES`."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management.base import BaseCommand
+
+from marketdock.core.serve import extra_processes
+
+
+class Command(BaseCommand):
+    help = "Serve the web app and run the worker together (what `make run` starts)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bind", default=os.environ.get("MARKETDOCK_BIND", "127.0.0.1:8000"))
+        parser.add_argument("--web-workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
+        parser.add_argument("--no-worker", action="store_true")
+
+    def handle(self, *args, **options):
+        python = sys.executable
+        procs: list[tuple[str, subprocess.Popen]] = []
+        web = [
+            python, "-m", "gunicorn", "marketdock.wsgi:application", "--bind", options["bind"],
+            "--workers", str(options["web_workers"]), "--threads", "4", "--timeout", "120",
+            "--access-logfile", "-", "--graceful-timeout", "10",
+        ]
+        procs.append(("web", subprocess.Popen(web)))
+        if not options["no_worker"]:
+            procs.append(("worker", subprocess.Popen([python, "-m", "marketdock.manage", "worker"])))
+        for name, argv in extra_processes():
+            procs.append((name, subprocess.Popen(argv)))
+        self.stdout.write(self.style.SUCCESS(f"marketdock on http://{options['bind']}  (Ctrl-C stops everything)"))
+
+        stopping = False
+
+        def stop(signum, frame):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        exit_code = 0
+        try:
+            while not stopping:
+                for name, p in procs:
+                    if p.poll() is not None:
+                        self.stderr.write(f"{name} exited with {p.returncode}; stopping the rest")
+                        exit_code = p.returncode or 1
+                        stopping = True
+                        break
+                time.sleep(0.5)
+        finally:
+            for _, p in procs:
+                if p.poll() is None:
+                    p.send_signal(signal.SIGTERM)
+            deadline = time.time() + 15
+            for _, p in procs:
+                try:
+                    p.wait(timeout=max(0.1, deadline - time.time()))
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        sys.exit(exit_code)

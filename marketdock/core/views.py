@@ -1,0 +1,86 @@
+"""Platform views: sign-in, home dashboard, health, password change, 작업 현황 (job runs)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from . import dashboard, selectors
+from .forms import LoginForm, PasswordChangeForm
+from .models import JobRun
+from .screens import screen_view
+from .services_users import user_password_changed
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "core/auth/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+@login_required
+def home(request):
+    if request.company is None:
+        if request.user.is_superuser:
+            return redirect("admin:index")
+        return render(request, "core/no_company.html", status=403)
+    tiles = dashboard.tiles_for(request.company, request.user)
+    recent_failures = selectors.job_runs(request.company).filter(status=JobRun.Status.FAILED)[:5]
+    return render(request, "core/home.html", {"tiles": tiles, "recent_failures": recent_failures})
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    status = selectors.health()
+    return JsonResponse(status, status=200 if status["db"] == "ok" else 503)
+
+
+@login_required
+def password_change(request):
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        user_password_changed(user=user, request=request)
+        update_session_auth_hash(request, user)
+        messages.success(request, _("비밀번호를 변경했습니다."))
+        return redirect("home")
+    return render(request, "core/auth/password_change.html", {"form": form, "forced": request.user.must_change_password})
+
+
+@screen_view("core.jobs")
+def job_list(request):
+    qs = selectors.job_runs(request.company)
+    status = request.GET.get("status", "")
+    if status == "running":
+        qs = qs.filter(status__in=[JobRun.Status.QUEUED, JobRun.Status.RUNNING])
+    elif status in JobRun.Status.values:
+        qs = qs.filter(status=status)
+    kind = request.GET.get("kind", "")
+    if kind:
+        qs = qs.filter(kind=kind)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    kinds = selectors.job_runs(request.company).order_by().values_list("kind", flat=True).distinct()
+    return render(
+        request,
+        "core/jobs/list.html",
+        {"page": page, "status": status, "kind": kind, "kinds": sorted(set(kinds)), "statuses": JobRun.Status.choices},
+    )
+
+
+@screen_view("core.jobs")
+def job_detail(request, pk: int):
+    try:
+        run = selectors.job_run_get(request.company, pk)
+    except JobRun.DoesNotExist:
+        raise Http404(_("작업을 찾을 수 없습니다."))
+    template = "core/jobs/_progress.html" if request.htmx else "core/jobs/detail.html"
+    return render(request, template, {"run": run})

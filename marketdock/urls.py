@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.static import serve
+
+from marketdock.core import views as core_views
+
+handler403 = "marketdock.core.errors.permission_denied"
+handler404 = "marketdock.core.errors.page_not_found"
+handler500 = "marketdock.core.errors.server_error"
+handler400 = "marketdock.core.errors.bad_request"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/login/", core_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/change/", core_views.password_change, name="password_change"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("system/", include("marketdock.core.urls")),
+    path("operator/", admin.site.urls),
+    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+]

@@ -1,0 +1,117 @@
+"""Shared fixtures: two companies (A = ours, B = the stranger), their users, logged-in clients,
+Huey in immediate mode (a real consumer is started explicitly where a test needs one)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.test import Client
+from huey.contrib.djhuey import HUEY
+
+from marketdock.core.models import Company, Role, User
+from marketdock.core.services import company_create
+
+from .isolation import check_isolation_coverage
+
+PASSWORD = "Test-pass-1234"
+
+
+@pytest.fixture(autouse=True)
+def _huey_immediate():
+    HUEY.immediate = True
+    yield
+    HUEY.immediate = True
+
+
+@pytest.fixture(autouse=True)
+def _email_backend(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SMS_BACKEND = "marketdock.core.sms.MemorySmsBackend"
+    from marketdock.core.sms import MemorySmsBackend
+
+    MemorySmsBackend.outbox.clear()
+
+
+def make_company(code: str, admin_username: str, business_no: str = "124-81-00998") -> Company:
+    return company_create(
+        code=code, name=f"{code} 상사", business_no=business_no, admin_username=admin_username,
+        admin_password=PASSWORD, admin_email=f"{admin_username}@example.com", admin_phone="010-1234-5678",
+    )
+
+
+def make_user(company: Company, username: str, builtin: str = "operator", **extra) -> User:
+    user = User(username=username, company=company, role=Role.objects.get(company=company, builtin=builtin),
+                email=f"{username}@example.com", **extra)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def company(db) -> Company:
+    return make_company("acme", "acme_admin")
+
+
+@pytest.fixture
+def other_company(db) -> Company:
+    return make_company("other", "other_admin", business_no="220-81-62517")
+
+
+@pytest.fixture
+def admin_user(company) -> User:
+    return User.objects.get(username="acme_admin")
+
+
+@pytest.fixture
+def other_admin(other_company) -> User:
+    return User.objects.get(username="other_admin")
+
+
+@pytest.fixture
+def operator_user(company) -> User:
+    return make_user(company, "acme_operator", "operator")
+
+
+@pytest.fixture
+def viewer_user(company) -> User:
+    return make_user(company, "acme_viewer", "viewer")
+
+
+def _login(user: User) -> Client:
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+@pytest.fixture
+def admin_client(admin_user) -> Client:
+    return _login(admin_user)
+
+
+@pytest.fixture
+def operator_client(operator_user) -> Client:
+    return _login(operator_user)
+
+
+@pytest.fixture
+def viewer_client(viewer_user) -> Client:
+    return _login(viewer_user)
+
+
+@pytest.fixture
+def other_client(other_admin) -> Client:
+    return _login(other_admin)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With ISOLATION_COVERAGE=1 (make test), every URL that takes an object id must have been
+    probed by `assert_isolated` somewhere in the suite."""
+    if os.environ.get("ISOLATION_COVERAGE") == "1" and exitstatus == 0 and not session.config.option.keyword \
+            and not session.config.option.markexpr and len(session.config.args) <= 1:
+        missing = check_isolation_coverage()
+        if missing:
+            print("\nURLs with object ids never probed by another company's user (tests/isolation.py):")
+            for name in missing:
+                print("  -", name)
+            session.exitstatus = 1
