@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "axes",
     "huey.contrib.djhuey",
     "marketdock.core",
+    "marketdock.catalog",
+    "marketdock.inventory",
 ]
 
 MIDDLEWARE = [

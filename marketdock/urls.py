@@ -19,6 +19,8 @@ urlpatterns = [
     path("accounts/password/change/", core_views.password_change, name="password_change"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("system/", include("marketdock.core.urls")),
+    path("catalog/", include("marketdock.catalog.urls")),
+    path("inventory/", include("marketdock.inventory.urls")),
     path("operator/", admin.site.urls),
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
