@@ -1,0 +1,133 @@
+"""Tenancy, companies, menu and screen permissions (SYS-1, SYS-2, SYS-7)."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
+
+from marketdock.core import permissions
+from marketdock.core.menu import MENU, screens_by_key
+from marketdock.core.models import Company, Role, ScreenPermission
+from marketdock.core.validators import business_no_is_valid, format_business_no, validate_business_no
+
+from ..conftest import make_company, make_user
+
+
+class TestBusinessNumber:
+    @pytest.mark.parametrize("value", ["124-81-00998", "2208162517", "220-81-62517"])
+    def test_real_numbers_pass(self, value):
+        assert business_no_is_valid(value)
+
+    @pytest.mark.parametrize("value", ["124-81-00997", "123", "", "abcdefghij", "1248100998 1"])
+    def test_wrong_numbers_fail_with_a_clear_message(self, value):
+        assert not business_no_is_valid(value)
+        with pytest.raises(ValidationError) as exc:
+            validate_business_no(value)
+        assert "사업자등록번호" in str(exc.value)
+
+    @given(st.text(alphabet="0123456789", min_size=9, max_size=9))
+    def test_exactly_one_check_digit_is_valid(self, first9):
+        valid = [d for d in "0123456789" if business_no_is_valid(first9 + d)]
+        assert len(valid) == 1
+
+    def test_format(self):
+        assert format_business_no("1248100998") == "124-81-00998"
+
+
+@pytest.mark.django_db
+class TestCompanyCreate:
+    def test_new_company_gets_builtin_roles_codes_and_main_admin(self):
+        c = make_company("newco", "newco_admin")
+        roles = {r.builtin: r for r in Role.objects.filter(company=c)}
+        assert set(roles) == {"admin", "operator", "viewer"}
+        assert roles["viewer"].permissions.filter(level=ScreenPermission.Level.WRITE).count() == 0
+        assert roles["viewer"].permissions.count() > 20
+        admin = c.users.get()
+        assert admin.is_company_admin and admin.role == roles["admin"]
+        assert admin.password.startswith("argon2")
+        assert c.status == "trial" and c.trial_ends_at is not None
+        assert c.user_limit == 5
+
+    def test_bad_business_number_creates_nothing(self):
+        with pytest.raises(ValidationError):
+            make_company("badco", "badco_admin", business_no="124-81-00997")
+        assert not Company.objects.filter(code="badco").exists()
+
+
+@pytest.mark.django_db
+class TestScreenPermissions:
+    def test_main_admin_may_write_everything(self, admin_user):
+        assert all(permissions.can_write(admin_user, key) for key in screens_by_key())
+
+    def test_viewer_reads_but_never_writes(self, viewer_user):
+        assert permissions.can_read(viewer_user, "core.jobs")
+        assert not permissions.can_write(viewer_user, "core.jobs")
+
+    def test_admin_only_screens_refused_to_non_admins_even_if_granted(self, company, operator_user):
+        ScreenPermission.objects.create(role=operator_user.role, screen="core.users", level="write")
+        operator_user = type(operator_user).objects.get(pk=operator_user.pk)
+        assert not permissions.can_read(operator_user, "core.users")
+
+    def test_custom_role_sees_only_its_menu(self, company, client):
+        role = Role.objects.create(company=company, name="작업현황만")
+        ScreenPermission.objects.create(role=role, screen="core.jobs", level="read")
+        user = make_user(company, "jobs_only", "viewer")
+        user.role = role
+        user.save()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        html = client.get(reverse("home")).content.decode()
+        assert 'data-screen="core.jobs"' in html
+        assert 'data-screen="orders.list"' not in html
+        assert client.get(reverse("core:job_list")).status_code == 200
+
+    def test_user_without_permission_is_refused_with_styled_403(self, company, client):
+        role = Role.objects.create(company=company, name="아무것도없음")
+        user = make_user(company, "nobody", "viewer")
+        user.role = role
+        user.save()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        response = client.get(reverse("core:job_list"))
+        assert response.status_code == 403
+        assert 'data-testid="error-page"' in response.content.decode()
+        html = client.get(reverse("home")).content.decode()
+        assert 'data-screen="core.jobs"' not in html
+
+    def test_every_menu_screen_key_is_unique(self):
+        keys = [s.key for section in MENU for s in section.screens]
+        assert len(keys) == len(set(keys))
+
+
+@pytest.mark.django_db
+class TestShell:
+    def test_anonymous_is_sent_to_login(self, client):
+        response = client.get("/")
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+    def test_login_form_uses_username_and_password(self, client):
+        html = client.get(reverse("login")).content.decode()
+        assert 'name="username"' in html and 'name="password"' in html
+
+    def test_login_then_korean_dashboard(self, client, admin_user):
+        from ..conftest import PASSWORD
+
+        response = client.post(reverse("login"), {"username": admin_user.username, "password": PASSWORD})
+        assert response.status_code == 302
+        html = client.get("/").content.decode()
+        assert "처리할 일" in html and 'lang="ko"' in html
+        assert "acme 상사" in html
+
+    def test_static_assets_come_from_installed_packages_not_a_cdn(self, admin_client):
+        html = admin_client.get("/").content.decode()
+        assert "/static/bootstrap/css/bootstrap.min.css" in html
+        assert "cdn" not in html.lower() and "https://" not in html
+
+    def test_other_companys_job_is_invisible(self, admin_client, other_client, company):
+        from marketdock.core.jobs import job_run_create
+
+        from ..isolation import assert_isolated
+
+        run = job_run_create(kind="test.kind", title="비밀작업-acme", company=company)
+        assert admin_client.get(reverse("core:job_detail", args=[run.pk])).status_code == 200
+        assert_isolated(other_client, [reverse("core:job_detail", args=[run.pk])], secrets=("비밀작업-acme",))
+        assert "비밀작업-acme" not in other_client.get(reverse("core:job_list")).content.decode()
