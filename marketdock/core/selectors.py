@@ -59,3 +59,184 @@ def notices_to_show(user: User) -> QuerySet[Notice]:
         .exclude(dismissals__user=user)
         .order_by("starts_at")
     )
+
+
+# --- notices (SYS-5) -------------------------------------------------------------------------
+
+
+def notices_visible(company: Company, *, include_scheduled: bool = False) -> QuerySet[Notice]:
+    """Current and past notices this company's users may read: platform-wide ones and its own.
+    `include_scheduled` adds the company's own notices whose period has not started yet."""
+    from django.db.models import Q
+
+    started = Q(starts_at__lte=timezone.now())
+    if include_scheduled:
+        started |= Q(company=company)
+    return Notice.objects.filter(Q(company__isnull=True) | Q(company=company)).filter(started)
+
+
+def notice_get(company: Company, pk: int, *, include_scheduled: bool = False) -> Notice:
+    return notices_visible(company, include_scheduled=include_scheduled).get(pk=pk)
+
+
+def notice_own_get(company: Company, pk: int) -> Notice:
+    """A notice the company itself posted (the only ones its users may edit or delete)."""
+    return Notice.objects.filter(company=company).get(pk=pk)
+
+
+# --- common codes (SYS-10) -------------------------------------------------------------------
+
+
+def code_groups(company: Company):
+    from django.db.models import Count, Q
+
+    from .models import CommonCodeGroup
+
+    return CommonCodeGroup.objects.filter(company=company).annotate(
+        code_count=Count("codes"), active_count=Count("codes", filter=Q(codes__is_active=True))
+    )
+
+
+def code_group_get(company: Company, pk: int):
+    from .models import CommonCodeGroup
+
+    return CommonCodeGroup.objects.filter(company=company).get(pk=pk)
+
+
+def codes_of_group(company: Company, group_id: int):
+    from .models import CommonCode
+
+    return CommonCode.objects.filter(company=company, group_id=group_id)
+
+
+def code_get(company: Company, pk: int):
+    from .models import CommonCode
+
+    return CommonCode.objects.filter(company=company).select_related("group").get(pk=pk)
+
+
+def code_choices(company: Company, group_code: str, active_only: bool = True) -> list[tuple[str, str]]:
+    """[(code, name), ...] of one code group (e.g. "BRAND") in its sort order, for form choices
+    and filters. An unknown group gives an empty list."""
+    from .models import CommonCode
+
+    qs = CommonCode.objects.filter(company=company, group__company=company, group__code=group_code)
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return list(qs.order_by("sort_order", "code").values_list("code", "name"))
+
+
+# --- users, roles, account logs (SYS-2, SYS-3, SYS-4) -----------------------------------------------
+
+
+def users_search(company: Company, *, q: str = "", status: str = "", role_id: int | None = None) -> QuerySet[User]:
+    """사용자관리 list: search by id/name/phone/e-mail; status '' | 'active' | 'inactive'."""
+    from django.db.models import Q
+
+    qs = company_users(company).order_by("-is_company_admin", "username")
+    if q:
+        qs = qs.filter(Q(username__icontains=q) | Q(name__icontains=q) | Q(email__icontains=q) | Q(phone__icontains=q))
+    if status == "active":
+        qs = qs.filter(is_active=True)
+    elif status == "inactive":
+        qs = qs.filter(is_active=False)
+    if role_id:
+        qs = qs.filter(role_id=role_id)
+    return qs
+
+
+def user_get(company: Company, pk: int) -> User:
+    return company_users(company).get(pk=pk)
+
+
+def locked_usernames(company: Company, usernames: list[str] | None = None) -> set[str]:
+    """Usernames of this company's users that django-axes has locked (failures ≥ AXES_FAILURE_LIMIT)."""
+    from axes.models import AccessAttempt
+    from django.db.models import Sum
+
+    names = list(usernames) if usernames is not None else list(company_users(company).values_list("username", flat=True))
+    names = list(company_users(company).filter(username__in=names).values_list("username", flat=True))
+    if not names:
+        return set()
+    rows = (
+        AccessAttempt.objects.filter(username__in=names).values("username")
+        .annotate(failures=Sum("failures_since_start"))
+    )
+    return {r["username"] for r in rows if (r["failures"] or 0) >= settings.AXES_FAILURE_LIMIT}
+
+
+def roles_with_counts(company: Company) -> QuerySet:
+    from django.db.models import Count
+
+    from .models import Role
+
+    return (
+        Role.objects.filter(company=company)
+        .annotate(user_count=Count("users", distinct=True), screen_count=Count("permissions", distinct=True))
+        .order_by("id")
+    )
+
+
+def role_get(company: Company, pk: int):
+    from .models import Role
+
+    return Role.objects.filter(company=company).get(pk=pk)
+
+
+def role_levels(company: Company, role) -> dict[str, str]:
+    from .models import ScreenPermission
+
+    return dict(ScreenPermission.objects.filter(role__company=company, role=role).values_list("screen", "level"))
+
+
+def _period(qs: QuerySet, *, date_from=None, date_to=None, field: str = "at") -> QuerySet:
+    """Filter by KST calendar dates (inclusive)."""
+    from datetime import datetime, time
+
+    tz = timezone.get_current_timezone()
+    if date_from:
+        qs = qs.filter(**{f"{field}__gte": timezone.make_aware(datetime.combine(date_from, time.min), tz)})
+    if date_to:
+        qs = qs.filter(**{f"{field}__lt": timezone.make_aware(datetime.combine(date_to + timedelta(days=1), time.min), tz)})
+    return qs
+
+
+def access_logs(company: Company, *, date_from=None, date_to=None, user_id: int | None = None,
+                event: str = "") -> QuerySet:
+    from .models import AccessLog
+
+    qs = AccessLog.objects.filter(company=company).select_related("user")
+    qs = _period(qs, date_from=date_from, date_to=date_to)
+    if user_id:
+        qs = qs.filter(user_id=user_id)
+    if event:
+        qs = qs.filter(event=event)
+    return qs
+
+
+def menu_access_logs(company: Company, *, date_from=None, date_to=None, user_id: int | None = None) -> QuerySet:
+    from .models import MenuAccessLog
+
+    qs = _period(MenuAccessLog.objects.filter(company=company).select_related("user"),
+                 date_from=date_from, date_to=date_to)
+    return qs.filter(user_id=user_id) if user_id else qs
+
+
+def account_change_logs(company: Company, *, date_from=None, date_to=None, user_id: int | None = None) -> QuerySet:
+    """Account changes; `user_id` matches the actor or the changed user."""
+    from django.db.models import Q
+
+    from .models import AccountChangeLog
+
+    qs = _period(AccountChangeLog.objects.filter(company=company).select_related("actor", "target_user"),
+                 date_from=date_from, date_to=date_to)
+    return qs.filter(Q(actor_id=user_id) | Q(target_user_id=user_id)) if user_id else qs
+
+
+def personal_data_download_logs(company: Company, *, date_from=None, date_to=None,
+                                user_id: int | None = None) -> QuerySet:
+    from .models import PersonalDataDownloadLog
+
+    qs = _period(PersonalDataDownloadLog.objects.filter(company=company).select_related("user"),
+                 date_from=date_from, date_to=date_to)
+    return qs.filter(user_id=user_id) if user_id else qs

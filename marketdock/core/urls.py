@@ -1,10 +1,16 @@
 from django.urls import path
 
-from . import views
+from . import views, views_notices
 
 app_name = "core"
 
 urlpatterns = [
     path("jobs/", views.job_list, name="job_list"),
     path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
+    path("notices/", views_notices.notice_list, name="notice_list"),
+    path("notices/new/", views_notices.notice_create_view, name="notice_create"),
+    path("notices/dismiss/", views_notices.notice_dismiss_view, name="notice_dismiss"),
+    path("notices/<int:pk>/", views_notices.notice_detail, name="notice_detail"),
+    path("notices/<int:pk>/edit/", views_notices.notice_edit, name="notice_edit"),
+    path("notices/<int:pk>/delete/", views_notices.notice_delete_view, name="notice_delete"),
 ]
