@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.static import serve
 
 from marketdock.core import views as core_views
+from marketdock.core import views_users as core_views_users
 
 handler403 = "marketdock.core.errors.permission_denied"
 handler404 = "marketdock.core.errors.page_not_found"
@@ -17,6 +18,7 @@ urlpatterns = [
     path("accounts/login/", core_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/change/", core_views.password_change, name="password_change"),
+    path("accounts/password/forgot/", core_views_users.password_forgot, name="password_forgot"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("system/", include("marketdock.core.urls")),
     path("catalog/", include("marketdock.catalog.urls")),

@@ -1,12 +1,22 @@
 from django.urls import path
 
-from . import views, views_codes, views_notices
+from . import views, views_codes, views_logs, views_notices, views_users
 
 app_name = "core"
 
 urlpatterns = [
     path("jobs/", views.job_list, name="job_list"),
     path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
+    path("users/", views_users.user_list, name="user_list"),
+    path("users/new/", views_users.user_create, name="user_create"),
+    path("users/<int:pk>/", views_users.user_edit, name="user_edit"),
+    path("users/<int:pk>/unlock/", views_users.user_unlock, name="user_unlock"),
+    path("roles/", views_users.role_list, name="role_list"),
+    path("roles/new/", views_users.role_create, name="role_create"),
+    path("roles/<int:pk>/", views_users.role_edit, name="role_edit"),
+    path("roles/<int:pk>/delete/", views_users.role_delete, name="role_delete"),
+    path("logs/", views_logs.logs, name="logs"),
+    path("logs/export/", views_logs.logs_export, name="logs_export"),
     path("notices/", views_notices.notice_list, name="notice_list"),
     path("notices/new/", views_notices.notice_create_view, name="notice_create"),
     path("notices/dismiss/", views_notices.notice_dismiss_view, name="notice_dismiss"),
