@@ -1,0 +1,228 @@
+"""Login safety (SYS-3): argon2, lockout after 5 wrong passwords, unlock with a temporary password,
+"forgot password", forced change of temporary passwords, password rules, access log rows."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth import password_validation
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from marketdock.core import selectors
+from marketdock.core.models import AccessLog, AccountChangeLog, User
+from marketdock.core.services_users import temporary_password_generate
+from marketdock.core.sms import MemorySmsBackend
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+UA = "Mozilla/5.0 (marketdock-test)"
+IP = "203.0.113.7"
+
+
+def _client() -> Client:
+    return Client(REMOTE_ADDR=IP, HTTP_USER_AGENT=UA)
+
+
+def _attempt(client: Client, username: str, password: str):
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+def _fail(client: Client, username: str, times: int):
+    responses = [_attempt(client, username, "Wrong-pass-999") for _ in range(times)]
+    return responses[-1]
+
+
+def _temp_password_from(text: str) -> str:
+    return re.search(r"임시 비밀번호는 (\S+) 입니다", text).group(1)
+
+
+def _is_locked(user: User) -> bool:
+    return user.username in selectors.locked_usernames(user.company, [user.username])
+
+
+def test_passwords_are_hashed_with_argon2(operator_user):
+    assert operator_user.password.startswith("argon2")
+
+
+def test_four_failures_do_not_lock_the_fifth_does(operator_user):
+    client = _client()
+    response = _fail(client, "acme_operator", 4)
+    assert response.status_code == 200
+    assert "5회 연속 틀리면 계정이 잠깁니다" in response.content.decode()
+    assert not _is_locked(operator_user)
+
+    response = _fail(client, "acme_operator", 1)
+    assert response.status_code == 429
+    assert 'data-testid="locked"' in response.content.decode()
+    assert _is_locked(operator_user)
+    # the right password no longer helps, from any browser
+    response = _attempt(Client(REMOTE_ADDR="198.51.100.1"), "acme_operator", PASSWORD)
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_success_in_between_resets_the_count(operator_user):
+    client = _client()
+    _fail(client, "acme_operator", 4)
+    assert _attempt(client, "acme_operator", PASSWORD).status_code == 302
+    client.post(reverse("logout"))
+    response = _fail(client, "acme_operator", 4)
+    assert response.status_code == 200
+    assert not _is_locked(operator_user)
+    assert _attempt(client, "acme_operator", PASSWORD).status_code == 302
+
+
+def test_lock_is_per_account_not_per_browser(operator_user, viewer_user):
+    _fail(_client(), "acme_operator", 5)
+    assert _attempt(_client(), "acme_viewer", PASSWORD).status_code == 302
+
+
+def test_access_log_records_failures_lockout_login_logout_with_ip_and_agent(operator_user, company):
+    client = _client()
+    _fail(client, "acme_operator", 2)
+    assert _attempt(client, "acme_operator", PASSWORD).status_code == 302
+    client.post(reverse("logout"))
+    _fail(client, "acme_operator", 5)
+    rows = list(AccessLog.objects.filter(username="acme_operator").order_by("at", "id"))
+    events = [r.event for r in rows]
+    assert events[:4] == ["login_failed", "login_failed", "login", "logout"]
+    assert events.count("locked") == 1
+    assert events.count("login_failed") == 7
+    assert all(r.ip == IP and r.user_agent == UA for r in rows)
+    assert all(r.company_id == company.pk and r.user_id == operator_user.pk for r in rows)
+
+
+def test_admin_unlock_sends_temporary_password_and_forces_change(admin_client, operator_user, admin_user):
+    _fail(_client(), "acme_operator", 5)
+    body = admin_client.get(reverse("core:user_list")).content.decode()
+    assert 'data-testid="locked-badge"' in body and 'data-testid="unlock-acme_operator"' in body
+
+    response = admin_client.post(reverse("core:user_unlock", args=[operator_user.pk]), {"channel": ""})
+    assert response.status_code == 302
+    assert not _is_locked(operator_user)
+    assert mail.outbox[-1].to == [operator_user.email]
+    temp = _temp_password_from(mail.outbox[-1].body)
+    assert 'data-testid="locked-badge"' not in admin_client.get(reverse("core:user_list")).content.decode()
+
+    # the old password no longer works; the temporary one does, and forces a change
+    client = _client()
+    assert _attempt(client, "acme_operator", PASSWORD).status_code == 200
+    assert _attempt(client, "acme_operator", temp).status_code == 302
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response["Location"] == reverse("password_change")
+    assert client.get(reverse("core:job_list"))["Location"] == reverse("password_change")
+    page = client.get(reverse("password_change")).content.decode()
+    assert 'data-testid="forced-change"' in page
+    # password rules apply to the new password
+    response = client.post(reverse("password_change"),
+                           {"old_password": temp, "new_password1": "password", "new_password2": "password"})
+    assert response.status_code == 200
+    response = client.post(reverse("password_change"),
+                           {"old_password": temp, "new_password1": "New-pass-5678", "new_password2": "New-pass-5678"})
+    assert response.status_code == 302
+    assert client.get(reverse("home")).status_code == 200
+    operator_user.refresh_from_db()
+    assert not operator_user.must_change_password
+
+    events = set(AccessLog.objects.filter(user=operator_user).values_list("event", flat=True))
+    assert {"unlocked", "password_reset", "password_changed"} <= events
+    unlock = AccessLog.objects.get(user=operator_user, event="unlocked")
+    assert "acme_admin" in unlock.detail and unlock.ip == "127.0.0.1"
+    actions = set(AccountChangeLog.objects.filter(target_user=operator_user).values_list("action", flat=True))
+    assert {"user_unlock", "password_reset"} <= actions
+
+
+def test_admin_can_choose_sms(admin_client, operator_user):
+    User.objects.filter(pk=operator_user.pk).update(phone="010-3333-4444")
+    admin_client.post(reverse("core:user_unlock", args=[operator_user.pk]), {"channel": "sms"})
+    assert not mail.outbox
+    assert MemorySmsBackend.outbox[-1]["to"] == "01033334444"
+    operator_user.refresh_from_db()
+    assert operator_user.check_password(_temp_password_from(MemorySmsBackend.outbox[-1]["text"]))
+    assert operator_user.must_change_password
+
+
+def test_unlock_without_that_contact_gives_a_clear_error(admin_client, operator_user):
+    response = admin_client.post(reverse("core:user_unlock", args=[operator_user.pk]), {"channel": "sms"}, follow=True)
+    assert "연락처가 등록되어 있지 않습니다" in response.content.decode()
+    operator_user.refresh_from_db()
+    assert operator_user.check_password(PASSWORD) and not operator_user.must_change_password
+
+
+def test_unlock_is_admin_only(operator_client, viewer_user):
+    assert operator_client.post(reverse("core:user_unlock", args=[viewer_user.pk])).status_code == 403
+    viewer_user.refresh_from_db()
+    assert viewer_user.check_password(PASSWORD)
+
+
+def test_login_page_links_forgot_password():
+    body = Client().get(reverse("login")).content.decode()
+    assert f'href="{reverse("password_forgot")}"' in body
+
+
+def _forgot(client, username, contact):
+    return client.post(reverse("password_forgot"), {"username": username, "contact": contact})
+
+
+def _answer(response) -> str:
+    return re.search(r'data-testid="forgot-sent">(.*?)</div>', response.content.decode(), re.S).group(1)
+
+
+def test_forgot_password_by_email_unlocks_and_issues_temporary_password(operator_user):
+    _fail(_client(), "acme_operator", 5)
+    response = _forgot(_client(), "acme_operator", "ACME_OPERATOR@example.com")
+    assert response.status_code == 200
+    assert mail.outbox[-1].to == [operator_user.email]
+    temp = _temp_password_from(mail.outbox[-1].body)
+    assert not _is_locked(operator_user)
+    client = _client()
+    assert _attempt(client, "acme_operator", temp).status_code == 302
+    assert client.get(reverse("home"))["Location"] == reverse("password_change")
+    assert AccessLog.objects.filter(user=operator_user, event="password_reset", ip=IP).exists()
+    assert AccessLog.objects.filter(user=operator_user, event="unlocked").exists()
+
+
+def test_forgot_password_by_phone_sends_sms(operator_user):
+    User.objects.filter(pk=operator_user.pk).update(phone="010-7777-8888")
+    _forgot(_client(), "acme_operator", "01077778888")
+    assert MemorySmsBackend.outbox[-1]["to"] == "01077778888"
+    assert not mail.outbox
+
+
+def test_forgot_password_does_not_reveal_whether_the_account_exists(operator_user):
+    sent = _forgot(_client(), "acme_operator", operator_user.email)
+    wrong_contact = _forgot(_client(), "acme_viewer_none", "nobody@example.com")
+    wrong_pair = _forgot(_client(), "acme_operator", "someone-else@example.com")
+    assert sent.status_code == wrong_contact.status_code == wrong_pair.status_code == 200
+    assert _answer(sent) == _answer(wrong_contact) == _answer(wrong_pair)
+    assert len(mail.outbox) == 1
+    operator_user.refresh_from_db()
+    assert operator_user.must_change_password
+
+
+def test_forgot_password_ignores_inactive_users_and_bad_input(operator_user):
+    User.objects.filter(pk=operator_user.pk).update(is_active=False)
+    _forgot(_client(), "acme_operator", operator_user.email)
+    assert not mail.outbox
+    response = Client().post(reverse("password_forgot"), {"username": "", "contact": ""})
+    assert response.status_code == 200 and "필수" in response.content.decode()
+
+
+def test_forgot_password_is_throttled_per_account(operator_user):
+    _forgot(_client(), "acme_operator", operator_user.email)
+    _forgot(_client(), "acme_operator", operator_user.email)
+    assert len(mail.outbox) == 1
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(length=st.integers(min_value=10, max_value=20))
+def test_temporary_passwords_satisfy_the_password_rules(length):
+    password = temporary_password_generate(length=length)
+    assert len(password) == length
+    password_validation.validate_password(password)
