@@ -19,3 +19,12 @@ def _heartbeat_on_startup() -> None:
         worker_heartbeat()
     finally:
         close_old_connections()
+
+
+@HUEY.on_shutdown()
+def _close_db_on_shutdown() -> None:
+    """Each worker thread closes its database connections when the consumer stops (a PostgreSQL
+    database can then be dropped or migrated without lingering sessions)."""
+    from django.db import connections
+
+    connections.close_all()
