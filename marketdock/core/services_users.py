@@ -340,13 +340,17 @@ def password_forgot_request(*, username: str, contact: str, request: HttpRequest
     if AccessLog.objects.filter(user=user, event=AccessLog.Event.PASSWORD_RESET, at__gte=recent).exists():
         return False
     was_locked = user_is_locked(user)
-    with transaction.atomic():
-        where = _issue_temporary_password(user=user, channel=channel, request=request, detail=_("비밀번호 찾기"))
-        if was_locked:
-            access_log_record(event=AccessLog.Event.UNLOCKED, username=user.username, user=user, request=request,
-                              detail=_("비밀번호 찾기로 해제"))
-        account_change_record(company=user.company, actor=None, target_user=user, target_label=user.username,
-                              action="password_reset", changes={_("임시 비밀번호"): ("", where)}, request=request)
+    try:
+        with transaction.atomic():
+            where = _issue_temporary_password(user=user, channel=channel, request=request, detail=_("비밀번호 찾기"))
+            if was_locked:
+                access_log_record(event=AccessLog.Event.UNLOCKED, username=user.username, user=user,
+                                  request=request, detail=_("비밀번호 찾기로 해제"))
+            account_change_record(company=user.company, actor=None, target_user=user, target_label=user.username,
+                                  action="password_reset", changes={_("임시 비밀번호"): ("", where)}, request=request)
+    except ValidationError:
+        # delivery failed: nothing changed (the old password still works); the page answers as always
+        return False
     return True
 
 

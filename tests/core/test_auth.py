@@ -226,3 +226,25 @@ def test_temporary_passwords_satisfy_the_password_rules(length):
     password = temporary_password_generate(length=length)
     assert len(password) == length
     password_validation.validate_password(password)
+
+
+class FailingSms:
+    def send(self, *, to, text, sender=""):
+        from marketdock.core.sms import SmsResult
+
+        return SmsResult(ok=False, error="provider down")
+
+
+def test_failed_delivery_changes_nothing_and_says_so(admin_client, operator_user, settings):
+    settings.SMS_BACKEND = "tests.core.test_auth.FailingSms"
+    User.objects.filter(pk=operator_user.pk).update(phone="010-3333-4444", email="")
+    _fail(_client(), "acme_operator", 5)
+    response = admin_client.post(reverse("core:user_unlock", args=[operator_user.pk]), {"channel": "sms"}, follow=True)
+    assert "문자 발송에 실패했습니다: provider down" in response.content.decode()
+    operator_user.refresh_from_db()
+    assert operator_user.check_password(PASSWORD) and not operator_user.must_change_password
+    assert _is_locked(operator_user)  # still locked: nothing was half-applied
+    response = _forgot(_client(), "acme_operator", "010-3333-4444")
+    assert response.status_code == 200 and _answer(response)
+    operator_user.refresh_from_db()
+    assert operator_user.check_password(PASSWORD) and _is_locked(operator_user)
