@@ -43,6 +43,7 @@ from .models import (
     StockTransferLine,
     Warehouse,
 )
+from .selectors import sku_lookup
 
 Reference = tuple[str, Any] | str | None
 
@@ -626,19 +627,6 @@ def _cell_int(value: Any) -> int | None:
     return None
 
 
-def _sku_lookup(company: Company, keys: Iterable[str]) -> dict[str, SKU]:
-    """SKUs of the company by code or barcode."""
-    keys = {k for k in keys if k}
-    found: dict[str, SKU] = {}
-    if not keys:
-        return found
-    for sku in SKU.objects.filter(company=company, code__in=keys):
-        found[sku.code] = sku
-    for sku in SKU.objects.filter(company=company, barcode__in=keys - found.keys()):
-        found.setdefault(sku.barcode, sku)
-    return found
-
-
 def inbound_confirm_xlsx(*, company: Company, data: bytes, user: User | None = None) -> dict:
     """입고확정 by Excel: columns 입고번호 / SKU코드 또는 바코드 / 수량. Every row is checked first;
     if any row is wrong, ExcelRejected lists them all and nothing is applied."""
@@ -650,7 +638,7 @@ def inbound_confirm_xlsx(*, company: Company, data: bytes, user: User | None = N
     lines_by_inbound: dict[int, dict[int, InboundLine]] = defaultdict(dict)
     for line in InboundLine.objects.filter(company=company, inbound__in=inbounds.values()):
         lines_by_inbound[line.inbound_id][line.sku_id] = line
-    skus = _sku_lookup(company, (_cell_text(v[1]) if len(v) > 1 else "" for _n, v in rows))
+    skus = sku_lookup(company, [_cell_text(v[1]) if len(v) > 1 else "" for _n, v in rows])
     errors: list[RowError] = []
     plan: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))  # inbound id → line id → qty
     for number, values in rows:
@@ -889,3 +877,18 @@ def transfer_create(*, company: Company, from_warehouse: Warehouse, to_warehouse
         _apply(company, ops, user=user, skus=skus,
                warehouses={from_warehouse.pk: from_warehouse, to_warehouse.pk: to_warehouse})
     return transfer
+
+
+# --- low-stock thresholds (INV-7) ----------------------------------------------------------------
+
+
+def sku_thresholds_update(*, company: Company, sku: SKU, safety_stock: int, reorder_point: int) -> SKU:
+    """Safety stock (안전재고) and reorder point (발주점) of a SKU, edited from the stock screens."""
+    if sku.company_id != company.pk:
+        raise StockInputError(_("SKU를 찾을 수 없습니다."))
+    for value in (safety_stock, reorder_point):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise StockInputError(_("안전재고와 발주점은 0 이상의 정수여야 합니다."))
+    SKU.objects.filter(company=company, pk=sku.pk).update(safety_stock=safety_stock, reorder_point=reorder_point)
+    sku.safety_stock, sku.reorder_point = safety_stock, reorder_point
+    return sku
