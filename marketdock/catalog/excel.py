@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -175,6 +176,10 @@ def read_upload(fileobj) -> ParsedFile:
     A file that is not a readable .xlsx gives ParsedFile.error, never an exception."""
     cols = columns()
     by_header = {c.header: c for c in cols}
+    with translation.override("ko"):  # files made in either language are accepted
+        by_header.update({c.header: c for c in columns()})
+    with translation.override("en"):
+        by_header.update({c.header.replace(" ", ""): c for c in columns()})
     try:
         wb = load_workbook(fileobj, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for broken/foreign files

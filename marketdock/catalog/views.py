@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from marketdock.core.screens import screen_view
 
@@ -31,8 +31,8 @@ from .models import ProductStatus, ProductUpload, SKUStatus
 
 PAGE_SIZES = (50, 100, 500)
 SORT_CHOICES = (
-    ("-created", _l("최근 등록순")), ("-updated", _l("최근 수정순")), ("code", _l("상품코드순")), ("name", _l("상품명순")),
-    ("price", _l("판매가 낮은순")), ("-price", _l("판매가 높은순")),
+    ("-created", gettext_lazy("최근 등록순")), ("-updated", gettext_lazy("최근 수정순")), ("code", gettext_lazy("상품코드순")), ("name", gettext_lazy("상품명순")),
+    ("price", gettext_lazy("판매가 낮은순")), ("-price", gettext_lazy("판매가 높은순")),
 )
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
