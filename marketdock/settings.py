@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "marketdock.core",
     "marketdock.catalog",
     "marketdock.inventory",
+    "marketdock.channels",
+    "marketdock.sandbox",
 ]
 
 MIDDLEWARE = [

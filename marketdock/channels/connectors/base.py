@@ -1,0 +1,158 @@
+"""The connector interface every marketplace implements.
+
+A connector is built from one marketplace account's credentials and talks only in the models of
+`models.py`. The collector (channels issue) drives it like this:
+
+    with build_connector("naver", credentials) as conn:
+        for page in conn.iter_pages(FetchWindow(start=cursor - overlap, end=now - lag)):
+            upsert(page.orders)            # keyed by (account, order_line_id)
+            quarantine(page.errors)        # one bad record never stops the sync
+            save(page.next_cursor)         # resumable: fetch_orders(window, cursor) continues
+
+Cursors are opaque strings; they survive process restarts (JSON inside)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, ClassVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from .errors import ConnectorError, MalformedPayload
+from .http import ApiClient, HttpOptions
+from .models import (
+    Capabilities,
+    ChannelOrder,
+    ConfirmResult,
+    ConnectionStatus,
+    FetchWindow,
+    Marketplace,
+    OrderPage,
+    RecordError,
+)
+
+
+class Connector(ABC):
+    marketplace: ClassVar[Marketplace]
+    capabilities: ClassVar[Capabilities]
+    credentials_model: ClassVar[type[BaseModel]]
+
+    api: ApiClient
+
+    @abstractmethod
+    def fetch_orders(self, window: FetchWindow, cursor: str | None = None) -> OrderPage:
+        """One page of order lines for the window, continuing from `cursor` (None = start)."""
+
+    @abstractmethod
+    def get_order(self, order_line_id: str) -> ChannelOrder:
+        """Re-read one line now (e.g. before printing a label: address changes, cancel requests)."""
+
+    @abstractmethod
+    def confirm_orders(self, line_ids: Sequence[str]) -> ConfirmResult:
+        """발주확인. Per-line outcome; partial success is normal."""
+
+    @abstractmethod
+    def test_connection(self) -> ConnectionStatus:
+        """Prove the credentials work; raises AuthError with the marketplace's message when not."""
+
+    def iter_pages(self, window: FetchWindow, cursor: str | None = None) -> Iterator[OrderPage]:
+        while True:
+            page = self.fetch_orders(window, cursor)
+            yield page
+            if not page.has_more:
+                return
+            cursor = page.next_cursor
+
+    def close(self) -> None:
+        self.api.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# --- helpers shared by the connector modules --------------------------------------------------
+
+def encode_cursor(state: Mapping[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, marketplace: str) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        state = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, json.JSONDecodeError) as exc:
+        raise ConnectorError(f"잘못된 커서입니다: {cursor[:40]!r}", marketplace=marketplace) from exc
+    if not isinstance(state, dict):
+        raise ConnectorError(f"잘못된 커서입니다: {cursor[:40]!r}", marketplace=marketplace)
+    return state
+
+
+def response_json(response: httpx.Response, marketplace: str) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise MalformedPayload("(응답 본문)", f"JSON이 아닙니다 (HTTP {response.status_code})",
+                               marketplace=marketplace, value=response.text[:120])
+
+
+def parse_many(items: Sequence[Any], parse: Callable[[Any, str], list[ChannelOrder]], prefix: str,
+               ids: Callable[[Any], tuple[str, str]]) -> tuple[list[ChannelOrder], list[RecordError]]:
+    """Parse each record on its own: a malformed one becomes a RecordError, the rest go on."""
+    orders: list[ChannelOrder] = []
+    errors: list[RecordError] = []
+    for index, item in enumerate(items):
+        path = f"{prefix}[{index}]"
+        try:
+            orders.extend(parse(item, path))
+        except MalformedPayload as exc:
+            order_id, line_id = ids(item)
+            errors.append(RecordError(order_id=order_id, order_line_id=line_id, field=exc.field, message=str(exc),
+                                      raw=item if isinstance(item, dict) else {"value": item}))
+        except ValidationError as exc:
+            order_id, line_id = ids(item)
+            first = exc.errors()[0]
+            errors.append(RecordError(order_id=order_id, order_line_id=line_id,
+                                      field=f"{path}." + ".".join(str(p) for p in first["loc"]),
+                                      message=first["msg"], raw=item if isinstance(item, dict) else {"value": item}))
+    return orders, errors
+
+
+def dedupe(orders: Sequence[ChannelOrder]) -> list[ChannelOrder]:
+    """Keep the last occurrence of each line id (a later page has the newer state)."""
+    seen: dict[str, ChannelOrder] = {}
+    for order in orders:
+        seen.pop(order.order_line_id, None)
+        seen[order.order_line_id] = order
+    return list(seen.values())
+
+
+# --- registry ---------------------------------------------------------------------------------
+
+def connector_class(kind: str) -> type[Connector]:
+    from .coupang import CoupangConnector
+    from .naver import NaverConnector
+    from .shopify import ShopifyConnector
+
+    classes: dict[str, type[Connector]] = {
+        Marketplace.NAVER: NaverConnector, Marketplace.COUPANG: CoupangConnector, Marketplace.SHOPIFY: ShopifyConnector,
+    }
+    try:
+        return classes[Marketplace(kind)]
+    except (KeyError, ValueError):
+        raise ConnectorError(f"지원하지 않는 마켓입니다: {kind!r}")
+
+
+def build_connector(kind: str, credentials: Mapping[str, Any], *, base_url: str | None = None,
+                    options: HttpOptions | None = None) -> Connector:
+    cls = connector_class(kind)
+    creds = cls.credentials_model.model_validate(dict(credentials))
+    return cls(creds, base_url=base_url, options=options)  # type: ignore[call-arg]

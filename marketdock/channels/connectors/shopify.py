@@ -1,0 +1,508 @@
+"""Shopify — Admin GraphQL API.
+
+- POST https://{shop}/admin/api/{API_VERSION}/graphql.json with `X-Shopify-Access-Token`.
+- Orders by `updated_at` window (UTC `Z` in the search query), sortKey UPDATED_AT, cursor paging
+  through `pageInfo { hasNextPage endCursor }`; line items beyond the first page are fetched per order.
+- Cost-based throttling: after each call read `extensions.cost` (requestedQueryCost,
+  throttleStatus.currentlyAvailable / restoreRate) and wait before a call that would not fit; a
+  `THROTTLED` error is retried a limited number of times after the computed wait.
+- REST order shapes (webhooks `orders/create`, legacy REST) parse too: `parse_rest_order`.
+Shopify has no 발주확인: `confirm_orders` raises UnsupportedOperation (capabilities.confirm False)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+from pydantic import BaseModel, Field, field_validator
+
+from . import values as v
+from .base import Connector, parse_many, response_json
+from .errors import (
+    AuthError,
+    BusinessError,
+    MalformedPayload,
+    RateLimited,
+    TemporaryError,
+    UnsupportedOperation,
+)
+from .http import ApiClient, HttpOptions
+from .models import (
+    Capabilities,
+    ChannelOrder,
+    ConfirmResult,
+    ConnectionStatus,
+    FetchWindow,
+    Marketplace,
+    OrderPage,
+    OrderStatus,
+    RecordError,
+)
+from .ratelimit import Rate
+
+MP = Marketplace.SHOPIFY.value
+API_VERSION = "2025-07"  # the one pinned Admin API version (quarterly; supported ≥12 months)
+ORDERS_PAGE = 25
+LINE_ITEMS_PAGE = 20  # 25 × (1 + 20) ≈ 527 requested points: under the 1000-point bucket
+THROTTLE_RETRIES = 5
+UTC_ZONE = ZoneInfo("UTC")
+
+
+class ShopifyCredentials(BaseModel):
+    shop_domain: str = Field(min_length=1)  # "my-shop.myshopify.com"
+    access_token: str = Field(min_length=1)
+
+    @field_validator("shop_domain")
+    @classmethod
+    def _domain(cls, value: str) -> str:
+        value = value.strip().removeprefix("https://").removeprefix("http://").strip("/")
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]*", value):
+            raise ValueError("shop_domain must look like my-shop.myshopify.com")
+        return value.lower()
+
+
+_LINE_FIELDS = """
+        id name title variantTitle sku quantity currentQuantity unfulfilledQuantity
+        originalUnitPriceSet { shopMoney { amount currencyCode } }
+        totalDiscountSet { shopMoney { amount currencyCode } }
+        discountedTotalSet { shopMoney { amount currencyCode } }
+        product { legacyResourceId }
+        variant { legacyResourceId sku }"""
+
+_ORDER_FIELDS = f"""
+      id legacyResourceId name createdAt processedAt updatedAt cancelledAt
+      displayFinancialStatus displayFulfillmentStatus currencyCode email phone note
+      customer {{ displayName }}
+      shippingAddress {{ name phone zip address1 address2 city province countryCodeV2 }}
+      totalShippingPriceSet {{ shopMoney {{ amount currencyCode }} }}
+      lineItems(first: {LINE_ITEMS_PAGE}) {{
+        pageInfo {{ hasNextPage endCursor }}
+        nodes {{{_LINE_FIELDS}
+        }}
+      }}"""
+
+ORDERS_QUERY = f"""query Orders($first: Int!, $after: String, $query: String!) {{
+  orders(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {{
+    pageInfo {{ hasNextPage endCursor }}
+    nodes {{{_ORDER_FIELDS}
+    }}
+  }}
+}}"""
+
+ORDER_QUERY = f"""query Order($id: ID!) {{
+  order(id: $id) {{{_ORDER_FIELDS}
+  }}
+}}"""
+
+LINE_ITEMS_QUERY = f"""query OrderLineItems($id: ID!, $after: String) {{
+  order(id: $id) {{
+    lineItems(first: {LINE_ITEMS_PAGE}, after: $after) {{
+      pageInfo {{ hasNextPage endCursor }}
+      nodes {{{_LINE_FIELDS}
+      }}
+    }}
+  }}
+}}"""
+
+SHOP_QUERY = "query Shop { shop { name myshopifyDomain currencyCode } }"
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+def gid_tail(value: Any, field: str) -> str:
+    text = v.text(value, field, marketplace=MP, required=True)
+    tail = text.rsplit("/", 1)[-1]
+    if not tail.isdigit():
+        raise MalformedPayload(field, "Shopify ID가 아닙니다", marketplace=MP, value=value)
+    return tail
+
+
+def order_gid(order_id: str) -> str:
+    return f"gid://shopify/Order/{order_id}"
+
+
+def line_id(order_id: str, line_item_id: str) -> str:
+    return f"{order_id}-{line_item_id}"
+
+
+def canonical_status(financial: str, fulfillment: str, cancelled: bool, line_unfulfilled: int | None,
+                     field: str) -> OrderStatus:
+    financial, fulfillment = financial.upper(), (fulfillment or "UNFULFILLED").upper()
+    if cancelled or financial == "VOIDED":
+        return OrderStatus.CANCELLED
+    if financial == "REFUNDED":
+        return OrderStatus.RETURNED
+    if financial in ("PENDING", "EXPIRED"):
+        return OrderStatus.HOLD
+    mapping = {
+        "UNFULFILLED": OrderStatus.NEW, "OPEN": OrderStatus.NEW, "PENDING_FULFILLMENT": OrderStatus.NEW,
+        "SCHEDULED": OrderStatus.NEW, "IN_PROGRESS": OrderStatus.READY, "FULFILLED": OrderStatus.SHIPPED,
+        "ON_HOLD": OrderStatus.HOLD, "REQUEST_DECLINED": OrderStatus.HOLD, "RESTOCKED": OrderStatus.RETURNED,
+        "PARTIAL": OrderStatus.NEW, "PARTIALLY_FULFILLED": OrderStatus.NEW,
+    }
+    if fulfillment not in mapping:
+        raise MalformedPayload(field, "알 수 없는 배송 상태입니다", marketplace=MP, value=fulfillment)
+    if fulfillment in ("PARTIAL", "PARTIALLY_FULFILLED") and line_unfulfilled == 0:
+        return OrderStatus.SHIPPED
+    return mapping[fulfillment]
+
+
+def _money(node: Any, field: str) -> tuple[int, str]:
+    """A MoneyBag ({shopMoney{amount currencyCode}}) → (minor units, currency)."""
+    if node is None:
+        return 0, ""
+    if not isinstance(node, Mapping) or not isinstance(node.get("shopMoney"), Mapping):
+        raise MalformedPayload(field, "금액(shopMoney)이 아닙니다", marketplace=MP, value=node)
+    shop_money = node["shopMoney"]
+    currency = v.text(shop_money.get("currencyCode"), f"{field}.shopMoney.currencyCode", marketplace=MP, required=True)
+    return v.minor_units(shop_money.get("amount"), currency, f"{field}.shopMoney.amount", marketplace=MP), currency
+
+
+def _line_nodes(connection: Any, field: str) -> list[Mapping[str, Any]]:
+    if not isinstance(connection, Mapping):
+        raise MalformedPayload(field, "목록이 아닙니다", marketplace=MP, value=connection)
+    if "nodes" in connection:
+        nodes = connection["nodes"]
+    else:
+        nodes = [edge.get("node") for edge in connection.get("edges") or [] if isinstance(edge, Mapping)]
+    if not isinstance(nodes, list):
+        raise MalformedPayload(f"{field}.nodes", "목록이 아닙니다", marketplace=MP, value=nodes)
+    return nodes
+
+
+def parse_graphql_order(node: Mapping[str, Any], prefix: str = "",
+                        extra_lines: Sequence[Mapping[str, Any]] = ()) -> list[ChannelOrder]:
+    """One GraphQL Order node → one ChannelOrder per line item."""
+    if not isinstance(node, Mapping):
+        raise MalformedPayload(prefix or "(최상위)", "객체가 아닙니다", marketplace=MP, value=node)
+
+    def p(name: str) -> str:
+        return v.field_path(prefix, name)
+
+    def txt(obj: Mapping[str, Any], base: str, name: str, required: bool = False) -> str:
+        return v.text(obj.get(name), v.field_path(base, name), marketplace=MP, required=required)
+
+    order_id = node.get("legacyResourceId") or gid_tail(node.get("id"), p("id"))
+    order_id = v.text(order_id, p("legacyResourceId"), marketplace=MP, required=True)
+    created = v.timestamp(node.get("createdAt"), p("createdAt"), marketplace=MP, naive_tz=UTC_ZONE)
+    processed = v.timestamp(node.get("processedAt"), p("processedAt"), marketplace=MP, naive_tz=UTC_ZONE,
+                            required=False)
+    updated = v.timestamp(node.get("updatedAt"), p("updatedAt"), marketplace=MP, naive_tz=UTC_ZONE, required=False)
+    financial = txt(node, prefix, "displayFinancialStatus")
+    fulfillment = txt(node, prefix, "displayFulfillmentStatus")
+    cancelled = bool(node.get("cancelledAt"))
+    currency = txt(node, prefix, "currencyCode") or "KRW"
+    shipping, _ = _money(node.get("totalShippingPriceSet"), p("totalShippingPriceSet"))
+    address = v.obj(node, "shippingAddress", prefix, marketplace=MP)
+    ap = p("shippingAddress")
+    customer = v.obj(node, "customer", prefix, marketplace=MP)
+    lines = [*_line_nodes(node.get("lineItems"), p("lineItems")), *extra_lines]
+    if not lines:
+        raise MalformedPayload(p("lineItems"), "주문 상품이 없습니다", marketplace=MP)
+
+    result = []
+    for index, line in enumerate(lines):
+        lp = f"{p('lineItems')}.nodes[{index}]"
+        if not isinstance(line, Mapping):
+            raise MalformedPayload(lp, "객체가 아닙니다", marketplace=MP, value=line)
+        quantity = v.integer(line.get("quantity"), f"{lp}.quantity", marketplace=MP)
+        current = line.get("currentQuantity")
+        current_qty = quantity if current is None else v.integer(current, f"{lp}.currentQuantity", marketplace=MP)
+        unfulfilled = line.get("unfulfilledQuantity")
+        unfulfilled_qty = None if unfulfilled is None else v.integer(unfulfilled, f"{lp}.unfulfilledQuantity",
+                                                                     marketplace=MP)
+        unit, line_currency = _money(line.get("originalUnitPriceSet"), f"{lp}.originalUnitPriceSet")
+        discount, _ = _money(line.get("totalDiscountSet"), f"{lp}.totalDiscountSet")
+        total_value = line.get("discountedTotalSet")
+        total = (_money(total_value, f"{lp}.discountedTotalSet")[0] if total_value is not None
+                 else unit * quantity - discount)
+        product = line.get("product") if isinstance(line.get("product"), Mapping) else {}
+        variant = line.get("variant") if isinstance(line.get("variant"), Mapping) else {}
+        status = canonical_status(financial, fulfillment, cancelled, unfulfilled_qty, p("displayFulfillmentStatus"))
+        if not cancelled and quantity and current_qty == 0:
+            status = OrderStatus.CANCELLED  # the line was removed/refunded to zero
+        result.append(ChannelOrder(
+            marketplace=Marketplace.SHOPIFY,
+            order_id=order_id,
+            order_line_id=line_id(order_id, gid_tail(line.get("id"), f"{lp}.id")),
+            bundle_id=order_id,
+            ordered_at=created,
+            paid_at=processed if financial.upper() in ("PAID", "PARTIALLY_REFUNDED", "PARTIALLY_PAID") else None,
+            changed_at=updated,
+            status=status,
+            raw_status=f"{financial}/{fulfillment}",
+            buyer_name=txt(customer, p("customer"), "displayName") or txt(address, ap, "name"),
+            buyer_phone=txt(node, prefix, "phone"),
+            buyer_email=txt(node, prefix, "email"),
+            recipient_name=txt(address, ap, "name"),
+            recipient_phone=txt(address, ap, "phone"),
+            recipient_postal_code=txt(address, ap, "zip"),
+            recipient_address1=txt(address, ap, "address1"),
+            recipient_address2=txt(address, ap, "address2"),
+            recipient_city=txt(address, ap, "city"),
+            recipient_region=txt(address, ap, "province"),
+            recipient_country=txt(address, ap, "countryCodeV2") or "KR",
+            delivery_message=txt(node, prefix, "note"),
+            channel_product_id=str(product.get("legacyResourceId") or ""),
+            channel_option_id=str(variant.get("legacyResourceId") or ""),
+            product_name=txt(line, lp, "title") or txt(line, lp, "name"),
+            option_text=txt(line, lp, "variantTitle"),
+            seller_option_code=txt(line, lp, "sku") or v.text(variant.get("sku"), f"{lp}.variant.sku", marketplace=MP),
+            quantity=quantity,
+            cancelled_quantity=max(0, quantity - current_qty),
+            currency=line_currency or currency,
+            unit_price=unit,
+            discount_amount=discount,
+            total_amount=total,
+            shipping_fee=shipping if index == 0 else 0,
+            raw=dict(node),
+        ))
+    return result
+
+
+def parse_rest_order(order: Mapping[str, Any], prefix: str = "") -> list[ChannelOrder]:
+    """A REST/webhook order (`orders/create` payload, legacy REST) → one ChannelOrder per line item."""
+    if not isinstance(order, Mapping):
+        raise MalformedPayload(prefix or "(최상위)", "객체가 아닙니다", marketplace=MP, value=order)
+
+    def p(name: str) -> str:
+        return v.field_path(prefix, name)
+
+    def txt(obj: Mapping[str, Any], base: str, name: str, required: bool = False) -> str:
+        return v.text(obj.get(name), v.field_path(base, name), marketplace=MP, required=required)
+
+    order_id = txt(order, prefix, "id", True)
+    currency = txt(order, prefix, "currency") or "KRW"
+    created = v.timestamp(order.get("created_at"), p("created_at"), marketplace=MP, naive_tz=UTC_ZONE)
+    processed = v.timestamp(order.get("processed_at"), p("processed_at"), marketplace=MP, naive_tz=UTC_ZONE,
+                            required=False)
+    updated = v.timestamp(order.get("updated_at"), p("updated_at"), marketplace=MP, naive_tz=UTC_ZONE, required=False)
+    financial = txt(order, prefix, "financial_status")
+    fulfillment = txt(order, prefix, "fulfillment_status") or "unfulfilled"
+    cancelled = bool(order.get("cancelled_at"))
+    address = v.obj(order, "shipping_address", prefix, marketplace=MP)
+    ap = p("shipping_address")
+    customer = v.obj(order, "customer", prefix, marketplace=MP)
+    cp = p("customer")
+    shipping = 0
+    for i, shipping_line in enumerate(order.get("shipping_lines") or []):
+        shipping += v.minor_units(shipping_line.get("price"), currency, f"{p('shipping_lines')}[{i}].price",
+                                  marketplace=MP)
+    lines = order.get("line_items")
+    if not isinstance(lines, list) or not lines:
+        raise MalformedPayload(p("line_items"), "주문 상품이 없습니다", marketplace=MP, value=lines)
+    buyer = " ".join(x for x in (txt(customer, cp, "first_name"), txt(customer, cp, "last_name")) if x)
+
+    result = []
+    for index, line in enumerate(lines):
+        lp = f"{p('line_items')}[{index}]"
+        if not isinstance(line, Mapping):
+            raise MalformedPayload(lp, "객체가 아닙니다", marketplace=MP, value=line)
+        quantity = v.integer(line.get("quantity"), f"{lp}.quantity", marketplace=MP)
+        unit = v.minor_units(line.get("price"), currency, f"{lp}.price", marketplace=MP)
+        discount = v.minor_units(line.get("total_discount"), currency, f"{lp}.total_discount", marketplace=MP)
+        line_fulfillment = txt(line, lp, "fulfillment_status")
+        status = canonical_status(financial or "paid", fulfillment, cancelled,
+                                  0 if line_fulfillment == "fulfilled" else None, p("fulfillment_status"))
+        result.append(ChannelOrder(
+            marketplace=Marketplace.SHOPIFY,
+            order_id=order_id,
+            order_line_id=line_id(order_id, txt(line, lp, "id", True)),
+            bundle_id=order_id,
+            ordered_at=created,
+            paid_at=processed if financial in ("paid", "partially_refunded", "partially_paid") else None,
+            changed_at=updated,
+            status=status,
+            raw_status=f"{financial.upper()}/{fulfillment.upper()}",
+            buyer_name=buyer or txt(address, ap, "name"),
+            buyer_phone=txt(order, prefix, "phone") or txt(customer, cp, "phone"),
+            buyer_email=txt(order, prefix, "email"),
+            recipient_name=txt(address, ap, "name"),
+            recipient_phone=txt(address, ap, "phone"),
+            recipient_postal_code=txt(address, ap, "zip"),
+            recipient_address1=txt(address, ap, "address1"),
+            recipient_address2=txt(address, ap, "address2"),
+            recipient_city=txt(address, ap, "city"),
+            recipient_region=txt(address, ap, "province"),
+            recipient_country=txt(address, ap, "country_code") or "KR",
+            delivery_message=txt(order, prefix, "note"),
+            channel_product_id=txt(line, lp, "product_id"),
+            channel_option_id=txt(line, lp, "variant_id"),
+            product_name=txt(line, lp, "title") or txt(line, lp, "name"),
+            option_text=txt(line, lp, "variant_title"),
+            seller_option_code=txt(line, lp, "sku"),
+            quantity=quantity,
+            currency=currency,
+            unit_price=unit,
+            discount_amount=discount,
+            total_amount=unit * quantity - discount,
+            shipping_fee=shipping if index == 0 else 0,
+            raw=dict(order),
+        ))
+    return result
+
+
+def parse_payload(payload: Any) -> list[ChannelOrder]:
+    """Any Shopify order payload → order lines: GraphQL responses ({data:{orders}} / {data:{order}}),
+    a GraphQL Order node, REST {order} / {orders:[…]}, or a webhook order body. Strict."""
+    if isinstance(payload, Mapping) and isinstance(payload.get("data"), Mapping):
+        data = payload["data"]
+        if "orders" in data:
+            return [line for i, node in enumerate(_line_nodes(data["orders"], "data.orders"))
+                    for line in parse_graphql_order(node, f"data.orders.nodes[{i}]")]
+        if "order" in data:
+            return parse_graphql_order(data["order"], "data.order")
+    if isinstance(payload, Mapping) and isinstance(payload.get("orders"), list):
+        return [line for i, order in enumerate(payload["orders"]) for line in parse_rest_order(order, f"orders[{i}]")]
+    if isinstance(payload, Mapping) and isinstance(payload.get("order"), Mapping):
+        return parse_rest_order(payload["order"], "order")
+    if isinstance(payload, Mapping) and "lineItems" in payload:
+        return parse_graphql_order(payload)
+    if isinstance(payload, Mapping) and "line_items" in payload:
+        return parse_rest_order(payload)
+    raise MalformedPayload("(최상위)", "Shopify 주문 데이터가 아닙니다", marketplace=MP)
+
+
+def _ids(node: Any) -> tuple[str, str]:
+    if not isinstance(node, Mapping):
+        return "", ""
+    return str(node.get("legacyResourceId") or str(node.get("id") or "").rsplit("/", 1)[-1]), ""
+
+
+# --- client ----------------------------------------------------------------------------------
+
+class ShopifyConnector(Connector):
+    marketplace = Marketplace.SHOPIFY
+    capabilities = Capabilities(confirm=False, change_feed=True, max_window=timedelta(days=3650),
+                                page_size=ORDERS_PAGE, line_key="{orderId}-{lineItemId}")
+    credentials_model = ShopifyCredentials
+    DEFAULT_RATE = Rate(per_second=4.0, burst=8)  # request pacing; points are handled by the cost logic
+
+    def __init__(self, credentials: ShopifyCredentials, *, base_url: str | None = None,
+                 options: HttpOptions | None = None, page_size: int = ORDERS_PAGE) -> None:
+        self.credentials = credentials
+        self.page_size = max(1, min(ORDERS_PAGE, page_size))
+        self.api = ApiClient(marketplace=MP, base_url=base_url or f"https://{credentials.shop_domain}",
+                             limiter_key=f"shopify:{credentials.shop_domain}", rate=self.DEFAULT_RATE, options=options,
+                             default_headers={"Content-Type": "application/json", "Accept": "application/json"})
+        self._path = f"/admin/api/{API_VERSION}/graphql.json"
+        self._available: float | None = None
+        self._restore_rate = 50.0
+        self._last_cost = 0.0
+
+    def _pause_for_cost(self, cost: float) -> None:
+        if self._available is not None and cost > self._available and self._restore_rate > 0:
+            self.api.options.sleep((cost - self._available) / self._restore_rate)
+
+    def _graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+        for _attempt in range(THROTTLE_RETRIES + 1):
+            self._pause_for_cost(self._last_cost)
+            response = self.api.send("POST", self._path, json={"query": query, "variables": dict(variables or {})},
+                                     headers={"X-Shopify-Access-Token": self.credentials.access_token})
+            if response.status_code >= 400:
+                _raise_for(response)
+            body = response_json(response, MP)
+            if not isinstance(body, Mapping):
+                raise MalformedPayload("(응답 본문)", "객체가 아닙니다", marketplace=MP, value=body)
+            cost = (body.get("extensions") or {}).get("cost") or {}
+            throttle = cost.get("throttleStatus") or {}
+            if throttle:
+                self._available = float(throttle.get("currentlyAvailable", 0))
+                self._restore_rate = float(throttle.get("restoreRate") or self._restore_rate)
+            if cost.get("requestedQueryCost") is not None:
+                self._last_cost = float(cost["requestedQueryCost"])
+            errors = body.get("errors") or []
+            if isinstance(errors, str):
+                raise BusinessError(errors, marketplace=MP)
+            codes = [str((e.get("extensions") or {}).get("code") or "") for e in errors if isinstance(e, Mapping)]
+            if "THROTTLED" in codes:
+                wait = max(1.0, (self._last_cost - (self._available or 0)) / max(self._restore_rate, 1.0))
+                self.api.options.sleep(wait)
+                self._available = None  # waited; trust the next response's numbers
+                continue
+            if errors:
+                message = "; ".join(str(e.get("message")) for e in errors if isinstance(e, Mapping)) or str(errors)
+                code = next((c for c in codes if c), "")
+                if code == "ACCESS_DENIED":
+                    raise AuthError(message, marketplace=MP, code=code)
+                raise BusinessError(message, marketplace=MP, code=code)
+            data = body.get("data")
+            if not isinstance(data, Mapping):
+                raise MalformedPayload("data", "응답에 data가 없습니다", marketplace=MP)
+            return data
+        raise RateLimited("Shopify 쿼리 비용 한도(THROTTLED)가 계속되어 중단했습니다", marketplace=MP,
+                          retry_after=self._last_cost / max(self._restore_rate, 1.0))
+
+    def _remaining_lines(self, node: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        connection = node.get("lineItems") if isinstance(node, Mapping) else None
+        page_info = (connection or {}).get("pageInfo") or {} if isinstance(connection, Mapping) else {}
+        extra: list[Mapping[str, Any]] = []
+        after = page_info.get("endCursor")
+        while page_info.get("hasNextPage") and after:
+            data = self._graphql(LINE_ITEMS_QUERY, {"id": node.get("id"), "after": after})
+            connection = ((data.get("order") or {}).get("lineItems")) or {}
+            extra.extend(_line_nodes(connection, "data.order.lineItems"))
+            page_info = connection.get("pageInfo") or {}
+            after = page_info.get("endCursor")
+        return extra
+
+    def _parse_nodes(self, nodes: Sequence[Any], prefix: str) -> tuple[list[ChannelOrder], list[RecordError]]:
+        def parse(node: Any, path: str) -> list[ChannelOrder]:
+            return parse_graphql_order(node, path, self._remaining_lines(node) if isinstance(node, Mapping) else ())
+
+        return parse_many(nodes, parse, prefix, _ids)
+
+    def fetch_orders(self, window: FetchWindow, cursor: str | None = None) -> OrderPage:
+        search = f"updated_at:>='{v.utc_z(window.start)}' AND updated_at:<='{v.utc_z(window.end)}'"
+        data = self._graphql(ORDERS_QUERY, {"first": self.page_size, "after": cursor or None, "query": search})
+        connection = data.get("orders")
+        nodes = _line_nodes(connection, "data.orders")
+        orders, errors = self._parse_nodes(nodes, "data.orders.nodes")
+        page_info = connection.get("pageInfo") or {} if isinstance(connection, Mapping) else {}
+        has_more = bool(page_info.get("hasNextPage"))
+        end_cursor = page_info.get("endCursor") if has_more else None
+        if has_more and not end_cursor:
+            raise MalformedPayload("data.orders.pageInfo.endCursor", "다음 페이지 커서가 없습니다", marketplace=MP)
+        return OrderPage(orders=orders, errors=errors, has_more=has_more, next_cursor=end_cursor)
+
+    def get_order(self, order_line_id: str) -> ChannelOrder:
+        order_id, sep, _ = order_line_id.partition("-")
+        if not sep or not order_id.isdigit():
+            raise BusinessError(f"Shopify 주문라인 번호 형식이 아닙니다 (주문ID-라인ID): {order_line_id!r}",
+                                marketplace=MP, code="BAD_LINE_ID")
+        node = self._graphql(ORDER_QUERY, {"id": order_gid(order_id)}).get("order")
+        if not node:
+            raise BusinessError(f"주문을 찾을 수 없습니다: {order_id}", marketplace=MP, code="NOT_FOUND", status=404)
+        for order in parse_graphql_order(node, "data.order", self._remaining_lines(node)):
+            if order.order_line_id == order_line_id:
+                return order
+        raise BusinessError(f"주문에 해당 라인이 없습니다: {order_line_id}", marketplace=MP, code="NOT_FOUND", status=404)
+
+    def confirm_orders(self, line_ids: Sequence[str]) -> ConfirmResult:
+        raise UnsupportedOperation("Shopify에는 발주확인 기능이 없습니다", marketplace=MP)
+
+    def test_connection(self) -> ConnectionStatus:
+        shop = self._graphql(SHOP_QUERY).get("shop") or {}
+        return ConnectionStatus(ok=True, account_name=str(shop.get("name") or self.credentials.shop_domain),
+                                detail=str(shop.get("myshopifyDomain") or ""))
+
+
+def _raise_for(response: httpx.Response) -> None:
+    status = response.status_code
+    message = response.text[:200]
+    try:
+        body = response.json()
+        if isinstance(body, Mapping) and body.get("errors"):
+            errors = body["errors"]
+            message = errors if isinstance(errors, str) else str(errors)
+    except ValueError:
+        pass
+    if status in (401, 403):
+        raise AuthError(message, marketplace=MP, status=status)
+    if status >= 500:
+        raise TemporaryError(f"HTTP {status}: {message}", marketplace=MP, status=status)
+    raise BusinessError(message, marketplace=MP, status=status)

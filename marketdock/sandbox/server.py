@@ -1,0 +1,181 @@
+"""The sandbox marketplace HTTP server: one port speaking the Naver Commerce API, Coupang WING and
+Shopify Admin GraphQL (the parts the connectors use), plus a small admin API under /_sandbox/.
+
+Admin API (JSON):
+  GET  /_sandbox/shops                      shops with their demo credentials
+  GET  /_sandbox/shops/<shop>/orders        ground truth (orders, line ids, raw statuses)
+  POST /_sandbox/shops/<shop>/orders        {"count": n}: n new orders now
+  GET  /_sandbox/shops/<shop>/faults        current faults
+  POST /_sandbox/shops/<shop>/faults        merge faults, e.g. {"rate_limit_every": 3, "duplicate_items": true}
+  GET  /_sandbox/shops/<shop>/received      confirm/acknowledgement calls received
+  POST /_sandbox/reset                      {"seed": 7, "order_rate": 2}: regenerate everything
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from . import coupang, naver, shopify
+from .http import Request, Response
+from .state import SandboxState, Shop
+
+log = logging.getLogger("marketdock.sandbox")
+
+_SHOP_ROUTE = re.compile(r"^/_sandbox/shops/(?P<shop>[\w-]+)/(?P<what>orders|faults|received)$")
+
+
+class SandboxApp:
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+
+    # faults --------------------------------------------------------------------------------
+    def fault(self, shop: Shop) -> str | None:
+        """Count the call and decide which fault (if any) answers it: "rate_limit" | "error_500".
+        Slow/timeout faults sleep here."""
+        with self.state.lock:
+            shop.calls += 1
+            faults, calls = shop.faults, shop.calls
+            chosen = None
+            if faults.rate_limit_every and calls % faults.rate_limit_every == 0:
+                chosen = "rate_limit"
+            elif faults.error_500_every and calls % faults.error_500_every == 0:
+                chosen = "error_500"
+            elif faults.error_500_rate and shop.fault_rng.random() < faults.error_500_rate:
+                chosen = "error_500"
+            delay = faults.slow_ms / 1000.0
+            if faults.timeout_every and calls % faults.timeout_every == 0:
+                delay += faults.timeout_seconds
+        if delay:
+            time.sleep(delay)
+        return chosen
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    # dispatch ------------------------------------------------------------------------------
+    def dispatch(self, req: Request) -> Response:
+        try:
+            if req.path.startswith("/_sandbox/"):
+                return self._admin(req)
+            self.state.advance(self.now())
+            for module in (naver, coupang, shopify):
+                response = module.handle(self, req)
+                if response is not None:
+                    self.state.save()
+                    return response
+            return Response(404, {"code": "NOT_FOUND", "message": f"no such sandbox endpoint: {req.method} {req.path}"})
+        except Exception:  # a sandbox bug must answer 500, not kill the connection silently
+            log.exception("sandbox error on %s %s", req.method, req.path)
+            return Response(500, {"code": "SANDBOX_ERROR", "message": "sandbox internal error (see its log)"})
+
+    def _admin(self, req: Request) -> Response:
+        state = self.state
+        if req.path == "/_sandbox/shops" and req.method == "GET":
+            return Response(200, {"shops": state.describe(), "anchor": state.anchor.isoformat(),
+                                  "order_rate": state.order_rate, "seed": state.seed})
+        if req.path == "/_sandbox/reset" and req.method == "POST":
+            body = _json_body(req) or {}
+            state.reset(seed=body.get("seed"), order_rate=body.get("order_rate"))
+            state.save()
+            return Response(200, {"ok": True, "seed": state.seed, "order_rate": state.order_rate})
+        match = _SHOP_ROUTE.match(req.path)
+        if not match:
+            return Response(404, {"error": "unknown sandbox admin endpoint"})
+        shop = state.shops.get(match["shop"])
+        if shop is None:
+            return Response(404, {"error": f"unknown shop {match['shop']!r}", "shops": list(state.shops)})
+        what = match["what"]
+        with state.lock:
+            if what == "orders" and req.method == "GET":
+                state.advance(self.now())
+                return Response(200, state.ground_truth(shop))
+            if what == "orders" and req.method == "POST":
+                count = int((_json_body(req) or {}).get("count", 1))
+                created = [state.add_order(shop) for _ in range(max(0, min(count, 500)))]
+                state.save()
+                return Response(201, {"created": [line for o in created for line in shop.line_ids(o)]})
+            if what == "faults" and req.method == "GET":
+                return Response(200, asdict(shop.faults))
+            if what == "faults" and req.method == "POST":
+                body = _json_body(req)
+                if not isinstance(body, dict):
+                    return Response(400, {"error": "JSON object expected"})
+                try:
+                    shop.faults.update(body)
+                except (ValueError, TypeError) as exc:
+                    return Response(400, {"error": str(exc)})
+                state.save()
+                return Response(200, asdict(shop.faults))
+            if what == "received" and req.method == "GET":
+                return Response(200, {"received": shop.received})
+        return Response(405, {"error": "method not allowed"})
+
+
+def _json_body(req: Request):
+    try:
+        return req.json()
+    except ValueError:
+        return None
+
+
+# --- HTTP server ------------------------------------------------------------------------------
+
+def _handler(app: SandboxApp) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        wbufsize = 1 << 16  # headers and body leave in one segment (no Nagle/delayed-ACK stall)
+        disable_nagle_algorithm = True
+        server_version = "marketdock-sandbox"
+
+        def _serve(self) -> None:
+            path, _, query = self.path.partition("?")
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            req = Request(method=self.command, path=path, query=query,
+                          headers={k.lower(): v for k, v in self.headers.items()}, body=body)
+            response = app.dispatch(req)
+            payload = response.encode()
+            try:
+                self.send_response(response.status)
+                content_type = response.headers.get("Content-Type", "application/json;charset=UTF-8")
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in response.headers.items():
+                    if name != "Content-Type":
+                        self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (timeout fault)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+        def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
+            log.debug("%s %s", self.address_string(), format % args)
+
+    return Handler
+
+
+class SandboxServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def make_server(app: SandboxApp, host: str = "127.0.0.1", port: int = 8010) -> SandboxServer:
+    return SandboxServer((host, port), _handler(app))
+
+
+def serve_in_thread(app: SandboxApp, host: str = "127.0.0.1", port: int = 0) -> tuple[SandboxServer, str]:
+    """Start on a free port in a daemon thread (tests). Returns (server, base_url); call
+    server.shutdown() to stop."""
+    server = make_server(app, host, port)
+    thread = threading.Thread(target=server.serve_forever, name="sandbox", daemon=True)
+    thread.start()
+    return server, f"http://{host}:{server.server_address[1]}"
+

@@ -1,0 +1,205 @@
+"""Sandbox side of the Shopify Admin GraphQL API for the operations the connector sends
+(Orders, Order, OrderLineItems, Shop — recognised by operation name, not a full GraphQL engine):
+X-Shopify-Access-Token check, `updated_at` search filter, cursor paging, a cost bucket (1000 points,
+restoring 50/s) answering THROTTLED when a query does not fit."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from .http import Request, Response, utc_z
+from .state import Order, Shop
+
+if TYPE_CHECKING:
+    from .server import SandboxApp
+
+PATH = re.compile(r"^/admin/api/(?P<version>\d{4}-\d{2}|unstable)/graphql\.json$")
+OPERATION = re.compile(r"^\s*query\s+(\w+)")
+UPDATED_MIN = re.compile(r"updated_at:>='([^']+)'")
+UPDATED_MAX = re.compile(r"updated_at:<='([^']+)'")
+LINE_FIRST = re.compile(r"lineItems\(first:\s*(\d+)")
+BUCKET_MAX = 1000.0
+RESTORE_RATE = 50.0
+INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
+
+
+def handle(app: SandboxApp, req: Request) -> Response | None:
+    if not PATH.match(req.path):
+        return None
+    if req.method != "POST":
+        return Response(405, {"errors": "Method Not Allowed"})
+    token = req.headers.get("x-shopify-access-token", "")
+    shop = next((s for s in app.state.shops.values()
+                 if s.protocol == "shopify" and s.credentials["access_token"] == token), None)
+    if shop is None:
+        return Response(401, {"errors": INVALID_TOKEN}, {"WWW-Authenticate": 'Basic Realm="Shopify API Authentication"'})
+    fault = app.fault(shop)
+    try:
+        body = req.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+        return Response(400, {"errors": {"query": "Required parameter missing or invalid"}})
+    query, variables = body["query"], body.get("variables") or {}
+    operation = OPERATION.match(query)
+    name = operation.group(1) if operation else ""
+    first = int(variables.get("first") or 1) if name == "Orders" else 1
+    line_first = int(LINE_FIRST.search(query).group(1)) if LINE_FIRST.search(query) else 0
+    requested = 2 + first * (1 + line_first) if name in ("Orders", "Order", "OrderLineItems") else 1
+
+    with app.state.lock:
+        now = time.monotonic()
+        if shop.points_at:
+            shop.available_points = min(BUCKET_MAX, shop.available_points + (now - shop.points_at) * RESTORE_RATE)
+        shop.points_at = now
+        if fault == "rate_limit":
+            shop.available_points = 0.0
+        if fault == "error_500":
+            return Response(500, {"errors": "Internal Server Error"})
+        if requested > shop.available_points:
+            return Response(200, {"errors": [{"message": "Throttled", "extensions": {
+                "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
+                "extensions": {"cost": _cost(shop, requested, 0)}})
+        if name == "Orders":
+            data, actual = _orders(app, shop, variables, query, line_first)
+        elif name == "Order":
+            data, actual = _order(app, shop, variables, line_first)
+        elif name == "OrderLineItems":
+            data, actual = _line_items(app, shop, variables, line_first)
+        elif name == "Shop":
+            data, actual = {"shop": {"name": f"{shop.code} (sandbox)", "myshopifyDomain": shop.credentials["shop_domain"],
+                                     "currencyCode": shop.currency}}, 1
+        else:
+            return Response(200, {"errors": [{"message": f"The sandbox does not implement operation {name!r}",
+                                              "extensions": {"code": "UNSUPPORTED_BY_SANDBOX"}}]})
+        shop.available_points = max(0.0, shop.available_points - actual)
+        return Response(200, {"data": data, "extensions": {"cost": _cost(shop, requested, actual)}})
+
+
+def _cost(shop: Shop, requested: float, actual: float) -> dict[str, Any]:
+    return {"requestedQueryCost": requested, "actualQueryCost": actual or None, "throttleStatus": {
+        "maximumAvailable": BUCKET_MAX, "currentlyAvailable": int(shop.available_points), "restoreRate": RESTORE_RATE}}
+
+
+def _money(shop: Shop, minor: int) -> dict[str, Any]:
+    exponent = 0 if shop.currency == "KRW" else 2
+    amount = Decimal(minor).scaleb(-exponent)
+    return {"shopMoney": {"amount": f"{amount:.{max(exponent, 1)}f}", "currencyCode": shop.currency}}
+
+
+def _cursor(*parts: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode()
+
+
+def _uncursor(value: str | None) -> list[Any] | None:
+    if not value:
+        return None
+    try:
+        return json.loads(base64.urlsafe_b64decode(value.encode()))
+    except ValueError:
+        return None
+
+
+def _line_node(shop: Shop, order: Order, line) -> dict[str, Any]:
+    product, option = shop.option(line.option_id)
+    unfulfilled = 0 if order.status == "FULFILLED" else line.quantity
+    return {
+        "id": f"gid://shopify/LineItem/{line.line_no}", "name": f"{product.name} - {option.name}",
+        "title": product.name, "variantTitle": option.name, "sku": option.sku, "quantity": line.quantity,
+        "currentQuantity": 0 if order.cancelled_at else line.quantity, "unfulfilledQuantity": unfulfilled,
+        "originalUnitPriceSet": _money(shop, line.unit_price),
+        "totalDiscountSet": _money(shop, line.discount * line.quantity),
+        "discountedTotalSet": _money(shop, (line.unit_price - line.discount) * line.quantity),
+        "product": {"legacyResourceId": product.product_id},
+        "variant": {"legacyResourceId": option.option_id, "sku": option.sku},
+    }
+
+
+def _line_connection(shop: Shop, order: Order, first: int, start: int = 0) -> dict[str, Any]:
+    lines = order.lines[start:start + first]
+    more = start + first < len(order.lines)
+    return {"pageInfo": {"hasNextPage": more, "endCursor": _cursor(start + first) if lines else None},
+            "nodes": [_line_node(shop, order, line) for line in lines]}
+
+
+def render_order(app: SandboxApp, shop: Shop, order: Order, line_first: int) -> dict[str, Any]:
+    malformed = order.seq == app.state.malformed_seq(shop)
+    return {
+        "id": f"gid://shopify/Order/{order.order_no}", "legacyResourceId": order.order_no, "name": f"#{1000 + order.seq}",
+        "createdAt": "yesterday" if malformed else utc_z(order.ordered_at), "processedAt": utc_z(order.paid_at),
+        "updatedAt": utc_z(order.changed_at), "cancelledAt": utc_z(order.cancelled_at),
+        "displayFinancialStatus": order.financial, "displayFulfillmentStatus": order.status,
+        "currencyCode": shop.currency, "email": order.buyer_email, "phone": order.buyer_phone,
+        "note": order.message or None, "customer": {"displayName": order.buyer_name},
+        "shippingAddress": {"name": order.recipient_name, "phone": order.recipient_phone, "zip": order.postal_code,
+                            "address1": order.address1, "address2": order.address2, "city": "", "province": "",
+                            "countryCodeV2": "KR"},
+        "totalShippingPriceSet": _money(shop, order.shipping_fee),
+        "lineItems": _line_connection(shop, order, line_first or 1),
+    }
+
+
+def _parse_bound(pattern: re.Pattern, query: str) -> datetime | None:
+    found = pattern.search(query)
+    if not found:
+        return None
+    try:
+        return datetime.fromisoformat(found.group(1).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _orders(app: SandboxApp, shop: Shop, variables: dict[str, Any], query: str, line_first: int):
+    first = max(1, min(250, int(variables.get("first") or 50)))
+    search = str(variables.get("query") or "")
+    low, high = _parse_bound(UPDATED_MIN, search), _parse_bound(UPDATED_MAX, search)
+    # Shopify compares at second precision
+    def key(o: Order) -> tuple[str, int]:
+        return utc_z(o.changed_at), int(o.order_no)
+
+    matching = sorted((o for o in shop.orders
+                       if (low is None or o.changed_at.replace(microsecond=0) >= low)
+                       and (high is None or o.changed_at.replace(microsecond=0) <= high)), key=key)
+    after = _uncursor(variables.get("after"))
+    begin = 0
+    if after:
+        begin = next((i for i, o in enumerate(matching) if key(o) > (after[0], after[1])), len(matching))
+    page = matching[begin:begin + first]
+    nodes = [render_order(app, shop, o, line_first) for o in page]
+    if shop.faults.duplicate_items and after and begin > 0:
+        nodes.insert(0, render_order(app, shop, matching[begin - 1], line_first))
+    for order in page:
+        order.collected = True
+    end_cursor = _cursor(*key(page[-1])) if page else None
+    data = {"orders": {"pageInfo": {"hasNextPage": begin + first < len(matching), "endCursor": end_cursor},
+                       "nodes": nodes}}
+    actual = 2 + sum(1 + min(line_first, len(o.lines)) for o in page)
+    return data, actual
+
+
+def _find(shop: Shop, gid: Any) -> Order | None:
+    tail = str(gid or "").rsplit("/", 1)[-1]
+    return next((o for o in shop.orders if o.order_no == tail), None)
+
+
+def _order(app: SandboxApp, shop: Shop, variables: dict[str, Any], line_first: int):
+    order = _find(shop, variables.get("id"))
+    if order is None:
+        return {"order": None}, 1
+    order.collected = True
+    return {"order": render_order(app, shop, order, line_first)}, 1 + min(line_first, len(order.lines))
+
+
+def _line_items(app: SandboxApp, shop: Shop, variables: dict[str, Any], line_first: int):
+    order = _find(shop, variables.get("id"))
+    if order is None:
+        return {"order": None}, 1
+    after = _uncursor(variables.get("after"))
+    start = int(after[0]) if after else 0
+    return {"order": {"lineItems": _line_connection(shop, order, line_first or 1, start)}}, 1 + line_first
