@@ -32,6 +32,7 @@ def test_create_product_with_two_option_axes(page, login, screenshot, admin_user
     assert p.skus.count() == 6
     assert p.skus.get(option_text="블랙 / M").code == "BR-TEE-BM"
     assert page.locator("[data-testid=sku-row]").count() == 6
+    screenshot(page, "product-form")
     page.goto("/catalog/products/")
     page.wait_for_selector("[data-testid=product-row][data-code=BR-TEE]")
     screenshot(page, "product-list")

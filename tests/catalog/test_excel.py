@@ -169,3 +169,21 @@ def test_excel_permissions_and_isolation(admin_client, viewer_client, other_clie
     assert upload(viewer_client, xlsx(GOOD)).status_code == 403
     assert_isolated(other_client, [reverse("catalog:excel_upload", args=[up.pk]),
                                    reverse("catalog:excel_errors", args=[up.pk])], secrets=("products.xlsx", "만원"))
+
+
+def test_english_template_headers_are_accepted(admin_client, company):
+    from django.utils import translation
+
+    with translation.override("en"):
+        headers = [c.header for c in excel.columns()]
+    assert headers[0] == "Product code"
+    upload(admin_client, xlsx([{"code": "EN-1", "name": "English file", "price": 1000}], headers=headers))
+    up = ProductUpload.objects.get(company=company)
+    assert up.status == ProductUpload.Status.APPLIED, up.errors
+    assert Product.objects.filter(company=company, code="EN-1").exists()
+
+
+def test_english_ui(admin_client, company, tshirt):
+    admin_client.cookies["django_language"] = "en"
+    body = admin_client.get(reverse("catalog:product_edit", args=[tshirt.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Generate SKUs" in body and "SKU code" in body
