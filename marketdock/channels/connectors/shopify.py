@@ -11,6 +11,9 @@ Shopify has no 발주확인: `confirm_orders` raises UnsupportedOperation (capab
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
@@ -109,6 +112,40 @@ LINE_ITEMS_QUERY = f"""query OrderLineItems($id: ID!, $after: String) {{
 }}"""
 
 SHOP_QUERY = "query Shop { shop { name myshopifyDomain currencyCode } }"
+
+
+# --- request authenticity (OAuth redirects, webhooks) -------------------------------------------
+
+def oauth_hmac(params: Mapping[str, Any], secret: str) -> str:
+    """Shopify's HMAC over OAuth/redirect query params: drop `hmac` (and legacy `signature`), sort,
+    join `k=v` with '&' (array params `ids[]` become `ids=["2", "1"]`), HMAC-SHA256, hex."""
+    def escape(text: str, key: bool = False) -> str:
+        text = text.replace("%", "%25").replace("&", "%26")
+        return text.replace("=", "%3D") if key else text
+
+    parts = []
+    for raw_key, value in params.items():
+        if raw_key in ("hmac", "signature"):
+            continue
+        key = raw_key[:-2] if raw_key.endswith("[]") else raw_key
+        if isinstance(value, (list, tuple)):
+            value = "[" + ", ".join(f'"{item}"' for item in value) + "]"
+        parts.append(f"{escape(key, key=True)}={escape(str(value))}")
+    message = "&".join(sorted(parts))
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def verify_oauth_hmac(params: Mapping[str, Any], secret: str) -> bool:
+    return hmac.compare_digest(oauth_hmac(params, secret), str(params.get("hmac") or ""))
+
+
+def webhook_hmac(raw_body: bytes, secret: str) -> str:
+    """The value Shopify sends in X-Shopify-Hmac-Sha256: base64(HMAC-SHA256(secret, raw body))."""
+    return base64.b64encode(hmac.new(secret.encode(), raw_body, hashlib.sha256).digest()).decode()
+
+
+def verify_webhook(raw_body: bytes, header_value: str, secret: str) -> bool:
+    return hmac.compare_digest(webhook_hmac(raw_body, secret), header_value or "")
 
 
 # --- parsing ---------------------------------------------------------------------------------

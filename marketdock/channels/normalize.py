@@ -1,0 +1,27 @@
+"""Turn a raw marketplace payload (a saved API response or webhook body) into normalized order lines,
+using the same parsers the connectors use. Backs `marketdock channels normalize`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .connectors import coupang, naver, shopify
+from .connectors.models import ChangedStatus, ChannelOrder
+
+KINDS = ("naver", "coupang", "shopify")
+
+
+def normalize_payload(kind: str, payload: Any) -> list[ChannelOrder] | list[ChangedStatus]:
+    """Order lines for an order payload; for a Naver last-changed-statuses response, its change rows.
+    Raises MalformedPayload (naming the field) on unreadable input, ValueError on an unknown kind."""
+    if kind == "naver":
+        data = payload.get("data") if isinstance(payload, Mapping) else None
+        if isinstance(data, Mapping) and "lastChangeStatuses" in data:
+            return naver.parse_changed_statuses(payload)[0]
+        return naver.parse_payload(payload)
+    if kind == "coupang":
+        return coupang.parse_payload(payload)
+    if kind == "shopify":
+        return shopify.parse_payload(payload)
+    raise ValueError(f"unknown marketplace kind: {kind!r}")
