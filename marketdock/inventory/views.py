@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from marketdock.catalog.models import SKUStatus
 from marketdock.core.screens import screen_view
@@ -315,7 +316,7 @@ def inbound_detail(request, pk: int):
     return render(request, "inventory/inbound_detail.html", {"inbound": inbound, "lines": lines})
 
 
-INBOUND_TEMPLATE_HEADERS = ("입고번호", "SKU코드 또는 바코드", "확정수량")
+INBOUND_TEMPLATE_HEADERS = (gettext_lazy("입고번호"), gettext_lazy("SKU코드 또는 바코드"), gettext_lazy("확정수량"))
 
 
 @screen_view("inventory.inbound")
@@ -326,7 +327,7 @@ def inbound_upload(request):
         for inbound in selectors.inbounds(company, status="open")[:200]:
             for line in selectors.inbound_lines(company, inbound):
                 rows.append([inbound.number, line.sku.code, line.remaining])
-        data = exports.workbook_bytes(_("입고확정"), [_(h) for h in INBOUND_TEMPLATE_HEADERS], rows, widths=(20, 26, 12))
+        data = exports.workbook_bytes(_("입고확정"), [str(h) for h in INBOUND_TEMPLATE_HEADERS], rows, widths=(20, 26, 12))
         return exports.xlsx_response(_("입고확정_양식"), data)
     form = XlsxUploadForm(request.POST or None, request.FILES or None)
     row_errors = []
@@ -370,7 +371,8 @@ def count_list(request):
     })
 
 
-COUNT_HEADERS = ("SKU코드", "바코드", "상품명", "옵션", "전산재고", "실사수량")
+COUNT_HEADERS = (gettext_lazy("SKU코드"), gettext_lazy("바코드"), gettext_lazy("상품명"), gettext_lazy("옵션"),
+                 gettext_lazy("전산재고"), gettext_lazy("실사수량"))
 
 
 @screen_view("inventory.counts")
@@ -380,7 +382,7 @@ def count_detail(request, pk: int):
     if request.GET.get("export") == "xlsx":
         rows = ([line.sku.code, line.sku.barcode, line.sku.product.name, line.sku.option_text, line.system_quantity,
                  line.counted_quantity] for line in selectors.count_lines(company, sheet))
-        data = exports.workbook_bytes(sheet.number, [_(h) for h in COUNT_HEADERS], rows, widths=(20, 18, 30, 16, 10, 10))
+        data = exports.workbook_bytes(sheet.number, [str(h) for h in COUNT_HEADERS], rows, widths=(20, 18, 30, 16, 10, 10))
         return exports.xlsx_response(_("재고실사_%(no)s") % {"no": sheet.number}, data)
     upload_form = XlsxUploadForm()
     row_errors, line_errors = [], {}
@@ -440,6 +442,9 @@ def count_detail(request, pk: int):
         sheet = _get(selectors.count_sheet_get, company, pk)
     only, q = request.GET.get("only", ""), request.GET.get("q", "").strip()
     page, size = _page(request, selectors.count_lines(company, sheet, q=q, only=only), default=100)
+    for line in page:
+        line.error = line_errors.get(line.pk, "")
+        line.input_value = request.POST.get(f"count_{line.pk}", "") if line.error else line.counted_quantity
     lines = selectors.count_lines(company, sheet)
     summary = {
         "total": lines.count(),
