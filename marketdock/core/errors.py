@@ -15,9 +15,17 @@ def permission_denied(request, exception=None):
 
 
 def page_not_found(request, exception=None):
+    from django.http import Http404
+    from django.urls import Resolver404
     from django.utils.translation import gettext as _
 
-    return _render(request, 404, _("페이지를 찾을 수 없습니다"), _("주소가 바뀌었거나 삭제된 자료입니다."))
+    message = _("주소가 바뀌었거나 삭제된 자료입니다.")
+    # our views raise Http404 with a plain sentence ("공지사항을 찾을 수 없습니다."); the URL resolver's
+    # own 404 carries the tried patterns, which are not for users
+    if isinstance(exception, Http404) and not isinstance(exception, Resolver404) and exception.args \
+            and isinstance(exception.args[0], str):
+        message = exception.args[0]
+    return _render(request, 404, _("페이지를 찾을 수 없습니다"), message)
 
 
 def bad_request(request, exception=None):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from . import dashboard, selectors
+from . import dashboard, permissions, selectors
 from .forms import LoginForm, PasswordChangeForm
 from .models import JobRun
 from .screens import screen_view
@@ -34,7 +34,10 @@ def home(request):
         return render(request, "core/no_company.html", status=403)
     tiles = dashboard.tiles_for(request.company, request.user)
     recent_failures = selectors.job_runs(request.company).filter(status=JobRun.Status.FAILED)[:5]
-    return render(request, "core/home.html", {"tiles": tiles, "recent_failures": recent_failures})
+    notices = None
+    if permissions.can_read(request.user, "core.notices"):
+        notices = selectors.notices_active(request.company).order_by("-starts_at")[:5]
+    return render(request, "core/home.html", {"tiles": tiles, "recent_failures": recent_failures, "notices": notices})
 
 
 @never_cache

@@ -3,6 +3,8 @@
 Run one worker with periodic tasks and any number more with `--no-periodic` (on other machines too,
 when REDIS_URL points them at the same Redis)."""
 
+import logging
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -20,4 +22,7 @@ class Command(BaseCommand):
             argv += ["--workers", str(options["workers"])]
         if options["no_periodic"]:
             argv += ["--no-periodic"]
+        # run_huey gives the "huey" logger its own handler; without this every line is printed twice
+        # (once more through the root console handler of settings.LOGGING).
+        logging.getLogger("huey").propagate = False
         call_command("run_huey", *argv)

@@ -24,14 +24,27 @@
   };
   document.addEventListener('DOMContentLoaded', function () {
     showToasts();
+    // Notice pop-up: [확인 (다시 보지 않기)] records the dismissal on the server (never shown again);
+    // the ✕ only closes it for this browser session so it does not reappear on every page.
     var notice = document.getElementById('md-notice');
-    if (notice) { bootstrap.Modal.getOrCreateInstance(notice).show(); }
+    if (notice) {
+      var ids = Array.prototype.map.call(notice.querySelectorAll('input[name=notice]'), function (i) { return i.value; }).join(',');
+      var closed = '';
+      try { closed = sessionStorage.getItem('md-notice-closed') || ''; } catch (e) { /* storage disabled */ }
+      if (closed !== ids) {
+        notice.addEventListener('hide.bs.modal', function () {
+          try { sessionStorage.setItem('md-notice-closed', ids); } catch (e) { /* storage disabled */ }
+        });
+        bootstrap.Modal.getOrCreateInstance(notice).show();
+      }
+    }
   });
   // Server side can trigger: HX-Trigger: {"md:toast": {"text": "...", "level": "success"}}
   document.body && document.body.addEventListener('md:toast', function (ev) { mdToast(ev.detail.text, ev.detail.level); });
   document.addEventListener('htmx:afterSwap', function (ev) { showToasts(ev.target); });
   document.addEventListener('htmx:responseError', function (ev) {
-    mdToast((ev.detail.xhr && ev.detail.xhr.status >= 500) ? '서버 오류가 발생했습니다. 잠시 후 다시 시도하세요.' : '요청을 처리할 수 없습니다.', 'danger');
+    var d = document.getElementById('md-toasts').dataset;
+    mdToast((ev.detail.xhr && ev.detail.xhr.status >= 500) ? d.msgServerError : d.msgRequestError, 'danger');
   });
   // select-all checkbox for grids: <input type=checkbox data-md-check-all="name">
   document.addEventListener('change', function (ev) {
