@@ -76,9 +76,12 @@ class _CompanyForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, company, **kwargs):
         self.company = company
         super().__init__(*args, **kwargs)
+        default = selectors.warehouses_active(company).filter(is_default=True).first()
         for name in ("warehouse", "from_warehouse", "to_warehouse"):
             if name in self.fields:
                 self.fields[name].queryset = selectors.warehouses_active(company)
+                if default and name != "to_warehouse" and not self.is_bound:
+                    self.fields[name].initial = default.pk
 
 
 class InboundForm(_CompanyForm):
@@ -97,9 +100,6 @@ class InboundForm(_CompanyForm):
     def __init__(self, *args, company, **kwargs):
         super().__init__(*args, company=company, **kwargs)
         self.fields["supplier"].queryset = selectors.suppliers(company)
-        default = selectors.warehouses_active(company).filter(is_default=True).first()
-        if default and not self.is_bound:
-            self.fields["warehouse"].initial = default.pk
 
     def clean_lines(self):
         return parse_sku_lines(self.company, self.cleaned_data["lines"], label=_("입고"))
