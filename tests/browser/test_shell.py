@@ -97,3 +97,33 @@ def test_phone_menu_collapses_into_offcanvas(phone_page, login, screenshot, shop
     page.click("[data-screen='core.notices']")
     page.wait_for_url("**/system/notices/")
     assert "설 연휴 택배 마감 안내" in page.locator("[data-testid=notice-table]").inner_text()
+
+
+def test_common_codes_inline_editing(page, login, screenshot, shop):
+    company, notice = shop
+    NoticeDismissal.objects.create(notice=notice, user=User.objects.get(username="admin"))
+    login(page, "admin", PASSWORD)
+    page.click("summary:has-text('기준정보')")
+    page.click("[data-screen='core.codes']")
+    page.click("tr[data-group=BRAND] >> text=브랜드")
+    page.fill("[data-testid=code-new-code]", "NK")
+    page.fill("[data-testid=code-new-name]", "나이키")
+    page.click("[data-testid=code-add]")
+    page.wait_for_selector("tr[data-code=NK]")
+    page.fill("[data-testid=code-new-code]", "NK")
+    page.fill("[data-testid=code-new-name]", "또 나이키")
+    page.click("[data-testid=code-add]")
+    error = page.locator("[data-testid=code-error]")
+    error.wait_for()
+    assert "이미 있습니다" in error.inner_text()
+
+    row = page.locator("tr[data-code=NK]")
+    row.locator("input[name=name]").fill("나이키코리아")
+    row.locator("input[name=is_active]").uncheck()
+    row.locator("[data-testid=code-save]").click()
+    page.wait_for_selector("tr[data-code=NK] [data-testid=code-saved]")
+    screenshot(page, "common-codes")
+    from marketdock.core.selectors import code_choices
+
+    assert code_choices(company, "BRAND", active_only=False) == [("NK", "나이키코리아")]
+    assert code_choices(company, "BRAND") == []
