@@ -175,7 +175,8 @@ def serve_in_thread(app: SandboxApp, host: str = "127.0.0.1", port: int = 0) -> 
     """Start on a free port in a daemon thread (tests). Returns (server, base_url); call
     server.shutdown() to stop."""
     server = make_server(app, host, port)
-    thread = threading.Thread(target=server.serve_forever, name="sandbox", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="sandbox",
+                              daemon=True)
     thread.start()
     return server, f"http://{host}:{server.server_address[1]}"
 

@@ -58,14 +58,16 @@ def handle(app: SandboxApp, req: Request) -> Response | None:
         if shop.points_at:
             shop.available_points = min(BUCKET_MAX, shop.available_points + (now - shop.points_at) * RESTORE_RATE)
         shop.points_at = now
-        if fault == "rate_limit":
-            shop.available_points = 0.0
         if fault == "error_500":
             return Response(500, {"errors": "Internal Server Error"})
-        if requested > shop.available_points:
+        if fault == "rate_limit" or requested > shop.available_points:
+            # the rate_limit fault throttles this one call as if the bucket were empty
+            status = _cost(shop, requested, 0)
+            if fault == "rate_limit":
+                status["throttleStatus"]["currentlyAvailable"] = 0
             return Response(200, {"errors": [{"message": "Throttled", "extensions": {
                 "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
-                "extensions": {"cost": _cost(shop, requested, 0)}})
+                "extensions": {"cost": status}})
         if name == "Orders":
             data, actual = _orders(app, shop, variables, query, line_first)
         elif name == "Order":

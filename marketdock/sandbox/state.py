@@ -64,7 +64,7 @@ class Faults:
     timeout_seconds: float = 5.0
     duplicate_items: bool = False  # continuation pages repeat the previous page's last item
     malformed_order: bool = False  # the shop's first order is rendered with a broken field
-    address_change: bool = False  # after an order was collected, its buyer changes the address once
+    address_change: bool = False  # once an order was collected, its buyer changes the address (once)
 
     def update(self, values: dict[str, Any]) -> None:
         for key, value in values.items():
@@ -332,11 +332,11 @@ class SandboxState:
                     shop.live_generated += 1
                     at = self.anchor + timedelta(minutes=shop.live_generated / self.order_rate)
                     self.add_order(shop, at=at)
-                if shop.faults.address_change:
-                    for order in shop.orders:
-                        if order.collected and not order.address_changed:
-                            self.change_address(shop, order, now)
-                            break
+                if shop.faults.address_change and not any(o.address_changed for o in shop.orders):
+                    # one buyer changes the address of an order the OMS already collected
+                    collected = next((o for o in shop.orders if o.collected), None)
+                    if collected is not None:
+                        self.change_address(shop, collected, now)
 
     def add_order(self, shop: Shop, at: datetime | None = None) -> Order:
         with self.lock:
