@@ -259,3 +259,18 @@ def test_management_command_serves_http(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_state_persists_across_restarts(tmp_path):
+    path = tmp_path / "sandbox" / "state.json"
+    state = SandboxState(seed=5, initial_orders=4, persist_path=path, now=datetime(2024, 3, 1, tzinfo=UTC))
+    shop = state.shops["naver-demo"]
+    state.add_order(shop)
+    shop.faults.update({"rate_limit_every": 3})
+    shop.orders[0].placed = True
+    state.save()
+    restored = SandboxState(seed=1, initial_orders=1, persist_path=path)
+    assert restored.load()
+    again = restored.shops["naver-demo"]
+    assert restored.seed == 5 and len(again.orders) == 5 and again.faults.rate_limit_every == 3
+    assert restored.ground_truth(again) == state.ground_truth(shop)
