@@ -48,6 +48,8 @@ DEBUG = _env_bool("DEBUG", False)
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 VERSION = __import__("marketdock").__version__
+# Reverse proxies whose X-Forwarded-For is believed when logging client IPs (comma-separated addresses).
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -1,8 +1,6 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.static import serve
 
 from marketdock.core import views as core_views
 from marketdock.core import views_users as core_views_users
@@ -24,5 +22,5 @@ urlpatterns = [
     path("catalog/", include("marketdock.catalog.urls")),
     path("inventory/", include("marketdock.inventory.urls")),
     path("operator/", admin.site.urls),
-    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    path("media/<path:path>", core_views.media, name="media"),
 ]

@@ -248,6 +248,12 @@ class Notice(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("게시 종료는 게시 시작보다 뒤여야 합니다.")})
+
 
 class NoticeDismissal(models.Model):
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="dismissals")

@@ -6,6 +6,7 @@ import os
 import socket
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -24,8 +25,16 @@ from .models import (
 def client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
+    ip = request.META.get("REMOTE_ADDR")
+    # X-Forwarded-For is trusted only behind a configured reverse proxy (it is trivially forged otherwise):
+    # the right-most address that is not one of our proxies is the client.
+    trusted = getattr(settings, "TRUSTED_PROXIES", [])
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
+    if forwarded and ip in trusted:
+        for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
+            ip = hop
+            if hop not in trusted:
+                break
     return ip or None
 
 

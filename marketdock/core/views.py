@@ -87,3 +87,18 @@ def job_detail(request, pk: int):
         raise Http404(_("작업을 찾을 수 없습니다."))
     template = "core/jobs/_progress.html" if request.htmx else "core/jobs/detail.html"
     return render(request, template, {"run": run})
+
+
+@login_required
+def media(request, path: str):
+    """Uploaded files are company data: they live under `<app>/<company id>/...` and are served
+    only to signed-in users of that company (product images, uploaded Excel files...)."""
+    parts = path.split("/")
+    if request.company is None or len(parts) < 3 or parts[1] != str(request.company.pk) or ".." in parts:
+        raise Http404(_("파일을 찾을 수 없습니다."))
+    from django.conf import settings
+    from django.views.static import serve
+
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -131,3 +131,41 @@ class TestShell:
         assert admin_client.get(reverse("core:job_detail", args=[run.pk])).status_code == 200
         assert_isolated(other_client, [reverse("core:job_detail", args=[run.pk])], secrets=("비밀작업-acme",))
         assert "비밀작업-acme" not in other_client.get(reverse("core:job_list")).content.decode()
+
+
+@pytest.mark.django_db
+class TestMediaAndClientIp:
+    def test_uploaded_files_are_served_only_to_their_company(self, settings, tmp_path, company, admin_client,
+                                                             other_client, client):
+        settings.MEDIA_ROOT = tmp_path
+        folder = tmp_path / "catalog" / str(company.pk) / "uploads"
+        folder.mkdir(parents=True)
+        (folder / "orders.xlsx").write_bytes(b"secret-bytes")
+        url = f"/media/catalog/{company.pk}/uploads/orders.xlsx"
+        response = admin_client.get(url)
+        assert response.status_code == 200 and b"".join(response.streaming_content) == b"secret-bytes"
+        assert other_client.get(url).status_code == 404
+        assert client.get(url).status_code == 302  # anonymous: to the login page
+        assert admin_client.get(f"/media/catalog/{company.pk}/../{company.pk}/uploads/orders.xlsx").status_code == 404
+
+    def test_forwarded_for_is_believed_only_from_a_trusted_proxy(self, settings, rf):
+        from marketdock.core.services import client_ip
+
+        request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6", REMOTE_ADDR="10.0.0.9")
+        settings.TRUSTED_PROXIES = []
+        assert client_ip(request) == "10.0.0.9"
+        settings.TRUSTED_PROXIES = ["10.0.0.9"]
+        request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 1.2.3.4", REMOTE_ADDR="10.0.0.9")
+        assert client_ip(request) == "1.2.3.4"
+
+    def test_notice_end_must_follow_start(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from marketdock.core.models import Notice
+
+        now = timezone.now()
+        with pytest.raises(ValidationError) as exc:
+            Notice(title="점검", body="-", starts_at=now, ends_at=now - timedelta(hours=1)).full_clean()
+        assert "ends_at" in exc.value.message_dict
