@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "marketdock.inventory",
     "marketdock.channels",
     "marketdock.sandbox",
+    "marketdock.orders",
 ]
 
 MIDDLEWARE = [

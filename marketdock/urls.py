@@ -21,6 +21,8 @@ urlpatterns = [
     path("system/", include("marketdock.core.urls")),
     path("catalog/", include("marketdock.catalog.urls")),
     path("inventory/", include("marketdock.inventory.urls")),
+    path("channels/", include("marketdock.channels.urls")),
+    path("orders/", include("marketdock.orders.urls")),
     path("operator/", admin.site.urls),
     path("media/<path:path>", core_views.media, name="media"),
 ]

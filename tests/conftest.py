@@ -18,6 +18,16 @@ PASSWORD = "Test-pass-1234"
 
 
 @pytest.fixture(autouse=True)
+def _korean_by_default():
+    """Every test starts in Korean, whatever language an earlier test (or a client cookie) switched to."""
+    from django.utils import translation
+
+    translation.activate("ko")
+    yield
+    translation.activate("ko")
+
+
+@pytest.fixture(autouse=True)
 def _huey_immediate():
     HUEY.immediate = True
     yield
