@@ -6,3 +6,13 @@ class ChannelsConfig(AppConfig):
     name = "marketdock.channels"
     label = "channels"
     verbose_name = _("판매채널")
+
+    def ready(self) -> None:
+        from marketdock.core import dashboard
+        from marketdock.core.demo import register_step
+
+        from . import demo
+        from .dashboard import expiring_credentials_tiles
+
+        dashboard.register(expiring_credentials_tiles)
+        register_step(demo.demo_channel_accounts)

@@ -1,0 +1,127 @@
+"""What each marketplace asks a seller to paste, and the shape each value must have.
+
+Identifiers (Naver application id, Coupang vendor id, Shopify shop domain) are shown in full on the
+edit screen; secrets are shown masked and never leave the server again. The shapes are checked
+before anything is stored so a half-copied key gets a clear Korean message instead of a failed
+collection at 3 a.m."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from .crypto import mask_secret
+from .models import ChannelKind
+
+
+def _strip(value: str) -> str:
+    return "".join(str(value or "").split())  # keys are pasted from web pages: drop every space/newline
+
+
+def _shop_domain(value: str) -> str:
+    value = _strip(value).lower().removeprefix("https://").removeprefix("http://")
+    return value.split("/", 1)[0]
+
+
+@dataclass(frozen=True)
+class CredentialField:
+    key: str
+    label: str
+    secret: bool
+    pattern: str
+    error: str
+    help: str = ""
+    normalize: Callable[[str], str] = _strip
+
+    def check(self, raw: str) -> tuple[str, str | None]:
+        """(normalized value, error message or None)."""
+        value = self.normalize(raw)
+        if not re.fullmatch(self.pattern, value):
+            return value, str(self.error)
+        return value, None
+
+
+CREDENTIAL_FIELDS: dict[str, tuple[CredentialField, ...]] = {
+    ChannelKind.NAVER: (
+        CredentialField(
+            "client_id", _("애플리케이션 ID"), False, r"[A-Za-z0-9_-]{8,64}",
+            _("애플리케이션 ID는 영문·숫자 8~64자입니다. 커머스API센터 › 애플리케이션 상세에서 그대로 복사하세요."),
+            _("커머스API센터(apicenter.commerce.naver.com)에서 발급한 애플리케이션 ID"),
+        ),
+        CredentialField(
+            "client_secret", _("애플리케이션 시크릿"), True, r"\$2[aby]?\$\d{2}\$[./A-Za-z0-9]{22}",
+            _("애플리케이션 시크릿은 $2a$로 시작하는 29자입니다(예: $2a$04$…). 앞뒤가 잘리지 않았는지 확인하세요."),
+        ),
+    ),
+    ChannelKind.COUPANG: (
+        CredentialField(
+            "vendor_id", _("업체코드(Vendor ID)"), False, r"A\d{8}",
+            _("업체코드는 A로 시작하는 9자리입니다(예: A00012345). WING › 판매자정보에서 확인하세요."),
+            normalize=lambda v: _strip(v).upper(),
+        ),
+        CredentialField(
+            "access_key", _("Access Key"), True, r"[A-Za-z0-9-]{20,64}",
+            _("Access Key는 영문·숫자·하이픈 20~64자입니다. WING › 판매자정보 › 추가판매정보 › OPEN API 키에서 복사하세요."),
+        ),
+        CredentialField(
+            "secret_key", _("Secret Key"), True, r"[A-Za-z0-9]{32,64}",
+            _("Secret Key는 영문·숫자 32~64자입니다. 키를 재발급했다면 새 키를 붙여 넣으세요."),
+        ),
+    ),
+    ChannelKind.SHOPIFY: (
+        CredentialField(
+            "shop_domain", _("상점 도메인"), False, r"[a-z0-9][a-z0-9-]*\.myshopify\.com",
+            _("상점 도메인은 xxx.myshopify.com 형식입니다(예: my-shop.myshopify.com). 자체 도메인이 아니라 myshopify.com 주소를 넣으세요."),
+            normalize=_shop_domain,
+        ),
+        CredentialField(
+            "access_token", _("Admin API 액세스 토큰"), True, r"shp[a-z]{2}_[A-Za-z0-9]{20,100}",
+            _("Admin API 액세스 토큰은 shpat_로 시작합니다. 앱 설치 후 한 번만 표시되는 토큰을 그대로 붙여 넣으세요."),
+        ),
+    ),
+    ChannelKind.MANUAL: (),
+}
+
+
+def credential_fields(kind: str) -> tuple[CredentialField, ...]:
+    return CREDENTIAL_FIELDS.get(kind, ())
+
+
+def all_credential_fields() -> list[CredentialField]:
+    return [f for fields in CREDENTIAL_FIELDS.values() for f in fields]
+
+
+def credentials_check(kind: str, values: Mapping[str, str], *, current: Mapping[str, str] | None = None
+                      ) -> tuple[dict[str, str], dict[str, str]]:
+    """Merge the submitted values over the current ones and check their shape.
+
+    A secret left empty keeps its current value (the edit form never shows it); an identifier left
+    empty is an error. Returns (credentials, {field key: error message})."""
+    current = current or {}
+    result: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for field in credential_fields(kind):
+        raw = str(values.get(field.key) or "")
+        if not raw.strip():
+            if field.secret and current.get(field.key):
+                result[field.key] = current[field.key]
+                continue
+            errors[field.key] = str(_("%(label)s을(를) 입력하세요.") % {"label": field.label})
+            continue
+        value, error = field.check(raw)
+        if error:
+            errors[field.key] = error
+        result[field.key] = value
+    return result, errors
+
+
+def credentials_display(kind: str, values: Mapping[str, str]) -> list[tuple[str, str, bool]]:
+    """(label, shown value, is_secret) for the edit screen: secrets masked."""
+    rows = []
+    for field in credential_fields(kind):
+        value = str(values.get(field.key) or "")
+        rows.append((str(field.label), mask_secret(value) if field.secret else value, field.secret))
+    return rows

@@ -1,0 +1,153 @@
+"""쇼핑몰 계정 screens (LST-1). Views parse the request, call selectors/services and render.
+
+Credentials are posted only to account_create/account_edit; both are marked with
+sensitive_post_parameters (Django's error reports show them as stars) and the helper that holds
+them with sensitive_variables, so a secret never reaches a log or an error mail."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+
+from marketdock.core.screens import screen_view
+
+from . import selectors, services
+from .credentials import credential_fields
+from .forms import CREDENTIAL_KEYS, ChannelAccountForm
+from .models import ChannelAccount, ChannelKind
+
+SCREEN = "channels.accounts"
+PAGE_SIZES = (50, 100, 500)
+
+
+def _get(request, pk: int) -> ChannelAccount:
+    try:
+        return selectors.channel_account_get(request.company, pk)
+    except ObjectDoesNotExist:
+        raise Http404(_("쇼핑몰 계정을 찾을 수 없습니다."))
+
+
+def _expiry(account: ChannelAccount, today) -> tuple[str, int | None]:
+    """("expired" | "soon" | "ok" | "", days left)."""
+    if not account.credentials_expire_on:
+        return "", None
+    days = (account.credentials_expire_on - today).days
+    if days < 0:
+        return "expired", days
+    if days <= selectors.EXPIRY_WARNING_DAYS:
+        return "soon", days
+    return "ok", days
+
+
+def _identifier(account: ChannelAccount) -> str:
+    """The non-secret part of the credentials (application id, vendor id, shop domain)."""
+    try:
+        values = account.credentials
+    except ValueError:
+        return _("(복호화할 수 없음)")
+    return " · ".join(str(values.get(f.key) or "") for f in credential_fields(account.kind) if not f.secret)
+
+
+@screen_view(SCREEN)
+def account_list(request):
+    company = request.company
+    f = {"kind": request.GET.get("kind", ""), "q": request.GET.get("q", "").strip(),
+         "active": request.GET.get("active", ""), "expiring": request.GET.get("expiring") == "1"}
+    try:
+        size = int(request.GET.get("size") or 50)
+    except ValueError:
+        size = 50
+    if size not in PAGE_SIZES:
+        size = 50
+    page = Paginator(selectors.channel_accounts_search(company, **f), size).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rows = []
+    for account in page:
+        state, days = _expiry(account, today)
+        rows.append({"account": account, "expiry_state": state, "expiry_days": days,
+                     "expiry_days_abs": abs(days) if days is not None else None,
+                     "identifier": _identifier(account)})
+    return render(request, "channels/account_list.html", {
+        "page": page, "rows": rows, "size": size, "page_sizes": PAGE_SIZES, "f": f, "kinds": ChannelKind.choices,
+        "warning_days": selectors.EXPIRY_WARNING_DAYS,
+    })
+
+
+@sensitive_variables("credentials", "data")
+def _account_form(request, account: ChannelAccount | None):
+    form = ChannelAccountForm(request.POST or None, account=account)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        kind = account.kind if account else data["kind"]
+        credentials = form.credentials_for(kind)
+        values = {"name": data["name"], "base_url": data["base_url"], "credentials": credentials,
+                  "collect_every_minutes": data["collect_every_minutes"], "auto_collect": data["auto_collect"],
+                  "credentials_expire_on": data["credentials_expire_on"], "is_active": data["is_active"]}
+        try:
+            if account is None:
+                saved = services.channel_account_create(company=request.company, kind=kind, **values)
+            else:
+                before = account.credentials_expire_on
+                saved = services.channel_account_update(account=account, **values)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("%(name)s 계정을 저장했습니다.") % {"name": saved.name})
+            defaulted = (saved.kind == ChannelKind.COUPANG and saved.credentials_expire_on
+                         and saved.credentials_expire_on != data["credentials_expire_on"]
+                         and (account is None or saved.credentials_expire_on != before))
+            if defaulted:
+                messages.info(request, _(
+                    "쿠팡 OPEN API 키는 발급 후 %(days)s일 동안 유효하므로 인증키 만료일을 %(date)s로 설정했습니다. "
+                    "WING에 표시된 실제 만료일과 다르면 고쳐 주세요.") % {
+                    "days": services.COUPANG_KEY_VALID_DAYS, "date": saved.credentials_expire_on.isoformat()})
+            return redirect("channels:account_edit", saved.pk)
+    return render(request, "channels/account_form.html", {
+        "form": form, "account": account, "kinds": ChannelKind.choices,
+        "selected_kind": account.kind if account else (form["kind"].value() or ChannelKind.NAVER),
+    })
+
+
+@sensitive_post_parameters(*CREDENTIAL_KEYS)
+@screen_view(SCREEN)
+def account_create(request):
+    return _account_form(request, None)
+
+
+@sensitive_post_parameters(*CREDENTIAL_KEYS)
+@screen_view(SCREEN)
+def account_edit(request, pk: int):
+    return _account_form(request, _get(request, pk))
+
+
+@screen_view(SCREEN)
+def account_test(request, pk: int):
+    account = _get(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    result = services.channel_account_test(account=account)
+    if request.htmx:
+        return render(request, "channels/_test_result.html", {"account": account, "result": result})
+    (messages.success if result.ok else messages.error)(request, result.message)
+    return redirect("channels:account_edit", account.pk)
+
+
+@screen_view(SCREEN)
+def account_delete(request, pk: int):
+    account = _get(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    name = account.name
+    try:
+        services.channel_account_delete(account=account)
+    except services.ChannelAccountInUse as exc:
+        messages.error(request, str(exc))
+        return redirect("channels:account_edit", account.pk)
+    messages.success(request, _("%(name)s 계정을 삭제했습니다.") % {"name": name})
+    return redirect("channels:account_list")
