@@ -1,0 +1,332 @@
+"""쇼핑몰 계정 (LST-1): credentials encrypted and never shown again, shape checks, 연결 테스트 against
+the sandbox marketplace over real HTTP, deletion rules, the expiry tile, the demo step, isolation."""
+
+from __future__ import annotations
+
+import socket
+from datetime import timedelta
+
+import pytest
+from cryptography.fernet import Fernet
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+from django.views.debug import SafeExceptionReporterFilter
+
+from marketdock.channels import selectors, services
+from marketdock.channels.demo import ACCOUNT_NAMES, MANUAL_NAME, demo_channel_accounts, sandbox_seed
+from marketdock.channels.models import ChannelAccount, ChannelKind
+from marketdock.core.dashboard import tiles_for
+from marketdock.sandbox.server import SandboxApp, serve_in_thread
+from marketdock.sandbox.state import SandboxState
+from tests.conftest import make_company
+from tests.isolation import assert_isolated
+
+NAVER = {"client_id": "4mVbq0aXyZ12cdEF34ghIJ", "client_secret": "$2a$04$kRzW9vQpL3mN7xYbT5sA1u"}
+COUPANG = {"vendor_id": "A00012345", "access_key": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+           "secret_key": "9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b"}
+SHOPIFY = {"shop_domain": "my-shop.myshopify.com", "access_token": "shpat_0123456789abcdef0123456789abcdef"}
+
+
+def form_data(kind: str, name: str, credentials: dict, **extra) -> dict:
+    data = {"kind": kind, "name": name, "base_url": "", "credentials_expire_on": "", "collect_every_minutes": "30",
+            "auto_collect": "on", "is_active": "on", **credentials}
+    data.update(extra)
+    return data
+
+
+def make_account(company, kind=ChannelKind.COUPANG, name="쿠팡 본점", credentials=None, **extra) -> ChannelAccount:
+    creds = credentials if credentials is not None else {ChannelKind.NAVER: NAVER, ChannelKind.COUPANG: COUPANG,
+                                                        ChannelKind.SHOPIFY: SHOPIFY}.get(kind, {})
+    return services.channel_account_create(company=company, kind=kind, name=name, credentials=creds, **extra)
+
+
+def raw_column(account: ChannelAccount) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT credentials_encrypted FROM channels_channelaccount WHERE id = %s", [account.pk])
+        return cursor.fetchone()[0]
+
+
+@pytest.fixture
+def sandbox():
+    state = SandboxState(seed=7, order_rate=0, initial_orders=3)
+    server, base = serve_in_thread(SandboxApp(state))
+    yield state, base
+    server.shutdown()
+    server.server_close()
+
+
+# --- storing credentials ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(("kind", "credentials"), [("naver", NAVER), ("coupang", COUPANG), ("shopify", SHOPIFY)])
+def test_credentials_are_encrypted_at_rest_and_decrypt_back(admin_client, company, kind, credentials):
+    response = admin_client.post(reverse("channels:account_create"), form_data(kind, "내 계정", credentials))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    account = ChannelAccount.objects.get(company=company, name="내 계정")
+    stored = raw_column(account)
+    assert stored and all(value not in stored for value in credentials.values())
+    assert account.credentials == credentials
+
+
+def test_pasted_keys_are_cleaned_before_storing(admin_client, company):
+    messy = {"shop_domain": " https://My-Shop.myshopify.com/admin ", "access_token": SHOPIFY["access_token"] + "\n"}
+    admin_client.post(reverse("channels:account_create"), form_data("shopify", "Shopify", messy))
+    assert ChannelAccount.objects.get(company=company).credentials == SHOPIFY
+
+
+def test_edit_page_shows_secrets_masked_only(admin_client, company):
+    account = make_account(company)
+    body = admin_client.get(reverse("channels:account_edit", args=[account.pk])).content.decode()
+    assert COUPANG["vendor_id"] in body  # the identifier is not a secret
+    for secret in (COUPANG["access_key"], COUPANG["secret_key"]):
+        assert secret not in body
+        assert secret[-4:] in body  # masked: last four characters
+
+
+def test_secret_left_empty_is_unchanged_and_a_new_one_replaces_it(admin_client, company):
+    account = make_account(company)
+    url = reverse("channels:account_edit", args=[account.pk])
+    response = admin_client.post(url, form_data("coupang", "쿠팡 2호점", {"vendor_id": "A00012345", "access_key": "",
+                                                                       "secret_key": ""}))
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.name == "쿠팡 2호점" and account.credentials == COUPANG
+    new_secret = "a" * 40
+    admin_client.post(url, form_data("coupang", "쿠팡 2호점", {"vendor_id": "A00012345", "access_key": "",
+                                                            "secret_key": new_secret}))
+    account.refresh_from_db()
+    assert account.credentials == {**COUPANG, "secret_key": new_secret}
+
+
+def test_kind_cannot_be_changed_on_edit(admin_client, company):
+    account = make_account(company)
+    admin_client.post(reverse("channels:account_edit", args=[account.pk]),
+                      form_data("naver", "쿠팡 본점", {"vendor_id": "A00012345", **NAVER}))
+    account.refresh_from_db()
+    assert account.kind == ChannelKind.COUPANG and account.credentials == COUPANG
+
+
+def test_fernet_key_rotation_decrypts_old_tokens(settings, company):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.FERNET_KEYS = [old]
+    account = make_account(company)
+    settings.FERNET_KEYS = [new, old]
+    account.refresh_from_db()
+    assert account.credentials == COUPANG
+    account.set_credentials(account.credentials)  # re-encrypted with the new key
+    account.save()
+    settings.FERNET_KEYS = [new]
+    account.refresh_from_db()
+    assert account.credentials == COUPANG
+    settings.FERNET_KEYS = [old]
+    account.refresh_from_db()
+    with pytest.raises(ValueError):
+        account.credentials  # noqa: B018
+
+
+def test_credentials_are_hidden_from_django_error_reports(admin_client, company):
+    response = admin_client.post(reverse("channels:account_create"), form_data("coupang", "쿠팡", COUPANG))
+    cleaned = SafeExceptionReporterFilter().get_post_parameters(response.wsgi_request)
+    assert cleaned["vendor_id"] != COUPANG["vendor_id"]
+    assert cleaned["secret_key"] != COUPANG["secret_key"] and cleaned["access_key"] != COUPANG["access_key"]
+    assert cleaned["name"] == "쿠팡"
+
+
+# --- validation ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("kind", "credentials", "message"), [
+    ("naver", {**NAVER, "client_secret": "abc123"}, "애플리케이션 시크릿은 $2a$로 시작하는 29자입니다"),
+    ("naver", {**NAVER, "client_id": ""}, "애플리케이션 ID을(를) 입력하세요."),
+    ("coupang", {**COUPANG, "vendor_id": "12345"}, "업체코드는 A로 시작하는 9자리입니다"),
+    ("coupang", {**COUPANG, "secret_key": "short"}, "Secret Key는 영문·숫자 32~64자입니다"),
+    ("shopify", {**SHOPIFY, "shop_domain": "www.myshop.co.kr"}, "상점 도메인은 xxx.myshopify.com 형식입니다"),
+    ("shopify", {**SHOPIFY, "access_token": "abcdef"}, "Admin API 액세스 토큰은 shpat_로 시작합니다"),
+])
+def test_credential_shape_errors_are_named_and_nothing_is_saved(admin_client, company, kind, credentials, message):
+    response = admin_client.post(reverse("channels:account_create"), form_data(kind, "계정", credentials))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not ChannelAccount.objects.filter(company=company).exists()
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ({"collect_every_minutes": "3"}, "수집 주기는 5분 이상"),
+    ({"base_url": "ftp://example.com"}, "API 주소는 http:// 또는 https://로 시작하는 주소입니다"),
+    ({"name": "쿠팡 본점"}, "같은 이름의 쇼핑몰 계정(쿠팡 본점)이 이미 있습니다"),
+])
+def test_account_field_errors(admin_client, company, extra, message):
+    make_account(company)
+    response = admin_client.post(reverse("channels:account_create"), {**form_data("naver", "네이버", NAVER), **extra})
+    assert response.status_code == 200 and message in response.content.decode()
+    assert ChannelAccount.objects.filter(company=company).count() == 1
+
+
+def test_several_accounts_per_marketplace_and_manual_needs_no_credentials(admin_client, company):
+    make_account(company)
+    other_keys = {**COUPANG, "vendor_id": "A00099999"}
+    assert admin_client.post(reverse("channels:account_create"),
+                             form_data("coupang", "쿠팡 2호점", other_keys)).status_code == 302
+    assert admin_client.post(reverse("channels:account_create"), form_data("manual", "자사몰", {})).status_code == 302
+    assert selectors.channel_accounts(company).filter(kind="coupang").count() == 2
+    assert selectors.channel_accounts(company).get(name="자사몰").credentials == {}
+
+
+# --- Coupang expiry and the home tile --------------------------------------------------------
+
+def test_coupang_without_expiry_gets_the_key_validity_period_and_says_so(admin_client, company):
+    response = admin_client.post(reverse("channels:account_create"), form_data("coupang", "쿠팡", COUPANG), follow=True)
+    account = ChannelAccount.objects.get(company=company)
+    expected = timezone.localdate() + timedelta(days=services.COUPANG_KEY_VALID_DAYS)
+    assert account.credentials_expire_on == expected
+    assert f"인증키 만료일을 {expected.isoformat()}로 설정했습니다" in response.content.decode()
+    naver = make_account(company, ChannelKind.NAVER, "네이버")
+    assert naver.credentials_expire_on is None
+
+
+def test_new_coupang_keys_get_a_new_expiry(company):
+    account = make_account(company, credentials_expire_on=timezone.localdate() + timedelta(days=3))
+    services.channel_account_update(account=account, name=account.name, credentials={**COUPANG, "secret_key": "b" * 40},
+                                    credentials_expire_on=account.credentials_expire_on)
+    assert account.credentials_expire_on == timezone.localdate() + timedelta(days=services.COUPANG_KEY_VALID_DAYS)
+
+
+def test_home_tile_lists_expired_and_soon_expiring_keys(admin_client, company, admin_user):
+    today = timezone.localdate()
+    make_account(company, name="만료됨", credentials_expire_on=today - timedelta(days=2))
+    make_account(company, ChannelKind.NAVER, "곧 만료", credentials_expire_on=today + timedelta(days=10))
+    make_account(company, ChannelKind.SHOPIFY, "여유", credentials_expire_on=today + timedelta(days=90))
+    make_account(company, ChannelKind.NAVER, "사용 안 함", credentials={**NAVER, "client_id": "zzzzzzzzzz"},
+                 credentials_expire_on=today - timedelta(days=1), is_active=False)
+    tile = next(t for t in tiles_for(company, admin_user) if t.key == "channels_credentials_expiring")
+    assert tile.count == 2 and tile.level == "danger" and str(tile.label) == "인증키 만료 임박"
+    home = admin_client.get("/").content.decode()
+    assert "인증키 만료 임박" in home
+    listing = admin_client.get(tile.url).content.decode()
+    assert "만료됨 (2일 지남)" in listing and "만료 D-10" in listing and "여유" not in listing
+
+
+def test_no_tile_without_expiring_keys(company, admin_user):
+    make_account(company, credentials_expire_on=timezone.localdate() + timedelta(days=31))
+    assert not [t for t in tiles_for(company, admin_user) if t.key == "channels_credentials_expiring"]
+
+
+# --- delete ----------------------------------------------------------------------------------
+
+def test_delete_is_refused_when_orders_exist(admin_client, company):
+    from marketdock.orders.models import Order
+
+    account = make_account(company)
+    Order.objects.create(company=company, account=account, channel_order_id="2100000000001",
+                         ordered_at=timezone.now())
+    response = admin_client.post(reverse("channels:account_delete", args=[account.pk]), follow=True)
+    assert "주문 1건이 있어 삭제할 수 없습니다" in response.content.decode()
+    assert "끄세요 (수집이 멈추고 주문 이력은 남습니다)" in response.content.decode()
+    assert ChannelAccount.objects.filter(pk=account.pk).exists()
+
+
+def test_delete_without_orders(admin_client, company):
+    account = make_account(company)
+    response = admin_client.post(reverse("channels:account_delete", args=[account.pk]))
+    assert response.status_code == 302
+    assert not ChannelAccount.objects.filter(pk=account.pk).exists()
+    assert admin_client.get(reverse("channels:account_delete", args=[make_account(company).pk])).status_code == 405
+
+
+# --- permissions and isolation ---------------------------------------------------------------
+
+def test_viewer_can_read_but_not_change(viewer_client, company):
+    account = make_account(company)
+    assert viewer_client.get(reverse("channels:account_list")).status_code == 200
+    body = viewer_client.get(reverse("channels:account_edit", args=[account.pk])).content.decode()
+    assert 'data-testid="account-save"' not in body and COUPANG["secret_key"] not in body
+    for url, data in [
+        (reverse("channels:account_create"), form_data("naver", "네이버", NAVER)),
+        (reverse("channels:account_edit", args=[account.pk]), form_data("coupang", "바뀐 이름", {})),
+        (reverse("channels:account_test", args=[account.pk]), {}),
+        (reverse("channels:account_delete", args=[account.pk]), {}),
+    ]:
+        assert viewer_client.post(url, data).status_code == 403
+    account.refresh_from_db()
+    assert account.name == "쿠팡 본점" and ChannelAccount.objects.filter(company=company).count() == 1
+
+
+def test_another_company_cannot_reach_an_account(other_client, company):
+    account = make_account(company, name="비밀상점")
+    assert_isolated(other_client, [
+        reverse("channels:account_edit", args=[account.pk]),
+        reverse("channels:account_test", args=[account.pk]),
+        reverse("channels:account_delete", args=[account.pk]),
+    ], secrets=("비밀상점", COUPANG["vendor_id"], COUPANG["secret_key"][-4:]))
+    assert "비밀상점" not in other_client.get(reverse("channels:account_list")).content.decode()
+    account.refresh_from_db()
+    assert account.last_status == ""
+
+
+# --- 연결 테스트 over real HTTP ----------------------------------------------------------------
+
+@pytest.mark.parametrize("shop", ["naver-demo", "coupang-demo", "shopify-demo2"])
+def test_connection_test_succeeds_with_the_sandbox_credentials(admin_client, company, sandbox, shop):
+    state, base = sandbox
+    kind = shop.split("-")[0]
+    account = make_account(company, kind, "샌드박스 상점", credentials=state.shops[shop].credentials, base_url=base)
+    response = admin_client.post(reverse("channels:account_test", args=[account.pk]), HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert response.status_code == 200 and 'data-ok="1"' in body
+    assert "연결 성공: 샌드박스 상점" in body
+    account.refresh_from_db()
+    assert account.last_status == "ok" and account.last_error == ""
+
+
+@pytest.mark.parametrize(("shop", "bad", "message"), [
+    ("coupang-demo", {"secret_key": "f" * 40}, "Invalid signature."),
+    ("naver-demo", {"client_id": "unknownapp1"}, "등록되지 않은 애플리케이션입니다."),
+    ("shopify-demo", {"access_token": "shpat_" + "0" * 32}, "Invalid API key or access token"),
+])
+def test_connection_test_shows_the_marketplace_error(admin_client, company, sandbox, shop, bad, message):
+    state, base = sandbox
+    account = make_account(company, shop.split("-")[0], "틀린 키", credentials={**state.shops[shop].credentials, **bad},
+                           base_url=base)
+    response = admin_client.post(reverse("channels:account_test", args=[account.pk]), HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert 'data-ok="0"' in body and "인증 실패" in body and message in body
+    account.refresh_from_db()
+    assert account.last_status == "error" and message in account.last_error
+    listing = admin_client.get(reverse("channels:account_list")).content.decode()
+    assert "연결 오류" in listing
+
+
+def test_connection_test_names_the_unreachable_host(admin_client, company):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    account = make_account(company, base_url=f"http://127.0.0.1:{port}")
+    response = admin_client.post(reverse("channels:account_test", args=[account.pk]), follow=True)
+    body = response.content.decode()
+    assert f"127.0.0.1:{port} 서버에 연결할 수 없습니다" in body
+    account.refresh_from_db()
+    assert account.last_status == "error"
+
+
+# --- demo ------------------------------------------------------------------------------------
+
+def test_demo_step_is_idempotent_and_its_credentials_work_on_the_sandbox(db, monkeypatch):
+    state = SandboxState(seed=sandbox_seed(), order_rate=0, initial_orders=0)
+    server, base = serve_in_thread(SandboxApp(state))
+    try:
+        monkeypatch.setenv("MARKETDOCK_SANDBOX_URL", base)
+        demo = make_company("demo", "demo_admin")
+        out: list[str] = []
+        demo_channel_accounts(demo, out)
+        first = {a.name: (a.pk, a.credentials_encrypted) for a in selectors.channel_accounts(demo)}
+        demo_channel_accounts(demo, out := [])
+        assert out == []
+        assert {a.name: (a.pk, a.credentials_encrypted) for a in selectors.channel_accounts(demo)} == first
+        assert set(first) == {*ACCOUNT_NAMES.values(), MANUAL_NAME}
+        for account in selectors.channel_accounts(demo).exclude(kind=ChannelKind.MANUAL):
+            result = services.channel_account_test(account=account)
+            assert result.ok, (account.name, result.message)
+        shops = {a.kind: a.credentials for a in selectors.channel_accounts(demo)}
+        assert shops["coupang"] == state.shops["coupang-demo"].credentials
+    finally:
+        server.shutdown()
+        server.server_close()
