@@ -1,0 +1,263 @@
+"""엑셀다운로드양식설정 (ORD-8), the order Excel download, and 수기주문/엑셀주문등록 (ORD-10).
+Thin: parse input, call selectors/services, render."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from marketdock.core.screens import screen_view
+
+from . import selectors, services_excel
+from .forms import ManualLineFormSet, ManualOrderForm, UploadForm, UploadMappingForm
+from .services_excel import COLUMNS_BY_KEY, DEFAULT_COLUMNS, EXPORT_COLUMNS, OrderExcelError
+from .views_list import parse_filters
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _get(getter, company, pk):
+    try:
+        return getter(company, pk)
+    except ObjectDoesNotExist:
+        raise Http404(_("자료를 찾을 수 없습니다.")) from None
+
+
+# ---------------------------------------------------------------- export
+
+
+@screen_view("orders.list")
+def order_export(request):
+    company = request.company
+    filters = parse_filters(request.GET)
+    template = None
+    template_id = request.GET.get("template", "")
+    if template_id.isdigit():
+        template = _get(selectors.export_template_get, company, int(template_id))
+    ids = services_excel.excel_order_ids(company, request.GET.getlist("order")) if request.GET.getlist("order") else None
+    if ids is not None and not ids:
+        messages.error(request, _("선택한 주문을 찾을 수 없습니다."))
+        return redirect("orders:list")
+    result = services_excel.orders_export(company=company, user=request.user, filters=filters, order_ids=ids,
+                                          template=template, request=request)
+    response = FileResponse(result.file, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(result.filename)}"
+    return response
+
+
+# ---------------------------------------------------------------- export templates
+
+
+def _column_rows(selected: list[str]) -> list[dict]:
+    """Chosen columns first in their order, then the rest of the catalogue."""
+    rows = [{"col": COLUMNS_BY_KEY[k], "checked": True} for k in selected if k in COLUMNS_BY_KEY]
+    rows += [{"col": c, "checked": False} for c in EXPORT_COLUMNS if c.key not in selected]
+    return rows
+
+
+def _template_page(request, template=None, *, name="", columns=None, status=200):
+    company = request.company
+    columns = columns if columns is not None else (template.columns if template else DEFAULT_COLUMNS)
+    return render(request, "orders/excel/export_templates.html", {
+        "templates": list(selectors.export_templates(company)), "editing": template,
+        "name": name or (template.name if template else ""), "column_rows": _column_rows(columns),
+        "default_columns": [COLUMNS_BY_KEY[k] for k in DEFAULT_COLUMNS],
+    }, status=status)
+
+
+@screen_view("orders.export_templates")
+def export_templates(request):
+    if request.method == "POST":
+        name, columns = request.POST.get("name", ""), request.POST.getlist("columns")
+        try:
+            services_excel.export_template_save(company=request.company, user=request.user, name=name, columns=columns)
+        except OrderExcelError as exc:
+            messages.error(request, str(exc))
+            return _template_page(request, name=name, columns=columns, status=400)
+        messages.success(request, _("양식 '%(name)s'을(를) 저장했습니다.") % {"name": name.strip()})
+        return redirect("orders:export_templates")
+    return _template_page(request)
+
+
+@screen_view("orders.export_templates")
+def export_template_edit(request, pk: int):
+    template = _get(selectors.export_template_get, request.company, pk)
+    if request.method == "POST":
+        name, columns = request.POST.get("name", ""), request.POST.getlist("columns")
+        try:
+            services_excel.export_template_save(company=request.company, user=request.user, name=name,
+                                                columns=columns, template=template)
+        except OrderExcelError as exc:
+            messages.error(request, str(exc))
+            return _template_page(request, template, name=name, columns=columns, status=400)
+        messages.success(request, _("양식 '%(name)s'을(를) 저장했습니다.") % {"name": template.name})
+        return redirect("orders:export_templates")
+    return _template_page(request, template)
+
+
+@screen_view("orders.export_templates", write=True)
+def export_template_delete(request, pk: int):
+    template = _get(selectors.export_template_get, request.company, pk)
+    if request.method != "POST":
+        return redirect("orders:export_template_edit", pk=pk)
+    services_excel.export_template_delete(company=request.company, template=template)
+    messages.success(request, _("양식 '%(name)s'을(를) 삭제했습니다.") % {"name": template.name})
+    return redirect("orders:export_templates")
+
+
+# ---------------------------------------------------------------- upload
+
+
+def _upload_context(request, *, form=None, manual_form=None, line_formset=None, result=None, tab="file"):
+    company = request.company
+    accounts = selectors.channel_accounts(company).filter(is_active=True)
+    mappings = list(selectors.upload_mappings(company))
+    return {
+        "form": form or UploadForm(accounts=accounts, mappings=mappings),
+        "manual_form": manual_form or ManualOrderForm(accounts=accounts, prefix="m"),
+        "line_formset": line_formset or ManualLineFormSet(prefix="line"),
+        "builtins": services_excel.BUILTIN_MAPPINGS.values(), "mappings": mappings, "result": result, "tab": tab,
+        "result_errors_json": json.dumps([e.as_dict() for e in result.errors], ensure_ascii=False)
+        if result and result.errors else "",
+    }
+
+
+@screen_view("orders.manual")
+def order_upload(request):
+    company = request.company
+    accounts = selectors.channel_accounts(company).filter(is_active=True)
+    mappings = list(selectors.upload_mappings(company))
+    if request.method != "POST":
+        return render(request, "orders/excel/upload.html", _upload_context(request))
+    form = UploadForm(request.POST, request.FILES, accounts=accounts, mappings=mappings)
+    if not form.is_valid():
+        return render(request, "orders/excel/upload.html", _upload_context(request, form=form), status=400)
+    kind, _sep, ref = form.cleaned_data["mapping"].partition(":")
+    mapping = None
+    if kind == "user":
+        mapping = _get(selectors.upload_mapping_get, company, int(ref))
+    upload = form.cleaned_data["file"]
+    try:
+        result = services_excel.orders_upload(
+            company=company, user=request.user, account=form.cleaned_data["account"], data=upload.read(),
+            filename=upload.name, builtin_code=ref if kind == "builtin" else "", mapping=mapping,
+            skip_bad_rows=form.cleaned_data["skip_bad_rows"])
+    except OrderExcelError as exc:
+        form.add_error("file", str(exc))
+        return render(request, "orders/excel/upload.html", _upload_context(request, form=form), status=400)
+    if result.ok:
+        messages.success(request, result.message)
+    else:
+        messages.error(request, result.message)
+    return render(request, "orders/excel/upload.html", _upload_context(request, form=form, result=result),
+                  status=200 if result.ok else 400)
+
+
+@screen_view("orders.manual", write=True)
+def manual_order(request):
+    company = request.company
+    accounts = selectors.channel_accounts(company).filter(is_active=True)
+    if request.method != "POST":
+        return redirect("orders:upload")
+    form = ManualOrderForm(request.POST, accounts=accounts, prefix="m")
+    lines = ManualLineFormSet(request.POST, prefix="line")
+    if not (form.is_valid() and lines.is_valid()):
+        return render(request, "orders/excel/upload.html",
+                      _upload_context(request, manual_form=form, line_formset=lines, tab="manual"), status=400)
+    d = form.cleaned_data
+    order = {k: d.get(k) or "" for k in ("order_id", "buyer_name", "buyer_phone", "recipient_name", "recipient_phone",
+                                         "postal_code", "address1", "address2", "delivery_message")}
+    order["ordered_at"] = d["ordered_at"]
+    order["shipping_fee"] = d.get("shipping_fee") or 0
+    line_rows = [dict(f.cleaned_data, unit_price=f.cleaned_data["unit_price"],
+                      total_amount=f.cleaned_data["unit_price"] * f.cleaned_data["quantity"])
+                 for f in lines.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+    try:
+        result, _run = services_excel.manual_order_create(company=company, user=request.user, account=d["account"],
+                                                          order=order, lines=line_rows)
+    except (OrderExcelError, ValueError) as exc:
+        messages.error(request, str(exc))
+        return render(request, "orders/excel/upload.html",
+                      _upload_context(request, manual_form=form, line_formset=lines, tab="manual"), status=400)
+    messages.success(request, _("수기주문 %(no)s을(를) 등록했습니다.") % {"no": result["order_id"]})
+    return redirect(f"{_list_url()}?order_no={quote(result['order_id'])}")
+
+
+def _list_url() -> str:
+    from django.urls import reverse
+
+    return reverse("orders:list")
+
+
+@screen_view("orders.manual", write=True)
+def upload_errors(request):
+    """The per-row results of an upload as an xlsx (posted back from the result table)."""
+    if request.method != "POST":
+        return redirect("orders:upload")
+    try:
+        errors = json.loads(request.POST.get("errors", "[]"))
+        errors = [e for e in errors if isinstance(e, dict)][:10000]
+    except ValueError:
+        errors = []
+    response = HttpResponse(services_excel.errors_workbook_bytes(errors), content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote('주문업로드_오류.xlsx')}"
+    return response
+
+
+# ---------------------------------------------------------------- user mappings
+
+
+def _mapping_page(request, form, mapping=None, status=200):
+    return render(request, "orders/excel/mapping_form.html", {"form": form, "mapping": mapping}, status=status)
+
+
+def _mapping_initial(mapping) -> dict:
+    initial = {"account": mapping.account_id, "name": mapping.name, "header_row": mapping.header_row}
+    initial.update({f"col_{k}": v for k, v in (mapping.columns or {}).items()})
+    return initial
+
+
+@screen_view("orders.manual")
+def upload_mapping_create(request):
+    return _mapping_save(request, None)
+
+
+@screen_view("orders.manual")
+def upload_mapping_edit(request, pk: int):
+    return _mapping_save(request, _get(selectors.upload_mapping_get, request.company, pk))
+
+
+def _mapping_save(request, mapping):
+    company = request.company
+    accounts = selectors.channel_accounts(company)
+    if request.method != "POST":
+        initial = _mapping_initial(mapping) if mapping else {"header_row": 1}
+        return _mapping_page(request, UploadMappingForm(accounts=accounts, initial=initial), mapping)
+    form = UploadMappingForm(request.POST, accounts=accounts)
+    if not form.is_valid():
+        return _mapping_page(request, form, mapping, status=400)
+    try:
+        saved = services_excel.upload_mapping_save(
+            company=company, account=form.cleaned_data["account"], name=form.cleaned_data["name"],
+            columns=form.columns(), header_row=form.cleaned_data["header_row"], mapping=mapping)
+    except OrderExcelError as exc:
+        form.add_error(None, str(exc))
+        return _mapping_page(request, form, mapping, status=400)
+    messages.success(request, _("매핑 '%(name)s'을(를) 저장했습니다.") % {"name": saved.name})
+    return redirect("orders:upload")
+
+
+@screen_view("orders.manual", write=True)
+def upload_mapping_delete(request, pk: int):
+    mapping = _get(selectors.upload_mapping_get, request.company, pk)
+    if request.method != "POST":
+        return redirect("orders:upload_mapping_edit", pk=pk)
+    services_excel.upload_mapping_delete(company=request.company, mapping=mapping)
+    messages.success(request, _("매핑 '%(name)s'을(를) 삭제했습니다.") % {"name": mapping.name})
+    return redirect("orders:upload")
