@@ -6,3 +6,6 @@ class OrdersConfig(AppConfig):
     name = "marketdock.orders"
     label = "orders"
     verbose_name = _("주문")
+
+    def ready(self) -> None:
+        from . import tasks  # noqa: F401  (the minute collection scheduler)
