@@ -42,12 +42,12 @@ class ChannelAccountForm(BootstrapFormMixin, forms.Form):
                          "data-kind": kind, "class": "form-control font-monospace"}
                 help_text = spec.help
                 if spec.secret:
-                    widget = forms.PasswordInput(attrs=attrs, render_value=False)
                     if account and account.kind == kind and current.get(spec.key):
                         masked = mask_secret(current[spec.key])
                         attrs["placeholder"] = masked
                         help_text = _("저장됨: %(masked)s — 바꿀 때만 새 값을 입력하세요. 비워 두면 그대로 둡니다.") % {
                             "masked": masked}
+                    widget = forms.PasswordInput(attrs=attrs, render_value=False)
                 else:
                     widget = forms.TextInput(attrs=attrs)
                 self.fields[spec.key] = forms.CharField(label=spec.label, required=False, max_length=300,

@@ -330,3 +330,13 @@ def test_demo_step_is_idempotent_and_its_credentials_work_on_the_sandbox(db, mon
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_screens_and_errors_in_english(admin_client, company):
+    make_account(company, credentials_expire_on=timezone.localdate() + timedelta(days=5))
+    admin_client.cookies["django_language"] = "en"
+    listing = admin_client.get(reverse("channels:account_list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Channel accounts" in listing and "Expires in 5 days" in listing and "Test connection" in listing
+    response = admin_client.post(reverse("channels:account_create"),
+                                 form_data("coupang", "Coupang", {**COUPANG, "vendor_id": "x"}), HTTP_ACCEPT_LANGUAGE="en")
+    assert "The vendor ID is 9 characters starting with A" in response.content.decode()
