@@ -76,8 +76,9 @@ class ManualLineForm(BootstrapFormMixin, forms.Form):
     product_name = forms.CharField(label=_("상품명"), max_length=300)
     option_text = forms.CharField(label=_("옵션"), max_length=300, required=False)
     seller_product_code = forms.CharField(label=_("판매자상품코드"), max_length=100, required=False)
-    quantity = forms.IntegerField(label=_("수량"), min_value=1, initial=1)
-    unit_price = forms.IntegerField(label=_("판매가"), min_value=0, initial=0)
+    quantity = forms.IntegerField(label=_("수량"), min_value=1, widget=forms.NumberInput(attrs={"placeholder": "1"}))
+    unit_price = forms.IntegerField(label=_("판매가"), min_value=0, required=False,
+                                    widget=forms.NumberInput(attrs={"placeholder": "0"}))
 
 
 ManualLineFormSet = formset_factory(ManualLineForm, extra=3, max_num=20, min_num=1, validate_min=True)

@@ -175,9 +175,9 @@ def manual_order(request):
                                          "postal_code", "address1", "address2", "delivery_message")}
     order["ordered_at"] = d["ordered_at"]
     order["shipping_fee"] = d.get("shipping_fee") or 0
-    line_rows = [dict(f.cleaned_data, unit_price=f.cleaned_data["unit_price"],
-                      total_amount=f.cleaned_data["unit_price"] * f.cleaned_data["quantity"])
-                 for f in lines.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+    line_rows = [dict(f.cleaned_data, unit_price=f.cleaned_data.get("unit_price") or 0,
+                      total_amount=(f.cleaned_data.get("unit_price") or 0) * f.cleaned_data["quantity"])
+                 for f in lines.forms if f.cleaned_data]
     try:
         result, _run = services_excel.manual_order_create(company=company, user=request.user, account=d["account"],
                                                           order=order, lines=line_rows)
