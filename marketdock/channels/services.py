@@ -57,6 +57,9 @@ COUPANG_KEY_VALID_DAYS = 180
 MIN_COLLECT_MINUTES = 5
 MAX_COLLECT_MINUTES = 24 * 60
 TEST_TIMEOUT_SECONDS = 10.0
+# `last_status` while a collection holds the account's lease (marketdock.orders.services_collect):
+# the connection test and the edit screen never overwrite it.
+COLLECTING = "running"
 
 
 def _account_values_check(*, company, kind: str, name: str, base_url: str, collect_every_minutes: int,
@@ -119,8 +122,9 @@ def channel_account_update(*, account: ChannelAccount, name: str, credentials: d
                            credentials_expire_on=None, is_active: bool = True) -> ChannelAccount:
     """Change an account. The marketplace kind never changes (orders belong to it). A secret left
     empty keeps its stored value. When Coupang keys are replaced and the expiry date was left as it
-    was (or empty), the new keys get a fresh default expiry. Changed credentials reset the last
-    connection test result."""
+    was (or empty), the new keys get a fresh default expiry. Changed credentials or URL reset the
+    last connection result. Only the fields of this screen are written (the collector's cursor and
+    lease are updated concurrently and never overwritten)."""
     name, base_url, errors = _account_values_check(
         company=account.company, kind=account.kind, name=name, base_url=base_url,
         collect_every_minutes=collect_every_minutes, exclude_pk=account.pk)
@@ -135,18 +139,25 @@ def channel_account_update(*, account: ChannelAccount, name: str, credentials: d
             and (checked.get("access_key"), checked.get("secret_key"))
             != (current.get("access_key"), current.get("secret_key"))):
         credentials_expire_on = None  # new keys: a new validity period
-    if credentials_changed or base_url != account.base_url:
-        account.last_status = ""
-        account.last_error = ""
+    connection_changed = credentials_changed or base_url != account.base_url
     account.name = name
     account.base_url = base_url
     account.collect_every_minutes = collect_every_minutes
     account.auto_collect = auto_collect
     account.credentials_expire_on = _default_expiry(account.kind, credentials_expire_on)
     account.is_active = is_active
+    fields = ["name", "base_url", "collect_every_minutes", "auto_collect", "credentials_expire_on", "is_active",
+              "updated_at"]
     if credentials_changed:
         account.set_credentials(checked)
-    account.save()
+        fields.append("credentials_encrypted")
+    with transaction.atomic():
+        # only the fields this screen owns: the collector updates cursor/lease/status concurrently
+        account.save(update_fields=fields)
+        if connection_changed:  # the last test/collection result was for the old keys or URL
+            ChannelAccount.objects.filter(pk=account.pk).exclude(last_status=COLLECTING).update(
+                last_status="", last_error="")
+    account.refresh_from_db(fields=["last_status", "last_error"])
     return account
 
 
@@ -157,6 +168,9 @@ class ChannelAccountInUse(Exception):
 def channel_account_delete(*, account: ChannelAccount) -> None:
     """Delete an account that never received orders (its option mappings and collection history
     go with it). An account with orders is refused: deactivate it instead."""
+    if account.last_status == COLLECTING and account.next_collect_at and account.next_collect_at > timezone.now():
+        raise ChannelAccountInUse(_("%(name)s 계정은 지금 주문을 수집하고 있습니다. 수집이 끝난 뒤 다시 시도하세요.")
+                                  % {"name": account.name})
     orders = selectors.channel_account_order_count(account.company, account)
     if orders:
         raise ChannelAccountInUse(
@@ -224,7 +238,9 @@ def channel_account_test(*, account: ChannelAccount, timeout: float = TEST_TIMEO
         if status.detail:
             message += f" — {status.detail}"
         result = ConnectionTestResult(True, message, remote or account.name)
-    account.last_status = "ok" if result.ok else "error"
-    account.last_error = "" if result.ok else result.message
-    account.save(update_fields=["last_status", "last_error", "updated_at"])
+    status, error = ("ok", "") if result.ok else ("error", result.message)
+    # a collection running right now keeps its lease; its own result will be the last one
+    if ChannelAccount.objects.filter(pk=account.pk).exclude(last_status=COLLECTING).update(
+            last_status=status, last_error=error, updated_at=timezone.now()):
+        account.last_status, account.last_error = status, error
     return result

@@ -340,3 +340,23 @@ def test_screens_and_errors_in_english(admin_client, company):
     response = admin_client.post(reverse("channels:account_create"),
                                  form_data("coupang", "Coupang", {**COUPANG, "vendor_id": "x"}), HTTP_ACCEPT_LANGUAGE="en")
     assert "The vendor ID is 9 characters starting with A" in response.content.decode()
+
+
+def test_editing_and_testing_never_overwrite_a_running_collection(company, sandbox):
+    """The collector commits its cursor and holds a lease in last_status while the seller edits the
+    account on screen: the edit writes only its own fields, the test leaves the lease alone."""
+    state, base = sandbox
+    account = make_account(company, credentials=state.shops["coupang-demo"].credentials, base_url=base)
+    stale = ChannelAccount.objects.get(pk=account.pk)
+    lease = timezone.now() + timedelta(minutes=5)
+    ChannelAccount.objects.filter(pk=account.pk).update(cursor="page-7", last_status="running", next_collect_at=lease)
+    services.channel_account_update(account=stale, name="쿠팡 새 이름", credentials={"secret_key": "c" * 40,
+                                                                               "vendor_id": "A10012345"},
+                                    base_url=base)
+    assert services.channel_account_test(account=stale).ok is False
+    fresh = ChannelAccount.objects.get(pk=account.pk)
+    assert (fresh.name, fresh.cursor, fresh.last_status, fresh.next_collect_at) == ("쿠팡 새 이름", "page-7", "running",
+                                                                                     lease)
+    assert fresh.credentials["secret_key"] == "c" * 40
+    with pytest.raises(services.ChannelAccountInUse, match="지금 주문을 수집하고 있습니다"):
+        services.channel_account_delete(account=fresh)
