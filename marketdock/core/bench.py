@@ -13,13 +13,15 @@ Each app may keep a `benchmarks.py` module that registers its benchmarks::
 
     register("oversell", help="...", add_arguments=add_arguments, run=run)
 
-`marketdock bench` imports `marketdock.<app>.benchmarks` for every installed marketdock app, so a
+`marketdock bench` imports `marketdock.<app>.benchmarks` (and any `benchmarks_<topic>` module beside it)
+for every installed marketdock app, so a
 benchmark only has to exist to be runnable. Speed figures live here, never in tests.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -58,4 +60,7 @@ def discover() -> dict[str, Benchmark]:
         module = f"{config.name}.benchmarks"
         if importlib.util.find_spec(module) is not None:
             importlib.import_module(module)
+        for extra in pkgutil.iter_modules([config.path]):  # and `<app>.benchmarks_<topic>` modules
+            if extra.name.startswith("benchmarks_"):
+                importlib.import_module(f"{config.name}.{extra.name}")
     return dict(sorted(_registry.items()))
