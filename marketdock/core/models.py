@@ -15,6 +15,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .validators import validate_business_no, validate_phone
 
@@ -113,7 +114,7 @@ class ScreenPermission(models.Model):
     """One menu screen granted to a role, for reading or for reading and writing."""
 
     class Level(models.TextChoices):
-        READ = "read", _("조회")
+        READ = "read", pgettext_lazy("permission level", "조회")
         WRITE = "write", _("조회+수정")
 
     role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="permissions")

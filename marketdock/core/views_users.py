@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -209,7 +210,7 @@ def _role_form_page(request, *, role: Role | None):
         levels = {k: request.POST.get(f"perm__{k}", "") for k in assignable}
     return render(request, "core/roles/form.html", {
         "form": form, "role": role, "editable": editable, "groups": role_matrix_rows(levels),
-        "level_choices": [("", _("없음")), ("read", _("조회")), ("write", _("조회+수정"))],
+        "level_choices": [("", _("없음")), ("read", pgettext("permission level", "조회")), ("write", _("조회+수정"))],
     })
 
 
