@@ -380,7 +380,8 @@ def _apply_matches(*, company: Company, lines: list[OrderLine], matches: dict[in
     return {"matched": len(matched), "reserved": outcome.reserved, "short": outcome.short}
 
 
-def _waiting_lines(company: Company):
+def waiting_lines(company: Company):
+    """Lines waiting for a match (the 미매칭 queue): unmatched and not cancelled."""
     return (OrderLine.objects.filter(company=company, match_status=MatchStatus.UNMATCHED)
             .exclude(status=OrderStatus.CANCELLED).exclude(channel_status=ChannelStatus.CANCELLED))
 
@@ -420,7 +421,7 @@ def line_match_manual(*, company: Company, line: OrderLine, components: list[tup
             rule.components.all().delete()
             MatchRuleComponent.objects.bulk_create([
                 MatchRuleComponent(company=company, rule=rule, sku_id=sku_id, quantity=qty) for sku_id, qty in per_unit])
-        lines = list(_waiting_lines(company).filter(account_id=line.account_id, match_key=line.match_key)
+        lines = list(waiting_lines(company).filter(account_id=line.account_id, match_key=line.match_key)
                      .exclude(pk=line.pk).order_by("id")[:5000])
         lines.insert(0, line)
         result = _apply_matches(company=company, lines=lines,
@@ -436,7 +437,7 @@ def match_rules_apply(*, company: Company, user: User | None = None, batch: int 
     total = 0
     last_id = 0
     while True:
-        lines = list(_waiting_lines(company).filter(pk__gt=last_id).order_by("id")[:batch])
+        lines = list(waiting_lines(company).filter(pk__gt=last_id).order_by("id")[:batch])
         if not lines:
             return total
         last_id = lines[-1].pk
