@@ -1,6 +1,6 @@
 from django.urls import path  # noqa: F401
 
-from . import views_excel, views_list
+from . import views_collect, views_excel, views_list, views_match
 
 app_name = "orders"
 
@@ -20,4 +20,20 @@ urlpatterns += [
     path("upload/mappings/new/", views_excel.upload_mapping_create, name="upload_mapping_create"),
     path("upload/mappings/<int:pk>/", views_excel.upload_mapping_edit, name="upload_mapping_edit"),
     path("upload/mappings/<int:pk>/delete/", views_excel.upload_mapping_delete, name="upload_mapping_delete"),
+]
+
+# collection (주문수집/설정, 자동주문스케줄관리) and matching (미매칭 주문) — views_collect, views_match
+urlpatterns += [
+    path("collect/", views_collect.collect, name="collect"),
+    path("collect/accounts/<int:pk>/now/", views_collect.collect_now, name="collect_now"),
+    path("collect/accounts/<int:pk>/backfill/", views_collect.collect_backfill, name="collect_backfill"),
+    path("collect/runs/<int:pk>/", views_collect.run_detail, name="run_detail"),
+    path("schedules/", views_collect.schedules, name="schedules"),
+    path("schedules/<int:pk>/", views_collect.schedule_edit, name="schedule_edit"),
+    path("unmatched/", views_match.unmatched, name="unmatched"),
+    path("unmatched/skus/", views_match.sku_lookup, name="sku_lookup"),
+    path("unmatched/lines/<int:pk>/match/", views_match.line_match, name="line_match"),
+    path("unmatched/apply-rules/", views_match.rules_apply, name="rules_apply"),
+    path("match-rules/", views_match.rules, name="match_rules"),
+    path("match-rules/<int:pk>/delete/", views_match.rule_delete, name="match_rule_delete"),
 ]
