@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "marketdock.channels",
     "marketdock.sandbox",
     "marketdock.orders",
+    "marketdock.shipping",
+    "marketdock.outbox",
 ]
 
 MIDDLEWARE = [

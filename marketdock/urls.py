@@ -23,6 +23,7 @@ urlpatterns = [
     path("inventory/", include("marketdock.inventory.urls")),
     path("channels/", include("marketdock.channels.urls")),
     path("orders/", include("marketdock.orders.urls")),
+    path("shipping/", include("marketdock.shipping.urls")),
     path("operator/", admin.site.urls),
     path("media/<path:path>", core_views.media, name="media"),
 ]

@@ -1,0 +1,250 @@
+"""Outbox services: enqueue in the caller's transaction, claim and deliver, retry.
+
+    from marketdock.outbox.services import outbox_enqueue, outbox_handler
+
+    @outbox_handler("tracking")
+    def send_tracking(message):            # network I/O happens here, outside any transaction
+        connector_for(message.account).dispatch(...)
+        return {"ok": True}                # stored as message.result
+
+    with transaction.atomic():
+        line.status = "shipped"; line.save()
+        outbox_enqueue(company=c, account=a, kind="tracking", key=f"tracking:{line.pk}:{number}",
+                       payload={...}, reference=f"order_line:{line.pk}")
+
+Delivery outcomes by exception (marketdock.channels.connectors.errors):
+- RateLimited     → retried after `retry_after` (or backoff); the account's other claimed messages wait too
+- TemporaryError  → retried with exponential backoff + jitter; "dead" after MAX_ATTEMPTS
+- BusinessError / AuthError / MalformedPayload / UnsupportedOperation → "failed" with the
+  marketplace's message, never retried by itself (a person fixes the cause and retries)
+- any other exception (a bug) → retried like a temporary error, so nothing is lost silently
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketdock.channels.connectors.errors import (
+    AuthError,
+    BusinessError,
+    ConnectorError,
+    RateLimited,
+    TemporaryError,
+)
+
+from .models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_MAX_SECONDS = 3600
+STALE_SENDING_AFTER = timedelta(minutes=10)
+CLAIM_BATCH = 50
+
+Status = OutboxMessage.Status
+Handler = Callable[[OutboxMessage], Any]
+_handlers: dict[str, Handler] = {}
+
+
+def outbox_handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register the function that delivers messages of `kind` (one per kind; the last one wins)."""
+
+    def decorator(fn: Handler) -> Handler:
+        _handlers[kind] = fn
+        return fn
+
+    return decorator
+
+
+def handler_for(kind: str) -> Handler | None:
+    return _handlers.get(kind)
+
+
+# --- enqueue -----------------------------------------------------------------------------------
+
+
+def _kick() -> None:
+    from .tasks import deliver_now
+
+    deliver_now()
+
+
+def _kick_on_commit() -> None:
+    """Start a delivery right after the surrounding transaction commits (once per transaction)."""
+    pending = getattr(connection, "run_on_commit", [])
+    if any(len(entry) > 1 and entry[1] is _kick for entry in pending):
+        return
+    transaction.on_commit(_kick, robust=True)
+
+
+def outbox_enqueue(
+    *, company, account, kind: str, key: str, payload: dict, reference: str = ""
+) -> tuple[OutboxMessage, bool]:
+    """Record a write to a marketplace in the caller's transaction (the same one as the state change
+    that causes it). Idempotent by `key`: a second enqueue with the same key returns the existing
+    message and changes nothing. Returns (message, created)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("outbox_enqueue must be called inside the caller's transaction.atomic()")
+    if account.company_id != company.pk:
+        raise ValueError("the channel account belongs to another company")
+    if not key or len(key) > 200:
+        raise ValueError("an idempotency key of 1..200 characters is required")
+    message, created = OutboxMessage.objects.get_or_create(
+        company=company, key=key,
+        defaults={"account": account, "kind": kind, "payload": payload, "reference": reference[:100]},
+    )
+    if created:
+        _kick_on_commit()
+    return message, created
+
+
+# --- claim and deliver -------------------------------------------------------------------------
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential backoff with jitter: 30 s, 1 min, 2 min, ... capped at 1 h, each ±20 %."""
+    base = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
+    return base * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
+
+
+def outbox_release_stale(*, now: datetime | None = None) -> int:
+    """Put back messages stuck in "sending" (their worker died) so they are delivered again."""
+    now = now or timezone.now()
+    return OutboxMessage.objects.filter(status=Status.SENDING, claimed_at__lt=now - STALE_SENDING_AFTER).update(
+        status=Status.PENDING, claim_token="", next_attempt_at=now)
+
+
+def outbox_claim(*, now: datetime | None = None, limit: int = CLAIM_BATCH) -> list[OutboxMessage]:
+    """Atomically take up to `limit` due messages for this worker: a conditional UPDATE moves them
+    pending → sending under a fresh claim token, so a message is claimed by one worker only."""
+    now = now or timezone.now()
+    ids = list(OutboxMessage.objects.filter(status=Status.PENDING, next_attempt_at__lte=now)
+               .order_by("next_attempt_at", "id").values_list("pk", flat=True)[:limit])
+    if not ids:
+        return []
+    token = uuid.uuid4().hex
+    OutboxMessage.objects.filter(pk__in=ids, status=Status.PENDING, next_attempt_at__lte=now).update(
+        status=Status.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1)
+    return list(OutboxMessage.objects.filter(claim_token=token, status=Status.SENDING)
+                .select_related("account", "company").order_by("next_attempt_at", "id"))
+
+
+def _finish(message: OutboxMessage, **fields) -> bool:
+    """Write the outcome, only while this worker still holds the claim."""
+    fields.setdefault("claim_token", "")
+    return bool(OutboxMessage.objects.filter(pk=message.pk, status=Status.SENDING,
+                                             claim_token=message.claim_token).update(**fields))
+
+
+def _error_text(exc: BaseException) -> str:
+    return (getattr(exc, "message", "") or str(exc) or exc.__class__.__name__)[:2000]
+
+
+def _retry(message: OutboxMessage, exc: BaseException, *, now: datetime, delay: float | None = None) -> str:
+    code = str(getattr(exc, "code", "") or getattr(exc, "status", "") or "")[:50]
+    if message.attempts >= MAX_ATTEMPTS:
+        _finish(message, status=Status.DEAD, last_error=_error_text(exc), last_error_code=code)
+        return "dead"
+    seconds = delay if delay is not None else backoff_seconds(message.attempts)
+    _finish(message, status=Status.PENDING, next_attempt_at=now + timedelta(seconds=seconds),
+            last_error=_error_text(exc), last_error_code=code)
+    return "retry"
+
+
+def outbox_deliver(message: OutboxMessage, *, now: datetime | None = None) -> str:
+    """Deliver one claimed message through its kind's handler; returns the outcome
+    ("sent", "retry", "failed", "dead", "throttled")."""
+    now = now or timezone.now()
+    handler = handler_for(message.kind)
+    if handler is None:
+        _finish(message, status=Status.FAILED,
+                last_error=_("'%(kind)s' 전송을 처리할 수 없습니다 (처리기 없음).") % {"kind": message.kind})
+        return "failed"
+    try:
+        result = handler(message)
+    except RateLimited as exc:
+        delay = exc.retry_after if exc.retry_after is not None else backoff_seconds(message.attempts)
+        _retry(message, exc, now=now, delay=max(1.0, float(delay)) + random.uniform(0, 1))  # noqa: S311
+        return "throttled"
+    except TemporaryError as exc:
+        return _retry(message, exc, now=now)
+    except (BusinessError, AuthError) as exc:
+        _finish(message, status=Status.FAILED, last_error=_error_text(exc), last_error_code=str(exc.code or "")[:50])
+        return "failed"
+    except ConnectorError as exc:  # malformed answer, unsupported operation: retrying will not help
+        _finish(message, status=Status.FAILED, last_error=_error_text(exc), last_error_code="")
+        return "failed"
+    except Exception as exc:  # a bug in a handler: keep the message, retry later, log loudly
+        logger.exception("outbox handler %s failed for message %s", message.kind, message.pk)
+        return _retry(message, exc, now=now)
+    _finish(message, status=Status.SENT, sent_at=timezone.now(), last_error="", last_error_code="",
+            result=result if isinstance(result, dict) else {})
+    return "sent"
+
+
+def _defer(message: OutboxMessage, until: datetime) -> None:
+    """Give a claimed message back untouched (not counted as an attempt)."""
+    _finish(message, status=Status.PENDING, next_attempt_at=until, attempts=F("attempts") - 1)
+
+
+def outbox_deliver_due(*, now: datetime | None = None, limit: int = 500) -> dict[str, int]:
+    """Claim and deliver due messages until none is due or `limit` were handled. A throttled
+    account's other messages in the batch wait for its retry time; other accounts go on."""
+    fixed_now = now
+    counts: Counter[str] = Counter()
+    outbox_release_stale(now=fixed_now)
+    handled = 0
+    while handled < limit:
+        batch = outbox_claim(now=fixed_now, limit=min(CLAIM_BATCH, limit - handled))
+        if not batch:
+            break
+        throttled: dict[int, datetime] = {}
+        for message in batch:
+            at = fixed_now or timezone.now()
+            if message.account_id in throttled:
+                _defer(message, throttled[message.account_id])
+                counts["deferred"] += 1
+                continue
+            outcome = outbox_deliver(message, now=at)
+            counts[outcome] += 1
+            if outcome == "throttled":
+                retry_at = OutboxMessage.objects.filter(pk=message.pk).values_list("next_attempt_at", flat=True).first()
+                throttled[message.account_id] = retry_at or at
+        handled += len(batch)
+    return dict(counts)
+
+
+# --- manual retry ------------------------------------------------------------------------------
+
+
+def outbox_retry(*, company, message_ids: Iterable[int]) -> list[tuple[int, bool, str]]:
+    """Send failed or given-up messages again (attempts start over). Per-message results:
+    (id, done, message)."""
+    results: list[tuple[int, bool, str]] = []
+    now = timezone.now()
+    with transaction.atomic():
+        for pk in message_ids:
+            updated = OutboxMessage.objects.filter(
+                pk=pk, company=company, status__in=[Status.FAILED, Status.DEAD]
+            ).update(status=Status.PENDING, attempts=0, next_attempt_at=now, claim_token="")
+            if updated:
+                results.append((pk, True, _("다시 전송합니다.")))
+            elif OutboxMessage.objects.filter(pk=pk, company=company).exists():
+                results.append((pk, False, _("실패한 전송만 다시 보낼 수 있습니다.")))
+            else:
+                results.append((pk, False, _("찾을 수 없습니다.")))
+        if any(ok for _pk, ok, _msg in results):
+            _kick_on_commit()
+    return results

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ShippingConfig(AppConfig):
+    name = "marketdock.shipping"
+    label = "shipping"
+    verbose_name = _("배송")
+
+    def ready(self) -> None:
+        from marketdock.core import dashboard
+        from marketdock.core.demo import register_step
+
+        from .dashboard import band_tiles
+        from .demo import demo_shipping
+
+        dashboard.register(band_tiles)
+        register_step(demo_shipping)
