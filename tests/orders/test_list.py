@@ -263,3 +263,11 @@ def test_other_company_sees_nothing(other_client, other_company, naver):
     assert _nos(r) == []
     assert mine.pk
     assert_isolated(other_client, [reverse("orders:detail", args=[o.pk])], secrets=("SECRET-ORDER-1", "비밀고객"))
+
+
+def test_list_in_english(admin_client, naver):
+    make_order(naver, no="EN-1")
+    admin_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    body = admin_client.get(reverse("orders:list")).content.decode()
+    assert "Personal data is masked in the list." in body and "1 in total" in body and "엑셀다운로드" not in body
+    admin_client.post("/i18n/setlang/", {"language": "ko", "next": "/"})
