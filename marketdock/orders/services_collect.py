@@ -103,14 +103,16 @@ def phone_digits(value: str) -> str:
     return digits[:20]
 
 
-def buyer_key(name: str, phone: str) -> str:
-    """sha256 of normalized name + phone digits; "" when either is missing (no false history)."""
+def buyer_key(name: str, phone: str, company_id: int | None = None) -> str:
+    """sha256 of the company, normalized name and phone digits; "" when either is missing (no false
+    history). The company is part of the key, so a lookup by key alone never crosses companies and
+    uses the buyer_key index (a company + date index would scan every order of the period)."""
     from .services_match import normalize_text
 
     digits, norm = phone_digits(phone), normalize_text(name).replace(" ", "")
     if not digits or not norm:
         return ""
-    return hashlib.sha256(f"{norm}|{digits}".encode()).hexdigest()
+    return hashlib.sha256(f"{company_id or ''}|{norm}|{digits}".encode()).hexdigest()
 
 
 def payload_hash(order: ChannelOrder) -> str:
@@ -263,7 +265,7 @@ def _upsert(*, company: Company, account: ChannelAccount, run: CollectionRun, us
             changed_orders.append(order)
         order.buyer_phone_digits = phone_digits(order.buyer_phone)
         order.recipient_phone_digits = phone_digits(order.recipient_phone)
-        order.buyer_key = buyer_key(order.buyer_name, order.buyer_phone)
+        order.buyer_key = buyer_key(order.buyer_name, order.buyer_phone, company.pk)
     counts["created"] += len(new_orders)
     counts["updated"] += len(changed_orders)
     status_before = {o.pk: o.status for o in changed_orders}
@@ -411,10 +413,10 @@ def _flag_duplicates(*, company: Company, orders: list[Order], lines_by_order: d
     low = min(o.ordered_at for o in keyed) - window
     high = max(o.ordered_at for o in keyed) + window
     new_pks = {o.pk for o in keyed}
-    candidates = list(Order.objects.filter(company=company, buyer_key__in={o.buyer_key for o in keyed},
-                                           ordered_at__gte=low, ordered_at__lte=high)
-                      .exclude(status=OrderStatus.CANCELLED).exclude(pk__in=new_pks)
-                      .only("pk", "buyer_key", "ordered_at", "channel_order_id"))
+    candidates = [c for c in Order.objects.filter(buyer_key__in={o.buyer_key for o in keyed})
+                  .exclude(status=OrderStatus.CANCELLED).only("pk", "company_id", "buyer_key", "ordered_at",
+                                                               "channel_order_id")
+                  if c.company_id == company.pk and c.pk not in new_pks and low <= c.ordered_at <= high]
     cand_lines: dict[int, list[OrderLine]] = defaultdict(list)
     if candidates:
         for ln in OrderLine.objects.filter(company=company, order_id__in=[c.pk for c in candidates]).only(
@@ -450,8 +452,10 @@ def buyer_history(company: Company, order: Order, *, limit: int = 20):
     """The buyer's other orders (same name + phone), newest first (ORD-11)."""
     if not order.buyer_key:
         return Order.objects.none()
-    return (Order.objects.filter(company=company, buyer_key=order.buyer_key).exclude(pk=order.pk)
-            .select_related("account").order_by("-ordered_at", "-id")[:limit])
+    ids = [pk for pk, company_id in Order.objects.filter(buyer_key=order.buyer_key).values_list("pk", "company_id")
+           if company_id == company.pk and pk != order.pk]
+    return (Order.objects.filter(company=company, pk__in=ids).select_related("account")
+            .order_by("-ordered_at", "-id")[:limit])
 
 
 # --- collection runs -----------------------------------------------------------------------------------
