@@ -6,9 +6,11 @@ from __future__ import annotations
 from marketdock.inventory.models import Warehouse
 
 from . import selectors, services
+from .carrier_data import carriers_ensure
 
 
 def demo_shipping(company, out: list[str]) -> None:
+    carriers_ensure()
     warehouse = Warehouse.objects.filter(company=company, is_active=True).order_by("-is_default", "id").first()
     if warehouse is None or selectors.contracts(company).exists():
         return
