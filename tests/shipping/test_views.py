@@ -185,3 +185,15 @@ def test_other_company_cannot_reach_our_contracts_bands_or_numbers(other_client,
         "contract": lotte_contract.pk, "start": "30000000100", "end": "30000000200", "warning_threshold": "5"})
     assert response.status_code == 200
     assert TrackingNumberBand.objects.count() == 1
+
+
+def test_screens_in_english(admin_client, company, lotte_contract):
+    services.band_create(company=company, contract=lotte_contract, start="30000000001", end="30000000009")
+    admin_client.cookies["django_language"] = "en"
+    carriers = admin_client.get(reverse("shipping:carriers")).content.decode()
+    assert "Carrier integration" in carriers and "Our carrier contracts" in carriers
+    bands = admin_client.get(reverse("shipping:bands")).content.decode()
+    assert "Numbers left" in bands and "Add band" in bands
+    response = admin_client.post(reverse("shipping:band_create"), {
+        "contract": lotte_contract.pk, "start": "3000000000", "end": "30000000009", "warning_threshold": "5"})
+    assert "must have the same length" in response.content.decode()
