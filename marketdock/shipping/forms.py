@@ -25,7 +25,11 @@ class ContractForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, company, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["carrier"].queryset = selectors.carriers()
-        self.fields["warehouse"].queryset = Warehouse.objects.filter(company=company, is_active=True)
+        warehouses = Warehouse.objects.filter(company=company, is_active=True)
+        self.fields["warehouse"].queryset = warehouses
+        if not self.initial.get("warehouse"):
+            default = warehouses.filter(is_default=True).first() or warehouses.first()
+            self.initial["warehouse"] = default.pk if default else None
 
 
 class BoxRateForm(BootstrapFormMixin, forms.Form):

@@ -181,6 +181,10 @@ class TrackingNumberBand(CompanyOwned):
         return str(self.end).zfill(self.width)
 
     @property
+    def next_text(self) -> str:
+        return str(self.next_serial).zfill(self.width)
+
+    @property
     def size(self) -> int:
         return self.end - self.start + 1
 
