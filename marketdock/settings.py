@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "marketdock.orders",
     "marketdock.shipping",
     "marketdock.outbox",
+    "marketdock.listings",
 ]
 
 MIDDLEWARE = [

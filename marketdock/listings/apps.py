@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ListingsConfig(AppConfig):
+    name = "marketdock.listings"
+    label = "listings"
+    verbose_name = _("쇼핑몰 상품")

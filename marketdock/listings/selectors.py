@@ -1,0 +1,134 @@
+"""Reads for listings. Every selector takes the company first and filters by it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+
+from marketdock.catalog.models import SetComponent
+from marketdock.channels.models import ChannelAccount, OptionMapping
+from marketdock.core.models import Company
+
+from .models import Listing, ListingOption, ShippingPolicy
+
+
+@dataclass
+class ListingTarget:
+    """One channel option whose stock depends on some of the SKUs asked about.
+
+    `components` is the FULL SKU × units-per-1-sold list of the option (every SKU of a bundle, not only
+    the ones asked about), so the caller can compute the option's sellable stock."""
+
+    listing_id: int
+    listing_option_id: int | None
+    account_id: int
+    channel_product_id: str
+    channel_option_id: str
+    components: list[tuple[int, int]] = field(default_factory=list)  # (sku id, quantity)
+    allocation_rule: str = "all"
+    allocation_value: int = 0
+    typed_stock: int | None = None
+    sale_status: str = "on_sale"
+
+
+def listing_targets(company: Company, sku_ids: Iterable[int]) -> list[ListingTarget]:
+    """For every linked listing option affected by a stock change of `sku_ids` (directly, or through a
+    set SKU those SKUs are components of): the listing, its account, the channel product/option ids and
+    the option's SKU × quantity mapping (read from `channels.OptionMapping`, the rows order matching
+    uses). A few queries whatever the number of SKUs."""
+    sku_ids = set(sku_ids)
+    if not sku_ids:
+        return []
+    set_ids = set(SetComponent.objects.filter(company=company, component_id__in=sku_ids)
+                  .values_list("set_sku_id", flat=True))
+    affected = sku_ids | set_ids
+    keys = set(OptionMapping.objects.filter(company=company, sku_id__in=affected)
+               .values_list("account_id", "channel_product_id", "channel_option_id"))
+    if not keys:
+        return []
+    accounts = {k[0] for k in keys}
+    products = {k[1] for k in keys}
+    components: dict[tuple[int, str, str], list[tuple[int, int]]] = defaultdict(list)
+    for acc, pid, oid, sku_id, qty in (
+        OptionMapping.objects.filter(company=company, account_id__in=accounts, channel_product_id__in=products)
+        .order_by("id").values_list("account_id", "channel_product_id", "channel_option_id", "sku_id", "quantity")
+    ):
+        if (acc, pid, oid) in keys:
+            components[(acc, pid, oid)].append((sku_id, qty))
+    listings = {
+        (lst.account_id, lst.channel_product_id): lst
+        for lst in Listing.objects.filter(company=company, account_id__in=accounts, channel_product_id__in=products,
+                                          status=Listing.Status.LINKED)
+        .only("id", "account_id", "channel_product_id", "allocation_rule", "allocation_value", "typed_stock",
+              "sale_status")
+    }
+    options = {
+        (opt.listing_id, opt.channel_option_id): opt.pk
+        for opt in ListingOption.objects.filter(company=company, listing_id__in=[x.pk for x in listings.values()])
+        .only("id", "listing_id", "channel_option_id")
+    }
+    out = []
+    for (acc, pid, oid), comps in sorted(components.items()):
+        lst = listings.get((acc, pid))
+        if lst is None:
+            continue
+        out.append(ListingTarget(
+            listing_id=lst.pk, listing_option_id=options.get((lst.pk, oid)), account_id=acc,
+            channel_product_id=pid, channel_option_id=oid, components=comps,
+            allocation_rule=lst.allocation_rule, allocation_value=lst.allocation_value,
+            typed_stock=lst.typed_stock, sale_status=lst.sale_status,
+        ))
+    return out
+
+
+def listing_get(company: Company, pk: int) -> Listing:
+    return Listing.objects.select_related("account", "product", "shipping_policy").get(company=company, pk=pk)
+
+
+def listings_for_company(company: Company) -> QuerySet[Listing]:
+    return Listing.objects.filter(company=company).select_related("account", "product", "shipping_policy")
+
+
+def listing_options(company: Company, listing: Listing) -> QuerySet[ListingOption]:
+    return ListingOption.objects.filter(company=company, listing=listing).select_related("sku", "sku__product")
+
+
+def listing_mappings(company: Company, listing: Listing) -> dict[str, list[OptionMapping]]:
+    """The OptionMapping rows of a linked listing, by channel option id."""
+    out: dict[str, list[OptionMapping]] = defaultdict(list)
+    if not listing.channel_product_id:
+        return out
+    for m in (OptionMapping.objects.filter(company=company, account_id=listing.account_id,
+                                           channel_product_id=listing.channel_product_id)
+              .select_related("sku", "sku__product").order_by("id")):
+        out[m.channel_option_id].append(m)
+    return out
+
+
+def shipping_policies_for(company: Company, account: ChannelAccount | None = None) -> QuerySet[ShippingPolicy]:
+    qs = ShippingPolicy.objects.filter(company=company).select_related("account")
+    if account is not None:
+        qs = qs.filter(account=account)
+    return qs
+
+
+def shipping_policy_get(company: Company, pk: int) -> ShippingPolicy:
+    return ShippingPolicy.objects.select_related("account").get(company=company, pk=pk)
+
+
+def listing_search(company: Company, *, account_id: int | None = None, q: str = "", status: str = "",
+                   sale_status: str = "") -> QuerySet[Listing]:
+    qs = listings_for_company(company)
+    if account_id:
+        qs = qs.filter(account_id=account_id)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(channel_product_id=q) | Q(product__code=q)
+                       | Q(product__name__icontains=q) | Q(seller_product_code=q))
+    if status:
+        qs = qs.filter(status=status)
+    if sale_status:
+        qs = qs.filter(sale_status=sale_status)
+    return qs
