@@ -22,17 +22,29 @@ from typing import Any, ClassVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from .errors import ConnectorError, MalformedPayload
+from .errors import ConnectorError, MalformedPayload, UnsupportedOperation
 from .http import ApiClient, HttpOptions
 from .models import (
     Capabilities,
+    ChannelListing,
     ChannelOrder,
     ConfirmResult,
     ConnectionStatus,
+    DelayItem,
+    DelayResult,
+    DispatchItem,
+    DispatchResult,
     FetchWindow,
+    ListingDraft,
+    ListingPage,
+    ListingUpdateResult,
     Marketplace,
     OrderPage,
+    PriceUpdate,
     RecordError,
+    SaleStatusUpdate,
+    StockUpdate,
+    StockUpdateResult,
 )
 
 
@@ -58,6 +70,64 @@ class Connector(ABC):
     @abstractmethod
     def test_connection(self) -> ConnectionStatus:
         """Prove the credentials work; raises AuthError with the marketplace's message when not."""
+
+    # --- fulfilment ---------------------------------------------------------------------------
+    # The methods below are optional: a marketplace that lacks one keeps the default, which raises
+    # UnsupportedOperation, and says so in `capabilities` (dispatch, delay, listings, ...).
+
+    def dispatch(self, items: Sequence[DispatchItem]) -> DispatchResult:
+        """발송처리: report lines as shipped with carrier + tracking number (or visit/direct).
+        Per-line outcome; an item lacking what its method needs fails on its own (nothing sent for it).
+        Not retried after a 5xx/timeout (raises TemporaryError): the caller retries the whole
+        message, and marketplaces answer an already-dispatched line as a per-line failure."""
+        raise self._unsupported("발송처리")
+
+    def delay(self, items: Sequence[DelayItem]) -> DelayResult:
+        """발송지연 안내 with the marketplace's reason code and the expected dispatch date."""
+        raise self._unsupported("발송지연")
+
+    # --- listings ------------------------------------------------------------------------------
+
+    def list_listings(self, cursor: str | None = None) -> ListingPage:
+        """One page of the seller's products with options, stock, price and sale status."""
+        raise self._unsupported("상품 조회")
+
+    def get_listing(self, product_id: str) -> ChannelListing:
+        raise self._unsupported("상품 조회")
+
+    def iter_listings(self) -> Iterator[ChannelListing]:
+        cursor: str | None = None
+        while True:
+            page = self.list_listings(cursor)
+            yield from page.listings
+            if not page.has_more:
+                return
+            cursor = page.next_cursor
+
+    def register_listing(self, draft: ListingDraft) -> ChannelListing:
+        """쇼핑몰전송: create the product; returns it as the marketplace now holds it. Raises
+        BusinessError (code "DRAFT_INVALID") naming the missing fields before sending anything."""
+        raise self._unsupported("상품 등록")
+
+    def update_listing(self, product_id: str, draft: ListingDraft) -> ChannelListing:
+        raise self._unsupported("상품 수정")
+
+    def update_stock(self, items: Sequence[StockUpdate]) -> StockUpdateResult:
+        """Set per-option stock. With `capabilities.compare_and_set`, an item whose
+        expected_quantity no longer matches is not applied and comes back in `conflicts` with the
+        marketplace's actual quantity (re-read after the refusal)."""
+        raise self._unsupported("재고 수정")
+
+    def update_price(self, items: Sequence[PriceUpdate]) -> ListingUpdateResult:
+        raise self._unsupported("가격 수정")
+
+    def set_sale_status(self, items: Sequence[SaleStatusUpdate]) -> ListingUpdateResult:
+        """판매중 ↔ 판매중지 per product."""
+        raise self._unsupported("판매상태 변경")
+
+    def _unsupported(self, what: str) -> UnsupportedOperation:
+        return UnsupportedOperation(f"{self.marketplace.value}: {what} 기능을 지원하지 않습니다",
+                                    marketplace=self.marketplace.value)
 
     def iter_pages(self, window: FetchWindow, cursor: str | None = None) -> Iterator[OrderPage]:
         while True:

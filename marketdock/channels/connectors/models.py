@@ -5,8 +5,8 @@ strings, statuses are canonical with the marketplace's raw status kept beside th
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -167,10 +167,16 @@ class OrderPage(BaseModel):
 
 
 class LineFailure(BaseModel):
+    """One item a marketplace refused. For order operations `order_line_id` is the line; for listing
+    operations (stock/price/sale status) `product_id`/`option_id` name the item and `order_line_id`
+    repeats them as `"{product_id}:{option_id}"` so every failure has one printable key."""
+
     order_line_id: str
     code: str = ""
     message: str = ""
     retryable: bool = False
+    product_id: str = ""
+    option_id: str = ""
 
 
 class ConfirmResult(BaseModel):
@@ -194,3 +200,189 @@ class Capabilities(BaseModel):
     max_window: timedelta  # per marketplace call; fetch_orders slices longer windows itself
     page_size: int
     line_key: str  # how order_line_id is built
+    # fulfilment and listings (a False flag means the method raises UnsupportedOperation)
+    dispatch: bool = False  # 발송처리 / 송장 업로드
+    delay: bool = False  # 발송지연 안내
+    listings: bool = False  # list_listings / get_listing
+    stock_update: bool = False
+    price_update: bool = False
+    sale_status: bool = False
+    register_listing: bool = False  # register_listing / update_listing (쇼핑몰전송)
+    compare_and_set: bool = False  # update_stock honours StockUpdate.expected_quantity at the marketplace
+
+
+# --- fulfilment: dispatch (발송처리) and delay (발송지연) -----------------------------------------
+
+DispatchMethod = Literal["parcel", "visit", "direct"]
+
+
+class DispatchItem(BaseModel):
+    """One order line to report as shipped. `carrier_code` is the OMS carrier code (e.g. "CJ");
+    `marketplace_carrier_code` is that carrier's code AT THIS MARKETPLACE (Naver/Coupang
+    `deliveryCompanyCode`, Shopify `trackingInfo.company`), resolved by the caller from
+    `shipping.CarrierChannelCode` — connectors never read the database. For "visit" (방문수령) and
+    "direct" (직접전달) no carrier or tracking number is needed."""
+
+    order_line_id: str = Field(min_length=1)
+    order_id: str = ""
+    method: DispatchMethod = "parcel"
+    carrier_code: str = ""
+    marketplace_carrier_code: str = ""
+    tracking_number: str = ""
+    tracking_url: str = ""  # Shopify: sent as trackingInfo.url (Korean carriers are not auto-linked)
+    shipped_at: datetime
+    quantity: int | None = Field(default=None, ge=1)  # Shopify partial fulfilment; None = the whole line
+
+    @field_validator("shipped_at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return _aware_utc(value)
+
+    @field_validator("tracking_number")
+    @classmethod
+    def _strip_number(cls, value: str) -> str:
+        return value.strip().replace("-", "").replace(" ", "")
+
+    def missing(self) -> str:
+        """Why this item cannot be sent as it is ("" when it can): a parcel needs both the
+        marketplace carrier code and the tracking number. Connectors report it as a line failure."""
+        if self.method == "parcel":
+            if not self.marketplace_carrier_code:
+                return f"마켓 택배사 코드가 없습니다 (택배사 {self.carrier_code or '미지정'})"
+            if not self.tracking_number:
+                return "송장번호가 없습니다"
+        return ""
+
+
+class DispatchResult(BaseModel):
+    sent: list[str] = Field(default_factory=list)  # order_line_ids the marketplace accepted
+    failed: list[LineFailure] = Field(default_factory=list)
+
+
+class DelayItem(BaseModel):
+    """발송지연 안내 for one line. `reason_code` is the marketplace's (Naver `delayedDispatchReason`:
+    PRODUCT_PREPARE, CUSTOMER_REQUEST, CUSTOM_BUILD, RESERVED_DISPATCH, OVERSEA_DELIVERY, ETC)."""
+
+    order_line_id: str = Field(min_length=1)
+    order_id: str = ""
+    expected_date: date
+    reason_code: str = Field(min_length=1)
+    message: str = Field(min_length=1)
+
+
+class DelayResult(BaseModel):
+    delayed: list[str] = Field(default_factory=list)
+    failed: list[LineFailure] = Field(default_factory=list)
+
+
+# --- listings (판매처 상품) ---------------------------------------------------------------------
+
+SaleStatus = Literal["on_sale", "sold_out", "stopped"]
+
+
+class ChannelListingOption(BaseModel):
+    option_id: str  # Naver optionCombination id / Coupang vendorItemId / Shopify variant id
+    name: str = ""
+    stock: int = 0
+    price_delta: int = 0  # added to ChannelListing.price
+    seller_option_code: str = ""  # Naver sellerManagerCode / Coupang externalVendorSku / Shopify sku
+    raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+
+class ChannelListing(BaseModel):
+    """One product as the marketplace holds it. `product_id` is the id every other listing method
+    takes (Naver originProductNo, Coupang sellerProductId, Shopify product id). Naver's channel
+    product number is in `channel_product_id` (the id buyers see and orders carry)."""
+
+    product_id: str
+    channel_product_id: str = ""
+    name: str = ""
+    price: int = 0  # smallest currency unit (won)
+    currency: str = "KRW"
+    sale_status: SaleStatus = "on_sale"
+    raw_status: str = ""
+    seller_product_code: str = ""
+    category_id: str = ""
+    options: list[ChannelListingOption] = Field(default_factory=list)
+    raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+
+class ListingPage(BaseModel):
+    listings: list[ChannelListing] = Field(default_factory=list)
+    next_cursor: str | None = None
+    has_more: bool = False
+
+
+class ShippingFeeInfo(BaseModel):
+    """배송비: "free" | "paid" (always `fee`) | "conditional" (free from `free_over`)."""
+
+    fee_type: Literal["free", "paid", "conditional"] = "free"
+    fee: int = Field(default=0, ge=0)
+    free_over: int = Field(default=0, ge=0)
+    return_fee: int = Field(default=0, ge=0)
+    exchange_fee: int = Field(default=0, ge=0)
+
+
+class ListingDraftOption(BaseModel):
+    name: str = Field(min_length=1)  # "블랙 / M"; Naver/Coupang split on " / " into option groups
+    price_delta: int = 0
+    stock: int = Field(default=0, ge=0)
+    seller_option_code: str = ""
+    option_id: str = ""  # set on update_listing for options that already exist at the marketplace
+
+
+class ListingDraft(BaseModel):
+    """What the OMS sends to register (쇼핑몰전송) or rewrite a listing. Fields a marketplace requires
+    and the draft lacks (category, images, ...) make the connector raise BusinessError naming them
+    (nothing is sent)."""
+
+    name: str = Field(min_length=1)
+    price: int = Field(ge=0)
+    sale_status: SaleStatus = "on_sale"
+    category_id: str = ""
+    shipping: ShippingFeeInfo = Field(default_factory=ShippingFeeInfo)
+    options: list[ListingDraftOption] = Field(default_factory=list)
+    seller_product_code: str = ""
+    stock: int = Field(default=0, ge=0)  # for a listing without options
+    image_urls: list[str] = Field(default_factory=list)
+    description_html: str = ""
+    brand: str = ""
+    extra: dict[str, Any] = Field(default_factory=dict)  # marketplace-specific fields merged into the payload
+
+
+class StockUpdate(BaseModel):
+    product_id: str
+    option_id: str
+    quantity: int = Field(ge=0)
+    # compare-and-set: what the OMS believes the marketplace holds now (Shopify changeFromQuantity);
+    # None = overwrite. Marketplaces without compare-and-set ignore it (capabilities.compare_and_set).
+    expected_quantity: int | None = None
+
+
+class StockUpdateResult(BaseModel):
+    applied: list[tuple[str, str]] = Field(default_factory=list)  # (product_id, option_id)
+    conflicts: list[tuple[str, str, int]] = Field(default_factory=list)  # (product_id, option_id, actual)
+    failed: list[LineFailure] = Field(default_factory=list)
+
+
+class PriceUpdate(BaseModel):
+    """Sale price in won. `option_id` None = the product's base price (options keep their deltas);
+    an option id = that option's total price (the connector turns it into what the marketplace wants)."""
+
+    product_id: str
+    option_id: str | None = None
+    price: int = Field(ge=0)
+
+
+class SaleStatusUpdate(BaseModel):
+    product_id: str
+    on_sale: bool
+
+
+class ListingUpdateResult(BaseModel):
+    applied: list[tuple[str, str]] = Field(default_factory=list)  # (product_id, option_id or "")
+    failed: list[LineFailure] = Field(default_factory=list)
+
+
+PriceUpdateResult = ListingUpdateResult
+SaleStatusResult = ListingUpdateResult
