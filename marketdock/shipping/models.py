@@ -231,3 +231,169 @@ class IssuedTrackingNumber(CompanyOwned):
 
     def __str__(self) -> str:
         return self.number
+
+
+# --- packages (SHP-3, SHP-2, SHP-5, SHP-6, SHP-9) ------------------------------------------------
+
+
+class PackageMethod(models.TextChoices):
+    PARCEL = "parcel", _("택배")
+    VISIT = "visit", _("방문수령")
+    DIRECT = "direct", _("직접배송")
+
+
+class PackageStatus(models.TextChoices):
+    """open (묶음, no label yet) → printed (운송장 출력) → shipped (출고완료, after the scan check or
+    visit pickup) → in_transit (배송중) → delivered (배송완료). `voided`: dissolved by a split/merge."""
+
+    OPEN = "open", _("출고대기")
+    PRINTED = "printed", _("운송장출력")
+    SHIPPED = "shipped", _("출고완료")
+    IN_TRANSIT = "in_transit", _("배송중")
+    DELIVERED = "delivered", _("배송완료")
+    VOIDED = "voided", _("해체")
+
+
+class Package(CompanyOwned):
+    """One box leaving the warehouse (합포장): one or more orders to the same recipient at the same
+    address (same account and warehouse), one tracking number. The recipient is a snapshot of the
+    first order's at grouping time; `group_key` is the hash of the normalized name + phone + address
+    + account + warehouse the automatic grouping matched on."""
+
+    account = models.ForeignKey("channels.ChannelAccount", on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("쇼핑몰"))
+    warehouse = models.ForeignKey("inventory.Warehouse", on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name=_("출고 창고"))
+    status = models.CharField(_("상태"), max_length=20, choices=PackageStatus.choices, default=PackageStatus.OPEN)
+    method = models.CharField(_("배송방법"), max_length=10, choices=PackageMethod.choices,
+                              default=PackageMethod.PARCEL)
+    group_key = models.CharField(max_length=64, blank=True, db_index=True)
+    address_key = models.CharField(_("정규화 주소"), max_length=400, blank=True)
+
+    recipient_name = models.CharField(_("수령자"), max_length=100, blank=True)
+    recipient_phone = models.CharField(_("수령자 전화"), max_length=30, blank=True)
+    recipient_postal_code = models.CharField(_("우편번호"), max_length=10, blank=True)
+    recipient_address1 = models.CharField(_("주소"), max_length=300, blank=True)
+    recipient_address2 = models.CharField(_("상세주소"), max_length=300, blank=True)
+    delivery_message = models.CharField(_("배송메시지"), max_length=300, blank=True)
+
+    contract = models.ForeignKey(CarrierContract, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("택배 계약"))
+    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                verbose_name=_("택배사"))
+    tracking = models.ForeignKey(IssuedTrackingNumber, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name=_("송장번호"))
+    tracking_number = models.CharField(_("송장번호"), max_length=30, blank=True, db_index=True)
+    box_size = models.CharField(_("박스 크기"), max_length=10, blank=True)
+    print_count = models.PositiveIntegerField(_("출력 횟수"), default=0)
+    printed_at = models.DateTimeField(_("출력일시"), null=True, blank=True)
+    handover_date = models.DateField(_("인도일"), null=True, blank=True,
+                                     help_text=_("방문수령·직접배송: 송장번호 대신 기록하는 날짜"))
+    shipped_at = models.DateTimeField(_("출고일시"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("배송완료일시"), null=True, blank=True)
+    last_event_status = models.CharField(_("최근 배송상태"), max_length=20, blank=True)
+    last_event_at = models.DateTimeField(_("최근 배송이벤트"), null=True, blank=True)
+    last_event_text = models.CharField(_("최근 배송내용"), max_length=300, blank=True)
+    last_polled_at = models.DateTimeField(_("최근 조회"), null=True, blank=True)
+    created_at = models.DateTimeField(_("생성일시"), default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        verbose_name = _("포장")
+        verbose_name_plural = _("포장")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["company", "status", "-created_at"], name="package_co_status"),
+            models.Index(fields=["company", "tracking_number"], name="package_co_number"),
+            models.Index(fields=["company", "group_key", "status"], name="package_co_group"),
+        ]
+
+    def __str__(self) -> str:
+        return f"P{self.pk}"
+
+    @property
+    def code(self) -> str:
+        return f"P{self.pk:06d}" if self.pk else ""
+
+
+class PackageOrder(CompanyOwned):
+    """An order in a package. An order is in at most one package at a time."""
+
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="memberships")
+    order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="package_membership")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["package_id", "id"]
+
+
+class PackageLock(CompanyOwned):
+    """합포장 제외: the order always ships in its own package, never merged automatically or by hand."""
+
+    order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="package_lock")
+    reason = models.CharField(_("사유"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class PackageScan(CompanyOwned):
+    """One barcode read at the 출고검수 station, with what the check made of it."""
+
+    class Result(models.TextChoices):
+        OK = "ok", _("정상")
+        WRONG = "wrong", _("오상품")
+        EXTRA = "extra", _("초과")
+
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="scans")
+    sku = models.ForeignKey("catalog.SKU", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    barcode = models.CharField(_("바코드"), max_length=60)
+    result = models.CharField(_("결과"), max_length=10, choices=Result.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["package_id", "at", "id"]
+
+
+class TrackingEventStatus(models.TextChoices):
+    PICKED_UP = "picked_up", _("집화")
+    IN_TRANSIT = "in_transit", _("배송중")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("배송출발")
+    DELIVERED = "delivered", _("배송완료")
+    EXCEPTION = "exception", _("배송이상")
+
+
+class TrackingEvent(CompanyOwned):
+    """A carrier's event for a package's tracking number, as the tracking provider normalised it."""
+
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(_("상태"), max_length=20, choices=TrackingEventStatus.choices)
+    at = models.DateTimeField(_("일시"))
+    location = models.CharField(_("위치"), max_length=200, blank=True)
+    description = models.CharField(_("내용"), max_length=300, blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["package_id", "at", "id"]
+        constraints = [models.UniqueConstraint(fields=["package", "at", "status", "description"],
+                                               name="trackingevent_unique")]
+
+
+class LabelBatch(CompanyOwned):
+    """One print of labels (운송장 출력): which packages, layout, the PDF once rendered (large batches
+    render in a background job)."""
+
+    packages = models.JSONField(default=list)  # package ids in print order
+    layout = models.CharField(_("출력 형식"), max_length=10)
+    count = models.PositiveIntegerField(_("건수"), default=0)
+    pdf = models.BinaryField(null=True, blank=True, editable=False)  # served only through the company's screen
+    job_run = models.ForeignKey("core.JobRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from django.db.models import F, Prefetch, QuerySet
 
-from .models import Carrier, CarrierChannelCode, CarrierContract, IssuedTrackingNumber, TrackingNumberBand
+from .models import (
+    Carrier,
+    CarrierChannelCode,
+    CarrierContract,
+    IssuedTrackingNumber,
+    LabelBatch,
+    Package,
+    PackageOrder,
+    PackageStatus,
+    TrackingNumberBand,
+)
 
 
 def carriers(*, active_only: bool = True) -> QuerySet[Carrier]:
@@ -65,3 +75,45 @@ def issued_numbers(company, *, band=None, status: str = "") -> QuerySet[IssuedTr
 
 def issued_number_get(company, pk: int) -> IssuedTrackingNumber:
     return issued_numbers(company).get(pk=pk)
+
+
+# --- packages ----------------------------------------------------------------------------------
+
+
+def packages(company, *, statuses: list[str] | tuple[str, ...] = ()) -> QuerySet[Package]:
+    qs = Package.objects.filter(company=company).select_related("account", "carrier", "warehouse", "contract")
+    if statuses:
+        qs = qs.filter(status__in=list(statuses))
+    return qs
+
+
+def package_get(company, pk: int) -> Package:
+    return packages(company).get(pk=pk)
+
+
+def package_by_number(company, number: str) -> Package | None:
+    """The live package carrying a tracking number (dashes and spaces ignored)."""
+    digits = "".join(ch for ch in (number or "") if ch.isalnum()).upper()
+    if not digits:
+        return None
+    return packages(company).exclude(status=PackageStatus.VOIDED).filter(tracking_number=digits).first()
+
+
+def package_for_order(company, order) -> Package | None:
+    """The package an order ships in (None when it has not been packed). For the order flow: when an
+    order ships, `package.method` (parcel | visit | direct), `package.carrier` (Carrier or None),
+    `package.tracking_number` ("" for visit/direct), `package.handover_date` and `package.shipped_at`
+    are what the marketplace is told."""
+    membership = (PackageOrder.objects.filter(company=company, order_id=getattr(order, "pk", order))
+                  .select_related("package", "package__carrier", "package__contract").first())
+    return membership.package if membership else None
+
+
+def package_orders(company, package: Package):
+    from marketdock.orders.models import Order
+
+    return Order.objects.filter(company=company, package_membership__package=package).select_related("account")
+
+
+def label_batch_get(company, pk: int) -> LabelBatch:
+    return LabelBatch.objects.filter(company=company).get(pk=pk)
