@@ -290,12 +290,16 @@ class ChannelListingOption(BaseModel):
 
 
 class ChannelListing(BaseModel):
-    """One product as the marketplace holds it. `product_id` is the id every other listing method
-    takes (Naver originProductNo, Coupang sellerProductId, Shopify product id). Naver's channel
-    product number is in `channel_product_id` (the id buyers see and orders carry)."""
+    """One product as the marketplace holds it. `product_id` is the id orders carry
+    (ChannelOrder.channel_product_id: Naver channel product no, Coupang sellerProductId, Shopify
+    product id) and the id every other listing method takes. `option_id` of each option is the id
+    orders carry as ChannelOrder.channel_option_id (Naver optionCode = option combination id, Coupang
+    vendorItemId, Shopify variant id). Naver's origin product no (the id its stock/price/status APIs
+    use) is kept in `origin_product_id`; connectors resolve it themselves.
+    `price` is the lowest option price; each option's `price_delta` is on top of it."""
 
     product_id: str
-    channel_product_id: str = ""
+    origin_product_id: str = ""
     name: str = ""
     price: int = 0  # smallest currency unit (won)
     currency: str = "KRW"
