@@ -145,6 +145,14 @@ class Order(CompanyOwned):
     item_summary = models.CharField(_("상품"), max_length=300, blank=True)  # first line's name (+ N more)
     search_text = models.TextField(blank=True)  # product names, option texts, order no. for text search
 
+    # status flow (ORD-4..7): the status before a hold, the expected ship date after a delay
+    hold_from = models.CharField(_("보류 전 상태"), max_length=20, choices=OrderStatus.choices, blank=True)
+    hold_reason = models.CharField(_("보류 사유"), max_length=300, blank=True)
+    expected_ship_date = models.DateField(_("발송예정일"), null=True, blank=True)
+    delay_reason_code = models.CharField(_("발송지연 사유"), max_length=30, blank=True)
+    delay_message = models.CharField(_("발송지연 상세사유"), max_length=300, blank=True)
+    shipped_at = models.DateTimeField(_("출고일시"), null=True, blank=True)
+
     created_run = models.ForeignKey(CollectionRun, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="created_orders")
     changed_run = models.ForeignKey(CollectionRun, on_delete=models.SET_NULL, null=True, blank=True,
@@ -195,6 +203,12 @@ class OrderLine(CompanyOwned):
     match_key = models.CharField(max_length=64, blank=True, db_index=True)  # for rules: hash of product+option
     stock_state = models.CharField(_("재고"), max_length=20, choices=StockState.choices, default=StockState.NONE)
 
+    # shipment of the line (ORD-6 partial shipment: lines ship on their own)
+    shipping_method = models.CharField(_("배송방법"), max_length=20, blank=True)  # parcel | visit | direct
+    carrier_key = models.CharField(_("택배사"), max_length=30, blank=True)  # shipping.Carrier.key
+    tracking_number = models.CharField(_("송장번호"), max_length=30, blank=True)
+    shipped_at = models.DateTimeField(_("출고일시"), null=True, blank=True)
+
     raw = models.JSONField(_("원본 데이터"), default=dict, blank=True)
     payload_hash = models.CharField(max_length=64, blank=True)  # detects "unchanged" on re-collection
     created_at = models.DateTimeField(default=timezone.now)
@@ -239,6 +253,32 @@ class OrderEvent(CompanyOwned):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["order", "at"])]
+
+
+class OrderEffect(CompanyOwned):
+    """One write to the marketplace caused by an order (발주확인, 송장전송, 발송지연), linked to its outbox
+    message. The delivery state is the message's; `state` adds what the marketplace answered per line
+    (a message delivered with some lines refused is "failed" here with the marketplace's words)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("전송 대기")
+        SENT = "sent", _("전송 완료")
+        FAILED = "failed", _("전송 실패")
+        SUPERSEDED = "superseded", _("취소됨")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="effects")
+    message = models.ForeignKey("outbox.OutboxMessage", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("구분"), max_length=20)  # confirm | dispatch | delay
+    state = models.CharField(_("결과"), max_length=20, choices=State.choices, default=State.PENDING)
+    error = models.TextField(_("오류 내용"), blank=True)
+    failed_lines = models.JSONField(default=list, blank=True)  # channel line ids the marketplace refused
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["order", "message"], name="ordereffect_unique")]
+        indexes = [models.Index(fields=["company", "state"], name="ordereffect_co_state")]
 
 
 class QuarantinedRecord(CompanyOwned):
