@@ -4,7 +4,9 @@ Concurrency (INV-5, anchors §2.4): each stock line is ONE conditional UPDATE on
 
     UPDATE stocklevel SET reserved = reserved + q WHERE sku = … AND warehouse = … AND on_hand - reserved >= q
 
-built from F expressions; `.update()` returns the row count and 0 means "not enough". There is no
+with `RETURNING on_hand, reserved` on PostgreSQL and SQLite ≥ 3.35 (one statement per line: no row
+returned means "not enough"; elsewhere the ORM's `.update()` row count says so and the level is read
+back for the ledger's balances). There is no
 read-modify-write, so concurrent workers cannot lose updates on PostgreSQL (the row lock taken by
 the UPDATE serialises writers of one row, and the WHERE is re-checked on the latest version) nor on
 SQLite (IMMEDIATE transactions serialise writers). Rows are touched in a fixed order, sorted by
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -210,6 +212,68 @@ def _warehouses_for(company: Company, ids: set[int | None]) -> tuple[dict[int, W
     return found, default
 
 
+def _level_update_sql(connection, *, check_available: bool, check_reserved: bool) -> str | None:
+    """The conditional UPDATE of one StockLevel row that also returns the row's new (on_hand, reserved),
+    or None where the database cannot return rows from an UPDATE (then `_apply` reads them back).
+    Same statement as the ORM's `.filter(...).update(...)`, with `RETURNING` added."""
+    if connection.vendor not in _RETURNING_VENDORS or not connection.features.can_return_columns_from_insert:
+        return None  # SQLite < 3.35, or a database whose UPDATE has no RETURNING
+    key = (connection.vendor, check_available, check_reserved)
+    sql = _LEVEL_SQL.get(key)
+    if sql is None:
+        meta, qn = StockLevel._meta, connection.ops.quote_name
+        on_hand, reserved, updated_at, company_id, sku_id, warehouse_id = (
+            qn(meta.get_field(name).column)
+            for name in ("on_hand", "reserved", "updated_at", "company", "sku", "warehouse"))
+        where = [f"{company_id} = %s", f"{sku_id} = %s", f"{warehouse_id} = %s"]
+        if check_available:  # the available quantity (on hand − reserved) may not go below 0
+            where.append(f"{on_hand} - {reserved} >= %s")
+        if check_reserved:  # nor the reserved quantity
+            where.append(f"{reserved} >= %s")
+        sql = _LEVEL_SQL[key] = (
+            f"UPDATE {qn(meta.db_table)} SET {on_hand} = {on_hand} + %s, {reserved} = {reserved} + %s, "
+            f"{updated_at} = %s WHERE {' AND '.join(where)} RETURNING {on_hand}, {reserved}")
+    return sql
+
+
+_RETURNING_VENDORS = frozenset({"postgresql", "sqlite"})
+_LEVEL_SQL: dict[tuple[str, bool, bool], str] = {}
+
+
+def _level_change(company: Company, op: _Op, now, now_db) -> tuple[bool, tuple[int, int] | None]:
+    """Apply one op to its level row with ONE conditional UPDATE … RETURNING where the database
+    supports it (two statements otherwise). Returns (changed, (on_hand, reserved) after, or now if
+    unchanged; None when the row does not exist)."""
+    available_change = op.on_hand - op.reserved
+    connection = connections[router.db_for_write(StockLevel)]
+    sql = _level_update_sql(connection, check_available=available_change < 0, check_reserved=op.reserved < 0)
+    if sql is not None:
+        params = [op.on_hand, op.reserved, now_db, company.pk, op.sku_id, op.warehouse_id]
+        if available_change < 0:
+            params.append(-available_change)
+        if op.reserved < 0:
+            params.append(-op.reserved)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        if row is not None:
+            return True, (row[0], row[1])
+        changed = False
+    else:
+        qs = StockLevel.objects.filter(company=company, sku_id=op.sku_id, warehouse_id=op.warehouse_id)
+        if available_change < 0:
+            qs = qs.filter(on_hand__gte=F("reserved") - available_change)
+        if op.reserved < 0:
+            qs = qs.filter(reserved__gte=-op.reserved)
+        changed = bool(qs.update(on_hand=F("on_hand") + op.on_hand, reserved=F("reserved") + op.reserved,
+                                 updated_at=now))
+    level = (
+        StockLevel.objects.filter(company=company, sku_id=op.sku_id, warehouse_id=op.warehouse_id)
+        .values_list("on_hand", "reserved").first()
+    )
+    return changed, level
+
+
 def _apply(company: Company, ops: list[_Op], *, user: User | None, skus: dict[int, SKU],
            warehouses: dict[int, Warehouse]) -> list[StockMovement]:
     """Apply ops with conditional UPDATEs in (sku, warehouse) order; all or nothing."""
@@ -217,6 +281,9 @@ def _apply(company: Company, ops: list[_Op], *, user: User | None, skus: dict[in
         return []
     ops = sorted(ops, key=lambda o: (o.sku_id, o.warehouse_id))
     now = timezone.now()
+    now_db = StockLevel._meta.get_field("updated_at").get_db_prep_value(
+        now, connections[router.db_for_write(StockLevel)])
+    user = user if user and user.pk else None
     with transaction.atomic():
         # Rows that will receive stock must exist; INSERT … ON CONFLICT DO NOTHING is safe under concurrency.
         grow = sorted({(o.sku_id, o.warehouse_id) for o in ops if o.on_hand > 0})
@@ -227,17 +294,7 @@ def _apply(company: Company, ops: list[_Op], *, user: User | None, skus: dict[in
         shortages: list[Shortage] = []
         movements: list[StockMovement] = []
         for op in ops:
-            qs = StockLevel.objects.filter(company=company, sku_id=op.sku_id, warehouse_id=op.warehouse_id)
-            available_change = op.on_hand - op.reserved
-            if available_change < 0:
-                qs = qs.filter(on_hand__gte=F("reserved") - available_change)
-            if op.reserved < 0:
-                qs = qs.filter(reserved__gte=-op.reserved)
-            changed = qs.update(on_hand=F("on_hand") + op.on_hand, reserved=F("reserved") + op.reserved, updated_at=now)
-            level = (
-                StockLevel.objects.filter(company=company, sku_id=op.sku_id, warehouse_id=op.warehouse_id)
-                .values_list("on_hand", "reserved").first()
-            )
+            changed, level = _level_change(company, op, now, now_db)
             if not changed:
                 on_hand, reserved = level or (0, 0)
                 short_of_reserved = op.reserved < 0 and reserved < -op.reserved
@@ -248,10 +305,12 @@ def _apply(company: Company, ops: list[_Op], *, user: User | None, skus: dict[in
                     what="reserved" if short_of_reserved else "available",
                 ))
                 continue
+            if shortages:
+                continue  # everything rolls back: no movement will be written
             movements.append(StockMovement(
                 company=company, sku_id=op.sku_id, warehouse_id=op.warehouse_id, kind=op.kind, quantity=op.on_hand,
                 reserved_change=op.reserved, on_hand_after=level[0], reserved_after=level[1], reason=op.reason[:200],
-                reference_type=op.reference_type, reference_id=op.reference_id, user=user if user and user.pk else None,
+                reference_type=op.reference_type, reference_id=op.reference_id, user=user,
                 created_at=now,
             ))
         if shortages:
