@@ -1,0 +1,684 @@
+"""Packages (합포장, SHP-3), label printing (SHP-2) and non-parcel handover (SHP-5).
+
+A `Package` is one box: orders awaiting shipment (주문확정/출고준비) to the same recipient — name,
+phone and address compared after normalisation (`address_key`), so "서울시 강남구 테헤란로 1 , 101호"
+and "서울특별시 강남구 테헤란로1 101호" are one address — from the same channel account (its shipping
+policy) and the same warehouse are grouped automatically into one package with one tracking number.
+An order with a no-merge lock (`PackageLock`, 합포장 제외) always ships alone. Open packages can be
+split and merged by hand.
+
+Printing issues one number per package that has none, from the chosen carrier contract's bands
+(`label_services`), and renders the labels (`labels.labels_pdf`). A reprint keeps the number; a new
+number only comes after the orders were moved back to 주문확정 (`packages_reopen` voids the old one).
+Order status changes go through the order flow (`marketdock.orders.services_flow.order_transition`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketdock.core.models import Company, User
+from marketdock.core.validators import normalize_phone
+from marketdock.orders.models import Order, OrderLine, OrderStatus
+
+from . import selectors
+from .label_services import LabelRequest, label_service_for
+from .labels import LAYOUTS, LabelData, labels_pdf, sender_from_warehouse
+from .models import (
+    BOX_SIZES,
+    CarrierContract,
+    IssuedTrackingNumber,
+    LabelBatch,
+    Package,
+    PackageLock,
+    PackageMethod,
+    PackageOrder,
+    PackageStatus,
+)
+from .services import ShippingError, tracking_number_mark_used, tracking_number_void
+
+AWAITING = (OrderStatus.CONFIRMED, OrderStatus.READY)
+STOPPED = (OrderStatus.CANCELLED, OrderStatus.HOLD)
+LIVE = (PackageStatus.OPEN, PackageStatus.PRINTED)
+
+
+# --- address normalisation ------------------------------------------------------------------------
+
+# 시·도 in every spelling sellers and marketplaces use → one short form
+_REGIONS = {
+    "서울": ("서울특별시", "서울시", "서울"),
+    "부산": ("부산광역시", "부산시", "부산"),
+    "대구": ("대구광역시", "대구시", "대구"),
+    "인천": ("인천광역시", "인천시", "인천"),
+    "광주": ("광주광역시", "광주시", "광주"),
+    "대전": ("대전광역시", "대전시", "대전"),
+    "울산": ("울산광역시", "울산시", "울산"),
+    "세종": ("세종특별자치시", "세종시", "세종"),
+    "경기": ("경기도", "경기"),
+    "강원": ("강원특별자치도", "강원도", "강원"),
+    "충북": ("충청북도", "충북"),
+    "충남": ("충청남도", "충남"),
+    "전북": ("전북특별자치도", "전라북도", "전북"),
+    "전남": ("전라남도", "전남"),
+    "경북": ("경상북도", "경북"),
+    "경남": ("경상남도", "경남"),
+    "제주": ("제주특별자치도", "제주도", "제주"),
+}
+_REGION_OF = {spelling: short for short, spellings in _REGIONS.items() for spelling in spellings}
+# only the first token is read as a 시·도 ("광주" alone is 광주광역시; 경기 광주시 starts with 경기)
+_PAREN = re.compile(r"\([^()]*\)")
+_SPLIT = re.compile(r"[\s,.·/~]+")
+_JIBUN = re.compile(r"(\d)\s*번지")
+
+
+def address_key(address1: str, address2: str = "") -> str:
+    """A comparison key for a Korean address, tolerant of 시·도 spellings (서울/서울시/서울특별시),
+    spacing, punctuation, 번지 and the optional 참고항목 in parentheses. Tokens are joined without
+    spaces, except that two numbers stay apart (테헤란로 11, 01호 ≠ 테헤란로 1, 101호)."""
+    text = unicodedata.normalize("NFKC", f"{address1 or ''} {address2 or ''}").lower()
+    text = _PAREN.sub(" ", text)
+    text = _JIBUN.sub(r"\1 ", text).replace("번지", " ")
+    text = re.sub(r"\s*-\s*", "-", text)
+    tokens = [t.strip("-") for t in _SPLIT.split(text)]
+    tokens = [t for t in tokens if t]
+    if not tokens:
+        return ""
+    tokens[0] = _REGION_OF.get(tokens[0], tokens[0])
+    out = tokens[0]
+    for token in tokens[1:]:
+        out += ("|" if out[-1].isdigit() and token[0].isdigit() else "") + token
+    return out
+
+
+def name_key(name: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or "")).lower()
+
+
+def group_key(*, account_id: int, warehouse_id: int | None, name: str, phone: str, address: str) -> str:
+    raw = "|".join((str(account_id), str(warehouse_id or ""), name_key(name), normalize_phone(phone or ""), address))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+# --- results ------------------------------------------------------------------------------------
+
+
+@dataclass
+class RowResult:
+    """The outcome for one package (or order) of a bulk action, for the per-row result list."""
+
+    ref: str
+    ok: bool
+    message: str = ""
+
+
+@dataclass
+class BuildResult:
+    created: int = 0
+    joined: int = 0
+    removed: int = 0
+    packages: list[Package] = field(default_factory=list)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _order_warehouses(company: Company, orders: Sequence[Order]) -> dict[int, int | None]:
+    """The warehouse each order's stock was reserved in (the company's default warehouse otherwise)."""
+    from marketdock.inventory.models import MovementKind, StockMovement, Warehouse
+
+    default = Warehouse.objects.filter(company=company, is_default=True).values_list("pk", flat=True).first()
+    lines = dict(OrderLine.objects.filter(company=company, order__in=[o.pk for o in orders])
+                 .values_list("pk", "order_id"))
+    result: dict[int, int | None] = {o.pk: None for o in orders}
+    if lines:
+        rows = (StockMovement.objects.filter(company=company, reference_type="order_line", kind=MovementKind.RESERVE,
+                                             reference_id__in=[str(pk) for pk in lines])
+                .order_by("id").values_list("reference_id", "warehouse_id"))
+        for ref, warehouse_id in rows:
+            order_id = lines.get(int(ref))
+            if order_id is not None and result.get(order_id) is None:
+                result[order_id] = warehouse_id
+    return {pk: (wid or default) for pk, wid in result.items()}
+
+
+def _snapshot(package: Package, order: Order) -> None:
+    package.recipient_name = order.recipient_name
+    package.recipient_phone = order.recipient_phone
+    package.recipient_postal_code = order.recipient_postal_code
+    package.recipient_address1 = order.recipient_address1
+    package.recipient_address2 = order.recipient_address2
+    package.delivery_message = order.delivery_message
+
+
+def _locked_ids(company: Company, order_ids: Iterable[int]) -> set[int]:
+    return set(PackageLock.objects.filter(company=company, order_id__in=list(order_ids)).values_list("order_id", flat=True))
+
+
+def _check_company(company: Company, *objs) -> None:
+    for obj in objs:
+        if obj.company_id != company.pk:
+            raise ShippingError(_("포장을 찾을 수 없습니다."))
+
+
+def _void_empty(company: Company, package_ids: Iterable[int]) -> None:
+    """Packages left without orders are dissolved (their number, if any, is voided)."""
+    empty = (Package.objects.filter(company=company, pk__in=list(package_ids)).annotate(n=Count("memberships"))
+             .filter(n=0).exclude(status=PackageStatus.VOIDED))
+    for package in empty:
+        if package.tracking_id and package.status in LIVE:
+            _void_number(company, package, _("포장 해체"))
+        package.status = PackageStatus.VOIDED
+        package.save(update_fields=["status", "tracking", "tracking_number"])
+
+
+def _void_number(company: Company, package: Package, reason: str) -> None:
+    number = package.tracking
+    if number is not None and number.status != IssuedTrackingNumber.Status.VOIDED:
+        tracking_number_void(company=company, number=number, reason=reason)
+    package.tracking = None
+    package.tracking_number = ""
+
+
+# --- building packages ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def packages_build(*, company: Company, orders: Sequence[Order] | None = None, user: User | None = None) -> BuildResult:
+    """Put every order awaiting shipment that is not in a package yet (or just `orders`) into one:
+    an open package with the same group key when there is one, else a new package. Orders that
+    stopped waiting (cancelled, held, back to 신규) leave open packages first."""
+    out = BuildResult()
+    stale = PackageOrder.objects.filter(company=company, package__status=PackageStatus.OPEN).exclude(
+        order__status__in=AWAITING)
+    touched = set(stale.values_list("package_id", flat=True))
+    out.removed = stale.count()
+    if out.removed:
+        PackageOrder.objects.filter(pk__in=list(stale.values_list("pk", flat=True))).delete()
+        _void_empty(company, touched)
+
+    qs = Order.objects.filter(company=company, status__in=AWAITING, package_membership__isnull=True)
+    if orders is not None:
+        qs = qs.filter(pk__in=[o.pk for o in orders])
+    todo = list(qs.order_by("ordered_at", "id"))
+    if not todo:
+        return out
+    warehouses = _order_warehouses(company, todo)
+    locked = _locked_ids(company, [o.pk for o in todo])
+    keyed: dict[str, list[Order]] = defaultdict(list)
+    singles: list[Order] = []
+    address_of: dict[int, str] = {}
+    for order in todo:
+        address_of[order.pk] = address_key(order.recipient_address1, order.recipient_address2)
+        if order.pk in locked:
+            singles.append(order)
+            continue
+        key = group_key(account_id=order.account_id, warehouse_id=warehouses[order.pk], name=order.recipient_name,
+                        phone=order.recipient_phone, address=address_of[order.pk])
+        keyed[key].append(order)
+    existing = {p.group_key: p for p in Package.objects.filter(
+        company=company, status=PackageStatus.OPEN, group_key__in=list(keyed)).order_by("-id")}
+    now = timezone.now()
+    memberships: list[PackageOrder] = []
+
+    def new_package(order: Order, key: str) -> Package:
+        package = Package(company=company, account_id=order.account_id, warehouse_id=warehouses[order.pk],
+                          group_key=key, address_key=address_of[order.pk][:400], created_by=user, created_at=now)
+        _snapshot(package, order)
+        package.save()
+        out.created += 1
+        out.packages.append(package)
+        return package
+
+    for key, group in keyed.items():
+        package = existing.get(key)
+        if package is None:
+            package = new_package(group[0], key)
+        else:
+            out.joined += len(group)
+            out.packages.append(package)
+        memberships += [PackageOrder(company=company, package=package, order=o, added_at=now) for o in group]
+    for order in singles:
+        package = new_package(order, "")
+        memberships.append(PackageOrder(company=company, package=package, order=order, added_at=now))
+    PackageOrder.objects.bulk_create(memberships)
+    return out
+
+
+@transaction.atomic
+def package_split(*, company: Company, package: Package, orders: Sequence[Order], user: User | None = None) -> Package:
+    """Move `orders` out of an open package into a new package of their own (kept out of automatic
+    grouping)."""
+    _check_company(company, package)
+    package = Package.objects.select_for_update().get(pk=package.pk, company=company)
+    if package.status != PackageStatus.OPEN:
+        raise ShippingError(_("운송장을 출력한 포장은 나눌 수 없습니다. 주문을 주문확정으로 되돌린 뒤 나누세요."))
+    member_ids = set(PackageOrder.objects.filter(package=package).values_list("order_id", flat=True))
+    ids = {o.pk for o in orders}
+    if not ids:
+        raise ShippingError(_("나눌 주문을 선택하세요."))
+    if not ids <= member_ids:
+        raise ShippingError(_("선택한 주문이 이 포장에 없습니다."))
+    if ids == member_ids:
+        raise ShippingError(_("포장의 모든 주문을 나눌 수는 없습니다. 남길 주문이 하나 이상 있어야 합니다."))
+    first = Order.objects.filter(company=company, pk__in=ids).order_by("ordered_at", "id").first()
+    new = Package(company=company, account_id=package.account_id, warehouse_id=package.warehouse_id,
+                  group_key="", address_key=address_key(first.recipient_address1, first.recipient_address2)[:400],
+                  created_by=user, box_size=package.box_size)
+    _snapshot(new, first)
+    new.save()
+    PackageOrder.objects.filter(package=package, order_id__in=ids).update(package=new)
+    return new
+
+
+@transaction.atomic
+def packages_merge(*, company: Company, packages: Sequence[Package], user: User | None = None) -> Package:
+    """Merge open packages into the first one (the others are dissolved)."""
+    for p in packages:
+        _check_company(company, p)
+    ids = list(dict.fromkeys(p.pk for p in packages))
+    if len(ids) < 2:
+        raise ShippingError(_("합칠 포장을 두 개 이상 선택하세요."))
+    rows = {p.pk: p for p in Package.objects.select_for_update().filter(company=company, pk__in=ids)}
+    if len(rows) != len(ids):
+        raise ShippingError(_("포장을 찾을 수 없습니다."))
+    target = rows[ids[0]]
+    for pk in ids:
+        p = rows[pk]
+        if p.status != PackageStatus.OPEN:
+            raise ShippingError(_("%(code)s: 출고대기 상태의 포장만 합칠 수 있습니다 (현재 %(status)s).")
+                                % {"code": p.code, "status": p.get_status_display()})
+        if p.warehouse_id != target.warehouse_id:
+            raise ShippingError(_("%(code)s: 출고 창고가 다른 포장은 합칠 수 없습니다.") % {"code": p.code})
+    locked = PackageLock.objects.filter(company=company, order__package_membership__package_id__in=ids).select_related(
+        "order").first()
+    if locked is not None:
+        raise ShippingError(_("주문 %(no)s은(는) 합포장 제외로 설정되어 있어 합칠 수 없습니다.")
+                            % {"no": locked.order.channel_order_id})
+    others = ids[1:]
+    PackageOrder.objects.filter(package_id__in=others).update(package=target)
+    Package.objects.filter(pk__in=others).update(status=PackageStatus.VOIDED)
+    return target
+
+
+@transaction.atomic
+def order_no_merge_set(*, company: Company, order: Order, locked: bool, user: User | None = None,
+                       reason: str = "") -> None:
+    """Turn the no-merge lock (합포장 제외) on or off. Locking takes the order out of a shared open
+    package; unlocking lets the next grouping combine it again."""
+    if order.company_id != company.pk:
+        raise ShippingError(_("주문을 찾을 수 없습니다."))
+    membership = PackageOrder.objects.filter(company=company, order=order).select_related("package").first()
+    if locked:
+        PackageLock.objects.get_or_create(company=company, order=order,
+                                          defaults={"created_by": user, "reason": reason.strip()[:200]})
+        if membership and membership.package.status == PackageStatus.OPEN:
+            package = membership.package
+            if PackageOrder.objects.filter(package=package).count() > 1:
+                package_split(company=company, package=package, orders=[order], user=user)
+            else:
+                Package.objects.filter(pk=package.pk).update(group_key="")
+        return
+    PackageLock.objects.filter(company=company, order=order).delete()
+    if membership and membership.package.status == PackageStatus.OPEN \
+            and PackageOrder.objects.filter(package=membership.package).count() == 1:
+        package_id = membership.package_id
+        membership.delete()
+        _void_empty(company, [package_id])
+        packages_build(company=company, orders=[order], user=user)
+
+
+# --- items ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class PackageItem:
+    """A line of a package: what the label prints, and the SKUs (× units) the scan check expects."""
+
+    order: Order
+    line: OrderLine
+    quantity: int
+    skus: list[tuple[int, int]]  # (sku id, units) — physical SKUs, sets expanded
+
+
+def package_items(company: Company, package: Package) -> list[PackageItem]:
+    from marketdock.catalog.selectors import set_components
+    from marketdock.orders.services_match import line_effective_quantity
+
+    lines = list(OrderLine.objects.filter(company=company, order__package_membership__package=package)
+                 .select_related("order").prefetch_related("components").order_by("order__ordered_at", "order_id", "id"))
+    sets = set_components(company, {c.sku_id for ln in lines for c in ln.components.all()})
+    items: list[PackageItem] = []
+    for line in lines:
+        qty = line_effective_quantity(line)
+        if qty <= 0:
+            continue
+        ordered = max(1, line.quantity)
+        skus: dict[int, int] = defaultdict(int)
+        for comp in line.components.all():
+            units = comp.quantity * qty // ordered
+            for sku_id, per in sets.get(comp.sku_id, [(comp.sku_id, 1)]):
+                skus[sku_id] += units * per
+        items.append(PackageItem(order=line.order, line=line, quantity=qty, skus=list(skus.items())))
+    return items
+
+
+# --- printing -------------------------------------------------------------------------------------
+
+
+def _flow():
+    from marketdock.orders import services_flow
+
+    return services_flow
+
+
+def orders_transition(*, company: Company, orders: Sequence[Order], to: str, user: User | None,
+                      reason: str = "", package: Package | None = None) -> dict[int, str]:
+    """Move orders through the order flow; {order id: error message} for the orders it refused."""
+    if not orders:
+        return {}
+    extra = {"package": package} if package is not None else {}
+    result = _flow().order_transition(company=company, orders=list(orders), to=to, user=user, reason=reason, **extra)
+    return transition_failures(result)
+
+
+def transition_failures(result) -> dict[int, str]:
+    failures: dict[int, str] = {}
+    for row in getattr(result, "failed", None) or []:
+        order = getattr(row, "order", None)
+        order_id = getattr(order, "pk", None) or getattr(row, "order_id", None)
+        failures[order_id] = str(getattr(row, "message", "") or getattr(row, "error", ""))
+    return failures
+
+
+@dataclass
+class PrintPlan:
+    """What `packages_print` did: the packages to render, per-package results, and warnings."""
+
+    packages: list[Package] = field(default_factory=list)
+    rows: list[RowResult] = field(default_factory=list)
+    issued: int = 0
+    reprinted: int = 0
+
+
+def address_changed_packages(company: Company, packages: Sequence[Package]) -> list[tuple[Package, list[Order]]]:
+    """Packages with an order whose address the marketplace changed after collection (check before
+    printing)."""
+    by_pkg: dict[int, list[Order]] = defaultdict(list)
+    for order in Order.objects.filter(company=company, address_changed=True,
+                                      package_membership__package__in=[p.pk for p in packages]).select_related(
+            "package_membership"):
+        by_pkg[order.package_membership.package_id].append(order)
+    return [(p, by_pkg[p.pk]) for p in packages if p.pk in by_pkg]
+
+
+def _moved_back_since_print(company: Company, packages: Sequence[Package],
+                            members: dict[int, list[Order]]) -> set[int]:
+    """Packages whose orders went 출고준비 → 주문확정 after the package's last print (on any screen):
+    the FAQ's rule gives those a new number."""
+    from marketdock.orders.models import OrderEvent
+
+    out: set[int] = set()
+    for p in packages:
+        if p.printed_at is None:
+            continue
+        if OrderEvent.objects.filter(company=company, order__in=[o.pk for o in members[p.pk]], kind="status",
+                                     at__gt=p.printed_at, data__old=OrderStatus.READY.value,
+                                     data__new=OrderStatus.CONFIRMED.value).exists():
+            out.add(p.pk)
+    return out
+
+
+def packages_print(
+    *, company: Company, packages: Sequence[Package], contract: CarrierContract | None = None,
+    move_to_ready: bool = False, acknowledge_address_change: bool = False, box_size: str = "",
+    user: User | None = None,
+) -> PrintPlan:
+    """Prepare labels for `packages`: packages without a number get one from `contract` (default: the
+    company's default contract) in one all-or-nothing issue; packages with a number keep it (reprint).
+    Packages with a cancelled or held order, or (unless acknowledged) a changed address, are skipped
+    with a reason. With `move_to_ready` the orders move to 출고준비 (orders the flow refuses are named
+    in the package's result; the label still prints)."""
+    plan = PrintPlan()
+    for p in packages:
+        _check_company(company, p)
+    if box_size and box_size not in {code for code, _label in BOX_SIZES}:
+        raise ShippingError(_("알 수 없는 박스 크기 '%(code)s'입니다.") % {"code": box_size})
+    contract = contract or selectors.default_contract(company)
+    if contract is not None and contract.company_id != company.pk:
+        raise ShippingError(_("택배 계약을 찾을 수 없습니다."))
+    rows = {p.pk: p for p in selectors.packages(company).filter(pk__in=[p.pk for p in packages])}
+    ordered = [rows[p.pk] for p in packages if p.pk in rows]
+    members: dict[int, list[Order]] = defaultdict(list)
+    for m in PackageOrder.objects.filter(company=company, package__in=list(rows)).select_related("order"):
+        members[m.package_id].append(m.order)
+    changed = {p.pk for p, _orders in address_changed_packages(company, ordered)}
+    todo: list[Package] = []
+    for p in ordered:
+        orders = members[p.pk]
+        if p.status not in LIVE or p.method != PackageMethod.PARCEL:
+            plan.rows.append(RowResult(p.code, False, _("출력할 수 없는 포장입니다 (%(status)s, %(method)s).")
+                                       % {"status": p.get_status_display(), "method": p.get_method_display()}))
+        elif not orders:
+            plan.rows.append(RowResult(p.code, False, _("주문이 없는 포장입니다.")))
+        elif stopped := [o for o in orders if o.status not in AWAITING]:
+            plan.rows.append(RowResult(p.code, False, _("주문 %(no)s이(가) %(status)s 상태라 출력하지 않았습니다.")
+                                       % {"no": stopped[0].channel_order_id, "status": stopped[0].get_status_display()}))
+        elif p.pk in changed and not acknowledge_address_change:
+            plan.rows.append(RowResult(p.code, False, _("수집 후 주소가 변경된 주문이 있습니다. 주소를 확인하고 '주소 변경 확인'을 선택하세요.")))
+        else:
+            todo.append(p)
+    if not todo:
+        return plan
+    moved_back = _moved_back_since_print(company, [p for p in todo if p.tracking_number], members)
+    new = [p for p in todo if not p.tracking_number or p.pk in moved_back]
+    if new and contract is None:
+        raise ShippingError(_("기본 택배 계약이 없습니다. [택배사 연동설정]에서 계약을 등록하거나 출력할 계약을 선택하세요."))
+    now = timezone.now()
+    with transaction.atomic():
+        for p in new:
+            if p.tracking_number:  # its orders were moved back after the last print: a new number
+                _void_number(company, p, _("주문 되돌림으로 재발번"))
+        if new:
+            numbers = label_service_for(company=company, contract=contract).issue(
+                [LabelRequest(reference=f"package:{p.pk}", box_size=box_size or p.box_size) for p in new])
+            issued = {n.number: n for n in IssuedTrackingNumber.objects.filter(
+                company=company, carrier=contract.carrier, number__in=numbers)}
+            for p, number in zip(new, numbers, strict=True):
+                p.contract, p.carrier = contract, contract.carrier
+                p.tracking = tracking_number_mark_used(company=company, number=issued[number],
+                                                       reference=f"package:{p.pk}")
+                p.tracking_number = number
+                plan.issued += 1
+        for p in todo:
+            if p.print_count and p not in new:
+                plan.reprinted += 1
+            p.status = PackageStatus.PRINTED
+            p.print_count += 1
+            p.printed_at = now
+            if box_size:
+                p.box_size = box_size
+            p.save(update_fields=["contract", "carrier", "tracking", "tracking_number", "status", "print_count",
+                                  "printed_at", "box_size"])
+        failures: dict[int, str] = {}
+        if move_to_ready:
+            confirmed = [o for p in todo for o in members[p.pk] if o.status == OrderStatus.CONFIRMED]
+            failures = orders_transition(company=company, orders=confirmed, to=OrderStatus.READY, user=user,
+                                         reason=_("운송장 출력"))
+    for p in todo:
+        failed = [f"{o.channel_order_id}: {failures[o.pk]}" for o in members[p.pk] if o.pk in failures]
+        if failed:
+            plan.rows.append(RowResult(p.code, True, _("출력했지만 출고준비로 바꾸지 못한 주문: %(list)s")
+                                       % {"list": "; ".join(failed)}))
+        else:
+            plan.rows.append(RowResult(p.code, True, _("재출력 (송장번호 유지)") if p.print_count > 1 else _("출력")))
+        plan.packages.append(p)
+    return plan
+
+
+def label_data(company: Company, packages: Sequence[Package]) -> Iterator[LabelData]:
+    """The label of each package (sender = the contract's warehouse, else the package's warehouse)."""
+    today = timezone.localdate()
+    for p in packages:
+        items = package_items(company, p)
+        warehouse = p.contract.warehouse if p.contract_id else p.warehouse
+        sender = sender_from_warehouse(warehouse) if warehouse is not None else {
+            "sender_name": company.name, "sender_phone": "", "sender_address": ""}
+        order_nos = list(dict.fromkeys(i.order.channel_order_id for i in items)) or [
+            o.channel_order_id for o in selectors.package_orders(company, p)]
+        yield LabelData(
+            **sender, recipient_name=p.recipient_name, recipient_phone=p.recipient_phone,
+            recipient_postal_code=p.recipient_postal_code, recipient_address1=p.recipient_address1,
+            recipient_address2=p.recipient_address2,
+            items=[(i.line.product_name, i.line.option_text, i.quantity) for i in items],
+            delivery_message=p.delivery_message, carrier_name=p.carrier.name if p.carrier_id else "",
+            tracking_number=p.tracking_number, box_size=p.box_size, order_numbers=order_nos, print_date=today,
+            number_rule=p.carrier.rule if p.carrier_id else None)
+
+
+def labels_render(*, company: Company, packages: Sequence[Package], layout: str = "single",
+                  progress=None) -> bytes:
+    """PDF bytes of the packages' labels; `progress(done, total)` is called as labels are drawn."""
+    if layout not in LAYOUTS:
+        raise ShippingError(_("알 수 없는 출력 형식 '%(layout)s'입니다.") % {"layout": layout})
+    total = len(packages)
+
+    def counted() -> Iterator[LabelData]:
+        for i, label in enumerate(label_data(company, packages), start=1):
+            yield label
+            if progress is not None and (i % 20 == 0 or i == total):
+                progress(i, total)
+
+    return labels_pdf(counted(), layout=layout, title=_("운송장"))
+
+
+def label_batch_create(*, company: Company, packages: Sequence[Package], layout: str,
+                       user: User | None = None) -> LabelBatch:
+    return LabelBatch.objects.create(company=company, packages=[p.pk for p in packages], layout=layout,
+                                     count=len(packages), created_by=user if user and user.pk else None)
+
+
+def label_batch_render(*, company: Company, batch: LabelBatch, progress=None) -> LabelBatch:
+    _check_company(company, batch)
+    rows = {p.pk: p for p in selectors.packages(company).filter(pk__in=batch.packages)}
+    packages = [rows[pk] for pk in batch.packages if pk in rows]
+    batch.pdf = labels_render(company=company, packages=packages, layout=batch.layout, progress=progress)
+    batch.save(update_fields=["pdf"])
+    return batch
+
+
+# --- moving back ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def packages_reopen(*, company: Company, orders: Sequence[Order], reason: str = "") -> list[Package]:
+    """After orders were moved back (출고준비 → 주문확정): their printed packages reopen and their
+    tracking numbers are voided, so the next print issues a new number. Idempotent."""
+    reopened = []
+    for package in Package.objects.select_for_update().filter(
+            company=company, memberships__order__in=[o.pk for o in orders], status=PackageStatus.PRINTED).distinct():
+        _void_number(company, package, reason or _("주문 되돌림으로 재발번"))
+        package.status = PackageStatus.OPEN
+        package.save(update_fields=["tracking", "tracking_number", "status"])
+        reopened.append(package)
+    return reopened
+
+
+def packages_move_back(*, company: Company, packages: Sequence[Package], user: User | None = None,
+                       reason: str = "") -> list[RowResult]:
+    """출고준비 → 주문확정 for the packages' orders (through the order flow), then void their numbers
+    so the next print issues new ones."""
+    rows: list[RowResult] = []
+    for p in packages:
+        _check_company(company, p)
+        if p.status != PackageStatus.PRINTED:
+            rows.append(RowResult(p.code, False, _("운송장을 출력한 포장만 되돌릴 수 있습니다.")))
+            continue
+        orders = list(selectors.package_orders(company, p))
+        with transaction.atomic():
+            ready = [o for o in orders if o.status == OrderStatus.READY]
+            failures = orders_transition(company=company, orders=ready, to=OrderStatus.CONFIRMED, user=user,
+                                         reason=reason or _("운송장 재발번을 위해 되돌림"))
+            if failures:
+                transaction.set_rollback(True)
+                rows.append(RowResult(p.code, False, "; ".join(failures.values())))
+                continue
+            packages_reopen(company=company, orders=orders, reason=reason)
+        rows.append(RowResult(p.code, True, _("주문확정으로 되돌리고 송장번호 %(number)s을(를) 폐기했습니다.")
+                              % {"number": p.tracking_number}))
+    return rows
+
+
+# --- shipping ---------------------------------------------------------------------------------------
+
+
+def _ship(company: Company, package: Package, user: User | None, reason: str) -> dict[int, str]:
+    """Orders → 출고준비 (if needed) → 출고완료 through the order flow; {order id: error} if refused."""
+    orders = list(selectors.package_orders(company, package))
+    confirmed = [o for o in orders if o.status == OrderStatus.CONFIRMED]
+    failures = orders_transition(company=company, orders=confirmed, to=OrderStatus.READY, user=user, reason=reason)
+    if failures:
+        return failures
+    orders = list(selectors.package_orders(company, package).filter(status=OrderStatus.READY))
+    return orders_transition(company=company, orders=orders, to=OrderStatus.SHIPPED, user=user, reason=reason,
+                             package=package)
+
+
+def package_mark_shipped(*, company: Company, package: Package, user: User | None = None, reason: str = "") -> Package:
+    """출고완료: the package leaves (after its scan check). All orders must move, or nothing does."""
+    _check_company(company, package)
+    with transaction.atomic():
+        package = Package.objects.select_for_update().get(pk=package.pk, company=company)
+        if package.status != PackageStatus.PRINTED:
+            raise ShippingError(_("운송장을 출력한 포장만 출고할 수 있습니다 (현재 %(status)s).")
+                                % {"status": package.get_status_display()})
+        package.status = PackageStatus.SHIPPED
+        package.shipped_at = timezone.now()
+        package.save(update_fields=["status", "shipped_at"])
+        failures = _ship(company, package, user, reason or _("출고검수 완료"))
+        if failures:
+            raise ShippingError(_("주문 상태를 출고완료로 바꾸지 못했습니다: %(list)s") % {"list": "; ".join(failures.values())})
+    return package
+
+
+def package_handover(*, company: Company, package: Package, method: str, handover_date: date,
+                     user: User | None = None) -> Package:
+    """방문수령 / 직접배송: the package ships without a carrier number; the date is recorded instead
+    (a number already issued to it is voided)."""
+    _check_company(company, package)
+    if method not in (PackageMethod.VISIT, PackageMethod.DIRECT):
+        raise ShippingError(_("방문수령 또는 직접배송을 선택하세요."))
+    if handover_date is None:
+        raise ShippingError(_("인도일을 입력하세요."))
+    with transaction.atomic():
+        package = Package.objects.select_for_update().get(pk=package.pk, company=company)
+        if package.status not in LIVE:
+            raise ShippingError(_("이미 출고했거나 해체된 포장입니다 (%(status)s).") % {"status": package.get_status_display()})
+        stopped = selectors.package_orders(company, package).exclude(status__in=AWAITING).first()
+        if stopped is not None:
+            raise ShippingError(_("주문 %(no)s이(가) %(status)s 상태입니다.")
+                                % {"no": stopped.channel_order_id, "status": stopped.get_status_display()})
+        if package.tracking_id:
+            _void_number(company, package, PackageMethod(method).label)
+        package.method = method
+        package.handover_date = handover_date
+        package.carrier = None
+        package.contract = None
+        package.status = PackageStatus.SHIPPED
+        package.shipped_at = timezone.now()
+        package.save(update_fields=["method", "handover_date", "carrier", "contract", "tracking", "tracking_number",
+                                    "status", "shipped_at"])
+        failures = _ship(company, package, user, PackageMethod(method).label)
+        if failures:
+            raise ShippingError(_("주문 상태를 출고완료로 바꾸지 못했습니다: %(list)s") % {"list": "; ".join(failures.values())})
+    return package
