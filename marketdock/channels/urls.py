@@ -1,5 +1,7 @@
 from django.urls import path
 
+from marketdock.listings import views as listing_views
+
 from . import views
 
 app_name = "channels"
@@ -10,4 +12,14 @@ urlpatterns = [
     path("accounts/<int:pk>/", views.account_edit, name="account_edit"),
     path("accounts/<int:pk>/test/", views.account_test, name="account_test"),
     path("accounts/<int:pk>/delete/", views.account_delete, name="account_delete"),
+    path("listings/", listing_views.listing_list, name="listing_list"),
+    path("listings/<int:pk>/", listing_views.listing_detail, name="listing_detail"),
+    path("listings/register/", listing_views.listing_register, name="listing_register"),
+    path("listings/bulk-edit/", listing_views.listing_bulk_edit, name="listing_bulk_edit"),
+    path("listings/send/", listing_views.listing_send, name="listing_send"),
+    path("listings/sync/", listing_views.listing_sync, name="listing_sync"),
+    path("listings/import/", listing_views.listing_import, name="listing_import"),
+    path("listings/migrate/", listing_views.listing_migrate, name="listing_migrate"),
+    path("shipping-policies/", listing_views.shipping_policies, name="shipping_policies"),
+    path("shipping-policies/<int:pk>/", listing_views.shipping_policy_edit, name="shipping_policy_edit"),
 ]

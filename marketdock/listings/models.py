@@ -91,7 +91,10 @@ class Listing(CompanyOwned):
                                 verbose_name=_("쇼핑몰 계정"))
     product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, related_name="listings",
                                 verbose_name=_("상품"))
+    # the product number orders carry (matching and OptionMapping key on it) ...
     channel_product_id = models.CharField(_("연동상품코드"), max_length=100, blank=True, default="")
+    # ... and the id the marketplace's product API takes, when it differs (Naver originProductNo)
+    api_product_id = models.CharField(_("쇼핑몰 원상품번호"), max_length=100, blank=True, default="")
     seller_product_code = models.CharField(_("판매자상품코드"), max_length=100, blank=True, default="")
     name = models.CharField(_("판매처별 상품명"), max_length=200)
     price = models.PositiveIntegerField(_("판매가"), default=0)
@@ -157,3 +160,6 @@ class ListingOption(CompanyOwned):
 
     def __str__(self) -> str:
         return self.name or str(self.channel_option_id)
+
+
+from .models_sync import ListingDirty, ListingSyncState, SyncKind, SyncPush  # noqa: E402,F401  (stock/price push)

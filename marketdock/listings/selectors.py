@@ -132,3 +132,51 @@ def listing_search(company: Company, *, account_id: int | None = None, q: str = 
     if sale_status:
         qs = qs.filter(sale_status=sale_status)
     return qs
+
+
+@dataclass
+class Difference:
+    field: str
+    label: str
+    ours: object
+    theirs: object
+    option: str = ""
+
+
+SALE_LABELS = {"on_sale": "판매중", "sold_out": "품절", "stopped": "판매중지"}
+
+
+def listing_differences(company: Company, listing: Listing) -> list[Difference]:
+    """Where the channel (as last pulled) differs from marketdock: name, price, sale status, and per
+    option the stock the channel shows vs what marketdock can sell. Empty when never pulled."""
+    from django.utils.translation import gettext as _
+
+    from .services import _allocated, sellable_stock
+
+    snap = listing.channel_snapshot or {}
+    if listing.company_id != company.pk or not snap:
+        return []
+    out = []
+    if snap.get("name") is not None and snap.get("name") != listing.name:
+        out.append(Difference("name", _("상품명"), listing.name, snap.get("name")))
+    if snap.get("price") is not None and int(snap.get("price") or 0) != listing.price:
+        out.append(Difference("price", _("판매가"), listing.price, int(snap.get("price") or 0)))
+    if snap.get("sale_status") and snap["sale_status"] != listing.sale_status:
+        out.append(Difference("sale_status", _("판매상태"), _(SALE_LABELS.get(listing.sale_status, listing.sale_status)),
+                              _(SALE_LABELS.get(snap["sale_status"], snap["sale_status"]))))
+    mappings = listing_mappings(company, listing)
+    theirs = {o.get("option_id"): o for o in snap.get("options") or []}
+    for opt in ListingOption.objects.filter(company=company, listing=listing).order_by("sort_order", "id"):
+        chan = theirs.get(opt.channel_option_id)
+        if chan is None and opt.channel_option_id == "" and len(theirs) == 1:
+            chan = next(iter(theirs.values()))
+        if chan is None:
+            continue
+        comps = [(m.sku_id, m.quantity) for m in mappings.get(opt.channel_option_id, [])]
+        if not comps:
+            continue
+        ours = _allocated(listing, sellable_stock(company, comps))
+        if int(chan.get("stock") or 0) != ours:
+            out.append(Difference("stock", _("재고"), ours, int(chan.get("stock") or 0),
+                                  option=opt.name or chan.get("name") or ""))
+    return out

@@ -1,0 +1,29 @@
+"""Stock/price push tasks: the debounced cycle a stock change asks for, the every-minute sweep, and the
+periodic full reconciliation (reads every listing back from its channel)."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from marketdock.core.models import Company
+
+from . import services_sync
+
+
+@db_task(name="listings.stock_sync_company")
+def stock_sync_company(company_id: int) -> dict:
+    company = Company.objects.filter(pk=company_id).first()
+    if company is None:
+        return {}
+    return services_sync.stock_sync_cycle(company=company)
+
+
+@db_periodic_task(crontab(minute="*"), name="listings.stock_sync_sweep")
+def stock_sync_sweep_every_minute() -> dict:
+    return services_sync.stock_sync_sweep()
+
+
+@db_periodic_task(crontab(minute="23"), name="listings.stock_reconcile")
+def stock_reconcile_hourly() -> dict:
+    return services_sync.stock_reconcile_all()
