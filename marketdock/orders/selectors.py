@@ -50,6 +50,8 @@ class OrderFilters:
     order_no: str = ""
     run_id: int | None = None
     outcome: str = ""  # created | updated | "" (either)
+    effect: str = ""  # "failed": a write to the marketplace failed (전송 실패)
+    delayed: bool = False  # 발송지연: an expected ship date was set and the goods have not left
     sort: str = DEFAULT_SORT
     _phone_ids: tuple[int, list[int]] | None = field(default=None, repr=False, compare=False)
 
@@ -60,6 +62,7 @@ class OrderFilters:
             "start": self.start.isoformat() if self.start else "", "end": self.end.isoformat() if self.end else "",
             "statuses": self.statuses, "matched": self.matched, "name": self.name, "phone": self.phone,
             "product": self.product, "order_no": self.order_no, "run": self.run_id, "outcome": self.outcome,
+            "effect": self.effect, "delayed": self.delayed or None,
         }
         return {k: v for k, v in data.items() if v not in ("", None, [])}
 
@@ -105,7 +108,49 @@ def order_search(company: Company, filters: OrderFilters) -> QuerySet[Order]:
             qs = qs.filter(changed_run_id=f.run_id)
         else:
             qs = qs.filter(Q(created_run_id=f.run_id) | Q(changed_run_id=f.run_id))
+    if f.effect == "failed":
+        qs = qs.filter(id__in=failed_effect_order_ids(company))
+    if f.delayed:
+        qs = qs.filter(expected_ship_date__isnull=False, status__in=DELAYABLE)
     return qs
+
+
+DELAYABLE = (OrderStatus.NEW, OrderStatus.CONFIRMED, OrderStatus.READY, OrderStatus.HOLD)
+
+
+def failed_effect_order_ids(company: Company):
+    """Orders with a write to the marketplace that failed (전송 실패): the outbox gave up on the
+    message or the marketplace refused some of its lines (a subquery)."""
+    from .models import OrderEffect
+    from .services_flow import FAILED_EFFECT_Q
+
+    return OrderEffect.objects.filter(company=company).filter(FAILED_EFFECT_Q).values("order_id")
+
+
+def order_effects(company: Company, order: Order) -> QuerySet:
+    from .models import OrderEffect
+
+    return OrderEffect.objects.filter(company=company, order=order).select_related("message").order_by("id")
+
+
+def effect_states(company: Company, order_ids: list[int]) -> dict[int, str]:
+    """Per order of a page: "failed" / "pending" / "sent" (the worst of its writes), for the list badge."""
+    from .models import OrderEffect
+    from .services_flow import FAILED_MESSAGE
+
+    rank = {"sent": 0, "pending": 1, "failed": 2}
+    out: dict[int, str] = {}
+    for order_id, state, status in OrderEffect.objects.filter(company=company, order_id__in=order_ids).exclude(
+            state=OrderEffect.State.SUPERSEDED).values_list("order_id", "state", "message__status"):
+        if state == OrderEffect.State.FAILED or status in FAILED_MESSAGE:
+            value = "failed"
+        elif state == OrderEffect.State.SENT or status == "sent":
+            value = "sent"
+        else:
+            value = "pending"
+        if rank[value] >= rank.get(out.get(order_id, "sent"), 0):
+            out[order_id] = value
+    return out
 
 
 PHONE_MATCH_CAP = 20000
