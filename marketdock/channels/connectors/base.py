@@ -35,6 +35,7 @@ from .models import (
     DispatchItem,
     DispatchResult,
     FetchWindow,
+    LineFailure,
     ListingDraft,
     ListingPage,
     ListingUpdateResult,
@@ -203,6 +204,28 @@ def dedupe(orders: Sequence[ChannelOrder]) -> list[ChannelOrder]:
         seen.pop(order.order_line_id, None)
         seen[order.order_line_id] = order
     return list(seen.values())
+
+
+def unique_lines(items: Sequence[Any]) -> list[Any]:
+    """Items keyed by order_line_id, first occurrence kept (a line is reported once per call)."""
+    seen: dict[str, Any] = {}
+    for item in items:
+        seen.setdefault(item.order_line_id, item)
+    return list(seen.values())
+
+
+def by_product(items: Sequence[Any]) -> dict[str, list[Any]]:
+    """Listing updates grouped by product_id, in order."""
+    groups: dict[str, list[Any]] = {}
+    for item in items:
+        groups.setdefault(item.product_id, []).append(item)
+    return groups
+
+
+def listing_failures(product_id: str, option_ids: Sequence[str | None], exc: ConnectorError) -> list[LineFailure]:
+    """One LineFailure per (product, option) refused by one marketplace error."""
+    return [LineFailure(order_line_id=f"{product_id}:{option or ''}", product_id=product_id, option_id=option or "",
+                        code=str(getattr(exc, "code", "") or ""), message=exc.message) for option in option_ids]
 
 
 # --- registry ---------------------------------------------------------------------------------

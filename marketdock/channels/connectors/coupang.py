@@ -7,6 +7,12 @@
 - Orders: GET …/vendors/{vendorId}/ordersheets?createdAtFrom&createdAtTo&status&maxPerPage[&nextToken]
   by KST calendar day, ≤31 days per call, 50 per page, one status per call; follow nextToken.
 - 발주확인 (상품준비중): PATCH …/vendors/{vendorId}/ordersheets/acknowledgement, ≤50 shipmentBoxIds.
+- 송장 업로드: POST …/v4/vendors/{vendorId}/orders/invoices, one element per vendorItemId, answered
+  per shipmentBoxId (responseList). 발송지연 has no documented endpoint (UnsupportedOperation).
+- Products (`/v2/providers/seller_api/apis/api/v1/marketplace`): GET seller-products (nextToken
+  paging) and seller-products/{sellerProductId} (items with vendorItemId); stock/price/sale state per
+  vendor item: GET vendor-items/{id}/inventories, PUT …/quantities/{n}, …/prices/{n},
+  …/sales/stop|resume; POST/PUT seller-products to register/update. No compare-and-set.
 v4 paths: the published samples and the acknowledgement endpoint are v4; v4 answers KST times
 without an offset (parsed as KST), newer versions with offsets (parsed as given)."""
 
@@ -23,20 +29,43 @@ import httpx
 from pydantic import BaseModel, Field
 
 from . import values as v
-from .base import Connector, decode_cursor, encode_cursor, parse_many, response_json
-from .errors import AuthError, BusinessError, MalformedPayload, TemporaryError
+from .base import (
+    Connector,
+    by_product,
+    decode_cursor,
+    encode_cursor,
+    listing_failures,
+    parse_many,
+    response_json,
+    unique_lines,
+)
+from .errors import AuthError, BusinessError, MalformedPayload, TemporaryError, UnsupportedOperation
 from .http import ApiClient, HttpOptions
 from .models import (
     Capabilities,
+    ChannelListing,
+    ChannelListingOption,
     ChannelOrder,
     ConfirmResult,
     ConnectionStatus,
+    DelayItem,
+    DelayResult,
+    DispatchItem,
+    DispatchResult,
     FetchWindow,
     LineFailure,
+    ListingDraft,
+    ListingDraftOption,
+    ListingPage,
+    ListingUpdateResult,
     Marketplace,
     OrderPage,
     OrderStatus,
+    PriceUpdate,
     RecordError,
+    SaleStatusUpdate,
+    StockUpdate,
+    StockUpdateResult,
 )
 from .ratelimit import Rate
 
@@ -45,6 +74,9 @@ BASE_URL = "https://api-gateway.coupang.com"
 API_PREFIX = "/v2/providers/openapi/apis/api/v4/vendors"
 PAGE_SIZE = 50
 ACK_BATCH = 50
+INVOICE_BATCH = 50
+LISTING_PAGE = 50
+SELLER_PREFIX = "/v2/providers/seller_api/apis/api/v1/marketplace"
 MAX_DAYS = 31
 ALL_STATUSES = ("ACCEPT", "INSTRUCT", "DEPARTURE", "DELIVERING", "FINAL_DELIVERY", "NONE_TRACKING")
 
@@ -225,7 +257,9 @@ class CoupangConnector(Connector):
     marketplace = Marketplace.COUPANG
     capabilities = Capabilities(confirm=True, confirm_batch=ACK_BATCH, change_feed=False,
                                 max_window=timedelta(days=MAX_DAYS), page_size=PAGE_SIZE,
-                                line_key="{shipmentBoxId}-{vendorItemId}")
+                                line_key="{shipmentBoxId}-{vendorItemId}", dispatch=True, delay=False, listings=True,
+                                stock_update=True, price_update=True, sale_status=True, register_listing=True,
+                                compare_and_set=False)
     credentials_model = CoupangCredentials
     DEFAULT_RATE = Rate(per_second=5.0, burst=5)  # Coupang blocks at ~10 rps per vendor; stay well under
 
@@ -330,6 +364,181 @@ class CoupangConnector(Connector):
                                                          message="응답에 결과가 없습니다", retryable=True))
         return result
 
+    # --- fulfilment ------------------------------------------------------------------------------
+
+    def dispatch(self, items: Sequence[DispatchItem]) -> DispatchResult:
+        """송장 업로드 (INSTRUCT → DEPARTURE): one element per vendorItemId, answered per shipment box.
+        "direct" is sent as deliveryCompanyCode DIRECT (업체직송, not tracked; the tracking number, or
+        the shipment box id when there is none, as invoiceNumber). Coupang has no 방문수령."""
+        result = DispatchResult()
+        lines_by_box: dict[str, list[str]] = {}
+        dtos: list[dict[str, Any]] = []
+        for item in unique_lines(items):
+            try:
+                box, vendor_item = split_line_id(item.order_line_id)
+            except BusinessError as exc:
+                result.failed.append(LineFailure(order_line_id=item.order_line_id, code=exc.code, message=exc.message))
+                continue
+            problem = item.missing()
+            if item.method == "visit":
+                problem = "쿠팡은 방문수령 발송처리를 지원하지 않습니다"
+            if not problem and not item.order_id.isdigit():
+                problem = f"쿠팡 주문번호(orderId)가 필요합니다: {item.order_id!r}"
+            if problem:
+                result.failed.append(LineFailure(order_line_id=item.order_line_id, code="INVALID_ITEM", message=problem))
+                continue
+            direct = item.method == "direct"
+            dtos.append({
+                "shipmentBoxId": int(box), "orderId": int(item.order_id), "vendorItemId": int(vendor_item),
+                "deliveryCompanyCode": "DIRECT" if direct else item.marketplace_carrier_code,
+                "invoiceNumber": (item.tracking_number or box) if direct else item.tracking_number,
+                "splitShipping": False, "preSplitShipped": False, "estimatedShippingDate": "",
+            })
+            lines_by_box.setdefault(box, []).append(item.order_line_id)
+        for start in range(0, len(dtos), INVOICE_BATCH):
+            chunk = dtos[start:start + INVOICE_BATCH]
+            payload = self._call("POST", f"{self._prefix}/orders/invoices", idempotent=False,
+                                 json={"vendorId": self.credentials.vendor_id, "orderSheetInvoiceApplyDtos": chunk})
+            boxes = list(dict.fromkeys(str(dto["shipmentBoxId"]) for dto in chunk))
+            lines = {box: [line for line in lines_by_box[box]
+                           if any(f"{dto['shipmentBoxId']}-{dto['vendorItemId']}" == line for dto in chunk)]
+                     for box in boxes}
+            ok, failed = _box_results(payload, lines)
+            result.sent.extend(ok)
+            result.failed.extend(failed)
+        return result
+
+    def delay(self, items: Sequence[DelayItem]) -> DelayResult:
+        raise UnsupportedOperation("쿠팡 WING Open API에는 발송지연 안내 API가 문서화되어 있지 않습니다 — "
+                                   "WING에서 출고예정일을 변경하세요", marketplace=MP)
+
+    # --- listings --------------------------------------------------------------------------------
+
+    def _product_call(self, method: str, path: str, *, params: Sequence[tuple[str, str]] = (), json: Any = None,
+                      idempotent: bool = True) -> Any:
+        payload = self._call(method, f"{SELLER_PREFIX}{path}", params=params, json=json, idempotent=idempotent)
+        if not isinstance(payload, Mapping):
+            raise MalformedPayload("(응답 본문)", "객체가 아닙니다", marketplace=MP, value=payload)
+        code = str(payload.get("code", ""))
+        if code not in ("SUCCESS", "200", "OK"):
+            raise BusinessError(str(payload.get("message") or code or "쿠팡이 요청을 거절했습니다"), marketplace=MP,
+                                code=code)
+        return payload
+
+    def _item_inventory(self, vendor_item_id: str) -> Mapping[str, Any]:
+        payload = self._product_call("GET", f"/vendor-items/{quote(vendor_item_id, safe='')}/inventories")
+        data = payload.get("data")
+        if not isinstance(data, Mapping):
+            raise MalformedPayload("data", "재고 정보가 없습니다", marketplace=MP, value=data)
+        return data
+
+    def _seller_product(self, product_id: str) -> Mapping[str, Any]:
+        payload = self._product_call("GET", f"/seller-products/{quote(product_id, safe='')}")
+        data = payload.get("data")
+        if not isinstance(data, Mapping) or not isinstance(data.get("items"), list):
+            raise MalformedPayload("data.items", "상품 옵션 목록이 없습니다", marketplace=MP, value=data)
+        return data
+
+    def _listing(self, data: Mapping[str, Any]) -> ChannelListing:
+        inventories = {}
+        for item in data["items"]:
+            if item.get("vendorItemId"):
+                inventories[str(item["vendorItemId"])] = self._item_inventory(str(item["vendorItemId"]))
+        return parse_seller_product(data, inventories)
+
+    def list_listings(self, cursor: str | None = None) -> ListingPage:
+        params = [("vendorId", self.credentials.vendor_id), ("maxPerPage", str(LISTING_PAGE))]
+        if cursor:
+            params.append(("nextToken", cursor))
+        payload = self._product_call("GET", "/seller-products", params=params)
+        rows = payload.get("data")
+        if not isinstance(rows, list):
+            raise MalformedPayload("data", "목록이 아닙니다", marketplace=MP, value=rows)
+        listings = [self.get_listing(v.text(row.get("sellerProductId"), f"data[{i}].sellerProductId",
+                                            marketplace=MP, required=True)) for i, row in enumerate(rows)]
+        next_token = str(payload.get("nextToken") or "")
+        return ListingPage(listings=listings, has_more=bool(next_token), next_cursor=next_token or None)
+
+    def get_listing(self, product_id: str) -> ChannelListing:
+        return self._listing(self._seller_product(product_id))
+
+    def register_listing(self, draft: ListingDraft) -> ChannelListing:
+        body = build_seller_product(draft, self.credentials.vendor_id)
+        payload = self._product_call("POST", "/seller-products", json=body, idempotent=False)
+        data = payload.get("data")
+        if isinstance(data, Mapping):  # some documented answers nest {code, data: id}
+            data = data.get("data")
+        product_id = v.text(data, "data", marketplace=MP, required=True)
+        return self.get_listing(product_id)
+
+    def update_listing(self, product_id: str, draft: ListingDraft) -> ChannelListing:
+        current = self._seller_product(product_id)
+        body = build_seller_product(draft, self.credentials.vendor_id, current=current)
+        body["sellerProductId"] = _int(product_id, "sellerProductId")
+        self._product_call("PUT", "/seller-products", json=body)
+        return self.get_listing(product_id)
+
+    def update_stock(self, items: Sequence[StockUpdate]) -> StockUpdateResult:
+        """PUT …/vendor-items/{vendorItemId}/quantities/{quantity} per option; no compare-and-set
+        (expected_quantity is ignored — capabilities.compare_and_set is False)."""
+        result = StockUpdateResult()
+        for item in items:
+            try:
+                self._product_call("PUT", f"/vendor-items/{_int(item.option_id, 'vendorItemId')}"
+                                          f"/quantities/{item.quantity}")
+            except BusinessError as exc:
+                result.failed.extend(listing_failures(item.product_id, [item.option_id], exc))
+                continue
+            result.applied.append((item.product_id, item.option_id))
+        return result
+
+    def update_price(self, items: Sequence[PriceUpdate]) -> ListingUpdateResult:
+        """Per vendor item. A product-level price (option_id None) moves every option, keeping each
+        option's difference to the cheapest one. Coupang refuses moves beyond −50 %…+100 %."""
+        result = ListingUpdateResult()
+        for product_id, group in by_product(items).items():
+            targets: dict[str, int] = {}
+            try:
+                if any(item.option_id is None for item in group):
+                    listing = self.get_listing(product_id)
+                    base = next(item.price for item in group if item.option_id is None)
+                    targets.update({o.option_id: base + o.price_delta for o in listing.options if o.option_id})
+                targets.update({item.option_id: item.price for item in group if item.option_id is not None})
+            except BusinessError as exc:
+                result.failed.extend(listing_failures(product_id, [i.option_id for i in group], exc))
+                continue
+            failed_options: set[str] = set()
+            for option_id, price in targets.items():
+                try:
+                    self._product_call("PUT", f"/vendor-items/{_int(option_id, 'vendorItemId')}/prices/{price}")
+                except BusinessError as exc:
+                    failed_options.add(option_id)
+                    result.failed.extend(listing_failures(product_id, [option_id], exc))
+            for item in group:
+                if (item.option_id is None and not failed_options) or (
+                        item.option_id is not None and item.option_id not in failed_options):
+                    result.applied.append((product_id, item.option_id or ""))
+        return result
+
+    def set_sale_status(self, items: Sequence[SaleStatusUpdate]) -> ListingUpdateResult:
+        """판매중지/재개 of every vendor item of the product."""
+        result = ListingUpdateResult()
+        for item in items:
+            action = "resume" if item.on_sale else "stop"
+            try:
+                data = self._seller_product(item.product_id)
+                vendor_items = [str(i["vendorItemId"]) for i in data["items"] if i.get("vendorItemId")]
+                if not vendor_items:
+                    raise BusinessError("승인된 옵션(vendorItemId)이 없어 판매상태를 바꿀 수 없습니다", marketplace=MP,
+                                        code="NOT_APPROVED")
+                for vendor_item in vendor_items:
+                    self._product_call("PUT", f"/vendor-items/{vendor_item}/sales/{action}")
+            except BusinessError as exc:
+                result.failed.extend(listing_failures(item.product_id, [""], exc))
+                continue
+            result.applied.append((item.product_id, ""))
+        return result
+
     def test_connection(self) -> ConnectionStatus:
         today = v.kst_date(self.clock())
         _envelope(self._list("ACCEPT", today, today, page_size=1))
@@ -353,3 +562,169 @@ def _raise_for(response: httpx.Response) -> None:
     if status >= 500:
         raise TemporaryError(f"HTTP {status}: {message}", marketplace=MP, status=status)
     raise BusinessError(message, marketplace=MP, code=code, status=status)
+
+
+# --- fulfilment and listing helpers ------------------------------------------------------------
+
+def _int(value: str | None, field: str) -> int:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        raise BusinessError(f"{field}: 숫자 번호가 아닙니다 ({value!r})", marketplace=MP, code="BAD_ID") from None
+
+
+def _box_results(payload: Any, lines_by_box: Mapping[str, list[str]]) -> tuple[list[str], list[LineFailure]]:
+    """A batch answer (data.responseList per shipmentBoxId) → per-line outcome."""
+    data = _envelope(payload)
+    answers = data.get("responseList") if isinstance(data, Mapping) else None
+    if not isinstance(answers, list):
+        raise MalformedPayload("data.responseList", "목록이 아닙니다", marketplace=MP, value=answers)
+    ok: list[str] = []
+    failed: list[LineFailure] = []
+    answered: set[str] = set()
+    for i, answer in enumerate(answers):
+        box = v.text(answer.get("shipmentBoxId"), f"data.responseList[{i}].shipmentBoxId", marketplace=MP,
+                     required=True)
+        if box not in lines_by_box:
+            continue
+        answered.add(box)
+        for line in lines_by_box[box]:
+            if answer.get("succeed") is True:
+                ok.append(line)
+            else:
+                failed.append(LineFailure(order_line_id=line, code=str(answer.get("resultCode") or ""),
+                                          message=str(answer.get("resultMessage") or ""),
+                                          retryable=bool(answer.get("retryRequired"))))
+    for box, lines in lines_by_box.items():
+        if box not in answered:
+            failed.extend(LineFailure(order_line_id=line, code="NO_ANSWER", message="응답에 결과가 없습니다",
+                                      retryable=True) for line in lines)
+    return ok, failed
+
+
+def parse_seller_product(data: Mapping[str, Any], inventories: Mapping[str, Mapping[str, Any]]) -> ChannelListing:
+    """GET seller-products/{id} `data` (+ each vendor item's inventories answer) → ChannelListing.
+    Options not yet approved have no vendorItemId: option_id "" (they cannot be updated yet)."""
+    options: list[tuple[ChannelListingOption, int, bool]] = []
+    for i, item in enumerate(data["items"]):
+        ip = f"data.items[{i}]"
+        vendor_item = v.text(item.get("vendorItemId"), f"{ip}.vendorItemId", marketplace=MP)
+        inventory = inventories.get(vendor_item) or {}
+        price = v.integer(inventory.get("salePrice", item.get("salePrice")), f"{ip}.salePrice", marketplace=MP)
+        stock = v.integer(inventory.get("amountInStock", item.get("maximumBuyCount")), f"{ip}.amountInStock",
+                          marketplace=MP, required=False)
+        on_sale = bool(inventory.get("onSale", True))
+        options.append((ChannelListingOption(
+            option_id=vendor_item, name=v.text(item.get("itemName"), f"{ip}.itemName", marketplace=MP),
+            stock=stock, seller_option_code=v.text(item.get("externalVendorSku"), f"{ip}.externalVendorSku",
+                                                   marketplace=MP), raw=dict(item)), price, on_sale))
+    base = min((price for _, price, _ in options), default=0)
+    selling = [option for option, _, on_sale in options if on_sale]
+    if not selling:
+        status = "stopped"
+    elif sum(option.stock for option in selling) <= 0:
+        status = "sold_out"
+    else:
+        status = "on_sale"
+    return ChannelListing(
+        product_id=v.text(data.get("sellerProductId"), "data.sellerProductId", marketplace=MP, required=True),
+        name=v.text(data.get("sellerProductName"), "data.sellerProductName", marketplace=MP),
+        price=base, sale_status=status, raw_status=v.text(data.get("statusName"), "data.statusName", marketplace=MP),
+        seller_product_code=v.text(data.get("externalVendorSkuCode") or data.get("sellerProductCode"),
+                                   "data.externalVendorSkuCode", marketplace=MP),
+        category_id=v.text(data.get("displayCategoryCode"), "data.displayCategoryCode", marketplace=MP),
+        options=[option.model_copy(update={"price_delta": price - base}) for option, price, _ in options],
+        raw=dict(data))
+
+
+COUPANG_REQUIRED_EXTRA = {
+    "vendorUserId": "WING 로그인 ID(vendorUserId)",
+    "outboundShippingPlaceCode": "출고지 코드(outboundShippingPlaceCode)",
+    "returnCenterCode": "반품지 코드(returnCenterCode)",
+    "returnChargeName": "반품지명(returnChargeName)",
+    "companyContactNumber": "반품지 연락처(companyContactNumber)",
+    "returnZipCode": "반품지 우편번호(returnZipCode)",
+    "returnAddress": "반품지 주소(returnAddress)",
+    "returnAddressDetail": "반품지 상세주소(returnAddressDetail)",
+    "afterServiceInformation": "A/S 안내(afterServiceInformation)",
+    "afterServiceContactNumber": "A/S 전화번호(afterServiceContactNumber)",
+    "deliveryCompanyCode": "택배사 코드(deliveryCompanyCode)",
+    "notices": "상품고시정보(notices)",
+}
+_COUPANG_FEES = {"free": "FREE", "paid": "NOT_FREE", "conditional": "CONDITIONAL_FREE"}
+
+
+def build_seller_product(draft: ListingDraft, vendor_id: str, current: Mapping[str, Any] | None = None
+                         ) -> dict[str, Any]:
+    """ListingDraft → POST/PUT seller-products body. Coupang needs a display category, images, the
+    seller's WING id, 출고지/반품지 codes and the notice (고시) fields per category: they come from the
+    draft (`category_id`, `image_urls`, `extra`) or, on update, from the current product; whatever is
+    missing raises BusinessError("DRAFT_INVALID") naming it, before anything is sent."""
+    old = dict(current or {})
+    old_items = old.get("items") or []
+    extra = dict(draft.extra)
+    missing: list[str] = []
+    category = draft.category_id or str(old.get("displayCategoryCode") or "")
+    if not category:
+        missing.append("쿠팡 노출 카테고리(displayCategoryCode)")
+    old_images = (old_items[0].get("images") if old_items else None) or []
+    if not draft.image_urls and not old_images:
+        missing.append("대표 이미지")
+    values: dict[str, Any] = {}
+    for key, label in COUPANG_REQUIRED_EXTRA.items():
+        value = extra.pop(key, None)
+        if value in (None, "", []):
+            value = old.get(key) if key != "notices" else (old_items[0].get("notices") if old_items else None)
+        if value in (None, "", []):
+            missing.append(label)
+        values[key] = value
+    if not category.isdigit() and category:
+        missing.append(f"쿠팡 카테고리 코드는 숫자입니다 ({category!r})")
+    if missing:
+        raise BusinessError("쿠팡 상품 등록에 필요한 값이 없습니다: " + ", ".join(missing), marketplace=MP,
+                            code="DRAFT_INVALID", details=missing)
+
+    images = ([{"imageOrder": i, "imageType": "REPRESENTATION" if i == 0 else "DETAIL", "vendorPath": url}
+               for i, url in enumerate(draft.image_urls)] or old_images)
+    contents = [{"contentsType": "HTML", "contentDetails": [{"content": draft.description_html, "detailType": "TEXT"}]}
+                ] if draft.description_html else (old_items[0].get("contents") if old_items else [])
+    notices = values.pop("notices")
+    old_by_vendor = {str(i.get("vendorItemId")): i for i in old_items if i.get("vendorItemId")}
+    options = draft.options or [ListingDraftOption(name=draft.name, stock=draft.stock,
+                                                   seller_option_code=draft.seller_product_code)]
+    items = []
+    for option in options:
+        item: dict[str, Any] = {
+            "itemName": option.name, "originalPrice": draft.price + option.price_delta,
+            "salePrice": draft.price + option.price_delta, "maximumBuyCount": option.stock,
+            "maximumBuyForPerson": 0, "maximumBuyForPersonPeriod": 1,
+            "outboundShippingTimeDay": int(extra.get("outboundShippingTimeDay", 2)), "unitCount": 1,
+            "adultOnly": "EVERYONE", "taxType": extra.get("taxType", "TAX"),
+            "parallelImported": "NOT_PARALLEL_IMPORTED", "overseasPurchased": "NOT_OVERSEAS_PURCHASED",
+            "pccNeeded": False, "externalVendorSku": option.seller_option_code, "emptyBarcode": True,
+            "emptyBarcodeReason": "바코드 없음", "barcode": "", "modelNo": "",
+            "certifications": [{"certificationType": "NOT_REQUIRED", "certificationCode": ""}],
+            "images": images, "notices": notices, "contents": contents,
+            "attributes": [{"attributeTypeName": "옵션", "attributeValueName": option.name}] if draft.options else [],
+        }
+        previous = old_by_vendor.get(option.option_id)
+        if previous:
+            item["vendorItemId"] = int(option.option_id)
+            item["sellerProductItemId"] = previous.get("sellerProductItemId")
+        items.append(item)
+    fee = draft.shipping
+    body: dict[str, Any] = {
+        "displayCategoryCode": int(category), "sellerProductName": draft.name, "vendorId": vendor_id,
+        "saleStartedAt": old.get("saleStartedAt") or datetime.now(v.KST).strftime("%Y-%m-%dT%H:%M:%S"), "saleEndedAt": "2099-01-01T23:59:59",
+        "displayProductName": draft.name, "brand": draft.brand, "generalProductName": draft.name,
+        "deliveryMethod": "SEQUENCIAL",
+        "deliveryChargeType": _COUPANG_FEES[fee.fee_type], "deliveryCharge": fee.fee if fee.fee_type != "free" else 0,
+        "freeShipOverAmount": fee.free_over if fee.fee_type == "conditional" else 0,
+        "deliveryChargeOnReturn": fee.return_fee, "returnCharge": fee.return_fee,
+        "remoteAreaDeliverable": "N", "unionDeliveryType": "UNION_DELIVERY", "returnChargeVendor": "N",
+        "requested": bool(extra.pop("requested", True)), "items": items, **values,
+    }
+    extra.pop("outboundShippingTimeDay", None)
+    extra.pop("taxType", None)
+    body.update(extra)
+    return body

@@ -7,7 +7,14 @@
   throttleStatus.currentlyAvailable / restoreRate) and wait before a call that would not fit; a
   `THROTTLED` error is retried a limited number of times after the computed wait.
 - REST order shapes (webhooks `orders/create`, legacy REST) parse too: `parse_rest_order`.
-Shopify has no 발주확인: `confirm_orders` raises UnsupportedOperation (capabilities.confirm False)."""
+Shopify has no 발주확인: `confirm_orders` raises UnsupportedOperation (capabilities.confirm False),
+and no 발송지연 (`delay` raises UnsupportedOperation).
+- 발송: the order's fulfillment orders → `fulfillmentCreate` with trackingInfo {company, number, url}.
+- Listings: `products` / `product` with variants and their first inventory level ("available").
+- Stock: `inventorySetQuantities` with `changeFromQuantity` (compare-and-set) and `@idempotent`, sent
+  to INVENTORY_API_VERSION; a stale compare comes back as a conflict with the re-read quantity.
+- Price: `productVariantsBulkUpdate`; sale status: `productUpdate` status ACTIVE/DRAFT; register and
+  update: `productSet` (synchronous)."""
 
 from __future__ import annotations
 
@@ -15,8 +22,10 @@ import base64
 import hashlib
 import hmac
 import re
+import uuid
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +33,7 @@ import httpx
 from pydantic import BaseModel, Field, field_validator
 
 from . import values as v
-from .base import Connector, parse_many, response_json
+from .base import Connector, by_product, listing_failures, parse_many, response_json, unique_lines
 from .errors import (
     AuthError,
     BusinessError,
@@ -36,14 +45,27 @@ from .errors import (
 from .http import ApiClient, HttpOptions
 from .models import (
     Capabilities,
+    ChannelListing,
+    ChannelListingOption,
     ChannelOrder,
     ConfirmResult,
     ConnectionStatus,
+    DispatchItem,
+    DispatchResult,
     FetchWindow,
+    LineFailure,
+    ListingDraft,
+    ListingDraftOption,
+    ListingPage,
+    ListingUpdateResult,
     Marketplace,
     OrderPage,
     OrderStatus,
+    PriceUpdate,
     RecordError,
+    SaleStatusUpdate,
+    StockUpdate,
+    StockUpdateResult,
 )
 from .ratelimit import Rate
 
@@ -112,6 +134,92 @@ LINE_ITEMS_QUERY = f"""query OrderLineItems($id: ID!, $after: String) {{
 }}"""
 
 SHOP_QUERY = "query Shop { shop { name myshopifyDomain currencyCode } }"
+
+# --- fulfilment and listings -------------------------------------------------------------------
+
+# inventorySetQuantities uses `changeFromQuantity` (compare-and-set) and the @idempotent directive,
+# which exist from 2025-10 / 2026-01 and are mandatory from 2026-04: these calls go to that version.
+INVENTORY_API_VERSION = "2026-04"
+STOCK_STALE = "CHANGE_FROM_QUANTITY_STALE"
+PRODUCTS_PAGE = 25
+VARIANTS_PAGE = 100
+
+FULFILLMENT_ORDERS_QUERY = """query FulfillmentOrders($id: ID!) {
+  order(id: $id) {
+    id
+    fulfillmentOrders(first: 20) {
+      nodes { id status lineItems(first: 250) { nodes { id remainingQuantity lineItem { id } } } }
+    }
+  }
+}"""
+
+FULFILLMENT_CREATE = """mutation FulfillmentCreate($fulfillment: FulfillmentInput!) {
+  fulfillmentCreate(fulfillment: $fulfillment) {
+    fulfillment { id status trackingInfo { company number url } }
+    userErrors { field message }
+  }
+}"""
+
+_PRODUCT_FIELDS = f"""
+      id legacyResourceId title status handle descriptionHtml vendor
+      variants(first: {VARIANTS_PAGE}) {{
+        nodes {{
+          id legacyResourceId title sku price
+          inventoryItem {{ id inventoryLevels(first: 1) {{ nodes {{ location {{ id }} quantities(names: ["available"]) {{ name quantity }} }} }} }}
+        }}
+      }}"""
+
+PRODUCTS_QUERY = f"""query Products($first: Int!, $after: String) {{
+  shop {{ currencyCode }}
+  products(first: $first, after: $after, sortKey: ID) {{
+    pageInfo {{ hasNextPage endCursor }}
+    nodes {{{_PRODUCT_FIELDS}
+    }}
+  }}
+}}"""
+
+PRODUCT_QUERY = f"""query Product($id: ID!) {{
+  shop {{ currencyCode }}
+  product(id: $id) {{{_PRODUCT_FIELDS}
+  }}
+}}"""
+
+VARIANT_INVENTORY_QUERY = """query VariantInventory($id: ID!) {
+  productVariant(id: $id) {
+    id product { id }
+    inventoryItem { id inventoryLevels(first: 1) { nodes { location { id } quantities(names: ["available"]) { name quantity } } } }
+  }
+}"""
+
+INVENTORY_SET = """mutation InventorySet($input: InventorySetQuantitiesInput!, $idempotencyKey: String!) {
+  inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey) {
+    inventoryAdjustmentGroup { reason changes { name delta quantityAfterChange } }
+    userErrors { field message code }
+  }
+}"""
+
+VARIANTS_PRICE = """mutation VariantsPrice($productId: ID!, $variants: [ProductVariantsBulkInput!]!) {
+  productVariantsBulkUpdate(productId: $productId, variants: $variants) {
+    productVariants { id price }
+    userErrors { field message }
+  }
+}"""
+
+PRODUCT_STATUS = """mutation ProductStatus($product: ProductUpdateInput!) {
+  productUpdate(product: $product) {
+    product { id status }
+    userErrors { field message }
+  }
+}"""
+
+PRODUCT_SET = """mutation ProductSet($input: ProductSetInput!, $synchronous: Boolean!) {
+  productSet(input: $input, synchronous: $synchronous) {
+    product { id }
+    userErrors { field message code }
+  }
+}"""
+
+LOCATIONS_QUERY = "query Locations { locations(first: 1) { nodes { id } } }"
 
 
 # --- request authenticity (OAuth redirects, webhooks) -------------------------------------------
@@ -415,7 +523,9 @@ def _ids(node: Any) -> tuple[str, str]:
 class ShopifyConnector(Connector):
     marketplace = Marketplace.SHOPIFY
     capabilities = Capabilities(confirm=False, change_feed=True, max_window=timedelta(days=3650),
-                                page_size=ORDERS_PAGE, line_key="{orderId}-{lineItemId}")
+                                page_size=ORDERS_PAGE, line_key="{orderId}-{lineItemId}", dispatch=True, delay=False,
+                                listings=True, stock_update=True, price_update=True, sale_status=True,
+                                register_listing=True, compare_and_set=True)
     credentials_model = ShopifyCredentials
     DEFAULT_RATE = Rate(per_second=4.0, burst=8)  # request pacing; points are handled by the cost logic
 
@@ -427,6 +537,8 @@ class ShopifyConnector(Connector):
                              limiter_key=f"shopify:{credentials.shop_domain}", rate=self.DEFAULT_RATE, options=options,
                              default_headers={"Content-Type": "application/json", "Accept": "application/json"})
         self._path = f"/admin/api/{API_VERSION}/graphql.json"
+        self._inventory_path = f"/admin/api/{INVENTORY_API_VERSION}/graphql.json"
+        self._location = ""
         self._available: float | None = None
         self._restore_rate = 50.0
         self._last_cost = 0.0
@@ -435,10 +547,11 @@ class ShopifyConnector(Connector):
         if self._available is not None and cost > self._available and self._restore_rate > 0:
             self.api.options.sleep((cost - self._available) / self._restore_rate)
 
-    def _graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
+    def _graphql(self, query: str, variables: Mapping[str, Any] | None = None, *,
+                 path: str | None = None) -> Mapping[str, Any]:
         for _attempt in range(THROTTLE_RETRIES + 1):
             self._pause_for_cost(self._last_cost)
-            response = self.api.send("POST", self._path, json={"query": query, "variables": dict(variables or {})},
+            response = self.api.send("POST", path or self._path, json={"query": query, "variables": dict(variables or {})},
                                      headers={"X-Shopify-Access-Token": self.credentials.access_token})
             if response.status_code >= 400:
                 _raise_for(response)
@@ -522,6 +635,216 @@ class ShopifyConnector(Connector):
     def confirm_orders(self, line_ids: Sequence[str]) -> ConfirmResult:
         raise UnsupportedOperation("Shopify에는 발주확인 기능이 없습니다", marketplace=MP)
 
+    # --- fulfilment ------------------------------------------------------------------------------
+
+    def dispatch(self, items: Sequence[DispatchItem]) -> DispatchResult:
+        """fulfillmentCreate per (order, tracking number): the order's open fulfillment orders are
+        read first, and each line is fulfilled through the fulfillment-order line items that still
+        have a remaining quantity. trackingInfo.company is the marketplace carrier code (free text at
+        Shopify); `tracking_url` is sent too, because Korean carriers are not auto-linked."""
+        result = DispatchResult()
+        groups: dict[tuple[str, str, str, str], list[tuple[DispatchItem, str]]] = {}
+        for item in unique_lines(items):
+            order_id, sep, line_item = item.order_line_id.partition("-")
+            problem = item.missing()
+            if not sep or not order_id.isdigit() or not line_item.isdigit():
+                problem = f"Shopify 주문라인 번호 형식이 아닙니다 (주문ID-라인ID): {item.order_line_id!r}"
+            if problem:
+                result.failed.append(LineFailure(order_line_id=item.order_line_id, code="INVALID_ITEM", message=problem))
+                continue
+            key = (order_id, item.method, item.marketplace_carrier_code, item.tracking_number)
+            groups.setdefault(key, []).append((item, line_item))
+        for (order_id, method, company, number), group in groups.items():
+            data = self._graphql(FULFILLMENT_ORDERS_QUERY, {"id": order_gid(order_id)})
+            order = data.get("order")
+            if not order:
+                result.failed.extend(LineFailure(order_line_id=item.order_line_id, code="NOT_FOUND",
+                                                 message=f"주문을 찾을 수 없습니다: {order_id}") for item, _ in group)
+                continue
+            open_lines: dict[str, list[tuple[str, str, int]]] = {}  # line item id -> [(fo id, fo line id, remaining)]
+            for fo in _line_nodes(order.get("fulfillmentOrders") or {}, "data.order.fulfillmentOrders"):
+                if str(fo.get("status") or "").upper() not in ("OPEN", "IN_PROGRESS", "SCHEDULED"):
+                    continue
+                for fo_line in _line_nodes(fo.get("lineItems") or {}, "fulfillmentOrders.lineItems"):
+                    remaining = int(fo_line.get("remainingQuantity") or 0)
+                    line_item_id = str((fo_line.get("lineItem") or {}).get("id") or "").rsplit("/", 1)[-1]
+                    if remaining > 0:
+                        open_lines.setdefault(line_item_id, []).append((fo["id"], fo_line["id"], remaining))
+            by_fo: dict[str, list[dict[str, Any]]] = {}
+            sending: list[str] = []
+            for item, line_item in group:
+                targets = open_lines.get(line_item)
+                if not targets:
+                    result.failed.append(LineFailure(order_line_id=item.order_line_id, code="NOTHING_TO_FULFILL",
+                                                     message="발송할 수량이 남아 있지 않습니다 (이미 발송되었거나 취소됨)"))
+                    continue
+                wanted = item.quantity or sum(t[2] for t in targets)
+                for fo_id, fo_line_id, remaining in targets:
+                    if wanted <= 0:
+                        break
+                    take = min(wanted, remaining)
+                    by_fo.setdefault(fo_id, []).append({"id": fo_line_id, "quantity": take})
+                    wanted -= take
+                sending.append(item.order_line_id)
+            if not sending:
+                continue
+            fulfillment: dict[str, Any] = {
+                "lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo, "fulfillmentOrderLineItems": lines}
+                                                for fo, lines in by_fo.items()],
+                "notifyCustomer": True,
+            }
+            if method == "parcel":
+                info = {"company": company, "number": number}
+                url = next((item.tracking_url for item, _ in group if item.tracking_url), "")
+                if url:
+                    info["url"] = url
+                fulfillment["trackingInfo"] = info
+            answer = self._graphql(FULFILLMENT_CREATE, {"fulfillment": fulfillment}).get("fulfillmentCreate") or {}
+            errors = _user_errors(answer)
+            if errors:
+                message = "; ".join(e["message"] for e in errors)
+                result.failed.extend(LineFailure(order_line_id=line, code="USER_ERROR", message=message)
+                                     for line in sending)
+            else:
+                result.sent.extend(sending)
+        return result
+
+    # --- listings --------------------------------------------------------------------------------
+
+    def _currency(self, data: Mapping[str, Any]) -> str:
+        shop = data.get("shop") if isinstance(data.get("shop"), Mapping) else {}
+        return str(shop.get("currencyCode") or "KRW")
+
+    def list_listings(self, cursor: str | None = None) -> ListingPage:
+        data = self._graphql(PRODUCTS_QUERY, {"first": PRODUCTS_PAGE, "after": cursor or None})
+        currency = self._currency(data)
+        connection = data.get("products") or {}
+        nodes = _line_nodes(connection, "data.products")
+        listings = [parse_product(node, currency, f"data.products.nodes[{i}]") for i, node in enumerate(nodes)]
+        page_info = connection.get("pageInfo") or {}
+        has_more = bool(page_info.get("hasNextPage"))
+        return ListingPage(listings=listings, has_more=has_more,
+                           next_cursor=page_info.get("endCursor") if has_more else None)
+
+    def get_listing(self, product_id: str) -> ChannelListing:
+        data = self._graphql(PRODUCT_QUERY, {"id": _gid("Product", product_id)})
+        if not data.get("product"):
+            raise BusinessError(f"상품을 찾을 수 없습니다: {product_id}", marketplace=MP, code="NOT_FOUND", status=404)
+        return parse_product(data["product"], self._currency(data), "data.product")
+
+    def _location_id(self) -> str:
+        if not self._location:
+            nodes = _line_nodes((self._graphql(LOCATIONS_QUERY).get("locations") or {}), "data.locations")
+            if not nodes:
+                raise BusinessError("Shopify 매장에 재고 위치(location)가 없습니다", marketplace=MP, code="NO_LOCATION")
+            self._location = str(nodes[0]["id"])
+        return self._location
+
+    def _product_set(self, draft: ListingDraft, product_id: str | None) -> ChannelListing:
+        currency = self._currency(self._graphql(SHOP_QUERY))
+        payload = build_product_set(draft, currency, self._location_id(), product_id)
+        answer = self._graphql(PRODUCT_SET, {"input": payload, "synchronous": True}).get("productSet") or {}
+        errors = _user_errors(answer)
+        if errors:
+            raise BusinessError("; ".join(e["message"] for e in errors), marketplace=MP,
+                                code=str(errors[0].get("code") or "USER_ERROR"), details=errors)
+        product = answer.get("product") or {}
+        return self.get_listing(gid_tail(product.get("id"), "data.productSet.product.id"))
+
+    def register_listing(self, draft: ListingDraft) -> ChannelListing:
+        return self._product_set(draft, None)
+
+    def update_listing(self, product_id: str, draft: ListingDraft) -> ChannelListing:
+        return self._product_set(draft, product_id)
+
+    def _variant_level(self, option_id: str) -> tuple[str, str, int]:
+        """(inventoryItem gid, location gid, available) of a variant at its first location."""
+        variant = self._graphql(VARIANT_INVENTORY_QUERY, {"id": _gid("ProductVariant", option_id)}).get("productVariant")
+        if not variant:
+            raise BusinessError(f"옵션(variant)을 찾을 수 없습니다: {option_id}", marketplace=MP, code="NOT_FOUND")
+        item = variant.get("inventoryItem") or {}
+        levels = _line_nodes(item.get("inventoryLevels") or {}, "inventoryItem.inventoryLevels")
+        if not levels:
+            return str(item.get("id") or ""), self._location_id(), 0
+        return str(item.get("id")), str(levels[0]["location"]["id"]), _available(levels[0])
+
+    def update_stock(self, items: Sequence[StockUpdate]) -> StockUpdateResult:
+        """inventorySetQuantities ("available") per option with changeFromQuantity = expected_quantity
+        (None = no compare). A stale compare (CHANGE_FROM_QUANTITY_STALE) is not applied: the item comes
+        back as a conflict with the quantity re-read right after. One mutation per item, so a conflict
+        on one option never blocks the others."""
+        result = StockUpdateResult()
+        for item in items:
+            key = (item.product_id, item.option_id)
+            try:
+                inventory_item, location, _ = self._variant_level(item.option_id)
+                quantity = {"inventoryItemId": inventory_item, "locationId": location, "quantity": item.quantity,
+                            "changeFromQuantity": item.expected_quantity}
+                answer = self._graphql(INVENTORY_SET, {
+                    "input": {"name": "available", "reason": "correction", "quantities": [quantity],
+                              "referenceDocumentUri": f"marketdock://stock/{item.product_id}/{item.option_id}"},
+                    "idempotencyKey": str(uuid.uuid4())}, path=self._inventory_path).get("inventorySetQuantities") or {}
+                errors = _user_errors(answer)
+                if any(e.get("code") == STOCK_STALE for e in errors):
+                    result.conflicts.append((*key, self._variant_level(item.option_id)[2]))
+                elif errors:
+                    raise BusinessError("; ".join(e["message"] for e in errors), marketplace=MP,
+                                        code=str(errors[0].get("code") or "USER_ERROR"))
+                else:
+                    result.applied.append(key)
+            except BusinessError as exc:
+                result.failed.extend(listing_failures(item.product_id, [item.option_id], exc))
+        return result
+
+    def update_price(self, items: Sequence[PriceUpdate]) -> ListingUpdateResult:
+        """productVariantsBulkUpdate per product. A product-level price moves every variant, keeping
+        each one's difference to the cheapest."""
+        result = ListingUpdateResult()
+        for product_id, group in by_product(items).items():
+            keys = [item.option_id or "" for item in group]
+            try:
+                listing = self.get_listing(product_id)
+                targets: dict[str, int] = {}
+                base = next((item.price for item in group if item.option_id is None), None)
+                if base is not None:
+                    targets.update({o.option_id: base + o.price_delta for o in listing.options})
+                known = {o.option_id for o in listing.options}
+                for item in group:
+                    if item.option_id is not None:
+                        if item.option_id not in known:
+                            raise BusinessError(f"옵션(variant)을 찾을 수 없습니다: {item.option_id}", marketplace=MP,
+                                                code="NOT_FOUND")
+                        targets[item.option_id] = item.price
+                variants = [{"id": _gid("ProductVariant", option), "price": money_text(price, listing.currency)}
+                            for option, price in targets.items()]
+                answer = self._graphql(VARIANTS_PRICE, {"productId": _gid("Product", product_id),
+                                                        "variants": variants}).get("productVariantsBulkUpdate") or {}
+                errors = _user_errors(answer)
+                if errors:
+                    raise BusinessError("; ".join(e["message"] for e in errors), marketplace=MP, code="USER_ERROR")
+            except BusinessError as exc:
+                result.failed.extend(listing_failures(product_id, keys, exc))
+                continue
+            result.applied.extend((product_id, key) for key in keys)
+        return result
+
+    def set_sale_status(self, items: Sequence[SaleStatusUpdate]) -> ListingUpdateResult:
+        """productUpdate status ACTIVE (판매) / DRAFT (판매중지: hidden from every sales channel)."""
+        result = ListingUpdateResult()
+        for item in items:
+            try:
+                answer = self._graphql(PRODUCT_STATUS, {"product": {
+                    "id": _gid("Product", item.product_id), "status": "ACTIVE" if item.on_sale else "DRAFT"}}
+                ).get("productUpdate") or {}
+                errors = _user_errors(answer)
+                if errors:
+                    raise BusinessError("; ".join(e["message"] for e in errors), marketplace=MP, code="USER_ERROR")
+            except BusinessError as exc:
+                result.failed.extend(listing_failures(item.product_id, [""], exc))
+                continue
+            result.applied.append((item.product_id, ""))
+        return result
+
     def test_connection(self) -> ConnectionStatus:
         shop = self._graphql(SHOP_QUERY).get("shop") or {}
         return ConnectionStatus(ok=True, account_name=str(shop.get("name") or self.credentials.shop_domain),
@@ -543,3 +866,109 @@ def _raise_for(response: httpx.Response) -> None:
     if status >= 500:
         raise TemporaryError(f"HTTP {status}: {message}", marketplace=MP, status=status)
     raise BusinessError(message, marketplace=MP, status=status)
+
+
+def _gid(kind: str, value: str) -> str:
+    text = str(value)
+    if text.startswith("gid://"):
+        return text
+    if not text.isdigit():
+        raise BusinessError(f"Shopify ID가 아닙니다: {value!r}", marketplace=MP, code="BAD_ID")
+    return f"gid://shopify/{kind}/{text}"
+
+
+def _user_errors(answer: Mapping[str, Any]) -> list[dict[str, Any]]:
+    errors = answer.get("userErrors") or []
+    return [dict(e) for e in errors if isinstance(e, Mapping)]
+
+
+def _available(level: Mapping[str, Any]) -> int:
+    for quantity in level.get("quantities") or []:
+        if quantity.get("name") == "available":
+            return int(quantity.get("quantity") or 0)
+    return 0
+
+
+def money_text(minor: int, currency: str) -> str:
+    exponent = v.currency_exponent(currency)
+    return f"{Decimal(minor).scaleb(-exponent):.{exponent}f}"
+
+
+def parse_product(node: Mapping[str, Any], currency: str, prefix: str = "") -> ChannelListing:
+    """A GraphQL Product node (with variants and their first inventory level) → ChannelListing."""
+    def p(name: str) -> str:
+        return v.field_path(prefix, name)
+
+    product_id = str(node.get("legacyResourceId") or gid_tail(node.get("id"), p("id")))
+    variants = []
+    for i, variant in enumerate(_line_nodes(node.get("variants") or {}, p("variants"))):
+        vp = f"{p('variants')}.nodes[{i}]"
+        item = variant.get("inventoryItem") or {}
+        levels = _line_nodes(item.get("inventoryLevels") or {"nodes": []}, f"{vp}.inventoryItem.inventoryLevels")
+        price = v.minor_units(variant.get("price"), currency, f"{vp}.price", marketplace=MP)
+        variants.append((ChannelListingOption(
+            option_id=str(variant.get("legacyResourceId") or gid_tail(variant.get("id"), f"{vp}.id")),
+            name=v.text(variant.get("title"), f"{vp}.title", marketplace=MP),
+            stock=_available(levels[0]) if levels else 0,
+            seller_option_code=v.text(variant.get("sku"), f"{vp}.sku", marketplace=MP), raw=dict(variant)), price))
+    base = min((price for _, price in variants), default=0)
+    raw_status = v.text(node.get("status"), p("status"), marketplace=MP, required=True).upper()
+    options = [option.model_copy(update={"price_delta": price - base}) for option, price in variants]
+    if raw_status != "ACTIVE":
+        status = "stopped"
+    elif sum(o.stock for o in options) <= 0:
+        status = "sold_out"
+    else:
+        status = "on_sale"
+    return ChannelListing(product_id=product_id, name=v.text(node.get("title"), p("title"), marketplace=MP),
+                          price=base, currency=currency, sale_status=status, raw_status=raw_status,
+                          seller_product_code=v.text(node.get("handle"), p("handle"), marketplace=MP),
+                          options=options, raw=dict(node))
+
+
+def build_product_set(draft: ListingDraft, currency: str, location_id: str, product_id: str | None) -> dict[str, Any]:
+    """ListingDraft → ProductSetInput (options split on " / " into option groups; stock as
+    "available" at the first location). Shopify needs no category or images."""
+    options = draft.options or [ListingDraftOption(name="Default Title", stock=draft.stock,
+                                                   seller_option_code=draft.seller_product_code)]
+    groups = max(len(option.name.split(" / ")) for option in options)
+    if groups > 3:
+        raise BusinessError("Shopify 옵션은 ' / '로 3단계까지만 나눌 수 있습니다", marketplace=MP, code="DRAFT_INVALID")
+    names = list(draft.extra.get("optionNames") or ([f"옵션{i + 1}" for i in range(groups)] if draft.options
+                                                     else ["Title"]))[:groups]
+    values: list[list[str]] = [[] for _ in range(groups)]
+    variants = []
+    for option in options:
+        parts = option.name.split(" / ")
+        if len(parts) != groups:
+            raise BusinessError(f"옵션명의 단계 수가 다릅니다: {option.name!r}", marketplace=MP, code="DRAFT_INVALID")
+        for i, part in enumerate(parts):
+            if part not in values[i]:
+                values[i].append(part)
+        variant: dict[str, Any] = {
+            "optionValues": [{"optionName": names[i], "name": part} for i, part in enumerate(parts)],
+            "price": money_text(draft.price + option.price_delta, currency),
+            "inventoryQuantities": [{"locationId": location_id, "name": "available", "quantity": option.stock}],
+        }
+        if option.seller_option_code:
+            variant["sku"] = option.seller_option_code
+        if option.option_id:
+            variant["id"] = _gid("ProductVariant", option.option_id)
+        variants.append(variant)
+    body: dict[str, Any] = {
+        "title": draft.name, "status": "ACTIVE" if draft.sale_status != "stopped" else "DRAFT",
+        "productOptions": [{"name": name, "position": i + 1, "values": [{"name": value} for value in values[i]]}
+                           for i, name in enumerate(names)],
+        "variants": variants,
+    }
+    if draft.description_html:
+        body["descriptionHtml"] = draft.description_html
+    if draft.brand:
+        body["vendor"] = draft.brand
+    if draft.seller_product_code:
+        body["handle"] = draft.seller_product_code.lower()
+    if draft.image_urls:
+        body["files"] = [{"originalSource": url, "contentType": "IMAGE"} for url in draft.image_urls]
+    if product_id:
+        body["id"] = _gid("Product", product_id)
+    return body
