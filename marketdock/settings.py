@@ -173,7 +173,9 @@ LOCALE_PATHS = [BASE_DIR / "marketdock" / "locale"]
 TIME_ZONE = "Asia/Seoul"  # shown in KST; stored in UTC (USE_TZ)
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Never group digits automatically: ids in URLs and attributes would render as "1,808".
+# Money and counts are grouped explicitly with |intcomma or the won filters.
+USE_THOUSAND_SEPARATOR = False
 DATE_INPUT_FORMATS = ["%Y-%m-%d"]
 
 # --- static / media -------------------------------------------------------------------------

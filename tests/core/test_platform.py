@@ -169,3 +169,12 @@ class TestMediaAndClientIp:
         with pytest.raises(ValidationError) as exc:
             Notice(title="점검", body="-", starts_at=now, ends_at=now - timedelta(hours=1)).full_clean()
         assert "ends_at" in exc.value.message_dict
+
+
+def test_numbers_are_never_grouped_implicitly_but_money_filters_group():
+    """ids end up in URLs and data attributes: 1808 must render as 1808, not 1,808."""
+    from django.template import engines
+
+    engine = engines["django"]
+    html = engine.from_string('{% load humanize %}<a data-id="{{ n }}">{{ n|intcomma }}원</a>').render({"n": 1808})
+    assert html == '<a data-id="1808">1,808원</a>'
