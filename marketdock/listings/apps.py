@@ -6,3 +6,6 @@ class ListingsConfig(AppConfig):
     name = "marketdock.listings"
     label = "listings"
     verbose_name = _("쇼핑몰 상품")
+
+    def ready(self) -> None:
+        from . import services_sync, tasks_sync  # noqa: F401  (stock hook, outbox handlers, push tasks)

@@ -14,7 +14,8 @@ class ShippingPolicyForm(BootstrapFormMixin, forms.Form):
     services.shipping_policy_save."""
 
     account = forms.ModelChoiceField(label=_("쇼핑몰 계정"), queryset=None)
-    name = forms.CharField(label=_("배송정보명"), max_length=100)
+    name = forms.CharField(label=_("배송정보명"), max_length=100,
+                           error_messages={"required": _("배송정보명을 입력하세요.")})
     fee_type = forms.ChoiceField(label=_("배송비 유형"), choices=ShippingPolicy.FeeType.choices)
     fee = forms.IntegerField(label=_("기본 배송비"), required=False, min_value=0)
     free_threshold = forms.IntegerField(label=_("무료배송 기준금액"), required=False, min_value=0)

@@ -71,7 +71,7 @@ from marketdock.inventory.models import StockLevel
 from marketdock.outbox.models import OutboxMessage
 from marketdock.outbox.services import outbox_enqueue, outbox_handler
 
-from .models import AllocationRule, Listing, SaleStatus
+from .models import AllocationRule, Listing, ListingOption, SaleStatus
 from .models_sync import ListingDirty, ListingSyncState, SyncKind, SyncPush
 
 logger = logging.getLogger(__name__)
@@ -212,14 +212,19 @@ def channel_stock(company: Company, listings: Sequence[Listing]) -> dict[int, Li
     managed_products = dict(
         Listing.objects.filter(company=company, pk__in=[lst.pk for lst in listings])
         .values_list("id", "product__inventory_managed"))
+    unmanaged_options: dict[int, set[str]] = defaultdict(set)
+    for listing_id, oid in ListingOption.objects.filter(
+            company=company, listing_id__in=[pk for pk, managed in managed_products.items() if not managed]
+    ).values_list("listing_id", "channel_option_id"):
+        unmanaged_options[listing_id].add(oid)
     out: dict[int, ListingStock] = {}
     for lst in listings:
         result = ListingStock(listing_id=lst.pk)
         out[lst.pk] = result
         if not managed_products.get(lst.pk, True):
             if lst.typed_stock is not None:
-                for oid in options.get(lst.pk, {}) or {"": []}:
-                    result.options[oid] = allocate(lst.typed_stock, AllocationRule.ALL, 0)
+                for oid in set(options.get(lst.pk, {})) | unmanaged_options.get(lst.pk, set()) or {""}:
+                    result.options[oid] = lst.typed_stock
             continue
         for oid, comps in options.get(lst.pk, {}).items():
             limits: list[int] = []
@@ -313,7 +318,7 @@ def listings_mark_dirty_for_skus(*, company: Company, sku_ids: Iterable[int]) ->
 _scheduled_until: dict[int, float] = {}
 
 
-def _kick(company_id: int) -> None:
+def _kick(company_id: int, *, force: bool = False) -> None:
     """Start a push cycle for the company soon: at once in immediate mode (tests), else a Huey task
     DEBOUNCE_SECONDS later, scheduled at most once per DEBOUNCE_SECONDS per process (changes in between
     are committed before that cycle claims, so they ride along)."""
@@ -327,14 +332,15 @@ def _kick(company_id: int) -> None:
         stock_sync_company(company_id)
         return
     now = time.monotonic()
-    if _scheduled_until.get(company_id, 0.0) > now:
+    if not force and _scheduled_until.get(company_id, 0.0) > now:
         return
     _scheduled_until[company_id] = now + DEBOUNCE_SECONDS
     stock_sync_company.schedule(args=(company_id,), delay=DEBOUNCE_SECONDS)
 
 
-def _schedule_on_commit(company_id: int) -> None:
-    """Once per transaction and company."""
+def _schedule_on_commit(company_id: int, *, force: bool = False) -> None:
+    """Once per transaction and company. `force` skips the debounce (a delivery finished and rows are
+    waiting for it: the cycle they asked for may have run while it was still in flight)."""
     pending = getattr(connection, "run_on_commit", [])
     for entry in pending:
         fn = entry[1] if len(entry) > 1 else None
@@ -342,7 +348,7 @@ def _schedule_on_commit(company_id: int) -> None:
             return
 
     def callback() -> None:
-        _kick(company_id)
+        _kick(company_id, force=force)
 
     callback._listings_company = company_id
     transaction.on_commit(callback, robust=True)
@@ -508,7 +514,7 @@ def _after_delivery(message: OutboxMessage) -> None:
     """More rows of this account and kind may have waited for this message: run the next cycle."""
     if ListingDirty.objects.filter(company=message.company, account_id=message.account_id, kind=message.kind,
                                    claim="").exists():
-        _schedule_on_commit(message.company_id)
+        _schedule_on_commit(message.company_id, force=True)
 
 
 def _fail_whole(push: SyncPush | None, exc: ConnectorError, transport: _CountingTransport) -> None:

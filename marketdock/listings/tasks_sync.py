@@ -3,9 +3,12 @@ periodic full reconciliation (reads every listing back from its channel)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from marketdock.channels.models import ChannelAccount
+from marketdock.core.jobs import JobContext, job
 from marketdock.core.models import Company
 
 from . import services_sync
@@ -24,6 +27,15 @@ def stock_sync_sweep_every_minute() -> dict:
     return services_sync.stock_sync_sweep()
 
 
-@db_periodic_task(crontab(minute="23"), name="listings.stock_reconcile")
+@db_periodic_task(crontab(minute="23"), name="listings.stock_reconcile_hourly")
 def stock_reconcile_hourly() -> dict:
     return services_sync.stock_reconcile_all()
+
+
+@job(kind="listings.stock_reconcile")
+def stock_reconcile_job(ctx: JobContext, *, account_id: int) -> dict:
+    """전체 재고 동기화 of one account, started from the 동기화 현황 screen."""
+    account = ChannelAccount.objects.get(company=ctx.company, pk=account_id)
+    result = services_sync.stock_reconcile_account(account=account)
+    ctx.log(_("확인 %(checked)s개, 차이 %(drifted)s개 → 재전송") % result)
+    return result

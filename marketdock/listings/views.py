@@ -102,6 +102,9 @@ def listing_detail(request, pk: int):
         action = request.POST.get("action", "save")
         try:
             if action == "save":
+                raw_price = request.POST.get("price", "")
+                if _int(raw_price) is None:
+                    raise services.ListingError(_("판매가 '%(v)s'은(는) 숫자가 아닙니다.") % {"v": raw_price})
                 services.listing_update(company=company, listing=listing, data={
                     "name": request.POST.get("name", ""), "price": _int(request.POST.get("price"), -1),
                     "sale_status": request.POST.get("sale_status", ""),

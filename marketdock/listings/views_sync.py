@@ -1,0 +1,61 @@
+"""동기화 현황 (channels.sync): per channel account, the last push, listings waiting, failures with the
+marketplace's message, and the measured lag; the auto stop-sale/resume settings; a full re-sync."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from marketdock.core.screens import screen_view
+
+from . import selectors_sync, services_sync
+from .tasks_sync import stock_reconcile_job
+
+SCREEN = "channels.sync"
+
+
+def _account(request, pk: int):
+    try:
+        return selectors_sync.sync_account_get(request.company, pk)
+    except ObjectDoesNotExist:
+        raise Http404(_("쇼핑몰 계정을 찾을 수 없습니다."))
+
+
+@screen_view(SCREEN)
+def sync_status(request):
+    company = request.company
+    account = None
+    raw = request.GET.get("account", "")
+    if raw:
+        try:
+            account = _account(request, int(raw))
+        except ValueError:
+            account = None
+    rows = selectors_sync.sync_overview(company)
+    failures = selectors_sync.sync_failures(company, account=account, limit=100)
+    template = "listings/sync/_overview.html" if request.htmx else "listings/sync/status.html"
+    return render(request, template, {"rows": rows, "failures": failures, "account": account})
+
+
+@require_POST
+@screen_view(SCREEN)
+def sync_settings(request, pk: int):
+    account = _account(request, pk)
+    services_sync.account_sync_settings_update(
+        company=request.company, account=account, auto_stop=request.POST.get("auto_stop") == "1",
+        auto_resume=request.POST.get("auto_resume") == "1")
+    messages.success(request, _("%(name)s 자동 품절/판매재개 설정을 저장했습니다.") % {"name": account.name})
+    return redirect("channels:sync_status")
+
+
+@require_POST
+@screen_view(SCREEN)
+def sync_reconcile(request, pk: int):
+    account = _account(request, pk)
+    run = stock_reconcile_job.start(company=request.company, user=request.user,
+                                    title=_("전체 재고 동기화 · %(name)s") % {"name": account.name}, account_id=account.pk)
+    return redirect("core:job_detail", run.pk)
