@@ -93,7 +93,8 @@ class Listing(CompanyOwned):
                                 verbose_name=_("상품"))
     # the product number orders carry (matching and OptionMapping key on it) ...
     channel_product_id = models.CharField(_("연동상품코드"), max_length=100, blank=True, default="")
-    # ... and the id the marketplace's product API takes, when it differs (Naver originProductNo)
+    # ... and the marketplace's internal product number when it has another one (Naver originProductNo;
+    # informational: connectors resolve it themselves from the number above)
     api_product_id = models.CharField(_("쇼핑몰 원상품번호"), max_length=100, blank=True, default="")
     seller_product_code = models.CharField(_("판매자상품코드"), max_length=100, blank=True, default="")
     name = models.CharField(_("판매처별 상품명"), max_length=200)

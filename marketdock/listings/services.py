@@ -317,7 +317,7 @@ class SendResult:
 
 def _snapshot(cl: ChannelListing) -> dict:
     return {
-        "product_id": cl.product_id, "channel_product_id": cl.channel_product_id, "name": cl.name,
+        "product_id": cl.product_id, "origin_product_id": cl.origin_product_id, "name": cl.name,
         "price": cl.price, "sale_status": cl.sale_status, "raw_status": cl.raw_status,
         "seller_product_code": cl.seller_product_code, "category_id": cl.category_id,
         "options": [{"option_id": o.option_id, "name": o.name, "stock": o.stock, "price_delta": o.price_delta,
@@ -328,7 +328,7 @@ def _snapshot(cl: ChannelListing) -> dict:
 
 def order_product_id(cl: ChannelListing) -> str:
     """The product number orders carry for this listing (Naver: the channel product number)."""
-    return cl.channel_product_id or cl.product_id
+    return cl.product_id
 
 
 def _pair_options(options: list[ListingOption], cl: ChannelListing) -> dict[int, str]:
@@ -382,7 +382,7 @@ def _apply_channel_listing(*, company: Company, listing_id: int, cl: ChannelList
     with transaction.atomic():
         listing = Listing.objects.select_for_update().get(company=company, pk=listing_id)
         listing.channel_product_id = order_product_id(cl)
-        listing.api_product_id = cl.product_id
+        listing.api_product_id = cl.origin_product_id
         listing.status = Listing.Status.LINKED
         listing.last_error = ""
         listing.channel_snapshot = _snapshot(cl)
@@ -422,8 +422,8 @@ def listing_send(*, company: Company, listing_id: int, user: User | None = None)
         Listing.objects.filter(pk=listing.pk).update(status=Listing.Status.REGISTERING)
     try:
         with _connector(listing.account) as conn:
-            if listing.api_product_id or listing.channel_product_id:
-                cl = conn.update_listing(listing.api_product_id or listing.channel_product_id, draft)
+            if listing.channel_product_id:
+                cl = conn.update_listing(listing.channel_product_id, draft)
             else:
                 cl = conn.register_listing(draft)
     except (ConnectorError, ValueError) as exc:
@@ -683,7 +683,7 @@ def _listing_from_channel(*, company: Company, account: ChannelAccount, product:
                           by_option: dict[str, SKU], user: User | None) -> Listing:
     listing = Listing.objects.create(
         company=company, account=account, product=product, channel_product_id=order_product_id(cl),
-        api_product_id=cl.product_id, seller_product_code=cl.seller_product_code, name=cl.name[:200] or product.name,
+        api_product_id=cl.origin_product_id, seller_product_code=cl.seller_product_code, name=cl.name[:200] or product.name,
         price=cl.price, sale_status=cl.sale_status, category_id=cl.category_id, status=Listing.Status.LINKED,
         channel_snapshot=_snapshot(cl), last_synced_at=timezone.now(), created_by=user,
         shipping_policy=ShippingPolicy.objects.filter(company=company, account=account, is_default=True).first(),
@@ -804,7 +804,7 @@ def listings_link_by_code(*, company: Company, account: ChannelAccount, rows: li
             listing = existing.get(pid)
             if listing is None:
                 listing = Listing.objects.create(
-                    company=company, account=account, product=product, channel_product_id=pid, api_product_id=pid,
+                    company=company, account=account, product=product, channel_product_id=pid,
                     name=product.name, price=product.price, seller_product_code=product.seller_code or product.code,
                     status=Listing.Status.LINKED, created_by=user,
                     shipping_policy=ShippingPolicy.objects.filter(company=company, account=account,
@@ -853,8 +853,8 @@ def listing_pull_apply(*, company: Company, listing_id: int, cl: ChannelListing)
         listing = Listing.objects.select_for_update().get(company=company, pk=listing_id)
         listing.channel_snapshot = _snapshot(cl)
         listing.last_synced_at = timezone.now()
-        if not listing.api_product_id:
-            listing.api_product_id = cl.product_id
+        if cl.origin_product_id:
+            listing.api_product_id = cl.origin_product_id
         listing.save(update_fields=["channel_snapshot", "last_synced_at", "api_product_id", "updated_at"])
         stock = {c.option_id: c.stock for c in cl.options}
         options = list(ListingOption.objects.filter(company=company, listing=listing))

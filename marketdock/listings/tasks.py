@@ -55,14 +55,13 @@ def listings_pull_job(ctx: JobContext, *, account_id: int, listing_ids: list[int
     if listing_ids:
         ours = ours.filter(pk__in=listing_ids)
     by_pid = {lst.channel_product_id: lst for lst in ours}
-    by_api = {lst.api_product_id: lst for lst in ours if lst.api_product_id}
     seen: set[int] = set()
     missing = failed = 0
     with services._connector(account) as conn:
         if listing_ids:
             for lst in by_pid.values():
                 try:
-                    cl = conn.get_listing(lst.api_product_id or lst.channel_product_id)
+                    cl = conn.get_listing(lst.channel_product_id)
                 except ConnectorError as exc:
                     failed += 1
                     ctx.log(f"{lst.channel_product_id} {lst.name}: {getattr(exc, 'message', exc)}")
@@ -72,7 +71,7 @@ def listings_pull_job(ctx: JobContext, *, account_id: int, listing_ids: list[int
                 ctx.progress(len(seen) + failed, len(by_pid), pulled=len(seen), failed=failed)
         else:
             for cl in conn.iter_listings():
-                lst = by_pid.get(services.order_product_id(cl)) or by_api.get(cl.product_id)
+                lst = by_pid.get(services.order_product_id(cl))
                 if lst is None:
                     continue
                 services.listing_pull_apply(company=ctx.company, listing_id=lst.pk, cl=cl)
