@@ -8,4 +8,9 @@ class OrdersConfig(AppConfig):
     verbose_name = _("주문")
 
     def ready(self) -> None:
+        from marketdock.core.dashboard import register
+
         from . import tasks  # noqa: F401  (the minute collection scheduler)
+        from .dashboard import order_tiles
+
+        register(order_tiles)

@@ -1,6 +1,6 @@
 from django.urls import path  # noqa: F401
 
-from . import views_collect, views_excel, views_list, views_match
+from . import views_collect, views_excel, views_flow, views_list, views_match
 
 app_name = "orders"
 
@@ -36,4 +36,17 @@ urlpatterns += [
     path("unmatched/apply-rules/", views_match.rules_apply, name="rules_apply"),
     path("match-rules/", views_match.rules, name="match_rules"),
     path("match-rules/<int:pk>/delete/", views_match.rule_delete, name="match_rule_delete"),
+]
+
+# status flow (ORD-4..7), channel effects, Excel status/tracking upload (views_flow)
+urlpatterns += [
+    path("bulk/", views_flow.bulk_action, name="bulk"),
+    path("delay/", views_flow.order_delay_view, name="delay"),
+    path("<int:pk>/status/", views_flow.order_status, name="status"),
+    path("<int:pk>/ship/", views_flow.order_ship, name="ship"),
+    path("<int:pk>/retry/", views_flow.order_retry, name="retry"),
+    path("<int:pk>/edit/", views_flow.order_edit, name="edit"),
+    path("status-upload/", views_flow.status_upload, name="status_upload"),
+    path("status-sheet/", views_flow.status_sheet, name="status_sheet"),
+    path("shipped-export/", views_flow.shipped_export, name="shipped_export"),
 ]

@@ -61,6 +61,7 @@ def parse_filters(g: QueryDict) -> OrderFilters:
         name=g.get("name", "").strip()[:100], phone=g.get("phone", "").strip()[:30],
         product=g.get("product", "").strip()[:100], order_no=g.get("order_no", "").strip()[:120],
         run_id=_int(g.get("run")), outcome=outcome if outcome in ("created", "updated") else "",
+        effect="failed" if g.get("effect") == "failed" else "", delayed=g.get("delayed") == "1",
         sort=sort if sort in selectors.SORTS else selectors.DEFAULT_SORT,
     )
 
@@ -98,6 +99,9 @@ def order_list(request):
         "buyer_name": mask_name(o.buyer_name), "buyer_phone": mask_phone(o.buyer_phone),
         "recipient_name": mask_name(o.recipient_name), "recipient_phone": mask_phone(o.recipient_phone),
     } for o in page.rows]
+    effects = selectors.effect_states(company, [o.pk for o in page.rows])
+    for r in rows:
+        r["effect"] = effects.get(r["order"].pk, "")
     return render(request, "orders/list/order_list.html", {
         "rows": rows, "page": page, "filters": filters, "count": count, "capped": capped,
         "size": size, "sizes": PAGE_SIZES, "sort_choices": SORT_CHOICES,
@@ -119,6 +123,12 @@ def _unmatched_url(request) -> str:
         return reverse("orders:unmatched")
     except NoReverseMatch:
         return ""
+
+
+def _flow_context(request, order) -> dict:
+    from .views_flow import detail_context  # views_flow reads this module's filters
+
+    return detail_context(request, order)
 
 
 @screen_view("orders.list")
@@ -154,4 +164,5 @@ def order_detail(request, pk: int):
         "order": order, "lines": lines, "events": list(selectors.order_events(company, order)),
         "person": person, "full": full, "history": history, "unmatched": MatchStatus.UNMATCHED,
         "unmatched_url": _unmatched_url(request),
+        "flow": _flow_context(request, order),
     })
