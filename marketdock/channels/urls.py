@@ -1,6 +1,7 @@
 from django.urls import path
 
 from marketdock.listings import views as listing_views
+from marketdock.listings import views_sync as sync_views
 
 from . import views
 
@@ -22,4 +23,7 @@ urlpatterns = [
     path("listings/migrate/", listing_views.listing_migrate, name="listing_migrate"),
     path("shipping-policies/", listing_views.shipping_policies, name="shipping_policies"),
     path("shipping-policies/<int:pk>/", listing_views.shipping_policy_edit, name="shipping_policy_edit"),
+    path("sync/", sync_views.sync_status, name="sync_status"),
+    path("sync/<int:pk>/settings/", sync_views.sync_settings, name="sync_settings"),
+    path("sync/<int:pk>/reconcile/", sync_views.sync_reconcile, name="sync_reconcile"),
 ]

@@ -45,6 +45,7 @@ from .models import (
     StockTransferLine,
     Warehouse,
 )
+from .hooks import stock_changed
 from .selectors import sku_lookup
 
 Reference = tuple[str, Any] | str | None
@@ -316,6 +317,7 @@ def _apply(company: Company, ops: list[_Op], *, user: User | None, skus: dict[in
         if shortages:
             raise InsufficientStock(shortages)
         StockMovement.objects.bulk_create(movements)
+        stock_changed(company, {m.sku_id for m in movements})  # listeners mark channel listings in this transaction
     return movements
 
 
