@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from marketdock.core.screens import screen_view
 
@@ -41,10 +40,11 @@ def sync_status(request):
     return render(request, template, {"rows": rows, "failures": failures, "account": account})
 
 
-@require_POST
 @screen_view(SCREEN)
 def sync_settings(request, pk: int):
-    account = _account(request, pk)
+    account = _account(request, pk)  # another company's id: 404 whatever the method
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     services_sync.account_sync_settings_update(
         company=request.company, account=account, auto_stop=request.POST.get("auto_stop") == "1",
         auto_resume=request.POST.get("auto_resume") == "1")
@@ -52,10 +52,11 @@ def sync_settings(request, pk: int):
     return redirect("channels:sync_status")
 
 
-@require_POST
 @screen_view(SCREEN)
 def sync_reconcile(request, pk: int):
     account = _account(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     run = stock_reconcile_job.start(company=request.company, user=request.user,
                                     title=_("전체 재고 동기화 · %(name)s") % {"name": account.name}, account_id=account.pk)
     return redirect("core:job_detail", run.pk)
