@@ -11,6 +11,7 @@ class ShippingConfig(AppConfig):
         from marketdock.core import dashboard
         from marketdock.core.demo import register_step
 
+        from . import tasks  # noqa: F401  (label batch and tracking jobs, the 30-minute tracking poll)
         from .dashboard import band_tiles
         from .demo import demo_shipping
 

@@ -115,5 +115,9 @@ def package_orders(company, package: Package):
     return Order.objects.filter(company=company, package_membership__package=package).select_related("account")
 
 
+def label_batches(company) -> QuerySet[LabelBatch]:
+    return LabelBatch.objects.filter(company=company).defer("pdf").select_related("job_run", "created_by")
+
+
 def label_batch_get(company, pk: int) -> LabelBatch:
-    return LabelBatch.objects.filter(company=company).get(pk=pk)
+    return LabelBatch.objects.filter(company=company).select_related("job_run").get(pk=pk)

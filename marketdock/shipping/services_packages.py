@@ -521,7 +521,13 @@ def packages_print(
             plan.rows.append(RowResult(p.code, True, _("출력했지만 출고준비로 바꾸지 못한 주문: %(list)s")
                                        % {"list": "; ".join(failed)}))
         else:
-            plan.rows.append(RowResult(p.code, True, _("재출력 (송장번호 유지)") if p.print_count > 1 else _("출력")))
+            if p.print_count == 1:
+                message = _("출력")
+            elif p in new:
+                message = _("새 송장번호로 출력 (이전 번호 폐기)")
+            else:
+                message = _("재출력 (송장번호 유지)")
+            plan.rows.append(RowResult(p.code, True, message))
         plan.packages.append(p)
     return plan
 

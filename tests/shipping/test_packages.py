@@ -71,7 +71,7 @@ def contract(company, stock):
     Warehouse.objects.filter(pk=warehouse.pk).update(sender_name="마켓독 스튜디오", phone="02-555-0101",
                                                      postal_code="04799", address="서울 성동구 성수이로 100")
     contract = make_contract(company, "cj", warehouse=warehouse, is_default=True)
-    band_create(company=company, contract=contract, start="6329766000", end="6329766999")
+    band_create(company=company, contract=contract, start="632976600000", end="632976600999")
     return contract
 
 

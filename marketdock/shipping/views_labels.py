@@ -1,0 +1,144 @@
+"""운송장 출력 (SHP-2): pick packages, choose the contract, layout and whether to move the orders to
+출고준비, print → the PDF. Reprints keep the number; 되돌리기 moves the orders back and voids the
+numbers so the next print issues new ones. Over `JOB_THRESHOLD` packages the PDF renders in a job."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from marketdock.core.screens import screen_view
+from marketdock.core.services import personal_data_download_record
+
+from . import selectors, services_packages
+from .labels import LAYOUTS
+from .models import BOX_SIZES, PackageStatus
+from .services import ShippingError
+from .views_packages import PAGE_SIZES, get_or_404, int_list, package_rows
+
+JOB_THRESHOLD = 200
+LAYOUT_LABELS = {"single": gettext_lazy("123×100mm 라벨 (1장 1매)"), "a4_2": gettext_lazy("A4 2매"),
+                 "a4_4": gettext_lazy("A4 4매 (축소)")}
+
+
+def _selected(request):
+    company = request.company
+    ids = int_list(request.POST.getlist("package"))
+    found = {p.pk: p for p in selectors.packages(company).filter(pk__in=ids)}
+    return [found[i] for i in ids if i in found]
+
+
+@screen_view("shipping.labels")
+def label_list(request):
+    company = request.company
+    status = request.GET.get("status", "")
+    statuses = [status] if status in (PackageStatus.OPEN, PackageStatus.PRINTED) else [
+        PackageStatus.OPEN, PackageStatus.PRINTED]
+    qs = selectors.packages(company, statuses=statuses).filter(method="parcel").order_by("created_at", "id")
+    try:
+        size = int(request.GET.get("size", 100))
+    except ValueError:
+        size = 100
+    size = size if size in PAGE_SIZES else 100
+    page = Paginator(qs, size).get_page(request.GET.get("page"))
+    rows = package_rows(company, page.object_list)
+    return render(request, "shipping/labels/list.html", {
+        "rows": rows, "page": page, "status": status, "size": size, "sizes": PAGE_SIZES,
+        "contracts": selectors.contracts(company, active_only=True), "default": selectors.default_contract(company),
+        "layouts": [(k, str(LAYOUT_LABELS[k])) for k in LAYOUTS], "boxes": BOX_SIZES,
+        "changed": [r for r in rows if r["address_changed"]],
+        "batches": selectors.label_batches(company)[:5],
+        "result_rows": request.session.pop("label_rows", []) if request.GET.get("result") else [],
+    })
+
+
+@screen_view("shipping.labels")
+def label_print(request):
+    if request.method != "POST":
+        return redirect("shipping:labels")
+    company = request.company
+    packages = _selected(request)
+    if not packages:
+        messages.error(request, _("출력할 포장을 선택하세요."))
+        return redirect("shipping:labels")
+    layout = request.POST.get("layout", "single")
+    if layout not in LAYOUTS:
+        messages.error(request, _("알 수 없는 출력 형식 '%(layout)s'입니다.") % {"layout": layout})
+        return redirect("shipping:labels")
+    contract = None
+    contract_id = request.POST.get("contract", "")
+    if contract_id:
+        try:
+            contract = selectors.contract_get(company, int(contract_id))
+        except (ValueError, selectors.CarrierContract.DoesNotExist):
+            messages.error(request, _("택배 계약을 찾을 수 없습니다."))
+            return redirect("shipping:labels")
+    try:
+        plan = services_packages.packages_print(
+            company=company, packages=packages, contract=contract, user=request.user,
+            move_to_ready=request.POST.get("move_to_ready") == "1",
+            acknowledge_address_change=request.POST.get("ack_address") == "1",
+            box_size=request.POST.get("box_size", ""))
+    except ShippingError as exc:
+        messages.error(request, str(exc))
+        return redirect("shipping:labels")
+    request.session["label_rows"] = [(r.ref, r.ok, r.message) for r in plan.rows]
+    if not plan.packages:
+        messages.error(request, _("출력한 운송장이 없습니다. 결과를 확인하세요."))
+        return redirect(reverse("shipping:labels") + "?result=1")
+    batch = services_packages.label_batch_create(company=company, packages=plan.packages, layout=layout,
+                                                 user=request.user)
+    if len(plan.packages) > JOB_THRESHOLD:
+        from .tasks import render_label_batch
+
+        run = render_label_batch.start(company=company, user=request.user, batch_id=batch.pk,
+                                       title=_("운송장 출력 %(n)s건") % {"n": len(plan.packages)})
+        batch.job_run = run
+        batch.save(update_fields=["job_run"])
+    else:
+        services_packages.label_batch_render(company=company, batch=batch)
+    return redirect("shipping:label_batch", batch.pk)
+
+
+@screen_view("shipping.labels")
+def label_move_back(request):
+    if request.method != "POST":
+        return redirect("shipping:labels")
+    rows = services_packages.packages_move_back(company=request.company, packages=_selected(request),
+                                                user=request.user, reason=request.POST.get("reason", ""))
+    request.session["label_rows"] = [(r.ref, r.ok, r.message) for r in rows]
+    ok = sum(1 for r in rows if r.ok)
+    (messages.success if ok else messages.error)(
+        request, _("%(ok)s/%(n)s개 포장을 주문확정으로 되돌렸습니다. 다시 출력하면 새 송장번호가 발번됩니다.")
+        % {"ok": ok, "n": len(rows)})
+    return redirect(reverse("shipping:labels") + "?result=1")
+
+
+@screen_view("shipping.labels")
+def label_batch(request, pk: int):
+    company = request.company
+    batch = get_or_404(selectors.label_batch_get, company, pk)
+    if request.htmx and batch.job_run_id:
+        return render(request, "shipping/labels/_batch_status.html", {"batch": batch, "run": batch.job_run})
+    rows = request.session.pop("label_rows", [])
+    return render(request, "shipping/labels/batch.html", {"batch": batch, "rows": rows, "run": batch.job_run})
+
+
+@screen_view("shipping.labels")
+def label_batch_pdf(request, pk: int):
+    company = request.company
+    batch = get_or_404(selectors.label_batch_get, company, pk)
+    if not batch.pdf:
+        raise Http404(_("PDF가 아직 준비되지 않았습니다."))
+    name = f"labels-{batch.pk}.pdf"
+    personal_data_download_record(company=company, user=request.user, screen="shipping.labels",
+                                  description=_("운송장 PDF"), record_count=batch.count, file_name=name,
+                                  filters={"batch": batch.pk}, request=request)
+    response = HttpResponse(bytes(batch.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
