@@ -175,7 +175,7 @@ def order_delay_view(request):
             return _results(request, _("발송지연"), result, missing)
     return render(request, "orders/flow/delay.html", {
         "orders": orders, "missing": missing, "values": values, "reasons": DelayReason.CHOICES, "error": error,
-        "back": _back(request)}, status=400 if error else 200)
+        "back_query": source.get("back", "")}, status=400 if error else 200)
 
 
 @screen_view(SCREEN)
