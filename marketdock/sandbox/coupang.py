@@ -1,6 +1,7 @@
 """Sandbox side of Coupang WING: verifies the CEA HMAC-SHA256 Authorization header over
 signed-date + method + path + query exactly as received; ordersheets by status and KST day range with
-nextToken paging; single ordersheet; acknowledgement (ACCEPT → INSTRUCT)."""
+nextToken paging; single ordersheet; acknowledgement (ACCEPT → INSTRUCT). Invoices and the seller
+product APIs are in `coupang_listings`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from . import coupang_listings as listings
 from .http import KST, Request, Response, kst_naive
 from .state import Order, Shop
 
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
     from .server import SandboxApp
 
 PREFIX = re.compile(r"^/v2/providers/openapi/apis/api/v4/vendors/(?P<vendor>[^/]+)/ordersheets(?P<rest>/.*)?$")
+
 AUTH = re.compile(r"^CEA algorithm=HmacSHA256, access-key=(?P<key>[^,]+), signed-date=(?P<date>\d{6}T\d{6}Z), "
                   r"signature=(?P<sig>[0-9a-f]{64})$")
 STATUSES = ("ACCEPT", "INSTRUCT", "DEPARTURE", "DELIVERING", "FINAL_DELIVERY", "NONE_TRACKING")
@@ -35,7 +38,7 @@ def _api_error(status: int, message: str) -> Response:
 def handle(app: SandboxApp, req: Request) -> Response | None:
     match = PREFIX.match(req.path)
     if not match:
-        return None
+        return listings.handle(app, req)
     shop = _authenticate(app, req, match["vendor"])
     if isinstance(shop, Response):
         return shop
@@ -56,7 +59,22 @@ def handle(app: SandboxApp, req: Request) -> Response | None:
     return _gateway_error(404, "No matching API found for the request path.")
 
 
-def _authenticate(app: SandboxApp, req: Request, vendor: str) -> Shop | Response:
+def authenticate(app: SandboxApp, req: Request, vendor: str | None) -> Shop | Response:
+    return _authenticate(app, req, vendor)
+
+
+def fault_response(app: SandboxApp, shop: Shop) -> Response | None:
+    fault = app.fault(shop)
+    if fault == "rate_limit":
+        response = _gateway_error(429, "Too many requests. Please reduce the request rate.")
+        response.headers["Retry-After"] = str(shop.faults.retry_after)
+        return response
+    if fault == "error_500":
+        return _gateway_error(500, "Internal Server Error")
+    return None
+
+
+def _authenticate(app: SandboxApp, req: Request, vendor: str | None) -> Shop | Response:
     header = req.headers.get("authorization", "")
     if not header:
         return _gateway_error(401, "Request is not authorized.")
@@ -77,7 +95,7 @@ def _authenticate(app: SandboxApp, req: Request, vendor: str) -> Shop | Response
     expected = hmac.new(shop.credentials["secret_key"].encode(), message.encode(), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, match["sig"]):
         return _gateway_error(401, "Invalid signature.")
-    if vendor != shop.credentials["vendor_id"]:
+    if vendor is not None and vendor != shop.credentials["vendor_id"]:
         return _gateway_error(403, "The vendorId in the path does not belong to this access key.")
     return shop
 

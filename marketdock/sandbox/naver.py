@@ -1,5 +1,6 @@
 """Sandbox side of the Naver Commerce API: token (verifies the bcrypt client_secret_sign), Bearer
-check, last-changed-statuses with more/moreSequence paging, product-orders/query, confirm."""
+check, last-changed-statuses with more/moreSequence paging, product-orders/query, confirm; dispatch,
+delay and the product APIs are in `naver_listings`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import bcrypt
 
+from . import naver_listings as listings
 from .http import Request, Response, kst_iso, trace_id
 from .state import Order, Shop
 
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
     from .server import SandboxApp
 
 PREFIX = "/external/v1"
+PREFIX_V2 = "/external/v2"
 TOKEN_TTL = timedelta(hours=3)
 QUERY_MAX = 300
 CONFIRM_MAX = 30
@@ -55,9 +58,12 @@ def _parse_time(value: str | None) -> datetime | None:
 
 
 def handle(app: SandboxApp, req: Request) -> Response | None:
-    if not req.path.startswith(PREFIX + "/"):
+    if req.path.startswith(PREFIX + "/"):
+        path = req.path[len(PREFIX):]
+    elif req.path.startswith(PREFIX_V2 + "/"):
+        path = "/v2" + req.path[len(PREFIX_V2):]
+    else:
         return None
-    path = req.path[len(PREFIX):]
     if path == "/oauth2/token" and req.method == "POST":
         return _token(app, req)
     shop = _bearer_shop(app, req)
@@ -72,6 +78,9 @@ def handle(app: SandboxApp, req: Request) -> Response | None:
         return _query(app, shop, req)
     if path == "/pay-order/seller/product-orders/confirm" and req.method == "POST":
         return _confirm(app, shop, req)
+    routed = listings.route(app, shop, req, path)
+    if routed is not None:
+        return routed
     return _error(404, "GW.NOT_FOUND", "요청한 API를 찾을 수 없습니다.")
 
 

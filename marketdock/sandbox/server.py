@@ -7,8 +7,17 @@ Admin API (JSON):
   POST /_sandbox/shops/<shop>/orders        {"count": n}: n new orders now
   GET  /_sandbox/shops/<shop>/faults        current faults
   POST /_sandbox/shops/<shop>/faults        merge faults, e.g. {"rate_limit_every": 3, "duplicate_items": true}
-  GET  /_sandbox/shops/<shop>/received      confirm/acknowledgement calls received
+  GET  /_sandbox/shops/<shop>/received      every write received (confirm, dispatch, delay, stock, price,
+                                            sale_status, register_listing, update_listing)
+  GET  /_sandbox/shops/<shop>/listings      ground truth of the shop's products: per option stock, price,
+                                            sale status (registering a listing adds a product)
   POST /_sandbox/reset                      {"seed": 7, "order_rate": 2}: regenerate everything
+  GET  /_sandbox/tracking/<carrier>/<number>[?now=ISO]
+                                            tracking events of a number the sandbox received in a
+                                            dispatch (404 otherwise): picked_up at dispatch, then
+                                            in_transit, out_for_delivery, delivered, one stage per
+                                            `stage_seconds`; `now` lets a test look ahead in time
+  GET|POST /_sandbox/tracking               {"stage_seconds": 60}: tracking speed
 """
 
 from __future__ import annotations
@@ -20,14 +29,17 @@ import time
 from dataclasses import asdict
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote
 
 from . import coupang, naver, shopify
 from .http import Request, Response
 from .state import SandboxState, Shop
+from .tracking import tracking_events
 
 log = logging.getLogger("marketdock.sandbox")
 
-_SHOP_ROUTE = re.compile(r"^/_sandbox/shops/(?P<shop>[\w-]+)/(?P<what>orders|faults|received)$")
+_SHOP_ROUTE = re.compile(r"^/_sandbox/shops/(?P<shop>[\w-]+)/(?P<what>orders|faults|received|listings)$")
+_TRACKING_ROUTE = re.compile(r"^/_sandbox/tracking/(?P<carrier>[^/]+)/(?P<number>[^/]+)$")
 
 
 class SandboxApp:
@@ -84,6 +96,22 @@ class SandboxApp:
             state.reset(seed=body.get("seed"), order_rate=body.get("order_rate"))
             state.save()
             return Response(200, {"ok": True, "seed": state.seed, "order_rate": state.order_rate})
+        if req.path == "/_sandbox/tracking":
+            if req.method == "POST":
+                body = _json_body(req)
+                try:
+                    seconds = float((body or {}).get("stage_seconds"))
+                except (TypeError, ValueError):
+                    return Response(400, {"error": "stage_seconds (a positive number) expected"})
+                if seconds <= 0:
+                    return Response(400, {"error": "stage_seconds must be positive"})
+                state.tracking_stage_seconds = seconds
+                state.save()
+            return Response(200, {"stage_seconds": state.tracking_stage_seconds})
+        tracking = _TRACKING_ROUTE.match(req.path)
+        if tracking and req.method == "GET":
+            return tracking_events(state, unquote(tracking["carrier"]), unquote(tracking["number"]),
+                                   req.params.get("now"), self.now())
         match = _SHOP_ROUTE.match(req.path)
         if not match:
             return Response(404, {"error": "unknown sandbox admin endpoint"})
@@ -114,6 +142,8 @@ class SandboxApp:
                 return Response(200, asdict(shop.faults))
             if what == "received" and req.method == "GET":
                 return Response(200, {"received": shop.received})
+            if what == "listings" and req.method == "GET":
+                return Response(200, state.listings_truth(shop))
         return Response(405, {"error": "method not allowed"})
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from . import shopify_listings as listings
 from .http import Request, Response, utc_z
 from .state import Order, Shop
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from .server import SandboxApp
 
 PATH = re.compile(r"^/admin/api/(?P<version>\d{4}-\d{2}|unstable)/graphql\.json$")
-OPERATION = re.compile(r"^\s*query\s+(\w+)")
+OPERATION = re.compile(r"^\s*(?:query|mutation)\s+(\w+)")
 UPDATED_MIN = re.compile(r"updated_at:>='([^']+)'")
 UPDATED_MAX = re.compile(r"updated_at:<='([^']+)'")
 LINE_FIRST = re.compile(r"lineItems\(first:\s*(\d+)")
@@ -30,7 +31,8 @@ INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wr
 
 
 def handle(app: SandboxApp, req: Request) -> Response | None:
-    if not PATH.match(req.path):
+    path_match = PATH.match(req.path)
+    if not path_match:
         return None
     if req.method != "POST":
         return Response(405, {"errors": "Method Not Allowed"})
@@ -77,6 +79,11 @@ def handle(app: SandboxApp, req: Request) -> Response | None:
         elif name == "Shop":
             data, actual = {"shop": {"name": f"{shop.code} (sandbox)", "myshopifyDomain": shop.credentials["shop_domain"],
                                      "currencyCode": shop.currency}}, 1
+        elif name in listings.OPERATIONS:
+            try:
+                data, actual = listings.run(app, shop, name, variables, query, path_match["version"])
+            except listings.GraphQLError as exc:
+                return Response(200, {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]})
         else:
             return Response(200, {"errors": [{"message": f"The sandbox does not implement operation {name!r}",
                                               "extensions": {"code": "UNSUPPORTED_BY_SANDBOX"}}]})
@@ -110,7 +117,7 @@ def _uncursor(value: str | None) -> list[Any] | None:
 
 def _line_node(shop: Shop, order: Order, line) -> dict[str, Any]:
     product, option = shop.option(line.option_id)
-    unfulfilled = 0 if order.status == "FULFILLED" else line.quantity
+    unfulfilled = listings.remaining(order, line) if not order.cancelled_at else line.quantity
     return {
         "id": f"gid://shopify/LineItem/{line.line_no}", "name": f"{product.name} - {option.name}",
         "title": product.name, "variantTitle": option.name, "sku": option.sku, "quantity": line.quantity,

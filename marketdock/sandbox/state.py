@@ -88,6 +88,8 @@ class Option:
     name: str
     sku: str
     extra_price: int
+    stock: int = 0
+    on_sale: bool = True  # Coupang: per vendor item (sales/stop, sales/resume)
 
 
 @dataclass
@@ -97,6 +99,21 @@ class Product:
     name: str
     price: int
     options: list[Option]
+    selling: bool = True  # Naver SALE vs SUSPENSION, Shopify ACTIVE vs DRAFT
+    category_id: str = ""
+    registered: dict[str, Any] = field(default_factory=dict)  # the payload a registration sent (kept as given)
+
+    @property
+    def origin_no(self) -> str:
+        """Naver origin product no (orders render it as originalProductId)."""
+        return str(int(self.product_id) + 1)
+
+    def sale_status(self) -> str:
+        if not self.selling or not any(o.on_sale for o in self.options):
+            return "stopped"
+        if sum(o.stock for o in self.options if o.on_sale) <= 0:
+            return "sold_out"
+        return "on_sale"
 
 
 @dataclass
@@ -107,6 +124,7 @@ class Line:
     quantity: int
     unit_price: int
     discount: int = 0
+    fulfilled: int = 0  # Shopify: quantity already fulfilled
 
 
 @dataclass
@@ -156,6 +174,7 @@ class Shop:
     # Shopify cost bucket
     available_points: float = 1000.0
     points_at: float = 0.0
+    idempotency: dict[str, Any] = field(default_factory=dict)  # Shopify @idempotent key -> answer
 
     def option(self, option_id: str) -> tuple[Product, Option]:
         for product in self.products:
@@ -163,6 +182,12 @@ class Shop:
                 if option.option_id == option_id:
                     return product, option
         raise KeyError(option_id)
+
+    def product(self, product_id: str) -> Product | None:
+        return next((p for p in self.products if p.product_id == str(product_id)), None)
+
+    def record(self, at: datetime, operation: str, **details: Any) -> None:
+        self.received.append({"at": at.isoformat(), "operation": operation, **details})
 
     def line_ids(self, order: Order) -> list[str]:
         if self.protocol == "naver":
@@ -181,6 +206,8 @@ class SandboxState:
         self.initial_orders = initial_orders
         self.persist_path = persist_path
         self.tokens: dict[str, tuple[str, datetime]] = {}  # Naver token -> (shop, expires)
+        self.tracking_stage_seconds = 1800.0  # picked up → in transit → out for delivery → delivered
+        self.next_id = 0
         self.reset(now=now)
 
     # --- generation ------------------------------------------------------------------------
@@ -192,6 +219,7 @@ class SandboxState:
                 self.order_rate = order_rate
             self.anchor = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
             self.tokens.clear()
+            self.shipments: dict[str, dict[str, Any]] = {}  # tracking number -> dispatch (tracking events)
             self.shops: dict[str, Shop] = {}
             for protocol in PROTOCOLS:
                 for index, suffix in enumerate(("demo", "demo2")):
@@ -221,11 +249,13 @@ class SandboxState:
             product_id = str((8_000_000_000 if protocol != "naver" else 9_000_000_000) + base)
             opts = [
                 Option(option_id=str(3_000_000_000 + base + o_index + 1), name=o_name,
-                       sku=f"SB-{p_index + 1:02d}-{o_index + 1:02d}", extra_price=extra)
+                       sku=f"SB-{p_index + 1:02d}-{o_index + 1:02d}", extra_price=extra,
+                       stock=rng.choice((0, 3, 12, 25, 40, 100)))
                 for o_index, (o_name, extra) in enumerate(options)
             ]
             products.append(Product(product_id=product_id, code=f"SBP-{p_index + 1:03d}", name=name,
-                                    price=price if currency == "KRW" else round(price / 13), options=opts))
+                                    price=price if currency == "KRW" else round(price / 13), options=opts,
+                                    category_id=str(50_000_000 + p_index)))
         return Shop(code=code, protocol=protocol, index=index, credentials=credentials, currency=currency,
                     products=products, fault_rng=_rng(self.seed, code, "faults"), points_at=0.0)
 
@@ -353,6 +383,28 @@ class SandboxState:
         order.changed_at = now.replace(microsecond=(now.microsecond // 1000) * 1000)
         order.change_type = "DELIVERY_ADDRESS_CHANGED"
 
+    def new_id(self, base: int) -> str:
+        """A fresh marketplace id for registered products/options (unique within the sandbox)."""
+        with self.lock:
+            self.next_id += 1
+            return str(base + 900_000 + self.next_id)
+
+    def ship(self, shop: Shop, *, carrier: str, number: str, lines: list[str], at: datetime) -> None:
+        """Remember a dispatched tracking number so /_sandbox/tracking can answer for it."""
+        if not number:
+            return
+        with self.lock:
+            entry = self.shipments.setdefault(number, {"carrier": carrier, "shop": shop.code, "at": at.isoformat(),
+                                                       "lines": []})
+            entry["lines"].extend(line for line in lines if line not in entry["lines"])
+
+    def listings_truth(self, shop: Shop) -> dict[str, Any]:
+        return {"shop": shop.code, "protocol": shop.protocol, "currency": shop.currency, "products": [
+            {"product_id": p.product_id, "origin_product_id": p.origin_no if shop.protocol == "naver" else p.product_id,
+             "code": p.code, "name": p.name, "price": p.price, "selling": p.selling, "sale_status": p.sale_status(),
+             "category_id": p.category_id, "registered": bool(p.registered),
+             "options": [asdict(o) for o in p.options]} for p in shop.products]}
+
     def malformed_seq(self, shop: Shop) -> int | None:
         return 1 if shop.faults.malformed_order else None
 
@@ -379,8 +431,11 @@ class SandboxState:
             return
         with self.lock:
             payload = {"seed": self.seed, "order_rate": self.order_rate, "anchor": self.anchor.isoformat(),
+                       "shipments": self.shipments, "next_id": self.next_id,
+                       "tracking_stage_seconds": self.tracking_stage_seconds,
                        "shops": {code: {"faults": asdict(shop.faults), "received": shop.received,
                                         "orders": [_order_json(o) for o in shop.orders],
+                                        "products": [asdict(p) for p in shop.products],
                                         "live_generated": shop.live_generated}
                                  for code, shop in self.shops.items()}}
         self.persist_path.parent.mkdir(parents=True, exist_ok=True)
@@ -403,6 +458,11 @@ class SandboxState:
                 shop.received = saved["received"]
                 shop.live_generated = saved["live_generated"]
                 shop.orders = [_order_from_json(o) for o in saved["orders"]]
+                if saved.get("products"):
+                    shop.products = [_product_from_json(p) for p in saved["products"]]
+            self.shipments = payload.get("shipments") or {}
+            self.next_id = int(payload.get("next_id") or 0)
+            self.tracking_stage_seconds = float(payload.get("tracking_stage_seconds") or self.tracking_stage_seconds)
         return True
 
 
@@ -420,3 +480,8 @@ def _order_from_json(data: dict[str, Any]) -> Order:
     data["lines"] = [Line(**line) for line in data["lines"]]
     return Order(**data)
 
+
+def _product_from_json(data: dict[str, Any]) -> Product:
+    data = dict(data)
+    data["options"] = [Option(**option) for option in data["options"]]
+    return Product(**data)
