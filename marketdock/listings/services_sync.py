@@ -448,7 +448,18 @@ def _connector(account: ChannelAccount, transport: _CountingTransport):
 
 
 def _api_product_id(listing: Listing) -> str:
-    return getattr(listing, "api_product_id", "") or listing.channel_product_id
+    """The product id every connector listing call takes: the one orders carry (connector contract)."""
+    return listing.channel_product_id
+
+
+def _prime(conn, listings: Iterable[Listing]) -> None:
+    """Hand the connector the marketplace's own product numbers we already know (Naver originProductNo,
+    kept as Listing.api_product_id), so it need not search for each one before writing."""
+    cache = getattr(conn, "_origin_nos", None)
+    if isinstance(cache, dict):
+        for lst in listings:
+            if lst.api_product_id and lst.api_product_id != lst.channel_product_id:
+                cache.setdefault(lst.channel_product_id, lst.api_product_id)
 
 
 @dataclass
@@ -539,6 +550,7 @@ def stock_push_deliver(*, message: OutboxMessage) -> dict[str, Any]:
     stocks = channel_stock(company, list(claimed.listings.values()))
     states = _states(company, claimed.listings.values())
     conn = _connector(account, transport)
+    _prime(conn, claimed.listings.values())
     cas = bool(getattr(conn.capabilities, "compare_and_set", False))
     intended: dict[tuple[str, str], tuple[int, int]] = {}  # (product id, option id) → (listing id, qty)
     items: list[StockUpdate] = []
@@ -691,6 +703,7 @@ def price_push_deliver(*, message: OutboxMessage) -> dict[str, Any]:
     try:
         if items:
             with _connector(account, transport) as conn:
+                _prime(conn, claimed.listings.values())
                 result = conn.update_price([PriceUpdate(product_id=pid, price=price) for pid, (_l, price) in items.items()])
             for pid, _oid in result.applied:
                 if pid in items:
@@ -760,6 +773,7 @@ def sale_status_deliver(*, message: OutboxMessage) -> dict[str, Any]:
     transport = _CountingTransport()
     updates = {_api_product_id(lst): lst for lst in listings}
     with _connector(message.account, transport) as conn:
+        _prime(conn, listings)
         result = conn.set_sale_status([SaleStatusUpdate(product_id=pid, on_sale=lst.sale_status == SaleStatus.ON_SALE)
                                        for pid, lst in updates.items()])
     states = _states(company, listings)
