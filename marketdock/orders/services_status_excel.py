@@ -193,13 +193,16 @@ def status_upload_apply(*, company: Company, user: User | None, data: bytes, fil
                 err(n, "number", number, str(exc))
                 continue
             tracking = (shipment.carrier, shipment.number)
-            if to is None:
+            if current in SHIPPED_LIKE and (to is None or to == current) and OrderLine.objects.filter(
+                    company=company, order=order, tracking_number=shipment.number).exists():
+                continue  # already shipped with this number (an unedited row of the downloaded sheet)
+            if to is None or to == current:  # the downloaded sheet carries the current status
                 to = S.SHIPPED
             elif to != S.SHIPPED:
                 err(n, "status", status_text, _("송장번호가 있는 행의 상태는 비우거나 출고완료로 쓰세요."))
                 continue
-        if to is None:
-            continue  # nothing to change in this row
+        if to is None or (to == current and tracking is None):
+            continue  # nothing to change in this row (an unedited row of the downloaded sheet)
         line = None
         if line_no:
             line = OrderLine.objects.filter(company=company, order=order, channel_line_id=line_no).first()
