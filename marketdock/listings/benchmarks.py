@@ -137,6 +137,8 @@ def _change(company, warehouse, skus, rng: random.Random, reserved: dict[int, in
 
 
 def run(options: dict, out) -> dict:
+    import logging
+
     from django.utils import timezone
 
     from marketdock.channels.connectors.http import HttpOptions
@@ -149,8 +151,6 @@ def run(options: dict, out) -> dict:
     from marketdock.outbox.models import OutboxMessage
     from marketdock.sandbox.server import SandboxApp, serve_in_thread
     from marketdock.sandbox.state import SandboxState
-
-    import logging
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request would drown the figures
     rng = random.Random(options["seed"])  # noqa: S311 - a benchmark's workload, not security
