@@ -199,6 +199,10 @@ EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "marketdock <no-reply@marketdock.local>")
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "marketdock.core.sms.LogSmsBackend")
 
+# --- delivery tracking (marketdock.shipping.tracking_provider) --------------------------------
+MARKETDOCK_SANDBOX_URL = os.environ.get("MARKETDOCK_SANDBOX_URL", "http://127.0.0.1:8010")
+TRACKING_PROVIDER = os.environ.get("TRACKING_PROVIDER", "marketdock.shipping.tracking_provider.SandboxTrackingProvider")
+
 # --- jobs (Huey) ----------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 HUEY_IMMEDIATE = _env_bool("HUEY_IMMEDIATE", False)

@@ -11,6 +11,7 @@ class OrdersConfig(AppConfig):
         from marketdock.core.dashboard import register
 
         from . import tasks  # noqa: F401  (the minute collection scheduler)
+        from . import channel_effects  # noqa: F401  (outbox handlers: confirm, dispatch, delay)
         from .dashboard import order_tiles
 
         register(order_tiles)
