@@ -82,6 +82,13 @@ class ScanOutcome:
         return self.kind not in ("ok", "shipped", "opened")
 
 
+def _fresh(company: Company, package: Package) -> Package:
+    """The package as it is now (another screen may have printed or shipped it meanwhile)."""
+    if package.company_id != company.pk:
+        raise ShippingError(_("포장을 찾을 수 없습니다."))
+    return selectors.package_get(company, package.pk)
+
+
 def scan_state(company: Company, package: Package) -> ScanState:
     state = ScanState(package=package)
     expected: dict[int, int] = defaultdict(int)
@@ -121,8 +128,7 @@ def scan_open(*, company: Company, number: str) -> ScanOutcome:
 
 def scan_item(*, company: Company, package: Package, barcode: str, user: User | None = None) -> ScanOutcome:
     """Check one barcode read against the package; completes the package when it was the last unit."""
-    if package.company_id != company.pk:
-        raise ShippingError(_("포장을 찾을 수 없습니다."))
+    package = _fresh(company, package)
     barcode = (barcode or "").strip()
     state = scan_state(company, package)
     if package.status != PackageStatus.PRINTED:
@@ -158,8 +164,7 @@ def scan_item(*, company: Company, package: Package, barcode: str, user: User | 
 def scan_complete(*, company: Company, package: Package, user: User | None = None,
                   confirm_unmatched: bool = False) -> ScanOutcome:
     """출고완료 when every expected unit was read (lines without a SKU need `confirm_unmatched`)."""
-    if package.company_id != company.pk:
-        raise ShippingError(_("포장을 찾을 수 없습니다."))
+    package = _fresh(company, package)
     state = scan_state(company, package)
     if package.status != PackageStatus.PRINTED:
         return ScanOutcome("status", _("이미 %(status)s 상태인 포장입니다.") % {"status": package.get_status_display()},
@@ -183,6 +188,5 @@ def scan_complete(*, company: Company, package: Package, user: User | None = Non
 
 def scan_reset(*, company: Company, package: Package) -> None:
     """Start the package's check over (e.g. after the box was repacked)."""
-    if package.company_id != company.pk:
-        raise ShippingError(_("포장을 찾을 수 없습니다."))
+    package = _fresh(company, package)
     PackageScan.objects.filter(company=company, package=package).delete()
