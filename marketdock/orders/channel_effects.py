@@ -26,11 +26,21 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from marketdock.channels.connectors.errors import BusinessError, UnsupportedOperation
+from marketdock.channels.connectors.http import HttpOptions
 from marketdock.channels.connectors.models import DelayItem, DispatchItem, LineFailure
 from marketdock.channels.services import connector_for
 from marketdock.outbox.services import outbox_handler
 
 logger = logging.getLogger(__name__)
+
+def connector_options(account) -> HttpOptions | None:
+    """HTTP options for the account's connector (tests replace this)."""
+    return None
+
+
+def _connector(account):
+    return connector_for(account, options=connector_options(account))
+
 
 def _items(model: type[BaseModel], message) -> list[Any]:
     raw = (message.payload or {}).get("items")
@@ -92,7 +102,7 @@ def deliver_confirm(message) -> dict[str, Any]:
     line_ids = [str(i) for i in (message.payload or {}).get("line_ids") or []]
     if not line_ids:
         raise BusinessError("발주확인할 주문라인(line_ids)이 없습니다", code="BAD_PAYLOAD")
-    with connector_for(message.account) as conn:
+    with _connector(message.account) as conn:
         if not conn.capabilities.confirm:
             return {"skipped": True, "reason": "이 쇼핑몰에는 발주확인 기능이 없습니다", "done": []}
         result = conn.confirm_orders(line_ids)
@@ -102,14 +112,14 @@ def deliver_confirm(message) -> dict[str, Any]:
 @outbox_handler("dispatch")
 def deliver_dispatch(message) -> dict[str, Any]:
     items = _resolve_carriers(message, _items(DispatchItem, message))
-    with connector_for(message.account) as conn:
+    with _connector(message.account) as conn:
         result = conn.dispatch(items)
     return _finish(message, done=result.sent, failed=result.failed, result=result)
 
 @outbox_handler("delay")
 def deliver_delay(message) -> dict[str, Any]:
     items = _items(DelayItem, message)
-    with connector_for(message.account) as conn:
+    with _connector(message.account) as conn:
         try:
             result = conn.delay(items)
         except UnsupportedOperation as exc:
