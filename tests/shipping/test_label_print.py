@@ -26,7 +26,7 @@ from marketdock.shipping.services_packages import (
 )
 
 from .conftest import make_contract
-from .test_packages import account, contract, make_order, stock  # noqa: F401  (fixtures)
+from .test_packages import account_fixture, contract_fixture, make_order, stock_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 S = OrderStatus

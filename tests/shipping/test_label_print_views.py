@@ -14,7 +14,7 @@ from marketdock.shipping.services_packages import packages_build
 from tests.isolation import assert_isolated
 
 from .test_label_print import text_of
-from .test_packages import account, contract, make_order, stock  # noqa: F401  (fixtures)
+from .test_packages import account_fixture, contract_fixture, make_order, stock_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 S = OrderStatus

@@ -53,18 +53,18 @@ def make_order(account, *, skus=(("SKU-A", 1),), status=S.CONFIRMED, user=None, 
     return order
 
 
-@pytest.fixture
-def account(company):
+@pytest.fixture(name="account")
+def account_fixture(company):
     return make_account(company)
 
 
-@pytest.fixture
-def stock(company):
+@pytest.fixture(name="stock")
+def stock_fixture(company):
     return {code: make_sku(company, code, stock=50, barcode=f"880{code}") for code in ("SKU-A", "SKU-B", "SKU-C")}
 
 
-@pytest.fixture
-def contract(company, stock):
+@pytest.fixture(name="contract")
+def contract_fixture(company, stock):
     from marketdock.inventory.models import Warehouse
 
     warehouse = Warehouse.objects.get(company=company, is_default=True)

@@ -15,14 +15,14 @@ from marketdock.shipping.services_packages import packages_build, packages_print
 from marketdock.shipping.services_scan import scan_complete, scan_item, scan_open, scan_reset
 from tests.orders.test_collect_ingest import make_sku
 
-from .test_packages import account, contract, make_order, stock  # noqa: F401  (fixtures)
+from .test_packages import account_fixture, contract_fixture, make_order, stock_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 S = OrderStatus
 
 
-@pytest.fixture
-def printed(company, account, contract, admin_user):
+@pytest.fixture(name="printed")
+def printed_fixture(company, account, contract, admin_user):
     """One package of two orders (SKU-A × 2, SKU-B × 1), printed, orders at 출고준비."""
     a = make_order(account, skus=(("SKU-A", 2),))
     b = make_order(account, skus=(("SKU-B", 1),))

@@ -11,8 +11,8 @@ from marketdock.orders.services_flow import order_transition
 from marketdock.shipping.models import PackageStatus
 from tests.isolation import assert_isolated
 
-from .test_packages import account, contract, make_order, stock  # noqa: F401  (fixtures)
-from .test_scan import printed  # noqa: F401  (fixture)
+from .test_packages import account_fixture, contract_fixture, make_order, stock_fixture  # noqa: F401
+from .test_scan import printed_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}

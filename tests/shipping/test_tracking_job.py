@@ -17,7 +17,7 @@ from marketdock.shipping.services_scan import scan_item
 from marketdock.shipping.services_tracking import packages_poll
 from marketdock.shipping.tasks import companies_to_poll, tracking_poll_due
 
-from .test_packages import account, contract, make_order, stock  # noqa: F401  (fixtures)
+from .test_packages import account_fixture, contract_fixture, make_order, stock_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 S = OrderStatus

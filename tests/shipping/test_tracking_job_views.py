@@ -10,7 +10,7 @@ from marketdock.core.models import JobRun
 from marketdock.shipping.models import PackageStatus
 from tests.isolation import assert_isolated
 
-from .test_packages import account, contract, make_order, stock  # noqa: F401  (fixtures)
+from .test_packages import account_fixture, contract_fixture, make_order, stock_fixture  # noqa: F401
 from .test_tracking_job import DELIVERED, PICKED, ScriptedProvider, shipped_package
 
 pytestmark = pytest.mark.django_db
