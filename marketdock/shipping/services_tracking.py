@@ -33,9 +33,9 @@ RANK = {PackageStatus.SHIPPED: 0, PackageStatus.IN_TRANSIT: 1, PackageStatus.DEL
 
 def default_provider():
     """The configured tracking provider (`TRACKING_PROVIDER`; the sandbox one by default)."""
-    from . import tracking_provider
+    from .tracking_provider import tracking_provider
 
-    return tracking_provider.get_provider()
+    return tracking_provider()
 
 
 @dataclass
