@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -174,6 +174,30 @@ def _header_values(co: ChannelOrder) -> dict:
 # --- the page upsert -------------------------------------------------------------------------------
 
 
+def _by_channel_key(model, *, company: Company, account: ChannelAccount, field: str, keys: list[str],
+                    exclude: tuple[str, ...] = ()) -> Iterable:
+    """The rows of `model` whose unique key (company, account, `field`) has one of `keys`, without the
+    fields in `exclude` (deferred).
+
+    On PostgreSQL every key is its own probe of the unique index (a LATERAL subquery with LIMIT 1,
+    which the planner cannot flatten into a join): `… AND field = ANY(keys)` is planned from the
+    statistics, and while they do not yet know the account's rows (a new account, a big first
+    collection, autovacuum behind) it scans every row of the account and filters — a page lookup then
+    costs as much as the account has lines. SQLite always probes the unique index per key."""
+    if not keys:
+        return []
+    connection = connections[router.db_for_read(model)]
+    if connection.vendor != "postgresql":
+        return model.objects.filter(company=company, account=account, **{f"{field}__in": keys}).defer(*exclude) \
+            .order_by()
+    meta, qn = model._meta, connection.ops.quote_name
+    columns = ", ".join(qn(f.column) for f in meta.concrete_fields if f.name not in exclude)
+    sql = (f"SELECT r.* FROM unnest(%s::text[]) AS k(v) CROSS JOIN LATERAL ("
+           f"SELECT {columns} FROM {qn(meta.db_table)} WHERE {qn(meta.get_field('company').column)} = %s "
+           f"AND {qn(meta.get_field('account').column)} = %s AND {qn(meta.get_field(field).column)} = k.v LIMIT 1) r")
+    return model.objects.raw(sql, [list(keys), company.pk, account.pk])
+
+
 def channel_orders_ingest(*, account: ChannelAccount, orders: Sequence[ChannelOrder], run: CollectionRun,
                           errors: Iterable[RecordError] = (), user: User | None = None) -> dict:
     """Upsert one page of marketplace order lines for `account` (one transaction); match, reserve,
@@ -199,8 +223,9 @@ def channel_orders_ingest(*, account: ChannelAccount, orders: Sequence[ChannelOr
     user = user or run.created_by
 
     with transaction.atomic():
-        existing = {ln.channel_line_id: ln for ln in OrderLine.objects.filter(
-            company=company, account=account, channel_line_id__in=list(by_line)).defer("raw")}
+        existing = {ln.channel_line_id: ln for ln in _by_channel_key(
+            OrderLine, company=company, account=account, field="channel_line_id", keys=list(by_line),
+            exclude=("raw",))}
         touched_ids = [oid for oid, cos in groups.items()
                        if any(co.order_line_id not in existing
                               or existing[co.order_line_id].payload_hash != digests[co.order_line_id] for co in cos)]
@@ -226,8 +251,8 @@ def _upsert(*, company: Company, account: ChannelAccount, run: CollectionRun, us
             groups: dict[str, list[ChannelOrder]], touched_ids: list[str], existing: dict[str, OrderLine],
             digests: dict[str, str], counts: dict) -> None:
     events: list[OrderEvent] = []
-    orders = {o.channel_order_id: o for o in Order.objects.filter(
-        company=company, account=account, channel_order_id__in=touched_ids)}
+    orders = {o.channel_order_id: o for o in _by_channel_key(
+        Order, company=company, account=account, field="channel_order_id", keys=touched_ids)}
 
     # 1. orders: new ones built, existing ones' headers compared (address change → event)
     new_orders: list[Order] = []
