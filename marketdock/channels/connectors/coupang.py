@@ -717,6 +717,7 @@ def build_seller_product(draft: ListingDraft, vendor_id: str, current: Mapping[s
         "displayCategoryCode": int(category), "sellerProductName": draft.name, "vendorId": vendor_id,
         "saleStartedAt": old.get("saleStartedAt") or datetime.now(v.KST).strftime("%Y-%m-%dT%H:%M:%S"), "saleEndedAt": "2099-01-01T23:59:59",
         "displayProductName": draft.name, "brand": draft.brand, "generalProductName": draft.name,
+        "productGroup": extra.pop("productGroup", old.get("productGroup") or ""),
         "deliveryMethod": "SEQUENCIAL",
         "deliveryChargeType": _COUPANG_FEES[fee.fee_type], "deliveryCharge": fee.fee if fee.fee_type != "free" else 0,
         "freeShipOverAmount": fee.free_over if fee.fee_type == "conditional" else 0,
