@@ -296,7 +296,9 @@ class ChannelListing(BaseModel):
     orders carry as ChannelOrder.channel_option_id (Naver optionCode = option combination id, Coupang
     vendorItemId, Shopify variant id). Naver's origin product no (the id its stock/price/status APIs
     use) is kept in `origin_product_id`; connectors resolve it themselves.
-    `price` is the lowest option price; each option's `price_delta` is on top of it."""
+    `price` is the base price and each option's `price_delta` is on top of it (Naver: the product's
+    salePrice and each combination's price, which may be negative; Coupang/Shopify, which price every
+    option on its own: the lowest option price and each option's difference to it)."""
 
     product_id: str
     origin_product_id: str = ""
