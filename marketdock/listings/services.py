@@ -291,15 +291,55 @@ def listing_draft_payload(*, company: Company, listing: Listing) -> ListingDraft
         for o in options if o.name
     ]
     single_stock = stock_of(options[0]) if options and not draft_options else 0
-    extra = {}
-    if policy is not None:
-        extra["shipping_policy"] = {"bundle_rule": policy.bundle_rule, "jeju_surcharge": policy.jeju_surcharge,
-                                    "remote_surcharge": policy.remote_surcharge}
+    # what the marketplace requires beyond the draft (Naver A/S·원산지·고시, Coupang WING id·출고지·반품지·고시,
+    # images, description): the account's listing fields, merged into the payload by the connector
+    fields = account_listing_fields(listing.account)
+    image_urls = [str(u) for u in fields.pop("image_urls", None) or [] if u]
+    description_html = str(fields.pop("description_html", "") or "")
+    axes = [a.get("name") for a in listing.product.option_axes or [] if isinstance(a, dict) and a.get("name")]
+    if draft_options and axes:
+        depth = max(len(o.name.split(" / ")) for o in draft_options)
+        if len(axes) == depth:  # the catalogue's option axis names as the marketplace's option group names
+            key = {ChannelKind.NAVER: "optionGroupNames", ChannelKind.SHOPIFY: "optionNames"}.get(listing.account.kind)
+            if key:
+                fields.setdefault(key, axes)
     return ListingDraft(
         name=listing.name, price=listing.price, sale_status=listing.sale_status, category_id=listing.category_id,
         shipping=shipping, options=draft_options, seller_product_code=listing.seller_product_code,
-        stock=single_stock, brand=listing.product.brand.name if listing.product.brand_id else "", extra=extra,
+        stock=single_stock, brand=listing.product.brand.name if listing.product.brand_id else "",
+        image_urls=image_urls, description_html=description_html, extra=fields,
     )
+
+
+LISTING_FIELDS_KEY = "listing_fields"
+
+
+def account_listing_fields(account: ChannelAccount) -> dict:
+    """The marketplace-specific values every listing of this account is sent with (a copy): the
+    connector's required extras (see its module docs) plus `image_urls` / `description_html`."""
+    import copy
+
+    value = (account.options or {}).get(LISTING_FIELDS_KEY) or {}
+    return copy.deepcopy(value) if isinstance(value, dict) else {}
+
+
+def account_listing_fields_save(*, company: Company, account: ChannelAccount, fields: dict) -> ChannelAccount:
+    """Store the account's listing fields (replacing the previous ones). Raises ListingError on a
+    value that is not a JSON object or on image URLs that are not http(s)."""
+    _own(company, account)
+    if not isinstance(fields, dict):
+        raise ListingError(_("쇼핑몰 상품 등록 정보는 항목: 값 형식(JSON 객체)이어야 합니다."))
+    urls = fields.get("image_urls") or []
+    if not isinstance(urls, list) or any(not str(u).startswith(("http://", "https://")) for u in urls):
+        raise ListingError(_("이미지 주소(image_urls)는 http:// 또는 https://로 시작하는 주소의 목록이어야 합니다."))
+    with transaction.atomic():
+        locked = ChannelAccount.objects.select_for_update().get(company=company, pk=account.pk)
+        options = dict(locked.options or {})
+        options[LISTING_FIELDS_KEY] = fields
+        locked.options = options
+        locked.save(update_fields=["options", "updated_at"])
+    account.options = locked.options
+    return account
 
 
 @dataclass
@@ -583,14 +623,16 @@ def _product_for(company: Company, cl: ChannelListing) -> tuple[Product | None, 
     product = None
     code = cl.seller_product_code.strip()
     if code:
-        product = (Product.objects.filter(company=company, seller_code=code).order_by("id").first()
-                   or Product.objects.filter(company=company, code=code).first())
+        # case-insensitive: Shopify keeps the seller code as the product handle, lowercased
+        product = (Product.objects.filter(company=company, seller_code__iexact=code).order_by("id").first()
+                   or Product.objects.filter(company=company, code__iexact=code).order_by("id").first())
     if product is None and skus:
         owners = {s.product_id for s in skus.values()}
         if len(owners) == 1:
             product = Product.objects.get(company=company, pk=owners.pop())
     if product is None and code:  # a single-SKU product sold under its SKU code
-        sku = SKU.objects.filter(Q(code=code) | Q(barcode=code), company=company).select_related("product").first()
+        sku = (SKU.objects.filter(Q(code__iexact=code) | Q(barcode__iexact=code), company=company)
+               .select_related("product").order_by("id").first())
         if sku is not None:
             product = sku.product
             skus.setdefault(code, sku)
@@ -619,16 +661,23 @@ def _product_create_from(company: Company, account: ChannelAccount, cl: ChannelL
     data = {"code": code, "seller_code": cl.seller_product_code, "name": cl.name[:200] or code, "price": cl.price,
             "cost": 0, "tax_type": "taxable", "status": "on_sale", "inventory_managed": True}
     if has_options:
-        axes = [{"name": _("옵션"), "values": names}]
+        # "블랙 / M" is two option axes in the catalogue (whose values may not contain "/")
+        parts = [[" ".join(p.replace("/", "-").split())[:50] for p in n.split(" / ")] for n in names]
+        depth = len(parts[0])
+        if depth > 3 or any(len(p) != depth for p in parts) or len({tuple(p) for p in parts}) != len(parts):
+            parts = [[" ".join(n.replace("/", "-").split())[:50]] for n in names]
+            depth = 1
+        axis_names = [_("옵션")] if depth == 1 else [_("옵션%(n)s") % {"n": i + 1} for i in range(depth)]
+        axes = [{"name": axis_names[i], "values": list(dict.fromkeys(p[i] for p in parts))} for i in range(depth)]
         taken: set[str] = set()
         rows = []
-        for o in cl.options:
+        for o, values in zip(cl.options, parts, strict=True):
             want = _free_code(company, o.seller_option_code, f"{code}-{len(rows) + 1}", SKU)
             if want in taken:
                 want = f"{code}-{len(rows) + 1}"
             taken.add(want)
-            rows.append(catalog.SkuRow(option_values={_("옵션"): o.name}, code=want, barcode=want,
-                                       price_delta=o.price_delta))
+            rows.append(catalog.SkuRow(option_values=dict(zip(axis_names, values, strict=True)), code=want,
+                                       barcode=want, price_delta=o.price_delta))
     else:
         axes = []
         first = cl.options[0] if cl.options else None
@@ -637,8 +686,9 @@ def _product_create_from(company: Company, account: ChannelAccount, cl: ChannelL
     product = catalog.product_save(company=company, product=None, data=data, axes=axes, rows=rows)
     skus = list(product.skus.order_by("sort_order", "id"))
     if has_options:
-        by_text = {s.option_text: s for s in skus}
-        by_option = {o.option_id: by_text[o.name] for o in cl.options if o.name in by_text}
+        by_code = {s.code: s for s in skus}
+        by_option = {o.option_id: by_code[row.code] for o, row in zip(cl.options, rows, strict=True)
+                     if row.code in by_code}
     else:
         by_option = {o.option_id: skus[0] for o in cl.options} or {"": skus[0]}
     return product, by_option
