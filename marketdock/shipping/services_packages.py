@@ -199,6 +199,7 @@ def packages_build(*, company: Company, orders: Sequence[Order] | None = None, u
     an open package with the same group key when there is one, else a new package. Orders that
     stopped waiting (cancelled, held, back to 신규) leave open packages first."""
     out = BuildResult()
+    Company.objects.select_for_update().filter(pk=company.pk).first()  # one grouping per company at a time
     stale = PackageOrder.objects.filter(company=company, package__status=PackageStatus.OPEN).exclude(
         order__status__in=AWAITING)
     touched = set(stale.values_list("package_id", flat=True))
@@ -480,12 +481,19 @@ def packages_print(
             todo.append(p)
     if not todo:
         return plan
-    moved_back = _moved_back_since_print(company, [p for p in todo if p.tracking_number], members)
-    new = [p for p in todo if not p.tracking_number or p.pk in moved_back]
-    if new and contract is None:
-        raise ShippingError(_("기본 택배 계약이 없습니다. [택배사 연동설정]에서 계약을 등록하거나 출력할 계약을 선택하세요."))
     now = timezone.now()
     with transaction.atomic():
+        # lock the packages: two simultaneous prints of one package never issue two numbers
+        current = {row.pk: row for row in Package.objects.select_for_update(of=("self",)).filter(
+            company=company, pk__in=[p.pk for p in todo]).select_related("tracking").order_by("id")}
+        for p in todo:
+            row = current[p.pk]
+            p.tracking, p.tracking_number, p.print_count = row.tracking, row.tracking_number, row.print_count
+            p.printed_at, p.contract_id, p.carrier_id = row.printed_at, row.contract_id, row.carrier_id
+        moved_back = _moved_back_since_print(company, [p for p in todo if p.tracking_number], members)
+        new = [p for p in todo if not p.tracking_number or p.pk in moved_back]
+        if new and contract is None:
+            raise ShippingError(_("기본 택배 계약이 없습니다. [택배사 연동설정]에서 계약을 등록하거나 출력할 계약을 선택하세요."))
         for p in new:
             if p.tracking_number:  # its orders were moved back after the last print: a new number
                 _void_number(company, p, _("주문 되돌림으로 재발번"))
@@ -591,8 +599,9 @@ def packages_reopen(*, company: Company, orders: Sequence[Order], reason: str = 
     """After orders were moved back (출고준비 → 주문확정): their printed packages reopen and their
     tracking numbers are voided, so the next print issues a new number. Idempotent."""
     reopened = []
-    for package in Package.objects.select_for_update().filter(
-            company=company, memberships__order__in=[o.pk for o in orders], status=PackageStatus.PRINTED).distinct():
+    ids = PackageOrder.objects.filter(company=company, order__in=[o.pk for o in orders]).values("package_id")
+    for package in Package.objects.select_for_update().filter(company=company, pk__in=ids,
+                                                              status=PackageStatus.PRINTED).order_by("id"):
         _void_number(company, package, reason or _("주문 되돌림으로 재발번"))
         package.status = PackageStatus.OPEN
         package.save(update_fields=["tracking", "tracking_number", "status"])
