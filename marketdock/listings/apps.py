@@ -8,4 +8,9 @@ class ListingsConfig(AppConfig):
     verbose_name = _("쇼핑몰 상품")
 
     def ready(self) -> None:
+        from marketdock.core.demo import register_step
+
         from . import services_sync, tasks_sync  # noqa: F401  (stock hook, outbox handlers, push tasks)
+        from .demo import demo_listings
+
+        register_step(demo_listings)

@@ -694,8 +694,14 @@ def _product_create_from(company: Company, account: ChannelAccount, cl: ChannelL
     return product, by_option
 
 
+def product_create_from_channel(*, company: Company, account: ChannelAccount, cl: ChannelListing) -> Product:
+    """A catalogue product with one SKU per channel option (codes = the seller codes where free)."""
+    product, _by_option = _product_create_from(company, account, cl)
+    return product
+
+
 def listing_import_one(*, company: Company, account: ChannelAccount, cl: ChannelListing, create_missing: bool,
-                       user: User | None = None) -> ImportOutcome:
+                       user: User | None = None, pulled: bool = True) -> ImportOutcome:
     """Bring one channel listing into marketdock in one transaction: refresh the listing we already
     have, or link it to the catalogue product with the same seller code, or create the product and its
     SKUs (when `create_missing`)."""
@@ -719,7 +725,7 @@ def listing_import_one(*, company: Company, account: ChannelAccount, cl: Channel
                 product, by_option = _product_create_from(company, account, cl)
                 outcome = "created"
             listing = _listing_from_channel(company=company, account=account, product=product, cl=cl,
-                                            by_option=by_option, user=user)
+                                            by_option=by_option, user=user, pulled=pulled)
     except CatalogError as exc:
         return ImportOutcome(cl.product_id, cl.name, "error", "; ".join(exc.messages))
     message = _("상품 %(code)s에 연결했습니다.") if outcome == "linked" else _("상품 %(code)s을(를) 새로 만들었습니다.")
@@ -730,18 +736,20 @@ def listing_import_one(*, company: Company, account: ChannelAccount, cl: Channel
 
 
 def _listing_from_channel(*, company: Company, account: ChannelAccount, product: Product, cl: ChannelListing,
-                          by_option: dict[str, SKU], user: User | None) -> Listing:
+                          by_option: dict[str, SKU], user: User | None, pulled: bool = True) -> Listing:
+    """`pulled` False: `cl` was not read from the marketplace just now (no snapshot to compare with)."""
     listing = Listing.objects.create(
         company=company, account=account, product=product, channel_product_id=order_product_id(cl),
         api_product_id=cl.origin_product_id, seller_product_code=cl.seller_product_code, name=cl.name[:200] or product.name,
         price=cl.price, sale_status=cl.sale_status, category_id=cl.category_id, status=Listing.Status.LINKED,
-        channel_snapshot=_snapshot(cl), last_synced_at=timezone.now(), created_by=user,
+        channel_snapshot=_snapshot(cl) if pulled else {}, last_synced_at=timezone.now() if pulled else None,
+        created_by=user,
         shipping_policy=ShippingPolicy.objects.filter(company=company, account=account, is_default=True).first(),
     )
     ListingOption.objects.bulk_create([
         ListingOption(company=company, listing=listing, channel_option_id=o.option_id, name=o.name,
                       price_delta=o.price_delta, seller_option_code=o.seller_option_code, sku=by_option.get(o.option_id),
-                      quantity=1, channel_stock=o.stock, sort_order=i)
+                      quantity=1, channel_stock=o.stock if pulled else None, sort_order=i)
         for i, o in enumerate(cl.options)
     ] or [ListingOption(company=company, listing=listing, channel_option_id="", sku=by_option.get(""), quantity=1)])
     _mappings_write(company=company, listing=listing, user=user)
