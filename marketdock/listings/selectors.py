@@ -149,34 +149,69 @@ SALE_LABELS = {"on_sale": "판매중", "sold_out": "품절", "stopped": "판매�
 def listing_differences(company: Company, listing: Listing) -> list[Difference]:
     """Where the channel (as last pulled) differs from marketdock: name, price, sale status, and per
     option the stock the channel shows vs what marketdock can sell. Empty when never pulled."""
+    return listings_differences(company, [listing]).get(listing.pk, [])
+
+
+def listings_differences(company: Company, listings: Iterable[Listing]) -> dict[int, list[Difference]]:
+    """`listing_differences` for a page of listings in a constant number of queries (options, their
+    mappings, the SKUs' sellable stock), whatever the page size."""
+    from django.db.models import Sum
     from django.utils.translation import gettext as _
 
-    from .services import _allocated, sellable_stock
+    from marketdock.inventory.models import StockLevel
 
-    snap = listing.channel_snapshot or {}
-    if listing.company_id != company.pk or not snap:
-        return []
-    out = []
-    if snap.get("name") is not None and snap.get("name") != listing.name:
-        out.append(Difference("name", _("상품명"), listing.name, snap.get("name")))
-    if snap.get("price") is not None and int(snap.get("price") or 0) != listing.price:
-        out.append(Difference("price", _("판매가"), listing.price, int(snap.get("price") or 0)))
-    if snap.get("sale_status") and snap["sale_status"] != listing.sale_status:
-        out.append(Difference("sale_status", _("판매상태"), _(SALE_LABELS.get(listing.sale_status, listing.sale_status)),
-                              _(SALE_LABELS.get(snap["sale_status"], snap["sale_status"]))))
-    mappings = listing_mappings(company, listing)
-    theirs = {o.get("option_id"): o for o in snap.get("options") or []}
-    for opt in ListingOption.objects.filter(company=company, listing=listing).order_by("sort_order", "id"):
-        chan = theirs.get(opt.channel_option_id)
-        if chan is None and opt.channel_option_id == "" and len(theirs) == 1:
-            chan = next(iter(theirs.values()))
-        if chan is None:
-            continue
-        comps = [(m.sku_id, m.quantity) for m in mappings.get(opt.channel_option_id, [])]
-        if not comps:
-            continue
-        ours = _allocated(listing, sellable_stock(company, comps))
-        if int(chan.get("stock") or 0) != ours:
-            out.append(Difference("stock", _("재고"), ours, int(chan.get("stock") or 0),
-                                  option=opt.name or chan.get("name") or ""))
+    from .services import _allocated
+
+    pulled = [lst for lst in listings if lst.company_id == company.pk and lst.channel_snapshot]
+    out: dict[int, list[Difference]] = {lst.pk: [] for lst in listings}
+    if not pulled:
+        return out
+    options: dict[int, list[ListingOption]] = defaultdict(list)
+    for opt in ListingOption.objects.filter(company=company, listing_id__in=[lst.pk for lst in pulled]).order_by(
+            "listing_id", "sort_order", "id"):
+        options[opt.listing_id].append(opt)
+    keys = {(lst.account_id, lst.channel_product_id) for lst in pulled if lst.channel_product_id}
+    comps: dict[tuple[int, str, str], list[tuple[int, int]]] = defaultdict(list)
+    if keys:
+        for acc, pid, oid, sku_id, qty in (
+            OptionMapping.objects.filter(company=company, account_id__in={k[0] for k in keys},
+                                         channel_product_id__in={k[1] for k in keys})
+            .order_by("id").values_list("account_id", "channel_product_id", "channel_option_id", "sku_id", "quantity")
+        ):
+            if (acc, pid) in keys:
+                comps[(acc, pid, oid)].append((sku_id, qty))
+    sku_ids = {sku_id for rows in comps.values() for sku_id, _q in rows}
+    avail = dict(
+        StockLevel.objects.filter(company=company, sku_id__in=sku_ids, warehouse__exposed_to_channels=True)
+        .values_list("sku_id").annotate(a=Sum("on_hand") - Sum("reserved")).values_list("sku_id", "a")
+    ) if sku_ids else {}
+
+    def sellable(rows: list[tuple[int, int]]) -> int:
+        return max(0, min((avail.get(s) or 0) // max(1, q) for s, q in rows))
+
+    for listing in pulled:
+        snap = listing.channel_snapshot
+        diffs = out[listing.pk]
+        if snap.get("name") is not None and snap.get("name") != listing.name:
+            diffs.append(Difference("name", _("상품명"), listing.name, snap.get("name")))
+        if snap.get("price") is not None and int(snap.get("price") or 0) != listing.price:
+            diffs.append(Difference("price", _("판매가"), listing.price, int(snap.get("price") or 0)))
+        if snap.get("sale_status") and snap["sale_status"] != listing.sale_status:
+            diffs.append(Difference("sale_status", _("판매상태"),
+                                    _(SALE_LABELS.get(listing.sale_status, listing.sale_status)),
+                                    _(SALE_LABELS.get(snap["sale_status"], snap["sale_status"]))))
+        theirs = {o.get("option_id"): o for o in snap.get("options") or []}
+        for opt in options.get(listing.pk, []):
+            chan = theirs.get(opt.channel_option_id)
+            if chan is None and opt.channel_option_id == "" and len(theirs) == 1:
+                chan = next(iter(theirs.values()))
+            if chan is None:
+                continue
+            rows = comps.get((listing.account_id, listing.channel_product_id, opt.channel_option_id))
+            if not rows:
+                continue
+            ours = _allocated(listing, sellable(rows))
+            if int(chan.get("stock") or 0) != ours:
+                diffs.append(Difference("stock", _("재고"), ours, int(chan.get("stock") or 0),
+                                        option=opt.name or chan.get("name") or ""))
     return out

@@ -86,7 +86,8 @@ def listing_list(request):
     if sort in sorts:
         qs = qs.order_by(sorts[sort], "id")
     page = Paginator(qs, size).get_page(request.GET.get("page"))
-    rows = [{"listing": lst, "diffs": selectors.listing_differences(company, lst)} for lst in page]
+    diffs = selectors.listings_differences(company, page.object_list)
+    rows = [{"listing": lst, "diffs": diffs[lst.pk]} for lst in page]
     return render(request, "listings/listing_list.html", {
         "page": page, "rows": rows, "f": f, "size": size, "page_sizes": PAGE_SIZES, "sort": sort,
         "accounts": channel_selectors.channel_accounts(company), "statuses": Listing.Status.choices,
