@@ -14,6 +14,8 @@ class ShippingConfig(AppConfig):
         from . import tasks  # noqa: F401  (label batch and tracking jobs, the 30-minute tracking poll)
         from .dashboard import band_tiles
         from .demo import demo_shipping
+        from .views_packages import package_tiles
 
         dashboard.register(band_tiles)
+        dashboard.register(package_tiles)
         register_step(demo_shipping)

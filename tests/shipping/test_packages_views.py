@@ -118,3 +118,24 @@ def test_other_company_cannot_reach_packages(other_client, company, account, sto
     package.refresh_from_db()
     assert package.status == PackageStatus.OPEN
     assert a.channel_order_id not in other_client.get(reverse("shipping:packages")).content.decode()
+
+
+def test_home_tiles_count_the_work(admin_user, admin_client, company, account, contract):
+    from marketdock.core.dashboard import tiles_for
+    from marketdock.orders.services_flow import order_transition
+    from marketdock.shipping.services_packages import packages_build, packages_print
+
+    def counts():
+        return {t.key: t.count for t in tiles_for(company, admin_user) if t.key.startswith("shipping_")
+                and t.key != "shipping_bands_low"}
+
+    a = make_order(account)
+    make_order(account, recipient_name="김영희")
+    assert counts() == {"shipping_unpacked": 2, "shipping_to_print": 0, "shipping_to_scan": 0}
+    packages_build(company=company)
+    assert counts() == {"shipping_unpacked": 0, "shipping_to_print": 2, "shipping_to_scan": 0}
+    packages_print(company=company, packages=[selectors.package_for_order(company, a)], move_to_ready=True,
+                   user=admin_user)
+    order_transition(company=company, orders=[a], to=S.CANCELLED, user=admin_user, reason="고객 취소")
+    assert counts() == {"shipping_unpacked": 0, "shipping_to_print": 1, "shipping_to_scan": 1, "shipping_stopped": 1}
+    assert "운송장 출력 대기" in admin_client.get("/").content.decode()
