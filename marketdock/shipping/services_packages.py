@@ -193,6 +193,29 @@ def _void_number(company: Company, package: Package, reason: str) -> None:
 # --- building packages ----------------------------------------------------------------------------
 
 
+SHIPPED_LIKE = (OrderStatus.SHIPPED, OrderStatus.IN_TRANSIT, OrderStatus.DELIVERED)
+
+
+def packages_unship(*, company: Company, packages: Sequence[Package] | None = None) -> int:
+    """Shipped packages none of whose orders is shipped any more (the order flow moved them back
+    출고완료 → 출고준비 before the marketplace heard) go back to 운송장출력, their scan check to be done
+    again. Returns how many."""
+    from .models import PackageScan
+
+    qs = Package.objects.filter(company=company, status=PackageStatus.SHIPPED)
+    if packages is not None:
+        qs = qs.filter(pk__in=[p.pk for p in packages])
+    still = PackageOrder.objects.filter(company=company, order__status__in=SHIPPED_LIKE).values("package_id")
+    ids = list(qs.exclude(pk__in=still).filter(memberships__isnull=False).values_list("pk", flat=True).distinct())
+    if ids:
+        Package.objects.filter(pk__in=ids, method=PackageMethod.PARCEL).update(status=PackageStatus.PRINTED,
+                                                                              shipped_at=None)
+        Package.objects.filter(pk__in=ids).exclude(method=PackageMethod.PARCEL).update(
+            status=PackageStatus.OPEN, shipped_at=None, handover_date=None, method=PackageMethod.PARCEL)
+        PackageScan.objects.filter(company=company, package_id__in=ids).delete()
+    return len(ids)
+
+
 @transaction.atomic
 def packages_build(*, company: Company, orders: Sequence[Order] | None = None, user: User | None = None) -> BuildResult:
     """Put every order awaiting shipment that is not in a package yet (or just `orders`) into one:
@@ -200,6 +223,7 @@ def packages_build(*, company: Company, orders: Sequence[Order] | None = None, u
     stopped waiting (cancelled, held, back to 신규) leave open packages first."""
     out = BuildResult()
     Company.objects.select_for_update().filter(pk=company.pk).first()  # one grouping per company at a time
+    packages_unship(company=company)
     stale = PackageOrder.objects.filter(company=company, package__status=PackageStatus.OPEN).exclude(
         order__status__in=AWAITING)
     touched = set(stale.values_list("package_id", flat=True))

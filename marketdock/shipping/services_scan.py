@@ -25,7 +25,7 @@ from marketdock.orders.models import Order, OrderLine, OrderStatus
 from . import selectors
 from .models import Package, PackageScan, PackageStatus
 from .services import ShippingError
-from .services_packages import package_items, package_mark_shipped
+from .services_packages import package_items, package_mark_shipped, packages_unship
 
 STOPPED = (OrderStatus.CANCELLED, OrderStatus.HOLD)
 
@@ -115,6 +115,9 @@ def _stopped_message(state: ScanState) -> str:
 def scan_open(*, company: Company, number: str) -> ScanOutcome:
     """The package of a scanned tracking number, ready for item reads."""
     package = selectors.package_by_number(company, number)
+    if package is not None and package.status == PackageStatus.SHIPPED and packages_unship(
+            company=company, packages=[package]):
+        package = selectors.package_get(company, package.pk)  # its orders were moved back: check again
     if package is None:
         return ScanOutcome("not_found", _("송장번호 %(number)s의 포장을 찾을 수 없습니다.") % {"number": number.strip()})
     state = scan_state(company, package)

@@ -139,3 +139,18 @@ def test_printed_without_ready_still_ships_through_the_flow(company, account, co
     assert statuses(order) == {S.CONFIRMED}
     assert scan_item(company=company, package=package, barcode="880SKU-A", user=admin_user).kind == "shipped"
     assert statuses(order) == {S.SHIPPED}
+
+
+def test_order_moved_back_from_shipped_reopens_the_check(company, printed, admin_user):
+    package, orders = printed
+    for barcode in ("880SKU-A", "880SKU-B", "880SKU-A"):
+        outcome = scan_item(company=company, package=package, barcode=barcode, user=admin_user)
+    assert outcome.kind == "shipped"
+    # dispatch not sent yet (no worker ran): the flow allows 출고완료 → 출고준비
+    OutboxMessage.objects.filter(company=company, kind="dispatch").update(status=OutboxMessage.Status.FAILED)
+    result = order_transition(company=company, orders=orders, to=S.READY, user=admin_user, reason="박스 다시 포장")
+    assert not result.failed, result.failed
+    opened = scan_open(company=company, number=package.tracking_number)
+    assert opened.kind == "opened" and opened.state.scanned_total == 0
+    package.refresh_from_db()
+    assert package.status == PackageStatus.PRINTED and package.shipped_at is None
