@@ -70,7 +70,10 @@ def _seed_catalog(company, n: int, stamp: str, rng: random.Random, out):
 
 def _seed_channels(company, state, base_url: str, skus, channels: int, stamp: str, out):
     """One account per sandbox shop; each SKU listed on it (a product with one option) in the sandbox's
-    own state, and linked in the OMS (Listing, ListingOption, OptionMapping) like a 데이터 이관."""
+    own state, and linked in the OMS (Listing with the channel snapshot an import takes, ListingOption,
+    OptionMapping) like a 데이터 이관."""
+    from django.utils import timezone
+
     from marketdock.channels.models import ChannelAccount, OptionMapping
     from marketdock.listings.models import Listing, ListingOption
     from marketdock.sandbox.state import Option, Product
@@ -92,9 +95,14 @@ def _seed_channels(company, state, base_url: str, skus, channels: int, stamp: st
                                              price=10000, options=[Option(option_id=oid, name="기본", sku=sku.code,
                                                                           extra_price=0, stock=0)]))
             origin = str(int(pid) + 1) if shop.protocol == "naver" else ""
+            snapshot = {"product_id": pid, "origin_product_id": origin, "name": f"{sku.code} @{shop.code}",
+                        "price": 10000, "sale_status": "sold_out", "options": [
+                            {"option_id": oid, "name": "기본", "stock": 0, "price_delta": 0,
+                             "seller_option_code": sku.code}]}
             listings.append(Listing(company=company, account=account, product_id=sku.product_id,
                                     channel_product_id=pid, api_product_id=origin, name=f"{sku.code} @{shop.code}",
-                                    price=10000, status=Listing.Status.LINKED))
+                                    price=10000, status=Listing.Status.LINKED, channel_snapshot=snapshot,
+                                    last_synced_at=timezone.now()))
             options.append((sku, oid))
         Listing.objects.bulk_create(listings)
         ListingOption.objects.bulk_create([

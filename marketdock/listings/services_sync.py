@@ -58,6 +58,8 @@ from marketdock.catalog.selectors import set_components
 from marketdock.channels.connectors.errors import ConnectorError, UnsupportedOperation
 from marketdock.channels.connectors.http import HttpOptions
 from marketdock.channels.connectors.models import (
+    KnownListing,
+    KnownOption,
     PriceUpdate,
     SaleStatusUpdate,
     StockUpdate,
@@ -452,14 +454,36 @@ def _api_product_id(listing: Listing) -> str:
     return listing.channel_product_id
 
 
-def _prime(conn, listings: Iterable[Listing]) -> None:
-    """Hand the connector the marketplace's own product numbers we already know (Naver originProductNo,
-    kept as Listing.api_product_id), so it need not search for each one before writing."""
-    cache = getattr(conn, "_origin_nos", None)
-    if isinstance(cache, dict):
-        for lst in listings:
-            if lst.api_product_id and lst.api_product_id != lst.channel_product_id:
-                cache.setdefault(lst.channel_product_id, lst.api_product_id)
+def _known_listings(company: Company, listings: Iterable[Listing], *, stocks: dict[int, ListingStock] | None = None,
+                    states: dict[int, ListingSyncState] | None = None) -> list[KnownListing]:
+    """What our rows know of these listings at their channel, for `Connector.remember_listings`: the
+    marketplace's own product number (Naver originProductNo), the base price the channel holds (what we
+    last pushed, else the last snapshot), every channel option (the snapshot's, else our option rows) with
+    its price delta and the stock it holds or is about to get (computed now, else last pushed). Whatever
+    is not known stays None and the connector reads the product before writing it."""
+    listings = [lst for lst in listings if lst.channel_product_id]
+    option_rows: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for listing_id, oid, delta in (ListingOption.objects.filter(company=company, listing_id__in=[x.pk for x in listings])
+                                   .exclude(channel_option_id="").order_by("sort_order", "id")
+                                   .values_list("listing_id", "channel_option_id", "price_delta")):
+        option_rows[listing_id].append((oid, delta))
+    out = []
+    for lst in listings:
+        snap = lst.channel_snapshot if isinstance(lst.channel_snapshot, dict) else {}
+        state = (states or {}).get(lst.pk)
+        computed = stocks[lst.pk].options if stocks and lst.pk in stocks else {}
+        pushed = (state.stock_pushed or {}) if state is not None else {}
+        price = state.price_pushed if state is not None and state.price_pushed is not None else snap.get("price")
+        if isinstance(snap.get("options"), list) and snap.get("product_id") == lst.channel_product_id:
+            pairs = [(str(o.get("option_id") or ""), o.get("price_delta")) for o in snap["options"] if isinstance(o, dict)]
+        else:
+            pairs = option_rows.get(lst.pk, [])
+        options = [KnownOption(option_id=oid, price_delta=delta if isinstance(delta, int) else None,
+                               stock=computed.get(oid, pushed.get(oid))) for oid, delta in pairs if oid]
+        origin = lst.api_product_id or str(snap.get("origin_product_id") or "")
+        out.append(KnownListing(product_id=_api_product_id(lst), origin_product_id=origin,
+                                price=price if isinstance(price, int) else None, options=options))
+    return out
 
 
 @dataclass
@@ -550,7 +574,7 @@ def stock_push_deliver(*, message: OutboxMessage) -> dict[str, Any]:
     stocks = channel_stock(company, list(claimed.listings.values()))
     states = _states(company, claimed.listings.values())
     conn = _connector(account, transport)
-    _prime(conn, claimed.listings.values())
+    conn.remember_listings(_known_listings(company, claimed.listings.values(), stocks=stocks, states=states))
     cas = bool(getattr(conn.capabilities, "compare_and_set", False))
     intended: dict[tuple[str, str], tuple[int, int]] = {}  # (product id, option id) → (listing id, qty)
     items: list[StockUpdate] = []
@@ -703,7 +727,7 @@ def price_push_deliver(*, message: OutboxMessage) -> dict[str, Any]:
     try:
         if items:
             with _connector(account, transport) as conn:
-                _prime(conn, claimed.listings.values())
+                conn.remember_listings(_known_listings(company, claimed.listings.values(), states=states))
                 result = conn.update_price([PriceUpdate(product_id=pid, price=price) for pid, (_l, price) in items.items()])
             for pid, _oid in result.applied:
                 if pid in items:
@@ -773,7 +797,7 @@ def sale_status_deliver(*, message: OutboxMessage) -> dict[str, Any]:
     transport = _CountingTransport()
     updates = {_api_product_id(lst): lst for lst in listings}
     with _connector(message.account, transport) as conn:
-        _prime(conn, listings)
+        conn.remember_listings(_known_listings(company, listings))
         result = conn.set_sale_status([SaleStatusUpdate(product_id=pid, on_sale=lst.sale_status == SaleStatus.ON_SALE)
                                        for pid, lst in updates.items()])
     states = _states(company, listings)

@@ -299,28 +299,54 @@ def _option_stock(app: SandboxApp, shop: Shop, req: Request, product: Product) -
     return _ok(app, None)
 
 
+MULTI_UPDATE_TYPES = {"SALE_PRICE", "IMMEDIATE_DISCOUNT", "STOCK", "PRODUCT_STATUS_SALE", "PRODUCT_STATUS_SUSPENSION"}
+
+
 def _multi_update(app: SandboxApp, shop: Shop, req: Request) -> Response:
+    """PATCH multi-update: many origin products in one request, each with its own multiUpdateTypes. STOCK
+    sets the product's stockQuantity (a product with option combinations must use option-stock). The
+    whole request is checked before anything changes (a 400 names the first bad entry)."""
     body = _body(req)
     vos = body.get("multiProductUpdateRequestVos") if isinstance(body, dict) else None
     if not isinstance(vos, list) or not vos:
         return _bad("multiProductUpdateRequestVos", "목록이 필요합니다.")
     with app.state.lock:
+        plan: list[tuple[Product, list[str], dict[str, Any]]] = []
         for i, vo in enumerate(vos):
+            where = f"multiProductUpdateRequestVos[{i}]"
+            if not isinstance(vo, dict):
+                return _bad(where, "객체여야 합니다.")
             product = _by_origin(shop, str(vo.get("originProductNo")))
             if product is None:
-                return _bad(f"multiProductUpdateRequestVos[{i}].originProductNo", "상품이 존재하지 않습니다.")
-            types = vo.get("multiUpdateTypes") or []
-            if "STOCK_QUANTITY" in types:
-                if product.options and len(product.options) > 1:
-                    return _bad(f"multiProductUpdateRequestVos[{i}].stockQuantity",
-                                "옵션 상품의 재고는 옵션별로 수정해야 합니다.")
+                return _bad(f"{where}.originProductNo", "상품이 존재하지 않습니다.")
+            types = vo.get("multiUpdateTypes")
+            if not isinstance(types, list) or not types or any(t not in MULTI_UPDATE_TYPES for t in types):
+                return _bad(f"{where}.multiUpdateTypes", f"변경 종류가 올바르지 않습니다: {types}")
+            if "STOCK" in types:
+                stock = vo.get("stockQuantity")
+                if not isinstance(stock, int) or stock < 0:
+                    return _bad(f"{where}.stockQuantity", "0 이상의 정수여야 합니다.")
+                if len(product.options) > 1:
+                    return _bad(f"{where}.stockQuantity", "옵션 상품의 재고는 옵션별로 수정해야 합니다.")
+            if "SALE_PRICE" in types:
+                price = (vo.get("productSalePrice") or {}).get("salePrice")
+                if not isinstance(price, int) or price < 10:
+                    return _bad(f"{where}.productSalePrice.salePrice", "판매가는 10원 이상이어야 합니다.")
+            plan.append((product, types, vo))
+        now = app.now()
+        for product, types, vo in plan:
+            if "STOCK" in types:
                 for option in product.options:
-                    option.stock = int(vo.get("stockQuantity") or 0)
-                shop.record(app.now(), "stock", product_id=product.product_id,
+                    option.stock = vo["stockQuantity"]
+                shop.record(now, "stock", product_id=product.product_id,
                             options={o.option_id: o.stock for o in product.options})
             if "SALE_PRICE" in types:
-                product.price = int((vo.get("productSalePrice") or {}).get("salePrice") or product.price)
-                shop.record(app.now(), "price", product_id=product.product_id, price=product.price, option_deltas={})
+                product.price = vo["productSalePrice"]["salePrice"]
+                shop.record(now, "price", product_id=product.product_id, price=product.price, option_deltas={})
+            if "PRODUCT_STATUS_SALE" in types or "PRODUCT_STATUS_SUSPENSION" in types:
+                product.selling = "PRODUCT_STATUS_SALE" in types
+                shop.record(now, "sale_status", product_id=product.product_id,
+                            statusType="SALE" if product.selling else "SUSPENSION")
     return _ok(app, None)
 
 

@@ -1,6 +1,7 @@
 """Sandbox side of the Shopify Admin GraphQL operations for fulfilment and listings (recognised by
 operation name like the order queries): FulfillmentOrders, FulfillmentCreate, Products, Product,
-VariantInventory, InventorySet (inventorySetQuantities with changeFromQuantity compare-and-set and the
+VariantInventory, VariantsInventory (`nodes(ids:)` of variants), InventorySet (inventorySetQuantities, up to
+250 quantities per call, with changeFromQuantity compare-and-set and the
 @idempotent directive, required from 2026-04 as at Shopify), VariantsPrice, ProductStatus, ProductSet,
 Locations. Business refusals come back as `userErrors`, as Shopify answers them."""
 
@@ -14,8 +15,9 @@ from .state import Option, Order, Product, Shop
 if TYPE_CHECKING:
     from .server import SandboxApp
 
-OPERATIONS = {"FulfillmentOrders", "FulfillmentCreate", "Products", "Product", "VariantInventory", "InventorySet",
-              "VariantsPrice", "ProductStatus", "ProductSet", "Locations"}
+OPERATIONS = {"FulfillmentOrders", "FulfillmentCreate", "Products", "Product", "VariantInventory", "VariantsInventory",
+              "InventorySet", "VariantsPrice", "ProductStatus", "ProductSet", "Locations"}
+MAX_INPUT = 250  # Shopify's limit on input arrays (MAX_INPUT_SIZE_EXCEEDED) and on nodes(ids:)
 STALE = "CHANGE_FROM_QUANTITY_STALE"
 
 
@@ -56,7 +58,8 @@ def run(app: SandboxApp, shop: Shop, name: str, variables: dict[str, Any], query
         ) -> tuple[dict[str, Any], int]:
     handler = {
         "FulfillmentOrders": _fulfillment_orders, "FulfillmentCreate": _fulfillment_create, "Products": _products,
-        "Product": _product, "VariantInventory": _variant_inventory, "InventorySet": _inventory_set,
+        "Product": _product, "VariantInventory": _variant_inventory, "VariantsInventory": _variants_inventory,
+        "InventorySet": _inventory_set,
         "VariantsPrice": _variants_price, "ProductStatus": _product_status, "ProductSet": _product_set,
         "Locations": _locations,
     }[name]
@@ -187,6 +190,27 @@ def _variant_inventory(app, shop, variables, **_) -> dict[str, Any]:
                                "inventoryItem": node["inventoryItem"]}}
 
 
+def _variants_inventory(app, shop, variables, **_) -> dict[str, Any]:
+    """nodes(ids: [...]) with `... on ProductVariant`: null for an id that is not a variant of this shop."""
+    ids = variables.get("ids")
+    if not isinstance(ids, list):
+        raise GraphQLError("Variable $ids of type [ID!]! was provided invalid value", code="argumentLiteralsIncompatible")
+    if len(ids) > MAX_INPUT:
+        raise GraphQLError(f"The input array size of {len(ids)} is greater than the maximum allowed of {MAX_INPUT}.",
+                           code="MAX_INPUT_SIZE_EXCEEDED")
+    nodes = []
+    for gid in ids:
+        found = _option(shop, gid) if str(gid).startswith("gid://shopify/ProductVariant/") else None
+        if found is None:
+            nodes.append(None)
+            continue
+        product, option = found
+        node = render_product(shop, product)["variants"]["nodes"][product.options.index(option)]
+        nodes.append({"id": node["id"], "legacyResourceId": node["legacyResourceId"],
+                      "inventoryItem": node["inventoryItem"]})
+    return {"nodes": nodes}
+
+
 def _inventory_set(app, shop, variables, *, query: str, version: str) -> dict[str, Any]:
     strict = version >= "2026-04"
     key = str(variables.get("idempotencyKey") or "")
@@ -201,6 +225,9 @@ def _inventory_set(app, shop, variables, *, query: str, version: str) -> dict[st
         errors.append({"field": ["input", "name"], "message": "The quantity name must be either 'available' or 'on_hand'.",
                        "code": "INVALID_NAME"})
     targets = []
+    if len(data.get("quantities") or []) > MAX_INPUT:
+        raise GraphQLError(f"The input array size of {len(data['quantities'])} is greater than the maximum allowed "
+                           f"of {MAX_INPUT}.", code="MAX_INPUT_SIZE_EXCEEDED")
     for i, entry in enumerate(data.get("quantities") or []):
         if strict and "changeFromQuantity" not in entry:
             raise GraphQLError(f"Variable $input of type InventorySetQuantitiesInput! was provided invalid value for "

@@ -348,41 +348,53 @@ def test_shopify_dispatch_fulfils_open_fulfillment_order_lines_with_tracking():
 
 
 def test_shopify_stock_compare_and_set_conflict_reports_the_actual_quantity():
-    levels = {"available": 8}
+    shopify.INVENTORY_REFS.clear()
+    levels = {"808950810": 8, "808950811": 8}  # variant → available (inventory item 55 + variant's last digit)
     sent = []
+
+    def node(variant):
+        return {"id": f"gid://shopify/ProductVariant/{variant}", "legacyResourceId": variant,
+                "inventoryItem": {"id": f"gid://shopify/InventoryItem/55{variant[-1]}", "inventoryLevels": {"nodes": [{
+                    "location": {"id": "gid://shopify/Location/3"},
+                    "quantities": [{"name": "available", "quantity": levels[variant]}]}]}}}
 
     def answer(request):
         name, variables = gql(request)
-        if name == "VariantInventory":
-            return httpx.Response(200, json={"data": {"productVariant": {
-                "id": variables["id"], "product": {"id": "gid://shopify/Product/1"},
-                "inventoryItem": {"id": "gid://shopify/InventoryItem/55", "inventoryLevels": {"nodes": [{
-                    "location": {"id": "gid://shopify/Location/3"},
-                    "quantities": [{"name": "available", "quantity": levels["available"]}]}]}}}}})
+        if name == "VariantsInventory":
+            return httpx.Response(200, json={"data": {"nodes": [node(g.rsplit("/", 1)[1]) for g in variables["ids"]]}})
         sent.append((request, variables))
-        quantity = variables["input"]["quantities"][0]
-        if quantity["changeFromQuantity"] not in (None, levels["available"]):
+        quantities = variables["input"]["quantities"]
+        errors = [{"field": ["input", "quantities", str(i), "changeFromQuantity"], "code": "CHANGE_FROM_QUANTITY_STALE",
+                   "message": "The specified compare quantity does not match the current quantity."}
+                  for i, q in enumerate(quantities)
+                  if q["changeFromQuantity"] not in (None, levels["80895081" + q["inventoryItemId"][-1]])]
+        if errors:  # all or nothing, like Shopify
             return httpx.Response(200, json={"data": {"inventorySetQuantities": {
-                "inventoryAdjustmentGroup": None, "userErrors": [{
-                    "field": ["input", "quantities", "0", "changeFromQuantity"], "code": "CHANGE_FROM_QUANTITY_STALE",
-                    "message": "The specified compare quantity does not match the current quantity."}]}}})
-        levels["available"] = quantity["quantity"]
+                "inventoryAdjustmentGroup": None, "userErrors": errors}}})
+        for q in quantities:
+            levels["80895081" + q["inventoryItemId"][-1]] = q["quantity"]
         return httpx.Response(200, json={"data": {"inventorySetQuantities": {
             "inventoryAdjustmentGroup": {"reason": "correction", "changes": []}, "userErrors": []}}})
 
     conn, rec = shopify_conn(answer)
     result = conn.update_stock([StockUpdate(product_id="1", option_id="808950810", quantity=20, expected_quantity=10),
                                 StockUpdate(product_id="1", option_id="808950811", quantity=4, expected_quantity=8)])
-    assert result.conflicts == [("1", "808950810", 8)]
-    assert result.applied == [("1", "808950811")] and levels["available"] == 4
+    assert result.conflicts == [("1", "808950810", 8)] and levels["808950810"] == 8
+    assert result.applied == [("1", "808950811")] and levels["808950811"] == 4
+    # one lookup, the batch (refused whole), the batch without the stale one, one re-read of the stale one
+    assert [gql(r)[0] for r in rec.requests] == ["VariantsInventory", "InventorySet", "InventorySet",
+                                                 "VariantsInventory"]
     request, variables = sent[0]
     assert request.url.path == f"/admin/api/{shopify.INVENTORY_API_VERSION}/graphql.json"
     assert "@idempotent(key: $idempotencyKey)" in json.loads(request.content)["query"]
     assert variables["idempotencyKey"] and variables["idempotencyKey"] != sent[1][1]["idempotencyKey"]
     assert variables["input"]["name"] == "available"
-    assert variables["input"]["quantities"][0] == {"inventoryItemId": "gid://shopify/InventoryItem/55",
-                                                   "locationId": "gid://shopify/Location/3", "quantity": 20,
-                                                   "changeFromQuantity": 10}
+    assert variables["input"]["quantities"] == [
+        {"inventoryItemId": "gid://shopify/InventoryItem/550", "locationId": "gid://shopify/Location/3", "quantity": 20,
+         "changeFromQuantity": 10},
+        {"inventoryItemId": "gid://shopify/InventoryItem/551", "locationId": "gid://shopify/Location/3", "quantity": 4,
+         "changeFromQuantity": 8}]
+    assert sent[1][1]["input"]["quantities"] == [variables["input"]["quantities"][1]]
 
 
 def test_shopify_price_keeps_variant_differences_and_status_uses_product_update():

@@ -38,6 +38,7 @@ class FakeShop:
     calls: list[tuple[str, list]] = field(default_factory=list)
     down: bool = False
     refuse: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)  # item → (code, message)
+    known: dict[str, object] = field(default_factory=dict)  # product id → the KnownListing last remembered
 
     def connector(self):
         return FakeConnector(self)
@@ -57,6 +58,9 @@ class FakeConnector:
     def _check(self):
         if self.shop.down:
             raise TemporaryError("HTTP 503: 점검 중", marketplace="fake")
+
+    def remember_listings(self, listings):
+        self.shop.known.update({known.product_id: known for known in listings})
 
     def update_stock(self, items):
         self._check()

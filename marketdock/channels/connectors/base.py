@@ -35,6 +35,7 @@ from .models import (
     DispatchItem,
     DispatchResult,
     FetchWindow,
+    KnownListing,
     LineFailure,
     ListingDraft,
     ListingPage,
@@ -112,6 +113,13 @@ class Connector(ABC):
 
     def update_listing(self, product_id: str, draft: ListingDraft) -> ChannelListing:
         raise self._unsupported("상품 수정")
+
+    def remember_listings(self, listings: Sequence[KnownListing]) -> None:
+        """Hand the connector what the OMS already knows of these listings (marketplace product numbers,
+        options, prices, stock) so the listing writes that follow need not look them up first. A
+        connector that needs nothing ignores it; what it is told is trusted only for this connector's
+        life, and a write the marketplace refuses on that basis is retried after a fresh read."""
+        return None
 
     def update_stock(self, items: Sequence[StockUpdate]) -> StockUpdateResult:
         """Set per-option stock. With `capabilities.compare_and_set`, an item whose

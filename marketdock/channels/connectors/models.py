@@ -356,6 +356,28 @@ class ListingDraft(BaseModel):
     extra: dict[str, Any] = Field(default_factory=dict)  # marketplace-specific fields merged into the payload
 
 
+class KnownOption(BaseModel):
+    """What the OMS already knows of one option of a listing at the marketplace (see KnownListing).
+    None = not known (the connector reads the product before writing)."""
+
+    option_id: str
+    price_delta: int | None = None  # as in ChannelListingOption.price_delta
+    stock: int | None = None  # what the option holds or is about to be given
+    usable: bool = True
+
+
+class KnownListing(BaseModel):
+    """A listing as the OMS's own rows know it (listing, options, the last channel snapshot and what was
+    last pushed), handed to `Connector.remember_listings` so a write need not read the product first
+    (Naver's option-stock rewrites every option combination of the product, with its price).
+    `options` empty = the product has no options."""
+
+    product_id: str
+    origin_product_id: str = ""
+    price: int | None = None  # the base sale price the marketplace holds
+    options: list[KnownOption] = Field(default_factory=list)
+
+
 class StockUpdate(BaseModel):
     product_id: str
     option_id: str

@@ -14,8 +14,11 @@
   GET /v2/products/origin-products/{originProductNo} for option combinations with stock and price.
   The listing id the OMS uses is the channel product no (what orders carry); the origin product no
   is looked up (search by CHANNEL_PRODUCT_NO) and cached per connector.
-- Stock/price: read-modify-write PUT /v1/products/origin-products/{no}/option-stock with every option
-  combination (products without options: PATCH multi-update STOCK_QUANTITY). No compare-and-set.
+- Stock/price: PUT /v1/products/origin-products/{no}/option-stock with every option combination of the
+  product (Naver keeps only what the body lists). What the OMS already knows (`remember_listings`:
+  origin no, every option with its price and stock, the sale price) is written without reading the
+  product first; otherwise (or when Naver refuses the write as invalid) read-modify-write. Products
+  without options: PATCH multi-update (type STOCK), many products per request. No compare-and-set.
 - Sale status: PUT /v1/products/origin-products/{no}/change-status SALE | SUSPENSION.
 - Register: POST /v2/products {originProduct, smartstoreChannelProduct} → originProductNo +
   smartstoreChannelProductNo; update: PUT /v2/products/origin-products/{no}.
@@ -60,6 +63,7 @@ from .models import (
     DispatchItem,
     DispatchResult,
     FetchWindow,
+    KnownListing,
     LineFailure,
     ListingDraft,
     ListingPage,
@@ -89,6 +93,11 @@ ORIGIN_PRODUCT_PATH = "/v2/products/origin-products/{no}"
 OPTION_STOCK_PATH = "/v1/products/origin-products/{no}/option-stock"
 MULTI_UPDATE_PATH = "/v1/products/origin-products/multi-update"
 CHANGE_STATUS_PATH = "/v1/products/origin-products/{no}/change-status"
+# multi-update: the documented types are SALE_PRICE, IMMEDIATE_DISCOUNT, STOCK, PRODUCT_STATUS_SALE,
+# PRODUCT_STATUS_SUSPENSION; its `stockQuantity` is the PRODUCT's stock (no option combinations), so it
+# serves products without options. No item limit is published: batches stay modest.
+MULTI_UPDATE_STOCK = "STOCK"
+MULTI_UPDATE_BATCH = 50
 DISPATCH_BATCH = 30
 LISTING_PAGE = 50
 DELIVERY_METHODS = {"parcel": "DELIVERY", "visit": "VISIT_RECEIPT", "direct": "DIRECT_DELIVERY"}
@@ -379,6 +388,7 @@ class NaverConnector(Connector):
         self._token_key = (self.base_url, credentials.client_id, "SELLER" if credentials.account_id else "SELF",
                            credentials.account_id)
         self._origin_nos: dict[str, str] = {}  # channel product no -> origin product no
+        self._known: dict[str, KnownListing] = {}  # channel product no -> what the OMS told us
 
     # token
     def _issue_token(self) -> str:
@@ -643,7 +653,7 @@ class NaverConnector(Connector):
             if "stockQuantity" in body:  # a product without options: stock goes through multi-update
                 self._call("PATCH", MULTI_UPDATE_PATH, json={"multiProductUpdateRequestVos": [{
                     "originProductNo": _as_int(origin_no, "originProductNo"),
-                    "multiUpdateTypes": ["STOCK_QUANTITY"], "stockQuantity": body.pop("stockQuantity")}]})
+                    "multiUpdateTypes": [MULTI_UPDATE_STOCK], "stockQuantity": body.pop("stockQuantity")}]})
                 if list(body) == ["productSalePrice"] and body["productSalePrice"]["salePrice"] == product.get(
                         "salePrice"):
                     return missing, failures
@@ -651,10 +661,63 @@ class NaverConnector(Connector):
         self._call("PUT", OPTION_STOCK_PATH.format(no=quote(origin_no, safe="")), json=body)
         return missing, failures
 
+    def remember_listings(self, listings: Sequence[KnownListing]) -> None:
+        for known in listings:
+            self._known[known.product_id] = known
+            if known.origin_product_id:
+                self._origin_nos[known.product_id] = known.origin_product_id
+
+    def _known_body(self, product_id: str, wanted: Mapping[str, int]) -> dict[str, Any] | None:
+        """The option-stock body built from what the OMS told us, or None when something it needs is
+        not known (origin no, the sale price, every option's price and stock)."""
+        known = self._known.get(product_id)
+        if known is None or not known.options or known.price is None or product_id not in self._origin_nos:
+            return None
+        ids = {o.option_id for o in known.options}
+        if not set(wanted) <= ids or not all(o.option_id.isdigit() for o in known.options):
+            return None
+        combos = []
+        for option in known.options:
+            stock = wanted.get(option.option_id, option.stock)
+            if stock is None or option.price_delta is None:
+                return None
+            combos.append({"id": int(option.option_id), "stockQuantity": stock, "price": option.price_delta,
+                           "usable": option.usable})
+        return {"productSalePrice": {"salePrice": known.price},
+                "optionInfo": {"optionCombinations": combos, "useStockManagement": True}}
+
+    def _is_optionless(self, product_id: str, wanted: Mapping[str, int]) -> bool:
+        known = self._known.get(product_id)
+        return (known is not None and not known.options and product_id in self._origin_nos
+                and set(wanted) <= {"", product_id} and len(wanted) == 1)
+
     def update_stock(self, items: Sequence[StockUpdate]) -> StockUpdateResult:
+        """Per product with options: one option-stock PUT (without reading the product when it is
+        known, see remember_listings). Products without options: one multi-update for up to
+        MULTI_UPDATE_BATCH of them."""
         result = StockUpdateResult()
+        optionless: list[tuple[str, int, list[str]]] = []  # (product id, quantity, option keys)
         for product_id, group in by_product(items).items():
             wanted = {item.option_id: item.quantity for item in group}
+            if self._is_optionless(product_id, wanted):
+                optionless.append((product_id, next(iter(wanted.values())), list(wanted)))
+                continue
+            body = self._known_body(product_id, wanted)
+            if body is not None:
+                try:
+                    self._call("PUT", OPTION_STOCK_PATH.format(no=quote(self._origin_nos[product_id], safe="")),
+                               json=body)
+                except BusinessError as exc:
+                    if exc.status != 400:
+                        result.failed.extend(listing_failures(product_id, list(wanted), exc))
+                        continue
+                    self._known.pop(product_id, None)  # what we knew no longer fits: read and write below
+                else:
+                    for option in self._known[product_id].options:
+                        if option.option_id in wanted:
+                            option.stock = wanted[option.option_id]
+                    result.applied.extend((product_id, o) for o in wanted)
+                    continue
 
             def change(product: Mapping[str, Any], body: dict[str, Any], wanted=wanted, pid=product_id) -> list[str]:
                 combos = {str(c["id"]): c for c in body.get("optionInfo", {}).get("optionCombinations", [])}
@@ -673,7 +736,27 @@ class NaverConnector(Connector):
                 continue
             result.failed.extend(failures)
             result.applied.extend((product_id, o) for o in wanted if o not in missing)
+        for start in range(0, len(optionless), MULTI_UPDATE_BATCH):
+            self._multi_update_stock(optionless[start:start + MULTI_UPDATE_BATCH], result)
         return result
+
+    def _multi_update_stock(self, batch: Sequence[tuple[str, int, list[str]]], result: StockUpdateResult) -> None:
+        """One multi-update (STOCK) for these products; if Naver refuses the request, each product is
+        sent on its own so one bad product does not hold back the others."""
+        try:
+            vos = [{"originProductNo": _as_int(self._origin_nos[pid], "originProductNo"),
+                    "multiUpdateTypes": [MULTI_UPDATE_STOCK], "stockQuantity": quantity} for pid, quantity, _k in batch]
+            self._call("PATCH", MULTI_UPDATE_PATH, json={"multiProductUpdateRequestVos": vos})
+        except BusinessError as exc:
+            if len(batch) == 1:
+                pid, _q, keys = batch[0]
+                result.failed.extend(listing_failures(pid, keys, exc))
+                return
+            for entry in batch:
+                self._multi_update_stock([entry], result)
+            return
+        for pid, _q, keys in batch:
+            result.applied.extend((pid, key) for key in keys)
 
     def update_price(self, items: Sequence[PriceUpdate]) -> ListingUpdateResult:
         result = ListingUpdateResult()

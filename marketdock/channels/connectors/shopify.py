@@ -11,8 +11,10 @@ Shopify has no 발주확인: `confirm_orders` raises UnsupportedOperation (capab
 and no 발송지연 (`delay` raises UnsupportedOperation).
 - 발송: the order's fulfillment orders → `fulfillmentCreate` with trackingInfo {company, number, url}.
 - Listings: `products` / `product` with variants and their first inventory level ("available").
-- Stock: `inventorySetQuantities` with `changeFromQuantity` (compare-and-set) and `@idempotent`, sent
-  to INVENTORY_API_VERSION; a stale compare comes back as a conflict with the re-read quantity.
+- Stock: ONE `inventorySetQuantities` per push of up to 250 options, `changeFromQuantity` (compare-and-set)
+  per quantity and `@idempotent`, sent to INVENTORY_API_VERSION; the variants' inventory items and
+  location are cached per shop (InventoryRefs: from product reads or one bulk `nodes` lookup), so a
+  push needs no lookup request; a stale compare comes back as a conflict with the re-read quantity.
 - Price: `productVariantsBulkUpdate`; sale status: `productUpdate` status ACTIVE/DRAFT; register and
   update: `productSet` (synchronous)."""
 
@@ -22,6 +24,7 @@ import base64
 import hashlib
 import hmac
 import re
+import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
@@ -184,12 +187,21 @@ PRODUCT_QUERY = f"""query Product($id: ID!) {{
   }}
 }}"""
 
-VARIANT_INVENTORY_QUERY = """query VariantInventory($id: ID!) {
-  productVariant(id: $id) {
-    id product { id }
-    inventoryItem { id inventoryLevels(first: 1) { nodes { location { id } quantities(names: ["available"]) { name quantity } } } }
+# Many variants' inventory items in one request (nodes by id). 100 ids stay well under the 1000-point
+# single-query limit (each variant costs its item, one level and its quantities).
+VARIANTS_INVENTORY_QUERY = """query VariantsInventory($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    ... on ProductVariant {
+      id legacyResourceId
+      inventoryItem { id inventoryLevels(first: 1) { nodes { location { id } quantities(names: ["available"]) { name quantity } } } }
+    }
   }
 }"""
+VARIANTS_PER_LOOKUP = 100
+# Quantities per inventorySetQuantities call: Shopify caps input arrays at 250 elements.
+QUANTITIES_PER_SET = 250
+# error codes that mean our cached inventory item / location no longer fit the variant
+STALE_REFERENCE = {"INVALID_INVENTORY_ITEM", "INVALID_LOCATION", "ITEM_NOT_STOCKED_AT_LOCATION"}
 
 INVENTORY_SET = """mutation InventorySet($input: InventorySetQuantitiesInput!, $idempotencyKey: String!) {
   inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey) {
@@ -220,6 +232,53 @@ PRODUCT_SET = """mutation ProductSet($input: ProductSetInput!, $synchronous: Boo
 }"""
 
 LOCATIONS_QUERY = "query Locations { locations(first: 1) { nodes { id } } }"
+
+
+# --- inventory item cache -------------------------------------------------------------------------
+
+class InventoryRefs:
+    """Per shop, each variant's (inventoryItem gid, location gid) — what inventorySetQuantities needs and
+    a variant id alone does not give. Filled from every product read (list/get/register) and from one
+    bulk `nodes` lookup of the variants a stock push does not know yet; shared by the connectors of a
+    process (a push builds a new connector), so a normal push sends the mutation and nothing else.
+    Bounded: past `limit` entries a shop's map starts over (the next push looks its variants up again)."""
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self._lock = threading.Lock()
+        self._refs: dict[str, dict[str, tuple[str, str]]] = {}
+        self._locations: dict[str, str] = {}
+        self.limit = limit
+
+    def get(self, shop: str, variant_id: str) -> tuple[str, str] | None:
+        with self._lock:
+            return self._refs.get(shop, {}).get(variant_id)
+
+    def put(self, shop: str, variant_id: str, item: str, location: str) -> None:
+        with self._lock:
+            refs = self._refs.setdefault(shop, {})
+            if len(refs) >= self.limit:
+                refs.clear()
+            refs[variant_id] = (item, location)
+
+    def drop(self, shop: str, variant_id: str) -> None:
+        with self._lock:
+            self._refs.get(shop, {}).pop(variant_id, None)
+
+    def location(self, shop: str) -> str:
+        with self._lock:
+            return self._locations.get(shop, "")
+
+    def set_location(self, shop: str, location: str) -> None:
+        with self._lock:
+            self._locations[shop] = location
+
+    def clear(self) -> None:
+        with self._lock:
+            self._refs.clear()
+            self._locations.clear()
+
+
+INVENTORY_REFS = InventoryRefs()
 
 
 # --- request authenticity (OAuth redirects, webhooks) -------------------------------------------
@@ -721,6 +780,8 @@ class ShopifyConnector(Connector):
         connection = data.get("products") or {}
         nodes = _line_nodes(connection, "data.products")
         listings = [parse_product(node, currency, f"data.products.nodes[{i}]") for i, node in enumerate(nodes)]
+        for listing in listings:
+            self._learn(listing)
         page_info = connection.get("pageInfo") or {}
         has_more = bool(page_info.get("hasNextPage"))
         return ListingPage(listings=listings, has_more=has_more,
@@ -730,15 +791,43 @@ class ShopifyConnector(Connector):
         data = self._graphql(PRODUCT_QUERY, {"id": _gid("Product", product_id)})
         if not data.get("product"):
             raise BusinessError(f"상품을 찾을 수 없습니다: {product_id}", marketplace=MP, code="NOT_FOUND", status=404)
-        return parse_product(data["product"], self._currency(data), "data.product")
+        return self._learn(parse_product(data["product"], self._currency(data), "data.product"))
+
+    @property
+    def _shop(self) -> str:
+        return self.credentials.shop_domain
+
+    def _learn(self, listing: ChannelListing) -> ChannelListing:
+        """Keep each variant's inventory item and location from a product read (see InventoryRefs)."""
+        for option in listing.options:
+            self._learn_variant(option.option_id, option.raw)
+        return listing
+
+    def _learn_variant(self, variant_id: str, node: Mapping[str, Any]) -> int | None:
+        """Cache one variant node's inventory item and location; its "available" quantity (None when the
+        node has no inventory item)."""
+        item = node.get("inventoryItem") if isinstance(node, Mapping) else None
+        if not isinstance(item, Mapping) or not item.get("id"):
+            return None
+        levels = _line_nodes(item.get("inventoryLevels") or {"nodes": []}, "inventoryItem.inventoryLevels")
+        location = str(((levels[0].get("location") or {}).get("id")) or "") if levels else ""
+        if location:
+            INVENTORY_REFS.set_location(self._shop, location)
+        else:
+            location = self._location_id()
+        INVENTORY_REFS.put(self._shop, variant_id, str(item["id"]), location)
+        return _available(levels[0]) if levels else 0
 
     def _location_id(self) -> str:
-        if not self._location:
+        location = self._location or INVENTORY_REFS.location(self._shop)
+        if not location:
             nodes = _line_nodes((self._graphql(LOCATIONS_QUERY).get("locations") or {}), "data.locations")
             if not nodes:
                 raise BusinessError("Shopify 매장에 재고 위치(location)가 없습니다", marketplace=MP, code="NO_LOCATION")
-            self._location = str(nodes[0]["id"])
-        return self._location
+            location = str(nodes[0]["id"])
+            INVENTORY_REFS.set_location(self._shop, location)
+        self._location = location
+        return location
 
     def _product_set(self, draft: ListingDraft, product_id: str | None) -> ChannelListing:
         currency = self._currency(self._graphql(SHOP_QUERY))
@@ -757,44 +846,132 @@ class ShopifyConnector(Connector):
     def update_listing(self, product_id: str, draft: ListingDraft) -> ChannelListing:
         return self._product_set(draft, product_id)
 
-    def _variant_level(self, option_id: str) -> tuple[str, str, int]:
-        """(inventoryItem gid, location gid, available) of a variant at its first location."""
-        variant = self._graphql(VARIANT_INVENTORY_QUERY, {"id": _gid("ProductVariant", option_id)}).get("productVariant")
-        if not variant:
-            raise BusinessError(f"옵션(variant)을 찾을 수 없습니다: {option_id}", marketplace=MP, code="NOT_FOUND")
-        item = variant.get("inventoryItem") or {}
-        levels = _line_nodes(item.get("inventoryLevels") or {}, "inventoryItem.inventoryLevels")
-        if not levels:
-            return str(item.get("id") or ""), self._location_id(), 0
-        return str(item.get("id")), str(levels[0]["location"]["id"]), _available(levels[0])
+    def _lookup_variants(self, variant_ids: Sequence[str]) -> dict[str, int]:
+        """One `nodes` query per VARIANTS_PER_LOOKUP variants: caches their inventory item and location
+        and returns each found variant's "available" quantity (variants Shopify does not know are
+        absent)."""
+        found: dict[str, int] = {}
+        ids = list(dict.fromkeys(variant_ids))
+        for start in range(0, len(ids), VARIANTS_PER_LOOKUP):
+            chunk = ids[start:start + VARIANTS_PER_LOOKUP]
+            data = self._graphql(VARIANTS_INVENTORY_QUERY, {"ids": [_gid("ProductVariant", v) for v in chunk]})
+            nodes = data.get("nodes")
+            if not isinstance(nodes, list):
+                raise MalformedPayload("data.nodes", "목록이 아닙니다", marketplace=MP, value=nodes)
+            for variant_id, node in zip(chunk, nodes, strict=False):
+                if not isinstance(node, Mapping) or not node.get("id"):
+                    INVENTORY_REFS.drop(self._shop, variant_id)
+                    continue
+                available = self._learn_variant(variant_id, node)
+                if available is not None:
+                    found[variant_id] = available
+        return found
 
     def update_stock(self, items: Sequence[StockUpdate]) -> StockUpdateResult:
-        """inventorySetQuantities ("available") per option with changeFromQuantity = expected_quantity
-        (None = no compare). A stale compare (CHANGE_FROM_QUANTITY_STALE) is not applied: the item comes
-        back as a conflict with the quantity re-read right after. One mutation per item, so a conflict
-        on one option never blocks the others."""
+        """inventorySetQuantities ("available"): ONE mutation for up to QUANTITIES_PER_SET options, each
+        with changeFromQuantity = expected_quantity (None = no compare), one idempotency key per call.
+        The variants' inventory items come from INVENTORY_REFS; the ones not known yet are looked up
+        first in one bulk query. Shopify applies a mutation all or nothing: the quantities it refused
+        come back — a stale compare (CHANGE_FROM_QUANTITY_STALE) as a conflict with the quantity
+        re-read (one bulk query for all of them), anything else as a failure — and the rest is sent
+        again in one more mutation."""
         result = StockUpdateResult()
+        pending: list[StockUpdate] = []
         for item in items:
-            key = (item.product_id, item.option_id)
-            try:
-                inventory_item, location, _ = self._variant_level(item.option_id)
-                quantity = {"inventoryItemId": inventory_item, "locationId": location, "quantity": item.quantity,
-                            "changeFromQuantity": item.expected_quantity}
-                answer = self._graphql(INVENTORY_SET, {
-                    "input": {"name": "available", "reason": "correction", "quantities": [quantity],
-                              "referenceDocumentUri": f"marketdock://stock/{item.product_id}/{item.option_id}"},
-                    "idempotencyKey": str(uuid.uuid4())}, path=self._inventory_path).get("inventorySetQuantities") or {}
-                errors = _user_errors(answer)
-                if any(e.get("code") == STOCK_STALE for e in errors):
-                    result.conflicts.append((*key, self._variant_level(item.option_id)[2]))
-                elif errors:
-                    raise BusinessError("; ".join(e["message"] for e in errors), marketplace=MP,
-                                        code=str(errors[0].get("code") or "USER_ERROR"))
+            if not str(item.option_id).isdigit() and not str(item.option_id).startswith("gid://"):
+                result.failed.append(LineFailure(order_line_id=f"{item.product_id}:{item.option_id}",
+                                                 product_id=item.product_id, option_id=item.option_id, code="BAD_ID",
+                                                 message=f"Shopify ID가 아닙니다: {item.option_id!r}"))
+            else:
+                pending.append(item)
+        unknown = [i.option_id for i in pending if INVENTORY_REFS.get(self._shop, i.option_id) is None]
+        if unknown:
+            self._lookup_variants(unknown)
+        ready: list[StockUpdate] = []
+        for item in pending:
+            if INVENTORY_REFS.get(self._shop, item.option_id) is None:
+                result.failed.append(LineFailure(
+                    order_line_id=f"{item.product_id}:{item.option_id}", product_id=item.product_id,
+                    option_id=item.option_id, code="NOT_FOUND", message=f"옵션(variant)을 찾을 수 없습니다: {item.option_id}"))
+            else:
+                ready.append(item)
+        stale: list[StockUpdate] = []
+        for start in range(0, len(ready), QUANTITIES_PER_SET):
+            stale.extend(self._set_quantities(ready[start:start + QUANTITIES_PER_SET], result))
+        if stale:
+            actual = self._lookup_variants([item.option_id for item in stale])
+            for item in stale:
+                if item.option_id in actual:
+                    result.conflicts.append((item.product_id, item.option_id, actual[item.option_id]))
                 else:
-                    result.applied.append(key)
-            except BusinessError as exc:
-                result.failed.extend(listing_failures(item.product_id, [item.option_id], exc))
+                    result.failed.append(LineFailure(
+                        order_line_id=f"{item.product_id}:{item.option_id}", product_id=item.product_id,
+                        option_id=item.option_id, code="NOT_FOUND",
+                        message=f"옵션(variant)을 찾을 수 없습니다: {item.option_id}"))
         return result
+
+    def _set_quantities(self, batch: Sequence[StockUpdate], result: StockUpdateResult) -> list[StockUpdate]:
+        """Send one batch (resending what an all-or-nothing refusal held back); returns the stale ones."""
+        stale: list[StockUpdate] = []
+        for _round in range(3):  # each round removes at least one refused quantity, or ends
+            if not batch:
+                break
+            quantities = []
+            for item in batch:
+                inventory_item, location = INVENTORY_REFS.get(self._shop, item.option_id) or ("", "")
+                quantities.append({"inventoryItemId": inventory_item, "locationId": location,
+                                   "quantity": item.quantity, "changeFromQuantity": item.expected_quantity})
+            try:
+                answer = self._graphql(INVENTORY_SET, {
+                    "input": {"name": "available", "reason": "correction", "quantities": quantities,
+                              "referenceDocumentUri": f"marketdock://stock/{uuid.uuid4().hex}"},
+                    "idempotencyKey": str(uuid.uuid4())}, path=self._inventory_path).get("inventorySetQuantities") or {}
+            except BusinessError as exc:
+                for item in batch:
+                    result.failed.extend(listing_failures(item.product_id, [item.option_id], exc))
+                return stale
+            errors = _user_errors(answer)
+            if not errors:
+                result.applied.extend((item.product_id, item.option_id) for item in batch)
+                return stale
+            refused: set[int] = set()
+            whole: list[dict[str, Any]] = []
+            for error in errors:
+                index = _quantity_index(error.get("field"), len(batch))
+                if index is None:
+                    whole.append(error)
+                    continue
+                refused.add(index)
+                item = batch[index]
+                code = str(error.get("code") or "USER_ERROR")
+                if code == STOCK_STALE:
+                    stale.append(item)
+                    continue
+                if code in STALE_REFERENCE:
+                    INVENTORY_REFS.drop(self._shop, item.option_id)  # looked up again on the next push
+                result.failed.append(LineFailure(
+                    order_line_id=f"{item.product_id}:{item.option_id}", product_id=item.product_id,
+                    option_id=item.option_id, code=code, message=str(error.get("message") or ""),
+                    retryable=code in STALE_REFERENCE))
+            if whole:  # refused as a whole (not about one quantity): nothing of this batch went in
+                message = "; ".join(str(e.get("message") or "") for e in whole)
+                code = str(whole[0].get("code") or "USER_ERROR")
+                for index, item in enumerate(batch):
+                    if index not in refused:
+                        result.failed.append(LineFailure(
+                            order_line_id=f"{item.product_id}:{item.option_id}", product_id=item.product_id,
+                            option_id=item.option_id, code=code, message=message))
+                return stale
+            rest = [item for index, item in enumerate(batch) if index not in refused]
+            if answer.get("inventoryAdjustmentGroup"):  # applied what it did not refuse
+                result.applied.extend((item.product_id, item.option_id) for item in rest)
+                return stale
+            batch = rest
+        for item in batch:  # still refused after the rounds (should not happen): the next push retries
+            result.failed.append(LineFailure(
+                order_line_id=f"{item.product_id}:{item.option_id}", product_id=item.product_id,
+                option_id=item.option_id, code="NOT_APPLIED", message="재고가 반영되지 않았습니다", retryable=True))
+        return stale
 
     def update_price(self, items: Sequence[PriceUpdate]) -> ListingUpdateResult:
         """productVariantsBulkUpdate per product. A product-level price moves every variant, keeping
@@ -875,6 +1052,18 @@ def _gid(kind: str, value: str) -> str:
     if not text.isdigit():
         raise BusinessError(f"Shopify ID가 아닙니다: {value!r}", marketplace=MP, code="BAD_ID")
     return f"gid://shopify/{kind}/{text}"
+
+
+def _quantity_index(field: Any, size: int) -> int | None:
+    """The quantities[] index a userError's field path points at (["input", "quantities", "3", ...])."""
+    if not isinstance(field, (list, tuple)):
+        return None
+    parts = [str(p) for p in field]
+    if "quantities" in parts:
+        at = parts.index("quantities") + 1
+        if at < len(parts) and parts[at].isdigit() and int(parts[at]) < size:
+            return int(parts[at])
+    return None
 
 
 def _user_errors(answer: Mapping[str, Any]) -> list[dict[str, Any]]:
