@@ -109,3 +109,33 @@ def test_one_shop_failing_does_not_hold_back_the_others(company, sandbox):
     push_all(company)
     assert stock_at(naver, naver_key) == 9
     assert not ListingDirty.objects.filter(company=company).exists()
+
+
+def test_a_push_of_known_listings_sends_one_request_per_shop(company, sandbox):
+    """Naver writes the option stock without reading the product first (the listing rows and the import's
+    snapshot know it); Shopify, once it knows the variant's inventory item, sends only the mutation."""
+    from marketdock.channels.connectors import shopify
+
+    shopify.INVENTORY_REFS.clear()
+    state, base = sandbox
+    wh = warehouse(company)
+    sku = make_sku(company)
+    targets = {}
+    for code in ("naver-demo", "shopify-demo", "coupang-demo"):
+        listing, shop, (pid, oid) = listed(company, state, base, code, sku)
+        listing.channel_snapshot = {"product_id": pid, "origin_product_id": listing.api_product_id, "price": 10000,
+                                    "options": [{"option_id": oid, "price_delta": 0, "stock": 0}]}
+        listing.save(update_fields=["channel_snapshot"])
+        targets[code] = (listing, shop, (pid, oid))
+    inventory.stock_adjust(company=company, sku_id=sku.pk, warehouse_id=wh.pk, quantity=12, reason="입고")
+    push_all(company)
+    inventory.stock_adjust(company=company, sku_id=sku.pk, warehouse_id=wh.pk, quantity=3, reason="입고")
+    calls = {code: shop.calls for code, (_l, shop, _k) in targets.items()}
+    push_all(company)
+    for code, (listing, shop, key) in targets.items():
+        assert stock_at(shop, key) == 15, code
+        assert shop.calls - calls[code] == 1, code
+        last = SyncPush.objects.filter(company=company, account=listing.account).order_by("-created_at", "-id").first()
+        assert last.api_calls == 1 and last.listings == 1, code
+    naver_ops = [r["operation"] for r in targets["naver-demo"][1].received[-1:]]
+    assert naver_ops == ["stock"]

@@ -276,3 +276,31 @@ def test_reconciliation_repairs_drift(company, setup):
     push_all(company)
     assert naver.stock[("N-1", "")] == 10
     assert services_sync.stock_reconcile_account(account=setup["naver"])["drifted"] == 0
+
+
+def test_the_push_tells_the_connector_what_the_rows_know_and_only_changed_options_go_out(company, setup):
+    """The connector is handed the marketplace product number, the price the channel holds (what we last
+    pushed, else the import's snapshot) and every option with the stock it holds or is about to get, so
+    it can write without reading; a Coupang option whose value did not change is not sent again."""
+    sku, wh, coupang = setup["sku"], setup["wh"], setup["coupang"]
+    other = make_sku(company)
+    multi = link(company, coupang, "C-2", {"v-2": [(sku, 1)], "v-3": [(other, 1)]}, api_product_id="")
+    multi.channel_snapshot = {"product_id": "C-2", "price": 12000, "options": [
+        {"option_id": "v-2", "price_delta": 0, "stock": 0}, {"option_id": "v-3", "price_delta": 500, "stock": 0},
+        {"option_id": "v-4", "price_delta": 900, "stock": 2}]}  # v-4: sold at the channel, not mapped here
+    multi.save(update_fields=["channel_snapshot"])
+    inbound(company, sku, wh, 4)
+    inbound(company, other, wh, 6)
+    push_all(company)
+    shop = setup["shops"][coupang.pk]
+    known = shop.known["C-2"]
+    assert (known.product_id, known.price) == ("C-2", 12000)
+    assert [(o.option_id, o.price_delta, o.stock) for o in known.options] == [("v-2", 0, 4), ("v-3", 500, 6),
+                                                                             ("v-4", 900, None)]
+    ListingSyncState.objects.filter(listing=multi).update(price_pushed=13000)
+    shop.calls.clear()
+    inbound(company, sku, wh, 1)  # 4 → 5: v-2 changes; v-3 does not, nor the 2-pack (5 // 2 == 4 // 2)
+    push_all(company)
+    sent = [(i.product_id, i.option_id, i.quantity) for name, items in shop.calls if name == "update_stock" for i in items]
+    assert sent == [("C-2", "v-2", 5)]
+    assert shop.known["C-2"].price == 13000
