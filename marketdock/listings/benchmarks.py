@@ -210,6 +210,14 @@ def run(options: dict, out) -> dict:
         listing_pushes = len(lags)
         api_calls = sum(s.calls - calls_before[s.code] for _a, s in accounts)
         mismatches, per_channel = _compare(company, state, accounts)
+        for account, shop in accounts:
+            mine = [p for p in pushes if p.account_id == account.pk]
+            channel_lags = [lag for p in mine for lag in (p.lags_ms or [])]
+            c50, c95 = services_sync.lag_percentiles(channel_lags)
+            per_channel[f"{shop.code} ({shop.protocol})"].update({
+                "api_calls": shop.calls - calls_before[shop.code], "listing_pushes": len(channel_lags),
+                "push_cycles": len(mine), "lag_p50_s": round(c50, 2) if c50 is not None else None,
+                "lag_p95_s": round(c95, 2) if c95 is not None else None})
         return {
             "skus": options["skus"], "channels": len(accounts), "changes": options["changes"], "change_kinds": kinds,
             "changes_seconds": round(changes_seconds, 1), "api_rate": api_rate or "connector defaults",

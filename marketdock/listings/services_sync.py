@@ -21,9 +21,11 @@ How a change reaches the channel:
    change never races an older one.
 3. The outbox delivers the message through `stock_push_deliver`, which computes every claimed
    listing's channel stock NOW (so no stale value is ever sent, however long the message waited),
-   skips options whose value the channel already holds, and calls the connector once with all the
-   rest (the connector batches in the marketplace's shape: Shopify one mutation, Naver per product,
-   Coupang per vendorItemId). Compare-and-set where the API offers it (Shopify changeFromQuantity):
+   skips options whose value the channel already holds, tells the connector what our rows know of the
+   listings (`remember_listings`: marketplace product numbers, options, prices, stock — so it writes
+   without reading first), and calls it once with all the rest (the connector batches in the
+   marketplace's shape: Shopify one inventorySetQuantities per 250 options, Naver one option-stock per
+   product with options and one multi-update for many without, Coupang one call per vendorItemId). Compare-and-set where the API offers it (Shopify changeFromQuantity):
    the expected value is what we last pushed; a conflict re-reads the channel's actual quantity and
    writes min(ours, actual) with that as the new expectation — an unexplained decrease on the channel
    is usually a sale not collected yet, and collection reserves it, which pushes again.
