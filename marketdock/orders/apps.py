@@ -10,8 +10,10 @@ class OrdersConfig(AppConfig):
     def ready(self) -> None:
         from marketdock.core.dashboard import register
 
-        from . import tasks  # noqa: F401  (the minute collection scheduler)
-        from . import channel_effects  # noqa: F401  (outbox handlers: confirm, dispatch, delay)
+        from . import (
+            channel_effects,  # noqa: F401  (outbox handlers: confirm, dispatch, delay)
+            tasks,  # noqa: F401  (the minute collection scheduler)
+        )
         from .dashboard import order_tiles
 
         register(order_tiles)
