@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from marketdock.core.models import CommonCode, Company
+from marketdock.inventory.hooks import sku_availability_changed
 
 from . import options as opt
 from .images import (
@@ -40,6 +41,7 @@ from .models import (
     TaxType,
 )
 
+UNAVAILABLE = (SKUStatus.SOLD_OUT, SKUStatus.INACTIVE)  # such a SKU sells nothing on the channels
 BARCODE_RE = re.compile(r"^[\x21-\x7E]{1,60}$")
 CODE_RE = re.compile(r"^[^\s/\\]{1,60}$")
 
@@ -376,6 +378,10 @@ def product_save(
     if errors:
         raise CatalogError(errors)
 
+    # what each existing SKU could sell on the channels before (status, set flag, product stock management)
+    managed_before = (Product.objects.filter(company=company, pk=product.pk).values_list("inventory_managed", flat=True)
+                      .first() if product is not None and product.pk else None)
+    availability_before = {s.pk: (s.status in UNAVAILABLE, s.is_set) for s in existing}
     try:
         with transaction.atomic():
             if product is None:
@@ -418,6 +424,14 @@ def product_save(
                     SetComponent.objects.filter(company=company, set_sku=sku).delete()
                 sku.is_set = bool(row.is_set)
                 sku.save()
+            if managed_before is not None and managed_before != product.inventory_managed:
+                changed = set(availability_before)
+            else:
+                changed = {s.pk for s in leftovers if s.pk in availability_before and not availability_before[s.pk][0]}
+                changed |= {s.pk for s in matched if s is not None and s.pk in availability_before
+                            and availability_before[s.pk] != (s.status in UNAVAILABLE, s.is_set)}
+            # listeners (the listings app) mark the channel listings of these SKUs for a stock push
+            sku_availability_changed(company, changed)
     except IntegrityError:
         raise CatalogError(_("다른 사용자가 같은 코드나 바코드를 방금 저장했습니다. 다시 시도하세요."))
     return product
@@ -540,6 +554,7 @@ def set_components_replace(*, company: Company, set_sku: SKU, components: list[t
         if not set_sku.is_set:
             set_sku.is_set = True
             set_sku.save(update_fields=["is_set"])
+        sku_availability_changed(company, {set_sku.pk})  # the set's sellable quantity follows its components
     return created
 
 

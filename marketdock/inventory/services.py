@@ -33,6 +33,7 @@ from marketdock.catalog.models import SKU, SKUStatus
 from marketdock.catalog.selectors import set_components
 from marketdock.core.models import CommonCode, Company, User
 
+from .hooks import sku_availability_changed, stock_changed
 from .models import (
     CountLine,
     CountSheet,
@@ -45,7 +46,6 @@ from .models import (
     StockTransferLine,
     Warehouse,
 )
-from .hooks import stock_changed
 from .selectors import sku_lookup
 
 Reference = tuple[str, Any] | str | None
@@ -462,10 +462,14 @@ def warehouse_save(*, company: Company, warehouse: Warehouse | None = None, **va
     if unknown:
         raise TypeError(f"unknown warehouse fields: {sorted(unknown)}")
     with transaction.atomic():
+        before = None
         if warehouse is None:
             warehouse = Warehouse(company=company)
         elif warehouse.company_id != company.pk:
             raise StockInputError(_("창고를 찾을 수 없습니다."))
+        elif warehouse.pk:
+            before = Warehouse.objects.filter(company=company, pk=warehouse.pk).values_list(
+                "exposed_to_channels", "is_active").first()
         for key, value in values.items():
             setattr(warehouse, key, value)
         if not Warehouse.objects.filter(company=company, is_default=True).exclude(pk=warehouse.pk).exists():
@@ -480,6 +484,10 @@ def warehouse_save(*, company: Company, warehouse: Warehouse | None = None, **va
                 warehouse.save()
         except IntegrityError:
             raise StockInputError(_("창고코드 %(code)s가 이미 있습니다.") % {"code": warehouse.code})
+        if before is not None and before != (warehouse.exposed_to_channels, warehouse.is_active):
+            # what the channels can sell from this warehouse's stock changed (listeners mark listings)
+            sku_availability_changed(company, StockLevel.objects.filter(company=company, warehouse=warehouse).exclude(
+                on_hand=0, reserved=0).values_list("sku_id", flat=True))
     return warehouse
 
 

@@ -10,7 +10,8 @@ class ListingsConfig(AppConfig):
     def ready(self) -> None:
         from marketdock.core.demo import register_step
 
-        from . import services_sync, tasks_sync  # noqa: F401  (stock hook, outbox handlers, push tasks)
+        # stock hook, availability listeners (warehouse flags, SKU status), outbox handlers, push tasks
+        from . import listeners, services_sync, tasks_sync  # noqa: F401
         from .demo import demo_listings
 
         register_step(demo_listings)

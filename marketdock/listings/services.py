@@ -30,6 +30,8 @@ from marketdock.channels.models import ChannelAccount, ChannelKind, OptionMappin
 from marketdock.core.models import Company, User
 
 from .models import AllocationRule, Listing, ListingOption, SaleStatus, ShippingPolicy
+from .models_sync import SyncKind
+from .services_sync import listings_mark_dirty
 
 logger = logging.getLogger(__name__)
 
@@ -438,7 +440,39 @@ def _apply_channel_listing(*, company: Company, listing_id: int, cl: ChannelList
             o.channel_stock = stock.get(o.channel_option_id)
             o.save(update_fields=["channel_option_id", "channel_stock"])
         _mappings_write(company=company, listing=listing, user=user)
+        # linked (registered, or refreshed by an import): the channel gets our stock from now on
+        _mark_linked(company, [listing])
     return listing
+
+
+def _mark_linked(company: Company, listings: list[Listing]) -> int:
+    """A listing was linked to its channel product (registered, imported, linked by code, an option
+    mapped): mark it for a stock push in the caller's transaction, so the channel shows our stock from
+    now on. Not when its stock-managed SKUs have no stock record at all (no StockLevel row for them or
+    their set components — e.g. a product the import just created): that push would set the channel
+    to 0 and stop its sales; the first stock movement of those SKUs marks the listing instead."""
+    from marketdock.catalog.selectors import set_components
+    from marketdock.inventory.models import StockLevel
+
+    listings = [lst for lst in listings if lst.status == Listing.Status.LINKED and lst.channel_product_id]
+    if not listings:
+        return 0
+    keys = {(lst.account_id, lst.channel_product_id): lst.pk for lst in listings}
+    skus: dict[int, set[int]] = {lst.pk: set() for lst in listings}
+    for acc, pid, sku_id in OptionMapping.objects.filter(
+            company=company, account_id__in={k[0] for k in keys}, channel_product_id__in={k[1] for k in keys},
+    ).values_list("account_id", "channel_product_id", "sku_id"):
+        if (acc, pid) in keys:
+            skus[keys[(acc, pid)]].add(sku_id)
+    components = set_components(company, {s for ids in skus.values() for s in ids})
+    for ids in skus.values():
+        ids |= {c for s in list(ids) for c, _q in components.get(s, ())}
+    stocked = set(StockLevel.objects.filter(company=company, sku_id__in={s for ids in skus.values() for s in ids})
+                  .values_list("sku_id", flat=True).distinct())
+    managed = dict(Product.objects.filter(company=company, pk__in={lst.product_id for lst in listings})
+                   .values_list("pk", "inventory_managed"))
+    chosen = [lst for lst in listings if not managed.get(lst.product_id, True) or skus[lst.pk] & stocked]
+    return listings_mark_dirty(company=company, listings=chosen, kind=SyncKind.STOCK)
 
 
 def _record_error(*, company: Company, listing_id: int, message: str) -> None:
@@ -538,7 +572,9 @@ def listings_bulk_edit(*, company: Company, account: ChannelAccount, listing_ids
     if errors:
         raise ListingError(errors)
     with transaction.atomic():
+        repriced = []
         for lst in Listing.objects.select_for_update().filter(company=company, pk__in=ids):
+            old_price = lst.price
             if sale_status:
                 lst.sale_status = sale_status
             if price is not None:
@@ -553,6 +589,9 @@ def listings_bulk_edit(*, company: Company, account: ChannelAccount, listing_ids
                 lst.category_id = category_id.strip()
                 lst.category_name = (changes.get("category_name") or "").strip()
             lst.save()
+            if lst.price != old_price:
+                repriced.append(lst)
+        listings_mark_dirty(company=company, listings=repriced, kind=SyncKind.PRICE)
     return list(Listing.objects.filter(company=company, pk__in=ids))
 
 
@@ -577,11 +616,18 @@ def listing_update(*, company: Company, listing: Listing, data: dict) -> Listing
         raise ListingError(errors)
     with transaction.atomic():
         listing = Listing.objects.select_for_update().get(company=company, pk=listing.pk)
+        stock_before = (listing.allocation_rule, listing.allocation_value, listing.typed_stock)
+        price_before = listing.price
         listing.name, listing.price, listing.sale_status = t.name, t.price, t.sale_status
         listing.category_id, listing.category_name = t.category_id.strip(), t.category_name.strip()
         listing.shipping_policy = t.shipping_policy
         listing.allocation_rule, listing.allocation_value, listing.typed_stock = rule, value, typed
         listing.save()
+        # what the channel shows follows at once (name, category and the rest go with 쇼핑몰전송)
+        if stock_before != (rule, value, typed):
+            listings_mark_dirty(company=company, listings=[listing], kind=SyncKind.STOCK)
+        if price_before != listing.price:
+            listings_mark_dirty(company=company, listings=[listing], kind=SyncKind.PRICE)
     return listing
 
 
@@ -753,6 +799,7 @@ def _listing_from_channel(*, company: Company, account: ChannelAccount, product:
         for i, o in enumerate(cl.options)
     ] or [ListingOption(company=company, listing=listing, channel_option_id="", sku=by_option.get(""), quantity=1)])
     _mappings_write(company=company, listing=listing, user=user)
+    _mark_linked(company, [listing])  # newly linked: push our stock
     return listing
 
 
@@ -882,6 +929,8 @@ def listings_link_by_code(*, company: Company, account: ChannelAccount, rows: li
                     o.quantity = r.quantity
                     o.save(update_fields=["quantity"])
             mappings += _mappings_write(company=company, listing=listing, user=user)
+        # linked by code: stock only (the price stays the channel's until someone edits it here)
+        _mark_linked(company, created + updated)
     return LinkSummary(created, updated, mappings)
 
 
@@ -898,6 +947,7 @@ def listing_option_map(*, company: Company, option: ListingOption, sku: SKU | No
         listing = option.listing
         if listing.channel_product_id:
             _mappings_write(company=company, listing=listing, user=user)
+            _mark_linked(company, [listing])
     return option
 
 
