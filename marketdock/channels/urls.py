@@ -1,6 +1,7 @@
 from django.urls import path
 
 from marketdock.listings import views as listing_views
+from marketdock.listings import views_fields as listing_field_views
 from marketdock.listings import views_sync as sync_views
 
 from . import views
@@ -13,6 +14,7 @@ urlpatterns = [
     path("accounts/<int:pk>/", views.account_edit, name="account_edit"),
     path("accounts/<int:pk>/test/", views.account_test, name="account_test"),
     path("accounts/<int:pk>/delete/", views.account_delete, name="account_delete"),
+    path("accounts/<int:pk>/listing-fields/", listing_field_views.account_listing_fields, name="account_listing_fields"),
     path("listings/", listing_views.listing_list, name="listing_list"),
     path("listings/<int:pk>/", listing_views.listing_detail, name="listing_detail"),
     path("listings/register/", listing_views.listing_register, name="listing_register"),

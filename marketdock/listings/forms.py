@@ -36,3 +36,49 @@ class ShippingPolicyForm(BootstrapFormMixin, forms.Form):
         if instance_policy is not None:
             self.fields["account"].disabled = True
             self.fields["account"].initial = instance_policy.account_id
+
+
+class ListingFieldsForm(BootstrapFormMixin, forms.Form):
+    """The 상품등록 기본정보 inputs of one marketplace (built from services_fields.FIELD_SPECS). It only
+    parses; every rule and message is in services_fields.account_listing_fields_update."""
+
+    def __init__(self, *args, kind: str, carriers: list[tuple[str, str]], **kwargs):
+        from .services_fields import listing_field_specs
+
+        super().__init__(*args, **kwargs)
+        self.specs = listing_field_specs(kind)
+        for spec in self.specs:
+            attrs = {"data-testid": f"lf-{spec.name}"}
+            attrs["class"] = {"checkbox": "form-check-input", "select": "form-select"}.get(spec.widget, "form-control")
+            if spec.widget == "checkbox":
+                field = forms.BooleanField(required=False, widget=forms.CheckboxInput(attrs=attrs))
+            elif spec.widget == "select":
+                choices = list(spec.choices) or list(carriers)
+                current = str(self.initial.get(spec.name) or "")
+                if current and current not in {str(c) for c, _label in choices}:
+                    choices.append((current, current))  # a value saved before (kept selectable)
+                if choices:  # a CharField: the service checks the value and names the field
+                    field = forms.CharField(required=False, widget=forms.Select(
+                        attrs=attrs, choices=[("", _("선택하세요"))] + choices))
+                else:  # no carrier master rows: the marketplace's code typed in
+                    attrs["class"] = "form-control"
+                    field = forms.CharField(required=False, widget=forms.TextInput(attrs=attrs))
+            elif spec.widget in ("textarea", "urls"):
+                attrs["rows"] = 6 if spec.name == "description_html" else 3
+                field = forms.CharField(required=False, strip=False, widget=forms.Textarea(attrs=attrs))
+            elif spec.widget == "number":
+                attrs["inputmode"] = "numeric"
+                field = forms.CharField(required=False, widget=forms.TextInput(attrs=attrs))
+            else:
+                field = forms.CharField(required=False, widget=forms.TextInput(attrs=attrs))
+            field.label = spec.label
+            field.help_text = spec.help
+            field.required_mark = spec.required
+            self.fields[spec.name] = field
+
+    @property
+    def groups(self) -> list[tuple[str, list]]:
+        out: dict[str, list] = {}
+        for spec in self.specs:
+            out.setdefault(str(spec.group), []).append(self[spec.name])
+        return list(out.items())

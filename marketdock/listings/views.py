@@ -17,7 +17,7 @@ from marketdock.channels import selectors as channel_selectors
 from marketdock.channels.models import ChannelAccount, ChannelKind
 from marketdock.core.screens import screen_view
 
-from . import selectors, services
+from . import selectors, services, services_fields
 from .forms import ShippingPolicyForm
 from .models import Listing, ListingOption, SaleStatus, ShippingPolicy
 from .tasks import listings_import_job, listings_pull_job, listings_send_job
@@ -116,7 +116,8 @@ def listing_detail(request, pk: int):
                     "allocation_value": _int(request.POST.get("allocation_value"), 0),
                     "typed_stock": _int(request.POST.get("typed_stock")),
                 })
-                messages.success(request, _("저장했습니다. [쇼핑몰전송]을 눌러야 쇼핑몰에 반영됩니다."))
+                messages.success(request, _("저장했습니다. 판매가와 재고는 쇼핑몰에 자동으로 반영되고, 상품명 등 나머지는 "
+                                            "[쇼핑몰전송]을 눌러야 반영됩니다."))
             elif action == "accept":
                 services.listing_accept_channel(company=company, listing=listing)
                 messages.success(request, _("쇼핑몰의 상품명·판매가·판매상태를 가져왔습니다."))
@@ -187,11 +188,13 @@ def listing_register(request):
     rows = []
     for account in accounts:
         rows.append({"account": account, "listing": existing.get(account.pk),
+                     "missing": services_fields.account_listing_fields_missing(account),
                      "policies": list(selectors.shipping_policies_for(company, account)),
                      "name": request.POST.get(f"name_{account.pk}") or (product.name if product else ""),
                      "price": request.POST.get(f"price_{account.pk}") or (product.price if product else 0)})
-    return render(request, "listings/listing_register.html", {"product": product, "products": products, "rows": rows,
-                                                              "q": request.GET.get("q", "")})
+    return render(request, "listings/listing_register.html", {
+        "product": product, "products": products, "rows": rows, "q": request.GET.get("q", ""),
+        "incomplete": [r for r in rows if r["missing"]], "here": request.get_full_path()})
 
 
 def _selected_ids(request) -> list[int]:

@@ -1,0 +1,62 @@
+"""상품등록 기본정보 screen (screen `channels.accounts`): the marketplace-specific values every listing of
+one channel account is registered with. The view parses and renders; the rules and messages are in
+services_fields."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from marketdock.channels import selectors as channel_selectors
+from marketdock.core.screens import screen_view
+
+from . import services_fields
+from .forms import ListingFieldsForm
+from .services import ListingError
+
+
+def _next_url(request) -> str:
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure()):
+        return url
+    return ""
+
+
+@screen_view("channels.accounts")
+def account_listing_fields(request, pk: int):
+    company = request.company
+    try:
+        account = channel_selectors.channel_account_get(company, pk)
+    except ObjectDoesNotExist:
+        raise Http404(_("쇼핑몰 계정을 찾을 수 없습니다."))
+    specs = services_fields.listing_field_specs(account.kind)
+    carriers = services_fields.carrier_choices(account.kind) if specs else []
+    form = ListingFieldsForm(request.POST or None, kind=account.kind, carriers=carriers,
+                             initial=services_fields.listing_fields_initial(account) if specs else {})
+    if request.method == "POST":
+        if not specs:
+            messages.error(request, _("엑셀 업로드 쇼핑몰에는 상품을 전송하지 않으므로 상품등록 기본정보가 없습니다."))
+            return redirect("channels:account_edit", account.pk)
+        form.is_valid()  # parsing only: every rule is the service's
+        values = {spec.name: request.POST.get(spec.name, "") for spec in specs}
+        try:
+            services_fields.account_listing_fields_update(company=company, account=account, values=values)
+        except services_fields.ListingFieldsError as exc:
+            for name, errors in exc.by_field.items():
+                for error in errors:
+                    form.add_error(name if name in form.fields else None, error)
+        except ListingError as exc:
+            for error in exc.errors:
+                form.add_error(None, error)
+        else:
+            messages.success(request, _("%(name)s의 상품등록 기본정보를 저장했습니다.") % {"name": account.name})
+            return redirect(_next_url(request) or request.path)
+    return render(request, "listings/account_listing_fields.html", {
+        "account": account, "form": form, "specs": specs, "next": _next_url(request),
+        "missing": services_fields.account_listing_fields_missing(account) if specs else [],
+    })
