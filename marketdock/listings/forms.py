@@ -64,7 +64,7 @@ class ListingFieldsForm(BootstrapFormMixin, forms.Form):
                     attrs["class"] = "form-control"
                     field = forms.CharField(required=False, widget=forms.TextInput(attrs=attrs))
             elif spec.widget in ("textarea", "urls"):
-                attrs["rows"] = 6 if spec.name == "description_html" else 3
+                attrs["rows"] = 6 if spec.name in ("description_html", "notice_lines") else 3
                 field = forms.CharField(required=False, strip=False, widget=forms.Textarea(attrs=attrs))
             elif spec.widget == "number":
                 attrs["inputmode"] = "numeric"
