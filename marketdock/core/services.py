@@ -121,10 +121,12 @@ def worker_name() -> str:
 def worker_heartbeat(name: str | None = None) -> None:
     name = name or worker_name()
     now = timezone.now()
-    with transaction.atomic():
-        updated = WorkerHeartbeat.objects.filter(worker=name).update(last_seen=now)
-        if not updated:
-            WorkerHeartbeat.objects.create(worker=name, last_seen=now, started_at=now)
+    # Every worker thread of one process beats under the same name at start-up: insert-if-missing
+    # must not fail when two of them race.
+    if not WorkerHeartbeat.objects.filter(worker=name).update(last_seen=now):
+        WorkerHeartbeat.objects.bulk_create(
+            [WorkerHeartbeat(worker=name, last_seen=now, started_at=now)], ignore_conflicts=True
+        )
 
 
 # --- companies ------------------------------------------------------------------------------

@@ -178,3 +178,31 @@ def test_numbers_are_never_grouped_implicitly_but_money_filters_group():
     engine = engines["django"]
     html = engine.from_string('{% load humanize %}<a data-id="{{ n }}">{{ n|intcomma }}원</a>').render({"n": 1808})
     assert html == '<a data-id="1808">1,808원</a>'
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_threads_beating_at_once_never_fail():
+    import threading
+
+    from django.db import connection
+
+    from marketdock.core.models import WorkerHeartbeat
+    from marketdock.core.services import worker_heartbeat
+
+    errors = []
+
+    def beat():
+        try:
+            worker_heartbeat("host:1")
+        except Exception as exc:  # noqa: BLE001 - the test collects any failure
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=beat) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert WorkerHeartbeat.objects.filter(worker="host:1").count() == 1
