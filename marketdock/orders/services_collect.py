@@ -470,19 +470,6 @@ def _flag_duplicates(*, company: Company, orders: list[Order], lines_by_order: d
     return events
 
 
-# --- selectors used by the screens and h8's order detail --------------------------------------------
-
-
-def buyer_history(company: Company, order: Order, *, limit: int = 20):
-    """The buyer's other orders (same name + phone), newest first (ORD-11)."""
-    if not order.buyer_key:
-        return Order.objects.none()
-    ids = [pk for pk, company_id in Order.objects.filter(buyer_key=order.buyer_key).values_list("pk", "company_id")
-           if company_id == company.pk and pk != order.pk]
-    return (Order.objects.filter(company=company, pk__in=ids).select_related("account")
-            .order_by("-ordered_at", "-id")[:limit])
-
-
 # --- collection runs -----------------------------------------------------------------------------------
 
 

@@ -22,7 +22,8 @@ from marketdock.orders.models import (
     QuarantinedRecord,
     StockState,
 )
-from marketdock.orders.services_collect import buyer_history, channel_orders_ingest, collection_run_open
+from marketdock.orders.selectors import buyer_history
+from marketdock.orders.services_collect import channel_orders_ingest, collection_run_open
 
 T0 = datetime(2024, 5, 1, 3, 0, tzinfo=UTC)
 
