@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from marketdock.core.downloads import xlsx_response
 from marketdock.core.screens import screen_view
 
 from . import excel, labels, options, selectors, services
@@ -34,7 +35,6 @@ SORT_CHOICES = (
     ("-created", gettext_lazy("최근 등록순")), ("-updated", gettext_lazy("최근 수정순")), ("code", gettext_lazy("상품코드순")), ("name", gettext_lazy("상품명순")),
     ("price", gettext_lazy("판매가 낮은순")), ("-price", gettext_lazy("판매가 높은순")),
 )
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _get(getter, company, pk):
@@ -49,14 +49,6 @@ def _int(value, default=None):
         return int(value)
     except (TypeError, ValueError):
         return default
-
-
-def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
-    from urllib.parse import quote
-
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
 
 
 # ---------------------------------------------------------------- product list
@@ -112,7 +104,7 @@ def product_export(request):
     qs = selectors.product_search(company, **filters).prefetch_related("skus")[:20000]
     wb = excel.export_workbook(qs, selectors.category_paths(company))
     stamp = timezone.localtime().strftime("%Y%m%d_%H%M")
-    return _xlsx_response(excel.workbook_bytes(wb), f"상품목록_{stamp}.xlsx")
+    return xlsx_response(excel.workbook_bytes(wb), f"상품목록_{stamp}.xlsx")
 
 
 # ---------------------------------------------------------------- product create / edit
@@ -471,7 +463,7 @@ def excel_page(request):
 
 @screen_view("catalog.excel")
 def excel_template(request):
-    return _xlsx_response(excel.workbook_bytes(excel.template_workbook()), "상품등록양식.xlsx")
+    return xlsx_response(excel.workbook_bytes(excel.template_workbook()), "상품등록양식.xlsx")
 
 
 @screen_view("catalog.excel", log=False)
@@ -488,7 +480,7 @@ def excel_upload(request, pk: int):
 def excel_errors(request, pk: int):
     upload = _get(selectors.upload_get, request.company, pk)
     wb = excel.errors_workbook(upload.errors)
-    return _xlsx_response(excel.workbook_bytes(wb), f"상품엑셀_오류_{upload.pk}.xlsx")
+    return xlsx_response(excel.workbook_bytes(wb), f"상품엑셀_오류_{upload.pk}.xlsx")
 
 
 # ---------------------------------------------------------------- labels

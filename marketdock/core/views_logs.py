@@ -9,14 +9,13 @@ from datetime import timedelta
 from io import BytesIO
 
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import selectors
+from .downloads import xlsx_response
 from .forms_users import LogFilterForm
 from .menu import screen_label
 from .screens import screen_view
@@ -153,8 +152,4 @@ def logs_export(request):
                  "user": cd["user"] or ""},
         file_name=file_name, request=request,
     )
-    response = HttpResponse(
-        buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=file_name)
-    return response
+    return xlsx_response(buf.getvalue(), file_name)

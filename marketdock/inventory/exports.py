@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from marketdock.core import downloads
 
 
 def workbook_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence], *, widths: Sequence[int] = ()) -> bytes:
@@ -33,10 +33,6 @@ def workbook_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence],
 
 
 def xlsx_response(name: str, data: bytes) -> HttpResponse:
-    from urllib.parse import quote
-
+    """`name_YYYYmmdd_HHMM.xlsx` as an attachment."""
     stamp = timezone.localtime().strftime("%Y%m%d_%H%M")
-    filename = f"{name}_{stamp}.xlsx"
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    return downloads.xlsx_response(data, f"{name}_{stamp}.xlsx")

@@ -8,18 +8,17 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from marketdock.core.downloads import xlsx_response
 from marketdock.core.screens import screen_view
 
 from . import selectors, services_excel
 from .forms import ManualLineFormSet, ManualOrderForm, UploadForm, UploadMappingForm
 from .services_excel import COLUMNS_BY_KEY, DEFAULT_COLUMNS, EXPORT_COLUMNS, OrderExcelError
 from .views_list import parse_filters
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _get(getter, company, pk):
@@ -46,9 +45,7 @@ def order_export(request):
         return redirect("orders:list")
     result = services_excel.orders_export(company=company, user=request.user, filters=filters, order_ids=ids,
                                           template=template, request=request)
-    response = FileResponse(result.file, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(result.filename)}"
-    return response
+    return xlsx_response(result.file, result.filename)
 
 
 # ---------------------------------------------------------------- export templates
@@ -205,9 +202,7 @@ def upload_errors(request):
         errors = [e for e in errors if isinstance(e, dict)][:10000]
     except ValueError:
         errors = []
-    response = HttpResponse(services_excel.errors_workbook_bytes(errors), content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote('주문업로드_오류.xlsx')}"
-    return response
+    return xlsx_response(services_excel.errors_workbook_bytes(errors), "주문업로드_오류.xlsx")
 
 
 # ---------------------------------------------------------------- user mappings

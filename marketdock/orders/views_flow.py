@@ -6,15 +6,15 @@ Thin: parse, call services_flow / services_status_excel, render."""
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
-from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from marketdock.core.downloads import xlsx_response
 from marketdock.core.screens import screen_view
 
 from . import selectors, services_status_excel
@@ -35,7 +35,6 @@ from .services_flow import (
 from .views_list import parse_filters
 
 SCREEN = "orders.list"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_BULK = 1000
 BULK_ACTIONS = {
     "confirm": OrderStatus.CONFIRMED, "ready": OrderStatus.READY, "cancel": OrderStatus.CANCELLED,
@@ -226,9 +225,7 @@ def status_upload(request):
 def status_sheet(request):
     """The status/tracking sheet of the listed orders (to edit and upload again); no personal data."""
     result = services_status_excel.status_sheet_export(company=request.company, filters=parse_filters(request.GET))
-    response = FileResponse(result.file, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(result.filename)}"
-    return response
+    return xlsx_response(result.file, result.filename)
 
 
 @screen_view(SCREEN)
@@ -237,9 +234,7 @@ def shipped_export(request):
     download)."""
     result = services_status_excel.shipped_export(company=request.company, user=request.user,
                                                   filters=parse_filters(request.GET), request=request)
-    response = FileResponse(result.file, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(result.filename)}"
-    return response
+    return xlsx_response(result.file, result.filename)
 
 
 # --- the order detail's flow panel (views_list.order_detail renders it) ------------------------------

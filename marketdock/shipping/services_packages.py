@@ -606,6 +606,24 @@ def label_batch_create(*, company: Company, packages: Sequence[Package], layout:
                                      count=len(packages), created_by=user if user and user.pk else None)
 
 
+#: over this many packages a label batch renders in a background job (with progress) instead of the request
+LABEL_JOB_THRESHOLD = 200
+
+
+def label_batch_start(*, company: Company, packages: Sequence[Package], layout: str,
+                      user: User | None = None) -> LabelBatch:
+    """Create the batch and render it now, or, for a large batch, in a job the batch page follows."""
+    batch = label_batch_create(company=company, packages=packages, layout=layout, user=user)
+    if len(packages) <= LABEL_JOB_THRESHOLD:
+        return label_batch_render(company=company, batch=batch)
+    from .tasks import render_label_batch  # tasks import this module
+
+    batch.job_run = render_label_batch.start(company=company, user=user, batch_id=batch.pk,
+                                             title=_("운송장 출력 %(n)s건") % {"n": len(packages)})
+    batch.save(update_fields=["job_run"])
+    return batch
+
+
 def label_batch_render(*, company: Company, batch: LabelBatch, progress=None) -> LabelBatch:
     _check_company(company, batch)
     rows = {p.pk: p for p in selectors.packages(company).filter(pk__in=batch.packages)}

@@ -1,6 +1,6 @@
 """운송장 출력 (SHP-2): pick packages, choose the contract, layout and whether to move the orders to
 출고준비, print → the PDF. Reprints keep the number; 되돌리기 moves the orders back and voids the
-numbers so the next print issues new ones. Over `JOB_THRESHOLD` packages the PDF renders in a job."""
+numbers so the next print issues new ones. A large batch renders in a job (services_packages.LABEL_JOB_THRESHOLD)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from .models import BOX_SIZES, PackageStatus
 from .services import ShippingError
 from .views_packages import PAGE_SIZES, get_or_404, int_list, package_rows
 
-JOB_THRESHOLD = 200
 LAYOUT_LABELS = {"single": gettext_lazy("123×100mm 라벨 (1장 1매)"), "a4_2": gettext_lazy("A4 2매"),
                  "a4_4": gettext_lazy("A4 4매 (축소)")}
 
@@ -91,17 +90,8 @@ def label_print(request):
     if not plan.packages:
         messages.error(request, _("출력한 운송장이 없습니다. 결과를 확인하세요."))
         return redirect(reverse("shipping:labels") + "?result=1")
-    batch = services_packages.label_batch_create(company=company, packages=plan.packages, layout=layout,
-                                                 user=request.user)
-    if len(plan.packages) > JOB_THRESHOLD:
-        from .tasks import render_label_batch
-
-        run = render_label_batch.start(company=company, user=request.user, batch_id=batch.pk,
-                                       title=_("운송장 출력 %(n)s건") % {"n": len(plan.packages)})
-        batch.job_run = run
-        batch.save(update_fields=["job_run"])
-    else:
-        services_packages.label_batch_render(company=company, batch=batch)
+    batch = services_packages.label_batch_start(company=company, packages=plan.packages, layout=layout,
+                                                user=request.user)
     return redirect("shipping:label_batch", batch.pk)
 
 

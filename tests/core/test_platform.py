@@ -206,3 +206,16 @@ def test_worker_threads_beating_at_once_never_fail():
         t.join()
     assert errors == []
     assert WorkerHeartbeat.objects.filter(worker="host:1").count() == 1
+
+
+def test_xlsx_downloads_keep_korean_file_names(tmp_path):
+    from marketdock.core.downloads import XLSX, xlsx_response
+
+    response = xlsx_response(b"PK-bytes", "재고현황 2026.xlsx")
+    assert response["Content-Type"] == XLSX
+    assert response["Content-Disposition"] == "attachment; filename*=utf-8''%EC%9E%AC%EA%B3%A0%ED%98%84%ED%99%A9%202026.xlsx"
+    spooled = tmp_path / "x.xlsx"
+    spooled.write_bytes(b"PK-file")
+    streamed = xlsx_response(spooled.open("rb"), "orders.xlsx")
+    assert b"".join(streamed.streaming_content) == b"PK-file"
+    assert streamed["Content-Disposition"] == 'attachment; filename="orders.xlsx"'
