@@ -28,6 +28,12 @@ class ChannelAccountForm(BootstrapFormMixin, forms.Form):
     collect_every_minutes = forms.IntegerField(label=_("수집 주기(분)"), initial=30,
                                                help_text=_("5분 이상. 자동 수집을 켜 두면 이 간격으로 주문을 가져옵니다."))
     auto_collect = forms.BooleanField(label=_("자동 수집"), required=False, initial=True)
+    dispatch_days = forms.IntegerField(
+        label=_("출고기한(영업일)"), initial=2, min_value=0, required=False,
+        help_text=_("쇼핑몰이 출고기한을 주지 않는 주문: 결제 후 이 영업일 수 안에 출고 (주말·공휴일 제외, 0은 당일)"))
+    dispatch_cutoff_hour = forms.IntegerField(
+        label=_("당일 출고 마감시각"), initial=15, min_value=0, required=False,
+        help_text=_("이 시각(시) 이후 결제는 다음 영업일부터 셉니다. 0은 마감 없음."))
     is_active = forms.BooleanField(label=_("사용"), required=False, initial=True,
                                    help_text=_("끄면 수집·전송이 멈추고 주문 이력은 그대로 남습니다."))
 
@@ -58,7 +64,7 @@ class ChannelAccountForm(BootstrapFormMixin, forms.Form):
             self.fields["kind"].disabled = True
             self.fields["kind"].help_text = _("쇼핑몰 종류는 바꿀 수 없습니다. 다른 쇼핑몰이면 계정을 새로 등록하세요.")
             for name in ("name", "base_url", "credentials_expire_on", "collect_every_minutes", "auto_collect",
-                         "is_active"):
+                         "dispatch_days", "dispatch_cutoff_hour", "is_active"):
                 self.initial.setdefault(name, getattr(account, name))
             self.initial.setdefault("kind", account.kind)
         for kind, fields in CREDENTIAL_FIELDS.items():
@@ -67,7 +73,7 @@ class ChannelAccountForm(BootstrapFormMixin, forms.Form):
     @property
     def general_fields(self):
         return [self[name] for name in ("kind", "name", "base_url", "credentials_expire_on", "collect_every_minutes",
-                                        "auto_collect", "is_active")]
+                                        "auto_collect", "dispatch_days", "dispatch_cutoff_hour", "is_active")]
 
     @property
     def credential_sections(self) -> list[tuple[str, str, list[forms.BoundField]]]:

@@ -39,6 +39,9 @@ class ChannelAccount(CompanyOwned):
     collect_every_minutes = models.PositiveIntegerField(_("수집 주기(분)"), default=30)
     auto_collect = models.BooleanField(_("자동 수집"), default=True)
     credentials_expire_on = models.DateField(_("인증키 만료일"), null=True, blank=True)
+    # 출고기한 rule for lines whose payload carries no due date: business days after payment
+    dispatch_days = models.PositiveSmallIntegerField(_("출고기한(영업일)"), default=2)
+    dispatch_cutoff_hour = models.PositiveSmallIntegerField(_("당일 출고 마감시각"), default=15)
 
     # collection state (advanced only after a page is committed)
     cursor = models.TextField(_("수집 커서"), blank=True, editable=False)

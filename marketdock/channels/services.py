@@ -60,11 +60,17 @@ TEST_TIMEOUT_SECONDS = 10.0
 # `last_status` while a collection holds the account's lease (marketdock.orders.services_collect):
 # the connection test and the edit screen never overwrite it.
 COLLECTING = "running"
+MAX_DISPATCH_DAYS = 30
 
 
 def _account_values_check(*, company, kind: str, name: str, base_url: str, collect_every_minutes: int,
-                          exclude_pk: int | None = None) -> tuple[str, str, dict[str, str]]:
+                          exclude_pk: int | None = None, dispatch_days: int = 2,
+                          dispatch_cutoff_hour: int = 15) -> tuple[str, str, dict[str, str]]:
     errors: dict[str, str] = {}
+    if not 0 <= int(dispatch_days if dispatch_days is not None else -1) <= MAX_DISPATCH_DAYS:
+        errors["dispatch_days"] = _("출고기한은 결제 후 0~%(max)d영업일로 입력하세요.") % {"max": MAX_DISPATCH_DAYS}
+    if not 0 <= int(dispatch_cutoff_hour if dispatch_cutoff_hour is not None else -1) <= 23:
+        errors["dispatch_cutoff_hour"] = _("당일 출고 마감시각은 0~23시로 입력하세요 (0은 마감 없음).")
     if kind not in ChannelKind.values:
         errors["kind"] = _("쇼핑몰 종류를 고르세요.")
     name = " ".join((name or "").split())
@@ -98,19 +104,22 @@ def _default_expiry(kind: str, given):
 @sensitive_variables("credentials", "checked")
 def channel_account_create(*, company, kind: str, name: str, credentials: dict[str, str], base_url: str = "",
                            collect_every_minutes: int = 30, auto_collect: bool = True,
-                           credentials_expire_on=None, is_active: bool = True) -> ChannelAccount:
+                           credentials_expire_on=None, is_active: bool = True,
+                           dispatch_days: int = 2, dispatch_cutoff_hour: int = 15) -> ChannelAccount:
     """Add a marketplace account. Credentials are shape-checked and stored encrypted. A Coupang
     account without an expiry date gets today + COUPANG_KEY_VALID_DAYS. Raises ValidationError with
     a message per form field."""
     name, base_url, errors = _account_values_check(company=company, kind=kind, name=name, base_url=base_url,
-                                                   collect_every_minutes=collect_every_minutes)
+                                                   collect_every_minutes=collect_every_minutes,
+                                                   dispatch_days=dispatch_days, dispatch_cutoff_hour=dispatch_cutoff_hour)
     checked, cred_errors = credentials_check(kind, credentials)
     errors.update(cred_errors)
     if errors:
         raise ValidationError(errors)
     account = ChannelAccount(company=company, kind=kind, name=name, base_url=base_url,
                              collect_every_minutes=collect_every_minutes, auto_collect=auto_collect,
-                             credentials_expire_on=_default_expiry(kind, credentials_expire_on), is_active=is_active)
+                             credentials_expire_on=_default_expiry(kind, credentials_expire_on), is_active=is_active,
+                             dispatch_days=dispatch_days, dispatch_cutoff_hour=dispatch_cutoff_hour)
     account.set_credentials(checked)
     account.save()
     return account
@@ -119,7 +128,8 @@ def channel_account_create(*, company, kind: str, name: str, credentials: dict[s
 @sensitive_variables("credentials", "checked", "current")
 def channel_account_update(*, account: ChannelAccount, name: str, credentials: dict[str, str], base_url: str = "",
                            collect_every_minutes: int = 30, auto_collect: bool = True,
-                           credentials_expire_on=None, is_active: bool = True) -> ChannelAccount:
+                           credentials_expire_on=None, is_active: bool = True,
+                           dispatch_days: int = 2, dispatch_cutoff_hour: int = 15) -> ChannelAccount:
     """Change an account. The marketplace kind never changes (orders belong to it). A secret left
     empty keeps its stored value. When Coupang keys are replaced and the expiry date was left as it
     was (or empty), the new keys get a fresh default expiry. Changed credentials or URL reset the
@@ -127,7 +137,8 @@ def channel_account_update(*, account: ChannelAccount, name: str, credentials: d
     lease are updated concurrently and never overwritten)."""
     name, base_url, errors = _account_values_check(
         company=account.company, kind=account.kind, name=name, base_url=base_url,
-        collect_every_minutes=collect_every_minutes, exclude_pk=account.pk)
+        collect_every_minutes=collect_every_minutes, exclude_pk=account.pk,
+        dispatch_days=dispatch_days, dispatch_cutoff_hour=dispatch_cutoff_hour)
     current = account.credentials
     checked, cred_errors = credentials_check(account.kind, credentials, current=current)
     errors.update(cred_errors)
@@ -146,8 +157,9 @@ def channel_account_update(*, account: ChannelAccount, name: str, credentials: d
     account.auto_collect = auto_collect
     account.credentials_expire_on = _default_expiry(account.kind, credentials_expire_on)
     account.is_active = is_active
+    account.dispatch_days, account.dispatch_cutoff_hour = dispatch_days, dispatch_cutoff_hour
     fields = ["name", "base_url", "collect_every_minutes", "auto_collect", "credentials_expire_on", "is_active",
-              "updated_at"]
+              "dispatch_days", "dispatch_cutoff_hour", "updated_at"]
     if credentials_changed:
         account.set_credentials(checked)
         fields.append("credentials_encrypted")

@@ -88,7 +88,9 @@ def _account_form(request, account: ChannelAccount | None):
         credentials = form.credentials_for(kind)
         values = {"name": data["name"], "base_url": data["base_url"], "credentials": credentials,
                   "collect_every_minutes": data["collect_every_minutes"], "auto_collect": data["auto_collect"],
-                  "credentials_expire_on": data["credentials_expire_on"], "is_active": data["is_active"]}
+                  "credentials_expire_on": data["credentials_expire_on"], "is_active": data["is_active"],
+                  **{name: data[name] if data[name] is not None else getattr(account, name, default)
+                     for name, default in (("dispatch_days", 2), ("dispatch_cutoff_hour", 15))}}
         try:
             if account is None:
                 saved = services.channel_account_create(company=request.company, kind=kind, **values)

@@ -89,6 +89,7 @@ MENU: tuple[Section, ...] = (
     )),
     Section("masterdata", _("기준정보"), "database", (
         Screen("core.codes", _("공통코드관리"), "core:code_groups"),
+        Screen("core.rates", _("환율관리"), "core:rate_list"),
         Screen("catalog.barcodes", _("단품바코드관리"), "catalog:barcodes"),
         Screen("inventory.warehouses", _("창고관리"), "inventory:warehouse_list"),
         Screen("shipping.carriers", _("택배사 연동설정"), "shipping:carriers"),

@@ -351,3 +351,27 @@ class WorkerHeartbeat(models.Model):
     worker = models.CharField(max_length=200, unique=True)
     last_seen = models.DateTimeField(default=timezone.now, db_index=True)
     started_at = models.DateTimeField(default=timezone.now)
+
+
+class ExchangeRate(CompanyOwned):
+    """A rate the company enters: from `valid_from` (KST date) on, 1 unit of `currency` is
+    `krw_per_unit` won, until a later rate of the same currency. Totals in won convert foreign
+    amounts with the rate of the order's date (core.services_rates)."""
+
+    currency = models.CharField(_("통화"), max_length=3)
+    valid_from = models.DateField(_("적용일"))
+    krw_per_unit = models.DecimalField(_("환율(원)"), max_digits=14, decimal_places=4)
+    memo = models.CharField(_("메모"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("환율")
+        verbose_name_plural = _("환율")
+        ordering = ["currency", "-valid_from"]
+        constraints = [models.UniqueConstraint(fields=["company", "currency", "valid_from"],
+                                               name="exchangerate_unique_day")]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.valid_from} {self.krw_per_unit}"

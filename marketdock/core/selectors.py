@@ -240,3 +240,22 @@ def personal_data_download_logs(company: Company, *, date_from=None, date_to=Non
     qs = _period(PersonalDataDownloadLog.objects.filter(company=company).select_related("user"),
                  date_from=date_from, date_to=date_to)
     return qs.filter(user_id=user_id) if user_id else qs
+
+
+def exchange_rates(company: Company) -> QuerySet:
+    from .models import ExchangeRate
+
+    return ExchangeRate.objects.filter(company=company).select_related("created_by").order_by("currency", "-valid_from")
+
+
+def exchange_rate_get(company: Company, pk: int):
+    from .models import ExchangeRate
+
+    return ExchangeRate.objects.get(company=company, pk=pk)
+
+
+def krw_converter(company: Company):
+    """The company's rates loaded once (one query), for converting many amounts to won."""
+    from .rates import KrwConverter
+
+    return KrwConverter(exchange_rates(company).values_list("currency", "valid_from", "krw_per_unit"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_codes, views_logs, views_notices, views_users
+from . import views, views_codes, views_logs, views_notices, views_rates, views_users
 
 app_name = "core"
 
@@ -31,4 +31,6 @@ urlpatterns = [
     path("codes/<int:pk>/add/", views_codes.code_create_view, name="code_create"),
     path("codes/item/<int:pk>/", views_codes.code_update_view, name="code_update"),
     path("codes/item/<int:pk>/delete/", views_codes.code_delete_view, name="code_delete"),
+    path("rates/", views_rates.rate_list, name="rate_list"),
+    path("rates/<int:pk>/delete/", views_rates.rate_delete_view, name="rate_delete"),
 ]

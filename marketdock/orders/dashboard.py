@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from marketdock.core.dashboard import Tile
 
 from .models import Order, OrderStatus
-from .selectors import DELAYABLE, failed_effect_order_ids
+from .selectors import DELAYABLE, due_q, failed_effect_order_ids
 
 S = OrderStatus
 
@@ -19,7 +19,8 @@ def order_tiles(*, company, user):
     counts = Order.objects.filter(company=company).aggregate(
         new=Count("id", filter=Q(status=S.NEW)), confirmed=Count("id", filter=Q(status=S.CONFIRMED)),
         ready=Count("id", filter=Q(status=S.READY)), hold=Count("id", filter=Q(status=S.HOLD)),
-        delayed=Count("id", filter=Q(expected_ship_date__isnull=False, status__in=DELAYABLE)))
+        delayed=Count("id", filter=Q(expected_ship_date__isnull=False, status__in=DELAYABLE)),
+        due_today=Count("id", filter=due_q("today")), overdue=Count("id", filter=due_q("overdue")))
     failed = Order.objects.filter(company=company, id__in=failed_effect_order_ids(company)).count()
     screen = "orders.list"
     yield Tile("orders_to_confirm", _("주문확정 대기"), counts["new"], f"{url}?status=new", screen,
@@ -28,6 +29,10 @@ def order_tiles(*, company, user):
                "primary", _("주문확정: 출고준비·운송장 출력"))
     yield Tile("orders_to_scan", _("출고검수 대기"), counts["ready"], f"{url}?status=ready", screen,
                "primary", _("출고준비: 검수 후 출고완료"))
+    yield Tile("orders_due_today", _("오늘 출고기한"), counts["due_today"], f"{url}?due=today&sort=dispatch_due",
+               screen, "warning" if counts["due_today"] else "secondary", _("오늘까지 출고해야 하는 주문"))
+    yield Tile("orders_overdue", _("기한 초과"), counts["overdue"], f"{url}?due=overdue&sort=dispatch_due", screen,
+               "danger" if counts["overdue"] else "secondary", _("출고기한이 지났는데 아직 출고되지 않은 주문"))
     yield Tile("orders_effect_failed", _("쇼핑몰 전송 실패"), failed, f"{url}?effect=failed", screen,
                "danger" if failed else "secondary", _("발주확인·송장·발송지연 전송 실패: 확인 후 재전송"))
     yield Tile("orders_delayed", _("발송지연"), counts["delayed"], f"{url}?delayed=1", screen,

@@ -48,6 +48,14 @@ class ChannelStatus(models.TextChoices):
     HOLD = "hold", _("보류")
 
 
+class DueSource(models.TextChoices):
+    """Where a line's 출고기한 comes from."""
+
+    MARKETPLACE = "marketplace", _("쇼핑몰 기한")
+    RULE = "rule", _("출고 규칙")
+    DELAY = "delay", _("발송지연")
+
+
 class MatchStatus(models.TextChoices):
     UNMATCHED = "unmatched", _("미매칭")
     MATCHED = "matched", _("매칭")
@@ -129,7 +137,7 @@ class Order(CompanyOwned):
     address_changed = models.BooleanField(_("수집 후 주소 변경"), default=False)
 
     currency = models.CharField(_("통화"), max_length=3, default="KRW")
-    total_amount = models.BigIntegerField(_("결제금액"), default=0)  # smallest currency unit (won)
+    total_amount = models.BigIntegerField(_("결제금액"), default=0)  # the currency's minor unit (1 = 1원, 1 = 1 cent)
     shipping_fee = models.BigIntegerField(_("배송비"), default=0)
 
     # normalized digits of buyer phone and a key of name+phone for history / duplicate checks (ORD-11)
@@ -152,6 +160,8 @@ class Order(CompanyOwned):
     delay_reason_code = models.CharField(_("발송지연 사유"), max_length=30, blank=True)
     delay_message = models.CharField(_("발송지연 상세사유"), max_length=300, blank=True)
     shipped_at = models.DateTimeField(_("출고일시"), null=True, blank=True)
+    # 출고기한: the earliest deadline (KST date) of the lines still to ship; empty once none is left
+    dispatch_due = models.DateField(_("출고기한"), null=True, blank=True)
 
     created_run = models.ForeignKey(CollectionRun, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="created_orders")
@@ -171,6 +181,7 @@ class Order(CompanyOwned):
             models.Index(fields=["company", "status", "-ordered_at", "-id"], name="order_co_status_ordered"),
             models.Index(fields=["company", "account", "-ordered_at", "-id"], name="order_co_account_ordered"),
             models.Index(fields=["company", "is_matched", "-ordered_at"], name="order_co_matched"),
+            models.Index(fields=["company", "dispatch_due", "id"], name="order_co_due"),
         ]
 
     def __str__(self) -> str:
@@ -189,6 +200,7 @@ class OrderLine(CompanyOwned):
     seller_option_code = models.CharField(_("판매자옵션코드"), max_length=100, blank=True)
     quantity = models.PositiveIntegerField(_("수량"), default=1)
     cancelled_quantity = models.PositiveIntegerField(_("취소수량"), default=0)
+    currency = models.CharField(_("통화"), max_length=3, default="KRW")  # amounts below: its minor unit
     unit_price = models.BigIntegerField(_("판매가"), default=0)
     discount_amount = models.BigIntegerField(_("할인"), default=0)
     total_amount = models.BigIntegerField(_("결제금액"), default=0)
@@ -208,6 +220,8 @@ class OrderLine(CompanyOwned):
     carrier_key = models.CharField(_("택배사"), max_length=30, blank=True)  # shipping.Carrier.key
     tracking_number = models.CharField(_("송장번호"), max_length=30, blank=True)
     shipped_at = models.DateTimeField(_("출고일시"), null=True, blank=True)
+    dispatch_due = models.DateField(_("출고기한"), null=True, blank=True)  # KST date
+    dispatch_due_source = models.CharField(_("출고기한 근거"), max_length=20, choices=DueSource.choices, blank=True)
 
     raw = models.JSONField(_("원본 데이터"), default=dict, blank=True)
     payload_hash = models.CharField(max_length=64, blank=True)  # detects "unchanged" on re-collection

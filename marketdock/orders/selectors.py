@@ -29,6 +29,7 @@ SORTS: dict[str, tuple[str, bool]] = {
     "collected_at": ("collected_at", False),
     "-total_amount": ("total_amount", True),
     "total_amount": ("total_amount", False),
+    "dispatch_due": ("dispatch_due", False),  # 출고기한 임박순: only orders with goods still to ship
 }
 DEFAULT_SORT = "-ordered_at"
 COUNT_CAP = 10000
@@ -52,6 +53,7 @@ class OrderFilters:
     outcome: str = ""  # created | updated | "" (either)
     effect: str = ""  # "failed": a write to the marketplace failed (전송 실패)
     delayed: bool = False  # 발송지연: an expected ship date was set and the goods have not left
+    due: str = ""  # 출고기한: "today" (오늘 출고기한) | "overdue" (기한 초과) | "" (any)
     sort: str = DEFAULT_SORT
     _phone_ids: tuple[int, list[int]] | None = field(default=None, repr=False, compare=False)
 
@@ -62,7 +64,7 @@ class OrderFilters:
             "start": self.start.isoformat() if self.start else "", "end": self.end.isoformat() if self.end else "",
             "statuses": self.statuses, "matched": self.matched, "name": self.name, "phone": self.phone,
             "product": self.product, "order_no": self.order_no, "run": self.run_id, "outcome": self.outcome,
-            "effect": self.effect, "delayed": self.delayed or None,
+            "effect": self.effect, "delayed": self.delayed or None, "due": self.due,
         }
         return {k: v for k, v in data.items() if v not in ("", None, [])}
 
@@ -112,7 +114,19 @@ def order_search(company: Company, filters: OrderFilters) -> QuerySet[Order]:
         qs = qs.filter(id__in=failed_effect_order_ids(company))
     if f.delayed:
         qs = qs.filter(expected_ship_date__isnull=False, status__in=DELAYABLE)
+    if f.due in DUE_FILTERS:
+        qs = qs.filter(due_q(f.due))
     return qs
+
+
+DUE_FILTERS = ("today", "overdue")
+
+
+def due_q(due: str, today: date | None = None) -> Q:
+    """Orders whose 출고기한 is today / has passed (the order's deadline is empty once nothing is left
+    to ship, so shipped and cancelled orders never count)."""
+    today = today or timezone.localdate()
+    return Q(dispatch_due=today) if due == "today" else Q(dispatch_due__lt=today)
 
 
 DELAYABLE = (OrderStatus.NEW, OrderStatus.CONFIRMED, OrderStatus.READY, OrderStatus.HOLD)
@@ -187,6 +201,8 @@ class OrderPage:
 def _encode(value, pk: int, direction: str) -> str:
     if isinstance(value, datetime):
         text = "d" + value.isoformat()
+    elif isinstance(value, date):
+        text = "D" + value.isoformat()
     else:
         text = "i" + str(int(value))
     raw = f"{direction}|{pk}|{text}".encode()
@@ -206,6 +222,8 @@ def _decode(cursor: str) -> tuple[str, int, object] | None:
             value: object = datetime.fromisoformat(text[1:])
             if value.tzinfo is None:
                 return None
+        elif text.startswith("D"):
+            value = date.fromisoformat(text[1:])
         elif text.startswith("i") and re.fullmatch(r"-?\d+", text[1:]):
             value = int(text[1:])
         else:
@@ -230,11 +248,14 @@ def order_page(company: Company, filters: OrderFilters, *, cursor: str = "", siz
     sort = filters.sort if filters.sort in SORTS else DEFAULT_SORT
     field_name, descending = SORTS[sort]
     qs = order_search(company, filters).select_related("account")
+    if field_name == "dispatch_due":
+        qs = qs.filter(dispatch_due__isnull=False)
     decoded = _decode(cursor)
     backwards = False
     if decoded:
         direction, pk, value = decoded
-        if isinstance(value, datetime) != field_name.endswith("_at"):
+        kind = datetime if field_name.endswith("_at") else date if field_name == "dispatch_due" else int
+        if type(value) is not kind:
             decoded = None
         else:
             backwards = direction == "p"

@@ -35,11 +35,13 @@ from marketdock.channels.connectors.errors import ConnectorError
 from marketdock.channels.connectors.http import HttpOptions
 from marketdock.channels.connectors.models import ChannelOrder, FetchWindow, RecordError
 from marketdock.channels.models import ChannelAccount, ChannelKind
+from marketdock.core.business_days import dispatch_due
 from marketdock.core.models import Company, JobRun, User
 
 from .models import (
     ChannelStatus,
     CollectionRun,
+    DueSource,
     MatchStatus,
     Order,
     OrderEvent,
@@ -80,7 +82,7 @@ HEADER_FIELDS = ("bundle_id", "ordered_at", "paid_at", "buyer_name", "buyer_phon
 LINE_FIELDS = ["channel_product_id", "channel_option_id", "product_name", "option_text", "seller_product_code",
                "seller_option_code", "quantity", "cancelled_quantity", "unit_price", "discount_amount",
                "total_amount", "status", "channel_status", "raw_status", "raw_claim_status", "match_key", "raw",
-               "payload_hash", "updated_at", "stock_state"]
+               "payload_hash", "updated_at", "stock_state", "currency", "dispatch_due", "dispatch_due_source"]
 ORDER_UPDATE_FIELDS = list(HEADER_FIELDS) + [
     "address_changed", "total_amount", "shipping_fee", "changed_at", "buyer_phone_digits",
     "recipient_phone_digits", "buyer_key", "changed_run"] + ORDER_ROLLUP_FIELDS
@@ -117,7 +119,8 @@ def buyer_key(name: str, phone: str, company_id: int | None = None) -> str:
 
 def payload_hash(order: ChannelOrder) -> str:
     """The hash of a line as the marketplace reports it, without volatile fields."""
-    data = order.model_dump(mode="json", exclude=VOLATILE)
+    # a line without a marketplace due date hashes as before the field existed (no mass "changed")
+    data = order.model_dump(mode="json", exclude=VOLATILE | ({"dispatch_due"} if order.dispatch_due is None else set()))
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -149,12 +152,20 @@ def _line_values(co: ChannelOrder, digest: str) -> dict:
         "product_name": co.product_name[:300], "option_text": co.option_text[:300],
         "seller_product_code": co.seller_product_code, "seller_option_code": co.seller_option_code,
         "quantity": co.quantity, "cancelled_quantity": min(co.cancelled_quantity, co.quantity),
-        "unit_price": co.unit_price, "discount_amount": co.discount_amount, "total_amount": co.total_amount,
+        "currency": (co.currency or "KRW")[:3], "unit_price": co.unit_price, "discount_amount": co.discount_amount, "total_amount": co.total_amount,
         "channel_status": str(co.status), "raw_status": co.raw_status[:60], "raw_claim_status": co.raw_claim_status[:60],
         "match_key": match_key(channel_product_id=co.channel_product_id, channel_option_id=co.channel_option_id,
                                product_name=co.product_name, option_text=co.option_text),
         "raw": co.raw, "payload_hash": digest,
     }
+
+
+def _dispatch_due(co: ChannelOrder, account: ChannelAccount) -> tuple:
+    """(출고기한, 근거): the marketplace's own date, else the account's rule on KST business days."""
+    if co.dispatch_due:
+        return co.dispatch_due, DueSource.MARKETPLACE
+    return dispatch_due(co.paid_at or co.ordered_at, days=account.dispatch_days,
+                        cutoff_hour=account.dispatch_cutoff_hour), DueSource.RULE
 
 
 def _header_values(co: ChannelOrder) -> dict:
@@ -319,13 +330,17 @@ def _upsert(*, company: Company, account: ChannelAccount, run: CollectionRun, us
             values = _line_values(co, digest)
             line = existing.get(co.order_line_id)
             if line is None:
+                due, source = _dispatch_due(co, account)
                 line = OrderLine(company=company, order=order, account=account, channel_line_id=co.order_line_id,
-                                 status=_oms_line_status(co), created_at=now, updated_at=now, **values)
+                                 status=_oms_line_status(co), created_at=now, updated_at=now, dispatch_due=due,
+                                 dispatch_due_source=source, **values)
                 new_lines.append(line)
             elif line.payload_hash != digest:
                 old_status, old_effective = line.channel_status, line_effective_quantity(line)
                 for name, value in values.items():
                     setattr(line, name, value)
+                if co.dispatch_due and co.dispatch_due != line.dispatch_due:  # e.g. a delay made at the marketplace
+                    line.dispatch_due, line.dispatch_due_source = co.dispatch_due, DueSource.MARKETPLACE
                 if _oms_line_status(co) == OrderStatus.CANCELLED:
                     line.status = OrderStatus.CANCELLED
                 line.updated_at = now

@@ -25,6 +25,9 @@ from marketdock.channels.connectors.models import ChannelOrder, Marketplace
 from marketdock.channels.connectors.models import OrderStatus as LineStatus
 from marketdock.channels.models import ChannelAccount
 from marketdock.core.models import Company, User
+from marketdock.core.money import KRW, to_major
+from marketdock.core.rates import KrwConverter
+from marketdock.core.selectors import krw_converter
 from marketdock.core.services import personal_data_download_record
 from marketdock.core.validators import format_phone, normalize_phone
 
@@ -47,8 +50,10 @@ class ExportColumn:
     width: int = 14
 
 
-def _won(value) -> int:
-    return int(value or 0)
+def _amount(minor, currency: str):
+    """An amount as the sheet shows it: whole won for KRW, the major unit for others (6908 USD
+    cents → 69.08) — never minor units that read as won."""
+    return int(minor or 0) if (currency or KRW) == KRW else to_major(minor, currency)
 
 
 def _kst(value) -> str:
@@ -87,6 +92,10 @@ EXPORT_COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn("line_total", gettext_lazy("결제금액(상품별)")),
     ExportColumn("order_total", gettext_lazy("결제금액(주문)")),
     ExportColumn("shipping_fee", gettext_lazy("배송비")),
+    ExportColumn("currency", gettext_lazy("통화"), width=6),
+    ExportColumn("line_total_krw", gettext_lazy("결제금액(상품별, 원화환산)")),
+    ExportColumn("order_total_krw", gettext_lazy("결제금액(주문, 원화환산)")),
+    ExportColumn("dispatch_due", gettext_lazy("출고기한"), width=11),
     ExportColumn("stock_state", gettext_lazy("재고")),
 )
 COLUMNS_BY_KEY = {c.key: c for c in EXPORT_COLUMNS}
@@ -94,11 +103,12 @@ DEFAULT_COLUMNS = [
     "account", "channel_order_id", "channel_line_id", "status", "ordered_at", "buyer_name", "buyer_phone",
     "recipient_name", "recipient_phone", "recipient_postal_code", "recipient_address", "delivery_message",
     "product_name", "option_text", "seller_product_code", "matched_skus", "quantity", "line_total", "shipping_fee",
+    "currency",
 ]
 EXPORT_MAX_ROWS = 100_000
 
 
-def _cell_value(key: str, line: OrderLine):
+def _cell_value(key: str, line: OrderLine, converter: KrwConverter | None = None):
     o = line.order
     if key == "account":
         return o.account.name
@@ -119,13 +129,22 @@ def _cell_value(key: str, line: OrderLine):
     if key == "stock_state":
         return line.get_stock_state_display()
     if key == "line_total":
-        return _won(line.total_amount)
+        return _amount(line.total_amount, line.currency)
     if key == "order_total":
-        return _won(o.total_amount)
-    if key in ("quantity", "unit_price", "discount_amount"):
-        return int(getattr(line, key) or 0)
+        return _amount(o.total_amount, o.currency)
+    if key in ("line_total_krw", "order_total_krw"):  # empty when no rate was entered for the order's date
+        minor, currency = (line.total_amount, line.currency) if key == "line_total_krw" else (o.total_amount, o.currency)
+        return converter.to_krw(minor, currency, timezone.localdate(o.ordered_at)) if converter else None
+    if key in ("unit_price", "discount_amount"):
+        return _amount(getattr(line, key), line.currency)
+    if key == "quantity":
+        return int(line.quantity or 0)
     if key == "shipping_fee":
-        return _won(o.shipping_fee)
+        return _amount(o.shipping_fee, o.currency)
+    if key == "currency":
+        return line.currency
+    if key == "dispatch_due":
+        return line.dispatch_due.isoformat() if line.dispatch_due else ""
     if hasattr(line, key) and key not in ("status",):
         return getattr(line, key)
     return getattr(o, key, "")
@@ -214,10 +233,11 @@ def orders_export(*, company: Company, user: User | None, filters: OrderFilters,
     ws.append(header)
     rows = 0
     order_pks: set[int] = set()
+    converter = krw_converter(company)
     for line in lines.iterator(chunk_size=2000):
         if rows >= EXPORT_MAX_ROWS:
             break
-        ws.append([_cell_value(c.key, line) for c in cols])
+        ws.append([_cell_value(c.key, line, converter) for c in cols])
         order_pks.add(line.order_id)
         rows += 1
     tmp = tempfile.TemporaryFile()

@@ -57,10 +57,20 @@ from marketdock.inventory.services import (
 from marketdock.outbox.models import OutboxMessage
 from marketdock.outbox.services import outbox_enqueue, outbox_retry
 
-from .models import Order, OrderEffect, OrderEvent, OrderLine, OrderLineComponent, OrderStatus, StockState
+from .models import (
+    DueSource,
+    Order,
+    OrderEffect,
+    OrderEvent,
+    OrderLine,
+    OrderLineComponent,
+    OrderStatus,
+    StockState,
+)
 from .services_collect import buyer_key, phone_digits
 from .services_match import (
     ORDER_ROLLUP_FIELDS,
+    TO_SHIP,
     MatchStatus,
     inventory_enabled,
     line_effective_quantity,
@@ -610,7 +620,14 @@ def order_delay(*, company: Company, orders: Sequence[Order], expected_date: dat
                     raise FlowError(_("발송지연할 상품이 없습니다."))
                 order.expected_ship_date, order.delay_reason_code, order.delay_message = expected_date, reason_code, message
                 order.changed_at = timezone.now()
-                order.save(update_fields=["expected_ship_date", "delay_reason_code", "delay_message", "changed_at"])
+                for ln in active:  # the new expected date is the lines' 출고기한 from now on
+                    ln.dispatch_due, ln.dispatch_due_source = expected_date, DueSource.DELAY
+                OrderLine.objects.bulk_update(active, ["dispatch_due", "dispatch_due_source"])
+                dues = [ln.dispatch_due for ln in OrderLine.objects.filter(company=company, order=order)
+                        if ln.dispatch_due and ln.status in TO_SHIP and not line_is_cancelled(ln)]
+                order.dispatch_due = min(dues) if dues else None
+                order.save(update_fields=["expected_ship_date", "delay_reason_code", "delay_message", "changed_at",
+                                          "dispatch_due"])
                 sent = order.account.kind in DELAY_CHANNELS
                 if sent:
                     items = [{"order_line_id": ln.channel_line_id, "order_id": order.channel_order_id,

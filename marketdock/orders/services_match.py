@@ -311,6 +311,8 @@ def order_rollup(order: Order, lines: Sequence[OrderLine]) -> None:
     order.is_matched = bool(lines) and all(ln.match_status == MatchStatus.MATCHED for ln in (active or lines))
     if lines and not active and order.status in OPEN_ORDER:
         order.status = OrderStatus.CANCELLED
+    dues = [ln.dispatch_due for ln in active if ln.dispatch_due and ln.status in TO_SHIP]
+    order.dispatch_due = min(dues) if dues else None
     states = {str(ln.stock_state) for ln in active}
     if not active:
         order.stock_state = StockState.RELEASED if any(ln.stock_state == StockState.RELEASED for ln in lines) \
@@ -327,7 +329,11 @@ def order_rollup(order: Order, lines: Sequence[OrderLine]) -> None:
         order.stock_state = StockState.NONE
 
 
-ORDER_ROLLUP_FIELDS = ["line_count", "item_summary", "search_text", "is_matched", "status", "stock_state"]
+ORDER_ROLLUP_FIELDS = ["line_count", "item_summary", "search_text", "is_matched", "status", "stock_state",
+                       "dispatch_due"]
+# line statuses whose goods have not left: their 출고기한 counts
+TO_SHIP = frozenset({OrderStatus.NEW.value, OrderStatus.CONFIRMED.value, OrderStatus.READY.value,
+                     OrderStatus.HOLD.value})
 
 
 # --- applying matches to waiting lines ------------------------------------------------------------------

@@ -15,7 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from marketdock.core import permissions
+from marketdock.core import selectors as core_selectors
 from marketdock.core.masking import mask_email, mask_name, mask_phone
+from marketdock.core.money import KRW
 from marketdock.core.screens import screen_view
 from marketdock.core.validators import format_phone
 
@@ -28,7 +30,9 @@ SORT_CHOICES = (
     ("-ordered_at", gettext_lazy("주문일시 최신순")), ("ordered_at", gettext_lazy("주문일시 오래된순")),
     ("-collected_at", gettext_lazy("수집일시 최신순")), ("collected_at", gettext_lazy("수집일시 오래된순")),
     ("-total_amount", gettext_lazy("결제금액 높은순")), ("total_amount", gettext_lazy("결제금액 낮은순")),
+    ("dispatch_due", gettext_lazy("출고기한 임박순")),
 )
+DUE_CHOICES = (("today", gettext_lazy("오늘 출고기한")), ("overdue", gettext_lazy("기한 초과")))
 QUICK_PERIODS = (("today", gettext_lazy("오늘"), 0), ("3d", gettext_lazy("3일"), 2), ("7d", gettext_lazy("7일"), 6),
                  ("1m", gettext_lazy("1개월"), 30))
 
@@ -62,6 +66,7 @@ def parse_filters(g: QueryDict) -> OrderFilters:
         product=g.get("product", "").strip()[:100], order_no=g.get("order_no", "").strip()[:120],
         run_id=_int(g.get("run")), outcome=outcome if outcome in ("created", "updated") else "",
         effect="failed" if g.get("effect") == "failed" else "", delayed=g.get("delayed") == "1",
+        due=g.get("due", "") if g.get("due", "") in selectors.DUE_FILTERS else "",
         sort=sort if sort in selectors.SORTS else selectors.DEFAULT_SORT,
     )
 
@@ -104,7 +109,8 @@ def order_list(request):
         r["effect"] = effects.get(r["order"].pk, "")
     return render(request, "orders/list/order_list.html", {
         "rows": rows, "page": page, "filters": filters, "count": count, "capped": capped,
-        "size": size, "sizes": PAGE_SIZES, "sort_choices": SORT_CHOICES,
+        "size": size, "sizes": PAGE_SIZES, "sort_choices": SORT_CHOICES, "due_choices": DUE_CHOICES,
+        "today": timezone.localdate(),
         "accounts": list(selectors.channel_accounts(company)), "statuses": OrderStatus.choices,
         "quick_links": _quick_links(g),
         "next_query": _query(g, cursor=page.next_cursor) if page.next_cursor else "",
@@ -158,11 +164,17 @@ def order_detail(request, pk: int):
             "address": (order.recipient_address1.split(" ")[0] + " ****") if order.recipient_address1 else "",
             "postal_code": "*****" if order.recipient_postal_code else "", "delivery_message": "",
         }
+    krw_rate = krw_total = None
+    if order.currency != KRW:
+        converter = core_selectors.krw_converter(company)
+        day = timezone.localdate(order.ordered_at)
+        krw_rate, krw_total = converter.rate(order.currency, day), converter.to_krw(order.total_amount, order.currency, day)
     history = [{"order": o, "buyer_name": o.buyer_name if full else mask_name(o.buyer_name)}
                for o in selectors.buyer_history(company, order)]
     return render(request, "orders/list/order_detail.html", {
         "order": order, "lines": lines, "events": list(selectors.order_events(company, order)),
         "person": person, "full": full, "history": history, "unmatched": MatchStatus.UNMATCHED,
         "unmatched_url": _unmatched_url(request),
-        "flow": _flow_context(request, order),
+        "flow": _flow_context(request, order), "today": timezone.localdate(),
+        "krw_rate": krw_rate, "krw_total": krw_total,
     })

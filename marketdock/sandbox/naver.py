@@ -166,6 +166,7 @@ def render_product_order(app: SandboxApp, shop: Shop, order: Order, line) -> dic
         "deliveryFeeAmount": order.shipping_fee if first else 0,
         "packageNumber": order.bundle_no,
         "shippingMemo": order.message,
+        "shippingDueDate": kst_iso(order.dispatch_due or order.paid_at + timedelta(days=3)),
         "shippingAddress": {
             "addressType": "DOMESTIC", "name": order.recipient_name, "tel1": order.recipient_phone, "tel2": "",
             "zipCode": order.postal_code, "baseAddress": order.address1, "detailedAddress": order.address2,

@@ -173,7 +173,7 @@ def _delay(app: SandboxApp, shop: Shop, req: Request, line_id: str) -> Response:
         elif due <= now:
             fail.append({"productOrderId": line_id, "code": "104105", "message": "발송기한이 허용 범위를 벗어났습니다."})
         else:
-            order.change_type, order.changed_at = "DISPATCH_DELAYED", now
+            order.change_type, order.changed_at, order.dispatch_due = "DISPATCH_DELAYED", now, due
         shop.record(now, "delay", productOrderId=line_id, reason=reason, dispatchDueDate=body.get("dispatchDueDate"),
                     success=not fail)
     return _ok(app, {"successProductOrderIds": [] if fail else [line_id], "failProductOrderInfos": fail})

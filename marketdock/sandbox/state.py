@@ -155,6 +155,7 @@ class Order:
     change_type: str = "PAYED"  # Naver lastChangedType
     address_changed: bool = False
     collected: bool = False
+    dispatch_due: datetime | None = None  # Naver shippingDueDate after a 발송지연 (else paid + 3 days)
 
 
 @dataclass

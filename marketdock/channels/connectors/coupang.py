@@ -127,6 +127,17 @@ def split_line_id(order_line_id: str) -> tuple[str, str]:
     return box, item
 
 
+def _estimated_shipping(value: Any, field: str) -> date | None:
+    """estimatedShippingDate ("2017-10-16", "" when the seller has not set one) → date."""
+    text = v.text(value, field, marketplace=MP)
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        raise MalformedPayload(field, "날짜 형식이 아닙니다", marketplace=MP, value=value) from None
+
+
 def parse_ordersheet(sheet: Mapping[str, Any], prefix: str = "") -> list[ChannelOrder]:
     """One ordersheet (a shipmentBox with its orderItems) → one ChannelOrder per item."""
     if not isinstance(sheet, Mapping):
@@ -207,6 +218,7 @@ def parse_ordersheet(sheet: Mapping[str, Any], prefix: str = "") -> list[Channel
             discount_amount=discount,
             total_amount=order_price - discount,
             shipping_fee=shipping if index == 0 else 0,
+            dispatch_due=_estimated_shipping(item.get("estimatedShippingDate"), f"{ip}.estimatedShippingDate"),
             raw=dict(sheet) if index == 0 else {k: val for k, val in sheet.items() if k != "orderItems"} | {
                 "orderItems": [item]},
         ))

@@ -88,6 +88,7 @@ class ChannelOrder(BaseModel):
     discount_amount: int = 0
     total_amount: int = 0  # what the buyer pays for this line (after line discounts, without shipping)
     shipping_fee: int = 0  # bundle shipping fee, carried by the first line of the bundle only
+    dispatch_due: date | None = None  # the marketplace's own 출고기한 (KST date), where the payload has one
 
     raw: dict[str, Any] = Field(default_factory=dict, repr=False)
 

@@ -223,6 +223,12 @@ def canonical_status(product_order_status: str, claim_type: str, claim_status: s
     return _STATUS[product_order_status]
 
 
+def _due_date(value: Any, field: str):
+    """shippingDueDate ("2022-06-05T12:17:35.000+09:00") → its KST date, None when absent."""
+    moment = v.timestamp(value, field, marketplace=MP, required=False)
+    return v.kst_date(moment) if moment else None
+
+
 def parse_product_order(item: Mapping[str, Any], prefix: str = "") -> ChannelOrder:
     """One element of the `product-orders/query` response `data` list ({order, productOrder, ...})."""
     order = v.obj(item, "order", prefix, marketplace=MP, required=True)
@@ -286,6 +292,7 @@ def parse_product_order(item: Mapping[str, Any], prefix: str = "") -> ChannelOrd
         discount_amount=discount,
         total_amount=total_payment if po.get("totalPaymentAmount") is not None else total_product - discount,
         shipping_fee=num(po, pp, "deliveryFeeAmount"),
+        dispatch_due=_due_date(po.get("shippingDueDate"), f"{pp}.shippingDueDate"),
         raw=dict(item),
     )
 

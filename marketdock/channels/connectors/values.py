@@ -9,19 +9,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from marketdock.core.money import minor_exponent
+
 from .errors import MalformedPayload
 
 KST = ZoneInfo("Asia/Seoul")
 
-# ISO 4217 exponents that are not 2 (the default). KRW has no minor unit: 1 = 1원.
-_CURRENCY_EXPONENT = {
-    "KRW": 0, "JPY": 0, "VND": 0, "CLP": 0, "ISK": 0, "UGX": 0, "XAF": 0, "XOF": 0, "PYG": 0, "TWD": 2,
-    "BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3, "TND": 3, "IQD": 3, "LYD": 3,
-}
-
-
 def currency_exponent(currency: str) -> int:
-    return _CURRENCY_EXPONENT.get(currency.upper(), 2)
+    """Decimals of the currency's minor unit (KRW 0, USD 2), from CLDR via core.money."""
+    return minor_exponent(currency)
 
 
 def field_path(prefix: str, name: str) -> str:
