@@ -49,6 +49,7 @@ from .models import (
 from .services import ShippingError, tracking_number_mark_used, tracking_number_void
 
 AWAITING = (OrderStatus.CONFIRMED, OrderStatus.READY)
+SHORTAGE_DECISIONS = ("", "print", "skip")  # packages_print: ask / print anyway / leave out
 STOPPED = (OrderStatus.CANCELLED, OrderStatus.HOLD)
 LIVE = (PackageStatus.OPEN, PackageStatus.PRINTED)
 
@@ -128,6 +129,7 @@ class BuildResult:
     joined: int = 0
     removed: int = 0
     packages: list[Package] = field(default_factory=list)
+    shortages: dict[int, list] = field(default_factory=dict)  # package id → [Shortage]: stock to deal with now
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -277,6 +279,7 @@ def packages_build(*, company: Company, orders: Sequence[Order] | None = None, u
         package = new_package(order, "")
         memberships.append(PackageOrder(company=company, package=package, order=order, added_at=now))
     PackageOrder.objects.bulk_create(memberships)
+    out.shortages = packages_shortages(company, out.packages)
     return out
 
 
@@ -398,6 +401,94 @@ def package_items(company: Company, package: Package) -> list[PackageItem]:
     return items
 
 
+# --- stock check before the label ------------------------------------------------------------------
+
+
+@dataclass
+class Shortage:
+    """Why a package's stock cannot be deducted at 출고준비: a SKU short by `shortfall` units (after the
+    packages listed before it took their share), or a line not matched to any SKU (`sku_code` "")."""
+
+    package_id: int
+    order_no: str
+    sku_code: str
+    sku_name: str
+    needed: int = 0
+    available: int = 0
+    shortfall: int = 0
+
+    @property
+    def text(self) -> str:
+        if not self.sku_code:
+            return _("%(order)s: 매칭되지 않은 상품 %(name)s") % {"order": self.order_no, "name": self.sku_name}
+        return _("%(sku)s %(name)s: 필요 %(need)s개, 가용 %(avail)s개, %(short)s개 부족") % {
+            "sku": self.sku_code, "name": self.sku_name, "need": self.needed, "avail": max(0, self.available),
+            "short": self.shortfall}
+
+
+def packages_shortages(company: Company, packages: Sequence[Package]) -> dict[int, list[Shortage]]:
+    """{package id: shortages} for the packages whose stock could not be deducted now (checked when
+    packages are built and before labels print, not only at the last scan). Lines already deducted,
+    reserved (their units are held) or of unmanaged products need nothing; the others need the
+    default warehouse's available stock (on hand − reserved), shared out in the given package order
+    so two packages never count the same last unit. Set SKUs count as their components."""
+    from marketdock.catalog.models import SKU
+    from marketdock.catalog.selectors import set_components
+    from marketdock.inventory.models import StockLevel
+    from marketdock.orders.models import MatchStatus, OrderLineComponent, StockState
+    from marketdock.orders.services_match import inventory_enabled, line_effective_quantity
+
+    ids = [p.pk for p in packages]
+    if not ids or not inventory_enabled(company):
+        return {}
+    lines = list(OrderLine.objects.filter(company=company, order__package_membership__package__in=ids,
+                                          order__status__in=AWAITING)
+                 .exclude(stock_state__in=[StockState.DEDUCTED, StockState.UNMANAGED, StockState.RESERVED])
+                 .values_list("pk", "order__package_membership__package_id", "order__channel_order_id",
+                              "product_name", "quantity", "cancelled_quantity", "match_status")
+                 .order_by("order__ordered_at", "order_id", "id"))
+    if not lines:
+        return {}
+    comps: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for line_id, sku_id, qty in OrderLineComponent.objects.filter(
+            company=company, line_id__in=[row[0] for row in lines]).values_list("line_id", "sku_id", "quantity"):
+        comps[line_id].append((sku_id, qty))
+    sets = set_components(company, {sku for cs in comps.values() for sku, _q in cs})
+    out: dict[int, list[Shortage]] = defaultdict(list)
+    need: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))  # package → physical SKU → units
+    for line_id, package_id, order_no, name, quantity, cancelled, match in lines:
+        probe = OrderLine(quantity=quantity, cancelled_quantity=cancelled)
+        qty = line_effective_quantity(probe)
+        if qty <= 0:
+            continue
+        if match != MatchStatus.MATCHED or not comps.get(line_id):
+            out[package_id].append(Shortage(package_id, order_no, "", name[:60]))
+            continue
+        ordered = max(1, quantity)
+        for sku_id, per_line in comps[line_id]:
+            units = per_line * qty // ordered
+            for physical, per in sets.get(sku_id, [(sku_id, 1)]):
+                need[package_id][physical] += units * per
+    sku_ids = {sku for by_sku in need.values() for sku in by_sku}
+    skus = {s.pk: s for s in SKU.objects.filter(company=company, pk__in=sku_ids).select_related("product")}
+    available = {sku: on_hand - reserved for sku, on_hand, reserved in StockLevel.objects.filter(
+        company=company, sku_id__in=sku_ids, warehouse__is_default=True).values_list("sku_id", "on_hand", "reserved")}
+    orders_of: dict[int, str] = {}
+    for _l, package_id, order_no, *_rest in lines:
+        orders_of.setdefault(package_id, order_no)
+    for package_id in ids:  # first come, first served: in the order the packages were given
+        for sku_id, units in sorted(need.get(package_id, {}).items()):
+            sku = skus.get(sku_id)
+            if sku is None or not getattr(sku.product, "inventory_managed", True):
+                continue
+            left = available.get(sku_id, 0)
+            if units > left:
+                out[package_id].append(Shortage(package_id, orders_of[package_id], sku.code, sku.product.name[:60],
+                                                units, left, units - max(0, left)))
+            available[sku_id] = left - units
+    return dict(out)
+
+
 # --- printing -------------------------------------------------------------------------------------
 
 
@@ -467,14 +558,18 @@ def _moved_back_since_print(company: Company, packages: Sequence[Package],
 def packages_print(
     *, company: Company, packages: Sequence[Package], contract: CarrierContract | None = None,
     move_to_ready: bool = False, acknowledge_address_change: bool = False, box_size: str = "",
-    user: User | None = None,
+    user: User | None = None, shortage: str = "",
 ) -> PrintPlan:
     """Prepare labels for `packages`: packages without a number get one from `contract` (default: the
     company's default contract) in one all-or-nothing issue; packages with a number keep it (reprint).
     Packages with a cancelled or held order, or (unless acknowledged) a changed address, are skipped
     with a reason. With `move_to_ready` the orders move to 출고준비 (orders the flow refuses are named
-    in the package's result; the label still prints)."""
+    in the package's result; the label still prints). Packages whose stock cannot be deducted
+    (`packages_shortages`) need a decision: `shortage` "print" prints them anyway, "skip" leaves them
+    out, "" (no decision yet) leaves them out with a result asking for one."""
     plan = PrintPlan()
+    if shortage not in SHORTAGE_DECISIONS:
+        raise ShippingError(_("재고 부족 포장의 처리 방법을 고르세요 (그래도 출력 / 제외)."))
     for p in packages:
         _check_company(company, p)
     if box_size and box_size not in {code for code, _label in BOX_SIZES}:
@@ -488,6 +583,7 @@ def packages_print(
     for m in PackageOrder.objects.filter(company=company, package__in=list(rows)).select_related("order"):
         members[m.package_id].append(m.order)
     changed = {p.pk for p, _orders in address_changed_packages(company, ordered)}
+    short = packages_shortages(company, [p for p in ordered if p.status in LIVE and p.method == PackageMethod.PARCEL])
     todo: list[Package] = []
     for p in ordered:
         orders = members[p.pk]
@@ -501,6 +597,12 @@ def packages_print(
                                        % {"no": stopped[0].channel_order_id, "status": stopped[0].get_status_display()}))
         elif p.pk in changed and not acknowledge_address_change:
             plan.rows.append(RowResult(p.code, False, _("수집 후 주소가 변경된 주문이 있습니다. 주소를 확인하고 '주소 변경 확인'을 선택하세요.")))
+        elif p.pk in short and shortage != "print":
+            what = "; ".join(s.text for s in short[p.pk][:3])
+            plan.rows.append(RowResult(p.code, False, (
+                _("재고 부족으로 제외했습니다: %(what)s") if shortage == "skip" else
+                _("재고가 부족해 출고준비(재고차감)를 할 수 없습니다: %(what)s — '그래도 출력' 또는 '제외'를 고르세요."))
+                % {"what": what}))
         else:
             todo.append(p)
     if not todo:

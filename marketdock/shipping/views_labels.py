@@ -51,6 +51,7 @@ def label_list(request):
         "contracts": selectors.contracts(company, active_only=True), "default": selectors.default_contract(company),
         "layouts": [(k, str(LAYOUT_LABELS[k])) for k in LAYOUTS], "boxes": BOX_SIZES,
         "changed": [r for r in rows if r["address_changed"]],
+        "shortage_rows": [r for r in rows if r["shortages"]],
         "batches": selectors.label_batches(company)[:5],
         "result_rows": request.session.pop("label_rows", []) if request.GET.get("result") else [],
     })
@@ -82,7 +83,7 @@ def label_print(request):
             company=company, packages=packages, contract=contract, user=request.user,
             move_to_ready=request.POST.get("move_to_ready") == "1",
             acknowledge_address_change=request.POST.get("ack_address") == "1",
-            box_size=request.POST.get("box_size", ""))
+            box_size=request.POST.get("box_size", ""), shortage=request.POST.get("shortage", ""))
     except ShippingError as exc:
         messages.error(request, str(exc))
         return redirect("shipping:labels")

@@ -58,6 +58,7 @@ def package_rows(company, packages) -> list[dict]:
         by_pkg.setdefault(m.package_id, []).append(m.order)
     locked = set(PackageLock.objects.filter(company=company, order__in=[o.pk for os in by_pkg.values() for o in os])
                  .values_list("order_id", flat=True))
+    short = services_packages.packages_shortages(company, sorted(packages, key=lambda p: (p.created_at, p.pk)))
     rows = []
     for p in packages:
         orders = by_pkg.get(p.pk, [])
@@ -67,6 +68,7 @@ def package_rows(company, packages) -> list[dict]:
             "locked": any(o.pk in locked for o in orders),
             "address_changed": any(o.address_changed for o in orders),
             "stopped": [o for o in orders if o.status in (OrderStatus.CANCELLED, OrderStatus.HOLD)],
+            "shortages": short.get(p.pk, []),
         })
     return rows
 
@@ -97,8 +99,9 @@ def package_list(request):
                                     package_membership__isnull=True).count()
     from marketdock.channels.models import ChannelAccount
 
+    rows = package_rows(company, page.object_list)
     return render(request, "shipping/packages/list.html", {
-        "rows": package_rows(company, page.object_list), "page": page, "unpacked": unpacked, "status": status,
+        "rows": rows, "shortage_rows": [r for r in rows if r["shortages"]], "page": page, "unpacked": unpacked, "status": status,
         "statuses": [(PackageStatus.OPEN, PackageStatus.OPEN.label), (PackageStatus.PRINTED, PackageStatus.PRINTED.label)],
         "accounts": ChannelAccount.objects.filter(company=company).order_by("name"), "account": account,
         "size": size, "sizes": PAGE_SIZES,
@@ -118,6 +121,12 @@ def package_build(request):
     result = services_packages.packages_build(company=request.company, user=request.user)
     messages.success(request, _("묶음 만들기: 새 포장 %(c)s개, 기존 포장에 합침 %(j)s건, 제외 %(r)s건")
                      % {"c": result.created, "j": result.joined, "r": result.removed})
+    if result.shortages:
+        codes = {p.pk: p.code for p in result.packages}
+        messages.warning(request, _("재고가 부족해 출고할 수 없는 포장 %(n)s개: %(list)s") % {
+            "n": len(result.shortages), "list": "; ".join(
+                f"{codes.get(pk, pk)} — {', '.join(s.text for s in items[:2])}"
+                for pk, items in list(result.shortages.items())[:5])})
     return redirect("shipping:packages")
 
 
