@@ -41,3 +41,32 @@ def warehouse(company):
 @pytest.fixture
 def lotte_contract(company, warehouse):
     return make_contract(company, "lotte", warehouse=warehouse)
+
+
+def shortage_shop(company, order_kit, user) -> dict:
+    """SKU-A: 1 on hand; SKU-B: none; a CJ contract with a band. Three confirmed orders to three
+    recipients: `held` took the last SKU-A at collection, `short_a` needs one more SKU-A, `short_b`
+    needs two SKU-B."""
+    from marketdock.inventory import services as inv
+    from marketdock.orders.models import OrderStatus
+    from marketdock.orders.services_flow import order_transition
+
+    a, b = order_kit.sku("SKU-A", stock=1), order_kit.sku("SKU-B", stock=0)
+    contract = make_contract(company, "cj", warehouse=inv.warehouse_default(company), is_default=True)
+    services.band_create(company=company, contract=contract, start="632976600000", end="632976600999")
+    account = order_kit.account()
+
+    def order(no, code, qty, name):
+        (o,) = order_kit.ingest(account, [order_kit.line(no, seller_option_code=code, channel_option_id=f"O{code}",
+                                                         quantity=qty, recipient_name=name,
+                                                         recipient_phone=f"010-0000-{no[-4:]}")])
+        assert not order_transition(company=company, orders=[o], to=OrderStatus.CONFIRMED, user=user).failed
+        return o
+
+    return {"a": a, "b": b, "account": account, "held": order("R-0001", "SKU-A", 1, "김하나"),
+            "short_a": order("R-0002", "SKU-A", 1, "이둘"), "short_b": order("R-0003", "SKU-B", 2, "박셋")}
+
+
+@pytest.fixture
+def shop(company, order_kit, admin_user):
+    return shortage_shop(company, order_kit, admin_user)

@@ -12,34 +12,10 @@ from marketdock.orders.models import OrderStatus, StockState
 from marketdock.orders.services_flow import order_transition
 from marketdock.shipping import selectors
 from marketdock.shipping.models import PackageStatus
-from marketdock.shipping.services import ShippingError, band_create
+from marketdock.shipping.services import ShippingError
 from marketdock.shipping.services_packages import packages_build, packages_print, packages_shortages
 
-from .conftest import make_contract
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def shop(company, order_kit, admin_user):
-    """SKU-A: 1 on hand; SKU-B: none. Three confirmed orders to three recipients."""
-    a, b = order_kit.sku("SKU-A", stock=1), order_kit.sku("SKU-B", stock=0)
-    warehouse = inv.warehouse_default(company)
-    contract = make_contract(company, "cj", warehouse=warehouse, is_default=True)
-    band_create(company=company, contract=contract, start="632976600000", end="632976600999")
-    account = order_kit.account()
-
-    def order(no, code, qty, name):
-        (o,) = order_kit.ingest(account, [order_kit.line(no, seller_option_code=code, channel_option_id=f"O{code}",
-                                                         quantity=qty, recipient_name=name,
-                                                         recipient_phone=f"010-0000-{no[-4:]}")])
-        assert not order_transition(company=company, orders=[o], to=OrderStatus.CONFIRMED, user=admin_user).failed
-        return o
-
-    held = order("R-0001", "SKU-A", 1, "김하나")  # took the last SKU-A at collection
-    short_a = order("R-0002", "SKU-A", 1, "이둘")
-    short_b = order("R-0003", "SKU-B", 2, "박셋")
-    return {"a": a, "b": b, "held": held, "short_a": short_a, "short_b": short_b, "account": account}
 
 
 def test_build_names_the_packages_that_cannot_be_deducted(company, shop):
