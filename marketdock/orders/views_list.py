@@ -18,6 +18,7 @@ from marketdock.core import permissions
 from marketdock.core import selectors as core_selectors
 from marketdock.core.masking import mask_email, mask_name, mask_phone
 from marketdock.core.money import KRW
+from marketdock.core.rates import MoneyTotal
 from marketdock.core.screens import screen_view
 from marketdock.core.validators import format_phone
 
@@ -105,11 +106,17 @@ def order_list(request):
         "recipient_name": mask_name(o.recipient_name), "recipient_phone": mask_phone(o.recipient_phone),
     } for o in page.rows]
     effects = selectors.effect_states(company, [o.pk for o in page.rows])
+    page_total = MoneyTotal()  # won, with foreign amounts converted at the order day's rate or kept apart
+    if page.rows:
+        converter = core_selectors.krw_converter(company)
+        for o in page.rows:
+            page_total.add(converter, o.total_amount, o.currency, timezone.localdate(o.ordered_at))
     for r in rows:
         r["effect"] = effects.get(r["order"].pk, "")
     return render(request, "orders/list/order_list.html", {
         "rows": rows, "page": page, "filters": filters, "count": count, "capped": capped,
         "size": size, "sizes": PAGE_SIZES, "sort_choices": SORT_CHOICES, "due_choices": DUE_CHOICES,
+        "page_total": page_total,
         "today": timezone.localdate(),
         "accounts": list(selectors.channel_accounts(company)), "statuses": OrderStatus.choices,
         "quick_links": _quick_links(g),

@@ -146,3 +146,15 @@ def test_delay_moves_the_deadline(order_kit, company, admin_user):
     order.refresh_from_db()
     line = order.lines.get()
     assert order.dispatch_due == new_date and (line.dispatch_due, line.dispatch_due_source) == (new_date, DueSource.DELAY)
+
+
+def test_list_page_total_keeps_dollars_apart_until_a_rate_exists(admin_client, admin_user, company, usd_order,
+                                                                  order_kit):
+    order_kit.ingest(order_kit.account(), [order_kit.line(total_amount=12900, unit_price=12900)])
+    html = admin_client.get(reverse("orders:list")).content.decode()
+    usd = f"US${Decimal(usd_order.total_amount) / 100:,.2f}"
+    assert f"이 페이지 결제금액 12,900원 + {usd}" in html  # never 12,900 + 59,700 "원"
+    rate_save(company=company, user=admin_user, currency="USD", valid_from=date(2000, 1, 1), krw_per_unit="1000")
+    html = admin_client.get(reverse("orders:list")).content.decode()
+    won = 12900 + usd_order.total_amount * 10  # cents × 1000 / 100
+    assert f"이 페이지 결제금액 {won:,}원" in html and "외화 환산 포함" in html
