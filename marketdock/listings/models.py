@@ -98,7 +98,8 @@ class Listing(CompanyOwned):
     api_product_id = models.CharField(_("쇼핑몰 원상품번호"), max_length=100, blank=True, default="")
     seller_product_code = models.CharField(_("판매자상품코드"), max_length=100, blank=True, default="")
     name = models.CharField(_("판매처별 상품명"), max_length=200)
-    price = models.PositiveIntegerField(_("판매가"), default=0)
+    price = models.PositiveIntegerField(_("판매가"), default=0)  # in `currency`'s minor unit
+    currency = models.CharField(_("통화"), max_length=3, default="KRW")  # the marketplace store's currency
     sale_status = models.CharField(_("판매상태"), max_length=20, choices=SaleStatus.choices, default=SaleStatus.ON_SALE)
     category_id = models.CharField(_("쇼핑몰 카테고리 코드"), max_length=100, blank=True, default="")
     category_name = models.CharField(_("쇼핑몰 카테고리"), max_length=200, blank=True, default="")

@@ -787,8 +787,8 @@ def _listing_from_channel(*, company: Company, account: ChannelAccount, product:
     listing = Listing.objects.create(
         company=company, account=account, product=product, channel_product_id=order_product_id(cl),
         api_product_id=cl.origin_product_id, seller_product_code=cl.seller_product_code, name=cl.name[:200] or product.name,
-        price=cl.price, sale_status=cl.sale_status, category_id=cl.category_id, status=Listing.Status.LINKED,
-        channel_snapshot=_snapshot(cl) if pulled else {}, last_synced_at=timezone.now() if pulled else None,
+        price=cl.price, currency=(cl.currency or "KRW")[:3], sale_status=cl.sale_status, category_id=cl.category_id,
+        status=Listing.Status.LINKED, channel_snapshot=_snapshot(cl) if pulled else {}, last_synced_at=timezone.now() if pulled else None,
         created_by=user,
         shipping_policy=ShippingPolicy.objects.filter(company=company, account=account, is_default=True).first(),
     )
