@@ -341,6 +341,8 @@ def _upsert(*, company: Company, account: ChannelAccount, run: CollectionRun, us
                     setattr(line, name, value)
                 if co.dispatch_due and co.dispatch_due != line.dispatch_due:  # e.g. a delay made at the marketplace
                     line.dispatch_due, line.dispatch_due_source = co.dispatch_due, DueSource.MARKETPLACE
+                elif line.dispatch_due is None:
+                    line.dispatch_due, line.dispatch_due_source = _dispatch_due(co, account)
                 if _oms_line_status(co) == OrderStatus.CANCELLED:
                     line.status = OrderStatus.CANCELLED
                 line.updated_at = now

@@ -11,6 +11,35 @@ def lines_take_order_currency(apps, schema_editor):
         OrderLine.objects.filter(order__currency=currency).update(currency=currency)
 
 
+def open_lines_get_a_deadline(apps, schema_editor):
+    """Lines still to ship get 출고기한 by their account's rule (the marketplace's own date arrives
+    with the next change of the line)."""
+    from marketdock.core.business_days import dispatch_due
+
+    OrderLine = apps.get_model("orders", "OrderLine")
+    Order = apps.get_model("orders", "Order")
+    to_ship = ("new", "confirmed", "ready", "hold")
+    lines = (OrderLine.objects.filter(status__in=to_ship, dispatch_due__isnull=True)
+             .select_related("order", "account").only("id", "order__paid_at", "order__ordered_at", "order_id",
+                                                      "account__dispatch_days", "account__dispatch_cutoff_hour"))
+    earliest = {}
+    batch = []
+    for line in lines.iterator(chunk_size=2000):
+        line.dispatch_due = dispatch_due(line.order.paid_at or line.order.ordered_at, days=line.account.dispatch_days,
+                                         cutoff_hour=line.account.dispatch_cutoff_hour)
+        line.dispatch_due_source = "rule"
+        batch.append(line)
+        if line.order_id not in earliest or line.dispatch_due < earliest[line.order_id]:
+            earliest[line.order_id] = line.dispatch_due
+        if len(batch) >= 2000:
+            OrderLine.objects.bulk_update(batch, ["dispatch_due", "dispatch_due_source"])
+            batch = []
+    if batch:
+        OrderLine.objects.bulk_update(batch, ["dispatch_due", "dispatch_due_source"])
+    for order_id, due in earliest.items():
+        Order.objects.filter(pk=order_id).update(dispatch_due=due)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -45,4 +74,5 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['company', 'dispatch_due', 'id'], name='order_co_due'),
         ),
         migrations.RunPython(lines_take_order_currency, migrations.RunPython.noop),
+        migrations.RunPython(open_lines_get_a_deadline, migrations.RunPython.noop),
     ]
