@@ -18,7 +18,7 @@ from marketdock.core import permissions
 from marketdock.core import selectors as core_selectors
 from marketdock.core.masking import mask_email, mask_name, mask_phone
 from marketdock.core.money import KRW
-from marketdock.core.rates import MoneyTotal
+from marketdock.core.rates import KrwConverter, MoneyTotal
 from marketdock.core.screens import screen_view
 from marketdock.core.validators import format_phone
 
@@ -107,8 +107,9 @@ def order_list(request):
     } for o in page.rows]
     effects = selectors.effect_states(company, [o.pk for o in page.rows])
     page_total = MoneyTotal()  # won, with foreign amounts converted at the order day's rate or kept apart
-    if page.rows:
-        converter = core_selectors.krw_converter(company)
+    if page.rows:  # the rates are read only when the page has a foreign-currency order
+        converter = (core_selectors.krw_converter(company) if any(o.currency != KRW for o in page.rows)
+                     else KrwConverter(()))
         for o in page.rows:
             page_total.add(converter, o.total_amount, o.currency, timezone.localdate(o.ordered_at))
     for r in rows:
