@@ -256,9 +256,6 @@ def outside_shipments_stock(*, company: Company, lines: Sequence[OrderLine], com
 
 # --- claims block the flow -----------------------------------------------------------------------------
 
-CLAIM_VERBS = {S.CONFIRMED.value: "주문확정", S.READY.value: "출고준비", S.SHIPPED.value: "출고"}
-
-
 def claim_refusal(lines: Sequence[OrderLine], action: str) -> str:
     """Why lines with a pending marketplace claim cannot go on ("" when none has one). `action` is the
     Korean word of what was asked (주문확정, 운송장 출력, 출고 …)."""
