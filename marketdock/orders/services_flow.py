@@ -42,7 +42,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from marketdock.channels.models import ChannelAccount, ChannelKind
 from marketdock.core.models import Company, User
@@ -95,7 +95,8 @@ NO_API_CHANNELS = frozenset({ChannelKind.MANUAL.value})
 
 METHODS = ("parcel", "visit", "direct")
 # what a pending marketplace claim refuses, in the words of the refusal
-CLAIM_ACTIONS = {S.CONFIRMED: gettext_lazy("주문확정"), S.READY: gettext_lazy("출고준비"), S.SHIPPED: gettext_lazy("출고")}
+CLAIM_ACTIONS = {S.CONFIRMED: pgettext_lazy("claim refusal", "주문확정"), S.READY: pgettext_lazy("claim refusal", "출고준비"),
+                 S.SHIPPED: pgettext_lazy("claim refusal", "출고")}
 METHOD_LABELS = {"parcel": gettext_lazy("택배"), "visit": gettext_lazy("방문수령"), "direct": gettext_lazy("직접배송")}
 FAILED_MESSAGE = (OutboxMessage.Status.FAILED, OutboxMessage.Status.DEAD)
 

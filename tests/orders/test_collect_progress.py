@@ -177,3 +177,19 @@ def test_pending_claim_is_kept_on_line_and_order_and_cleared_when_decided(compan
     order.refresh_from_db()
     assert (order.claim, order.lines.get().claim) == ("", "")
     assert levels(company, sku) == (10, 2)
+
+
+def test_setting_is_saved_by_a_writer_and_not_by_a_viewer(company, admin_client, viewer_client):
+    from django.urls import reverse
+
+    from marketdock.orders.models import OrderSettings
+
+    url = reverse("orders:collect_settings")
+    assert viewer_client.post(url, {"deduct_outside_shipments": "on"}).status_code == 403
+    assert not OrderSettings.objects.filter(company=company).exists()
+    assert admin_client.get(reverse("orders:collect")).content.decode().count('name="deduct_outside_shipments"') == 1
+    response = admin_client.post(url, {"deduct_outside_shipments": "on"})
+    assert response.status_code == 302
+    assert OrderSettings.objects.get(company=company).deduct_outside_shipments is True
+    admin_client.post(url, {})
+    assert OrderSettings.objects.get(company=company).deduct_outside_shipments is False
