@@ -393,7 +393,8 @@ def _upsert(*, company: Company, account: ChannelAccount, run: CollectionRun, us
     all_orders = new_orders + changed_orders
     by_pk_lines = {o.pk: lines_by_order[o.channel_order_id] for o in all_orders}
     stock_changed: list[OrderLine] = []
-    if inventory_enabled(company):
+    stock_on = inventory_enabled(company)
+    if stock_on:
         for line, old_effective in releases:
             kind, message = line_release(company=company, line=line, components=comp_map.get(line.pk, []),
                                          old_effective=old_effective, user=user)
@@ -410,7 +411,7 @@ def _upsert(*, company: Company, account: ChannelAccount, run: CollectionRun, us
         stock_changed.extend(outcome.changed_lines)
     outside_events, outside_changed = outside_shipments_stock(
         company=company, lines=[ln for ln, _co in shipped_by_market], components=comp_map, user=user,
-        run_id=run.pk, now=now, stock=inventory_enabled(company))
+        run_id=run.pk, now=now, stock=stock_on)
     events.extend(outside_events)
     stock_changed.extend(outside_changed)
     by_state: dict[str, list[int]] = defaultdict(list)
