@@ -78,6 +78,7 @@ def test_demo_after_one_collection_matches_the_sandbox(sandbox):
                 elif kind == "shipped":
                     assert line.status in (S.SHIPPED, S.IN_TRANSIT, S.DELIVERED), (shop["code"], line_id)
                     assert line.stock_state != StockState.RESERVED, (shop["code"], line_id)
+                    assert line.tracking_number and line.carrier_key == "cj", (shop["code"], line_id)
                 elif kind == "cancel_requested":
                     assert line.claim == "cancel" and line.order.claim == "cancel", (shop["code"], line_id)
                     nxt = S.CONFIRMED if line.order.status == S.NEW else S.READY
