@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 from pydantic import ValidationError as PydanticValidationError
 
+from marketdock.channels.connectors import shopify
 from marketdock.channels.connectors.base import Connector, build_connector
 from marketdock.channels.connectors.errors import (
     AuthError,
@@ -29,6 +30,7 @@ from marketdock.channels.connectors.http import HttpOptions, RetryPolicy
 from . import selectors
 from .credentials import credentials_check
 from .models import ChannelAccount, ChannelKind
+from .tokens import AccountTokenStore, account_token_forget
 
 
 def connector_base_url(account: ChannelAccount) -> str | None:
@@ -46,7 +48,12 @@ def connector_for(account: ChannelAccount, *, options: HttpOptions | None = None
     """A ready connector for this account (decrypted credentials, base URL, shared rate limiter)."""
     if account.kind == ChannelKind.MANUAL:
         raise ValueError("기타(엑셀 업로드) 쇼핑몰은 API 연동이 없습니다. 주문은 엑셀로 등록하세요.")
-    return build_connector(account.kind, account.credentials, base_url=connector_base_url(account), options=options)
+    credentials = account.credentials
+    extra = {}
+    if account.kind == ChannelKind.SHOPIFY and credentials.get("client_id") and credentials.get("client_secret"):
+        # client-credentials tokens live on the account row: one token and one refresh for every worker
+        extra["token_store"] = AccountTokenStore(account, margin=shopify.TOKEN_REFRESH_MARGIN, marketplace="shopify")
+    return build_connector(account.kind, credentials, base_url=connector_base_url(account), options=options, **extra)
 
 
 # --- channel accounts (LST-1) ----------------------------------------------------------------
@@ -157,6 +164,7 @@ def channel_account_update(*, account: ChannelAccount, name: str, credentials: d
         if connection_changed:  # the last test/collection result was for the old keys or URL
             ChannelAccount.objects.filter(pk=account.pk).exclude(last_status=COLLECTING).update(
                 last_status="", last_error="")
+            account_token_forget(account)  # a token issued for the old keys or shop
     account.refresh_from_db(fields=["last_status", "last_error"])
     return account
 

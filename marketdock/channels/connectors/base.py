@@ -253,7 +253,8 @@ def connector_class(kind: str) -> type[Connector]:
 
 
 def build_connector(kind: str, credentials: Mapping[str, Any], *, base_url: str | None = None,
-                    options: HttpOptions | None = None) -> Connector:
+                    options: HttpOptions | None = None, **extra: Any) -> Connector:
+    """`extra`: keyword arguments only some connectors take (Shopify's `token_store`)."""
     cls = connector_class(kind)
     creds = cls.credentials_model.model_validate(dict(credentials))
-    return cls(creds, base_url=base_url, options=options)  # type: ignore[call-arg]
+    return cls(creds, base_url=base_url, options=options, **extra)  # type: ignore[call-arg]
