@@ -45,7 +45,10 @@ class AccountTokenStore:
         row = self._rows().values("token_encrypted", "token_expires_at").first()
         if not row or not row["token_encrypted"] or not row["token_expires_at"]:
             return ""
-        token = str(decrypt_credentials(row["token_encrypted"]).get("access_token") or "")
+        try:
+            token = str(decrypt_credentials(row["token_encrypted"]).get("access_token") or "")
+        except ValueError:  # encrypted with a key no longer configured: ask for a new token
+            return ""
         if token and token != rejected and row["token_expires_at"] - self.margin > self.clock():
             return token
         return ""

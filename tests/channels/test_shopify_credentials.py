@@ -240,3 +240,11 @@ def test_sandbox_token_endpoint_refuses_wrong_secret_and_json_body(sandbox):
     assert pinned.json()["data"]["shop"]["myshopifyDomain"] == "shopify-demo.myshopify.com"
     assert old.status_code == 200 and old.headers["x-shopify-api-version"] == "2026-01"  # falls forward
     assert bogus.status_code == 404
+
+
+def test_a_stored_token_that_cannot_be_decrypted_is_replaced(company):
+    account = services.channel_account_create(company=company, kind="shopify", name="키 교체", credentials=CLIENT)
+    ChannelAccount.objects.filter(pk=account.pk).update(token_encrypted="not-a-fernet-token",
+                                                        token_expires_at=datetime.now(UTC) + timedelta(hours=20))
+    store = AccountTokenStore(account, margin=shopify.TOKEN_REFRESH_MARGIN)
+    assert store.token(lambda: ("tok-new", datetime.now(UTC) + timedelta(hours=24))) == "tok-new"
