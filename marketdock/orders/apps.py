@@ -14,6 +14,10 @@ class OrdersConfig(AppConfig):
             channel_effects,  # noqa: F401  (outbox handlers: confirm, dispatch, delay)
             tasks,  # noqa: F401  (the minute collection scheduler)
         )
+        from marketdock.catalog.hooks import on_sku_codes_added
+
         from .dashboard import order_tiles
+        from .services_match import match_waiting_by_sku_codes
 
         register(order_tiles)
+        on_sku_codes_added(match_waiting_by_sku_codes)
