@@ -8,14 +8,13 @@ class OrdersConfig(AppConfig):
     verbose_name = _("주문")
 
     def ready(self) -> None:
+        from marketdock.catalog.hooks import on_sku_codes_added
         from marketdock.core.dashboard import register
 
         from . import (
             channel_effects,  # noqa: F401  (outbox handlers: confirm, dispatch, delay)
             tasks,  # noqa: F401  (the minute collection scheduler)
         )
-        from marketdock.catalog.hooks import on_sku_codes_added
-
         from .dashboard import order_tiles
         from .services_match import match_waiting_by_sku_codes
 
