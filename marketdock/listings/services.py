@@ -295,7 +295,9 @@ def listing_draft_payload(*, company: Company, listing: Listing) -> ListingDraft
     single_stock = stock_of(options[0]) if options and not draft_options else 0
     # what the marketplace requires beyond the draft (Naver A/S·원산지·고시, Coupang WING id·출고지·반품지·고시,
     # images, description): the account's listing fields, merged into the payload by the connector
-    fields = account_listing_fields(listing.account)
+    from .services_product_fields import effective_listing_fields
+
+    fields = effective_listing_fields(listing.account, listing.product)  # the product's values over the account's
     image_urls = [str(u) for u in fields.pop("image_urls", None) or [] if u]
     description_html = str(fields.pop("description_html", "") or "")
     axes = [a.get("name") for a in listing.product.option_axes or [] if isinstance(a, dict) and a.get("name")]
@@ -486,6 +488,13 @@ def listing_send(*, company: Company, listing_id: int, user: User | None = None)
     listing = Listing.objects.select_related("account", "product", "product__brand", "shipping_policy").get(
         company=company, pk=listing_id)
     label = listing.account.name
+    from .services_product_fields import listing_send_problems
+
+    problems = listing_send_problems(listing)
+    if problems:  # checked here, one message per missing value, instead of the marketplace's DRAFT_INVALID
+        message = _("전송하지 않았습니다. %(problems)s") % {"problems": " / ".join(problems)}
+        _record_error(company=company, listing_id=listing_id, message=message)
+        return SendResult(listing.pk, label, False, message)
     try:
         draft = listing_draft_payload(company=company, listing=listing)
     except ValueError as exc:  # pydantic validation of the draft (e.g. an empty option name)
