@@ -1,6 +1,7 @@
 from django.urls import path
 
 from marketdock.listings import views as listing_views
+from marketdock.listings import views_categories as category_views
 from marketdock.listings import views_description as description_views
 from marketdock.listings import views_fields as listing_field_views
 from marketdock.listings import views_sync as sync_views
@@ -28,6 +29,8 @@ urlpatterns = [
          name="description_template_edit"),
     path("description-templates/<int:pk>/delete/", description_views.description_template_delete,
          name="description_template_delete"),
+    path("listings/categories/<int:pk>/", category_views.category_picker, name="category_picker"),
+    path("listings/categories/<int:pk>/refresh/", category_views.category_refresh, name="category_refresh"),
     path("listings/register/", listing_views.listing_register, name="listing_register"),
     path("listings/bulk-edit/", listing_views.listing_bulk_edit, name="listing_bulk_edit"),
     path("listings/send/", listing_views.listing_send, name="listing_send"),

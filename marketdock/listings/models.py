@@ -203,4 +203,28 @@ class DescriptionTemplate(CompanyOwned):
         return self.name
 
 
+class MarketCategory(CompanyOwned):
+    """One node of a channel account's category tree, as loaded from the marketplace's category API
+    (the cache the category picker searches; refreshed on demand, replaced whole)."""
+
+    account = models.ForeignKey("channels.ChannelAccount", on_delete=models.CASCADE, related_name="+",
+                                verbose_name=_("쇼핑몰 계정"))
+    code = models.CharField(_("카테고리 코드"), max_length=100)
+    name = models.CharField(_("카테고리명"), max_length=200)
+    path = models.CharField(_("카테고리 경로"), max_length=600)
+    parent_code = models.CharField(max_length=100, blank=True, default="")
+    is_leaf = models.BooleanField(_("최하위"), default=True)
+    fetched_at = models.DateTimeField(_("불러온 시각"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("쇼핑몰 카테고리")
+        verbose_name_plural = _("쇼핑몰 카테고리")
+        ordering = ["path", "id"]
+        constraints = [models.UniqueConstraint(fields=["account", "code"], name="marketcategory_unique_code")]
+        indexes = [models.Index(fields=["account", "parent_code"])]
+
+    def __str__(self) -> str:
+        return self.path
+
+
 from .models_sync import ListingDirty, ListingSyncState, SyncKind, SyncPush  # noqa: E402,F401  (stock/price push)

@@ -197,17 +197,20 @@ def listing_send_problems(listing: Listing) -> list[str]:
     if kind == ChannelKind.NAVER:
         after = fields.get("afterServiceInfo") or {}
         origin = fields.get("originAreaInfo") or {}
-        etc = (fields.get("productInfoProvidedNotice") or {}).get("etc") or {}
+        notice = fields.get("productInfoProvidedNotice") or {}
         checks = [
             (fields.get("description_html"), _("상세설명")),
             (after.get("afterServiceTelephoneNumber"), _("A/S 전화번호")),
             (after.get("afterServiceGuideContent"), _("A/S 안내")),
             (origin.get("originAreaCode"), _("원산지")),
-            (etc.get("itemName"), _("상품정보제공고시 품명")),
-            (etc.get("modelName"), _("상품정보제공고시 모델명")),
-            (etc.get("manufacturer"), _("상품정보제공고시 제조자(수입자)")),
-            (etc.get("customerServicePhoneNumber"), _("상품정보제공고시 소비자상담 전화번호")),
+            (notice, _("상품정보제공고시")),
         ]
+        etc = notice.get("etc") if isinstance(notice.get("etc"), dict) else None
+        if etc is not None:  # 기타 재화 as the screens write it: each item named (other types are taken as set)
+            checks += [(etc.get("itemName"), _("상품정보제공고시 품명")),
+                       (etc.get("modelName"), _("상품정보제공고시 모델명")),
+                       (etc.get("manufacturer"), _("상품정보제공고시 제조자(수입자)")),
+                       (etc.get("customerServicePhoneNumber"), _("상품정보제공고시 소비자상담 전화번호"))]
         missing += [label for value, label in checks if _blank(value)]
     elif kind == ChannelKind.COUPANG:
         from .services_fields import _required_labels

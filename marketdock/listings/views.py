@@ -193,7 +193,8 @@ def listing_register(request):
                          account, effective_listing_fields(account, product) if product else None),
                      "policies": list(selectors.shipping_policies_for(company, account)),
                      "name": request.POST.get(f"name_{account.pk}") or (product.name if product else ""),
-                     "price": request.POST.get(f"price_{account.pk}") or (product.price if product else 0)})
+                     "price": request.POST.get(f"price_{account.pk}") or (product.price if product else 0),
+                     "category_id": request.POST.get(f"category_id_{account.pk}", "")})
     return render(request, "listings/listing_register.html", {
         "product": product, "products": products, "rows": rows, "q": request.GET.get("q", ""),
         "incomplete": [r for r in rows if r["missing"]], "here": request.get_full_path()})

@@ -12,16 +12,12 @@ import pytest
 from django.urls import reverse
 
 from marketdock.channels.connectors.coupang import COUPANG_REQUIRED_EXTRA
-from marketdock.channels.connectors.http import HttpOptions, RetryPolicy
 from marketdock.channels.connectors.naver import NAVER_REQUIRED_EXTRA
-from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate
-from marketdock.channels.models import ChannelAccount, ChannelKind
+from marketdock.channels.models import ChannelKind
 from marketdock.inventory import services as inventory
 from marketdock.listings import services, services_fields
 from marketdock.listings.models import Listing
 from marketdock.listings.tasks import listings_send_job
-from marketdock.sandbox.server import SandboxApp, serve_in_thread
-from marketdock.sandbox.state import SandboxState
 from marketdock.shipping.carrier_data import carriers_ensure
 from tests.isolation import assert_isolated
 
@@ -205,36 +201,11 @@ def test_the_register_screen_shows_accounts_missing_fields_with_a_link(admin_cli
 # --- end to end against the sandbox -------------------------------------------------------------------
 
 
-@pytest.fixture
-def sandbox(monkeypatch):
-    state = SandboxState(seed=33, order_rate=0, initial_orders=0)
-    server, base = serve_in_thread(SandboxApp(state))
-    limiter = LocalRateLimiter()
-
-    def options(account):
-        return HttpOptions(limiter=limiter, rate=Rate(1000, 1000), sleep=lambda s: None,
-                           retry=RetryPolicy(attempts=2))
-
-    monkeypatch.setattr(services, "connector_options", options)
-    yield state, base
-    server.shutdown()
-    server.server_close()
-
-
-def sandbox_account(company, state, base, code: str) -> ChannelAccount:
-    shop = state.shops[code]
-    account = ChannelAccount(company=company, kind=shop.protocol, name=f"{code} 계정", base_url=base,
-                             auto_collect=False)
-    account.set_credentials(shop.credentials)
-    account.save()
-    return account
-
-
 def test_registration_to_sandbox_naver_and_coupang_succeeds_once_the_fields_are_filled(
-        admin_client, admin_user, company, sandbox, django_capture_on_commit_callbacks):
-    state, base = sandbox
-    naver = sandbox_account(company, state, base, "naver-demo")
-    coupang = sandbox_account(company, state, base, "coupang-demo")
+        admin_client, admin_user, company, market_sandbox, django_capture_on_commit_callbacks):
+    state, base, account_of = market_sandbox
+    naver = account_of(company, "naver-demo")
+    coupang = account_of(company, "coupang-demo")
     product = make_product(company, "LF-HOOD", name="기모 후드티", price=39000,
                            axes=[{"name": "색상", "values": ["블랙", "그레이"]}])
     wh = inventory.warehouse_save(company=company, code="MAIN", name="본사창고")
@@ -255,7 +226,7 @@ def test_registration_to_sandbox_naver_and_coupang_succeeds_once_the_fields_are_
     assert refused.result["sent"] == 0 and refused.result["failed"] == 2
     messages = " ".join(r["message"] for r in refused.result["results"])
     assert "A/S 전화번호이(가) 없습니다" in messages and "WING 로그인 ID이(가) 없습니다" in messages
-    assert "상품정보제공고시 제조자(수입자)이(가) 없습니다" in messages  # one message per missing field
+    assert "상품정보제공고시이(가) 없습니다" in messages and "상세설명이(가) 없습니다" in messages  # one per field
 
     assert admin_client.post(url(naver), NAVER_FORM).status_code == 302
     assert admin_client.post(url(coupang), COUPANG_FORM).status_code == 302
@@ -285,10 +256,10 @@ PRODUCT_FORM = {
 
 
 def test_product_values_override_the_account_defaults_and_fill_what_the_account_lacks(
-        admin_client, admin_user, company, sandbox, django_capture_on_commit_callbacks):
-    state, base = sandbox
-    naver = sandbox_account(company, state, base, "naver-demo")
-    coupang = sandbox_account(company, state, base, "coupang-demo")
+        admin_client, admin_user, company, market_sandbox, django_capture_on_commit_callbacks):
+    state, base, account_of = market_sandbox
+    naver = account_of(company, "naver-demo")
+    coupang = account_of(company, "coupang-demo")
     assert admin_client.post(url(coupang), COUPANG_FORM).status_code == 302  # the account has its defaults
     product = make_product(company, "RICE", name="유기농 현미", price=25900)
     listings = services.listings_draft(company=company, product=product, user=admin_user, targets=[
