@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from marketdock.channels.connectors.base import connector_class
 from marketdock.channels.connectors.errors import ConnectorError
+from marketdock.channels.connectors.models import ChannelCategory
 from marketdock.channels.models import ChannelAccount, ChannelKind
 from marketdock.core.models import Company
 
@@ -60,6 +61,12 @@ def categories_refresh(*, company: Company, account: ChannelAccount) -> RefreshR
             "account": account.name, "error": message}) from None
     if not nodes:
         raise ListingError(_("%(account)s: 쇼핑몰이 카테고리를 하나도 보내지 않았습니다.") % {"account": account.name})
+    return categories_store(company=company, account=account, nodes=nodes)
+
+
+def categories_store(*, company: Company, account: ChannelAccount, nodes: list[ChannelCategory]) -> RefreshResult:
+    """Replace the account's category cache with `nodes` (one transaction)."""
+    _own(company, account)
     now = timezone.now()
     seen: set[str] = set()
     rows = []
