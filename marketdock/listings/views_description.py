@@ -10,13 +10,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from marketdock.catalog.models import Product
 from marketdock.core.screens import screen_view
 
 from . import services_description as sd
 from .models import DescriptionTemplate
 from .services import ListingError
 from .services_product_fields import product_listing_fields
+from .views_fields import company_product
 
 
 def _template(request, pk) -> DescriptionTemplate:
@@ -105,9 +105,7 @@ def description_preview(request):
 def product_description(request, pk: int):
     """상세설명 만들기: one product's 상세설명 from a template + its own body and image blocks."""
     company = request.company
-    product = Product.objects.filter(company=company, pk=pk).first()
-    if product is None:
-        raise Http404(_("상품을 찾을 수 없습니다."))
+    product = company_product(request, pk)
     templates = list(DescriptionTemplate.objects.filter(company=company))
     errors: list[str] = []
     values = {"template_id": request.POST.get("template_id", "") if request.method == "POST" else "",

@@ -62,18 +62,24 @@ def account_listing_fields(request, pk: int):
     })
 
 
+def company_product(request, pk: int):
+    """The company's product `pk`, or 404."""
+    from marketdock.catalog.models import Product
+
+    product = Product.objects.filter(company=request.company, pk=pk).first()
+    if product is None:
+        raise Http404(_("상품을 찾을 수 없습니다."))
+    return product
+
+
 @screen_view("channels.listings")
 def product_listing_fields(request, pk: int):
     """상품별 등록정보: one product's images, 상세설명, A/S, 원산지, 고시 over the accounts' defaults."""
-    from marketdock.catalog.models import Product
-
     from . import services_product_fields as spf
     from .models import Listing
 
     company = request.company
-    product = Product.objects.filter(company=company, pk=pk).first()
-    if product is None:
-        raise Http404(_("상품을 찾을 수 없습니다."))
+    product = company_product(request, pk)
     form = ListingFieldsForm(request.POST or None, kind="", carriers=[], specs=spf.PRODUCT_SPECS,
                              initial=spf.product_listing_fields_initial(product))
     if request.method == "POST":
