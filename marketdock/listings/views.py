@@ -20,7 +20,7 @@ from marketdock.core.screens import screen_view
 from . import selectors, services, services_fields
 from .forms import ShippingPolicyForm
 from .models import Listing, ListingOption, SaleStatus, ShippingPolicy
-from .services_product_fields import effective_listing_fields
+from .services_product_fields import effective_listing_fields, listing_send_problems
 from .tasks import listings_import_job, listings_pull_job, listings_send_job
 
 PAGE_SIZES = (50, 100, 500)
@@ -144,6 +144,7 @@ def listing_detail(request, pk: int):
         "diffs": selectors.listing_differences(company, listing),
         "policies": selectors.shipping_policies_for(company, listing.account),
         "sale_statuses": SaleStatus.choices, "allocation_rules": Listing._meta.get_field("allocation_rule").choices,
+        "send_problems": listing_send_problems(listing),
     })
 
 

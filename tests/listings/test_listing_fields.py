@@ -269,8 +269,12 @@ def test_product_values_override_the_account_defaults_and_fill_what_the_account_
     before = admin_client.get(page).content.decode()
     assert f'data-testid="pf-check-{naver.pk}"' in before and "A/S 전화번호이(가) 없습니다" in before
 
+    detail = admin_client.get(reverse("channels:listing_detail", args=[listings[0].pk])).content.decode()
+    assert 'data-testid="listing-send-problems"' in detail and "원산지이(가) 없습니다" in detail
     response = admin_client.post(page, PRODUCT_FORM)
     assert response.status_code == 302
+    detail = admin_client.get(reverse("channels:listing_detail", args=[listings[0].pk])).content.decode()
+    assert 'data-testid="listing-send-problems"' not in detail
     after = admin_client.get(page).content.decode()
     assert "전송할 준비가 되었습니다" in after and "이(가) 없습니다" not in after
     with django_capture_on_commit_callbacks(execute=True):
