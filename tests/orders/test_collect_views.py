@@ -116,6 +116,7 @@ def test_viewer_can_look_but_not_post(company, viewer_client):
         page = viewer_client.get(reverse(name))
         assert page.status_code == 200
         assert "collect-now-" not in page.content.decode() and "match-apply-" not in page.content.decode()
+        assert "register-product-" not in page.content.decode()
     for url in (reverse("orders:collect_now", args=[account.pk]), reverse("orders:collect_backfill", args=[account.pk]),
                 reverse("orders:schedule_edit", args=[account.pk]), reverse("orders:line_match", args=[line.pk]),
                 reverse("orders:rules_apply"), reverse("orders:match_rule_delete", args=[rule.pk])):
