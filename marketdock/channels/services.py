@@ -28,6 +28,7 @@ from marketdock.channels.connectors.http import HttpOptions, RetryPolicy
 
 from . import selectors
 from .credentials import credentials_check
+from .hosts import api_url_problem
 from .models import ChannelAccount, ChannelKind
 
 
@@ -46,7 +47,12 @@ def connector_for(account: ChannelAccount, *, options: HttpOptions | None = None
     """A ready connector for this account (decrypted credentials, base URL, shared rate limiter)."""
     if account.kind == ChannelKind.MANUAL:
         raise ValueError("기타(엑셀 업로드) 쇼핑몰은 API 연동이 없습니다. 주문은 엑셀로 등록하세요.")
-    return build_connector(account.kind, account.credentials, base_url=connector_base_url(account), options=options)
+    base_url = connector_base_url(account)
+    # checked before every connection too: an address saved earlier or a setting changed since
+    problem = api_url_problem(account.kind, base_url, resolve=False) if base_url else ""
+    if problem:
+        raise ConnectorError(problem, marketplace=account.kind)
+    return build_connector(account.kind, account.credentials, base_url=base_url, options=options)
 
 
 # --- channel accounts (LST-1) ----------------------------------------------------------------
@@ -83,6 +89,8 @@ def _account_values_check(*, company, kind: str, name: str, base_url: str, colle
         else:
             if len(base_url) > 300:
                 errors["base_url"] = _("API 주소가 너무 깁니다(300자 이내).")
+            elif kind in ChannelKind.values and (problem := api_url_problem(kind, base_url)):
+                errors["base_url"] = problem
     if not (MIN_COLLECT_MINUTES <= int(collect_every_minutes or 0) <= MAX_COLLECT_MINUTES):
         errors["collect_every_minutes"] = _("수집 주기는 %(min)d분 이상 %(max)d분 이하로 입력하세요.") % {
             "min": MIN_COLLECT_MINUTES, "max": MAX_COLLECT_MINUTES}

@@ -45,7 +45,7 @@ from .errors import (
     TemporaryError,
     UnsupportedOperation,
 )
-from .http import ApiClient, HttpOptions
+from .http import ApiClient, HttpOptions, unparsed_body
 from .models import (
     Capabilities,
     ChannelListing,
@@ -1030,7 +1030,7 @@ class ShopifyConnector(Connector):
 
 def _raise_for(response: httpx.Response) -> None:
     status = response.status_code
-    message = response.text[:200]
+    message = unparsed_body(response)
     try:
         body = response.json()
         if isinstance(body, Mapping) and body.get("errors"):
