@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "bootstrap",
     "axes",
     "huey.contrib.djhuey",
+    "csp",
     "marketdock.core",
     "marketdock.catalog",
     "marketdock.inventory",
@@ -111,6 +112,7 @@ MIDDLEWARE = [
     "marketdock.core.middleware.ForcePasswordChangeMiddleware",
     "marketdock.core.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "marketdock.urls"
@@ -271,6 +273,38 @@ WORKER_STALE_AFTER_SECONDS = 120
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): scripts only from our own static files (htmx and Bootstrap are
+# served locally) — no inline <script>, no on* attributes, no eval. Inline style attributes stay allowed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# HTTPS: set SECURE_SSL=1 when the site is served over HTTPS (directly, or behind a proxy that sends
+# X-Forwarded-Proto: https — then also SECURE_PROXY_SSL_HEADER=1). Turns on the HTTP→HTTPS redirect,
+# HSTS and Secure session/CSRF cookies. See the README's production section.
+SECURE_SSL = _env_bool("SECURE_SSL", False)
+if _env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if SECURE_SSL:
+    SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 60 * 60)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
 
 # Query parameters whose values never reach a log (buyer search terms: phone, name, free text…).
 LOG_REDACTED_QUERY_PARAMS = ("q", "phone", "name", "buyer", "buyer_name", "buyer_phone", "recipient", "receiver",
