@@ -17,7 +17,8 @@ KEY_PAGES = [
 
 
 @pytest.mark.django_db(transaction=True)
-def test_no_csp_violation_on_key_pages(page, login, company, admin_user):
+def test_no_csp_violation_on_key_pages(strict_page, login, company, admin_user):
+    page = strict_page
     problems: list[str] = []
     page.on("console", lambda msg: problems.append(msg.text) if "Content Security Policy" in msg.text else None)
     page.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
