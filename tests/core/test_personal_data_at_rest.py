@@ -105,6 +105,7 @@ def test_new_files_from_the_marketdock_command_are_private(tmp_path):
     )
     env = {**os.environ, "MARKETDOCK_VAR": str(var), "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend"}
     env.pop("REDIS_URL", None)
+    env.pop("PYTEST_XDIST_WORKER", None)
     env.pop("DATABASE_URL", None)
     old = os.umask(0o022)
     try:
