@@ -95,7 +95,7 @@ def test_https_gets_hsts_and_secure_cookies(client, admin_user):
 
 def _settings_env(tmp_path, **extra) -> dict:
     env = {k: v for k, v in os.environ.items()
-           if k not in ("DEBUG", "REDIS_URL", "DATABASE_URL", "PYTEST_XDIST_WORKER")}
+           if k not in ("DEBUG", "REDIS_URL", "DATABASE_URL", "PYTEST_XDIST_WORKER", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(MARKETDOCK_VAR=str(tmp_path / "var"), **extra)
     return env
 
