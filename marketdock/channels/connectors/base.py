@@ -26,6 +26,7 @@ from .errors import ConnectorError, MalformedPayload, UnsupportedOperation
 from .http import ApiClient, HttpOptions
 from .models import (
     Capabilities,
+    ChannelCategory,
     ChannelListing,
     ChannelOrder,
     ConfirmResult,
@@ -105,6 +106,11 @@ class Connector(ABC):
             if not page.has_more:
                 return
             cursor = page.next_cursor
+
+    def list_categories(self) -> list[ChannelCategory]:
+        """The marketplace's whole category tree (every node, parents before children), for picking the
+        category a listing registers in."""
+        raise self._unsupported("카테고리 조회")
 
     def register_listing(self, draft: ListingDraft) -> ChannelListing:
         """쇼핑몰전송: create the product; returns it as the marketplace now holds it. Raises

@@ -53,6 +53,7 @@ from .http import ApiClient, HttpOptions, unparsed_body
 from .models import (
     Capabilities,
     ChangedStatus,
+    ChannelCategory,
     ChannelListing,
     ChannelListingOption,
     ChannelOrder,
@@ -90,6 +91,7 @@ CONFIRM_PATH = "/v1/pay-order/seller/product-orders/confirm"
 DISPATCH_PATH = "/v1/pay-order/seller/product-orders/dispatch"
 DELAY_PATH = "/v1/pay-order/seller/product-orders/{id}/delay"
 PRODUCTS_PATH = "/v2/products"
+CATEGORIES_PATH = "/v1/categories"  # 전체 카테고리 조회: [{wholeCategoryName "a>b>c", id, name, last}]
 PRODUCT_SEARCH_PATH = "/v1/products/search"
 ORIGIN_PRODUCT_PATH = "/v2/products/origin-products/{no}"
 OPTION_STOCK_PATH = "/v1/products/origin-products/{no}/option-stock"
@@ -432,7 +434,7 @@ class NaverConnector(Connector):
     capabilities = Capabilities(confirm=True, confirm_batch=CONFIRM_BATCH, change_feed=True, max_window=MAX_WINDOW,
                                 page_size=300, line_key="productOrderId", dispatch=True, delay=True, listings=True,
                                 stock_update=True, price_update=True, sale_status=True, register_listing=True,
-                                compare_and_set=False)
+                                compare_and_set=False, categories=True)
     credentials_model = NaverCredentials
     DEFAULT_RATE = Rate(per_second=2.0, burst=4)  # the documented example: 2 rps per application
 
@@ -673,6 +675,12 @@ class NaverConnector(Connector):
     def get_listing(self, product_id: str) -> ChannelListing:
         origin_no = self._origin_no(product_id)
         return parse_origin_product(self._origin(origin_no), product_id, origin_no)
+
+    def list_categories(self) -> list[ChannelCategory]:
+        payload = self._call("GET", CATEGORIES_PATH)
+        if not isinstance(payload, list):
+            raise MalformedPayload("(카테고리 목록)", "배열이 아닙니다", marketplace=MP, value=payload)
+        return parse_categories(payload)
 
     def register_listing(self, draft: ListingDraft) -> ChannelListing:
         body = build_product_body(draft)
@@ -992,6 +1000,25 @@ def parse_origin_product(payload: Mapping[str, Any], channel_product_no: str, or
 
 _FEE_TYPES = {"free": "FREE", "paid": "PAID", "conditional": "CONDITIONAL_FREE"}
 _DRAFT_STATUS = {"on_sale": "SALE", "stopped": "SUSPENSION", "sold_out": "OUTOFSTOCK"}
+def parse_categories(rows: Sequence[Any]) -> list[ChannelCategory]:
+    """Naver's flat category list → nodes with their parent (found by the path "a>b>c" one level up)."""
+    by_path: dict[str, str] = {}
+    out: list[ChannelCategory] = []
+    items = []
+    for row in rows:
+        if not isinstance(row, Mapping) or not row.get("id"):
+            continue
+        parts = [p.strip() for p in str(row.get("wholeCategoryName") or row.get("name") or "").split(">") if p.strip()]
+        items.append((len(parts), parts, row))
+    for _depth, parts, row in sorted(items, key=lambda x: x[0]):
+        key = ">".join(parts)
+        by_path[key] = str(row["id"])
+        out.append(ChannelCategory(id=str(row["id"]), name=str(row.get("name") or (parts[-1] if parts else "")),
+                                   path=" > ".join(parts), parent_id=by_path.get(">".join(parts[:-1]), ""),
+                                   leaf=bool(row.get("last"))))
+    return out
+
+
 NAVER_REQUIRED_EXTRA = {
     "afterServiceInfo": "A/S 안내(afterServiceInfo: 전화번호, 안내문)",
     "originAreaInfo": "원산지(originAreaInfo)",
