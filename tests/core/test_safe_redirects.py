@@ -60,6 +60,13 @@ def test_listing_fields_page(admin_client, company, target):
 
 
 @pytest.mark.parametrize("target", EVIL)
+def test_product_form_from_another_screen(admin_client, target):
+    """상품 등록 opened from 미매칭 carries `next`; the form's hidden value never points off-site."""
+    body = admin_client.get(reverse("catalog:product_create"), {"next": target}).content
+    assert not re.search(rb'name="next" value="(?:[a-z]+:|//|/\\\\)', body)
+
+
+@pytest.mark.parametrize("target", EVIL)
 def test_notice_dismiss_next_and_referer(admin_client, target):
     response = admin_client.post(reverse("core:notice_dismiss"), {"next": target})
     assert response.status_code == 302 and response["Location"] == reverse("home")
