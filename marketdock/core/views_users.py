@@ -141,9 +141,11 @@ def user_edit(request, pk: int):
             else:
                 messages.info(request, _("바뀐 내용이 없습니다."))
             return redirect("core:user_list")
-    locked = target.username in selectors.locked_usernames(request.company, [target.username])
+    sources = selectors.lock_sources(request.company, [target.username])
+    locked = target.username in sources
     return render(request, "core/users/form.html", {
-        "form": form, "target": target, "locked": locked, "channels": CHANNEL_CHOICES,
+        "form": form, "target": target, "locked": locked, "lock_ips": sources.get(target.username, []),
+        "channels": CHANNEL_CHOICES,
         "contact_channels": services_users.contact_channels(target),
     })
 

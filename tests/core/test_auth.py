@@ -166,6 +166,8 @@ def test_lock_tells_the_owner_and_the_admin_sees_the_addresses(admin_client, ope
     body = admin_client.get(reverse("core:user_list")).content.decode()
     ips = re.search(r'data-testid="lock-ips">(.*?)</div>', body, re.S).group(1)
     assert all(f"198.51.100.{10 + i} (1회)" in ips for i in range(5))
+    body = admin_client.get(reverse("core:user_edit", args=[operator_user.pk])).content.decode()
+    assert "198.51.100.14 (1회)" in re.search(r'data-testid="lock-ips">(.*?)</p>', body, re.S).group(1)
 
 
 def test_lock_notice_goes_by_sms_without_email(operator_user, django_capture_on_commit_callbacks):
