@@ -16,11 +16,10 @@ from marketdock.outbox.models import OutboxMessage
 from .models_sync import ListingDirty, ListingSyncState, SyncKind, SyncPush
 from .services_sync import (
     LAG_WINDOW,
-    PUSH_WINDOW_SECONDS,
     auto_resume_enabled,
     auto_stop_enabled,
     lag_percentiles,
-    push_capacity,
+    push_rate,
 )
 
 
@@ -34,6 +33,10 @@ class AccountSync:
     pending_price: int = 0
     listings_per_second: float | None = None  # what the account's rate budget writes
     clears_in_s: float | None = None  # estimate: the waiting stock pushes are all written by then
+
+    @property
+    def clears_in_sec(self) -> int | None:
+        return None if self.clears_in_s is None else max(1, math.ceil(self.clears_in_s))
 
     @property
     def clears_in_min(self) -> int | None:
@@ -80,7 +83,7 @@ def sync_overview(company: Company, *, now: datetime | None = None) -> list[Acco
             target.pending_resync = row["n"] - row["changes"]
     for target in rows.values():
         if target.pending_listings and target.account.is_active:
-            target.listings_per_second = push_capacity(target.account) / PUSH_WINDOW_SECONDS
+            target.listings_per_second = push_rate(target.account)
             target.clears_in_s = target.pending_listings / target.listings_per_second
     for row in (SyncPush.objects.filter(company=company, acked_at__isnull=False)
                 .exclude(status=SyncPush.Status.FAILED).order_by().values("account_id").annotate(last=Max("acked_at"))):

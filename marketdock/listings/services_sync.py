@@ -393,17 +393,30 @@ def _release_abandoned(company: Company, *, now: datetime) -> int:
     return released
 
 
+def _capacity(account: ChannelAccount, seconds: float) -> int | None:
+    """Listings the account's connector writes in `seconds` at its rate limit (None: it cannot tell)."""
+    try:
+        conn = _connector(account, _CountingTransport())
+    except Exception:  # noqa: BLE001 - unreadable credentials: the delivery reports it
+        return None
+    with conn:
+        capacity = getattr(conn, "stock_push_capacity", None)
+        return int(capacity(seconds)) if callable(capacity) else None
+
+
 def push_capacity(account: ChannelAccount) -> int:
     """Listings one push message of this account carries: what its connector's rate budget writes in
     PUSH_WINDOW_SECONDS (at least 1, at most MAX_LISTINGS_PER_MESSAGE)."""
-    try:
-        conn = _connector(account, _CountingTransport())
-    except Exception:  # noqa: BLE001 - unreadable credentials: the delivery reports it; size stays modest
-        return FALLBACK_LISTINGS_PER_MESSAGE
-    with conn:
-        capacity = getattr(conn, "stock_push_capacity", None)
-        listings = capacity(PUSH_WINDOW_SECONDS) if callable(capacity) else FALLBACK_LISTINGS_PER_MESSAGE
-    return max(1, min(MAX_LISTINGS_PER_MESSAGE, int(listings)))
+    listings = _capacity(account, PUSH_WINDOW_SECONDS)
+    return max(1, min(MAX_LISTINGS_PER_MESSAGE, FALLBACK_LISTINGS_PER_MESSAGE if listings is None else listings))
+
+
+def push_rate(account: ChannelAccount) -> float:
+    """Listings per second the account's stock pushes sustain (for the 동기화 현황 estimate)."""
+    hour = _capacity(account, 3600.0)
+    if hour is None:
+        return FALLBACK_LISTINGS_PER_MESSAGE / PUSH_WINDOW_SECONDS
+    return min(hour / 3600.0, MAX_LISTINGS_PER_MESSAGE / PUSH_WINDOW_SECONDS)
 
 
 def _claim_next(company: Company, account_id: int, kind: str, *, now: datetime, counts: dict[str, int],

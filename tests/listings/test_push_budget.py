@@ -9,6 +9,7 @@ import time
 
 import pytest
 from django.db import transaction
+from django.urls import reverse
 from huey.contrib.djhuey import HUEY
 
 from marketdock.core.jobs import run_consumer_in_thread, stop_consumer
@@ -119,14 +120,19 @@ def test_a_change_during_a_full_resync_reaches_the_channel_before_the_resync_fin
     assert not ListingDirty.objects.filter(company=company).exists()
 
 
-def test_the_sync_screen_shows_both_queues_and_when_they_clear(company, monkeypatch):
-    wh, acc, _shop, skus, listings = _shop_with_listings(company, monkeypatch, 30, rate=2)
+def test_the_sync_screen_shows_both_queues_and_when_they_clear(company, admin_client, monkeypatch):
+    wh, acc, shop, skus, listings = _shop_with_listings(company, monkeypatch, 30, rate=2)
     push_all(company)
     services_sync.listings_mark_dirty(company=company, listings=listings[:24], resync=True)
     inventory.stock_adjust(company=company, sku_id=skus[-1].pk, warehouse_id=wh.pk, quantity=1, reason="입고")
     row = next(r for r in selectors_sync.sync_overview(company) if r.account.pk == acc.pk)
     assert (row.pending_changes, row.pending_resync, row.pending_listings) == (1, 24, 25)
-    assert row.clears_in_s == pytest.approx(25 / 2)
+    assert row.clears_in_s == pytest.approx(25 / 2)  # 2 listings/s
+    html = admin_client.get(reverse("channels:sync_status")).content.decode()
+    assert "재고 변경 1" in html and "전체 동기화 24" in html and "약 13초 후 완료" in html
+    shop.rate = 0.1  # a slow account: 25 listings at 0.1/s
+    html = admin_client.get(reverse("channels:sync_status")).content.decode()
+    assert "약 5분 후 완료" in html
 
 
 @pytest.fixture
