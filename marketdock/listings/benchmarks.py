@@ -12,7 +12,7 @@ delivered), listing_pushes (listings whose stock was written), lag_p50_s / lag_p
 committed → the channel acknowledged the write, per pushed listing, oldest waiting change counted),
 final_mismatches (options whose sandbox stock differs from what the OMS computes at the end).
 Per channel also api_calls_per_listing_push, and for the first full push of every listing (a re-sync:
-it yields to stock changes) full_push_s (marked → the account's last listing acknowledged) beside
+it yields to stock changes) full_push_s (marks committed → the account's last listing acknowledged) beside
 floor_s, the fewest seconds the connector's documented limits allow for it (`stock_push_floor`: the
 requests it needs at the sustained rate), and full_push_vs_floor (target ≤ 1.2).
 
@@ -189,9 +189,9 @@ def run(options: dict, out) -> dict:
         accounts = _seed_channels(company, state, base_url, skus, options["channels"], stamp, out)
         account_ids = [a.pk for a, _s in accounts]
         out("first full push…")
-        full_started = timezone.now()
         services_sync.listings_mark_dirty(company=company, listings=Listing.objects.filter(account_id__in=account_ids),
                                           resync=True)
+        full_started = timezone.now()  # the marks are committed: the push can start
         consumer = run_consumer_in_thread(workers=_default_workers(), periodic=True)
         services_sync._kick(company.pk, force=True)
         _settle(company, account_ids, options["settle"], out)
