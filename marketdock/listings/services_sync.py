@@ -89,7 +89,7 @@ logger = logging.getLogger(__name__)
 
 DEBOUNCE_SECONDS = 1.0  # a change waits at most this long (+ the scheduler tick) before its cycle starts
 PUSH_WINDOW_SECONDS = 3.0  # one push message carries what the account's rate budget writes in this long
-MAX_LISTINGS_PER_MESSAGE = 2_000  # whatever the budget: the database work of one message stays short
+MAX_LISTINGS_PER_MESSAGE = 1_000  # whatever the budget: the database work of one message stays short
 FALLBACK_LISTINGS_PER_MESSAGE = 200  # a connector that cannot tell its capacity
 RECLAIM_AFTER = timedelta(minutes=5)  # rows of a message that failed for good go out again after this
 LAG_WINDOW = timedelta(hours=24)  # the screen's lag figures
