@@ -189,10 +189,10 @@ def run(options: dict, out) -> dict:
         accounts = _seed_channels(company, state, base_url, skus, options["channels"], stamp, out)
         account_ids = [a.pk for a, _s in accounts]
         out("first full push…")
+        consumer = run_consumer_in_thread(workers=_default_workers(), periodic=True)
         services_sync.listings_mark_dirty(company=company, listings=Listing.objects.filter(account_id__in=account_ids),
                                           resync=True)
         full_started = timezone.now()  # the marks are committed: the push can start
-        consumer = run_consumer_in_thread(workers=_default_workers(), periodic=True)
         services_sync._kick(company.pk, force=True)
         _settle(company, account_ids, options["settle"], out)
         full_push = _full_push_figures(company, accounts, full_started)

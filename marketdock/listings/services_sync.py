@@ -489,18 +489,23 @@ def stock_sync_sweep() -> dict[str, int]:
 
 
 class _CountingTransport(httpx.BaseTransport):
-    """Counts the HTTP requests a connector sends (retries included) for the push record."""
+    """Counts the HTTP requests a connector sends (retries included) for the push record. The real
+    transport (its TLS context) is made at the first request: sizing a message builds a connector
+    that sends nothing."""
 
     def __init__(self) -> None:
-        self.inner = httpx.HTTPTransport()
+        self.inner: httpx.HTTPTransport | None = None
         self.requests = 0
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.requests += 1
+        if self.inner is None:
+            self.inner = httpx.HTTPTransport()
         return self.inner.handle_request(request)
 
     def close(self) -> None:
-        self.inner.close()
+        if self.inner is not None:
+            self.inner.close()
 
 
 def _connector(account: ChannelAccount, transport: _CountingTransport):
@@ -712,22 +717,26 @@ def stock_push_deliver(*, message: OutboxMessage) -> dict[str, Any]:
             states[listing_id].last_lag_ms = lag_ms
             lags.append(lag_ms)
         retry, done = set(), set()
+        flagged = set(sale["applied"]) | set(sale["failed"])  # states whose sale status or error changes
         for listing_id in claimed.rows:
             if listing_id in failed:
                 code, text, retryable = failed[listing_id]
                 _record_error(states[listing_id], code=code, message=text, now=now)
                 (retry if retryable else done).add(listing_id)
+                flagged.add(listing_id)
             else:
                 done.add(listing_id)
-                if listing_id in pushed_listings and listing_id in states:
+                if listing_id in pushed_listings and listing_id in states and states[listing_id].last_error:
                     states[listing_id].last_error = ""
                     states[listing_id].last_error_code = ""
+                    flagged.add(listing_id)
         for listing_id, (code, text) in sale["failed"].items():
             _record_error(states[listing_id], code=code, message=text, now=now)
-        ListingSyncState.objects.bulk_update(
-            list(states.values()),
-            ["stock_pushed", "stock_pushed_at", "on_sale_pushed", "last_error", "last_error_code", "last_error_at",
-             "last_lag_ms"])
+        # only what changed, in as few columns as it takes (a re-sync message writes a thousand rows)
+        ListingSyncState.objects.bulk_update([states[i] for i in sorted(pushed_listings)],
+                                             ["stock_pushed", "stock_pushed_at", "last_lag_ms"])
+        ListingSyncState.objects.bulk_update([states[i] for i in sorted(flagged)],
+                                             ["on_sale_pushed", "last_error", "last_error_code", "last_error_at"])
         for listing_id, status in sale["applied"].items():
             Listing.objects.filter(company=company, pk=listing_id).update(sale_status=status)
         _finish_rows(company, token, done=done, retry=retry)
