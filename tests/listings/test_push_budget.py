@@ -184,3 +184,27 @@ def test_each_account_gets_its_own_delivery_task(company, django_capture_on_comm
         services_sync.stock_sync_cycle(company=company)
     assert sorted(started) == sorted([a.pk, b.pk])  # two tasks: neither waits for the other's marketplace
     assert Listing.objects.filter(company=company).count() == 2
+
+
+def test_coupang_stops_and_resumes_a_known_listing_without_reading_it(company, monkeypatch):
+    """Stock 0 → one quantities PUT and one sales/stop PUT per vendor item; Coupang's product is not read
+    first (the listing rows know its vendor items)."""
+    with sandbox_pushes(monkeypatch, seed=9) as (state, base):
+        wh = warehouse(company)
+        sku = make_sku(company)
+        listing, coupang, key = listed(company, state, base, "coupang-demo", sku)
+        inventory.stock_adjust(company=company, sku_id=sku.pk, warehouse_id=wh.pk, quantity=4, reason="입고")
+        push_all(company)
+        assert stock_at(coupang, key) == 4
+        before = coupang.calls
+        inventory.stock_reserve(company=company, lines=[(sku.pk, wh.pk, 4, ("order_line", 1))])
+        push_all(company)
+        listing.refresh_from_db()
+        assert stock_at(coupang, key) == 0 and listing.sale_status == "sold_out"
+        assert coupang.calls - before == 2
+        before = coupang.calls
+        inventory.stock_release(company=company, lines=[(sku.pk, wh.pk, 4, ("order_line", 1))])
+        push_all(company)
+        listing.refresh_from_db()
+        assert stock_at(coupang, key) == 4 and listing.sale_status == "on_sale"
+        assert coupang.calls - before == 2
