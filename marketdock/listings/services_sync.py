@@ -20,7 +20,8 @@ How a change reaches the channel:
    delivery claims the next batch right away (no cycle delay). So an account never has two stock
    pushes queued, and a newer change never races an older one. A message is BOUNDED: it carries at
    most the listings the account's request budget writes in PUSH_WINDOW_SECONDS (the connector's
-   `stock_push_capacity`, from its rate limit and how many listings one request takes), so a change
+   `stock_push_capacity`, from its rate limit and how many listings — or options, where each option
+   is its own write, as on Coupang — one request takes), so a change
    made now is in the next message, a few seconds away, never behind a whole account's re-sync.
    Change-driven rows are claimed first; rows of a full re-sync (`resync`: first connection,
    reconciliation, 전체 재고 동기화) only fill what budget is left, so a re-sync yields to changes.
@@ -58,7 +59,7 @@ from typing import Any
 
 import httpx
 from django.db import connection, transaction
-from django.db.models import Case, F, Max, Min, Q, Sum, When
+from django.db.models import Case, Count, F, Max, Min, Q, Sum, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -393,30 +394,54 @@ def _release_abandoned(company: Company, *, now: datetime) -> int:
     return released
 
 
-def _capacity(account: ChannelAccount, seconds: float) -> int | None:
-    """Listings the account's connector writes in `seconds` at its rate limit (None: it cannot tell)."""
+def _capacity(account: ChannelAccount, seconds: float) -> tuple[int | None, bool]:
+    """(listings — or options, when the marketplace's unit is the option — the account's connector writes
+    in `seconds` at its rate limit (None: it cannot tell), whether its unit is the option)."""
     try:
         conn = _connector(account, _CountingTransport())
     except Exception:  # noqa: BLE001 - unreadable credentials: the delivery reports it
-        return None
+        return None, False
     with conn:
         capacity = getattr(conn, "stock_push_capacity", None)
-        return int(capacity(seconds)) if callable(capacity) else None
+        per_option = bool(getattr(conn, "STOCK_PER_OPTION", False))
+        return (int(capacity(seconds)) if callable(capacity) else None), per_option
+
+
+def push_budget(account: ChannelAccount) -> tuple[int, bool]:
+    """What one push message of this account carries: (units, units are options) — what its connector's
+    rate budget writes in PUSH_WINDOW_SECONDS, at least 1, at most MAX_LISTINGS_PER_MESSAGE."""
+    units, per_option = _capacity(account, PUSH_WINDOW_SECONDS)
+    units = FALLBACK_LISTINGS_PER_MESSAGE if units is None else units
+    return max(1, min(MAX_LISTINGS_PER_MESSAGE, units)), per_option
 
 
 def push_capacity(account: ChannelAccount) -> int:
-    """Listings one push message of this account carries: what its connector's rate budget writes in
-    PUSH_WINDOW_SECONDS (at least 1, at most MAX_LISTINGS_PER_MESSAGE)."""
-    listings = _capacity(account, PUSH_WINDOW_SECONDS)
-    return max(1, min(MAX_LISTINGS_PER_MESSAGE, FALLBACK_LISTINGS_PER_MESSAGE if listings is None else listings))
+    """Single-option listings one push message of this account carries."""
+    return push_budget(account)[0]
 
 
 def push_rate(account: ChannelAccount) -> float:
-    """Listings per second the account's stock pushes sustain (for the 동기화 현황 estimate)."""
-    hour = _capacity(account, 3600.0)
+    """Single-option listings per second the account's stock pushes sustain (the 동기화 현황 estimate)."""
+    hour, _per_option = _capacity(account, 3600.0)
     if hour is None:
         return FALLBACK_LISTINGS_PER_MESSAGE / PUSH_WINDOW_SECONDS
     return min(hour / 3600.0, MAX_LISTINGS_PER_MESSAGE / PUSH_WINDOW_SECONDS)
+
+
+def _within_budget(company: Company, listing_ids: list[int], budget: int, per_option: bool) -> list[int]:
+    """The leading listings whose units (1 each, or their channel options) fit in `budget` (always one)."""
+    if not per_option:
+        return listing_ids[:budget]
+    options = dict(ListingOption.objects.filter(company=company, listing_id__in=listing_ids).order_by()
+                   .values_list("listing_id").annotate(n=Count("id")))
+    chosen, used = [], 0
+    for listing_id in listing_ids:
+        units = max(1, options.get(listing_id, 1))
+        if chosen and used + units > budget:
+            break
+        chosen.append(listing_id)
+        used += units
+    return chosen
 
 
 def _claim_next(company: Company, account_id: int, kind: str, *, now: datetime, counts: dict[str, int],
@@ -438,10 +463,11 @@ def _claim_next(company: Company, account_id: int, kind: str, *, now: datetime, 
     if in_flight.exists():
         counts["waiting"] += 1
         return None
-    budget = push_capacity(account)
-    chosen = list(waiting.order_by().values("listing_id")
-                  .annotate(first=Min("id"), changed=Max(Case(When(resync=False, then=1), default=0)))
-                  .order_by("-changed", "first").values_list("listing_id", flat=True)[:budget])
+    budget, per_option = push_budget(account)
+    chosen = _within_budget(company, list(
+        waiting.order_by().values("listing_id")
+        .annotate(first=Min("id"), changed=Max(Case(When(resync=False, then=1), default=0)))
+        .order_by("-changed", "first").values_list("listing_id", flat=True)[:budget]), budget, per_option)
     token = uuid.uuid4().hex
     if not chosen or not waiting.filter(listing_id__in=chosen).update(claim=token):
         return None

@@ -41,6 +41,7 @@ class FakeShop:
     refuse: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)  # item → (code, message)
     known: dict[str, object] = field(default_factory=dict)  # product id → the KnownListing last remembered
     rate: float = 1000.0  # stock writes (listings) per second its limits allow: sizes the push messages
+    per_option: bool = False  # its stock unit is the option (like Coupang's vendor items), not the listing
 
     def connector(self):
         return FakeConnector(self)
@@ -60,6 +61,10 @@ class FakeConnector:
     def _check(self):
         if self.shop.down:
             raise TemporaryError("HTTP 503: 점검 중", marketplace="fake")
+
+    @property
+    def STOCK_PER_OPTION(self):  # noqa: N802 - the connector attribute it stands in for
+        return self.shop.per_option
 
     def stock_push_capacity(self, seconds):
         return max(1, int(self.shop.rate * seconds))

@@ -70,6 +70,22 @@ def test_message_size_follows_the_rate_budget(company, monkeypatch):
     assert services_sync.push_capacity(acc) == 300
 
 
+def test_where_each_option_is_a_call_the_message_counts_options(company, monkeypatch):
+    """Coupang writes one vendor item per request: at 2 calls/s a 3-second message holds 6 options — one
+    listing of 4 options, never two — and a listing with more options than that still goes out alone."""
+    wh = warehouse(company)
+    acc = account(company, "쿠팡", "coupang")
+    shop = FakeShop(rate=2, per_option=True)
+    install_fake(monkeypatch, {acc.pk: shop})
+    for i, n in enumerate((4, 4, 1, 1, 9)):
+        sku = make_sku(company)
+        link(company, acc, f"C-{i}", {f"v-{i}-{k}": [(sku, 1)] for k in range(n)})
+        inventory.stock_adjust(company=company, sku_id=sku.pk, warehouse_id=wh.pk, quantity=3, reason="입고")
+    push_all(company)
+    assert [len(items) for name, items in shop.calls if name == "update_stock"] == [4, 6, 9]
+    assert len(shop.stock) == 19 and set(shop.stock.values()) == {3}
+
+
 def test_the_budget_comes_from_each_connectors_documented_limit():
     """Coupang 5 calls/s (half its 10/s block threshold), one per vendor item; Naver 2/s, one per product;
     Shopify 4 requests/s of up to 250 quantities each (capped so one message stays a short transaction)."""

@@ -121,13 +121,18 @@ class Connector(ABC):
         life, and a write the marketplace refuses on that basis is retried after a fresh read."""
         return None
 
-    # Stock writes per request: how many listings one stock-writing call carries (1 = one call per
-    # listing). A connector whose marketplace takes several in one request says so.
+    # Stock writes per request: how many listings (or options, with STOCK_PER_OPTION) one stock-writing
+    # call carries. A connector whose marketplace takes several in one request says so.
     STOCK_LISTINGS_PER_CALL: ClassVar[int] = 1
+    # True: the marketplace's stock unit is the option (Coupang vendor item, Shopify variant), so a
+    # listing with N options costs N units of stock_push_capacity; False: one unit per listing whatever
+    # its options (Naver writes every option of a product in one request).
+    STOCK_PER_OPTION: ClassVar[bool] = False
 
     def stock_push_capacity(self, seconds: float) -> int:
-        """How many listings' stock this account's request budget (the rate its limiter enforces) writes
-        in `seconds`: the size of one push message, so a change made now waits for at most that long."""
+        """How many listings' stock (options' with STOCK_PER_OPTION) this account's request budget (the
+        rate its limiter enforces) writes in `seconds`: the size of one push message, so a change made
+        now waits for at most that long."""
         calls = max(1, int(self.api.rate.per_second * seconds))
         return calls * self.STOCK_LISTINGS_PER_CALL
 

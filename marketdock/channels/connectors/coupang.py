@@ -263,6 +263,7 @@ class CoupangConnector(Connector):
                                 compare_and_set=False)
     credentials_model = CoupangCredentials
     DEFAULT_RATE = Rate(per_second=5.0, burst=5)  # Coupang blocks at ~10 rps per vendor; stay well under
+    STOCK_PER_OPTION = True  # one quantities PUT per vendor item
 
     def __init__(self, credentials: CoupangCredentials, *, base_url: str | None = None,
                  options: HttpOptions | None = None, statuses: Sequence[str] = ALL_STATUSES,

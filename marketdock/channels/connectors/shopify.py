@@ -868,6 +868,7 @@ class ShopifyConnector(Connector):
         return found
 
     STOCK_LISTINGS_PER_CALL = QUANTITIES_PER_SET  # one inventorySetQuantities per 250 options
+    STOCK_PER_OPTION = True
 
     def _stock_push_calls(self, listings: int) -> int:
         # a variant's inventory item is only known after one read (VARIANTS_PER_LOOKUP per query)
