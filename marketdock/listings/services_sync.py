@@ -21,8 +21,8 @@ How a change reaches the channel:
    pushes queued, and a newer change never races an older one. A message is BOUNDED: it carries at
    most the listings the account's request budget writes in PUSH_WINDOW_SECONDS (the connector's
    `stock_push_capacity`, from its rate limit and how many listings — or options, where each option
-   is its own write, as on Coupang — one request takes), so a change
-   made now is in the next message, a few seconds away, never behind a whole account's re-sync.
+   is its own write, as on Coupang — one request takes), so a change made now is in the next
+   message, a few seconds away, never behind a whole account's re-sync.
    Change-driven rows are claimed first; rows of a full re-sync (`resync`: first connection,
    reconciliation, 전체 재고 동기화) only fill what budget is left, so a re-sync yields to changes.
    Messages are delivered per account (outbox `deliver_account` tasks), so one account's slow or
