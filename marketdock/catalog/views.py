@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from marketdock.core import params
 from marketdock.core.downloads import xlsx_response
 from marketdock.core.screens import screen_view
 
@@ -45,10 +46,7 @@ def _get(getter, company, pk):
 
 
 def _int(value, default=None):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
+    return params.int_param(value, default)
 
 
 # ---------------------------------------------------------------- product list
@@ -59,8 +57,8 @@ def _product_filters(request, company) -> dict:
     managed = g.get("managed", "")
     return {
         "q": g.get("q", "").strip(),
-        "brand_id": _int(g.get("brand")),
-        "category_id": _int(g.get("category")),
+        "brand_id": params.id_param(g.get("brand")),
+        "category_id": params.id_param(g.get("category")),
         "status": g.get("status", "") if g.get("status", "") in ProductStatus.values else "",
         "inventory_managed": {"1": True, "0": False}.get(managed),
         "sort": g.get("sort", "-created") or "-created",
@@ -72,7 +70,7 @@ def product_list(request):
     company = request.company
     results = None
     if request.method == "POST":
-        ids = [i for i in (_int(x) for x in request.POST.getlist("product")) if i]
+        ids = params.id_list(request.POST.getlist("product"))
         status = request.POST.get("status", "")
         if not ids:
             messages.error(request, _("상품을 하나 이상 선택하세요."))
@@ -86,8 +84,7 @@ def product_list(request):
                 messages.error(request, str(exc))
     filters = _product_filters(request, company)
     qs = selectors.product_search(company, **filters).prefetch_related("images")
-    size = _int(request.GET.get("size"), 50)
-    size = size if size in PAGE_SIZES else 50
+    size = params.size_param(request.GET.get("size"), PAGE_SIZES, 50)
     page = Paginator(qs, size).get_page(request.GET.get("page"))
     return render(request, "catalog/product_list.html", {
         "page": page, "filters": filters, "size": size, "sizes": PAGE_SIZES, "results": results,
@@ -490,12 +487,12 @@ def excel_errors(request, pk: int):
 def labels_page(request):
     company = request.company
     q = request.GET.get("q", "").strip()
-    ids = [i for i in (_int(x) for x in request.GET.getlist("sku")) if i]
-    product_ids = [i for i in (_int(x) for x in request.GET.getlist("product")) if i]
+    ids = params.id_list(request.GET.getlist("sku"))
+    product_ids = params.id_list(request.GET.getlist("product"))
     if request.method == "POST":
         form = LabelForm(request.POST)
         items = []
-        chosen = [i for i in (_int(x) for x in request.POST.getlist("sku")) if i]
+        chosen = params.id_list(request.POST.getlist("sku"))
         skus = {s.pk: s for s in selectors.sku_search(company, ids=chosen)}
         for pk in chosen:
             sku = skus.get(pk)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from marketdock.catalog.models import SKUStatus
+from marketdock.core import params
 from marketdock.core.screens import screen_view
 
 from . import exports, selectors, services, tasks
@@ -33,17 +34,12 @@ PAGE_SIZES = (50, 100, 500)
 
 
 def _int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    """A positive id / count from the URL (params.id_param: bounded, never an OverflowError)."""
+    return params.id_param(value)
 
 
 def _date(value) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    return params.date_param(value)
 
 
 def _page(request, qs, default: int = 50):

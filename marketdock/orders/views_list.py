@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from marketdock.core import permissions
+from marketdock.core import params, permissions
 from marketdock.core.masking import mask_email, mask_name, mask_phone
 from marketdock.core.screens import screen_view
 from marketdock.core.validators import format_phone
@@ -34,17 +34,11 @@ QUICK_PERIODS = (("today", gettext_lazy("오늘"), 0), ("3d", gettext_lazy("3일
 
 
 def _int(value, default=None):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
+    return params.int_param(value, default)
 
 
 def _date(value: str) -> date | None:
-    try:
-        return date.fromisoformat((value or "").strip())
-    except ValueError:
-        return None
+    return params.date_param(value)
 
 
 def parse_filters(g: QueryDict) -> OrderFilters:
@@ -53,14 +47,14 @@ def parse_filters(g: QueryDict) -> OrderFilters:
     outcome = g.get("outcome", "")
     sort = g.get("sort", "") or selectors.DEFAULT_SORT
     return OrderFilters(
-        account_ids=[i for i in (_int(x) for x in g.getlist("account")) if i],
+        account_ids=params.id_list(g.getlist("account")),
         date_field="collected" if g.get("date_field") == "collected" else "ordered",
         start=_date(g.get("start", "")), end=_date(g.get("end", "")),
         statuses=[s for s in g.getlist("status") if s in OrderStatus.values],
         matched=matched,
         name=g.get("name", "").strip()[:100], phone=g.get("phone", "").strip()[:30],
         product=g.get("product", "").strip()[:100], order_no=g.get("order_no", "").strip()[:120],
-        run_id=_int(g.get("run")), outcome=outcome if outcome in ("created", "updated") else "",
+        run_id=params.id_param(g.get("run")), outcome=outcome if outcome in ("created", "updated") else "",
         effect="failed" if g.get("effect") == "failed" else "", delayed=g.get("delayed") == "1",
         sort=sort if sort in selectors.SORTS else selectors.DEFAULT_SORT,
     )

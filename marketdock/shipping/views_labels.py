@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from marketdock.core import params
 from marketdock.core.screens import screen_view
 from marketdock.core.services import personal_data_download_record
 
@@ -39,11 +40,7 @@ def label_list(request):
     statuses = [status] if status in (PackageStatus.OPEN, PackageStatus.PRINTED) else [
         PackageStatus.OPEN, PackageStatus.PRINTED]
     qs = selectors.packages(company, statuses=statuses).filter(method="parcel").order_by("created_at", "id")
-    try:
-        size = int(request.GET.get("size", 100))
-    except ValueError:
-        size = 100
-    size = size if size in PAGE_SIZES else 100
+    size = params.size_param(request.GET.get("size"), PAGE_SIZES, 100)
     page = Paginator(qs, size).get_page(request.GET.get("page"))
     rows = package_rows(company, page.object_list)
     return render(request, "shipping/labels/list.html", {

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketdock.core import params
 from marketdock.core.masking import mask_name, mask_phone
 from marketdock.core.screens import screen_view
 from marketdock.orders.models import Order, OrderStatus
@@ -72,11 +73,7 @@ def package_rows(company, packages) -> list[dict]:
 
 
 def _page_size(request) -> int:
-    try:
-        size = int(request.GET.get("size", 50))
-    except ValueError:
-        size = 50
-    return size if size in PAGE_SIZES else 50
+    return params.size_param(request.GET.get("size"), PAGE_SIZES, 50)
 
 
 @screen_view("shipping.packages")
@@ -86,9 +83,9 @@ def package_list(request):
     statuses = [status] if status in (PackageStatus.OPEN, PackageStatus.PRINTED) else [PackageStatus.OPEN,
                                                                                       PackageStatus.PRINTED]
     qs = selectors.packages(company, statuses=statuses)
-    account = request.GET.get("account", "")
-    if account.isdigit():
-        qs = qs.filter(account_id=int(account))
+    account = params.id_param(request.GET.get("account"))
+    if account:
+        qs = qs.filter(account_id=account)
     if request.GET.get("multi") == "1":
         qs = qs.annotate(n_orders=Count("memberships")).filter(n_orders__gt=1)
     size = _page_size(request)
@@ -100,7 +97,7 @@ def package_list(request):
     return render(request, "shipping/packages/list.html", {
         "rows": package_rows(company, page.object_list), "page": page, "unpacked": unpacked, "status": status,
         "statuses": [(PackageStatus.OPEN, PackageStatus.OPEN.label), (PackageStatus.PRINTED, PackageStatus.PRINTED.label)],
-        "accounts": ChannelAccount.objects.filter(company=company).order_by("name"), "account": account,
+        "accounts": ChannelAccount.objects.filter(company=company).order_by("name"), "account": str(account or ""),
         "size": size, "sizes": PAGE_SIZES,
     })
 
