@@ -114,6 +114,19 @@ def other_client(other_admin) -> Client:
     return _login(other_admin)
 
 
+@pytest.fixture
+def demo_client(db, settings, tmp_path) -> Client:
+    """The demo data set (products, stock, orders of every status…) and its main admin logged in; a
+    server error is returned as a response, not raised, so a test can collect every failing screen."""
+    from marketdock.core.demo import run_demo
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    run_demo()
+    client = Client(raise_request_exception=False)
+    client.force_login(User.objects.get(username="admin"), backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
 def pytest_sessionfinish(session, exitstatus):
     """With ISOLATION_COVERAGE=1 (make test), every URL that takes an object id must have been
     probed by `assert_isolated` somewhere in the suite."""

@@ -6,22 +6,14 @@ up on a QueryDict (request.GET, its copies, filter forms), so a filter added lat
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
 from django.core.signals import got_request_exception
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
-from django.utils.datastructures import MultiValueDict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from marketdock.core import params
-from marketdock.core.demo import run_demo
-from marketdock.core.models import User
-
-# Screens with side effects on GET or that are not the seller's screens.
-SKIP_PREFIXES = ("operator/", "accounts/logout/", "i18n/", "healthz")
+from tests.screens import recording_keys, screen_urls
 
 # Every parameter of every screen gets each of these (the values that gave 500s before).
 SWEEP_VALUES = ["99999999999999999999999", "-9223372036854775809", "9999-12-31", "0001-01-01", "abc", "\x00"]
@@ -35,56 +27,6 @@ EXTREME_VALUES = SWEEP_VALUES + [
 # Names every list screen is known to read (a filter hidden behind another filter's value is still probed).
 COMMON_NAMES = ["account", "brand", "category", "warehouse", "role", "start", "end", "from", "to", "page",
                 "size", "status", "kind", "q", "sort", "sku", "product", "days", "cursor", "date_field"]
-
-
-def _walk(patterns, prefix=""):
-    for p in patterns:
-        if isinstance(p, URLResolver):
-            yield from _walk(p.url_patterns, prefix + str(p.pattern))
-        elif isinstance(p, URLPattern):
-            yield prefix + str(p.pattern), p
-
-
-def list_urls() -> list[str]:
-    urls = []
-    for path, _pattern in _walk(get_resolver().url_patterns):
-        if "<" in path or "(?P" in path or path.startswith(SKIP_PREFIXES):
-            continue
-        urls.append("/" + path.lstrip("^").rstrip("$"))
-    return sorted(set(urls))
-
-
-@contextmanager
-def recording_keys():
-    """Record every key looked up on any QueryDict/MultiValueDict while the block runs."""
-    seen: set[str] = set()
-    originals = {name: getattr(MultiValueDict, name) for name in ("get", "getlist", "__getitem__", "__contains__")}
-
-    def wrap(name):
-        original = originals[name]
-
-        def recorder(self, key, *args, **kwargs):
-            if isinstance(key, str):
-                seen.add(key)
-            return original(self, key, *args, **kwargs)
-        return recorder
-
-    for name in originals:
-        setattr(MultiValueDict, name, wrap(name))
-    try:
-        yield seen
-    finally:
-        for name, original in originals.items():
-            setattr(MultiValueDict, name, original)
-
-
-@pytest.fixture
-def seeded_client(db, settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    run_demo()
-    client = Client(raise_request_exception=False)
-    client.force_login(User.objects.get(username="admin"), backend="django.contrib.auth.backends.ModelBackend")
-    return client
 
 
 def _get(client: Client, url: str, query: dict) -> str:
@@ -108,19 +50,19 @@ def _get(client: Client, url: str, query: dict) -> str:
     return ""
 
 
-def test_every_list_and_export_url_survives_extreme_values(seeded_client):
-    urls = list_urls()
+def test_every_list_and_export_url_survives_extreme_values(demo_client):
+    urls = screen_urls()
     assert "/orders/" in urls and "/catalog/products/export/" in urls and "/system/logs/export/" in urls
     names: dict[str, list[str]] = {}
     for url in urls:
         with recording_keys() as seen:
-            error = _get(seeded_client, url, {})
+            error = _get(demo_client, url, {})
         assert not error, f"{url} without parameters gave {error}"
         names[url] = sorted((seen | set(COMMON_NAMES)) - {"csrfmiddlewaretoken"})
     failures = []
     for url in urls:
         for value in SWEEP_VALUES:
-            error = _get(seeded_client, url, dict.fromkeys(names[url], value))
+            error = _get(demo_client, url, dict.fromkeys(names[url], value))
             if error:
                 failures.append(f"{url} with every parameter = {value[:40]!r}: {error}")
     assert not failures, "\n".join(failures)
@@ -135,7 +77,7 @@ def test_every_list_and_export_url_survives_extreme_values(seeded_client):
             st.dates().map(lambda d: d.isoformat()), st.text(max_size=30),
         )
         query = data.draw(st.dictionaries(st.sampled_from(names[url]), value, max_size=6))
-        error = _get(seeded_client, url, query)
+        error = _get(demo_client, url, query)
         assert not error, f"{url}?{query!r} gave {error}"
 
     probe()
