@@ -476,8 +476,7 @@ def excel_upload(request, pk: int):
 @screen_view("catalog.excel")
 def excel_errors(request, pk: int):
     upload = _get(selectors.upload_get, request.company, pk)
-    wb = excel.errors_workbook(upload.errors)
-    return xlsx_response(excel.workbook_bytes(wb), f"상품엑셀_오류_{upload.pk}.xlsx")
+    return xlsx_response(excel.errors_workbook_bytes(upload.errors), f"상품엑셀_오류_{upload.pk}.xlsx")
 
 
 # ---------------------------------------------------------------- labels

@@ -16,6 +16,10 @@ ID_MAX = 2**63 - 1
 # Integer model fields (quantities, amounts in minor units) are 32- or 64-bit; forms and filters
 # keep well inside the smaller one.
 INT32_MAX = 2**31 - 1
+# Form bounds for what a seller types: a quantity on one line / one adjustment, and an amount in
+# the currency's minor unit (1조 원). Far above any real order, far below any column's limit.
+QUANTITY_MAX = 1_000_000
+AMOUNT_MAX = 1_000_000_000_000
 # Dates a seller can mean: anything else is a typo (0001-01-01, 9999-12-31) and would overflow
 # date arithmetic or timezone conversion.
 DATE_MIN = date(1970, 1, 1)
@@ -43,14 +47,16 @@ def id_param(value: object) -> int | None:
     return int_param(value, None, min_value=1, max_value=ID_MAX)
 
 
-def id_list(values: Iterable[object]) -> list[int]:
-    """The valid ids among `values` (e.g. request.GET.getlist("account")), duplicates dropped, at most 500."""
+def id_list(values: Iterable[object], *, limit: int = _MAX_LIST) -> list[int]:
+    """The valid ids among `values` (e.g. request.GET.getlist("account")), duplicates dropped, at most `limit`."""
     out: list[int] = []
+    seen: set[int] = set()
     for raw in values:
         pk = id_param(raw)
-        if pk is not None and pk not in out:
+        if pk is not None and pk not in seen:
+            seen.add(pk)
             out.append(pk)
-            if len(out) >= _MAX_LIST:
+            if len(out) >= limit:
                 break
     return out
 
@@ -89,3 +95,14 @@ def size_param(value: object, sizes: Iterable[int], default: int) -> int:
 def text_param(value: object, max_length: int = 100) -> str:
     """Free text (a search box), trimmed, NUL characters removed, at most `max_length` characters."""
     return str(value or "").replace("\x00", "").strip()[:max_length]
+
+
+def validate_sane_date(value) -> None:
+    """Form validator for a date or datetime field: between 1970-01-01 and 2100-12-31."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    day = value.date() if hasattr(value, "date") and callable(value.date) else value
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise ValidationError(_("%(min)s부터 %(max)s 사이의 날짜를 입력하세요.") % {
+            "min": DATE_MIN.isoformat(), "max": DATE_MAX.isoformat()}, code="date_range")

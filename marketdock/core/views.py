@@ -79,14 +79,30 @@ def job_list(request):
     )
 
 
-@screen_view("core.jobs")
-def job_detail(request, pk: int):
+def _job_run(request, pk: int) -> JobRun:
     try:
-        run = selectors.job_run_get(request.company, pk)
+        return selectors.job_run_get(request.company, pk)
     except JobRun.DoesNotExist:
         raise Http404(_("작업을 찾을 수 없습니다."))
+
+
+@screen_view("core.jobs")
+def job_detail(request, pk: int):
+    run = _job_run(request, pk)
     template = "core/jobs/_progress.html" if request.htmx else "core/jobs/detail.html"
     return render(request, template, {"run": run})
+
+
+@screen_view("core.jobs")
+def job_errors(request, pk: int):
+    """The row errors a job recorded in its result (an upload run as a job) as an xlsx report."""
+    from .downloads import errors_workbook_bytes, xlsx_response
+
+    run = _job_run(request, pk)
+    errors = (run.result or {}).get("errors") or []
+    if not errors:
+        raise Http404(_("내려받을 오류 목록이 없습니다."))
+    return xlsx_response(errors_workbook_bytes(errors), f"{run.title}_{_('오류')}_{run.pk}.xlsx")
 
 
 @login_required

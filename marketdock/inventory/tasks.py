@@ -23,6 +23,31 @@ def reconcile_stock(ctx) -> dict:
     return {"checked": result["checked"], "drift": result["drift"], "fixed": result["fixed"]}
 
 
+@job(kind="inventory.inbound_xlsx")
+def inbound_xlsx_confirm(ctx, *, path: str, name: str) -> dict:
+    """입고확정 엑셀 for a big file: the same all-or-nothing check and confirmation as the screen,
+    with progress; the row errors stay in the result for the downloadable report."""
+    from django.core.files.storage import default_storage
+
+    from marketdock.core.models import JobRun
+
+    ctx.log(name)
+    try:
+        with default_storage.open(path, "rb") as fh:
+            data = fh.read()
+        try:
+            result = services.inbound_confirm_xlsx(company=ctx.company, data=data, user=ctx.user, progress=ctx.progress)
+        except services.ExcelRejected as exc:
+            errors = [{"row": e.row, "column": str(e.column), "value": "" if e.value is None else str(e.value)[:200],
+                       "message": str(e.message)} for e in exc.errors]
+            JobRun.objects.filter(pk=ctx.run.pk).update(result={"errors": errors})
+            raise
+    finally:
+        default_storage.delete(path)
+    ctx.log(f"rows {result['rows']}, inbounds {result['inbounds']}, quantity {result['quantity']}")
+    return result
+
+
 @job(kind="inventory.count_apply")
 def apply_counts(ctx) -> dict:
     """Apply every count sheet waiting for the :10 run."""
