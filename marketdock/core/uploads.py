@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # What a real 20,000-row sheet with a few dozen columns unpacks to, with room to spare.
 MAX_UNPACKED_BYTES = 80 * 1024 * 1024
-MAX_COLUMNS = 100
+MAX_COLUMNS = 256  # columns read per row (marketplace exports have up to ~80)
 # Validation stops after this many row errors: the report says so, the seller fixes and uploads again.
 MAX_ERRORS = 200
 
