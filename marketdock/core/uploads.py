@@ -26,6 +26,29 @@ MAX_ERRORS = 200
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
+def _parse_dimensions_at_start(self):
+    """openpyxl's WorkSheetParser.parse_dimensions listens for *end* events, so on a sheet without a
+    <dimension> element it parses the entire sheet (every row of a zip bomb) before giving up at
+    </sheetData>. The dimension, when there is one, comes before <sheetData>: stop at its start."""
+    from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG, SheetDimension, iterparse
+
+    for _event, element in iterparse(self.source, events=("start",)):
+        if element.tag == DIMENSION_TAG:
+            return SheetDimension.from_tree(element).boundaries
+        if element.tag == DATA_TAG:
+            return None
+    return None
+
+
+def _patch_openpyxl() -> None:
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    WorkSheetParser.parse_dimensions = _parse_dimensions_at_start
+
+
+_patch_openpyxl()
+
+
 class UploadRejected(Exception):
     """The file cannot be read as it is; the message says why and what to do."""
 

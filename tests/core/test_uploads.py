@@ -5,6 +5,7 @@ made from another form is refused by its header; the product template's example 
 from __future__ import annotations
 
 import io
+import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -76,13 +77,25 @@ def test_the_zip_bomb_is_refused_on_every_upload_before_any_row_is_read(admin_cl
 
 
 @pytest.mark.parametrize("declared", [True, False])
-def test_a_sheet_over_the_row_limit_is_stopped_at_the_limit(company, declared, rows_read):
+def test_a_sheet_over_the_row_limit_is_stopped_at_the_limit(company, declared, rows_read, monkeypatch):
     data = zip_bomb_xlsx(120_000, declare_dimension=declared)
+    unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    inflated = {"bytes": 0}
+    original_read = zipfile.ZipExtFile.read
+
+    def counting_read(self, n=-1):
+        chunk = original_read(self, n)
+        inflated["bytes"] += len(chunk)
+        return chunk
+
+    monkeypatch.setattr(zipfile.ZipExtFile, "read", counting_read)
     with pytest.raises(inventory.ExcelRejected) as info:
         inventory.inbound_confirm_xlsx(company=company, data=data)
     assert "20,000" in str(info.value.errors[0])
     # declared: refused from the sheet's own dimension; undeclared: streaming stops one row past the limit
     assert rows_read["n"] == (0 if declared else inventory.XLSX_MAX_ROWS + 2)
+    # and nothing (openpyxl's own size probe included) inflated the whole sheet
+    assert inflated["bytes"] < unpacked / 3, (inflated["bytes"], unpacked)
 
 
 def test_reader_refuses_what_is_not_an_xlsx():
