@@ -37,8 +37,8 @@ def test_the_writer_keeps_formula_like_text_as_text_and_numbers_as_numbers(write
     ws.append([*PAYLOADS, 12900, -5, 1.5, "보통 글자"])
     cells = list(_cells(workbook_bytes(wb)))
     assert [c.data_type for c in cells] == ["s"] * len(PAYLOADS) + ["n", "n", "n", "s"]
-    # XML stores a carriage return as a line feed; what matters is that it stays text
-    assert [c.value for c in cells[: len(PAYLOADS)]] == [p.replace("\r", "\n") for p in PAYLOADS]
+    # an XML parser may hand a carriage return back as a line feed; what matters is that it stays text
+    assert [c.value.replace("\r", "\n") for c in cells[: len(PAYLOADS)]] == [p.replace("\r", "\n") for p in PAYLOADS]
     assert [c.value for c in cells[len(PAYLOADS):]] == [12900, -5, 1.5, "보통 글자"]
 
 
