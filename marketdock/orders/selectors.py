@@ -96,11 +96,15 @@ def order_search(company: Company, filters: OrderFilters) -> QuerySet[Order]:
             f._phone_ids = (company.pk, _phone_matches(company, normalize_phone(f.phone)))
         qs = qs.filter(id__in=f._phone_ids[1])
     if f.product:
+        # a part of a product name, option text or seller code; on PostgreSQL a pg_trgm GIN index
+        # on UPPER(search_text) answers it (orders migration 0003)
         qs = qs.filter(search_text__icontains=f.product)
     if f.order_no:
+        # a prefix or any part of the order, bundle (package) or line number, in any letter case;
+        # each column has its own trigram index on PostgreSQL
         no = f.order_no
-        line_orders = OrderLine.objects.filter(company=company, channel_line_id=no).values("order_id")
-        qs = qs.filter(Q(channel_order_id=no) | Q(bundle_id=no) | Q(id__in=line_orders))
+        line_orders = OrderLine.objects.filter(company=company, channel_line_id__icontains=no).values("order_id")
+        qs = qs.filter(Q(channel_order_id__icontains=no) | Q(bundle_id__icontains=no) | Q(id__in=line_orders))
     if f.run_id:
         if f.outcome == "created":
             qs = qs.filter(created_run_id=f.run_id)
