@@ -30,6 +30,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from huey.contrib.djhuey import HUEY, db_task
 
 from .models import Company, JobRun, User
@@ -37,6 +38,31 @@ from .models import Company, JobRun, User
 logger = logging.getLogger(__name__)
 
 MAX_LOG_LINES = 500
+
+# What the screens call each job kind: filled by `job(kind=..., label=...)`.
+JOB_LABELS: dict[str, Any] = {}
+# The words jobs count with (`ctx.progress(..., created=3)`), as the 작업 현황 screen shows them.
+COUNT_LABELS: dict[str, Any] = {
+    "pages": _("페이지"), "seen": _("조회"), "created": _("신규"), "updated": _("변경"), "unchanged": _("변경없음"),
+    "quarantined": _("보류(오류)"), "skipped": _("건너뜀"), "labels": _("운송장"), "checked": _("확인"),
+    "drift": _("차이"), "fixed": _("바로잡음"), "lines": _("품목"), "adjusted": _("조정"), "sent": _("전송"),
+    "failed": _("실패"), "pulled": _("가져옴"), "linked": _("연결"), "error": _("오류"), "applied": _("반영"),
+}
+
+
+def job_label(kind: str):
+    """The job kind in the user's language (an unlabelled kind reads as 백그라운드 작업, not as its code)."""
+    return JOB_LABELS.get(kind) or _("백그라운드 작업")
+
+
+def count_items(counts: dict) -> list[tuple[Any, Any]]:
+    """A job's counts as (label, value), in the user's language; a key already written in Korean is
+    its own label, an unknown code reads as 기타."""
+    items = []
+    for key, value in (counts or {}).items():
+        label = COUNT_LABELS.get(key) or (key if not str(key).isascii() else _("기타"))
+        items.append((label, value))
+    return items
 
 
 class JobContext:
@@ -114,8 +140,11 @@ def execute(run_id: int, fn: Callable[..., Any], kwargs: dict) -> None:
     )
 
 
-def job(*, kind: str, retries: int = 0, retry_delay: int = 0, **task_options: Any):
-    """Declare a background job: a Huey task that records itself as a JobRun."""
+def job(*, kind: str, label: Any = None, retries: int = 0, retry_delay: int = 0, **task_options: Any):
+    """Declare a background job: a Huey task that records itself as a JobRun. `label` is what the
+    screens call the kind (Korean, gettext_lazy)."""
+    if label:
+        JOB_LABELS[kind] = label
 
     def decorator(fn: Callable[..., Any]):
         @db_task(retries=retries, retry_delay=retry_delay, name=kind, **task_options)

@@ -152,8 +152,11 @@ def order_detail(request, pk: int):
         raise Http404(_("주문을 찾을 수 없습니다.")) from None
     full = permissions.can_write(request.user, "orders.list")
     lines = list(selectors.order_lines(company, order))
+    flow = _flow_context(request, order)
+    carrier_names = {c.key: c.name for c in flow.get("carriers", [])}
     for line in lines:
         line.raw_pretty = json.dumps(line.raw or {}, ensure_ascii=False, indent=2, sort_keys=True)
+        line.carrier_name = carrier_names.get(line.carrier_key, line.carrier_key)
     if full:
         person = {
             "buyer_name": order.buyer_name, "buyer_phone": format_phone(order.buyer_phone) or order.buyer_phone,
@@ -176,5 +179,5 @@ def order_detail(request, pk: int):
         "order": order, "lines": lines, "events": list(selectors.order_events(company, order)),
         "person": person, "full": full, "history": history, "unmatched": MatchStatus.UNMATCHED,
         "unmatched_url": _unmatched_url(request),
-        "flow": _flow_context(request, order),
+        "flow": flow,
     })
