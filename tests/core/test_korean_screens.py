@@ -17,7 +17,15 @@ from django.utils import timezone
 
 from marketdock.core.demo import run_demo
 from marketdock.core.models import JobRun, User
-from marketdock.orders.models import CollectionRun, EventKind, MatchStatus, Order, OrderEvent, OrderLine, OrderStatus
+from marketdock.orders.models import (
+    CollectionRun,
+    EventKind,
+    MatchStatus,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+)
 
 pytestmark = pytest.mark.django_db
 
