@@ -30,7 +30,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from huey.contrib.djhuey import HUEY, db_task
 
 from .models import Company, JobRun, User
@@ -42,17 +42,16 @@ MAX_LOG_LINES = 500
 # What the screens call each job kind: filled by `job(kind=..., label=...)`.
 JOB_LABELS: dict[str, Any] = {}
 # The words jobs count with (`ctx.progress(..., created=3)`), as the 작업 현황 screen shows them.
-COUNT_LABELS: dict[str, Any] = {
-    "pages": _("페이지"), "seen": _("조회"), "created": _("신규"), "updated": _("변경"), "unchanged": _("변경없음"),
-    "quarantined": _("보류(오류)"), "skipped": _("건너뜀"), "labels": _("운송장"), "checked": _("확인"),
-    "drift": _("차이"), "fixed": _("바로잡음"), "lines": _("품목"), "adjusted": _("조정"), "sent": _("전송"),
-    "failed": _("실패"), "pulled": _("가져옴"), "linked": _("연결"), "error": _("오류"), "applied": _("반영"),
-}
+COUNT_LABELS: dict[str, Any] = {key: pgettext_lazy("job count", word) for key, word in {
+    "pages": "페이지", "seen": "조회", "created": "신규", "updated": "변경", "unchanged": "변경없음",
+    "quarantined": "보류(오류)", "skipped": "건너뜀", "labels": "운송장", "checked": "확인", "drift": "차이",
+    "fixed": "바로잡음", "lines": "품목", "adjusted": "조정", "sent": "전송", "failed": "실패", "pulled": "가져옴",
+    "linked": "연결", "error": "오류", "applied": "반영"}.items()}
 
 
 def job_label(kind: str):
     """The job kind in the user's language (an unlabelled kind reads as 백그라운드 작업, not as its code)."""
-    return JOB_LABELS.get(kind) or _("백그라운드 작업")
+    return JOB_LABELS.get(kind) or pgettext_lazy("job kind", "백그라운드 작업")
 
 
 def count_items(counts: dict) -> list[tuple[Any, Any]]:
@@ -60,7 +59,7 @@ def count_items(counts: dict) -> list[tuple[Any, Any]]:
     its own label, an unknown code reads as 기타."""
     items = []
     for key, value in (counts or {}).items():
-        label = COUNT_LABELS.get(key) or (key if not str(key).isascii() else _("기타"))
+        label = COUNT_LABELS.get(key) or (key if not str(key).isascii() else pgettext_lazy("job count", "기타"))
         items.append((label, value))
     return items
 

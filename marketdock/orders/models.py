@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from marketdock.core.models import CompanyOwned
 
@@ -281,7 +282,7 @@ class OrderEvent(CompanyOwned):
         try:
             return EventKind(self.kind).label
         except ValueError:
-            return _("기록")
+            return pgettext_lazy("order event", "기록")
 
 
 class OrderEffect(CompanyOwned):
