@@ -9,8 +9,8 @@ do not have.
 
 SQLite has no such index and keeps working with the plain lookups. Where the database user may not
 create the extension (what ``TrigramExtension`` does), the migration says so and goes on without the
-indexes: searches stay correct, only slower. An administrator can then run
-``CREATE EXTENSION pg_trgm`` and re-apply (``migrate orders 0002_flow`` then ``migrate orders``).
+indexes: searches stay correct, only slower. A superuser should then run ``CREATE EXTENSION pg_trgm``
+and create the indexes with the statements in ``create`` below.
 """
 
 import sys
