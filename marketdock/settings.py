@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("MARKETDOCK_VAR", BASE_DIR / "var")).resolve()
+if os.environ.get("PYTEST_XDIST_WORKER"):  # each test process its own SQLite files, job queue and media
+    VAR_DIR = VAR_DIR / os.environ["PYTEST_XDIST_WORKER"]
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
