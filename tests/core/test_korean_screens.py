@@ -103,6 +103,7 @@ def demo_screens(db):
     admin = User.objects.get(username="admin")
     company = admin.company
     account = ChannelAccount.objects.filter(company=company).exclude(kind="manual").first()
+    ChannelAccount.objects.filter(pk=account.pk).update(last_status="succeeded")  # 자동주문스케줄관리 shows it
     now = timezone.now()
     job = None
     for status in JobRun.Status.values:
