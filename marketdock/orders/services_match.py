@@ -62,6 +62,7 @@ RESERVABLE = frozenset(s.value for s in (ChannelStatus.NEW, ChannelStatus.CONFIR
 CANCELLED_CHANNEL = frozenset({ChannelStatus.CANCELLED.value})
 # OMS order statuses before shipping (a marketplace cancel still cancels the order)
 OPEN_ORDER = frozenset(s.value for s in (OrderStatus.NEW, OrderStatus.CONFIRMED, OrderStatus.READY, OrderStatus.HOLD))
+SHIPPED_ORDER = frozenset(s.value for s in (OrderStatus.SHIPPED, OrderStatus.IN_TRANSIT, OrderStatus.DELIVERED))
 MAX_COMPONENTS = 20
 
 
@@ -206,7 +207,9 @@ def orders_reserve(*, company: Company, orders: Sequence[Order], lines_by_order:
         if order.status not in OPEN_ORDER:
             continue
         lines = lines_by_order.get(order.pk, [])
-        active = [ln for ln in lines if not line_is_cancelled(ln) and line_effective_quantity(ln) > 0]
+        # lines the marketplace already shipped hold nothing (their goods left without marketdock)
+        active = [ln for ln in lines if not line_is_cancelled(ln) and line_effective_quantity(ln) > 0
+                  and ln.status not in SHIPPED_ORDER]
         if not active or any(ln.match_status != MatchStatus.MATCHED for ln in active):
             continue
         if any(ln.channel_status not in RESERVABLE for ln in active):
@@ -311,6 +314,7 @@ def order_rollup(order: Order, lines: Sequence[OrderLine]) -> None:
     order.is_matched = bool(lines) and all(ln.match_status == MatchStatus.MATCHED for ln in (active or lines))
     if lines and not active and order.status in OPEN_ORDER:
         order.status = OrderStatus.CANCELLED
+    order.claim = next((ln.claim for ln in active if ln.claim), "")
     states = {str(ln.stock_state) for ln in active}
     if not active:
         order.stock_state = StockState.RELEASED if any(ln.stock_state == StockState.RELEASED for ln in lines) \
@@ -319,15 +323,18 @@ def order_rollup(order: Order, lines: Sequence[OrderLine]) -> None:
         order.stock_state = StockState.SHORT
     elif states == {StockState.UNMANAGED.value}:
         order.stock_state = StockState.UNMANAGED
-    elif states <= {StockState.RESERVED.value, StockState.UNMANAGED.value}:
+    elif states <= {StockState.RESERVED.value, StockState.UNMANAGED.value, StockState.OUTSIDE.value} \
+            and StockState.RESERVED.value in states:
         order.stock_state = StockState.RESERVED
     elif StockState.DEDUCTED in states:
         order.stock_state = StockState.DEDUCTED
+    elif states <= {StockState.OUTSIDE.value, StockState.UNMANAGED.value}:
+        order.stock_state = StockState.OUTSIDE
     else:
         order.stock_state = StockState.NONE
 
 
-ORDER_ROLLUP_FIELDS = ["line_count", "item_summary", "search_text", "is_matched", "status", "stock_state"]
+ORDER_ROLLUP_FIELDS = ["line_count", "item_summary", "search_text", "is_matched", "status", "stock_state", "claim"]
 
 
 # --- applying matches to waiting lines ------------------------------------------------------------------

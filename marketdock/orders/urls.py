@@ -25,6 +25,7 @@ urlpatterns += [
 # collection (주문수집/설정, 자동주문스케줄관리) and matching (미매칭 주문) — views_collect, views_match
 urlpatterns += [
     path("collect/", views_collect.collect, name="collect"),
+    path("collect/settings/", views_collect.collect_settings, name="collect_settings"),
     path("collect/accounts/<int:pk>/now/", views_collect.collect_now, name="collect_now"),
     path("collect/accounts/<int:pk>/backfill/", views_collect.collect_backfill, name="collect_backfill"),
     path("collect/runs/<int:pk>/", views_collect.run_detail, name="run_detail"),

@@ -113,7 +113,7 @@ def render_sheet(app: SandboxApp, shop: Shop, order: Order) -> dict[str, Any]:
             "etcInfoHeader": None, "etcInfoValue": None, "etcInfoValues": None,
             "sellerProductId": int(product.product_id), "sellerProductName": product.name,
             "sellerProductItemName": option.name, "firstSellerProductItemName": option.name,
-            "cancelCount": 0, "holdCountForCancel": 0,
+            "cancelCount": 0, "holdCountForCancel": line.quantity if order.claim_type == "CANCEL" else 0,
             "estimatedShippingDate": (order.ordered_at.astimezone(KST).date() + timedelta(days=2)).isoformat(),
             "plannedShippingDate": "", "invoiceNumberUploadDate": "", "extraProperties": {},
             "pricingBadge": False, "usedProduct": False, "confirmDate": None, "deliveryChargeTypeName": "유료",
@@ -211,7 +211,7 @@ def _acknowledge(app: SandboxApp, shop: Shop, req: Request) -> Response:
             if order is None:
                 answers.append({"shipmentBoxId": raw_box, "succeed": False, "resultCode": "NOT_FOUND_SHIPMENT_BOX",
                                 "retryRequired": False, "resultMessage": f"shipmentBoxId ({box}) is not found."})
-            elif order.status != "ACCEPT":
+            elif order.status != "ACCEPT" or order.claim_type:
                 answers.append({"shipmentBoxId": raw_box, "succeed": False, "resultCode": "INVALID_STATUS",
                                 "retryRequired": False, "resultMessage": "배송상태를 변경할 수 없습니다."})
             else:

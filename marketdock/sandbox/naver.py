@@ -183,7 +183,10 @@ def render_product_order(app: SandboxApp, shop: Shop, order: Order, line) -> dic
             "paymentMeans": "신용카드", "payLocationType": "MOBILE",
         },
         "productOrder": po,
-        "delivery": None,
+        "delivery": {
+            "deliveryMethod": "DELIVERY", "deliveryCompany": "CJGLS", "trackingNumber": f"6{order.seq:011d}",
+            "sendDate": kst_iso(order.changed_at), "isWrongTrackingNumber": False,
+        } if order.status in ("DELIVERING", "DELIVERED", "PURCHASE_DECIDED") else None,
     }
 
 

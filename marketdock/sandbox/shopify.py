@@ -144,6 +144,10 @@ def render_order(app: SandboxApp, shop: Shop, order: Order, line_first: int) -> 
         "createdAt": "yesterday" if malformed else utc_z(order.ordered_at), "processedAt": utc_z(order.paid_at),
         "updatedAt": utc_z(order.changed_at), "cancelledAt": utc_z(order.cancelled_at),
         "displayFinancialStatus": order.financial, "displayFulfillmentStatus": order.status,
+        "returnStatus": "NO_RETURN",
+        "fulfillments": [{"createdAt": utc_z(order.changed_at), "displayStatus": "IN_TRANSIT",
+                          "trackingInfo": [{"company": "CJ Logistics", "number": f"7{order.seq:011d}"}]}]
+        if order.status == "FULFILLED" else [],
         "currencyCode": shop.currency, "email": order.buyer_email, "phone": order.buyer_phone,
         "note": order.message or None, "customer": {"displayName": order.buyer_name},
         "shippingAddress": {"name": order.recipient_name, "phone": order.recipient_phone, "zip": order.postal_code,

@@ -338,8 +338,11 @@ class SandboxState:
                     break
             if order.status != "ACCEPT":
                 order.changed_at = later
+        if shop.protocol in ("naver", "coupang"):
+            self._assign_claim(shop, order)
         else:
             order.status, order.financial = "UNFULFILLED", "PAID"
+            self._assign_claim(shop, order)
             if roll >= 0.6:
                 order.changed_at = later
                 if roll < 0.85:
@@ -350,6 +353,20 @@ class SandboxState:
                     order.cancelled_at, order.financial = later, "VOIDED"
                 else:
                     order.financial = "PARTIALLY_REFUNDED"
+
+    def _assign_claim(self, shop: Shop, order: Order) -> None:
+        """Some buyers ask to cancel before the goods leave (a claim the seller must decide before
+        shipping): about one order in ten, and always the fifth order of a shop, so a demo has one.
+        Naver: claimType CANCEL / CANCEL_REQUEST; Coupang: a cancel hold (출고중지요청, RU) on every
+        item. Shopify buyers cannot ask to cancel (nothing here for them)."""
+        if shop.protocol == "shopify" or order.claim_type:
+            return
+        if not (order.seq == 5 or _rng(self.seed, shop.code, "claim", order.seq).random() < 0.1):
+            return
+        if shop.protocol == "naver" and order.status == "PAYED":
+            order.claim_type, order.claim_status, order.change_type = "CANCEL", "CANCEL_REQUEST", "CLAIM_REQUESTED"
+        elif shop.protocol == "coupang" and order.status in ("ACCEPT", "INSTRUCT"):
+            order.claim_type, order.claim_status = "CANCEL", "RU"
 
     def advance(self, now: datetime | None = None) -> None:
         """Generate the orders that have 'arrived' since the anchor at order_rate per minute, and apply

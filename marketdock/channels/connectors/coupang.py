@@ -46,6 +46,7 @@ from .models import (
     ChannelListing,
     ChannelListingOption,
     ChannelOrder,
+    Claim,
     ConfirmResult,
     ConnectionStatus,
     DelayItem,
@@ -62,6 +63,7 @@ from .models import (
     OrderPage,
     OrderStatus,
     PriceUpdate,
+    Progress,
     RecordError,
     SaleStatusUpdate,
     StockUpdate,
@@ -113,6 +115,20 @@ _STATUS = {
     "FINAL_DELIVERY": OrderStatus.DELIVERED,
     "NONE_TRACKING": OrderStatus.SHIPPED,  # 업체 직접 배송: shipped, not trackable
 }
+
+
+# The status table: ordersheet status → how far Coupang has taken the shipment box. Cancellations are
+# per item: `canceled` / cancelCount ≥ shippingCount is a decided cancel; holdCountForCancel > 0 is a
+# cancel request (출고중지요청, RU) waiting for the seller — never ship it meanwhile.
+PROGRESS = {
+    "ACCEPT": Progress.PAID,  # 결제완료
+    "INSTRUCT": Progress.CONFIRMED,  # 상품준비중 (발주확인 done)
+    "DEPARTURE": Progress.SHIPPED,  # 배송지시 (송장 등록)
+    "DELIVERING": Progress.IN_TRANSIT,  # 배송중
+    "FINAL_DELIVERY": Progress.DELIVERED,  # 배송완료
+    "NONE_TRACKING": Progress.SHIPPED,  # 업체 직접 배송 (추적 불가)
+}
+SHIPPED_PROGRESS = (Progress.SHIPPED, Progress.IN_TRANSIT, Progress.DELIVERED)
 
 
 def line_id(shipment_box_id: str, vendor_item_id: str) -> str:
@@ -170,12 +186,14 @@ def parse_ordersheet(sheet: Mapping[str, Any], prefix: str = "") -> list[Channel
         discount = num("discountPrice")
         if quantity < 0 or cancelled < 0:
             raise MalformedPayload(f"{ip}.shippingCount", "음수입니다", marketplace=MP, value=quantity)
+        progress, claim = PROGRESS[status_raw], Claim.NONE
         if item.get("canceled") is True or (quantity and cancelled >= quantity):
-            status = OrderStatus.CANCELLED
+            status, progress = OrderStatus.CANCELLED, Progress.CANCELLED
         elif num("holdCountForCancel") > 0:
-            status = OrderStatus.CANCEL_REQUESTED
+            status, claim = OrderStatus.CANCEL_REQUESTED, Claim.CANCEL
         else:
             status = _STATUS[status_raw]
+        shipped = progress in SHIPPED_PROGRESS
         vendor_item = txt(item, ip, "vendorItemId", True)
         lines.append(ChannelOrder(
             marketplace=Marketplace.COUPANG,
@@ -186,6 +204,13 @@ def parse_ordersheet(sheet: Mapping[str, Any], prefix: str = "") -> list[Channel
             paid_at=paid_at,
             status=status,
             raw_status=status_raw,
+            raw_claim_status=f"holdCountForCancel:{num('holdCountForCancel')}" if claim else "",
+            progress=progress,
+            claim=claim,
+            tracking_number=txt(sheet, prefix, "invoiceNumber") if shipped else "",
+            carrier_code=txt(sheet, prefix, "deliveryCompanyName") if shipped else "",
+            dispatched_at=v.timestamp(sheet.get("inTrasitDateTime"), path("inTrasitDateTime"), marketplace=MP,
+                                      required=False) if shipped else None,
             buyer_name=txt(orderer, op, "name"),
             buyer_phone=txt(orderer, op, "ordererNumber") or txt(orderer, op, "safeNumber"),
             buyer_email=txt(orderer, op, "email"),

@@ -56,6 +56,7 @@ from .models import (
     ChannelListing,
     ChannelListingOption,
     ChannelOrder,
+    Claim,
     ConfirmResult,
     ConnectionStatus,
     DelayItem,
@@ -72,6 +73,7 @@ from .models import (
     OrderPage,
     OrderStatus,
     PriceUpdate,
+    Progress,
     RecordError,
     SaleStatusUpdate,
     StockUpdate,
@@ -223,6 +225,55 @@ def canonical_status(product_order_status: str, claim_type: str, claim_status: s
     return _STATUS[product_order_status]
 
 
+# The status table: productOrderStatus → how far Naver has taken the line. "발주확인 done" is not a
+# status at Naver: it is placeOrderStatus OK while the status stays PAYED (발송대기).
+PROGRESS = {
+    "PAYMENT_WAITING": Progress.WAITING,  # 입금대기
+    "PAYED": Progress.PAID,  # 결제완료 (CONFIRMED with placeOrderStatus OK)
+    "DELIVERING": Progress.IN_TRANSIT,  # 배송중 (발송처리 done)
+    "DELIVERED": Progress.DELIVERED,  # 배송완료
+    "PURCHASE_DECIDED": Progress.DELIVERED,  # 구매확정
+    "EXCHANGED": Progress.DELIVERED,  # 교환 (the exchanged goods were delivered)
+    "CANCELED": Progress.CANCELLED,
+    "CANCELED_BY_NOPAYMENT": Progress.CANCELLED,
+    "RETURNED": Progress.RETURNED,
+}
+# claimStatus → the claim still waiting for the seller's (or Naver's) decision. COLLECTING and
+# COLLECT_DONE belong to a return or an exchange, told apart by claimType.
+CLAIM_PENDING = {
+    "CANCEL_REQUEST": Claim.CANCEL, "CANCELING": Claim.CANCEL, "ADMIN_CANCELING": Claim.CANCEL,
+    "RETURN_REQUEST": Claim.RETURN, "EXCHANGE_REQUEST": Claim.EXCHANGE, "EXCHANGE_REDELIVERING": Claim.EXCHANGE,
+}
+# claimStatus of a decided claim → its end (None: the claim is over and the product-order status rules)
+CLAIM_DECIDED = {
+    "CANCEL_DONE": Progress.CANCELLED, "ADMIN_CANCEL_DONE": Progress.CANCELLED, "RETURN_DONE": Progress.RETURNED,
+    "CANCEL_REJECT": None, "ADMIN_CANCEL_REJECT": None, "RETURN_REJECT": None, "EXCHANGE_REJECT": None,
+    "EXCHANGE_DONE": None, "PURCHASE_DECISION_HOLDBACK": None, "PURCHASE_DECISION_REQUEST": None,
+    "PURCHASE_DECISION_HOLDBACK_RELEASE": None,
+}
+
+
+def marketplace_state(product_order_status: str, claim_type: str, claim_status: str, place_order_status: str,
+                      field: str = "productOrder.productOrderStatus") -> tuple[Progress, Claim]:
+    """(progress, pending claim) of a product order by the tables above."""
+    if product_order_status not in PROGRESS:
+        raise MalformedPayload(field, "알 수 없는 주문 상태입니다", marketplace=MP, value=product_order_status)
+    progress = PROGRESS[product_order_status]
+    if progress == Progress.PAID and place_order_status == "OK":
+        progress = Progress.CONFIRMED
+    claim = Claim.NONE
+    if claim_status in ("COLLECTING", "COLLECT_DONE"):
+        claim = Claim.EXCHANGE if claim_type == "EXCHANGE" else Claim.RETURN
+    elif claim_status in CLAIM_PENDING:
+        claim = CLAIM_PENDING[claim_status]
+    elif claim_status:
+        if claim_status not in CLAIM_DECIDED:
+            raise MalformedPayload(field.rsplit(".", 1)[0] + ".claimStatus", "알 수 없는 클레임 상태입니다",
+                                   marketplace=MP, value=claim_status)
+        progress = CLAIM_DECIDED[claim_status] or progress
+    return progress, claim
+
+
 def parse_product_order(item: Mapping[str, Any], prefix: str = "") -> ChannelOrder:
     """One element of the `product-orders/query` response `data` list ({order, productOrder, ...})."""
     order = v.obj(item, "order", prefix, marketplace=MP, required=True)
@@ -247,6 +298,10 @@ def parse_product_order(item: Mapping[str, Any], prefix: str = "") -> ChannelOrd
     place = txt(po, pp, "placeOrderStatus")
     address = v.obj(po, "shippingAddress", pp, marketplace=MP)
     ap = f"{pp}.shippingAddress"
+    progress, claim = marketplace_state(status_raw, claim_type, claim_status, place, f"{pp}.productOrderStatus")
+    delivery = v.obj(item, "delivery", prefix, marketplace=MP)
+    dp = v.field_path(prefix, "delivery")
+    progress_shipped = progress in (Progress.SHIPPED, Progress.IN_TRANSIT, Progress.DELIVERED, Progress.RETURNED)
     unit = num(po, pp, "unitPrice") + num(po, pp, "optionPrice")
     quantity = num(po, pp, "quantity", required=True)
     if quantity < 0:
@@ -264,6 +319,12 @@ def parse_product_order(item: Mapping[str, Any], prefix: str = "") -> ChannelOrd
         ordered_at=v.timestamp(order.get("orderDate"), f"{op}.orderDate", marketplace=MP),
         paid_at=v.timestamp(order.get("paymentDate"), f"{op}.paymentDate", marketplace=MP, required=False),
         status=canonical_status(status_raw, claim_type, claim_status, place, f"{pp}.productOrderStatus"),
+        progress=progress,
+        claim=claim,
+        tracking_number=txt(delivery, dp, "trackingNumber") if progress_shipped else "",
+        carrier_code=txt(delivery, dp, "deliveryCompany") if progress_shipped else "",
+        dispatched_at=v.timestamp(delivery.get("sendDate"), f"{dp}.sendDate", marketplace=MP, required=False)
+        if progress_shipped else None,
         raw_status=status_raw if status_raw != "PAYED" or not place else f"{status_raw}/{place}",
         raw_claim_status=f"{claim_type}:{claim_status}" if claim_type or claim_status else "",
         buyer_name=txt(order, op, "ordererName"),

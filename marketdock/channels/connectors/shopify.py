@@ -27,7 +27,7 @@ import re
 import threading
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -51,6 +51,7 @@ from .models import (
     ChannelListing,
     ChannelListingOption,
     ChannelOrder,
+    Claim,
     ConfirmResult,
     ConnectionStatus,
     DispatchItem,
@@ -65,6 +66,7 @@ from .models import (
     OrderPage,
     OrderStatus,
     PriceUpdate,
+    Progress,
     RecordError,
     SaleStatusUpdate,
     StockUpdate,
@@ -103,7 +105,8 @@ _LINE_FIELDS = """
 
 _ORDER_FIELDS = f"""
       id legacyResourceId name createdAt processedAt updatedAt cancelledAt
-      displayFinancialStatus displayFulfillmentStatus currencyCode email phone note
+      displayFinancialStatus displayFulfillmentStatus returnStatus currencyCode email phone note
+      fulfillments(first: 20) {{ createdAt displayStatus trackingInfo {{ company number }} }}
       customer {{ displayName }}
       shippingAddress {{ name phone zip address1 address2 city province countryCodeV2 }}
       totalShippingPriceSet {{ shopMoney {{ amount currencyCode }} }}
@@ -355,6 +358,71 @@ def canonical_status(financial: str, fulfillment: str, cancelled: bool, line_unf
     return mapping[fulfillment]
 
 
+# The status tables. Progress by displayFinancialStatus first (a cancelled, voided or refunded order is
+# over; an unpaid one waits), then by displayFulfillmentStatus; a fulfilment's displayStatus carries
+# it on to in transit / delivered. Shopify buyers cannot ask to cancel: cancellations and refunds are
+# decided ones; a return the buyer requested (returnStatus) is the pending claim.
+FINANCIAL_PROGRESS = {
+    "PENDING": Progress.WAITING, "EXPIRED": Progress.WAITING, "VOIDED": Progress.CANCELLED,
+    "REFUNDED": Progress.CANCELLED,  # RETURNED when the goods had been fulfilled
+    "AUTHORIZED": None, "PARTIALLY_PAID": None, "PAID": None, "PARTIALLY_REFUNDED": None,
+}
+FULFILLMENT_PROGRESS = {
+    "UNFULFILLED": Progress.PAID, "OPEN": Progress.PAID, "PENDING_FULFILLMENT": Progress.PAID,
+    "SCHEDULED": Progress.PAID, "IN_PROGRESS": Progress.CONFIRMED, "FULFILLED": Progress.SHIPPED,
+    "ON_HOLD": Progress.WAITING, "REQUEST_DECLINED": Progress.WAITING, "RESTOCKED": Progress.RETURNED,
+    "PARTIAL": Progress.PAID, "PARTIALLY_FULFILLED": Progress.PAID,  # SHIPPED for a line with nothing left
+}
+# a fulfilment's displayStatus (GraphQL) / shipment_status (REST) → progress after dispatch
+SHIPMENT_PROGRESS = {
+    "IN_TRANSIT": Progress.IN_TRANSIT, "OUT_FOR_DELIVERY": Progress.IN_TRANSIT, "ATTEMPTED_DELIVERY": Progress.IN_TRANSIT,
+    "READY_FOR_PICKUP": Progress.IN_TRANSIT, "PICKED_UP": Progress.DELIVERED, "DELIVERED": Progress.DELIVERED,
+}
+RETURN_CLAIM = {"RETURN_REQUESTED": Claim.RETURN, "IN_PROGRESS": Claim.RETURN}
+_SHIPPED = (Progress.SHIPPED, Progress.IN_TRANSIT, Progress.DELIVERED)
+
+
+def marketplace_state(financial: str, fulfillment: str, cancelled: bool, line_unfulfilled: int | None,
+                      shipment_status: str = "", return_status: str = "",
+                      field: str = "displayFulfillmentStatus") -> tuple[Progress, Claim]:
+    """(progress, pending claim) of one line item by the tables above."""
+    financial, fulfillment = financial.upper(), (fulfillment or "UNFULFILLED").upper()
+    if fulfillment not in FULFILLMENT_PROGRESS:
+        raise MalformedPayload(field, "알 수 없는 배송 상태입니다", marketplace=MP, value=fulfillment)
+    progress = FULFILLMENT_PROGRESS[fulfillment]
+    if fulfillment in ("PARTIAL", "PARTIALLY_FULFILLED") and line_unfulfilled == 0:
+        progress = Progress.SHIPPED
+    if progress == Progress.SHIPPED:
+        progress = SHIPMENT_PROGRESS.get((shipment_status or "").upper(), progress)
+    ended = Progress.CANCELLED if cancelled else FINANCIAL_PROGRESS.get(financial)
+    if ended == Progress.CANCELLED and progress in _SHIPPED:
+        ended = Progress.RETURNED  # refunded after it left: the goods come back (or stay with the buyer)
+    if ended is not None:
+        return ended, Claim.NONE
+    return progress, RETURN_CLAIM.get((return_status or "").upper(), Claim.NONE)
+
+
+def _last_fulfillment(nodes: Any, field: str) -> tuple[str, str, str, datetime | None]:
+    """(company, number, displayStatus, createdAt) of the newest fulfilment with a tracking number."""
+    if not isinstance(nodes, list):
+        return "", "", "", None
+    for index in range(len(nodes) - 1, -1, -1):
+        node = nodes[index]
+        if not isinstance(node, Mapping):
+            continue
+        infos = node.get("trackingInfo") if "trackingInfo" in node else [
+            {"company": node.get("tracking_company"), "number": node.get("tracking_number")}]
+        for info in infos or []:
+            if isinstance(info, Mapping) and info.get("number"):
+                at = v.timestamp(node.get("createdAt") or node.get("created_at"), f"{field}[{index}].createdAt",
+                                 marketplace=MP, naive_tz=UTC_ZONE, required=False)
+                status = node.get("displayStatus") or node.get("shipment_status") or ""
+                return (v.text(info.get("company"), f"{field}[{index}].trackingInfo.company", marketplace=MP),
+                        v.text(info.get("number"), f"{field}[{index}].trackingInfo.number", marketplace=MP),
+                        str(status), at)
+    return "", "", "", None
+
+
 def _money(node: Any, field: str) -> tuple[int, str]:
     """A MoneyBag ({shopMoney{amount currencyCode}}) → (minor units, currency)."""
     if node is None:
@@ -400,6 +468,8 @@ def parse_graphql_order(node: Mapping[str, Any], prefix: str = "",
     fulfillment = txt(node, prefix, "displayFulfillmentStatus")
     cancelled = bool(node.get("cancelledAt"))
     currency = txt(node, prefix, "currencyCode") or "KRW"
+    company, number, shipment, shipped_at = _last_fulfillment(node.get("fulfillments"), p("fulfillments"))
+    return_status = txt(node, prefix, "returnStatus")
     shipping, _ = _money(node.get("totalShippingPriceSet"), p("totalShippingPriceSet"))
     address = v.obj(node, "shippingAddress", prefix, marketplace=MP)
     ap = p("shippingAddress")
@@ -427,8 +497,12 @@ def parse_graphql_order(node: Mapping[str, Any], prefix: str = "",
         product = line.get("product") if isinstance(line.get("product"), Mapping) else {}
         variant = line.get("variant") if isinstance(line.get("variant"), Mapping) else {}
         status = canonical_status(financial, fulfillment, cancelled, unfulfilled_qty, p("displayFulfillmentStatus"))
+        progress, claim = marketplace_state(financial, fulfillment, cancelled, unfulfilled_qty, shipment, return_status,
+                                            p("displayFulfillmentStatus"))
         if not cancelled and quantity and current_qty == 0:
             status = OrderStatus.CANCELLED  # the line was removed/refunded to zero
+            progress, claim = Progress.CANCELLED, Claim.NONE
+        shipped = progress in _SHIPPED
         result.append(ChannelOrder(
             marketplace=Marketplace.SHOPIFY,
             order_id=order_id,
@@ -439,6 +513,12 @@ def parse_graphql_order(node: Mapping[str, Any], prefix: str = "",
             changed_at=updated,
             status=status,
             raw_status=f"{financial}/{fulfillment}",
+            raw_claim_status=f"RETURN:{return_status}" if claim else "",
+            progress=progress,
+            claim=claim,
+            tracking_number=number if shipped else "",
+            carrier_code=company if shipped else "",
+            dispatched_at=shipped_at if shipped else None,
             buyer_name=txt(customer, p("customer"), "displayName") or txt(address, ap, "name"),
             buyer_phone=txt(node, prefix, "phone"),
             buyer_email=txt(node, prefix, "email"),
@@ -488,6 +568,7 @@ def parse_rest_order(order: Mapping[str, Any], prefix: str = "") -> list[Channel
     financial = txt(order, prefix, "financial_status")
     fulfillment = txt(order, prefix, "fulfillment_status") or "unfulfilled"
     cancelled = bool(order.get("cancelled_at"))
+    company, number, shipment, shipped_at = _last_fulfillment(order.get("fulfillments"), p("fulfillments"))
     address = v.obj(order, "shipping_address", prefix, marketplace=MP)
     ap = p("shipping_address")
     customer = v.obj(order, "customer", prefix, marketplace=MP)
@@ -512,6 +593,10 @@ def parse_rest_order(order: Mapping[str, Any], prefix: str = "") -> list[Channel
         line_fulfillment = txt(line, lp, "fulfillment_status")
         status = canonical_status(financial or "paid", fulfillment, cancelled,
                                   0 if line_fulfillment == "fulfilled" else None, p("fulfillment_status"))
+        progress, claim = marketplace_state(financial or "paid", fulfillment, cancelled,
+                                            0 if line_fulfillment == "fulfilled" else None, shipment, "",
+                                            p("fulfillment_status"))
+        shipped = progress in _SHIPPED
         result.append(ChannelOrder(
             marketplace=Marketplace.SHOPIFY,
             order_id=order_id,
@@ -522,6 +607,11 @@ def parse_rest_order(order: Mapping[str, Any], prefix: str = "") -> list[Channel
             changed_at=updated,
             status=status,
             raw_status=f"{financial.upper()}/{fulfillment.upper()}",
+            progress=progress,
+            claim=claim,
+            tracking_number=number if shipped else "",
+            carrier_code=company if shipped else "",
+            dispatched_at=shipped_at if shipped else None,
             buyer_name=buyer or txt(address, ap, "name"),
             buyer_phone=txt(order, prefix, "phone") or txt(customer, cp, "phone"),
             buyer_email=txt(order, prefix, "email"),
