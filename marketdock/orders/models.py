@@ -355,7 +355,8 @@ class QuarantinedRecord(CompanyOwned):
 
 class MatchRule(CompanyOwned):
     """A remembered manual match (ORD-3): lines with the same key (channel account + product id +
-    option id, or product name + option text when the channel has no ids) match to the components."""
+    option id, or product name + option text when the channel has no ids) match to the components.
+    Without an account the rule holds on every account, keyed by product name + option text."""
 
     account = models.ForeignKey("channels.ChannelAccount", on_delete=models.CASCADE, null=True, blank=True,
                                 related_name="+", verbose_name=_("쇼핑몰"))
@@ -369,7 +370,12 @@ class MatchRule(CompanyOwned):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["company", "account", "match_key"], name="matchrule_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "account", "match_key"], name="matchrule_unique"),
+            # account empty = the rule holds on every channel account (key: product name + option text)
+            models.UniqueConstraint(fields=["company", "match_key"], condition=models.Q(account__isnull=True),
+                                    name="matchrule_unique_all_accounts"),
+        ]
 
 
 class MatchRuleComponent(CompanyOwned):
