@@ -260,15 +260,16 @@ def product_edit(request, pk: int | None = None):
     combos = {options.option_key(c) for c in options.combinations(axes)}
     grid_changed = {options.option_key(r["option_values"]) for r in submitted} != combos
     regenerate = request.POST.get("action") == "regenerate"
-    if axes_ok and (regenerate or grid_changed):
+    if axes_ok and regenerate:  # 단품 목록 만들기: show the new grid, save nothing
         rows = _merge_grid(axes, submitted, existing, code, pattern)
-        if not regenerate and submitted:
-            messages.warning(request, _("옵션이 바뀌어 단품 목록을 다시 만들었습니다. 확인한 뒤 저장하세요."))
         ctx = _product_context(request, product, form, axes_form, rows, axes, pattern)
-        if request.htmx and regenerate:
+        if request.htmx:
             return render(request, "catalog/_sku_grid.html", ctx)
         return render(request, "catalog/product_form.html", ctx)
-    rows = submitted
+    rebuilt = axes_ok and grid_changed
+    # 저장 with changed options saves in one click: the grid is rebuilt for the new options (what was
+    # typed for combinations that stay is kept) and the message says what the rebuild did
+    rows = _merge_grid(axes, submitted, existing, code, pattern) if rebuilt else submitted
     form_ok = form.is_valid()
     if not (form_ok and axes_ok) or problems:
         for p in problems:
@@ -297,9 +298,37 @@ def product_edit(request, pk: int | None = None):
                       _product_context(request, product, form, axes_form, rows, axes, pattern), status=400)
     messages.success(request, _("상품 %(code)s을(를) 저장했습니다 (단품 %(n)s개).") % {
         "code": saved.code, "n": saved.skus.exclude(status=SKUStatus.INACTIVE).count()})
+    if rebuilt and existing:
+        messages.info(request, _rebuild_summary(existing, saved))
     if product is None and _next_url(request):  # registered from another screen (미매칭): back there
         return redirect(_next_url(request))
     return redirect("catalog:product_edit", pk=saved.pk)
+
+
+def _rebuild_summary(before: list, saved) -> str:
+    """What rebuilding the SKU list for changed options did, in words: new SKUs, SKUs left out
+    (deleted, or 사용안함 when something refers to them) and SKUs kept."""
+    now = {s.pk: s for s in saved.skus.all()}
+    old_ids = {s.pk for s in before}
+    added = [s.code for pk, s in now.items() if pk not in old_ids]
+    stopped = [s.code for s in before if s.pk in now and now[s.pk].status == SKUStatus.INACTIVE
+               and s.status != SKUStatus.INACTIVE]
+    deleted = [s.code for s in before if s.pk not in now]
+    kept = len(old_ids & set(now)) - len(stopped)
+
+    def names(codes: list[str]) -> str:
+        return ", ".join(codes[:5]) + (_(" 외 %(n)s개") % {"n": len(codes) - 5} if len(codes) > 5 else "")
+
+    parts = [_("옵션이 바뀌어 단품 목록을 다시 만들었습니다.")]
+    if added:
+        parts.append(_("새 단품 %(n)s개: %(codes)s.") % {"n": len(added), "codes": names(added)})
+    if stopped:
+        parts.append(_("사용안함으로 바꾼 단품 %(n)s개 (주문·재고 기록이 있어 남겨 둠): %(codes)s.")
+                     % {"n": len(stopped), "codes": names(stopped)})
+    if deleted:
+        parts.append(_("삭제한 단품 %(n)s개: %(codes)s.") % {"n": len(deleted), "codes": names(deleted)})
+    parts.append(_("그대로 둔 단품 %(n)s개.") % {"n": kept})
+    return " ".join(str(p) for p in parts)
 
 
 @screen_view("catalog.products", write=True)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from . import dashboard, permissions, selectors, services_auth
 from .forms import LoginForm, PasswordChangeForm
+from .jobs import job_label
 from .models import JobRun
 from .screens import screen_view
 from .services import client_ip
@@ -98,7 +99,7 @@ def job_list(request):
     return render(
         request,
         "core/jobs/list.html",
-        {"page": page, "status": status, "kind": kind, "kinds": sorted(set(kinds)), "statuses": JobRun.Status.choices},
+        {"page": page, "status": status, "kind": kind, "kinds": [(k, job_label(k)) for k in sorted(set(kinds))], "statuses": JobRun.Status.choices},
     )
 
 

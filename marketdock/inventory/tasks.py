@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
@@ -10,7 +11,7 @@ from marketdock.core.jobs import job
 from . import selectors, services
 
 
-@job(kind="inventory.reconcile")
+@job(kind="inventory.reconcile", label=gettext_lazy("재고 점검"))
 def reconcile_stock(ctx) -> dict:
     """Recompute stock levels from the ledger and report (and fix) any drift."""
     result = services.stock_levels_reconcile(company=ctx.company)
@@ -23,7 +24,7 @@ def reconcile_stock(ctx) -> dict:
     return {"checked": result["checked"], "drift": result["drift"], "fixed": result["fixed"]}
 
 
-@job(kind="inventory.inbound_xlsx")
+@job(kind="inventory.inbound_xlsx", label=gettext_lazy("입고확정 엑셀"))
 def inbound_xlsx_confirm(ctx, *, path: str, name: str) -> dict:
     """입고확정 엑셀 for a big file: the same all-or-nothing check and confirmation as the screen,
     with progress; the row errors stay in the result for the downloadable report."""
@@ -48,7 +49,7 @@ def inbound_xlsx_confirm(ctx, *, path: str, name: str) -> dict:
     return result
 
 
-@job(kind="inventory.count_apply")
+@job(kind="inventory.count_apply", label=gettext_lazy("재고실사 반영"))
 def apply_counts(ctx) -> dict:
     """Apply every count sheet waiting for the :10 run."""
     result = services.count_sheets_apply_scheduled(company=ctx.company, user=ctx.user, log=ctx.log)

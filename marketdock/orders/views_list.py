@@ -79,6 +79,16 @@ def _quick_links(g: QueryDict) -> list[dict]:
     return links
 
 
+def _account_label(accounts, selected_ids: list[int]) -> str:
+    """What the closed 쇼핑몰 dropdown shows: 전체, the one chosen shop, or how many are chosen."""
+    chosen = [a for a in accounts if a.pk in selected_ids]
+    if not chosen or len(chosen) == len(accounts):
+        return _("전체 쇼핑몰")
+    if len(chosen) == 1:
+        return chosen[0].name
+    return _("%(first)s 외 %(n)s곳") % {"first": chosen[0].name, "n": len(chosen) - 1}
+
+
 @screen_view("orders.list")
 def order_list(request):
     company = request.company
@@ -96,10 +106,12 @@ def order_list(request):
     effects = selectors.effect_states(company, [o.pk for o in page.rows])
     for r in rows:
         r["effect"] = effects.get(r["order"].pk, "")
+    accounts = list(selectors.channel_accounts(company))
     return render(request, "orders/list/order_list.html", {
         "rows": rows, "page": page, "filters": filters, "count": count, "capped": capped,
         "size": size, "sizes": PAGE_SIZES, "sort_choices": SORT_CHOICES,
-        "accounts": list(selectors.channel_accounts(company)), "statuses": OrderStatus.choices,
+        "accounts": accounts, "account_label": _account_label(accounts, filters.account_ids),
+        "statuses": OrderStatus.choices,
         "quick_links": _quick_links(g),
         "next_query": _query(g, cursor=page.next_cursor) if page.next_cursor else "",
         "prev_query": _query(g, cursor=page.prev_cursor) if page.prev_cursor else "",
@@ -134,8 +146,11 @@ def order_detail(request, pk: int):
         raise Http404(_("주문을 찾을 수 없습니다.")) from None
     full = permissions.can_write(request.user, "orders.list")
     lines = list(selectors.order_lines(company, order))
+    flow = _flow_context(request, order)
+    carrier_names = {c.key: c.name for c in flow.get("carriers", [])}
     for line in lines:
         line.raw_pretty = json.dumps(line.raw or {}, ensure_ascii=False, indent=2, sort_keys=True)
+        line.carrier_name = carrier_names.get(line.carrier_key, line.carrier_key)
     if full:
         person = {
             "buyer_name": order.buyer_name, "buyer_phone": format_phone(order.buyer_phone) or order.buyer_phone,
@@ -158,5 +173,5 @@ def order_detail(request, pk: int):
         "order": order, "lines": lines, "events": list(selectors.order_events(company, order)),
         "person": person, "full": full, "history": history, "unmatched": MatchStatus.UNMATCHED,
         "unmatched_url": _unmatched_url(request),
-        "flow": _flow_context(request, order),
+        "flow": flow,
     })

@@ -231,14 +231,12 @@ def package_tiles(*, company, user):
     to_scan = selectors.packages(company, statuses=[PackageStatus.PRINTED]).count()
     stopped = selectors.packages(company, statuses=[PackageStatus.PRINTED]).filter(
         memberships__order__status__in=[OrderStatus.CANCELLED, OrderStatus.HOLD]).distinct().count()
-    if not (unpacked or to_print or to_scan):
-        return
     yield Tile("shipping_unpacked", gettext_lazy("합포장 대기 주문"), unpacked, reverse("shipping:packages"),
                "shipping.packages", "primary" if unpacked else "secondary")
     yield Tile("shipping_to_print", gettext_lazy("운송장 출력 대기"), to_print, reverse("shipping:labels") + "?status=open",
-               "shipping.labels", "primary" if to_print else "secondary")
+               "shipping.labels", "primary" if to_print else "secondary", step="to_print")
     yield Tile("shipping_to_scan", gettext_lazy("출고검수 대기"), to_scan, reverse("shipping:scan"),
-               "shipping.scan", "primary" if to_scan else "secondary")
+               "shipping.scan", "primary" if to_scan else "secondary", step="to_scan")
     if stopped:
         yield Tile("shipping_stopped", gettext_lazy("출력 후 취소/보류"), stopped, reverse("shipping:labels") + "?status=printed",
                    "shipping.labels", "danger", gettext_lazy("운송장을 출력한 뒤 취소되거나 보류된 주문이 있는 포장"))
