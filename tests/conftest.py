@@ -45,6 +45,13 @@ def _email_backend(settings):
     MemorySmsBackend.outbox.clear()
 
 
+@pytest.fixture(autouse=True)
+def _sandbox_api_hosts(settings):
+    """Tests point channel accounts at sandboxes on 127.0.0.1 (random ports): the operator's list of
+    extra API addresses names that host, as `make run` does for the demo sandbox."""
+    settings.MARKETDOCK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+
+
 def make_company(code: str, admin_username: str, business_no: str = "124-81-00998") -> Company:
     return company_create(
         code=code, name=f"{code} 상사", business_no=business_no, admin_username=admin_username,
@@ -114,6 +121,19 @@ def viewer_client(viewer_user) -> Client:
 @pytest.fixture
 def other_client(other_admin) -> Client:
     return _login(other_admin)
+
+
+@pytest.fixture
+def demo_client(db, settings, tmp_path) -> Client:
+    """The demo data set (products, stock, orders of every status…) and its main admin logged in; a
+    server error is returned as a response, not raised, so a test can collect every failing screen."""
+    from marketdock.core.demo import run_demo
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    run_demo()
+    client = Client(raise_request_exception=False)
+    client.force_login(User.objects.get(username="admin"), backend="django.contrib.auth.backends.ModelBackend")
+    return client
 
 
 def _probe_dir() -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
@@ -14,7 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from marketdock.core import params
 from marketdock.core.downloads import xlsx_response
+from marketdock.core.redirects import safe_next
 from marketdock.core.screens import screen_view
 
 from . import excel, labels, options, selectors, services
@@ -45,10 +48,7 @@ def _get(getter, company, pk):
 
 
 def _int(value, default=None):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
+    return params.int_param(value, default)
 
 
 # ---------------------------------------------------------------- product list
@@ -59,8 +59,8 @@ def _product_filters(request, company) -> dict:
     managed = g.get("managed", "")
     return {
         "q": g.get("q", "").strip(),
-        "brand_id": _int(g.get("brand")),
-        "category_id": _int(g.get("category")),
+        "brand_id": params.id_param(g.get("brand")),
+        "category_id": params.id_param(g.get("category")),
         "status": g.get("status", "") if g.get("status", "") in ProductStatus.values else "",
         "inventory_managed": {"1": True, "0": False}.get(managed),
         "sort": g.get("sort", "-created") or "-created",
@@ -72,7 +72,7 @@ def product_list(request):
     company = request.company
     results = None
     if request.method == "POST":
-        ids = [i for i in (_int(x) for x in request.POST.getlist("product")) if i]
+        ids = params.id_list(request.POST.getlist("product"))
         status = request.POST.get("status", "")
         if not ids:
             messages.error(request, _("상품을 하나 이상 선택하세요."))
@@ -86,8 +86,7 @@ def product_list(request):
                 messages.error(request, str(exc))
     filters = _product_filters(request, company)
     qs = selectors.product_search(company, **filters).prefetch_related("images")
-    size = _int(request.GET.get("size"), 50)
-    size = size if size in PAGE_SIZES else 50
+    size = params.size_param(request.GET.get("size"), PAGE_SIZES, 50)
     page = Paginator(qs, size).get_page(request.GET.get("page"))
     return render(request, "catalog/product_list.html", {
         "page": page, "filters": filters, "size": size, "sizes": PAGE_SIZES, "results": results,
@@ -192,8 +191,45 @@ def _product_context(request, product, form, axes_form, rows, axes, pattern):
         "rows": _decorate(rows, axes, form["code"].value() or "", pattern),
         "sku_statuses": SKUStatus.choices, "set_rows": set_rows, "leftovers": leftovers,
         "images": list(selectors.product_images(company, product.pk)) if product else [],
-        "image_form": ImageUploadForm(),
+        "image_form": ImageUploadForm(), "next": _next_url(request),
     }
+
+
+def _code_from(text: str) -> str:
+    """A product/SKU code from a seller code typed at a marketplace (no spaces or slashes)."""
+    return re.sub(r"[\s/]+", "-", (text or "").strip()).strip("-")[:40]
+
+
+def _axes_from_option(text: str) -> list[dict]:
+    """Option axes from an order line's option text: '색상: 블랙 / 사이즈: M' → 색상=블랙, 사이즈=M;
+    text without names → one axis 옵션 with that value."""
+    text = " ".join((text or "").split())
+    if not text:
+        return []
+    parts = [p.strip() for p in text.split("/") if p.strip()]
+    named = [p.partition(":") for p in parts]
+    if all(sep and name.strip() and value.strip() for name, sep, value in named) and len(named) <= options.MAX_AXES:
+        axes = [{"name": name.strip()[:30], "values": [value.strip().replace(",", " ")]} for name, _s, value in named]
+        if len({a["name"] for a in axes}) == len(axes):
+            return axes
+    return [{"name": _("옵션"), "values": [text.replace(",", " ")[:100]]}]
+
+
+def _prefill(request) -> dict:
+    """상품 등록 from an order line (미매칭): ?name=&option=&code=&option_code=&price= fill the new product."""
+    get = request.GET
+    code = _code_from(get.get("code", ""))
+    initial = {"name": (get.get("name") or "").strip()[:200], "seller_code": (get.get("code") or "").strip()[:60],
+               "code": code}
+    price = get.get("price", "")
+    if price.isdigit():
+        initial["price"] = int(price)
+    return {"initial": {k: v for k, v in initial.items() if v not in ("", None)},
+            "axes": _axes_from_option(get.get("option", "")), "sku_code": _code_from(get.get("option_code", ""))}
+
+
+def _next_url(request) -> str:
+    return safe_next(request)
 
 
 @screen_view("catalog.products")
@@ -201,10 +237,16 @@ def product_edit(request, pk: int | None = None):
     company = request.company
     product = _get(selectors.product_get, company, pk) if pk else None
     if request.method != "POST":
-        form = ProductForm(instance=product, company=company)
-        axes = product.option_axes if product else []
+        prefill = _prefill(request) if product is None else {"initial": {}, "axes": [], "sku_code": ""}
+        form = ProductForm(instance=product, company=company, initial=prefill["initial"])
+        axes = product.option_axes if product else prefill["axes"]
         axes_form = OptionAxesForm(initial=OptionAxesForm.initial_from_axes(axes))
-        rows = _grid_from_skus(product) if product else services.sku_grid_rows(axes=[], existing=[], product_code="")
+        if product:
+            rows = _grid_from_skus(product)
+        else:
+            rows = services.sku_grid_rows(axes=axes, existing=[], product_code=prefill["initial"].get("code", ""))
+            if len(rows) == 1 and prefill["sku_code"]:
+                rows[0]["code"] = prefill["sku_code"]
         return render(request, "catalog/product_form.html", _product_context(request, product, form, axes_form, rows, axes, ""))
 
     form = ProductForm(request.POST, instance=product, company=company)
@@ -218,15 +260,16 @@ def product_edit(request, pk: int | None = None):
     combos = {options.option_key(c) for c in options.combinations(axes)}
     grid_changed = {options.option_key(r["option_values"]) for r in submitted} != combos
     regenerate = request.POST.get("action") == "regenerate"
-    if axes_ok and (regenerate or grid_changed):
+    if axes_ok and regenerate:  # 단품 목록 만들기: show the new grid, save nothing
         rows = _merge_grid(axes, submitted, existing, code, pattern)
-        if not regenerate and submitted:
-            messages.warning(request, _("옵션이 바뀌어 단품 목록을 다시 만들었습니다. 확인한 뒤 저장하세요."))
         ctx = _product_context(request, product, form, axes_form, rows, axes, pattern)
-        if request.htmx and regenerate:
+        if request.htmx:
             return render(request, "catalog/_sku_grid.html", ctx)
         return render(request, "catalog/product_form.html", ctx)
-    rows = submitted
+    rebuilt = axes_ok and grid_changed
+    # 저장 with changed options saves in one click: the grid is rebuilt for the new options (what was
+    # typed for combinations that stay is kept) and the message says what the rebuild did
+    rows = _merge_grid(axes, submitted, existing, code, pattern) if rebuilt else submitted
     form_ok = form.is_valid()
     if not (form_ok and axes_ok) or problems:
         for p in problems:
@@ -255,7 +298,37 @@ def product_edit(request, pk: int | None = None):
                       _product_context(request, product, form, axes_form, rows, axes, pattern), status=400)
     messages.success(request, _("상품 %(code)s을(를) 저장했습니다 (단품 %(n)s개).") % {
         "code": saved.code, "n": saved.skus.exclude(status=SKUStatus.INACTIVE).count()})
+    if rebuilt and existing:
+        messages.info(request, _rebuild_summary(existing, saved))
+    if product is None and _next_url(request):  # registered from another screen (미매칭): back there
+        return redirect(_next_url(request))
     return redirect("catalog:product_edit", pk=saved.pk)
+
+
+def _rebuild_summary(before: list, saved) -> str:
+    """What rebuilding the SKU list for changed options did, in words: new SKUs, SKUs left out
+    (deleted, or 사용안함 when something refers to them) and SKUs kept."""
+    now = {s.pk: s for s in saved.skus.all()}
+    old_ids = {s.pk for s in before}
+    added = [s.code for pk, s in now.items() if pk not in old_ids]
+    stopped = [s.code for s in before if s.pk in now and now[s.pk].status == SKUStatus.INACTIVE
+               and s.status != SKUStatus.INACTIVE]
+    deleted = [s.code for s in before if s.pk not in now]
+    kept = len(old_ids & set(now)) - len(stopped)
+
+    def names(codes: list[str]) -> str:
+        return ", ".join(codes[:5]) + (_(" 외 %(n)s개") % {"n": len(codes) - 5} if len(codes) > 5 else "")
+
+    parts = [_("옵션이 바뀌어 단품 목록을 다시 만들었습니다.")]
+    if added:
+        parts.append(_("새 단품 %(n)s개: %(codes)s.") % {"n": len(added), "codes": names(added)})
+    if stopped:
+        parts.append(_("사용안함으로 바꾼 단품 %(n)s개 (주문·재고 기록이 있어 남겨 둠): %(codes)s.")
+                     % {"n": len(stopped), "codes": names(stopped)})
+    if deleted:
+        parts.append(_("삭제한 단품 %(n)s개: %(codes)s.") % {"n": len(deleted), "codes": names(deleted)})
+    parts.append(_("그대로 둔 단품 %(n)s개.") % {"n": kept})
+    return " ".join(str(p) for p in parts)
 
 
 @screen_view("catalog.products", write=True)
@@ -479,8 +552,7 @@ def excel_upload(request, pk: int):
 @screen_view("catalog.excel")
 def excel_errors(request, pk: int):
     upload = _get(selectors.upload_get, request.company, pk)
-    wb = excel.errors_workbook(upload.errors)
-    return xlsx_response(excel.workbook_bytes(wb), f"상품엑셀_오류_{upload.pk}.xlsx")
+    return xlsx_response(excel.errors_workbook_bytes(upload.errors), f"상품엑셀_오류_{upload.pk}.xlsx")
 
 
 # ---------------------------------------------------------------- labels
@@ -490,12 +562,12 @@ def excel_errors(request, pk: int):
 def labels_page(request):
     company = request.company
     q = request.GET.get("q", "").strip()
-    ids = [i for i in (_int(x) for x in request.GET.getlist("sku")) if i]
-    product_ids = [i for i in (_int(x) for x in request.GET.getlist("product")) if i]
+    ids = params.id_list(request.GET.getlist("sku"))
+    product_ids = params.id_list(request.GET.getlist("product"))
     if request.method == "POST":
         form = LabelForm(request.POST)
         items = []
-        chosen = [i for i in (_int(x) for x in request.POST.getlist("sku")) if i]
+        chosen = params.id_list(request.POST.getlist("sku"))
         skus = {s.pk: s for s in selectors.sku_search(company, ids=chosen)}
         for pk in chosen:
             sku = skus.get(pk)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from marketdock.core.forms import BootstrapFormMixin
 
+from .connectors import shopify
 from .credentials import CREDENTIAL_FIELDS, all_credential_fields
 from .crypto import mask_secret
 from .models import ChannelKind
@@ -25,7 +26,7 @@ class ChannelAccountForm(BootstrapFormMixin, forms.Form):
     credentials_expire_on = forms.DateField(
         label=_("인증키 만료일"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("만료 30일 전부터 홈 화면에 알려 드립니다. 쿠팡 키는 비워 두면 발급 후 180일로 설정됩니다."))
-    collect_every_minutes = forms.IntegerField(label=_("수집 주기(분)"), initial=30,
+    collect_every_minutes = forms.IntegerField(label=_("수집 주기(분)"), initial=30, max_value=7 * 24 * 60,
                                                help_text=_("5분 이상. 자동 수집을 켜 두면 이 간격으로 주문을 가져옵니다."))
     auto_collect = forms.BooleanField(label=_("자동 수집"), required=False, initial=True)
     is_active = forms.BooleanField(label=_("사용"), required=False, initial=True,
@@ -75,6 +76,10 @@ class ChannelAccountForm(BootstrapFormMixin, forms.Form):
         only the account's own marketplace."""
         return [(kind, ChannelKind(kind).label, fields) for kind, fields in self.credential_groups.items()
                 if fields and (self.account is None or self.account.kind == kind)]
+
+    @property
+    def shopify_api_version(self) -> str:
+        return shopify.API_VERSION
 
     def credentials_for(self, kind: str) -> dict[str, str]:
         return {spec.key: self.cleaned_data.get(spec.key) or "" for spec in CREDENTIAL_FIELDS.get(kind, ())}

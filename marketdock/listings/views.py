@@ -15,27 +15,26 @@ from django.utils.translation import gettext as _
 from marketdock.catalog.models import SKU, Product
 from marketdock.channels import selectors as channel_selectors
 from marketdock.channels.models import ChannelAccount, ChannelKind
+from marketdock.core import params
 from marketdock.core.screens import screen_view
 
 from . import selectors, services, services_fields
 from .forms import ShippingPolicyForm
 from .models import Listing, ListingOption, SaleStatus, ShippingPolicy
+from .services_product_fields import effective_listing_fields, listing_send_problems
 from .tasks import listings_import_job, listings_pull_job, listings_send_job
 
 PAGE_SIZES = (50, 100, 500)
 
 
 def _int(value, default=None):
-    try:
-        return int(str(value).replace(",", "").strip())
-    except (TypeError, ValueError):
-        return default
+    return params.int_param(str(value).replace(",", ""), default)
 
 
 def _account(request, pk) -> ChannelAccount:
     try:
-        return channel_selectors.channel_account_get(request.company, int(pk))
-    except (ObjectDoesNotExist, TypeError, ValueError):
+        return channel_selectors.channel_account_get(request.company, params.id_param(pk) or 0)
+    except ObjectDoesNotExist:
         raise Http404(_("쇼핑몰 계정을 찾을 수 없습니다."))
 
 
@@ -71,11 +70,10 @@ def _errors(request, exc: services.ListingError) -> None:
 @screen_view("channels.listings")
 def listing_list(request):
     company = request.company
-    f = {"account": _int(request.GET.get("account")), "q": request.GET.get("q", "").strip(),
+    f = {"account": params.id_param(request.GET.get("account")), "q": params.text_param(request.GET.get("q")),
          "status": request.GET.get("status", ""), "sale_status": request.GET.get("sale_status", ""),
-         "product": _int(request.GET.get("product"))}
-    size = _int(request.GET.get("size"), 50)
-    size = size if size in PAGE_SIZES else 50
+         "product": params.id_param(request.GET.get("product"))}
+    size = params.size_param(request.GET.get("size"), PAGE_SIZES, 50)
     qs = selectors.listing_search(company, account_id=f["account"], q=f["q"], status=f["status"],
                                   sale_status=f["sale_status"])
     if f["product"]:
@@ -91,7 +89,7 @@ def listing_list(request):
     return render(request, "listings/listing_list.html", {
         "page": page, "rows": rows, "f": f, "size": size, "page_sizes": PAGE_SIZES, "sort": sort,
         "accounts": channel_selectors.channel_accounts(company), "statuses": Listing.Status.choices,
-        "sale_statuses": SaleStatus.choices,
+        "sale_statuses": SaleStatus.choices, "job_id": params.id_param(request.GET.get("job")),
     })
 
 
@@ -143,6 +141,7 @@ def listing_detail(request, pk: int):
         "diffs": selectors.listing_differences(company, listing),
         "policies": selectors.shipping_policies_for(company, listing.account),
         "sale_statuses": SaleStatus.choices, "allocation_rules": Listing._meta.get_field("allocation_rule").choices,
+        "send_problems": listing_send_problems(listing),
     })
 
 
@@ -151,7 +150,7 @@ def listing_register(request):
     """쇼핑몰전송: one catalogue product to one or many channel accounts, per-channel name/price."""
     company = request.company
     try:
-        product = Product.objects.get(company=company, pk=_int(request.GET.get("product") or request.POST.get("product"), 0))
+        product = Product.objects.get(company=company, pk=params.id_param(request.GET.get("product") or request.POST.get("product")) or 0)
     except Product.DoesNotExist:
         product = None
     accounts = list(_api_accounts(company))
@@ -188,17 +187,19 @@ def listing_register(request):
     rows = []
     for account in accounts:
         rows.append({"account": account, "listing": existing.get(account.pk),
-                     "missing": services_fields.account_listing_fields_missing(account),
+                     "missing": services_fields.account_listing_fields_missing(
+                         account, effective_listing_fields(account, product) if product else None),
                      "policies": list(selectors.shipping_policies_for(company, account)),
                      "name": request.POST.get(f"name_{account.pk}") or (product.name if product else ""),
-                     "price": request.POST.get(f"price_{account.pk}") or (product.price if product else 0)})
+                     "price": request.POST.get(f"price_{account.pk}") or (product.price if product else 0),
+                     "category_id": request.POST.get(f"category_id_{account.pk}", "")})
     return render(request, "listings/listing_register.html", {
         "product": product, "products": products, "rows": rows, "q": request.GET.get("q", ""),
         "incomplete": [r for r in rows if r["missing"]], "here": request.get_full_path()})
 
 
 def _selected_ids(request) -> list[int]:
-    return [i for i in (_int(v) for v in request.POST.getlist("ids")) if i]
+    return params.id_list(request.POST.getlist("ids"))
 
 
 @screen_view("channels.listings")
@@ -342,7 +343,7 @@ def listing_migrate(request):
 @screen_view("channels.shipping_policies")
 def shipping_policies(request):
     company = request.company
-    account_id = _int(request.GET.get("account") or request.POST.get("account"))
+    account_id = params.id_param(request.GET.get("account") or request.POST.get("account"))
     form = ShippingPolicyForm(request.POST or None, company=company)
     if request.method == "POST":
         if form.is_valid():

@@ -15,6 +15,7 @@ urlpatterns += [
     path("export-templates/<int:pk>/", views_excel.export_template_edit, name="export_template_edit"),
     path("export-templates/<int:pk>/delete/", views_excel.export_template_delete, name="export_template_delete"),
     path("upload/", views_excel.order_upload, name="upload"),
+    path("upload/sample/", views_excel.upload_sample, name="upload_sample"),
     path("upload/manual/", views_excel.manual_order, name="manual_order"),
     path("upload/errors/", views_excel.upload_errors, name="upload_errors"),
     path("upload/mappings/new/", views_excel.upload_mapping_create, name="upload_mapping_create"),

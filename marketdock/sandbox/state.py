@@ -167,6 +167,8 @@ class Shop:
     products: list[Product]
     orders: list[Order] = field(default_factory=list)
     faults: Faults = field(default_factory=Faults)
+    # Shopify: the shop's Dev Dashboard app (client-credentials grant), beside the legacy static token
+    app: dict[str, str] = field(default_factory=dict)
     calls: int = 0
     received: list[dict[str, Any]] = field(default_factory=list)
     live_generated: int = 0
@@ -206,6 +208,8 @@ class SandboxState:
         self.initial_orders = initial_orders
         self.persist_path = persist_path
         self.tokens: dict[str, tuple[str, datetime]] = {}  # Naver token -> (shop, expires)
+        self.shopify_tokens: dict[str, tuple[str, datetime]] = {}  # client-credentials token -> (shop, expires)
+        self.shopify_token_requests = 0
         self.tracking_stage_seconds = 1800.0  # picked up → in transit → out for delivery → delivered
         self.next_id = 0
         self.reset(now=now)
@@ -219,6 +223,8 @@ class SandboxState:
                 self.order_rate = order_rate
             self.anchor = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
             self.tokens.clear()
+            self.shopify_tokens.clear()
+            self.shopify_token_requests = 0
             self.shipments: dict[str, dict[str, Any]] = {}  # tracking number -> dispatch (tracking events)
             self.shops: dict[str, Shop] = {}
             for protocol in PROTOCOLS:
@@ -256,8 +262,9 @@ class SandboxState:
             products.append(Product(product_id=product_id, code=f"SBP-{p_index + 1:03d}", name=name,
                                     price=price if currency == "KRW" else round(price / 13), options=opts,
                                     category_id=str(50_000_000 + p_index)))
+        app = {"client_id": token[32:64], "client_secret": f"shpss_{token[:32][::-1]}"} if protocol == "shopify" else {}
         return Shop(code=code, protocol=protocol, index=index, credentials=credentials, currency=currency,
-                    products=products, fault_rng=_rng(self.seed, code, "faults"), points_at=0.0)
+                    products=products, fault_rng=_rng(self.seed, code, "faults"), points_at=0.0, app=app)
 
     def _make_order(self, shop: Shop, seq: int, *, live: bool, at: datetime | None = None) -> Order:
         rng = _rng(self.seed, shop.code, "order", seq)
@@ -440,7 +447,7 @@ class SandboxState:
 
     def describe(self) -> list[dict[str, Any]]:
         return [{"code": s.code, "protocol": s.protocol, "currency": s.currency, "credentials": s.credentials,
-                 "orders": len(s.orders)} for s in self.shops.values()]
+                 **({"app": s.app} if s.app else {}), "orders": len(s.orders)} for s in self.shops.values()]
 
     # --- persistence (optional) -----------------------------------------------------------
     def save(self) -> None:

@@ -40,9 +40,10 @@ from .base import (
     unique_lines,
 )
 from .errors import AuthError, BusinessError, MalformedPayload, TemporaryError, UnsupportedOperation
-from .http import ApiClient, HttpOptions
+from .http import ApiClient, HttpOptions, unparsed_body
 from .models import (
     Capabilities,
+    ChannelCategory,
     ChannelListing,
     ChannelListingOption,
     ChannelOrder,
@@ -285,7 +286,7 @@ class CoupangConnector(Connector):
                                 max_window=timedelta(days=MAX_DAYS), page_size=PAGE_SIZE,
                                 line_key="{shipmentBoxId}-{vendorItemId}", dispatch=True, delay=False, listings=True,
                                 stock_update=True, price_update=True, sale_status=True, register_listing=True,
-                                compare_and_set=False)
+                                compare_and_set=False, categories=True)
     credentials_model = CoupangCredentials
     DEFAULT_RATE = Rate(per_second=5.0, burst=5)  # Coupang blocks at ~10 rps per vendor; stay well under
     STOCK_PER_OPTION = True  # one quantities PUT per vendor item
@@ -453,6 +454,14 @@ class CoupangConnector(Connector):
                                 code=code)
         return payload
 
+    def list_categories(self) -> list[ChannelCategory]:
+        """노출 카테고리 목록조회: GET …/meta/display-categories → data = the root node, children in `child`."""
+        payload = self._product_call("GET", "/meta/display-categories")
+        root = payload.get("data")
+        if not isinstance(root, Mapping):
+            raise MalformedPayload("data", "카테고리 트리가 아닙니다", marketplace=MP, value=root)
+        return parse_display_categories(root)
+
     def _item_inventory(self, vendor_item_id: str) -> Mapping[str, Any]:
         payload = self._product_call("GET", f"/vendor-items/{quote(vendor_item_id, safe='')}/inventories")
         data = payload.get("data")
@@ -585,7 +594,7 @@ class CoupangConnector(Connector):
 
 def _raise_for(response: httpx.Response) -> None:
     status = response.status_code
-    code, message = "", response.text[:200]
+    code, message = "", unparsed_body(response)
     try:
         body = response.json()
         if isinstance(body, Mapping):
@@ -673,6 +682,25 @@ def parse_seller_product(data: Mapping[str, Any], inventories: Mapping[str, Mapp
         category_id=v.text(data.get("displayCategoryCode"), "data.displayCategoryCode", marketplace=MP),
         options=[option.model_copy(update={"price_delta": price - base}) for option, price, _ in options],
         raw=dict(data))
+
+
+def parse_display_categories(root: Mapping[str, Any]) -> list[ChannelCategory]:
+    """Coupang's display category tree (root "ROOT" with `child` lists) → nodes, parents first;
+    categories not ACTIVE are left out."""
+    out: list[ChannelCategory] = []
+    stack: list[tuple[Mapping[str, Any], str, list[str]]] = [
+        (child, "", []) for child in reversed(root.get("child") or []) if isinstance(child, Mapping)]
+    while stack:
+        node, parent, names = stack.pop()
+        code = str(node.get("displayItemCategoryCode") or "")
+        if not code or str(node.get("status") or "ACTIVE") != "ACTIVE":
+            continue
+        path = [*names, str(node.get("name") or code)]
+        children = [c for c in node.get("child") or [] if isinstance(c, Mapping)]
+        out.append(ChannelCategory(id=code, name=path[-1], path=" > ".join(path), parent_id=parent,
+                                   leaf=not children))
+        stack.extend((child, code, path) for child in reversed(children))
+    return out
 
 
 COUPANG_REQUIRED_EXTRA = {

@@ -260,6 +260,7 @@ class Capabilities(BaseModel):
     sale_status: bool = False
     register_listing: bool = False  # register_listing / update_listing (쇼핑몰전송)
     compare_and_set: bool = False  # update_stock honours StockUpdate.expected_quantity at the marketplace
+    categories: bool = False  # list_categories (the marketplace's category tree for registration)
 
 
 # --- fulfilment: dispatch (발송처리) and delay (발송지연) -----------------------------------------
@@ -362,6 +363,17 @@ class ChannelListing(BaseModel):
     category_id: str = ""
     options: list[ChannelListingOption] = Field(default_factory=list)
     raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+
+class ChannelCategory(BaseModel):
+    """One node of the marketplace's category tree (Naver category, Coupang display category).
+    `path` is the full name from the top ("패션의류 > 여성의류 > 니트"); only a `leaf` takes products."""
+
+    id: str
+    name: str
+    path: str
+    parent_id: str = ""
+    leaf: bool = True
 
 
 class ListingPage(BaseModel):

@@ -1,6 +1,12 @@
 """Shopify — Admin GraphQL API.
 
 - POST https://{shop}/admin/api/{API_VERSION}/graphql.json with `X-Shopify-Access-Token`.
+- The token: either a legacy custom app's static `shpat_` token, or (apps created in the Dev Dashboard,
+  the only kind since 2026-01-01) the client-credentials grant: POST /admin/oauth/access_token with a
+  form body {client_id, client_secret, grant_type=client_credentials} → {access_token, scope,
+  expires_in} (24 h). Such tokens are kept in a TokenStore (per process by default; the channels app
+  keeps them on the account row so every worker shares one token and one refresh), renewed
+  TOKEN_REFRESH_MARGIN before expiry and once more on a 401.
 - Orders by `updated_at` window (UTC `Z` in the search query), sortKey UPDATED_AT, cursor paging
   through `pageInfo { hasNextPage endCursor }`; line items beyond the first page are fetched per order.
 - Cost-based throttling: after each call read `extensions.cost` (requestedQueryCost,
@@ -12,7 +18,7 @@ and no 발송지연 (`delay` raises UnsupportedOperation).
 - 발송: the order's fulfillment orders → `fulfillmentCreate` with trackingInfo {company, number, url}.
 - Listings: `products` / `product` with variants and their first inventory level ("available").
 - Stock: ONE `inventorySetQuantities` per push of up to 250 options, `changeFromQuantity` (compare-and-set)
-  per quantity and `@idempotent`, sent to INVENTORY_API_VERSION; the variants' inventory items and
+  per quantity and `@idempotent` (both mandatory from 2026-04); the variants' inventory items and
   location are cached per shop (InventoryRefs: from product reads or one bulk `nodes` lookup), so a
   push needs no lookup request; a stale compare comes back as a conflict with the re-read quantity.
 - Price: `productVariantsBulkUpdate`; sale status: `productUpdate` status ACTIVE/DRAFT; register and
@@ -26,14 +32,14 @@ import hmac
 import re
 import threading
 import uuid
-from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import httpx
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from . import values as v
 from .base import Connector, by_product, listing_failures, parse_many, response_json, unique_lines
@@ -45,7 +51,7 @@ from .errors import (
     TemporaryError,
     UnsupportedOperation,
 )
-from .http import ApiClient, HttpOptions
+from .http import ApiClient, HttpOptions, unparsed_body
 from .models import (
     Capabilities,
     ChannelListing,
@@ -75,7 +81,13 @@ from .models import (
 from .ratelimit import Rate
 
 MP = Marketplace.SHOPIFY.value
-API_VERSION = "2025-07"  # the one pinned Admin API version (quarterly; supported ≥12 months)
+# The one pinned Admin API version, used by every call. Shopify releases a version each quarter and
+# supports it for 12 months; 2026-07 is a stable version Shopify lists as supported (2025-07 is not any
+# more). Moving it: read the release notes, run the contract tests, change this line.
+API_VERSION = "2026-07"
+TOKEN_PATH = "/admin/oauth/access_token"
+TOKEN_LIFETIME = timedelta(hours=24)  # what Shopify documents when a response carries no expires_in
+TOKEN_REFRESH_MARGIN = timedelta(minutes=30)
 ORDERS_PAGE = 25
 LINE_ITEMS_PAGE = 20  # 25 × (1 + 20) ≈ 527 requested points: under the 1000-point bucket
 THROTTLE_RETRIES = 5
@@ -84,7 +96,20 @@ UTC_ZONE = ZoneInfo("UTC")
 
 class ShopifyCredentials(BaseModel):
     shop_domain: str = Field(min_length=1)  # "my-shop.myshopify.com"
-    access_token: str = Field(min_length=1)
+    access_token: str = ""  # a legacy custom app's static token
+    client_id: str = ""  # a Dev Dashboard app: client id + secret for the client-credentials grant
+    client_secret: str = ""
+
+    @model_validator(mode="after")
+    def _one_way_in(self) -> ShopifyCredentials:
+        if not self.access_token and not (self.client_id and self.client_secret):
+            raise ValueError("access_token or client_id + client_secret is required")
+        return self
+
+    @property
+    def uses_client_credentials(self) -> bool:
+        """The client-credentials grant wins when both are stored (the Dev Dashboard app is the newer)."""
+        return bool(self.client_id and self.client_secret)
 
     @field_validator("shop_domain")
     @classmethod
@@ -144,8 +169,7 @@ SHOP_QUERY = "query Shop { shop { name myshopifyDomain currencyCode } }"
 # --- fulfilment and listings -------------------------------------------------------------------
 
 # inventorySetQuantities uses `changeFromQuantity` (compare-and-set) and the @idempotent directive,
-# which exist from 2025-10 / 2026-01 and are mandatory from 2026-04: these calls go to that version.
-INVENTORY_API_VERSION = "2026-04"
+# which exist from 2025-10 / 2026-01 and are mandatory from 2026-04 (API_VERSION is past that).
 STOCK_STALE = "CHANGE_FROM_QUANTITY_STALE"
 PRODUCTS_PAGE = 25
 VARIANTS_PAGE = 100
@@ -282,6 +306,65 @@ class InventoryRefs:
 
 
 INVENTORY_REFS = InventoryRefs()
+
+
+# --- access tokens (client-credentials grant) -----------------------------------------------------
+
+IssuedToken = tuple[str, datetime]  # (access token, expires at, UTC)
+
+
+class TokenStore(Protocol):
+    def token(self, issue: Callable[[], IssuedToken], *, rejected: str = "") -> str:
+        """A token valid for at least TOKEN_REFRESH_MARGIN more, calling `issue` only when there is
+        none (or only `rejected`, the one the shop just refused); one caller issues at a time."""
+
+
+class MemoryTokenStore:
+    """The default store: process-wide, per (shop URL, client id); one thread refreshes at a time."""
+
+    def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._lock = threading.Lock()
+        self._locks: dict[tuple[str, str], threading.Lock] = {}
+        self._tokens: dict[tuple[str, str], IssuedToken] = {}
+        self.clock = clock
+
+    def for_key(self, key: tuple[str, str]) -> _KeyedTokenStore:
+        with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        return _KeyedTokenStore(self, key, lock)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tokens.clear()
+
+
+class _KeyedTokenStore:
+    def __init__(self, parent: MemoryTokenStore, key: tuple[str, str], lock: threading.Lock) -> None:
+        self.parent, self.key, self.lock = parent, key, lock
+
+    def token(self, issue: Callable[[], IssuedToken], *, rejected: str = "") -> str:
+        with self.lock:
+            current = self.parent._tokens.get(self.key)
+            if current and current[0] != rejected and current[1] - TOKEN_REFRESH_MARGIN > self.parent.clock():
+                return current[0]
+            issued = issue()
+            self.parent._tokens[self.key] = issued
+            return issued[0]
+
+
+TOKENS = MemoryTokenStore()
+
+
+def parse_token_response(body: Any, now: datetime) -> IssuedToken:
+    """{access_token, scope, expires_in} → (token, expires at)."""
+    if not isinstance(body, Mapping):
+        raise MalformedPayload("(응답 본문)", "객체가 아닙니다", marketplace=MP, value=body)
+    token = v.text(body.get("access_token"), "access_token", marketplace=MP, required=True)
+    seconds = v.integer(body.get("expires_in"), "expires_in", marketplace=MP, required=False,
+                        default=int(TOKEN_LIFETIME.total_seconds()))
+    if seconds <= 0:
+        raise MalformedPayload("expires_in", "0보다 커야 합니다", marketplace=MP, value=seconds)
+    return token, now + timedelta(seconds=seconds)
 
 
 # --- request authenticity (OAuth redirects, webhooks) -------------------------------------------
@@ -679,14 +762,16 @@ class ShopifyConnector(Connector):
     DEFAULT_RATE = Rate(per_second=4.0, burst=8)  # request pacing; points are handled by the cost logic
 
     def __init__(self, credentials: ShopifyCredentials, *, base_url: str | None = None,
-                 options: HttpOptions | None = None, page_size: int = ORDERS_PAGE) -> None:
+                 options: HttpOptions | None = None, page_size: int = ORDERS_PAGE,
+                 token_store: TokenStore | None = None, clock: Callable[[], datetime] | None = None) -> None:
         self.credentials = credentials
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.page_size = max(1, min(ORDERS_PAGE, page_size))
         self.api = ApiClient(marketplace=MP, base_url=base_url or f"https://{credentials.shop_domain}",
                              limiter_key=f"shopify:{credentials.shop_domain}", rate=self.DEFAULT_RATE, options=options,
                              default_headers={"Content-Type": "application/json", "Accept": "application/json"})
         self._path = f"/admin/api/{API_VERSION}/graphql.json"
-        self._inventory_path = f"/admin/api/{INVENTORY_API_VERSION}/graphql.json"
+        self.token_store: TokenStore = token_store or TOKENS.for_key((self.api.base_url, credentials.client_id))
         self._location = ""
         self._available: float | None = None
         self._restore_rate = 50.0
@@ -696,12 +781,34 @@ class ShopifyConnector(Connector):
         if self._available is not None and cost > self._available and self._restore_rate > 0:
             self.api.options.sleep((cost - self._available) / self._restore_rate)
 
+    def _issue_token(self) -> IssuedToken:
+        """The client-credentials grant: one POST with a form body."""
+        creds = self.credentials
+        response = self.api.send("POST", TOKEN_PATH, data={
+            "client_id": creds.client_id, "client_secret": creds.client_secret, "grant_type": "client_credentials"},
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}, idempotent=True)
+        if response.status_code in (400, 401, 403, 404):
+            _raise_for(response, auth=True)
+        if response.status_code >= 400:
+            _raise_for(response)
+        return parse_token_response(response_json(response, MP), self.clock())
+
+    def _access_token(self, rejected: str = "") -> str:
+        if not self.credentials.uses_client_credentials:
+            return self.credentials.access_token
+        return self.token_store.token(self._issue_token, rejected=rejected)
+
     def _graphql(self, query: str, variables: Mapping[str, Any] | None = None, *,
                  path: str | None = None) -> Mapping[str, Any]:
+        rejected = ""
         for _attempt in range(THROTTLE_RETRIES + 1):
             self._pause_for_cost(self._last_cost)
+            token = self._access_token(rejected)
             response = self.api.send("POST", path or self._path, json={"query": query, "variables": dict(variables or {})},
-                                     headers={"X-Shopify-Access-Token": self.credentials.access_token})
+                                     headers={"X-Shopify-Access-Token": token})
+            if response.status_code == 401 and self.credentials.uses_client_credentials and not rejected:
+                rejected = token  # revoked or expired early: one new token, one retry
+                continue
             if response.status_code >= 400:
                 _raise_for(response)
             body = response_json(response, MP)
@@ -1023,7 +1130,7 @@ class ShopifyConnector(Connector):
                 answer = self._graphql(INVENTORY_SET, {
                     "input": {"name": "available", "reason": "correction", "quantities": quantities,
                               "referenceDocumentUri": f"marketdock://stock/{uuid.uuid4().hex}"},
-                    "idempotencyKey": str(uuid.uuid4())}, path=self._inventory_path).get("inventorySetQuantities") or {}
+                    "idempotencyKey": str(uuid.uuid4())}).get("inventorySetQuantities") or {}
             except BusinessError as exc:
                 for item in batch:
                     result.failed.extend(listing_failures(item.product_id, [item.option_id], exc))
@@ -1122,13 +1229,16 @@ class ShopifyConnector(Connector):
 
     def test_connection(self) -> ConnectionStatus:
         shop = self._graphql(SHOP_QUERY).get("shop") or {}
+        how = "클라이언트 자격증명 토큰" if self.credentials.uses_client_credentials else "액세스 토큰"
         return ConnectionStatus(ok=True, account_name=str(shop.get("name") or self.credentials.shop_domain),
-                                detail=str(shop.get("myshopifyDomain") or ""))
+                                detail=f"{shop.get('myshopifyDomain') or ''} · Admin API {API_VERSION} · {how}")
 
 
-def _raise_for(response: httpx.Response) -> None:
+def _raise_for(response: httpx.Response, *, auth: bool = False) -> None:
+    """`auth`: an answer of the token endpoint, where 400/404 mean the app's id or secret is wrong, or the
+    app is not installed on this shop."""
     status = response.status_code
-    message = response.text[:200]
+    message = unparsed_body(response)
     try:
         body = response.json()
         if isinstance(body, Mapping) and body.get("errors"):
@@ -1136,6 +1246,10 @@ def _raise_for(response: httpx.Response) -> None:
             message = errors if isinstance(errors, str) else str(errors)
     except ValueError:
         pass
+    if auth:
+        raise AuthError(f"액세스 토큰을 받지 못했습니다 (HTTP {status}: {message}) — Dev Dashboard 앱의 Client ID·"
+                        "Secret이 맞는지, 앱이 이 상점에 설치되어 있는지 확인하세요", marketplace=MP, status=status,
+                        code="TOKEN_REFUSED")
     if status in (401, 403):
         raise AuthError(message, marketplace=MP, status=status)
     if status >= 500:
