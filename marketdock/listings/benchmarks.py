@@ -11,10 +11,16 @@ Figures: api_calls (HTTP requests the sandbox received during the run), push_cyc
 delivered), listing_pushes (listings whose stock was written), lag_p50_s / lag_p95_s (stock change
 committed → the channel acknowledged the write, per pushed listing, oldest waiting change counted),
 final_mismatches (options whose sandbox stock differs from what the OMS computes at the end).
+Per channel also api_calls_per_listing_push, and for the first full push of every listing (a re-sync:
+it yields to stock changes) full_push_s (marks committed → the account's last listing acknowledged) beside
+floor_s, the fewest seconds the connector's documented limits allow for it (`stock_push_floor`: the
+requests it needs at the sustained rate), and full_push_vs_floor (target ≤ 1.2).
 
 `--api-rate` sets the connectors' client-side request rate (requests/s per account) for this run; 0
-keeps each connector's production default (Naver 2/s, Coupang 5/s, Shopify 4/s), which bounds how many
-listings a channel can take per second whatever the OMS does.
+keeps each connector's production default (Naver 2/s, Coupang 5/s — half of Coupang's 10/s block
+threshold —, Shopify 4/s with 250 quantities per mutation), which bounds how many listings a channel
+can take per second whatever the OMS does. The hourly reconciliation stays off during the run (it
+would read every listing back); the minute sweeps run as in production.
 """
 
 from __future__ import annotations
@@ -174,6 +180,8 @@ def run(options: dict, out) -> dict:
                                                               rate=Rate(api_rate, max(1, int(api_rate)))))
 
         services_sync._connector = _connector
+    reconcile_all = services_sync.stock_reconcile_all
+    services_sync.stock_reconcile_all = lambda: {"accounts": 0, "drifted": 0, "errors": 0}  # see the docstring
     consumer = None
     try:
         company = _company()
@@ -181,10 +189,13 @@ def run(options: dict, out) -> dict:
         accounts = _seed_channels(company, state, base_url, skus, options["channels"], stamp, out)
         account_ids = [a.pk for a, _s in accounts]
         out("first full push…")
-        services_sync.listings_mark_dirty(company=company, listings=Listing.objects.filter(account_id__in=account_ids))
         consumer = run_consumer_in_thread(workers=_default_workers(), periodic=True)
+        services_sync.listings_mark_dirty(company=company, listings=Listing.objects.filter(account_id__in=account_ids),
+                                          resync=True)
+        full_started = timezone.now()  # the marks are committed: the push can start
         services_sync._kick(company.pk, force=True)
         _settle(company, account_ids, options["settle"], out)
+        full_push = _full_push_figures(company, accounts, full_started)
         run_started = timezone.now()
         calls_before = {s.code: s.calls for _a, s in accounts}
         out(f"{options['changes']} changes at {options['rate'] or 'max'}/s…")
@@ -214,10 +225,12 @@ def run(options: dict, out) -> dict:
             mine = [p for p in pushes if p.account_id == account.pk]
             channel_lags = [lag for p in mine for lag in (p.lags_ms or [])]
             c50, c95 = services_sync.lag_percentiles(channel_lags)
+            calls = shop.calls - calls_before[shop.code]
             per_channel[f"{shop.code} ({shop.protocol})"].update({
-                "api_calls": shop.calls - calls_before[shop.code], "listing_pushes": len(channel_lags),
-                "push_cycles": len(mine), "lag_p50_s": round(c50, 2) if c50 is not None else None,
-                "lag_p95_s": round(c95, 2) if c95 is not None else None})
+                "api_calls": calls, "listing_pushes": len(channel_lags), "push_cycles": len(mine),
+                "api_calls_per_listing_push": round(calls / len(channel_lags), 2) if channel_lags else None,
+                "lag_p50_s": round(c50, 2) if c50 is not None else None,
+                "lag_p95_s": round(c95, 2) if c95 is not None else None, **full_push[account.pk]})
         return {
             "skus": options["skus"], "channels": len(accounts), "changes": options["changes"], "change_kinds": kinds,
             "changes_seconds": round(changes_seconds, 1), "api_rate": api_rate or "connector defaults",
@@ -234,8 +247,33 @@ def run(options: dict, out) -> dict:
     finally:
         if consumer is not None:
             stop_consumer(consumer)
+        services_sync.stock_reconcile_all = reconcile_all
         server.shutdown()
         server.server_close()
+
+
+def _full_push_figures(company, accounts, started) -> dict[int, dict]:
+    """Per account: how long the first full push took (marked → last listing acknowledged), its API
+    calls, and the floor the connector's documented limits allow for that many listings."""
+    from django.db.models import Max, Sum
+
+    from marketdock.listings import services_sync
+    from marketdock.listings.models import Listing
+    from marketdock.listings.models_sync import SyncPush
+
+    out = {}
+    for account, _shop in accounts:
+        n = Listing.objects.filter(company=company, account=account).count()
+        agg = SyncPush.objects.filter(company=company, account=account, created_at__gte=started).aggregate(
+            last=Max("acked_at"), calls=Sum("api_calls"))
+        with services_sync._connector(account, services_sync._CountingTransport()) as conn:
+            floor = conn.stock_push_floor(n)
+        took = (agg["last"] - started).total_seconds() if agg["last"] else None
+        out[account.pk] = {
+            "full_push_listings": n, "full_push_api_calls": agg["calls"] or 0,
+            "floor_s": round(floor, 2), "full_push_s": round(took, 2) if took is not None else None,
+            "full_push_vs_floor": round(took / floor, 2) if took is not None and floor > 0 else None}
+    return out
 
 
 def _default_workers() -> int:

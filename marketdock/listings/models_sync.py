@@ -6,7 +6,8 @@ and a record of every push cycle (for the 동기화 현황 screen and the lag fi
   each other here); a push cycle claims the committed rows of one account with a token, and deletes
   exactly the rows it claimed once the channel acknowledged. A change committed after the claim is
   a new row and goes out in the next cycle, so nothing is lost and nothing stale is sent (the value
-  is computed when the push is delivered, not when the change happened).
+  is computed when the push is delivered, not when the change happened). Rows of a full re-sync are
+  marked `resync` and go out after every waiting change of their account.
 - `ListingSyncState`: per listing, what the channel was last told (stock per option, price, sale
   status), used to skip unchanged values, as the compare-and-set expectation (Shopify), and to show
   the last error the marketplace gave.
@@ -33,6 +34,9 @@ class ListingDirty(CompanyOwned):
     kind = models.CharField(max_length=10, choices=SyncKind.choices, default=SyncKind.STOCK)
     changed_at = models.DateTimeField(default=timezone.now)
     claim = models.CharField(max_length=32, blank=True, default="")
+    # a full re-sync (first connection, reconciliation, 전체 재고 동기화), not a stock change: claimed only
+    # when no change-driven row of the account is waiting, and not counted in the lag figures
+    resync = models.BooleanField(default=False)
 
     class Meta:
         indexes = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -13,15 +14,33 @@ from marketdock.core.models import Company
 from marketdock.outbox.models import OutboxMessage
 
 from .models_sync import ListingDirty, ListingSyncState, SyncKind, SyncPush
-from .services_sync import LAG_WINDOW, auto_resume_enabled, auto_stop_enabled, lag_percentiles
+from .services_sync import (
+    LAG_WINDOW,
+    auto_resume_enabled,
+    auto_stop_enabled,
+    lag_percentiles,
+    push_rate,
+)
 
 
 @dataclass
 class AccountSync:
     account: ChannelAccount
     last_push_at: datetime | None = None
-    pending_listings: int = 0
+    pending_listings: int = 0  # stock: change-driven + re-sync
+    pending_changes: int = 0  # listings waiting because their stock changed (go out first)
+    pending_resync: int = 0  # listings waiting only for a full re-sync (yield to changes)
     pending_price: int = 0
+    listings_per_second: float | None = None  # what the account's rate budget writes
+    clears_in_s: float | None = None  # estimate: the waiting stock pushes are all written by then
+
+    @property
+    def clears_in_sec(self) -> int | None:
+        return None if self.clears_in_s is None else max(1, math.ceil(self.clears_in_s))
+
+    @property
+    def clears_in_min(self) -> int | None:
+        return None if self.clears_in_s is None else max(1, math.ceil(self.clears_in_s / 60))
     in_flight: OutboxMessage | None = None
     failed_pushes: int = 0
     listing_errors: int = 0
@@ -43,14 +62,16 @@ def sync_account_get(company: Company, pk: int) -> ChannelAccount:
 
 
 def sync_overview(company: Company, *, now: datetime | None = None) -> list[AccountSync]:
-    """One row per API-connected account: last acknowledged push, listings waiting, the undelivered
-    push (and why it waits), failures, and the measured lag (change → channel acknowledged, 24 h)."""
+    """One row per API-connected account: last acknowledged push, listings waiting (stock changes and
+    full re-sync apart, with when the backlog clears at the account's rate budget), the undelivered push
+    (and why it waits), failures, and the measured lag (change → channel acknowledged, 24 h)."""
     now = now or timezone.now()
     accounts = list(sync_accounts(company))
     rows = {a.pk: AccountSync(account=a, auto_stop=auto_stop_enabled(a), auto_resume=auto_resume_enabled(a))
             for a in accounts}
     for row in (ListingDirty.objects.filter(company=company).order_by().values("account_id", "kind")
-                .annotate(n=Count("listing_id", distinct=True))):
+                .annotate(n=Count("listing_id", distinct=True),
+                          changes=Count("listing_id", distinct=True, filter=Q(resync=False)))):
         target = rows.get(row["account_id"])
         if target is None:
             continue
@@ -58,6 +79,12 @@ def sync_overview(company: Company, *, now: datetime | None = None) -> list[Acco
             target.pending_price = row["n"]
         else:
             target.pending_listings = row["n"]
+            target.pending_changes = row["changes"]
+            target.pending_resync = row["n"] - row["changes"]
+    for target in rows.values():
+        if target.pending_listings and target.account.is_active:
+            target.listings_per_second = push_rate(target.account)
+            target.clears_in_s = target.pending_listings / target.listings_per_second
     for row in (SyncPush.objects.filter(company=company, acked_at__isnull=False)
                 .exclude(status=SyncPush.Status.FAILED).order_by().values("account_id").annotate(last=Max("acked_at"))):
         if row["account_id"] in rows:

@@ -455,17 +455,19 @@ def _apply_channel_listing(*, company: Company, listing_id: int, cl: ChannelList
             o.channel_stock = stock.get(o.channel_option_id)
             o.save(update_fields=["channel_option_id", "channel_stock"])
         _mappings_write(company=company, listing=listing, user=user)
-        # linked (registered, or refreshed by an import): the channel gets our stock from now on
-        _mark_linked(company, [listing])
+        # linked (registered, or refreshed by an import): the channel gets our stock from now on; an
+        # import is a first connection, a full re-sync that yields to stock changes
+        _mark_linked(company, [listing], resync=not sent)
     return listing
 
 
-def _mark_linked(company: Company, listings: list[Listing]) -> int:
+def _mark_linked(company: Company, listings: list[Listing], *, resync: bool = False) -> int:
     """A listing was linked to its channel product (registered, imported, linked by code, an option
     mapped): mark it for a stock push in the caller's transaction, so the channel shows our stock from
     now on. Not when its stock-managed SKUs have no stock record at all (no StockLevel row for them or
     their set components — e.g. a product the import just created): that push would set the channel
-    to 0 and stop its sales; the first stock movement of those SKUs marks the listing instead."""
+    to 0 and stop its sales; the first stock movement of those SKUs marks the listing instead.
+    `resync`: a first connection (import, link by code), which yields to the account's stock changes."""
     from marketdock.catalog.selectors import set_components
     from marketdock.inventory.models import StockLevel
 
@@ -487,7 +489,7 @@ def _mark_linked(company: Company, listings: list[Listing]) -> int:
     managed = dict(Product.objects.filter(company=company, pk__in={lst.product_id for lst in listings})
                    .values_list("pk", "inventory_managed"))
     chosen = [lst for lst in listings if not managed.get(lst.product_id, True) or skus[lst.pk] & stocked]
-    return listings_mark_dirty(company=company, listings=chosen, kind=SyncKind.STOCK)
+    return listings_mark_dirty(company=company, listings=chosen, kind=SyncKind.STOCK, resync=resync)
 
 
 def _record_error(*, company: Company, listing_id: int, message: str) -> None:
@@ -833,7 +835,7 @@ def _listing_from_channel(*, company: Company, account: ChannelAccount, product:
         for i, o in enumerate(cl.options)
     ] or [ListingOption(company=company, listing=listing, channel_option_id="", sku=by_option.get(""), quantity=1)])
     _mappings_write(company=company, listing=listing, user=user)
-    _mark_linked(company, [listing])  # newly linked: push our stock
+    _mark_linked(company, [listing], resync=True)  # newly imported (first connection): push our stock
     return listing
 
 
@@ -964,7 +966,7 @@ def listings_link_by_code(*, company: Company, account: ChannelAccount, rows: li
                     o.save(update_fields=["quantity"])
             mappings += _mappings_write(company=company, listing=listing, user=user)
         # linked by code: stock only (the price stays the channel's until someone edits it here)
-        _mark_linked(company, created + updated)
+        _mark_linked(company, created + updated, resync=True)
     return LinkSummary(created, updated, mappings)
 
 

@@ -14,11 +14,19 @@ How a change reaches the channel:
    transaction; `_stock_changed` here INSERTs one `ListingDirty` row per linked listing of the changed
    SKUs (directly or through a set), in that same transaction, and asks for a push cycle of the
    company right after the commit (debounced: at most one cycle scheduled per `DEBOUNCE_SECONDS`).
-2. A push cycle (`stock_sync_cycle`) claims, per account and kind, the committed dirty rows with a
+2. A push cycle (`stock_sync_cycle`) claims, per account and kind, committed dirty rows with a
    token and enqueues ONE outbox message for them (key `stock:<account>:<token>`) — unless a message
    of that account and kind is still undelivered: then the rows wait, and the in-flight message's
-   delivery schedules the next cycle. So an account never has two stock pushes queued, and a newer
-   change never races an older one.
+   delivery claims the next batch right away (no cycle delay). So an account never has two stock
+   pushes queued, and a newer change never races an older one. A message is BOUNDED: it carries at
+   most the listings the account's request budget writes in PUSH_WINDOW_SECONDS (the connector's
+   `stock_push_capacity`, from its rate limit and how many listings — or options, where each option
+   is its own write, as on Coupang — one request takes), so a change made now is in the next
+   message, a few seconds away, never behind a whole account's re-sync.
+   Change-driven rows are claimed first; rows of a full re-sync (`resync`: first connection,
+   reconciliation, 전체 재고 동기화) only fill what budget is left, so a re-sync yields to changes.
+   Messages are delivered per account (outbox `deliver_account` tasks), so one account's slow or
+   failing channel holds one worker thread and never another account's push.
 3. The outbox delivers the message through `stock_push_deliver`, which computes every claimed
    listing's channel stock NOW (so no stale value is ever sent, however long the message waited),
    skips options whose value the channel already holds, tells the connector what our rows know of the
@@ -51,7 +59,7 @@ from typing import Any
 
 import httpx
 from django.db import connection, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Case, Count, F, Max, Min, Q, Sum, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -81,7 +89,9 @@ from .models_sync import ListingDirty, ListingSyncState, SyncKind, SyncPush
 logger = logging.getLogger(__name__)
 
 DEBOUNCE_SECONDS = 1.0  # a change waits at most this long (+ the scheduler tick) before its cycle starts
-CLAIM_ROWS = 50_000  # dirty rows one message may carry (rows, not listings: a hot listing has many)
+PUSH_WINDOW_SECONDS = 3.0  # one push message carries what the account's rate budget writes in this long
+MAX_LISTINGS_PER_MESSAGE = 1_000  # whatever the budget: the database work of one message stays short
+FALLBACK_LISTINGS_PER_MESSAGE = 200  # a connector that cannot tell its capacity
 RECLAIM_AFTER = timedelta(minutes=5)  # rows of a message that failed for good go out again after this
 LAG_WINDOW = timedelta(hours=24)  # the screen's lag figures
 KEEP_PUSHES = timedelta(days=7)
@@ -285,9 +295,9 @@ def _affected_listings(company: Company, sku_ids: set[int]) -> list[tuple[int, i
     ]
 
 
-def _insert_dirty(company: Company, pairs: Iterable[tuple[int, int]], kind: str) -> int:
+def _insert_dirty(company: Company, pairs: Iterable[tuple[int, int]], kind: str, *, resync: bool = False) -> int:
     now = timezone.now()
-    rows = [ListingDirty(company=company, listing_id=lid, account_id=acc, kind=kind, changed_at=now)
+    rows = [ListingDirty(company=company, listing_id=lid, account_id=acc, kind=kind, changed_at=now, resync=resync)
             for lid, acc in sorted(set(pairs))]
     if not rows:
         return 0
@@ -302,14 +312,17 @@ def _stock_changed(*, company: Company, sku_ids: set[int]) -> None:
     _insert_dirty(company, _affected_listings(company, sku_ids), SyncKind.STOCK)
 
 
-def listings_mark_dirty(*, company: Company, listings: Iterable[Listing], kind: str = SyncKind.STOCK) -> int:
+def listings_mark_dirty(*, company: Company, listings: Iterable[Listing], kind: str = SyncKind.STOCK,
+                        resync: bool = False) -> int:
     """Ask for a push of these listings' stock (or price, kind="price"): call it in the transaction that
-    changes what the channel should show (typed stock, allocation rule, price, a listing newly linked)."""
+    changes what the channel should show (typed stock, allocation rule, price, a listing newly linked).
+    `resync` marks a full re-sync (first connection, reconciliation): it goes out after every waiting
+    change of the account."""
     if kind not in SyncKind.values:
         raise ValueError(f"unknown sync kind {kind!r}")
     pairs = [(lst.pk, lst.account_id) for lst in listings
              if lst.company_id == company.pk and lst.status == Listing.Status.LINKED]
-    return _insert_dirty(company, pairs, kind)
+    return _insert_dirty(company, pairs, kind, resync=resync)
 
 
 def listings_mark_dirty_for_skus(*, company: Company, sku_ids: Iterable[int]) -> int:
@@ -323,9 +336,9 @@ _scheduled_until: dict[int, float] = {}
 
 
 def _kick(company_id: int, *, force: bool = False) -> None:
-    """Start a push cycle for the company soon: at once in immediate mode (tests), else a Huey task
-    DEBOUNCE_SECONDS later, scheduled at most once per DEBOUNCE_SECONDS per process (changes in between
-    are committed before that cycle claims, so they ride along)."""
+    """Start a push cycle for the company soon: at once in immediate mode (tests) or when forced, else a
+    Huey task DEBOUNCE_SECONDS later, scheduled at most once per DEBOUNCE_SECONDS per process (changes in
+    between are committed before that cycle claims, so they ride along)."""
     import time
 
     from huey.contrib.djhuey import HUEY
@@ -336,15 +349,17 @@ def _kick(company_id: int, *, force: bool = False) -> None:
         stock_sync_company(company_id)
         return
     now = time.monotonic()
-    if not force and _scheduled_until.get(company_id, 0.0) > now:
+    if force:
+        stock_sync_company(company_id)
+        return
+    if _scheduled_until.get(company_id, 0.0) > now:
         return
     _scheduled_until[company_id] = now + DEBOUNCE_SECONDS
     stock_sync_company.schedule(args=(company_id,), delay=DEBOUNCE_SECONDS)
 
 
 def _schedule_on_commit(company_id: int, *, force: bool = False) -> None:
-    """Once per transaction and company. `force` skips the debounce (a delivery finished and rows are
-    waiting for it: the cycle they asked for may have run while it was still in flight)."""
+    """Once per transaction and company. `force` skips the debounce."""
     pending = getattr(connection, "run_on_commit", [])
     for entry in pending:
         fn = entry[1] if len(entry) > 1 else None
@@ -379,36 +394,103 @@ def _release_abandoned(company: Company, *, now: datetime) -> int:
     return released
 
 
+def _capacity(account: ChannelAccount, seconds: float) -> tuple[int | None, bool]:
+    """(listings — or options, when the marketplace's unit is the option — the account's connector writes
+    in `seconds` at its rate limit (None: it cannot tell), whether its unit is the option)."""
+    try:
+        conn = _connector(account, _CountingTransport())
+    except Exception:  # noqa: BLE001 - unreadable credentials: the delivery reports it
+        return None, False
+    with conn:
+        capacity = getattr(conn, "stock_push_capacity", None)
+        per_option = bool(getattr(conn, "STOCK_PER_OPTION", False))
+        return (int(capacity(seconds)) if callable(capacity) else None), per_option
+
+
+def push_budget(account: ChannelAccount) -> tuple[int, bool]:
+    """What one push message of this account carries: (units, units are options) — what its connector's
+    rate budget writes in PUSH_WINDOW_SECONDS, at least 1, at most MAX_LISTINGS_PER_MESSAGE."""
+    units, per_option = _capacity(account, PUSH_WINDOW_SECONDS)
+    units = FALLBACK_LISTINGS_PER_MESSAGE if units is None else units
+    return max(1, min(MAX_LISTINGS_PER_MESSAGE, units)), per_option
+
+
+def push_capacity(account: ChannelAccount) -> int:
+    """Single-option listings one push message of this account carries."""
+    return push_budget(account)[0]
+
+
+def push_rate(account: ChannelAccount) -> float:
+    """Single-option listings per second the account's stock pushes sustain (the 동기화 현황 estimate)."""
+    hour, _per_option = _capacity(account, 3600.0)
+    if hour is None:
+        return FALLBACK_LISTINGS_PER_MESSAGE / PUSH_WINDOW_SECONDS
+    return min(hour / 3600.0, MAX_LISTINGS_PER_MESSAGE / PUSH_WINDOW_SECONDS)
+
+
+def _within_budget(company: Company, listing_ids: list[int], budget: int, per_option: bool) -> list[int]:
+    """The leading listings whose units (1 each, or their channel options) fit in `budget` (always one)."""
+    if not per_option:
+        return listing_ids[:budget]
+    options = dict(ListingOption.objects.filter(company=company, listing_id__in=listing_ids).order_by()
+                   .values_list("listing_id").annotate(n=Count("id")))
+    chosen, used = [], 0
+    for listing_id in listing_ids:
+        units = max(1, options.get(listing_id, 1))
+        if chosen and used + units > budget:
+            break
+        chosen.append(listing_id)
+        used += units
+    return chosen
+
+
+def _claim_next(company: Company, account_id: int, kind: str, *, now: datetime, counts: dict[str, int],
+                delivering: int | None = None) -> OutboxMessage | None:
+    """In the caller's transaction: claim the next bounded batch of the account's waiting rows of `kind`
+    (change-driven listings first, oldest first, then re-sync ones) and enqueue its push message.
+    `delivering` is the message whose delivery asks (it does not count as in flight)."""
+    account = ChannelAccount.objects.select_for_update().filter(company=company, pk=account_id).first()
+    if account is None:
+        return None
+    waiting = ListingDirty.objects.filter(company=company, account=account, kind=kind, claim="")
+    if not account.is_active or account.kind == ChannelKind.MANUAL:
+        # nothing to push to; the reconciliation pushes everything once the account is back in use
+        waiting.delete()
+        return None
+    in_flight = OutboxMessage.objects.filter(company=company, account=account, kind=kind, status__in=IN_FLIGHT)
+    if delivering is not None:
+        in_flight = in_flight.exclude(pk=delivering)
+    if in_flight.exists():
+        counts["waiting"] += 1
+        return None
+    budget, per_option = push_budget(account)
+    chosen = _within_budget(company, list(
+        waiting.order_by().values("listing_id")
+        .annotate(first=Min("id"), changed=Max(Case(When(resync=False, then=1), default=0)))
+        .order_by("-changed", "first").values_list("listing_id", flat=True)[:budget]), budget, per_option)
+    token = uuid.uuid4().hex
+    if not chosen or not waiting.filter(listing_id__in=chosen).update(claim=token):
+        return None
+    message, _created = outbox_enqueue(company=company, account=account, kind=kind,
+                                       key=f"{kind}:{account.pk}:{token}", payload={"claim": token},
+                                       reference=f"sync:{token}")
+    SyncPush.objects.create(company=company, account=account, kind=kind, claim=token, message=message,
+                            created_at=now)
+    counts["messages"] += 1
+    return message
+
+
 def stock_sync_cycle(*, company: Company) -> dict[str, int]:
-    """Claim every account's committed dirty rows and enqueue one push per account and kind (none for
-    an account whose previous push of that kind is still undelivered)."""
+    """Claim a bounded batch of every account's committed dirty rows and enqueue one push per account and
+    kind (none for an account whose previous push of that kind is still undelivered: its delivery
+    claims the next batch)."""
     now = timezone.now()
     counts = {"messages": 0, "waiting": 0, "released": _release_abandoned(company, now=now)}
     groups = set(ListingDirty.objects.filter(company=company, claim="").order_by()
                  .values_list("account_id", "kind").distinct())
     for account_id, kind in sorted(groups):
         with transaction.atomic():
-            account = ChannelAccount.objects.select_for_update().filter(company=company, pk=account_id).first()
-            if account is None:
-                continue
-            if not account.is_active or account.kind == ChannelKind.MANUAL:
-                # nothing to push to; the reconciliation pushes everything once the account is back in use
-                ListingDirty.objects.filter(company=company, account=account, kind=kind, claim="").delete()
-                continue
-            if OutboxMessage.objects.filter(company=company, account=account, kind=kind, status__in=IN_FLIGHT).exists():
-                counts["waiting"] += 1
-                continue
-            token = uuid.uuid4().hex
-            ids = list(ListingDirty.objects.filter(company=company, account=account, kind=kind, claim="")
-                       .order_by("id").values_list("id", flat=True)[:CLAIM_ROWS])
-            if not ids or not ListingDirty.objects.filter(pk__in=ids, claim="").update(claim=token):
-                continue
-            message, _created = outbox_enqueue(company=company, account=account, kind=kind,
-                                               key=f"{kind}:{account.pk}:{token}", payload={"claim": token},
-                                               reference=f"sync:{token}")
-            SyncPush.objects.create(company=company, account=account, kind=kind, claim=token, message=message,
-                                    created_at=now)
-            counts["messages"] += 1
+            _claim_next(company, account_id, kind, now=now, counts=counts)
     return counts
 
 
@@ -433,18 +515,23 @@ def stock_sync_sweep() -> dict[str, int]:
 
 
 class _CountingTransport(httpx.BaseTransport):
-    """Counts the HTTP requests a connector sends (retries included) for the push record."""
+    """Counts the HTTP requests a connector sends (retries included) for the push record. The real
+    transport (its TLS context) is made at the first request: sizing a message builds a connector
+    that sends nothing."""
 
     def __init__(self) -> None:
-        self.inner = httpx.HTTPTransport()
+        self.inner: httpx.HTTPTransport | None = None
         self.requests = 0
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.requests += 1
+        if self.inner is None:
+            self.inner = httpx.HTTPTransport()
         return self.inner.handle_request(request)
 
     def close(self) -> None:
-        self.inner.close()
+        if self.inner is not None:
+            self.inner.close()
 
 
 def _connector(account: ChannelAccount, transport: _CountingTransport):
@@ -491,25 +578,30 @@ def _known_listings(company: Company, listings: Iterable[Listing], *, stocks: di
 @dataclass
 class _Claimed:
     push: SyncPush | None
-    rows: dict[int, datetime]  # listing id → earliest change
+    rows: dict[int, datetime]  # listing id → earliest change (a re-sync row only when no change came)
     listings: dict[int, Listing]
+    changed: set[int] = field(default_factory=set)  # listings with a stock change among their rows (lag figures)
 
 
 def _claimed(message: OutboxMessage) -> _Claimed:
     company = message.company
     token = str((message.payload or {}).get("claim", ""))
     push = SyncPush.objects.filter(company=company, claim=token).first() if token else None
-    rows: dict[int, datetime] = {}
-    for listing_id, changed_at in (ListingDirty.objects.filter(company=company, claim=token)
-                                   .values_list("listing_id", "changed_at") if token else []):
-        if listing_id not in rows or changed_at < rows[listing_id]:
-            rows[listing_id] = changed_at
+    first: dict[tuple[bool, int], datetime] = {}  # (re-sync?, listing id) → earliest row
+    for listing_id, changed_at, resync in (ListingDirty.objects.filter(company=company, claim=token)
+                                           .values_list("listing_id", "changed_at", "resync") if token else []):
+        key = (resync, listing_id)
+        if key not in first or changed_at < first[key]:
+            first[key] = changed_at
+    changed = {listing_id for resync, listing_id in first if not resync}
+    rows = {listing_id: at for (resync, listing_id), at in first.items() if resync and listing_id not in changed}
+    rows.update({listing_id: at for (resync, listing_id), at in first.items() if not resync})
     listings = {
         lst.pk: lst for lst in Listing.objects.filter(
             company=company, account_id=message.account_id, pk__in=list(rows), status=Listing.Status.LINKED)
         .exclude(channel_product_id="").select_related("product")
     }
-    return _Claimed(push=push, rows=rows, listings=listings)
+    return _Claimed(push=push, rows=rows, listings=listings, changed=changed)
 
 
 def _states(company: Company, listings: Iterable[Listing]) -> dict[int, ListingSyncState]:
@@ -548,10 +640,13 @@ def _record_error(state: ListingSyncState, *, code: str, message: str, now: date
 
 
 def _after_delivery(message: OutboxMessage) -> None:
-    """More rows of this account and kind may have waited for this message: run the next cycle."""
+    """In the delivery's transaction: rows of this account and kind that waited for this message go out
+    in the next bounded message, enqueued right now (its delivery starts when this commits)."""
     if ListingDirty.objects.filter(company=message.company, account_id=message.account_id, kind=message.kind,
                                    claim="").exists():
-        _schedule_on_commit(message.company_id, force=True)
+        with transaction.atomic():
+            _claim_next(message.company, message.account_id, message.kind, now=timezone.now(),
+                        counts={"messages": 0, "waiting": 0}, delivering=message.pk)
 
 
 def _fail_whole(push: SyncPush | None, exc: ConnectorError, transport: _CountingTransport) -> None:
@@ -643,27 +738,31 @@ def stock_push_deliver(*, message: OutboxMessage) -> dict[str, Any]:
             state.stock_pushed_at = now
             pushed_listings.add(listing_id)
         lags = []
-        for listing_id in pushed_listings:
+        for listing_id in pushed_listings & claimed.changed:
             lag_ms = max(0, int((now - claimed.rows[listing_id]).total_seconds() * 1000))
             states[listing_id].last_lag_ms = lag_ms
             lags.append(lag_ms)
         retry, done = set(), set()
+        flagged = set(sale["applied"]) | set(sale["failed"])  # states whose sale status or error changes
         for listing_id in claimed.rows:
             if listing_id in failed:
                 code, text, retryable = failed[listing_id]
                 _record_error(states[listing_id], code=code, message=text, now=now)
                 (retry if retryable else done).add(listing_id)
+                flagged.add(listing_id)
             else:
                 done.add(listing_id)
-                if listing_id in pushed_listings and listing_id in states:
+                if listing_id in pushed_listings and listing_id in states and states[listing_id].last_error:
                     states[listing_id].last_error = ""
                     states[listing_id].last_error_code = ""
+                    flagged.add(listing_id)
         for listing_id, (code, text) in sale["failed"].items():
             _record_error(states[listing_id], code=code, message=text, now=now)
-        ListingSyncState.objects.bulk_update(
-            list(states.values()),
-            ["stock_pushed", "stock_pushed_at", "on_sale_pushed", "last_error", "last_error_code", "last_error_at",
-             "last_lag_ms"])
+        # only what changed, in as few columns as it takes (a re-sync message writes a thousand rows)
+        ListingSyncState.objects.bulk_update([states[i] for i in sorted(pushed_listings)],
+                                             ["stock_pushed", "stock_pushed_at", "last_lag_ms"])
+        ListingSyncState.objects.bulk_update([states[i] for i in sorted(flagged)],
+                                             ["on_sale_pushed", "last_error", "last_error_code", "last_error_at"])
         for listing_id, status in sale["applied"].items():
             Listing.objects.filter(company=company, pk=listing_id).update(sale_status=status)
         _finish_rows(company, token, done=done, retry=retry)
@@ -747,8 +846,9 @@ def price_push_deliver(*, message: OutboxMessage) -> dict[str, Any]:
         for listing_id, price in applied.items():
             state = states[listing_id]
             state.price_pushed, state.price_pushed_at = price, now
-            state.last_lag_ms = max(0, int((now - claimed.rows[listing_id]).total_seconds() * 1000))
-            lags.append(state.last_lag_ms)
+            if listing_id in claimed.changed:
+                state.last_lag_ms = max(0, int((now - claimed.rows[listing_id]).total_seconds() * 1000))
+                lags.append(state.last_lag_ms)
         retry = set()
         for listing_id, (code, text, retryable) in failed.items():
             _record_error(states[listing_id], code=code, message=text, now=now)
@@ -856,7 +956,7 @@ def stock_reconcile_account(*, account: ChannelAccount) -> dict[str, int]:
     try:
         with conn:
             for remote in conn.iter_listings():
-                lst = by_api.get(remote.product_id) or listings.get(remote.channel_product_id or remote.product_id)
+                lst = by_api.get(remote.product_id) or listings.get(remote.product_id)
                 if lst is None or lst.pk in seen:
                     continue
                 seen.add(lst.pk)
@@ -871,7 +971,7 @@ def stock_reconcile_account(*, account: ChannelAccount) -> dict[str, int]:
         drifted = list(listings.values())
     with transaction.atomic():
         ListingSyncState.objects.bulk_update([states[lst.pk] for lst in drifted], ["stock_pushed"])
-        listings_mark_dirty(company=company, listings=drifted)
+        listings_mark_dirty(company=company, listings=drifted, resync=True)
     return {"checked": len(seen) or len(listings), "drifted": len(drifted), "api_calls": transport.requests}
 
 

@@ -75,18 +75,30 @@ def handler_for(kind: str) -> Handler | None:
 # --- enqueue -----------------------------------------------------------------------------------
 
 
-def _kick() -> None:
-    from .tasks import deliver_now
+def _kick(account_ids: Iterable[int]) -> None:
+    """One delivery task per account: a slow or failing marketplace holds its own worker thread, never
+    another account's messages."""
+    from .tasks import deliver_account
 
-    deliver_now()
+    for account_id in sorted(set(account_ids)):
+        deliver_account(account_id)
 
 
-def _kick_on_commit() -> None:
-    """Start a delivery right after the surrounding transaction commits (once per transaction)."""
-    pending = getattr(connection, "run_on_commit", [])
-    if any(len(entry) > 1 and entry[1] is _kick for entry in pending):
-        return
-    transaction.on_commit(_kick, robust=True)
+def _kick_on_commit(account_id: int) -> None:
+    """Start the account's delivery right after the surrounding transaction commits (one task per
+    account and transaction)."""
+    for entry in getattr(connection, "run_on_commit", []):
+        accounts = getattr(entry[1] if len(entry) > 1 else None, "_outbox_accounts", None)
+        if accounts is not None:
+            accounts.add(account_id)
+            return
+    accounts: set[int] = {account_id}
+
+    def callback() -> None:
+        _kick(accounts)
+
+    callback._outbox_accounts = accounts
+    transaction.on_commit(callback, robust=True)
 
 
 def outbox_enqueue(
@@ -106,7 +118,7 @@ def outbox_enqueue(
         defaults={"account": account, "kind": kind, "payload": payload, "reference": reference[:100]},
     )
     if created:
-        _kick_on_commit()
+        _kick_on_commit(account.pk)
     return message, created
 
 
@@ -126,12 +138,16 @@ def outbox_release_stale(*, now: datetime | None = None) -> int:
         status=Status.PENDING, claim_token="", next_attempt_at=now)
 
 
-def outbox_claim(*, now: datetime | None = None, limit: int = CLAIM_BATCH) -> list[OutboxMessage]:
-    """Atomically take up to `limit` due messages for this worker: a conditional UPDATE moves them
-    pending → sending under a fresh claim token, so a message is claimed by one worker only."""
+def outbox_claim(*, now: datetime | None = None, limit: int = CLAIM_BATCH,
+                 account_id: int | None = None) -> list[OutboxMessage]:
+    """Atomically take up to `limit` due messages (of one account, when given) for this worker: a
+    conditional UPDATE moves them pending → sending under a fresh claim token, so a message is claimed
+    by one worker only."""
     now = now or timezone.now()
-    ids = list(OutboxMessage.objects.filter(status=Status.PENDING, next_attempt_at__lte=now)
-               .order_by("next_attempt_at", "id").values_list("pk", flat=True)[:limit])
+    due = OutboxMessage.objects.filter(status=Status.PENDING, next_attempt_at__lte=now)
+    if account_id is not None:
+        due = due.filter(account_id=account_id)
+    ids = list(due.order_by("next_attempt_at", "id").values_list("pk", flat=True)[:limit])
     if not ids:
         return []
     token = uuid.uuid4().hex
@@ -199,15 +215,24 @@ def _defer(message: OutboxMessage, until: datetime) -> None:
     _finish(message, status=Status.PENDING, next_attempt_at=until, attempts=F("attempts") - 1)
 
 
-def outbox_deliver_due(*, now: datetime | None = None, limit: int = 500) -> dict[str, int]:
-    """Claim and deliver due messages until none is due or `limit` were handled. A throttled
-    account's other messages in the batch wait for its retry time; other accounts go on."""
+def outbox_accounts_due(*, now: datetime | None = None) -> list[int]:
+    """Accounts with a message due now (the minute sweep starts one delivery task for each)."""
+    now = now or timezone.now()
+    return sorted(set(OutboxMessage.objects.filter(status=Status.PENDING, next_attempt_at__lte=now)
+                      .order_by().values_list("account_id", flat=True).distinct()))
+
+
+def outbox_deliver_due(*, now: datetime | None = None, limit: int = 500,
+                       account_id: int | None = None) -> dict[str, int]:
+    """Claim and deliver due messages (of one account, when given: the delivery tasks go per account)
+    until none is due or `limit` were handled. A throttled account's other messages in the batch wait
+    for its retry time; other accounts go on."""
     fixed_now = now
     counts: Counter[str] = Counter()
     outbox_release_stale(now=fixed_now)
     handled = 0
     while handled < limit:
-        batch = outbox_claim(now=fixed_now, limit=min(CLAIM_BATCH, limit - handled))
+        batch = outbox_claim(now=fixed_now, limit=min(CLAIM_BATCH, limit - handled), account_id=account_id)
         if not batch:
             break
         throttled: dict[int, datetime] = {}
@@ -240,11 +265,10 @@ def outbox_retry(*, company, message_ids: Iterable[int]) -> list[tuple[int, bool
                 pk=pk, company=company, status__in=[Status.FAILED, Status.DEAD]
             ).update(status=Status.PENDING, attempts=0, next_attempt_at=now, claim_token="")
             if updated:
+                _kick_on_commit(OutboxMessage.objects.filter(pk=pk).values_list("account_id", flat=True).get())
                 results.append((pk, True, _("다시 전송합니다.")))
             elif OutboxMessage.objects.filter(pk=pk, company=company).exists():
                 results.append((pk, False, _("실패한 전송만 다시 보낼 수 있습니다.")))
             else:
                 results.append((pk, False, _("찾을 수 없습니다.")))
-        if any(ok for _pk, ok, _msg in results):
-            _kick_on_commit()
     return results

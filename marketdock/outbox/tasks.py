@@ -1,5 +1,6 @@
-"""Outbox delivery: a task started right after a transaction that enqueued messages commits, and a
-periodic sweep every minute for retries that have come due."""
+"""Outbox delivery: one task per account started right after a transaction that enqueued its messages
+commits (so a slow or failing marketplace holds one worker thread, never another account's delivery),
+and a periodic sweep every minute that starts the same per-account task for retries that have come due."""
 
 from __future__ import annotations
 
@@ -9,11 +10,21 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 from . import services
 
 
+@db_task(name="outbox.deliver_account")
+def deliver_account(account_id: int) -> dict:
+    return services.outbox_deliver_due(account_id=account_id)
+
+
 @db_task(name="outbox.deliver_now")
 def deliver_now() -> dict:
+    """Every account's due messages in this one task (kept for tasks queued before an upgrade)."""
     return services.outbox_deliver_due()
 
 
 @db_periodic_task(crontab(minute="*"), name="outbox.deliver_due")
 def deliver_due_every_minute() -> dict:
-    return services.outbox_deliver_due()
+    services.outbox_release_stale()
+    accounts = services.outbox_accounts_due()
+    for account_id in accounts:
+        deliver_account(account_id)
+    return {"accounts": len(accounts)}

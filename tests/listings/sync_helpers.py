@@ -4,6 +4,7 @@ test_push_sandbox.py), linked listings, and a loop that runs push cycles until n
 from __future__ import annotations
 
 import itertools
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -39,6 +40,8 @@ class FakeShop:
     down: bool = False
     refuse: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)  # item → (code, message)
     known: dict[str, object] = field(default_factory=dict)  # product id → the KnownListing last remembered
+    rate: float = 1000.0  # stock writes (listings) per second its limits allow: sizes the push messages
+    per_option: bool = False  # its stock unit is the option (like Coupang's vendor items), not the listing
 
     def connector(self):
         return FakeConnector(self)
@@ -58,6 +61,13 @@ class FakeConnector:
     def _check(self):
         if self.shop.down:
             raise TemporaryError("HTTP 503: 점검 중", marketplace="fake")
+
+    @property
+    def STOCK_PER_OPTION(self):  # noqa: N802 - the connector attribute it stands in for
+        return self.shop.per_option
+
+    def stock_push_capacity(self, seconds):
+        return max(1, int(self.shop.rate * seconds))
 
     def remember_listings(self, listings):
         self.shop.known.update({known.product_id: known for known in listings})
@@ -145,6 +155,54 @@ def link(company, acc, pid: str, options: dict[str, list[tuple[SKU, int]]], *, p
             OptionMapping.objects.create(company=company, account=acc, channel_product_id=pid, channel_option_id=oid,
                                          sku=sku, quantity=qty, source=OptionMapping.Source.LISTING)
     return listing
+
+
+@contextmanager
+def sandbox_pushes(monkeypatch, *, seed: int, attempts: int = 2):
+    """The sandbox marketplace over real HTTP, with every push going to it through the real connectors
+    (no client-side rate limit, no sleeping between retries). Yields (state, base URL)."""
+    from marketdock.channels.connectors.http import HttpOptions, RetryPolicy
+    from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate
+    from marketdock.channels.services import connector_for
+    from marketdock.sandbox.server import SandboxApp, serve_in_thread
+    from marketdock.sandbox.state import SandboxState
+
+    state = SandboxState(seed=seed, order_rate=0, initial_orders=0)
+    server, base = serve_in_thread(SandboxApp(state))
+    limiter = LocalRateLimiter()
+    monkeypatch.setattr(services_sync, "_connector", lambda account, transport: connector_for(
+        account, options=HttpOptions(transport=transport, limiter=limiter, rate=Rate(1000, 1000),
+                                     sleep=lambda s: None, retry=RetryPolicy(attempts=attempts))))
+    try:
+        yield state, base
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def listed(company, state, base, code, sku, *, stock=0):
+    """A product with one option at the sandbox shop `code`, linked to `sku` in the OMS (the account is
+    created on first use). Returns (listing, sandbox shop, (product id, option id))."""
+    from marketdock.sandbox.state import Option, Product
+
+    shop = state.shops[code]
+    pid = state.new_id(8_000_000_000 if shop.protocol != "naver" else 9_000_000_000)
+    oid = state.new_id(3_000_000_000)
+    with state.lock:
+        shop.products.append(Product(product_id=pid, code=sku.code, name=f"{sku.code}@{code}", price=10000,
+                                     options=[Option(option_id=oid, name="기본", sku=sku.code, extra_price=0,
+                                                     stock=stock)]))
+    acc = ChannelAccount.objects.filter(company=company, name=code).first()
+    if acc is None:
+        acc = ChannelAccount(company=company, kind=shop.protocol, name=code, base_url=base, auto_collect=False)
+        acc.set_credentials(shop.credentials)
+        acc.save()
+    origin = str(int(pid) + 1) if shop.protocol == "naver" else ""
+    return link(company, acc, pid, {oid: [(sku, 1)]}, api_product_id=origin), shop, (pid, oid)
+
+
+def stock_at(shop, key) -> int:
+    return next(o.stock for p in shop.products for o in p.options if (p.product_id, o.option_id) == key)
 
 
 def push_all(company, rounds: int = 10) -> None:

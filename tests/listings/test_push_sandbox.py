@@ -9,53 +9,17 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from marketdock.channels.connectors.http import HttpOptions, RetryPolicy
-from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate
-from marketdock.channels.models import ChannelAccount
-from marketdock.channels.services import connector_for
 from marketdock.inventory import services as inventory
-from marketdock.listings import services_sync
 from marketdock.listings.models_sync import ListingDirty, SyncPush
 from marketdock.outbox.services import outbox_deliver_due
-from marketdock.sandbox.server import SandboxApp, serve_in_thread
-from marketdock.sandbox.state import Option, Product, SandboxState
 
-from .sync_helpers import link, make_sku, push_all, warehouse
+from .sync_helpers import listed, make_sku, push_all, sandbox_pushes, stock_at, warehouse
 
 
 @pytest.fixture
 def sandbox(monkeypatch):
-    state = SandboxState(seed=3, order_rate=0, initial_orders=0)
-    server, base = serve_in_thread(SandboxApp(state))
-    limiter = LocalRateLimiter()
-    monkeypatch.setattr(services_sync, "_connector", lambda account, transport: connector_for(
-        account, options=HttpOptions(transport=transport, limiter=limiter, rate=Rate(1000, 1000),
-                                     sleep=lambda s: None, retry=RetryPolicy(attempts=2))))
-    yield state, base
-    server.shutdown()
-    server.server_close()
-
-
-def listed(company, state, base, code, sku, *, stock=0):
-    """A product with one option at the sandbox shop, linked to `sku` in the OMS."""
-    shop = state.shops[code]
-    pid = state.new_id(8_000_000_000 if shop.protocol != "naver" else 9_000_000_000)
-    oid = state.new_id(3_000_000_000)
-    with state.lock:
-        shop.products.append(Product(product_id=pid, code=sku.code, name=f"{sku.code}@{code}", price=10000,
-                                     options=[Option(option_id=oid, name="기본", sku=sku.code, extra_price=0,
-                                                     stock=stock)]))
-    account = ChannelAccount.objects.filter(company=company, name=code).first()
-    if account is None:
-        account = ChannelAccount(company=company, kind=shop.protocol, name=code, base_url=base, auto_collect=False)
-        account.set_credentials(shop.credentials)
-        account.save()
-    origin = str(int(pid) + 1) if shop.protocol == "naver" else ""
-    return link(company, account, pid, {oid: [(sku, 1)]}, api_product_id=origin), shop, (pid, oid)
-
-
-def stock_at(shop, key) -> int:
-    return next(o.stock for p in shop.products for o in p.options if (p.product_id, o.option_id) == key)
+    with sandbox_pushes(monkeypatch, seed=3) as running:
+        yield running
 
 
 def test_every_protocol_receives_the_computed_stock(company, sandbox):

@@ -127,6 +127,30 @@ class Connector(ABC):
         life, and a write the marketplace refuses on that basis is retried after a fresh read."""
         return None
 
+    # Stock writes per request: how many listings (or options, with STOCK_PER_OPTION) one stock-writing
+    # call carries. A connector whose marketplace takes several in one request says so.
+    STOCK_LISTINGS_PER_CALL: ClassVar[int] = 1
+    # True: the marketplace's stock unit is the option (Coupang vendor item, Shopify variant), so a
+    # listing with N options costs N units of stock_push_capacity; False: one unit per listing whatever
+    # its options (Naver writes every option of a product in one request).
+    STOCK_PER_OPTION: ClassVar[bool] = False
+
+    def stock_push_capacity(self, seconds: float) -> int:
+        """How many listings' stock (options' with STOCK_PER_OPTION) this account's request budget (the
+        rate its limiter enforces) writes in `seconds`: the size of one push message, so a change made
+        now waits for at most that long."""
+        calls = max(1, int(self.api.rate.per_second * seconds))
+        return calls * self.STOCK_LISTINGS_PER_CALL
+
+    def stock_push_floor(self, listings: int) -> float:
+        """The fewest seconds the documented limits allow for writing the stock of `listings` listings
+        not pushed before: the requests it needs (reads the API requires first included) at the
+        sustained rate."""
+        return self._stock_push_calls(listings) / self.api.rate.per_second
+
+    def _stock_push_calls(self, listings: int) -> int:
+        return -(-max(0, listings) // self.STOCK_LISTINGS_PER_CALL)
+
     def update_stock(self, items: Sequence[StockUpdate]) -> StockUpdateResult:
         """Set per-option stock. With `capabilities.compare_and_set`, an item whose
         expected_quantity no longer matches is not applied and comes back in `conflicts` with the

@@ -55,6 +55,7 @@ from .models import (
     DispatchItem,
     DispatchResult,
     FetchWindow,
+    KnownListing,
     LineFailure,
     ListingDraft,
     ListingDraftOption,
@@ -300,6 +301,7 @@ class CoupangConnector(Connector):
                                 compare_and_set=False, categories=True)
     credentials_model = CoupangCredentials
     DEFAULT_RATE = Rate(per_second=5.0, burst=5)  # Coupang blocks at ~10 rps per vendor; stay well under
+    STOCK_PER_OPTION = True  # one quantities PUT per vendor item
 
     def __init__(self, credentials: CoupangCredentials, *, base_url: str | None = None,
                  options: HttpOptions | None = None, statuses: Sequence[str] = ALL_STATUSES,
@@ -316,6 +318,7 @@ class CoupangConnector(Connector):
                              default_headers={"X-Requested-By": credentials.vendor_id,
                                               "Content-Type": "application/json;charset=UTF-8"})
         self._prefix = f"{API_PREFIX}/{quote(credentials.vendor_id, safe='')}"
+        self._vendor_items: dict[str, list[str]] = {}  # seller product id → its vendorItemIds (remember_listings)
 
     def _sign(self, method: str, path: str, query: str) -> dict[str, str]:
         creds = self.credentials
@@ -566,14 +569,24 @@ class CoupangConnector(Connector):
                     result.applied.append((product_id, item.option_id or ""))
         return result
 
+    def remember_listings(self, listings: Sequence[KnownListing]) -> None:
+        """The vendor items (option ids) the OMS knows per seller product, so 판매중지/재개 need not read
+        the product first."""
+        for known in listings:
+            ids = [o.option_id for o in known.options if o.option_id.isdigit()]
+            if ids and len(ids) == len(known.options):
+                self._vendor_items[known.product_id] = ids
+
     def set_sale_status(self, items: Sequence[SaleStatusUpdate]) -> ListingUpdateResult:
-        """판매중지/재개 of every vendor item of the product."""
+        """판매중지/재개 of every vendor item of the product (read from Coupang unless remembered)."""
         result = ListingUpdateResult()
         for item in items:
             action = "resume" if item.on_sale else "stop"
             try:
-                data = self._seller_product(item.product_id)
-                vendor_items = [str(i["vendorItemId"]) for i in data["items"] if i.get("vendorItemId")]
+                vendor_items = self._vendor_items.get(item.product_id)
+                if vendor_items is None:
+                    data = self._seller_product(item.product_id)
+                    vendor_items = [str(i["vendorItemId"]) for i in data["items"] if i.get("vendorItemId")]
                 if not vendor_items:
                     raise BusinessError("승인된 옵션(vendorItemId)이 없어 판매상태를 바꿀 수 없습니다", marketplace=MP,
                                         code="NOT_APPROVED")

@@ -1064,6 +1064,14 @@ class ShopifyConnector(Connector):
                     found[variant_id] = available
         return found
 
+    STOCK_LISTINGS_PER_CALL = QUANTITIES_PER_SET  # one inventorySetQuantities per 250 options
+    STOCK_PER_OPTION = True
+
+    def _stock_push_calls(self, listings: int) -> int:
+        # a variant's inventory item is only known after one read (VARIANTS_PER_LOOKUP per query)
+        listings = max(0, listings)
+        return -(-listings // QUANTITIES_PER_SET) + -(-listings // VARIANTS_PER_LOOKUP)
+
     def update_stock(self, items: Sequence[StockUpdate]) -> StockUpdateResult:
         """inventorySetQuantities ("available"): ONE mutation for up to QUANTITIES_PER_SET options, each
         with changeFromQuantity = expected_quantity (None = no compare), one idempotency key per call.
