@@ -38,6 +38,10 @@ system-deps:
 migrate: install
 	$(BIN)/marketdock migrate --noinput
 
+# The demo's channel accounts talk to the sandbox marketplace: its address is the one extra API host allowed.
+SANDBOX_HOST := $(word 1,$(subst /, ,$(patsubst https://%,%,$(patsubst http://%,%,$(or $(MARKETDOCK_SANDBOX_URL),http://127.0.0.1:8010)))))
+demo run: export MARKETDOCK_ALLOWED_API_HOSTS ?= $(SANDBOX_HOST)
+
 demo: migrate
 	$(BIN)/marketdock demo
 

@@ -45,6 +45,13 @@ def _email_backend(settings):
     MemorySmsBackend.outbox.clear()
 
 
+@pytest.fixture(autouse=True)
+def _sandbox_api_hosts(settings):
+    """Tests point channel accounts at sandboxes on 127.0.0.1 (random ports): the operator's list of
+    extra API addresses names that host, as `make run` does for the demo sandbox."""
+    settings.MARKETDOCK_ALLOWED_API_HOSTS = ["127.0.0.1"]
+
+
 def make_company(code: str, admin_username: str, business_no: str = "124-81-00998") -> Company:
     return company_create(
         code=code, name=f"{code} 상사", business_no=business_no, admin_username=admin_username,

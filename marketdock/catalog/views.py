@@ -12,11 +12,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from marketdock.core.downloads import xlsx_response
+from marketdock.core.redirects import safe_next
 from marketdock.core.screens import screen_view
 
 from . import excel, labels, options, selectors, services
@@ -232,9 +232,7 @@ def _prefill(request) -> dict:
 
 
 def _next_url(request) -> str:
-    url = request.POST.get("next") or request.GET.get("next") or ""
-    ok = url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure())
-    return url if ok else ""
+    return safe_next(request)
 
 
 @screen_view("catalog.products")

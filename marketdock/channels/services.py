@@ -29,6 +29,7 @@ from marketdock.channels.connectors.http import HttpOptions, RetryPolicy
 
 from . import selectors
 from .credentials import credentials_check
+from .hosts import api_url_problem
 from .models import ChannelAccount, ChannelKind
 from .tokens import AccountTokenStore, account_token_forget
 
@@ -48,12 +49,17 @@ def connector_for(account: ChannelAccount, *, options: HttpOptions | None = None
     """A ready connector for this account (decrypted credentials, base URL, shared rate limiter)."""
     if account.kind == ChannelKind.MANUAL:
         raise ValueError("기타(엑셀 업로드) 쇼핑몰은 API 연동이 없습니다. 주문은 엑셀로 등록하세요.")
+    base_url = connector_base_url(account)
+    # checked before every connection too: an address saved earlier or a setting changed since
+    problem = api_url_problem(account.kind, base_url, resolve=False) if base_url else ""
+    if problem:
+        raise ConnectorError(problem, marketplace=account.kind)
     credentials = account.credentials
     extra = {}
     if account.kind == ChannelKind.SHOPIFY and credentials.get("client_id") and credentials.get("client_secret"):
         # client-credentials tokens live on the account row: one token and one refresh for every worker
         extra["token_store"] = AccountTokenStore(account, margin=shopify.TOKEN_REFRESH_MARGIN, marketplace="shopify")
-    return build_connector(account.kind, credentials, base_url=connector_base_url(account), options=options, **extra)
+    return build_connector(account.kind, credentials, base_url=base_url, options=options, **extra)
 
 
 # --- channel accounts (LST-1) ----------------------------------------------------------------
@@ -90,6 +96,8 @@ def _account_values_check(*, company, kind: str, name: str, base_url: str, colle
         else:
             if len(base_url) > 300:
                 errors["base_url"] = _("API 주소가 너무 깁니다(300자 이내).")
+            elif kind in ChannelKind.values and (problem := api_url_problem(kind, base_url)):
+                errors["base_url"] = problem
     if not (MIN_COLLECT_MINUTES <= int(collect_every_minutes or 0) <= MAX_COLLECT_MINUTES):
         errors["collect_every_minutes"] = _("수집 주기는 %(min)d분 이상 %(max)d분 이하로 입력하세요.") % {
             "min": MIN_COLLECT_MINUTES, "max": MAX_COLLECT_MINUTES}

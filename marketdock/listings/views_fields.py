@@ -8,10 +8,10 @@ from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from marketdock.channels import selectors as channel_selectors
+from marketdock.core.redirects import safe_next
 from marketdock.core.screens import screen_view
 
 from . import services_fields
@@ -20,11 +20,7 @@ from .services import ListingError
 
 
 def _next_url(request) -> str:
-    url = request.POST.get("next") or request.GET.get("next") or ""
-    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
-                                               require_https=request.is_secure()):
-        return url
-    return ""
+    return safe_next(request)
 
 
 @screen_view("channels.accounts")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from marketdock.catalog.selectors import sku_search
 from marketdock.channels.models import ChannelAccount
+from marketdock.core.redirects import safe_next
 from marketdock.core.screens import screen_view
 
 from . import services_match
@@ -103,7 +104,7 @@ def line_match(request, pk: int):
         if result["rule"]:
             text += " " + _("매칭 규칙으로 저장했습니다.")
         messages.success(request, text)
-    return redirect(request.POST.get("next") or "orders:unmatched")
+    return redirect(safe_next(request, "orders:unmatched"))
 
 
 @screen_view("orders.unmatched", write=True)

@@ -185,8 +185,9 @@ def response_json(response: httpx.Response, marketplace: str) -> Any:
     try:
         return response.json()
     except ValueError:
-        raise MalformedPayload("(응답 본문)", f"JSON이 아닙니다 (HTTP {response.status_code})",
-                               marketplace=marketplace, value=response.text[:120])
+        from .http import unparsed_body
+
+        raise MalformedPayload("(응답 본문)", f"JSON이 아닙니다: {unparsed_body(response)}", marketplace=marketplace)
 
 
 def parse_many(items: Sequence[Any], parse: Callable[[Any, str], list[ChannelOrder]], prefix: str,

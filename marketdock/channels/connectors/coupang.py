@@ -40,7 +40,7 @@ from .base import (
     unique_lines,
 )
 from .errors import AuthError, BusinessError, MalformedPayload, TemporaryError, UnsupportedOperation
-from .http import ApiClient, HttpOptions
+from .http import ApiClient, HttpOptions, unparsed_body
 from .models import (
     Capabilities,
     ChannelCategory,
@@ -581,7 +581,7 @@ class CoupangConnector(Connector):
 
 def _raise_for(response: httpx.Response) -> None:
     status = response.status_code
-    code, message = "", response.text[:200]
+    code, message = "", unparsed_body(response)
     try:
         body = response.json()
         if isinstance(body, Mapping):

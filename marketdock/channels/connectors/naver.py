@@ -49,7 +49,7 @@ from .base import (
     unique_lines,
 )
 from .errors import AuthError, BusinessError, MalformedPayload, TemporaryError
-from .http import ApiClient, HttpOptions
+from .http import ApiClient, HttpOptions, unparsed_body
 from .models import (
     Capabilities,
     ChangedStatus,
@@ -935,9 +935,9 @@ def _error_fields(response: httpx.Response) -> tuple[str, str]:
     try:
         body = response.json()
     except ValueError:
-        return "", response.text[:200]
+        return "", unparsed_body(response)
     if not isinstance(body, Mapping):
-        return "", str(body)[:200]
+        return "", unparsed_body(response)
     return str(body.get("code") or ""), str(body.get("message") or "")
 
 

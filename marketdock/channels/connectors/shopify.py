@@ -51,7 +51,7 @@ from .errors import (
     TemporaryError,
     UnsupportedOperation,
 )
-from .http import ApiClient, HttpOptions
+from .http import ApiClient, HttpOptions, unparsed_body
 from .models import (
     Capabilities,
     ChannelListing,
@@ -1230,7 +1230,7 @@ def _raise_for(response: httpx.Response, *, auth: bool = False) -> None:
     """`auth`: an answer of the token endpoint, where 400/404 mean the app's id or secret is wrong, or the
     app is not installed on this shop."""
     status = response.status_code
-    message = response.text[:200]
+    message = unparsed_body(response)
     try:
         body = response.json()
         if isinstance(body, Mapping) and body.get("errors"):
