@@ -12,6 +12,10 @@
 - 발송처리 `/rest/ordservices/reqdelivery/{sendDt}/{dlvMthdCd}/{dlvEtprsCd}/{invcNo}/{dlvNo}[/Y/{ordNo}/{ordPrdSeq}]`
   (→ 401; an order already shipped answers -3308);
 - an unknown path answers HTTP 500 with `<AuthMessage>` result -997, as 11st does;
+- products: stock `PUT /rest/prodservices/stockqty/{prdStckNo}` (XML body `ProductStock`), sale price
+  `GET /rest/prodservices/product/price/{prdNo}/{selPrc}`, 판매중지/재개
+  `PUT /rest/prodstatservice/stat/{stopdisplay|restartdisplay}/{prdNo}` — answered `<ClientMessage>`
+  with resultCode 200;
 - the `maintenance` fault answers every call with result_code -1000 (Friday maintenance)."""
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
+
+from lxml import etree
 
 from .http import KST, Request, Response
 from .state import Order, Shop
@@ -38,6 +44,10 @@ _PACK = re.compile(r"^/rest/ordservices/reqpackaging/(?P<ord>[^/]+)/(?P<seq>[^/]
                    r"/(?P<dlv>[^/]+)$")
 _SHIP = re.compile(r"^/rest/ordservices/reqdelivery/(?P<send>[^/]+)/(?P<method>[^/]+)/(?P<carrier>[^/]+)"
                    r"/(?P<number>[^/]+)/(?P<dlv>[^/]+)(?:/(?P<part>[YN])/(?P<ord>[^/]+)/(?P<seq>[^/]+))?$")
+
+_STOCK = re.compile(r"^/rest/prodservices/stockqty/(?P<stck>[^/]+)$")
+_PRICE = re.compile(r"^/rest/prodservices/product/price/(?P<prd>[^/]+)/(?P<price>[^/]+)$")
+_DISPLAY = re.compile(r"^/rest/prodstatservice/stat/(?P<action>stopdisplay|restartdisplay)/(?P<prd>[^/]+)$")
 
 
 def _xml(shop: Shop | None, inner: str, *, root: str = "orders") -> Response:
@@ -73,6 +83,12 @@ def handle(app: SandboxApp, req: Request) -> Response | None:
                                                     str(shop.faults.retry_after)})
     if fault == "error_500":
         return Response(500, b"<html><body>Internal Server Error</body></html>", {"Content-Type": "text/html"})
+    if match := _STOCK.match(req.path):
+        return _stock(app, shop, req, match["stck"]) if req.method == "PUT" else _no_api()
+    if match := _PRICE.match(req.path):
+        return _price(app, shop, match["prd"], match["price"]) if req.method == "GET" else _no_api()
+    if match := _DISPLAY.match(req.path):
+        return _display(app, shop, match["prd"], match["action"]) if req.method == "PUT" else _no_api()
     if req.method != "GET":
         return _no_api()
     if match := _LIST.match(req.path):
@@ -207,3 +223,47 @@ def _dispatch(app: SandboxApp, shop: Shop, match: re.Match) -> Response:
                 method=match["method"], send_dt=match["send"])
     app.state.ship(shop, carrier=match["carrier"], number=match["number"], lines=lines, at=now)
     return _result(shop, "0", "정상적으로 발송처리 되었습니다.", root="ResultOrder")
+
+
+def _message(code: str, text: str, product_no: str = "") -> Response:
+    body = (f'<?xml version="1.0" encoding="euc-kr" standalone="yes"?>\n<ClientMessage><resultCode>{code}</resultCode>'
+            f"<message>{escape(text)}</message><productNo>{escape(product_no)}</productNo></ClientMessage>")
+    return Response(200, body.encode("cp949"), {"Content-Type": "text/xml;charset=EUC-KR"})
+
+
+def _stock(app: SandboxApp, shop: Shop, req: Request, stock_no: str) -> Response:
+    try:
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+        root = etree.fromstring(req.body, parser)
+    except etree.XMLSyntaxError:
+        return _message("-1", "요청 XML을 읽을 수 없습니다.")
+    fields = {el.tag: (el.text or "").strip() for el in root if isinstance(el.tag, str)}
+    product = shop.product(fields.get("prdNo", ""))
+    option = next((o for o in product.options if o.option_id == stock_no), None) if product else None
+    if root.tag != "ProductStock" or option is None or fields.get("prdStckNo", stock_no) != stock_no:
+        return _message("-1", "상품번호·재고번호에 해당하는 재고가 없습니다.")
+    if not fields.get("stckQty", "").isdigit():
+        return _message("-1", "재고수량(stckQty)은 0 이상의 숫자입니다.")
+    option.stock = int(fields["stckQty"])
+    shop.record(app.now(), "stock", product_id=product.product_id, option_id=stock_no, quantity=option.stock)
+    return _message("200", "재고수량이 수정되었습니다.", stock_no)
+
+
+def _price(app: SandboxApp, shop: Shop, product_no: str, price: str) -> Response:
+    product = shop.product(product_no)
+    if product is None:
+        return _message("-1", "상품 정보가 없습니다.")
+    if not price.isdigit() or int(price) <= 0 or int(price) % 10:
+        return _message("-1", "판매가는 10원 단위의 양수입니다.")
+    product.price = int(price)
+    shop.record(app.now(), "price", product_id=product_no, price=product.price)
+    return _message("200", "판매가가 수정되었습니다.", product_no)
+
+
+def _display(app: SandboxApp, shop: Shop, product_no: str, action: str) -> Response:
+    product = shop.product(product_no)
+    if product is None:
+        return _message("-1", "상품 정보가 없습니다.")
+    product.selling = action == "restartdisplay"
+    shop.record(app.now(), "sale_status", product_id=product_no, on_sale=product.selling)
+    return _message("200", "판매상태가 변경되었습니다.", product_no)

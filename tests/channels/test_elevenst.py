@@ -22,7 +22,16 @@ from marketdock.channels.connectors.errors import (
     TemporaryError,
 )
 from marketdock.channels.connectors.http import HttpOptions, RetryPolicy
-from marketdock.channels.connectors.models import Claim, DispatchItem, FetchWindow, OrderStatus, Progress
+from marketdock.channels.connectors.models import (
+    Claim,
+    DispatchItem,
+    FetchWindow,
+    OrderStatus,
+    PriceUpdate,
+    Progress,
+    SaleStatusUpdate,
+    StockUpdate,
+)
 from marketdock.channels.connectors.ratelimit import LocalRateLimiter
 
 SAMPLE = Path(__file__).resolve().parent / "fixtures" / "elevenst" / "ordservices_complete.response.sample.xml"
@@ -301,3 +310,33 @@ def test_normalize_command_reads_the_published_sample_and_its_euc_kr_copy(tmp_pa
         [line] = json.loads(out.getvalue())
         assert line["order_line_id"] == "201001108318120-1" and line["recipient_name"] == "홍길동"
         assert line["ordered_at"] == "2010-01-09T19:07:11Z" and line["marketplace"] == "elevenst"
+
+
+# --- listings: stock, price, sale status against the sandbox 11st over HTTP ------------------------
+
+def test_stock_price_and_sale_status_reach_the_sandbox(sandbox):
+    state, base = sandbox
+    shop = state.shops["elevenst-demo"]
+    product, option = shop.products[0], shop.products[0].options[1]
+    options = HttpOptions(limiter=LocalRateLimiter(), sleep=lambda s: None)
+    with build_connector("elevenst", shop.credentials, base_url=base, options=options) as conn:
+        stock = conn.update_stock([StockUpdate(product_id=product.product_id, option_id=option.option_id, quantity=37),
+                                   StockUpdate(product_id=product.product_id, option_id="999", quantity=1)])
+        assert stock.applied == [(product.product_id, option.option_id)]
+        assert [f.option_id for f in stock.failed] == ["999"] and "재고가 없습니다" in stock.failed[0].message
+        price = conn.update_price([PriceUpdate(product_id=product.product_id, price=23900),
+                                   PriceUpdate(product_id=product.product_id, option_id=option.option_id, price=1)])
+        assert price.applied == [(product.product_id, "")] and price.failed[0].code == "UNSUPPORTED"
+        stop = conn.set_sale_status([SaleStatusUpdate(product_id=product.product_id, on_sale=False)])
+        assert stop.applied == [(product.product_id, "")]
+    truth = httpx.get(f"{base}/_sandbox/shops/elevenst-demo/listings").json()["products"][0]
+    assert truth["price"] == 23900 and truth["sale_status"] == "stopped"
+    assert next(o for o in truth["options"] if o["option_id"] == option.option_id)["stock"] == 37
+    received = [r["operation"] for r in httpx.get(f"{base}/_sandbox/shops/elevenst-demo/received").json()["received"]]
+    assert received == ["stock", "price", "sale_status"]
+    with build_connector("elevenst", shop.credentials, base_url=base, options=options) as conn:
+        conn.set_sale_status([SaleStatusUpdate(product_id=product.product_id, on_sale=True)])
+        shop.faults.maintenance = True
+        with pytest.raises(MaintenanceError):
+            conn.update_stock([StockUpdate(product_id=product.product_id, option_id=option.option_id, quantity=1)])
+    assert product.selling and option.stock == 37

@@ -19,6 +19,11 @@
   whole 배송번호, `.../{dlvNo}/Y/{ordNo}/{ordPrdSeq}` for part of one. Only 택배 (`dlvMthdCd` 01) is
   confirmed by published calls; other methods are refused per line rather than guessed. Result codes
   0 and -3308 (already shipped) count as sent; -1000/-3311 are retryable.
+- Listings (writes only; 11st's product read for options is not wired here): stock per 재고번호
+  `PUT /prodservices/stockqty/{prdStckNo}` with `<ProductStock><prdNo/><prdStckNo/><stckQty/></ProductStock>`
+  (doc 1625), the sale price `GET /prodservices/product/price/{prdNo}/{selPrc}` (1752; per product —
+  an option's own price is refused), 판매중지/재개 `PUT /prodstatservice/stat/stopdisplay|restartdisplay/{prdNo}`
+  (1631/1632). Product APIs answer `resultCode` 200 on success.
 Writes are GET requests with path parameters: they are never retried blindly (idempotent=False)."""
 
 from __future__ import annotations
@@ -47,11 +52,16 @@ from .models import (
     DispatchResult,
     FetchWindow,
     LineFailure,
+    ListingUpdateResult,
     Marketplace,
     OrderPage,
     OrderStatus,
+    PriceUpdate,
     Progress,
     RecordError,
+    SaleStatusUpdate,
+    StockUpdate,
+    StockUpdateResult,
 )
 from .ratelimit import Rate
 
@@ -354,7 +364,8 @@ def window_slices(window: FetchWindow) -> list[tuple[datetime, datetime]]:
 class ElevenstConnector(Connector):
     marketplace = Marketplace.ELEVENST
     capabilities = Capabilities(confirm=True, confirm_batch=1, change_feed=False, max_window=MAX_WINDOW,
-                                page_size=0, line_key="{ordNo}-{ordPrdSeq}", dispatch=True, delay=False)
+                                page_size=0, line_key="{ordNo}-{ordPrdSeq}", dispatch=True, delay=False,
+                                stock_update=True, price_update=True, sale_status=True)
     credentials_model = ElevenstCredentials
     DEFAULT_RATE = Rate(per_second=2.0, burst=2)  # 11st publishes no limit; stay gentle
 
@@ -522,6 +533,81 @@ class ElevenstConnector(Connector):
                     else:
                         result.failed.extend(LineFailure(order_line_id=line, code=answer.code, message=answer.text,
                                                          retryable=answer.code in RETRYABLE_CODES) for line in lines)
+        return result
+
+    # --- listings (stock, price, sale status) -----------------------------------------------------
+
+    def _product_write(self, method: str, path: str, body: str | None = None) -> ElevenstResult:
+        """One product write (never retried blindly): resultCode 200 = done; maintenance raised."""
+        headers = {"Content-Type": "text/xml; charset=UTF-8"} if body is not None else None
+        response = self.api.send(method, f"/rest{path}", idempotent=False, retry_status=False, headers=headers,
+                                 content=body.encode("utf-8") if body is not None else None)
+        root = _root_or_raise(response, check_result=False)
+        result = result_of(root)
+        if result.code == "-1000":
+            raise_for_result(result)
+        return result
+
+    @staticmethod
+    def _ok(result: ElevenstResult) -> bool:
+        return result.code in ("", "0", "200")
+
+    def update_stock(self, items: Sequence[StockUpdate]) -> StockUpdateResult:
+        """재고수량 per 재고번호 (the option id). 11st has no compare-and-set: expected_quantity is ignored."""
+        result = StockUpdateResult()
+        for item in items:
+            if not item.option_id.isdigit() or not item.product_id.isdigit():
+                result.failed.append(LineFailure(order_line_id=f"{item.product_id}:{item.option_id}", code="BAD_ID",
+                                                 product_id=item.product_id, option_id=item.option_id,
+                                                 message="11번가 상품번호·재고번호는 숫자입니다"))
+                continue
+            body = ('<?xml version="1.0" encoding="UTF-8"?><ProductStock>'
+                    f"<prdNo>{item.product_id}</prdNo><prdStckNo>{item.option_id}</prdStckNo>"
+                    f"<stckQty>{item.quantity}</stckQty></ProductStock>")
+            answer = self._product_write("PUT", f"/prodservices/stockqty/{item.option_id}", body)
+            if self._ok(answer):
+                result.applied.append((item.product_id, item.option_id))
+            else:
+                result.failed.append(LineFailure(order_line_id=f"{item.product_id}:{item.option_id}", code=answer.code,
+                                                 message=answer.text, product_id=item.product_id,
+                                                 option_id=item.option_id, retryable=answer.code in RETRYABLE_CODES))
+        return result
+
+    def update_price(self, items: Sequence[PriceUpdate]) -> ListingUpdateResult:
+        """판매가 per product. An option's own price has no documented 11st call: refused per item."""
+        result = ListingUpdateResult()
+        for item in items:
+            key = f"{item.product_id}:{item.option_id or ''}"
+            if item.option_id or not item.product_id.isdigit():
+                result.failed.append(LineFailure(
+                    order_line_id=key, product_id=item.product_id, option_id=item.option_id or "", code="UNSUPPORTED",
+                    message="11번가는 상품 판매가만 바꿀 수 있습니다 (옵션가 변경 API 미확인)" if item.option_id
+                    else "11번가 상품번호는 숫자입니다"))
+                continue
+            answer = self._product_write("GET", f"/prodservices/product/price/{item.product_id}/{item.price}")
+            if self._ok(answer):
+                result.applied.append((item.product_id, ""))
+            else:
+                result.failed.append(LineFailure(order_line_id=key, product_id=item.product_id, code=answer.code,
+                                                 message=answer.text, retryable=answer.code in RETRYABLE_CODES))
+        return result
+
+    def set_sale_status(self, items: Sequence[SaleStatusUpdate]) -> ListingUpdateResult:
+        """판매중지 (stopdisplay) / 판매재개 (restartdisplay) per product."""
+        result = ListingUpdateResult()
+        for item in items:
+            if not item.product_id.isdigit():
+                result.failed.append(LineFailure(order_line_id=f"{item.product_id}:", product_id=item.product_id,
+                                                 code="BAD_ID", message="11번가 상품번호는 숫자입니다"))
+                continue
+            action = "restartdisplay" if item.on_sale else "stopdisplay"
+            answer = self._product_write("PUT", f"/prodstatservice/stat/{action}/{item.product_id}")
+            if self._ok(answer):
+                result.applied.append((item.product_id, ""))
+            else:
+                result.failed.append(LineFailure(order_line_id=f"{item.product_id}:", product_id=item.product_id,
+                                                 code=answer.code, message=answer.text,
+                                                 retryable=answer.code in RETRYABLE_CODES))
         return result
 
     def test_connection(self) -> ConnectionStatus:
