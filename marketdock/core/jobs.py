@@ -134,6 +134,15 @@ def retry_on_conflict(fn: Callable[[], Any], *, attempts: int = CONFLICT_RETRIES
             time.sleep(conflict_backoff(attempt))
 
 
+def company_xact_lock(namespace: int, company_id: int) -> None:
+    """A per-company serialisation point for the rest of the current transaction: PostgreSQL's
+    transaction-level advisory lock on (namespace, company). Nothing on SQLite, whose writers are
+    serialised already."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [namespace, company_id])
+
+
 def _note_retry(attempt: int, exc: BaseException) -> None:
     first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else exc.__class__.__name__
     logger.warning("database conflict, retry %s/%s: %s", attempt, CONFLICT_RETRIES, first)

@@ -195,6 +195,13 @@ def _figures(state, companies, accounts, since, deadlocks_before: int) -> dict:
         "deadlocks_in_job_errors": sum(1 for _k, e in failed if "deadlock detected" in (e or "")),
         "retries": retries,
     }
+    durations = sorted((r.finished_at - r.started_at).total_seconds() for r in CollectionRun.objects.filter(
+        account__in=accounts, started_at__gte=since, finished_at__isnull=False))
+    if durations:
+        figures["collection_seconds_p50"] = round(durations[len(durations) // 2], 2)
+        figures["collection_seconds_p95"] = round(durations[min(len(durations) - 1, int(len(durations) * 0.95))], 2)
+    figures["pages"] = sum(CollectionRun.objects.filter(account__in=accounts, started_at__gte=since)
+                           .values_list("pages", flat=True))
     totals = {"sandbox_orders": 0, "db_orders": 0, "duplicates": 0, "lost": 0, "extra": 0}
     for account in accounts:
         shop = state.shops[f"{account.kind}-{account.company.code}"]

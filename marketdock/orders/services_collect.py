@@ -35,7 +35,7 @@ from marketdock.channels.connectors.errors import ConnectorError
 from marketdock.channels.connectors.http import HttpOptions
 from marketdock.channels.connectors.models import ChannelOrder, FetchWindow, RecordError
 from marketdock.channels.models import ChannelAccount, ChannelKind
-from marketdock.core.jobs import retry_on_conflict
+from marketdock.core.jobs import company_xact_lock, retry_on_conflict
 from marketdock.core.models import Company, JobRun, User
 
 from .models import (
@@ -676,6 +676,8 @@ def collection_execute(*, account_id: int, trigger: str = "manual", window_start
                         for key, value in counted.items():  # a retried page counts once
                             setattr(run, key, value)
                         with transaction.atomic():
+                            if settings.COLLECT_PAGE_PER_COMPANY:
+                                company_xact_lock(COLLECT_LOCK_NAMESPACE, account.company_id)
                             channel_orders_ingest(account=account, orders=page.orders, run=run, errors=page.errors,
                                                   user=user)
                             CollectionRun.objects.filter(pk=run.pk).update(pages=done + 1)
@@ -723,6 +725,7 @@ def collection_execute(*, account_id: int, trigger: str = "manual", window_start
 
 
 _RUN_COUNTS = ("seen", "created", "updated", "unchanged", "quarantined")
+COLLECT_LOCK_NAMESPACE = 11  # advisory lock key space of "one collection page per company"
 
 
 class CollectionFailed(Exception):
