@@ -14,8 +14,6 @@ import pytest
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from marketdock.channels.connectors.http import HttpOptions
-from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate
 from marketdock.channels.models import ChannelAccount
 from marketdock.core import jobs
 from marketdock.core.models import JobRun
@@ -24,8 +22,6 @@ from marketdock.orders.models import CollectionRun, Order, OrderLine, OrderStatu
 from marketdock.orders.services_collect import collection_run_start
 from marketdock.orders.services_flow import order_transition
 from marketdock.outbox.models import OutboxMessage
-from marketdock.sandbox.server import SandboxApp, serve_in_thread
-from marketdock.sandbox.state import SandboxState
 
 SHOP = "naver-demo"
 
@@ -49,14 +45,8 @@ def _quick_backoff(monkeypatch):
 
 
 @pytest.fixture
-def marketplace(monkeypatch):
-    state = SandboxState(seed=11, order_rate=0, initial_orders=25)
-    server, base = serve_in_thread(SandboxApp(state))
-    monkeypatch.setattr(services_collect, "connector_options", lambda account: HttpOptions(
-        limiter=LocalRateLimiter(), sleep=lambda s: None, rate=Rate(1000, 1000), timeout=httpx.Timeout(2.0)))
-    yield base
-    server.shutdown()
-    server.server_close()
+def marketplace(sandbox):
+    return sandbox[1]
 
 
 def _account(company, base: str) -> ChannelAccount:
