@@ -22,7 +22,7 @@ from marketdock.inventory.models import StockLevel
 from marketdock.orders.models import ChannelStatus, MatchStatus, Order, OrderLine, OrderStatus, StockState
 from marketdock.orders.services_match import orders_reserve
 
-from .conftest import make_sku, make_warehouse, receive
+from .conftest import make_set, make_sku, make_warehouse, receive
 
 _ids = count(1)
 
@@ -103,3 +103,39 @@ def test_two_pages_reserving_overlapping_skus_with_a_shortage_do_not_deadlock(co
     levels = {lv.sku_id: (lv.on_hand, lv.reserved) for lv in StockLevel.objects.filter(company=company)}
     assert levels == {a.pk: (1, 1), b.pk: (1, 1), z.pk: (0, 0)}
     assert services.stock_levels_reconcile(company=company, fix=False)["drift"] == 0
+
+
+def test_reserve_each_decides_groups_in_order_all_or_nothing_each(company):
+    warehouse = make_warehouse(company)
+    a, b, c = make_sku(company, "EACH-A"), make_sku(company, "EACH-B"), make_sku(company, "EACH-C")
+    pair = make_set(company, "EACH-SET", [(a, 1), (b, 1)])
+    receive(company, a, warehouse, 3)
+    receive(company, b, warehouse, 2)
+    results = services.stock_reserve_each(company=company, groups=[
+        [(a.pk, None, 2, ("order_line", 1))],
+        [(a.pk, None, 1, ("order_line", 2)), (a.pk, None, 1, ("order_line", 3)), (b.pk, None, 1, ("order_line", 4))],
+        [(pair.pk, None, 1, ("order_line", 5))],  # A and B through the set
+        [(c.pk, None, 1, ("order_line", 6))],  # never had stock
+        [(999999, None, 1, ("order_line", 7))],  # unknown SKU: refused on its own
+    ], reason="테스트")
+    first, second, third, fourth, fifth = results
+    assert {m.reference_id for m in first.movements} == {"1"}
+    assert isinstance(second, services.InsufficientStock)  # A: 2 asked, 1 left after the first group
+    assert [(s.sku_code, s.requested, s.available) for s in second.shortages] == [("EACH-A", 2, 1)]
+    assert sorted((m.sku_id, m.reference_id) for m in third.movements) == [(a.pk, "5"), (b.pk, "5")]
+    assert isinstance(fourth, services.InsufficientStock) and fourth.shortages[0].available == 0
+    assert isinstance(fifth, services.StockInputError)
+    levels = {lv.sku_id: (lv.on_hand, lv.reserved) for lv in StockLevel.objects.filter(company=company)}
+    assert levels == {a.pk: (3, 3), b.pk: (2, 1)}
+    assert services.stock_levels_reconcile(company=company, fix=False)["drift"] == 0
+
+
+def test_stock_lock_takes_the_rows_of_sets_by_their_components(company):
+    warehouse = make_warehouse(company)
+    a, b = make_sku(company, "LK-A"), make_sku(company, "LK-B")
+    pair = make_set(company, "LK-SET", [(a, 1), (b, 2)])
+    receive(company, a, warehouse, 1)
+    receive(company, b, warehouse, 1)
+    with transaction.atomic():
+        assert services.stock_lock(company=company, lines=[(pair.pk, None, 5), (a.pk, warehouse.pk, 1)]) == 2
+        assert services.stock_lock(company=company, lines=[(424242, None, 1)]) == 0  # unknown: the stock call says so

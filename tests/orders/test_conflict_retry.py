@@ -99,7 +99,8 @@ def test_a_page_rolled_back_by_a_deadlock_is_collected_again_exactly_once(compan
 def test_an_outbox_message_of_a_retried_transaction_exists_once(company, admin_user, marketplace):
     account = _account(company, marketplace)
     collection_run_start(account=account, trigger="manual")
-    order = Order.objects.filter(account=account, status=OrderStatus.NEW).order_by("id").first()
+    line = OrderLine.objects.filter(account=account, order__status=OrderStatus.NEW, channel_status="new").first()
+    order = line.order  # 결제완료 at the marketplace: confirming sends 발주확인 through the outbox
     before = OutboxMessage.objects.filter(company=company).count()
     attempts = []
 
