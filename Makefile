@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+TEST_PROCESSES ?= 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test install install-test system-deps lint migrate demo worker sandbox messages clean
@@ -37,6 +38,10 @@ system-deps:
 migrate: install
 	$(BIN)/marketdock migrate --noinput
 
+# The demo's channel accounts talk to the sandbox marketplace: its address is the one extra API host allowed.
+SANDBOX_HOST := $(word 1,$(subst /, ,$(patsubst https://%,%,$(patsubst http://%,%,$(or $(MARKETDOCK_SANDBOX_URL),http://127.0.0.1:8010)))))
+demo run: export MARKETDOCK_ALLOWED_API_HOSTS ?= $(SANDBOX_HOST)
+
 demo: migrate
 	$(BIN)/marketdock demo
 
@@ -55,10 +60,10 @@ lint: install-test
 test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/marketdock makemigrations --check --dry-run > /dev/null || (echo "missing migrations: run marketdock makemigrations" && exit 1)
-	MARKETDOCK_VAR=var/test-sqlite ISOLATION_COVERAGE=1 $(BIN)/pytest -q
+	MARKETDOCK_VAR=var/test-sqlite ISOLATION_COVERAGE=1 $(BIN)/pytest -q -n $(TEST_PROCESSES)
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(TEST_DATABASE_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== PostgreSQL ($(TEST_DATABASE_URL)) =="; \
-	  MARKETDOCK_VAR=var/test-pg DATABASE_URL=$(TEST_DATABASE_URL) ISOLATION_COVERAGE=1 $(BIN)/pytest -q || exit 1; \
+	  MARKETDOCK_VAR=var/test-pg DATABASE_URL=$(TEST_DATABASE_URL) ISOLATION_COVERAGE=1 $(BIN)/pytest -q -n $(TEST_PROCESSES) || exit 1; \
 	elif [ "$$CI" = "true" ]; then echo "PostgreSQL at $(TEST_DATABASE_URL) is required under CI"; exit 1; \
 	else echo "PostgreSQL not reachable: skipped the PostgreSQL run"; fi
 	@if $(BIN)/python -c "import redis; redis.Redis.from_url('$(TEST_REDIS_URL)', socket_timeout=3).ping()" 2>/dev/null; then \

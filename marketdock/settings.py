@@ -16,7 +16,29 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("MARKETDOCK_VAR", BASE_DIR / "var")).resolve()
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+if os.environ.get("PYTEST_XDIST_WORKER"):  # each test process its own SQLite files, job queue and media
+    VAR_DIR = VAR_DIR / os.environ["PYTEST_XDIST_WORKER"]
+
+
+def _restrict_var_dir(root: Path) -> None:
+    """./var holds the database, its journal, the job queue, mail, SMS log, uploads and keys: only the
+    owner may read it (directories 0700, files 0600). New files get that from the umask that manage.py,
+    `marketdock serve`/`worker` and wsgi.py set (0077); what already exists is tightened here."""
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for directory, dirnames, filenames in os.walk(root):
+        here = Path(directory)
+        if here == root / "static":  # collected static files are public by nature
+            dirnames[:] = []
+            continue
+        for path, mode in [(here, 0o700)] + [(here / name, 0o600) for name in filenames]:
+            try:
+                if not path.is_symlink() and path.stat().st_mode & 0o077:
+                    path.chmod(mode)
+            except OSError:
+                pass  # not ours (or gone meanwhile): leave it
+
+
+_restrict_var_dir(VAR_DIR)
 
 
 def _env_bool(name: str, default: bool = False) -> bool:
@@ -65,6 +87,7 @@ INSTALLED_APPS = [
     "bootstrap",
     "axes",
     "huey.contrib.djhuey",
+    "csp",
     "marketdock.core",
     "marketdock.catalog",
     "marketdock.inventory",
@@ -89,7 +112,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "marketdock.core.middleware.CompanyMiddleware",
     "marketdock.core.middleware.ForcePasswordChangeMiddleware",
+    "marketdock.core.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "marketdock.urls"
@@ -168,6 +193,19 @@ AXES_VERBOSE = False
 AXES_USERNAME_FORM_FIELD = "username"
 # Locking is per username on purpose (the seller rule: 5 wrong passwords lock *the account*).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# axes records the same client address as the access log (X-Forwarded-For only from TRUSTED_PROXIES).
+AXES_CLIENT_IP_CALLABLE = "marketdock.core.services.client_ip"
+# Throttling before any lock (so nobody can lock someone else's account from one address): failed
+# sign-ins counted over a sliding window from the access log (shared by every web worker) — per client
+# IP, and per IP + username below AXES_FAILURE_LIMIT (reset by a successful sign-in). A throttled
+# attempt is answered 429 without checking the password.
+LOGIN_THROTTLE_WINDOW_SECONDS = int(os.environ.get("LOGIN_THROTTLE_WINDOW_SECONDS", str(15 * 60)))
+LOGIN_THROTTLE_PER_IP = int(os.environ.get("LOGIN_THROTTLE_PER_IP", "10"))
+LOGIN_THROTTLE_PER_IP_USERNAME = int(os.environ.get("LOGIN_THROTTLE_PER_IP_USERNAME", "4"))
+# 비밀번호 찾기: a 6-digit code valid 10 minutes; requests per IP and codes per user per hour.
+PASSWORD_RESET_CODE_MINUTES = 10
+PASSWORD_RESET_PER_IP = int(os.environ.get("PASSWORD_RESET_PER_IP", "10"))
+PASSWORD_RESET_CODES_PER_USER = 5
 
 # --- i18n / time ----------------------------------------------------------------------------
 LANGUAGE_CODE = "ko"
@@ -192,6 +230,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
@@ -204,6 +244,10 @@ SMS_BACKEND = os.environ.get("SMS_BACKEND", "marketdock.core.sms.LogSmsBackend")
 
 # --- delivery tracking (marketdock.shipping.tracking_provider) --------------------------------
 MARKETDOCK_SANDBOX_URL = os.environ.get("MARKETDOCK_SANDBOX_URL", "http://127.0.0.1:8010")
+# API addresses channel accounts may use besides the marketplaces' official hosts ("host" or "host:port",
+# comma-separated): a test server, the demo sandbox (`make run` lists it). Nothing else internal.
+MARKETDOCK_ALLOWED_API_HOSTS = [h.strip() for h in os.environ.get("MARKETDOCK_ALLOWED_API_HOSTS", "").split(",")
+                                if h.strip()]
 TRACKING_PROVIDER = os.environ.get("TRACKING_PROVIDER", "marketdock.shipping.tracking_provider.SandboxTrackingProvider")
 
 # --- jobs (Huey) ----------------------------------------------------------------------------
@@ -234,6 +278,42 @@ COLLECT_PAGE_PER_COMPANY = _env_bool("MARKETDOCK_COLLECT_PAGE_PER_COMPANY", Fals
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): scripts only from our own static files (htmx and Bootstrap are
+# served locally) — no inline <script>, no on* attributes, no eval. Inline style attributes stay allowed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# HTTPS: set SECURE_SSL=1 when the site is served over HTTPS (directly, or behind a proxy that sends
+# X-Forwarded-Proto: https — then also SECURE_PROXY_SSL_HEADER=1). Turns on the HTTP→HTTPS redirect,
+# HSTS and Secure session/CSRF cookies. See the README's production section.
+SECURE_SSL = _env_bool("SECURE_SSL", False)
+if _env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if SECURE_SSL:
+    SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 60 * 60)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+# Query parameters whose values never reach a log (buyer search terms: phone, name, free text…).
+LOG_REDACTED_QUERY_PARAMS = ("q", "phone", "name", "buyer", "buyer_name", "buyer_phone", "recipient", "receiver",
+                             "email", "contact", "address", "tracking_no", "search", "keyword")
 
 LOGGING = {
     "version": 1,

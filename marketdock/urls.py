@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/change/", core_views.password_change, name="password_change"),
     path("accounts/password/forgot/", core_views_users.password_forgot, name="password_forgot"),
+    path("accounts/password/reset/", core_views_users.password_reset_code, name="password_reset_code"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("system/", include("marketdock.core.urls")),
     path("catalog/", include("marketdock.catalog.urls")),

@@ -4,6 +4,8 @@ Huey in immediate mode (a real consumer is started explicitly where a test needs
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -12,7 +14,7 @@ from huey.contrib.djhuey import HUEY
 from marketdock.core.models import Company, Role, User
 from marketdock.core.services import company_create
 
-from .isolation import check_isolation_coverage
+from .isolation import check_isolation_coverage, probed_names
 
 PASSWORD = "Test-pass-1234"
 
@@ -41,6 +43,13 @@ def _email_backend(settings):
     from marketdock.core.sms import MemorySmsBackend
 
     MemorySmsBackend.outbox.clear()
+
+
+@pytest.fixture(autouse=True)
+def _sandbox_api_hosts(settings):
+    """Tests point channel accounts at sandboxes on 127.0.0.1 (random ports): the operator's list of
+    extra API addresses names that host, as `make run` does for the demo sandbox."""
+    settings.MARKETDOCK_ALLOWED_API_HOSTS = ["127.0.0.1"]
 
 
 def make_company(code: str, admin_username: str, business_no: str = "124-81-00998") -> Company:
@@ -114,12 +123,30 @@ def other_client(other_admin) -> Client:
     return _login(other_admin)
 
 
+def _probe_dir() -> Path:
+    return Path(os.environ.get("MARKETDOCK_VAR", "var")).resolve() / "isolation-probed"
+
+
+def pytest_sessionstart(session):
+    if not hasattr(session.config, "workerinput"):  # the only process, or the xdist controller
+        shutil.rmtree(_probe_dir(), ignore_errors=True)
+
+
 def pytest_sessionfinish(session, exitstatus):
     """With ISOLATION_COVERAGE=1 (make test), every URL that takes an object id must have been
-    probed by `assert_isolated` somewhere in the suite."""
+    probed by `assert_isolated` somewhere in the suite. Under pytest-xdist each worker writes what it
+    probed to a file and the controller checks the union."""
+    worker = getattr(session.config, "workerinput", None)
+    if worker is not None:
+        _probe_dir().mkdir(parents=True, exist_ok=True)
+        (_probe_dir() / f"{worker['workerid']}.txt").write_text("\n".join(sorted(probed_names())))
+        return
     if os.environ.get("ISOLATION_COVERAGE") == "1" and exitstatus == 0 and not session.config.option.keyword \
             and not session.config.option.markexpr and len(session.config.args) <= 1:
-        missing = check_isolation_coverage()
+        extra = set()
+        for path in _probe_dir().glob("*.txt"):
+            extra.update(filter(None, path.read_text().splitlines()))
+        missing = check_isolation_coverage(extra)
         if missing:
             print("\nURLs with object ids never probed by another company's user (tests/isolation.py):")
             for name in missing:

@@ -49,8 +49,13 @@ def object_url_names() -> list[str]:
     return sorted(set(_walk(get_resolver())))
 
 
-def check_isolation_coverage() -> list[str]:
+def probed_names() -> set[str]:
+    return set(_probed)
+
+
+def check_isolation_coverage(probed_elsewhere: set[str] = frozenset()) -> list[str]:
+    probed = _probed | set(probed_elsewhere)
     return [
         name for name in object_url_names()
-        if name not in _probed and not any(name.startswith(e) for e in EXEMPT)
+        if name not in probed and not any(name.startswith(e) for e in EXEMPT)
     ]

@@ -16,6 +16,7 @@ from marketdock.core.models import CommonCode, Company
 from marketdock.inventory.hooks import sku_availability_changed
 
 from . import options as opt
+from .hooks import sku_codes_added
 from .images import (
     MAX_IMAGE_BYTES,
     MAX_ZIP_BYTES,
@@ -408,8 +409,10 @@ def product_save(
             ]
             for pk in moving:
                 SKU.objects.filter(pk=pk).update(code=f"~{pk}", barcode=f"~{pk}")
+            coded: set[int] = set()  # SKUs with a code they did not have (new, or the code changed)
             for i, row in enumerate(rows):
                 sku = matched[i] or SKU(company=company, product=product)
+                new_code = matched[i] is None or matched[i].pk in moving
                 sku.code = row.code
                 sku.barcode = row.barcode
                 sku.option_values = row.option_values
@@ -424,6 +427,8 @@ def product_save(
                     SetComponent.objects.filter(company=company, set_sku=sku).delete()
                 sku.is_set = bool(row.is_set)
                 sku.save()
+                if new_code:
+                    coded.add(sku.pk)
             if managed_before is not None and managed_before != product.inventory_managed:
                 changed = set(availability_before)
             else:
@@ -432,6 +437,8 @@ def product_save(
                             and availability_before[s.pk] != (s.status in UNAVAILABLE, s.is_set)}
             # listeners (the listings app) mark the channel listings of these SKUs for a stock push
             sku_availability_changed(company, changed)
+            # listeners (the orders app) match the waiting order lines whose seller code is a new code
+            sku_codes_added(company, coded)
     except IntegrityError:
         raise CatalogError(_("다른 사용자가 같은 코드나 바코드를 방금 저장했습니다. 다시 시도하세요."))
     return product

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from marketdock.core.downloads import xlsx_response
+from marketdock.core.redirects import safe_next
 from marketdock.core.screens import screen_view
 
 from . import excel, labels, options, selectors, services
@@ -192,8 +194,45 @@ def _product_context(request, product, form, axes_form, rows, axes, pattern):
         "rows": _decorate(rows, axes, form["code"].value() or "", pattern),
         "sku_statuses": SKUStatus.choices, "set_rows": set_rows, "leftovers": leftovers,
         "images": list(selectors.product_images(company, product.pk)) if product else [],
-        "image_form": ImageUploadForm(),
+        "image_form": ImageUploadForm(), "next": _next_url(request),
     }
+
+
+def _code_from(text: str) -> str:
+    """A product/SKU code from a seller code typed at a marketplace (no spaces or slashes)."""
+    return re.sub(r"[\s/]+", "-", (text or "").strip()).strip("-")[:40]
+
+
+def _axes_from_option(text: str) -> list[dict]:
+    """Option axes from an order line's option text: '색상: 블랙 / 사이즈: M' → 색상=블랙, 사이즈=M;
+    text without names → one axis 옵션 with that value."""
+    text = " ".join((text or "").split())
+    if not text:
+        return []
+    parts = [p.strip() for p in text.split("/") if p.strip()]
+    named = [p.partition(":") for p in parts]
+    if all(sep and name.strip() and value.strip() for name, sep, value in named) and len(named) <= options.MAX_AXES:
+        axes = [{"name": name.strip()[:30], "values": [value.strip().replace(",", " ")]} for name, _s, value in named]
+        if len({a["name"] for a in axes}) == len(axes):
+            return axes
+    return [{"name": _("옵션"), "values": [text.replace(",", " ")[:100]]}]
+
+
+def _prefill(request) -> dict:
+    """상품 등록 from an order line (미매칭): ?name=&option=&code=&option_code=&price= fill the new product."""
+    get = request.GET
+    code = _code_from(get.get("code", ""))
+    initial = {"name": (get.get("name") or "").strip()[:200], "seller_code": (get.get("code") or "").strip()[:60],
+               "code": code}
+    price = get.get("price", "")
+    if price.isdigit():
+        initial["price"] = int(price)
+    return {"initial": {k: v for k, v in initial.items() if v not in ("", None)},
+            "axes": _axes_from_option(get.get("option", "")), "sku_code": _code_from(get.get("option_code", ""))}
+
+
+def _next_url(request) -> str:
+    return safe_next(request)
 
 
 @screen_view("catalog.products")
@@ -201,10 +240,16 @@ def product_edit(request, pk: int | None = None):
     company = request.company
     product = _get(selectors.product_get, company, pk) if pk else None
     if request.method != "POST":
-        form = ProductForm(instance=product, company=company)
-        axes = product.option_axes if product else []
+        prefill = _prefill(request) if product is None else {"initial": {}, "axes": [], "sku_code": ""}
+        form = ProductForm(instance=product, company=company, initial=prefill["initial"])
+        axes = product.option_axes if product else prefill["axes"]
         axes_form = OptionAxesForm(initial=OptionAxesForm.initial_from_axes(axes))
-        rows = _grid_from_skus(product) if product else services.sku_grid_rows(axes=[], existing=[], product_code="")
+        if product:
+            rows = _grid_from_skus(product)
+        else:
+            rows = services.sku_grid_rows(axes=axes, existing=[], product_code=prefill["initial"].get("code", ""))
+            if len(rows) == 1 and prefill["sku_code"]:
+                rows[0]["code"] = prefill["sku_code"]
         return render(request, "catalog/product_form.html", _product_context(request, product, form, axes_form, rows, axes, ""))
 
     form = ProductForm(request.POST, instance=product, company=company)
@@ -255,6 +300,8 @@ def product_edit(request, pk: int | None = None):
                       _product_context(request, product, form, axes_form, rows, axes, pattern), status=400)
     messages.success(request, _("상품 %(code)s을(를) 저장했습니다 (단품 %(n)s개).") % {
         "code": saved.code, "n": saved.skus.exclude(status=SKUStatus.INACTIVE).count()})
+    if product is None and _next_url(request):  # registered from another screen (미매칭): back there
+        return redirect(_next_url(request))
     return redirect("catalog:product_edit", pk=saved.pk)
 
 

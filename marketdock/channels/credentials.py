@@ -35,6 +35,7 @@ class CredentialField:
     error: str
     help: str = ""
     normalize: Callable[[str], str] = _strip
+    required: bool = True  # False: one of several ways in (CREDENTIAL_RULES says which combination)
 
     def check(self, raw: str) -> tuple[str, str | None]:
         """(normalized value, error message or None)."""
@@ -78,12 +79,42 @@ CREDENTIAL_FIELDS: dict[str, tuple[CredentialField, ...]] = {
             normalize=_shop_domain,
         ),
         CredentialField(
-            "access_token", _("Admin API 액세스 토큰"), True, r"shp[a-z]{2}_[A-Za-z0-9]{20,100}",
+            "client_id", _("클라이언트 ID (Dev Dashboard 앱)"), False, r"[A-Za-z0-9]{16,64}",
+            _("클라이언트 ID는 영문·숫자 16~64자입니다. Dev Dashboard › 앱 › Settings에서 그대로 복사하세요."),
+            _("2026년부터 만드는 앱은 Dev Dashboard에서 만들고 상점에 설치한 뒤 Client ID와 Secret을 넣습니다. "
+              "액세스 토큰(24시간)은 marketdock이 받아 만료 전에 갱신합니다."),
+            required=False,
+        ),
+        CredentialField(
+            "client_secret", _("클라이언트 시크릿 (Dev Dashboard 앱)"), True, r"[A-Za-z0-9_]{16,128}",
+            _("클라이언트 시크릿은 영문·숫자·밑줄 16자 이상입니다(보통 shpss_로 시작). 앞뒤가 잘리지 않았는지 확인하세요."),
+            required=False,
+        ),
+        CredentialField(
+            "access_token", _("Admin API 액세스 토큰 (기존 커스텀 앱)"), True, r"shp[a-z]{2}_[A-Za-z0-9]{20,100}",
             _("Admin API 액세스 토큰은 shpat_로 시작합니다. 앱 설치 후 한 번만 표시되는 토큰을 그대로 붙여 넣으세요."),
+            _("2026년 이전에 Shopify 관리자에서 만든 커스텀 앱의 고정 토큰. Dev Dashboard 앱이면 비워 두세요."),
+            required=False,
         ),
     ),
     ChannelKind.MANUAL: (),
 }
+
+
+def _shopify_rule(values: Mapping[str, str]) -> dict[str, str]:
+    """Shopify: a Dev Dashboard app (client id + secret) or a legacy custom app's token."""
+    has_id, has_secret = bool(values.get("client_id")), bool(values.get("client_secret"))
+    if has_id and not has_secret:
+        return {"client_secret": str(_("클라이언트 ID와 함께 클라이언트 시크릿을 입력하세요."))}
+    if has_secret and not has_id:
+        return {"client_id": str(_("클라이언트 시크릿과 함께 클라이언트 ID를 입력하세요."))}
+    if not has_id and not values.get("access_token"):
+        return {"client_id": str(_("Dev Dashboard 앱의 클라이언트 ID·시크릿 또는 기존 커스텀 앱의 액세스 토큰을 입력하세요."))}
+    return {}
+
+
+# checks over several fields of one marketplace: {field key: error}
+CREDENTIAL_RULES: dict[str, Callable[[Mapping[str, str]], dict[str, str]]] = {ChannelKind.SHOPIFY: _shopify_rule}
 
 
 def credential_fields(kind: str) -> tuple[CredentialField, ...]:
@@ -109,12 +140,18 @@ def credentials_check(kind: str, values: Mapping[str, str], *, current: Mapping[
             if field.secret and current.get(field.key):
                 result[field.key] = current[field.key]
                 continue
+            if not field.required:
+                continue
             errors[field.key] = str(_("%(label)s을(를) 입력하세요.") % {"label": field.label})
             continue
         value, error = field.check(raw)
         if error:
             errors[field.key] = error
         result[field.key] = value
+    rule = CREDENTIAL_RULES.get(kind)
+    if rule:
+        for key, error in rule(result).items():
+            errors.setdefault(key, error)
     return result, errors
 
 

@@ -13,6 +13,7 @@ from functools import cache
 from django.utils import timezone
 
 from . import selectors, services
+from .hosts import allowed_by_operator
 from .models import ChannelKind
 
 DEFAULT_SANDBOX_URL = "http://127.0.0.1:8010"
@@ -53,7 +54,13 @@ def demo_channel_accounts(company, out: list[str]) -> None:
         return
     credentials = sandbox_credentials(sandbox_seed())
     base_url = sandbox_url()
+    if not allowed_by_operator(base_url):
+        out.append(f"{company.code}: sandbox channel accounts skipped — {base_url} is not in MARKETDOCK_ALLOWED_API_HOSTS "
+                   "(`make run` sets it; otherwise set it to the sandbox's host:port)")
+        base_url = ""
     for kind in (ChannelKind.NAVER, ChannelKind.COUPANG, ChannelKind.SHOPIFY):
+        if not base_url:
+            break
         shop = f"{kind}-{suffix}"
         name = ACCOUNT_NAMES[kind]
         values = credentials[shop]

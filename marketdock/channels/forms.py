@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from marketdock.core.forms import BootstrapFormMixin
 
+from .connectors import shopify
 from .credentials import CREDENTIAL_FIELDS, all_credential_fields
 from .crypto import mask_secret
 from .models import ChannelKind
@@ -75,6 +76,10 @@ class ChannelAccountForm(BootstrapFormMixin, forms.Form):
         only the account's own marketplace."""
         return [(kind, ChannelKind(kind).label, fields) for kind, fields in self.credential_groups.items()
                 if fields and (self.account is None or self.account.kind == kind)]
+
+    @property
+    def shopify_api_version(self) -> str:
+        return shopify.API_VERSION
 
     def credentials_for(self, kind: str) -> dict[str, str]:
         return {spec.key: self.cleaned_data.get(spec.key) or "" for spec in CREDENTIAL_FIELDS.get(kind, ())}

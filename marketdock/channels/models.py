@@ -48,6 +48,12 @@ class ChannelAccount(CompanyOwned):
     last_status = models.CharField(_("마지막 결과"), max_length=20, blank=True)
     last_error = models.TextField(_("마지막 오류"), blank=True)
 
+    # an access token the marketplace issued for the stored credentials (Shopify client-credentials
+    # grant), shared by every worker; kept encrypted like the credentials (marketdock.channels.tokens)
+    token_encrypted = models.TextField(_("액세스 토큰(암호화)"), blank=True, editable=False)
+    token_expires_at = models.DateTimeField(_("액세스 토큰 만료"), null=True, blank=True, editable=False)
+    token_refreshing_until = models.DateTimeField(null=True, blank=True, editable=False)
+
     created_at = models.DateTimeField(_("등록일"), default=timezone.now)
     updated_at = models.DateTimeField(_("수정일"), auto_now=True)
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 from pydantic import ValidationError as PydanticValidationError
 
+from marketdock.channels.connectors import shopify
 from marketdock.channels.connectors.base import Connector, build_connector
 from marketdock.channels.connectors.errors import (
     AuthError,
@@ -28,7 +29,9 @@ from marketdock.channels.connectors.http import HttpOptions, RetryPolicy
 
 from . import selectors
 from .credentials import credentials_check
+from .hosts import api_url_problem
 from .models import ChannelAccount, ChannelKind
+from .tokens import AccountTokenStore, account_token_forget
 
 
 def connector_base_url(account: ChannelAccount) -> str | None:
@@ -46,7 +49,17 @@ def connector_for(account: ChannelAccount, *, options: HttpOptions | None = None
     """A ready connector for this account (decrypted credentials, base URL, shared rate limiter)."""
     if account.kind == ChannelKind.MANUAL:
         raise ValueError("기타(엑셀 업로드) 쇼핑몰은 API 연동이 없습니다. 주문은 엑셀로 등록하세요.")
-    return build_connector(account.kind, account.credentials, base_url=connector_base_url(account), options=options)
+    base_url = connector_base_url(account)
+    # checked before every connection too: an address saved earlier or a setting changed since
+    problem = api_url_problem(account.kind, base_url, resolve=False) if base_url else ""
+    if problem:
+        raise ConnectorError(problem, marketplace=account.kind)
+    credentials = account.credentials
+    extra = {}
+    if account.kind == ChannelKind.SHOPIFY and credentials.get("client_id") and credentials.get("client_secret"):
+        # client-credentials tokens live on the account row: one token and one refresh for every worker
+        extra["token_store"] = AccountTokenStore(account, margin=shopify.TOKEN_REFRESH_MARGIN, marketplace="shopify")
+    return build_connector(account.kind, credentials, base_url=base_url, options=options, **extra)
 
 
 # --- channel accounts (LST-1) ----------------------------------------------------------------
@@ -83,6 +96,8 @@ def _account_values_check(*, company, kind: str, name: str, base_url: str, colle
         else:
             if len(base_url) > 300:
                 errors["base_url"] = _("API 주소가 너무 깁니다(300자 이내).")
+            elif kind in ChannelKind.values and (problem := api_url_problem(kind, base_url)):
+                errors["base_url"] = problem
     if not (MIN_COLLECT_MINUTES <= int(collect_every_minutes or 0) <= MAX_COLLECT_MINUTES):
         errors["collect_every_minutes"] = _("수집 주기는 %(min)d분 이상 %(max)d분 이하로 입력하세요.") % {
             "min": MIN_COLLECT_MINUTES, "max": MAX_COLLECT_MINUTES}
@@ -157,6 +172,7 @@ def channel_account_update(*, account: ChannelAccount, name: str, credentials: d
         if connection_changed:  # the last test/collection result was for the old keys or URL
             ChannelAccount.objects.filter(pk=account.pk).exclude(last_status=COLLECTING).update(
                 last_status="", last_error="")
+            account_token_forget(account)  # a token issued for the old keys or shop
     account.refresh_from_db(fields=["last_status", "last_error"])
     return account
 

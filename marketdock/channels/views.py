@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from marketdock.core.screens import screen_view
 
 from . import selectors, services
+from .connectors import shopify
 from .credentials import credential_fields
 from .forms import CREDENTIAL_KEYS, ChannelAccountForm
 from .models import ChannelAccount, ChannelKind
@@ -51,7 +52,10 @@ def _identifier(account: ChannelAccount) -> str:
         values = account.credentials
     except ValueError:
         return _("(복호화할 수 없음)")
-    return " · ".join(str(values.get(f.key) or "") for f in credential_fields(account.kind) if not f.secret)
+    parts = [str(values.get(f.key)) for f in credential_fields(account.kind) if not f.secret and values.get(f.key)]
+    if account.kind == ChannelKind.SHOPIFY:
+        parts.append(_("Admin API %(version)s") % {"version": shopify.API_VERSION})
+    return " · ".join(parts)
 
 
 @screen_view(SCREEN)

@@ -76,6 +76,22 @@ class PasswordForgotForm(BootstrapFormMixin, forms.Form):
     )
 
 
+class PasswordResetCodeForm(BootstrapFormMixin, forms.Form):
+    username = forms.CharField(label=_("아이디"), max_length=150)
+    code = forms.CharField(label=_("인증번호"), max_length=12,
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+    new_password1 = forms.CharField(label=_("새 비밀번호"), strip=False,
+                                    widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    new_password2 = forms.CharField(label=_("새 비밀번호 확인"), strip=False,
+                                    widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password1") and data.get("new_password2") and data["new_password1"] != data["new_password2"]:
+            self.add_error("new_password2", _("두 비밀번호가 서로 다릅니다."))
+        return data
+
+
 LEVEL_CHOICES = [("", _("없음")), *ScreenPermission.Level.choices]
 
 

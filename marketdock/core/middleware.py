@@ -1,5 +1,6 @@
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 
 
 class CompanyMiddleware:
@@ -32,3 +33,19 @@ class ForcePasswordChangeMiddleware:
         ):
             return redirect(reverse("password_change"))
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Every page and download a signed-in user gets holds company data — buyers' names, phones and
+    addresses on orders, labels and exports — so no browser or proxy may keep a copy:
+    `Cache-Control: no-store` (a response that already decided, e.g. product images, keeps its own)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response

@@ -169,6 +169,9 @@ class AccessLog(models.Model):
         UNLOCKED = "unlocked", _("잠금 해제")
         PASSWORD_RESET = "password_reset", _("임시 비밀번호 발급")
         PASSWORD_CHANGED = "password_changed", _("비밀번호 변경")
+        THROTTLED = "throttled", _("로그인 시도 제한")
+        RESET_REQUESTED = "reset_requested", _("비밀번호 찾기 요청")
+        RESET_CODE_FAILED = "reset_code_failed", _("인증번호 오류")
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -181,7 +184,27 @@ class AccessLog(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["company", "-at"])]
+        indexes = [models.Index(fields=["company", "-at"]), models.Index(fields=["ip", "event", "at"])]
+
+
+class PasswordResetCode(models.Model):
+    """A one-time code sent to a user's registered e-mail or phone by "비밀번호 찾기". Nothing about
+    the account changes until the code is entered (with a new password) before `expires_at`; a code
+    works once and dies after `MAX_ATTEMPTS` wrong entries. Only a hash of the code is stored."""
+
+    MAX_ATTEMPTS = 5
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64)
+    channel = models.CharField(max_length=10)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
 
 
 class MenuAccessLog(CompanyOwned):

@@ -240,3 +240,68 @@ def personal_data_download_logs(company: Company, *, date_from=None, date_to=Non
     qs = _period(PersonalDataDownloadLog.objects.filter(company=company).select_related("user"),
                  date_from=date_from, date_to=date_to)
     return qs.filter(user_id=user_id) if user_id else qs
+
+
+def lock_sources(company: Company, usernames: list[str]) -> dict[str, list[tuple[str, int]]]:
+    """For each locked user of the company: the client addresses whose wrong passwords caused the lock,
+    with their failure counts, most failures first (what the main admin sees before unlocking)."""
+    from axes.models import AccessAttempt
+    from django.db.models import Sum
+
+    locked = locked_usernames(company, usernames)
+    sources: dict[str, list[tuple[str, int]]] = {name: [] for name in locked}
+    rows = (
+        AccessAttempt.objects.filter(username__in=locked).values("username", "ip_address")
+        .annotate(failures=Sum("failures_since_start")).order_by("username", "-failures", "ip_address")
+    )
+    for row in rows:
+        sources[row["username"]].append((row["ip_address"] or "-", row["failures"] or 0))
+    return sources
+
+
+def _window_wait(times: list, limit: int, window: timedelta, now) -> int:
+    """Seconds until the oldest of the last `limit` events leaves the window (0 = under the limit)."""
+    if limit <= 0 or len(times) < limit:
+        return 0
+    return max(1, int((times[limit - 1] + window - now).total_seconds()) + 1)
+
+
+def login_throttle_wait(*, ip: str | None, username: str) -> int:
+    """Seconds before another sign-in may be tried from this client address (0 = may try now): too many
+    failed sign-ins from the address in the sliding window, or too many for this username from the
+    address since its last successful sign-in (or new password)."""
+    from .models import AccessLog
+
+    now = timezone.now()
+    window = timedelta(seconds=settings.LOGIN_THROTTLE_WINDOW_SECONDS)
+    username = username[:150]
+    failures = AccessLog.objects.filter(event=AccessLog.Event.LOGIN_FAILED, ip=ip, at__gte=now - window).order_by("-at")
+    per_ip = settings.LOGIN_THROTTLE_PER_IP
+    per_user = settings.LOGIN_THROTTLE_PER_IP_USERNAME
+    user_failures = failures.filter(username=username)
+    last_success = (
+        AccessLog.objects.filter(username=username, at__gte=now - window, event__in=[
+            AccessLog.Event.LOGIN, AccessLog.Event.PASSWORD_CHANGED, AccessLog.Event.UNLOCKED])
+        .order_by("-at").values_list("at", flat=True).first()
+    )
+    if last_success is not None:
+        user_failures = user_failures.filter(at__gt=last_success)
+    return max(
+        _window_wait(list(failures.values_list("at", flat=True)[:per_ip]), per_ip, window, now),
+        _window_wait(list(user_failures.values_list("at", flat=True)[:per_user]), per_user, window, now),
+    )
+
+
+def password_reset_requests_wait(*, ip: str | None) -> int:
+    """Seconds before this client address may ask for another 비밀번호 찾기 code (0 = may ask now)."""
+    from .models import AccessLog
+
+    now = timezone.now()
+    window = timedelta(hours=1)
+    limit = settings.PASSWORD_RESET_PER_IP
+    requests = (
+        AccessLog.objects.filter(event__in=[AccessLog.Event.RESET_REQUESTED, AccessLog.Event.RESET_CODE_FAILED],
+                                 ip=ip, at__gte=now - window)
+        .order_by("-at").values_list("at", flat=True)[:limit]
+    )
+    return _window_wait(list(requests), limit, window, now)

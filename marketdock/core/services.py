@@ -11,6 +11,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from .accesslog import redact_path
 from .models import (
     AccessLog,
     AccountChangeLog,
@@ -62,7 +63,8 @@ def access_log_record(
 
 def menu_access_record(*, user: User, screen: str, request: HttpRequest) -> None:
     MenuAccessLog.objects.create(
-        company_id=user.company_id, user=user, screen=screen, path=request.get_full_path()[:300], ip=client_ip(request)
+        company_id=user.company_id, user=user, screen=screen, path=redact_path(request.get_full_path())[:300],
+        ip=client_ip(request),
     )
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 import string
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -35,6 +34,7 @@ ACTION_LABELS = {
     "user_activate": gettext_lazy("사용 재개"),
     "user_unlock": gettext_lazy("잠금 해제"),
     "password_reset": gettext_lazy("임시 비밀번호 발급"),
+    "password_recovered": gettext_lazy("비밀번호 찾기로 재설정"),
     "role_create": gettext_lazy("권한 등록"),
     "role_update": gettext_lazy("권한 수정"),
     "role_delete": gettext_lazy("권한 삭제"),
@@ -83,16 +83,14 @@ def contact_channels(user: User) -> list[str]:
     return channels
 
 
-def _deliver_temporary_password(*, user: User, password: str, channel: str) -> str:
-    """Send the password; returns a short description of where it went. Raises ValidationError."""
-    text = _(
-        "[marketdock] %(username)s 계정의 임시 비밀번호는 %(password)s 입니다. 로그인 후 새 비밀번호로 변경하세요."
-    ) % {"username": user.username, "password": password}
+def deliver_to_user(*, user: User, channel: str, subject: str, text: str) -> str:
+    """Send a message to the user's registered e-mail or phone; returns a short description of where
+    it went. Raises ValidationError (nothing sent) with a clear reason."""
     if channel == CHANNEL_EMAIL:
         if not user.email:
             raise ValidationError(_("등록된 이메일이 없어 이메일로 보낼 수 없습니다."))
         try:
-            send_mail(_("[marketdock] 임시 비밀번호 안내"), text, settings.DEFAULT_FROM_EMAIL, [user.email])
+            send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
         except Exception as exc:  # SMTP errors differ per backend; the admin must see a clear message
             raise ValidationError(_("이메일 발송에 실패했습니다: %(error)s") % {"error": exc.__class__.__name__})
         return _("이메일")
@@ -104,6 +102,14 @@ def _deliver_temporary_password(*, user: User, password: str, channel: str) -> s
             raise ValidationError(_("문자 발송에 실패했습니다: %(error)s") % {"error": result.error or "-"})
         return _("문자")
     raise ValidationError(_("발송 방법을 선택하세요."))
+
+
+def _deliver_temporary_password(*, user: User, password: str, channel: str) -> str:
+    """Send the password; returns a short description of where it went. Raises ValidationError."""
+    text = _(
+        "[marketdock] %(username)s 계정의 임시 비밀번호는 %(password)s 입니다. 로그인 후 새 비밀번호로 변경하세요."
+    ) % {"username": user.username, "password": password}
+    return deliver_to_user(user=user, channel=channel, subject=_("[marketdock] 임시 비밀번호 안내"), text=text)
 
 
 def _axes_reset(username: str) -> int:
@@ -315,43 +321,6 @@ def user_unlock(
         account_change_record(company=company, actor=actor, target_user=user, target_label=user.username,
                               action="password_reset", changes={_("임시 비밀번호"): ("", where)}, request=request)
     return where
-
-
-def password_forgot_request(*, username: str, contact: str, request: HttpRequest | None = None) -> bool:
-    """"Forgot password": when username and the registered e-mail or phone match an active user, a
-    temporary password goes to that contact and the lock is cleared. Returns whether it was sent;
-    the page must not tell the visitor (that would reveal which accounts exist)."""
-    username = (username or "").strip()
-    contact = (contact or "").strip()
-    if not username or not contact:
-        return False
-    user = User.objects.filter(username=username, is_active=True, company__isnull=False).first()
-    if user is None:
-        return False
-    if "@" in contact:
-        channel = CHANNEL_EMAIL if user.email and user.email.lower() == contact.lower() else ""
-    else:
-        digits = normalize_phone(contact)
-        channel = CHANNEL_SMS if user.phone and digits and normalize_phone(user.phone) == digits else ""
-    if not channel:
-        return False
-    # At most one temporary password a minute per account, so the form cannot flood someone's phone.
-    recent = timezone.now() - timedelta(minutes=1)
-    if AccessLog.objects.filter(user=user, event=AccessLog.Event.PASSWORD_RESET, at__gte=recent).exists():
-        return False
-    was_locked = user_is_locked(user)
-    try:
-        with transaction.atomic():
-            where = _issue_temporary_password(user=user, channel=channel, request=request, detail=_("비밀번호 찾기"))
-            if was_locked:
-                access_log_record(event=AccessLog.Event.UNLOCKED, username=user.username, user=user,
-                                  request=request, detail=_("비밀번호 찾기로 해제"))
-            account_change_record(company=user.company, actor=None, target_user=user, target_label=user.username,
-                                  action="password_reset", changes={_("임시 비밀번호"): ("", where)}, request=request)
-    except ValidationError:
-        # delivery failed: nothing changed (the old password still works); the page answers as always
-        return False
-    return True
 
 
 def user_password_changed(*, user: User, request=None) -> None:

@@ -1,7 +1,7 @@
 """Platform periodic tasks: the worker heartbeat /healthz reads."""
 
 from huey import crontab
-from huey.contrib.djhuey import HUEY, db_periodic_task
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
 from .services import worker_heartbeat
 
@@ -28,3 +28,17 @@ def _close_db_on_shutdown() -> None:
     from django.db import connections
 
     connections.close_all()
+
+
+@db_task(retries=0, name="core.account_locked_notice")
+def account_locked_notice(user_id: int) -> None:
+    from .services_auth import account_locked_notice_send
+
+    account_locked_notice_send(user_id)
+
+
+@db_task(retries=0, name="core.password_reset_code")
+def password_reset_code(*, username: str, contact: str, ip: str | None) -> None:
+    from .services_auth import password_reset_code_send
+
+    password_reset_code_send(username=username, contact=contact, ip=ip)

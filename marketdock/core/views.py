@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -13,17 +14,39 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from . import dashboard, permissions, selectors
+from . import dashboard, permissions, selectors, services_auth
 from .forms import LoginForm, PasswordChangeForm
 from .models import JobRun
 from .screens import screen_view
+from .services import client_ip
 from .services_users import user_password_changed
+
+
+def throttled_response(request, wait_seconds: int, message: str):
+    """The Korean 429 page: how long to wait, and what else can be done."""
+    minutes = max(1, -(-wait_seconds // 60))
+    response = render(request, "core/auth/throttled.html", {"minutes": minutes, "message": message}, status=429)
+    response["Retry-After"] = str(wait_seconds)
+    return response
 
 
 class LoginView(auth_views.LoginView):
     template_name = "core/auth/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        username = (request.POST.get("username") or "").strip()
+        wait = selectors.login_throttle_wait(ip=client_ip(request), username=username)
+        if wait:
+            services_auth.login_throttled_record(username=username, request=request)
+            return throttled_response(request, wait, _("이 주소에서 로그인 실패가 많아 잠시 로그인을 막았습니다."))
+        response = super().post(request, *args, **kwargs)
+        # axes counts the failure that reaches the limit exactly once per lock: tell the owner then
+        if (getattr(request, "axes_locked_out", False)
+                and getattr(request, "axes_failures_since_start", 0) == settings.AXES_FAILURE_LIMIT):
+            services_auth.account_locked_notify(username=username)
+        return response
 
 
 @login_required
@@ -96,9 +119,10 @@ def media(request, path: str):
     parts = path.split("/")
     if request.company is None or len(parts) < 3 or parts[1] != str(request.company.pk) or ".." in parts:
         raise Http404(_("파일을 찾을 수 없습니다."))
-    from django.conf import settings
     from django.views.static import serve
 
     response = serve(request, path, document_root=settings.MEDIA_ROOT)
-    response["Cache-Control"] = "private, max-age=3600"
+    if response.get("Content-Type", "").startswith("image/"):
+        response["Cache-Control"] = "private, max-age=3600"  # product images: no personal data
+    # uploaded Excel files (orders, buyers) get no-store from NoStoreMiddleware
     return response

@@ -12,13 +12,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import selectors
 from .forms_notices import NoticeForm
 from .models import Notice
+from .redirects import safe_next
 from .screens import screen_view
 from .services_notices import notice_create, notice_delete, notice_dismiss, notice_update
 
@@ -123,8 +123,4 @@ def notice_dismiss_view(request):
     notice_dismiss(user=request.user, notice_ids=ids)
     if request.htmx:
         return HttpResponse(status=204)
-    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or ""
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        target = "home"
-    return redirect(target)
+    return redirect(safe_next(request, "home", referer=True))

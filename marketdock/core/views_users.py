@@ -3,6 +3,7 @@ Thin: parse the form, call services_users, show the result."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
@@ -13,10 +14,11 @@ from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from . import selectors, services_users
+from . import selectors, services_auth, services_users
 from .forms_users import (
     CHANNEL_CHOICES,
     PasswordForgotForm,
+    PasswordResetCodeForm,
     RoleForm,
     UnlockForm,
     UserCreateForm,
@@ -26,6 +28,8 @@ from .forms_users import (
 from .masking import mask_email, mask_name, mask_phone
 from .models import Role, User
 from .screens import screen_view
+from .services import client_ip
+from .views import throttled_response
 
 PAGE_SIZES = (50, 100, 500)
 
@@ -79,7 +83,9 @@ def user_list(request):
     page = Paginator(qs, _page_size(request)).get_page(request.GET.get("page"))
     for u in page:  # personal data is masked in lists (full on the edit screen)
         u.masked_name, u.masked_phone, u.masked_email = mask_name(u.name), mask_phone(u.phone), mask_email(u.email)
-    locked = selectors.locked_usernames(request.company, [u.username for u in page])
+    locked = selectors.lock_sources(request.company, [u.username for u in page])
+    for u in page:
+        u.lock_ips = locked.get(u.username, [])
     limit = request.company.user_limit
     active_count = selectors.company_users(request.company).filter(is_active=True).count()
     return render(request, "core/users/list.html", {
@@ -135,9 +141,11 @@ def user_edit(request, pk: int):
             else:
                 messages.info(request, _("바뀐 내용이 없습니다."))
             return redirect("core:user_list")
-    locked = target.username in selectors.locked_usernames(request.company, [target.username])
+    sources = selectors.lock_sources(request.company, [target.username])
+    locked = target.username in sources
     return render(request, "core/users/form.html", {
-        "form": form, "target": target, "locked": locked, "channels": CHANNEL_CHOICES,
+        "form": form, "target": target, "locked": locked, "lock_ips": sources.get(target.username, []),
+        "channels": CHANNEL_CHOICES,
         "contact_channels": services_users.contact_channels(target),
     })
 
@@ -246,14 +254,44 @@ def role_delete(request, pk: int):
 
 @never_cache
 def password_forgot(request):
-    """Anyone: username + registered e-mail or phone → a temporary password to that contact.
-    The answer is the same whether or not the account exists."""
+    """Anyone: username + registered e-mail or phone → a one-time code to that contact (sent by a job).
+    The answer is the same, in the same time, whether or not the account exists."""
     if request.user.is_authenticated:
         return redirect("password_change")
     form = PasswordForgotForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services_users.password_forgot_request(
+        wait = selectors.password_reset_requests_wait(ip=client_ip(request))
+        if wait:
+            return throttled_response(request, wait, _("이 주소에서 비밀번호 찾기 요청이 많아 잠시 막았습니다."))
+        services_auth.password_reset_request(
             username=form.cleaned_data["username"], contact=form.cleaned_data["contact"], request=request,
         )
-        return render(request, "core/auth/password_forgot.html", {"form": PasswordForgotForm(), "sent": True})
-    return render(request, "core/auth/password_forgot.html", {"form": form, "sent": False})
+        request.session["reset_username"] = form.cleaned_data["username"][:150]
+        return redirect("password_reset_code")
+    return render(request, "core/auth/password_forgot.html", {"form": form})
+
+
+@never_cache
+@sensitive_post_parameters("code", "new_password1", "new_password2")
+def password_reset_code(request):
+    """Step 2 of 비밀번호 찾기: the code received + a new password. Nothing changed before this."""
+    if request.user.is_authenticated:
+        return redirect("password_change")
+    form = PasswordResetCodeForm(request.POST or None, initial={"username": request.session.get("reset_username", "")})
+    if request.method == "POST":
+        wait = selectors.password_reset_requests_wait(ip=client_ip(request))
+        if wait:
+            return throttled_response(request, wait, _("이 주소에서 인증번호 오류가 많아 잠시 막았습니다."))
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services_auth.password_reset_confirm(username=data["username"], code=data["code"],
+                                                     new_password=data["new_password1"], request=request)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                request.session.pop("reset_username", None)
+                messages.success(request, _("새 비밀번호를 설정했습니다. 새 비밀번호로 로그인하세요."))
+                return redirect("login")
+    return render(request, "core/auth/password_reset_code.html",
+                  {"form": form, "code_minutes": settings.PASSWORD_RESET_CODE_MINUTES})

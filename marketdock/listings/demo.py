@@ -116,3 +116,23 @@ def demo_listings(company: Company, out: list[str]) -> None:
                 out.append(f"{company.code}: {account.name} {cl.product_id} not linked ({outcome.message})")
         if n:
             out.append(f"{company.code}: {account.name} — {n} products linked to the catalogue")
+    # 4) the category tree the sandbox marketplaces serve, cached as 카테고리 불러오기 would (no HTTP)
+    _categories(company, out, [account for account, _listings in accounts])
+
+
+def _categories(company: Company, out: list[str], accounts) -> None:
+    from marketdock.channels.connectors.coupang import parse_display_categories
+    from marketdock.channels.connectors.naver import parse_categories
+    from marketdock.sandbox.categories import coupang_display_categories, naver_categories
+
+    from .models import MarketCategory
+    from .services_categories import categories_store
+
+    trees = {ChannelKind.NAVER: lambda: parse_categories(naver_categories()),
+             ChannelKind.COUPANG: lambda: parse_display_categories(coupang_display_categories())}
+    for account in accounts:
+        tree = trees.get(account.kind)
+        if tree is None or MarketCategory.objects.filter(company=company, account=account).exists():
+            continue
+        result = categories_store(company=company, account=account, nodes=tree())
+        out.append(f"{company.code}: {account.name} — {result.count} marketplace categories")

@@ -42,11 +42,11 @@ class ListingFieldsForm(BootstrapFormMixin, forms.Form):
     """The 상품등록 기본정보 inputs of one marketplace (built from services_fields.FIELD_SPECS). It only
     parses; every rule and message is in services_fields.account_listing_fields_update."""
 
-    def __init__(self, *args, kind: str, carriers: list[tuple[str, str]], **kwargs):
+    def __init__(self, *args, kind: str, carriers: list[tuple[str, str]], specs=None, **kwargs):
         from .services_fields import listing_field_specs
 
         super().__init__(*args, **kwargs)
-        self.specs = listing_field_specs(kind)
+        self.specs = specs if specs is not None else listing_field_specs(kind)
         for spec in self.specs:
             attrs = {"data-testid": f"lf-{spec.name}"}
             attrs["class"] = {"checkbox": "form-check-input", "select": "form-select"}.get(spec.widget, "form-control")

@@ -163,4 +163,68 @@ class ListingOption(CompanyOwned):
         return self.name or str(self.channel_option_id)
 
 
+class ProductListingFields(CompanyOwned):
+    """상품별 등록정보: what one product is registered with on every channel — images, 상세설명, A/S,
+    원산지, 고시 — overriding the channel account's 상품등록 기본정보 where filled (`values`: the
+    input names of services_product_fields.PRODUCT_SPECS → cleaned values; empty ones are absent)."""
+
+    product = models.OneToOneField("catalog.Product", on_delete=models.CASCADE, related_name="listing_fields",
+                                   verbose_name=_("상품"))
+    values = models.JSONField(_("상품별 등록정보"), default=dict, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    updated_at = models.DateTimeField(_("수정일"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("상품별 등록정보")
+        verbose_name_plural = _("상품별 등록정보")
+
+
+class DescriptionTemplate(CompanyOwned):
+    """상세설명 템플릿 (CAT-6): reusable blocks a product's 상세설명 is composed from — header, notice,
+    the product's own body, image blocks, footer — stored already sanitised."""
+
+    name = models.CharField(_("템플릿명"), max_length=100)
+    header_html = models.TextField(_("머리말"), blank=True, default="")
+    notice_html = models.TextField(_("공지"), blank=True, default="")
+    footer_html = models.TextField(_("꼬리말"), blank=True, default="")
+    image_urls = models.JSONField(_("이미지"), default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    updated_at = models.DateTimeField(_("수정일"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("상세설명 템플릿")
+        verbose_name_plural = _("상세설명 템플릿")
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["company", "name"], name="descriptiontemplate_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MarketCategory(CompanyOwned):
+    """One node of a channel account's category tree, as loaded from the marketplace's category API
+    (the cache the category picker searches; refreshed on demand, replaced whole)."""
+
+    account = models.ForeignKey("channels.ChannelAccount", on_delete=models.CASCADE, related_name="+",
+                                verbose_name=_("쇼핑몰 계정"))
+    code = models.CharField(_("카테고리 코드"), max_length=100)
+    name = models.CharField(_("카테고리명"), max_length=200)
+    path = models.CharField(_("카테고리 경로"), max_length=600)
+    parent_code = models.CharField(max_length=100, blank=True, default="")
+    is_leaf = models.BooleanField(_("최하위"), default=True)
+    fetched_at = models.DateTimeField(_("불러온 시각"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("쇼핑몰 카테고리")
+        verbose_name_plural = _("쇼핑몰 카테고리")
+        ordering = ["path", "id"]
+        constraints = [models.UniqueConstraint(fields=["account", "code"], name="marketcategory_unique_code")]
+        indexes = [models.Index(fields=["account", "parent_code"])]
+
+    def __str__(self) -> str:
+        return self.path
+
+
 from .models_sync import ListingDirty, ListingSyncState, SyncKind, SyncPush  # noqa: E402,F401  (stock/price push)

@@ -183,6 +183,18 @@ def _clean_target(company: Company, target: RegisterTarget, label: str) -> list[
     return errors
 
 
+def _resolve_category(company: Company, target: RegisterTarget) -> list[str]:
+    """Fill the target's category name from the account's category tree (errors when the code is not one)."""
+    from .services_categories import category_resolve
+
+    try:
+        target.category_id, target.category_name = category_resolve(company, target.account, target.category_id,
+                                                                     target.category_name)
+    except ListingError as exc:
+        return exc.errors
+    return []
+
+
 def listings_draft(*, company: Company, product: Product, targets: list[RegisterTarget],
                    user: User | None) -> list[Listing]:
     """One listing per target channel account for `product` (with an option per active SKU), ready to
@@ -199,6 +211,7 @@ def listings_draft(*, company: Company, product: Product, targets: list[Register
             errors.append(_("%(channel)s: 같은 계정을 두 번 골랐습니다.") % {"channel": label})
         seen.add(t.account.pk)
         errors += _clean_target(company, t, label)
+        errors += _resolve_category(company, t)
         linked = Listing.objects.filter(company=company, account=t.account, product=product,
                                         status=Listing.Status.LINKED).first()
         if linked:
@@ -295,7 +308,9 @@ def listing_draft_payload(*, company: Company, listing: Listing) -> ListingDraft
     single_stock = stock_of(options[0]) if options and not draft_options else 0
     # what the marketplace requires beyond the draft (Naver A/S·원산지·고시, Coupang WING id·출고지·반품지·고시,
     # images, description): the account's listing fields, merged into the payload by the connector
-    fields = account_listing_fields(listing.account)
+    from .services_product_fields import effective_listing_fields
+
+    fields = effective_listing_fields(listing.account, listing.product)  # the product's values over the account's
     image_urls = [str(u) for u in fields.pop("image_urls", None) or [] if u]
     description_html = str(fields.pop("description_html", "") or "")
     axes = [a.get("name") for a in listing.product.option_axes or [] if isinstance(a, dict) and a.get("name")]
@@ -486,6 +501,13 @@ def listing_send(*, company: Company, listing_id: int, user: User | None = None)
     listing = Listing.objects.select_related("account", "product", "product__brand", "shipping_policy").get(
         company=company, pk=listing_id)
     label = listing.account.name
+    from .services_product_fields import listing_send_problems
+
+    problems = listing_send_problems(listing)
+    if problems:  # checked here, one message per missing value, instead of the marketplace's DRAFT_INVALID
+        message = _("전송하지 않았습니다. %(problems)s") % {"problems": " / ".join(problems)}
+        _record_error(company=company, listing_id=listing_id, message=message)
+        return SendResult(listing.pk, label, False, message)
     try:
         draft = listing_draft_payload(company=company, listing=listing)
     except ValueError as exc:  # pydantic validation of the draft (e.g. an empty option name)
@@ -565,6 +587,14 @@ def listings_bulk_edit(*, company: Company, account: ChannelAccount, listing_ids
         if policy.account_id != account.pk:
             errors.append(_("배송정보 '%(name)s'은(는) 이 쇼핑몰 계정의 것이 아닙니다.") % {"name": policy.name})
     category_id = changes.get("category_id")
+    category_name = (changes.get("category_name") or "").strip()
+    if category_id is not None:
+        from .services_categories import category_resolve
+
+        try:
+            category_id, category_name = category_resolve(company, account, category_id, category_name)
+        except ListingError as exc:
+            errors += exc.errors
     has_change = any([sale_status, price is not None, delta, prefix, suffix, policy is not None,
                       category_id is not None])
     if not has_change:
@@ -587,7 +617,7 @@ def listings_bulk_edit(*, company: Company, account: ChannelAccount, listing_ids
                 lst.shipping_policy = policy
             if category_id is not None:
                 lst.category_id = category_id.strip()
-                lst.category_name = (changes.get("category_name") or "").strip()
+                lst.category_name = category_name
             lst.save()
             if lst.price != old_price:
                 repriced.append(lst)
@@ -603,6 +633,10 @@ def listing_update(*, company: Company, listing: Listing, data: dict) -> Listing
                        category_name=data.get("category_name", "") or "",
                        shipping_policy=data.get("shipping_policy"), sale_status=data.get("sale_status", listing.sale_status))
     errors = _clean_target(company, t, listing.account.name)
+    if t.category_id.strip() == listing.category_id and not t.category_name.strip():
+        t.category_name = listing.category_name  # the picker sends the code only: an unchanged one keeps its name
+    if t.category_id.strip() != listing.category_id:
+        errors += _resolve_category(company, t)
     rule = data.get("allocation_rule", listing.allocation_rule)
     value = data.get("allocation_value", listing.allocation_value) or 0
     if rule not in AllocationRule.values:

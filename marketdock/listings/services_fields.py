@@ -21,6 +21,7 @@ from marketdock.channels.connectors.naver import NAVER_REQUIRED_EXTRA
 from marketdock.channels.models import ChannelAccount, ChannelKind
 from marketdock.core.models import Company
 
+from .sanitize import sanitize_html
 from .services import ListingError, account_listing_fields, account_listing_fields_save
 
 MAX_IMAGES = 10
@@ -195,8 +196,8 @@ class ListingFieldsError(ListingError):
 
 
 class _Checker:
-    def __init__(self, kind: str, values: dict):
-        self.specs = {s.name: s for s in listing_field_specs(kind)}
+    def __init__(self, kind: str, values: dict, specs: tuple[FieldSpec, ...] | None = None):
+        self.specs = {s.name: s for s in (specs if specs is not None else listing_field_specs(kind))}
         self.values = values
         self.errors: dict[str, list[str]] = {}
 
@@ -364,6 +365,8 @@ def account_listing_fields_update(*, company: Company, account: ChannelAccount, 
     built = builder(checker, carrier_choices(account.kind))
     if checker.errors:
         raise ListingFieldsError(checker.errors)
+    if built.get("description_html"):
+        built["description_html"] = sanitize_html(built["description_html"])
     stored = account_listing_fields(account)
     for key in MANAGED_KEYS[account.kind]:
         stored.pop(key, None)
@@ -389,9 +392,10 @@ def _required_labels(kind: str) -> dict[str, str]:
     return {}
 
 
-def account_listing_fields_missing(account: ChannelAccount) -> list[str]:
+def account_listing_fields_missing(account: ChannelAccount, fields: dict | None = None) -> list[str]:
     """Labels of the values the marketplace requires for a new listing that this account lacks (empty
-    when it can register; for Naver/Coupang the connector's required extras, images, Naver's 상세설명)."""
-    stored = account_listing_fields(account)
+    when it can register; for Naver/Coupang the connector's required extras, images, Naver's 상세설명).
+    `fields`: what a given product is sent with (its own values over the account's) instead."""
+    stored = account_listing_fields(account) if fields is None else fields
     required = _required_labels(account.kind)
     return [label for key, label in required.items() if stored.get(key) in (None, "", [], {})]

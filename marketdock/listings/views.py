@@ -20,6 +20,7 @@ from marketdock.core.screens import screen_view
 from . import selectors, services, services_fields
 from .forms import ShippingPolicyForm
 from .models import Listing, ListingOption, SaleStatus, ShippingPolicy
+from .services_product_fields import effective_listing_fields, listing_send_problems
 from .tasks import listings_import_job, listings_pull_job, listings_send_job
 
 PAGE_SIZES = (50, 100, 500)
@@ -143,6 +144,7 @@ def listing_detail(request, pk: int):
         "diffs": selectors.listing_differences(company, listing),
         "policies": selectors.shipping_policies_for(company, listing.account),
         "sale_statuses": SaleStatus.choices, "allocation_rules": Listing._meta.get_field("allocation_rule").choices,
+        "send_problems": listing_send_problems(listing),
     })
 
 
@@ -188,10 +190,12 @@ def listing_register(request):
     rows = []
     for account in accounts:
         rows.append({"account": account, "listing": existing.get(account.pk),
-                     "missing": services_fields.account_listing_fields_missing(account),
+                     "missing": services_fields.account_listing_fields_missing(
+                         account, effective_listing_fields(account, product) if product else None),
                      "policies": list(selectors.shipping_policies_for(company, account)),
                      "name": request.POST.get(f"name_{account.pk}") or (product.name if product else ""),
-                     "price": request.POST.get(f"price_{account.pk}") or (product.price if product else 0)})
+                     "price": request.POST.get(f"price_{account.pk}") or (product.price if product else 0),
+                     "category_id": request.POST.get(f"category_id_{account.pk}", "")})
     return render(request, "listings/listing_register.html", {
         "product": product, "products": products, "rows": rows, "q": request.GET.get("q", ""),
         "incomplete": [r for r in rows if r["missing"]], "here": request.get_full_path()})

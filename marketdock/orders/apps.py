@@ -8,6 +8,7 @@ class OrdersConfig(AppConfig):
     verbose_name = _("주문")
 
     def ready(self) -> None:
+        from marketdock.catalog.hooks import on_sku_codes_added
         from marketdock.core.dashboard import register
 
         from . import (
@@ -15,5 +16,7 @@ class OrdersConfig(AppConfig):
             tasks,  # noqa: F401  (the minute collection scheduler)
         )
         from .dashboard import order_tiles
+        from .services_match import match_waiting_by_sku_codes
 
         register(order_tiles)
+        on_sku_codes_added(match_waiting_by_sku_codes)

@@ -48,6 +48,15 @@ class ChannelStatus(models.TextChoices):
     HOLD = "hold", _("보류")
 
 
+class ClaimState(models.TextChoices):
+    """A buyer's request the marketplace has not decided yet: the line must not be confirmed, printed
+    or shipped meanwhile (the claims screens decide it)."""
+
+    CANCEL = "cancel", _("취소요청")
+    RETURN = "return", _("반품요청")
+    EXCHANGE = "exchange", _("교환요청")
+
+
 class MatchStatus(models.TextChoices):
     UNMATCHED = "unmatched", _("미매칭")
     MATCHED = "matched", _("매칭")
@@ -67,6 +76,7 @@ class StockState(models.TextChoices):
     DEDUCTED = "deducted", _("출고차감")
     RELEASED = "released", _("할당해제")
     UNMANAGED = "unmanaged", _("재고관리안함")
+    OUTSIDE = "outside", _("외부출고(재고 미차감)")  # the marketplace shipped it without marketdock
 
 
 class CollectionRun(CompanyOwned):
@@ -141,6 +151,7 @@ class Order(CompanyOwned):
 
     is_matched = models.BooleanField(_("매칭 완료"), default=False)
     stock_state = models.CharField(_("재고"), max_length=20, choices=StockState.choices, default=StockState.NONE)
+    claim = models.CharField(_("클레임"), max_length=20, choices=ClaimState.choices, blank=True)  # of any active line
     line_count = models.PositiveIntegerField(default=0)
     item_summary = models.CharField(_("상품"), max_length=300, blank=True)  # first line's name (+ N more)
     search_text = models.TextField(blank=True)  # product names, option texts, order no. for text search
@@ -197,6 +208,7 @@ class OrderLine(CompanyOwned):
     channel_status = models.CharField(_("쇼핑몰 상태"), max_length=30, choices=ChannelStatus.choices)
     raw_status = models.CharField(_("쇼핑몰 원 상태"), max_length=60, blank=True)
     raw_claim_status = models.CharField(_("클레임 원 상태"), max_length=60, blank=True)
+    claim = models.CharField(_("클레임"), max_length=20, choices=ClaimState.choices, blank=True)
 
     match_status = models.CharField(_("매칭"), max_length=20, choices=MatchStatus.choices, default=MatchStatus.UNMATCHED)
     match_source = models.CharField(_("매칭 방법"), max_length=20, choices=MatchSource.choices, blank=True)
@@ -226,6 +238,19 @@ class OrderLine(CompanyOwned):
 
     def __str__(self) -> str:
         return f"{self.product_name} {self.option_text} ×{self.quantity}"
+
+
+class OrderSettings(CompanyOwned):
+    """The company's order handling choices (one row per company, created on first save)."""
+
+    deduct_outside_shipments = models.BooleanField(
+        _("쇼핑몰에서 직접 출고된 주문도 재고 차감"), default=False,
+        help_text=_("쇼핑몰 관리화면에서 이미 발송·배송된 주문을 수집하면 재고를 한 번 차감합니다. "
+                    "끄면 재고를 할당·차감하지 않습니다 (다른 창고나 위탁배송에서 나간 상품)."))
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["company"], name="ordersettings_unique")]
 
 
 class OrderLineComponent(CompanyOwned):
@@ -300,7 +325,8 @@ class QuarantinedRecord(CompanyOwned):
 
 class MatchRule(CompanyOwned):
     """A remembered manual match (ORD-3): lines with the same key (channel account + product id +
-    option id, or product name + option text when the channel has no ids) match to the components."""
+    option id, or product name + option text when the channel has no ids) match to the components.
+    Without an account the rule holds on every account, keyed by product name + option text."""
 
     account = models.ForeignKey("channels.ChannelAccount", on_delete=models.CASCADE, null=True, blank=True,
                                 related_name="+", verbose_name=_("쇼핑몰"))
@@ -314,7 +340,12 @@ class MatchRule(CompanyOwned):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["company", "account", "match_key"], name="matchrule_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "account", "match_key"], name="matchrule_unique"),
+            # account empty = the rule holds on every channel account (key: product name + option text)
+            models.UniqueConstraint(fields=["company", "match_key"], condition=models.Q(account__isnull=True),
+                                    name="matchrule_unique_all_accounts"),
+        ]
 
 
 class MatchRuleComponent(CompanyOwned):

@@ -63,6 +63,16 @@ from .services_match import (
     order_rollup,
     orders_reserve,
 )
+from .services_progress import (
+    claim_state,
+    line_advance,
+    oms_status,
+    order_advance,
+    order_status_from_lines,
+    outside_shipments_stock,
+    progress_event,
+    shipment_apply,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -82,10 +92,11 @@ HEADER_FIELDS = ("bundle_id", "ordered_at", "paid_at", "buyer_name", "buyer_phon
 LINE_FIELDS = ["channel_product_id", "channel_option_id", "product_name", "option_text", "seller_product_code",
                "seller_option_code", "quantity", "cancelled_quantity", "unit_price", "discount_amount",
                "total_amount", "status", "channel_status", "raw_status", "raw_claim_status", "match_key", "raw",
-               "payload_hash", "updated_at", "stock_state"]
+               "payload_hash", "updated_at", "stock_state", "claim", "shipping_method", "carrier_key",
+               "tracking_number", "shipped_at"]
 ORDER_UPDATE_FIELDS = list(HEADER_FIELDS) + [
     "address_changed", "total_amount", "shipping_fee", "changed_at", "buyer_phone_digits",
-    "recipient_phone_digits", "buyer_key", "changed_run"] + ORDER_ROLLUP_FIELDS
+    "recipient_phone_digits", "buyer_key", "changed_run", "hold_from", "hold_reason", "shipped_at"] + ORDER_ROLLUP_FIELDS
 # (model field, max length) checked before a record is stored; too long = quarantined
 _KEY_LIMITS = (("order_id", 100), ("order_line_id", 120), ("channel_product_id", 100), ("channel_option_id", 100),
                ("seller_product_code", 100), ("seller_option_code", 100), ("bundle_id", 100))
@@ -140,11 +151,6 @@ def _label(status: str) -> str:
         return status
 
 
-def _oms_line_status(co: ChannelOrder) -> str:
-    cancelled = co.status == ChannelStatus.CANCELLED or (co.quantity > 0 and co.cancelled_quantity >= co.quantity)
-    return OrderStatus.CANCELLED if cancelled else OrderStatus.NEW
-
-
 def _line_values(co: ChannelOrder, digest: str) -> dict:
     return {
         "channel_product_id": co.channel_product_id, "channel_option_id": co.channel_option_id,
@@ -153,6 +159,7 @@ def _line_values(co: ChannelOrder, digest: str) -> dict:
         "quantity": co.quantity, "cancelled_quantity": min(co.cancelled_quantity, co.quantity),
         "unit_price": co.unit_price, "discount_amount": co.discount_amount, "total_amount": co.total_amount,
         "channel_status": str(co.status), "raw_status": co.raw_status[:60], "raw_claim_status": co.raw_claim_status[:60],
+        "claim": claim_state(co),
         "match_key": match_key(channel_product_id=co.channel_product_id, channel_option_id=co.channel_option_id,
                                product_name=co.product_name, option_text=co.option_text),
         "raw": co.raw, "payload_hash": digest,
@@ -314,6 +321,8 @@ def _upsert(*, company: Company, account: ChannelAccount, run: CollectionRun, us
     new_lines: list[OrderLine] = []
     changed_lines: list[OrderLine] = []
     releases: list[tuple[OrderLine, int]] = []
+    shipped_by_market: list[tuple[OrderLine, ChannelOrder]] = []  # lines the marketplace moved on: tracking
+    advanced: dict[str, list[OrderLine]] = defaultdict(list)  # existing lines moved forward, by order id
     for oid in touched_ids:
         order = orders[oid]
         for co in groups[oid]:
@@ -322,14 +331,18 @@ def _upsert(*, company: Company, account: ChannelAccount, run: CollectionRun, us
             line = existing.get(co.order_line_id)
             if line is None:
                 line = OrderLine(company=company, order=order, account=account, channel_line_id=co.order_line_id,
-                                 status=_oms_line_status(co), created_at=now, updated_at=now, **values)
+                                 status=oms_status(co), created_at=now, updated_at=now, **values)
                 new_lines.append(line)
+                shipped_by_market.append((line, co))
             elif line.payload_hash != digest:
                 old_status, old_effective = line.channel_status, line_effective_quantity(line)
                 for name, value in values.items():
                     setattr(line, name, value)
-                if _oms_line_status(co) == OrderStatus.CANCELLED:
+                if oms_status(co) == OrderStatus.CANCELLED:
                     line.status = OrderStatus.CANCELLED
+                elif line_advance(line, co):
+                    advanced[oid].append(line)
+                    shipped_by_market.append((line, co))
                 line.updated_at = now
                 if old_status != line.channel_status:
                     events.append(OrderEvent(company=company, order=order, line=line, kind="channel_status", at=now,
@@ -342,6 +355,8 @@ def _upsert(*, company: Company, account: ChannelAccount, run: CollectionRun, us
                 changed_lines.append(line)
             lines_by_order[oid].append(line)  # unchanged lines of a touched order count in its rollup too
 
+    shipment_apply(shipped_by_market, channel=account.kind, now=now)
+
     # 3. matching of new lines and of changed lines still waiting (batched: 3 queries)
     waiting = new_lines + [ln for ln in changed_lines if ln.match_status != MatchStatus.MATCHED]
     matches = lines_find_matches(company, waiting)
@@ -350,6 +365,7 @@ def _upsert(*, company: Company, account: ChannelAccount, run: CollectionRun, us
 
     # 4. new orders (rolled up from their lines in memory), then all lines, then components
     for order in new_orders:
+        order_status_from_lines(order, lines_by_order[order.channel_order_id])
         order_rollup(order, lines_by_order[order.channel_order_id])
         order.total_amount = sum(ln.total_amount for ln in lines_by_order[order.channel_order_id]) + order.shipping_fee
     if new_orders:
@@ -379,8 +395,11 @@ def _upsert(*, company: Company, account: ChannelAccount, run: CollectionRun, us
     all_orders = new_orders + changed_orders
     by_pk_lines = {o.pk: lines_by_order[o.channel_order_id] for o in all_orders}
     stock_changed: list[OrderLine] = []
-    if inventory_enabled(company):
-        order_lines_stock_lock(company=company, components=comp_map,  # one lock order: releases, then reserves
+    stock_on = inventory_enabled(company)
+    if stock_on:
+        # one lock order for the page: every stock row its releases, reservations and outside shipments
+        # may touch, locked at once in (sku, warehouse) order before the first of them
+        order_lines_stock_lock(company=company, components=comp_map,
                                lines=[ln for ln, _o in releases] + [ln for o in all_orders for ln in by_pk_lines[o.pk]])
         for line, old_effective in releases:
             kind, message = line_release(company=company, line=line, components=comp_map.get(line.pk, []),
@@ -391,10 +410,16 @@ def _upsert(*, company: Company, account: ChannelAccount, run: CollectionRun, us
                                          message=message[:500], data={"run": run.pk}))
         for order in changed_orders:
             order_rollup(order, by_pk_lines[order.pk])
+            order_advance(order, by_pk_lines[order.pk])
         outcome = orders_reserve(company=company, orders=all_orders, lines_by_order=by_pk_lines,
                                  components=comp_map, user=user, run_id=run.pk)
         events.extend(outcome.events)
         stock_changed.extend(outcome.changed_lines)
+    outside_events, outside_changed = outside_shipments_stock(
+        company=company, lines=[ln for ln, _co in shipped_by_market], components=comp_map, user=user,
+        run_id=run.pk, now=now, stock=stock_on)
+    events.extend(outside_events)
+    stock_changed.extend(outside_changed)
     by_state: dict[str, list[int]] = defaultdict(list)
     for line in stock_changed:
         by_state[line.stock_state].append(line.pk)
@@ -417,6 +442,9 @@ def _upsert(*, company: Company, account: ChannelAccount, run: CollectionRun, us
         lines = by_pk_lines[order.pk]
         order.total_amount = sum(ln.total_amount for ln in lines) + order.shipping_fee
         order_rollup(order, lines)
+        order_advance(order, lines)
+        if before != order.status and order.status != OrderStatus.CANCELLED:
+            events.append(progress_event(company, order, before, run.pk, advanced.get(order.channel_order_id, []), now))
         if before != order.status and order.status == OrderStatus.CANCELLED:
             events.append(OrderEvent(company=company, order=order, kind="status", at=now,
                                      message=_("쇼핑몰에서 모든 상품이 취소되어 주문을 취소했습니다."),

@@ -329,6 +329,35 @@ BUILTIN_MAPPINGS: dict[str, BuiltinMapping] = {
     ),
 }
 
+# one plausible row per field, for the sample file of a built-in mapping (the values a seller center exports)
+SAMPLE_VALUES = {
+    "order_id": "2026010112345678", "line_id": "2026010187654321", "bundle_id": "2026010100001",
+    "ordered_at": "2026-01-01 10:15:00", "paid_at": "2026-01-01 10:16:00", "raw_status": "결제완료",
+    "buyer_name": "김구매", "buyer_phone": "010-1234-5678", "buyer_email": "buyer@example.com",
+    "recipient_name": "이수령", "recipient_phone": "010-8765-4321", "postal_code": "06236",
+    "address1": "서울특별시 강남구 테헤란로 123", "address2": "4층 401호", "delivery_message": "문 앞에 놓아 주세요",
+    "product_id": "8812345678", "option_id": "77001234", "product_name": "유기농 현미 4kg", "option_text": "1개",
+    "seller_product_code": "RICE-4KG", "seller_option_code": "RICE-4KG-1", "quantity": 1, "unit_price": 25900,
+    "total_amount": 25900, "shipping_fee": 3000,
+}
+
+
+def builtin_sample_bytes(code: str) -> bytes:
+    """An xlsx with the header a built-in mapping reads (the first header it accepts per field) and one
+    sample row, so a seller can see which columns the upload expects."""
+    builtin = BUILTIN_MAPPINGS.get(code)
+    if builtin is None:
+        raise OrderExcelError(_("기본 양식 '%(code)s'을(를) 찾을 수 없습니다.") % {"code": code})
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("주문내역")
+    ws.append([headers[0] for headers in builtin.columns.values()])
+    ws.append([SAMPLE_VALUES.get(field, "") for field in builtin.columns])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
 STATUS_WORDS = {
     "결제완료": LineStatus.NEW, "신규주문": LineStatus.NEW, "신규": LineStatus.NEW, "결제대기": LineStatus.HOLD,
     "발주확인": LineStatus.CONFIRMED, "발송대기": LineStatus.CONFIRMED, "주문확정": LineStatus.CONFIRMED,

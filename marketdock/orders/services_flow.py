@@ -42,7 +42,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from marketdock.channels.models import ChannelAccount, ChannelKind
 from marketdock.core.models import Company, User
@@ -68,6 +68,7 @@ from .services_match import (
     line_is_cancelled,
     order_rollup,
 )
+from .services_progress import claim_refusal
 
 S = OrderStatus
 
@@ -94,6 +95,9 @@ DELAY_CHANNELS = frozenset({ChannelKind.NAVER.value, ChannelKind.COUPANG.value})
 NO_API_CHANNELS = frozenset({ChannelKind.MANUAL.value})
 
 METHODS = ("parcel", "visit", "direct")
+# what a pending marketplace claim refuses, in the words of the refusal
+CLAIM_ACTIONS = {S.CONFIRMED: pgettext_lazy("claim refusal", "주문확정"), S.READY: pgettext_lazy("claim refusal", "출고준비"),
+                 S.SHIPPED: pgettext_lazy("claim refusal", "출고")}
 METHOD_LABELS = {"parcel": gettext_lazy("택배"), "visit": gettext_lazy("방문수령"), "direct": gettext_lazy("직접배송")}
 FAILED_MESSAGE = (OutboxMessage.Status.FAILED, OutboxMessage.Status.DEAD)
 
@@ -412,6 +416,10 @@ def _apply_one(*, company: Company, order: Order, to: str, user: User | None, re
             order.hold_from, order.hold_reason = "", ""
         if not active:
             raise FlowError(_("처리할 상품이 없습니다 (모두 취소됨)."))
+        if target in (S.CONFIRMED, S.READY):
+            refusal = claim_refusal(active, CLAIM_ACTIONS[target])
+            if refusal:
+                raise FlowError(refusal)
         if target == S.CONFIRMED and old in (S.NEW, S.HOLD) and stock_on:
             unmatched = [ln for ln in active if ln.match_status != MatchStatus.MATCHED]
             if unmatched:
@@ -431,6 +439,9 @@ def _apply_one(*, company: Company, order: Order, to: str, user: User | None, re
                 chosen = [ln for ln in chosen if ln.pk in line_ids]
                 if not chosen:
                     raise FlowError(_("출고할 상품을 선택하세요 (이미 출고되었거나 취소된 상품은 제외)."))
+            refusal = claim_refusal(chosen, CLAIM_ACTIONS[S.SHIPPED])
+            if refusal:
+                raise FlowError(refusal)
             shipment = _shipment_for(company, order, tracking=tracking, method=method, package=package)
             at = shipment.shipped_at or now
             for ln in chosen:

@@ -65,6 +65,7 @@ RESERVABLE = frozenset(s.value for s in (ChannelStatus.NEW, ChannelStatus.CONFIR
 CANCELLED_CHANNEL = frozenset({ChannelStatus.CANCELLED.value})
 # OMS order statuses before shipping (a marketplace cancel still cancels the order)
 OPEN_ORDER = frozenset(s.value for s in (OrderStatus.NEW, OrderStatus.CONFIRMED, OrderStatus.READY, OrderStatus.HOLD))
+SHIPPED_ORDER = frozenset(s.value for s in (OrderStatus.SHIPPED, OrderStatus.IN_TRANSIT, OrderStatus.DELIVERED))
 MAX_COMPONENTS = 20
 
 
@@ -87,6 +88,17 @@ def match_key(*, channel_product_id: str, channel_option_id: str, product_name: 
     else:
         raw = f"name\x1f{normalize_text(product_name)}\x1f{normalize_text(option_text)}"
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def text_key(product_name: str, option_text: str) -> str:
+    """The key of a rule that applies on every channel account: the normalized product name + option
+    text only (channel ids differ from one marketplace to the next)."""
+    return match_key(channel_product_id="", channel_option_id="", product_name=product_name, option_text=option_text)
+
+
+class RuleScope:
+    ACCOUNT = "account"  # this channel account's lines (by its ids, or name + option)
+    ALL = "all"  # the same product name + option text on every channel account
 
 
 def line_effective_quantity(line: OrderLine) -> int:
@@ -147,21 +159,25 @@ def lines_find_matches(company: Company, lines: Sequence[OrderLine]) -> dict[int
                 if sku_id:
                     found[i] = Match(MatchSource.CODE, [(sku_id, 1)])
                     break
-    # 3. remembered rules
-    keys = {ln.match_key for i, ln in enumerate(lines) if i not in found and ln.match_key}
-    if keys:
+    # 3. remembered rules: this account's rule first, then a rule for every account (name + option text)
+    waiting = [i for i in range(len(lines)) if i not in found]
+    keys = {lines[i].match_key for i in waiting if lines[i].match_key}
+    texts = {i: text_key(lines[i].product_name, lines[i].option_text) for i in waiting if lines[i].product_name}
+    if keys or texts:
         rules: dict[tuple[int | None, str], list[tuple[int, int]]] = defaultdict(list)
         for acc, key, sku_id, qty in (
-            MatchRuleComponent.objects.filter(company=company, rule__match_key__in=keys,
-                                              rule__account_id__in={ln.account_id for ln in lines})
+            MatchRuleComponent.objects.filter(
+                Q(rule__match_key__in=keys, rule__account_id__in={ln.account_id for ln in lines})
+                | Q(rule__match_key__in=set(texts.values()), rule__account__isnull=True), company=company)
             .order_by("rule_id", "id").values_list("rule__account_id", "rule__match_key", "sku_id", "quantity")
         ):
             rules[(acc, key)].append((sku_id, qty))
-        for i, ln in enumerate(lines):
-            if i not in found and ln.match_key:
-                comps = rules.get((ln.account_id, ln.match_key))
-                if comps:
-                    found[i] = Match(MatchSource.RULE, comps)
+        for i in waiting:
+            ln = lines[i]
+            comps = (rules.get((ln.account_id, ln.match_key)) if ln.match_key else None) \
+                or (rules.get((None, texts[i])) if i in texts else None)
+            if comps:
+                found[i] = Match(MatchSource.RULE, comps)
     return found
 
 
@@ -209,7 +225,9 @@ def orders_reserve(*, company: Company, orders: Sequence[Order], lines_by_order:
         if order.status not in OPEN_ORDER:
             continue
         lines = lines_by_order.get(order.pk, [])
-        active = [ln for ln in lines if not line_is_cancelled(ln) and line_effective_quantity(ln) > 0]
+        # lines the marketplace already shipped hold nothing (their goods left without marketdock)
+        active = [ln for ln in lines if not line_is_cancelled(ln) and line_effective_quantity(ln) > 0
+                  and ln.status not in SHIPPED_ORDER]
         if not active or any(ln.match_status != MatchStatus.MATCHED for ln in active):
             continue
         if any(ln.channel_status not in RESERVABLE for ln in active):
@@ -315,6 +333,7 @@ def order_rollup(order: Order, lines: Sequence[OrderLine]) -> None:
     order.is_matched = bool(lines) and all(ln.match_status == MatchStatus.MATCHED for ln in (active or lines))
     if lines and not active and order.status in OPEN_ORDER:
         order.status = OrderStatus.CANCELLED
+    order.claim = next((ln.claim for ln in active if ln.claim), "")
     states = {str(ln.stock_state) for ln in active}
     if not active:
         order.stock_state = StockState.RELEASED if any(ln.stock_state == StockState.RELEASED for ln in lines) \
@@ -323,15 +342,18 @@ def order_rollup(order: Order, lines: Sequence[OrderLine]) -> None:
         order.stock_state = StockState.SHORT
     elif states == {StockState.UNMANAGED.value}:
         order.stock_state = StockState.UNMANAGED
-    elif states <= {StockState.RESERVED.value, StockState.UNMANAGED.value}:
+    elif states <= {StockState.RESERVED.value, StockState.UNMANAGED.value, StockState.OUTSIDE.value} \
+            and StockState.RESERVED.value in states:
         order.stock_state = StockState.RESERVED
     elif StockState.DEDUCTED in states:
         order.stock_state = StockState.DEDUCTED
+    elif states <= {StockState.OUTSIDE.value, StockState.UNMANAGED.value}:
+        order.stock_state = StockState.OUTSIDE
     else:
         order.stock_state = StockState.NONE
 
 
-ORDER_ROLLUP_FIELDS = ["line_count", "item_summary", "search_text", "is_matched", "status", "stock_state"]
+ORDER_ROLLUP_FIELDS = ["line_count", "item_summary", "search_text", "is_matched", "status", "stock_state", "claim"]
 
 
 # --- applying matches to waiting lines ------------------------------------------------------------------
@@ -391,13 +413,19 @@ def waiting_lines(company: Company):
 
 
 def line_match_manual(*, company: Company, line: OrderLine, components: list[tuple[int, int]], save_rule: bool,
-                      user: User | None) -> dict:
+                      user: User | None, scope: str = RuleScope.ACCOUNT) -> dict:
     """Match `line` — and every waiting line with the same key (account + match key) — to
     `components` [(sku id, units per 1 ordered)], e.g. 1+1 → [(sku, 2)], a gift box → two SKUs.
-    With `save_rule`, the match is remembered as a MatchRule for future lines.
+    With `save_rule`, the match is remembered as a MatchRule for future lines. With scope ALL the
+    rule holds for the same product name + option text on every channel account (account empty), and
+    the waiting lines of every account with that text are matched now too.
     Returns {"matched": lines, "reserved": orders, "short": orders, "rule": MatchRule | None}."""
     if line.company_id != company.pk:
         raise MatchError(_("주문을 찾을 수 없습니다."))
+    if scope not in (RuleScope.ACCOUNT, RuleScope.ALL):
+        raise MatchError(_("매칭 규칙의 적용 범위를 고르세요."))
+    if scope == RuleScope.ALL and not normalize_text(line.product_name):
+        raise MatchError(_("상품명이 없는 주문은 전체 쇼핑몰 규칙으로 저장할 수 없습니다."))
     if line.stock_state in (StockState.RESERVED, StockState.DEDUCTED):
         raise MatchError(_("재고가 할당된 주문은 매칭을 바꿀 수 없습니다. 먼저 할당을 해제하세요."))
     merged: dict[int, int] = {}
@@ -416,17 +444,29 @@ def line_match_manual(*, company: Company, line: OrderLine, components: list[tup
     per_unit = list(merged.items())
     rule = None
     with transaction.atomic():
+        everywhere = scope == RuleScope.ALL
         if save_rule:
-            rule, _created = MatchRule.objects.update_or_create(
-                company=company, account_id=line.account_id, match_key=line.match_key,
-                defaults={"channel_product_id": line.channel_product_id, "channel_option_id": line.channel_option_id,
-                          "product_name": line.product_name, "option_text": line.option_text, "created_by": user,
-                          "created_at": timezone.now()})
+            if everywhere:
+                rule, _created = MatchRule.objects.update_or_create(
+                    company=company, account=None, match_key=text_key(line.product_name, line.option_text),
+                    defaults={"channel_product_id": "", "channel_option_id": "", "product_name": line.product_name,
+                              "option_text": line.option_text, "created_by": user, "created_at": timezone.now()})
+            else:
+                rule, _created = MatchRule.objects.update_or_create(
+                    company=company, account_id=line.account_id, match_key=line.match_key,
+                    defaults={"channel_product_id": line.channel_product_id,
+                              "channel_option_id": line.channel_option_id, "product_name": line.product_name,
+                              "option_text": line.option_text, "created_by": user, "created_at": timezone.now()})
             rule.components.all().delete()
             MatchRuleComponent.objects.bulk_create([
                 MatchRuleComponent(company=company, rule=rule, sku_id=sku_id, quantity=qty) for sku_id, qty in per_unit])
-        lines = list(waiting_lines(company).filter(account_id=line.account_id, match_key=line.match_key)
-                     .exclude(pk=line.pk).order_by("id")[:5000])
+        same = Q(account_id=line.account_id, match_key=line.match_key)
+        if everywhere:  # candidates by the name's longest word in SQL, the normalized name + option compared here
+            same |= Q(product_name__icontains=max(normalize_text(line.product_name).split(), key=len))
+        want = text_key(line.product_name, line.option_text)
+        lines = [ln for ln in waiting_lines(company).filter(same).exclude(pk=line.pk).order_by("id")[:5000]
+                 if (ln.account_id == line.account_id and ln.match_key == line.match_key)
+                 or text_key(ln.product_name, ln.option_text) == want]
         lines.insert(0, line)
         result = _apply_matches(company=company, lines=lines,
                                 matches={i: Match(MatchSource.MANUAL, per_unit) for i in range(len(lines))},
@@ -447,6 +487,20 @@ def match_rules_apply(*, company: Company, user: User | None = None, batch: int 
         last_id = lines[-1].pk
         matches = lines_find_matches(company, lines)
         total += _apply_matches(company=company, lines=lines, matches=matches, user=user)["matched"]
+
+
+def match_waiting_by_sku_codes(*, company: Company, sku_ids: set[int]) -> int:
+    """Match the waiting lines whose seller code is the code or barcode of one of `sku_ids` (SKUs just
+    registered, e.g. through 상품 등록 from 미매칭); reserve what became complete. Returns lines matched."""
+    codes = {c for pair in SKU.objects.filter(company=company, pk__in=sku_ids).values_list("code", "barcode")
+             for c in pair if c}
+    if not codes:
+        return 0
+    lines = list(waiting_lines(company).filter(Q(seller_option_code__in=codes) | Q(seller_product_code__in=codes))
+                 .order_by("id")[:5000])
+    if not lines:
+        return 0
+    return _apply_matches(company=company, lines=lines, matches=lines_find_matches(company, lines), user=None)["matched"]
 
 
 def match_rule_delete(*, company: Company, rule: MatchRule) -> None:

@@ -29,6 +29,7 @@ from .models import Order, OrderLine, OrderStatus
 from .selectors import OrderFilters, order_search
 from .services_excel import OrderExcelError, read_table
 from .services_flow import (
+    CLAIM_ACTIONS,
     SHIPPED_LIKE,
     FlowError,
     order_transition,
@@ -36,6 +37,7 @@ from .services_flow import (
     status_label,
     transition_refusal,
 )
+from .services_progress import claim_refusal
 
 S = OrderStatus
 MAX_ROWS = 5000
@@ -223,6 +225,11 @@ def status_upload_apply(*, company: Company, user: User | None, data: bytes, fil
         if to == S.HOLD and not reason:
             err(n, "reason", "", _("보류 사유를 입력하세요."))
             continue
+        if to in CLAIM_ACTIONS and (order.claim or (line is not None and line.claim)):
+            claimed = claim_refusal([line] if line is not None else list(order.lines.all()), CLAIM_ACTIONS[to])
+            if claimed:
+                err(n, "status" if status_text else "number", status_text or number, claimed)
+                continue
         if to == S.SHIPPED and line is not None and line.status in SHIPPED_LIKE:
             err(n, "line_no", line_no, _("이미 출고된 상품입니다."))
             continue

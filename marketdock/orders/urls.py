@@ -15,6 +15,7 @@ urlpatterns += [
     path("export-templates/<int:pk>/", views_excel.export_template_edit, name="export_template_edit"),
     path("export-templates/<int:pk>/delete/", views_excel.export_template_delete, name="export_template_delete"),
     path("upload/", views_excel.order_upload, name="upload"),
+    path("upload/sample/", views_excel.upload_sample, name="upload_sample"),
     path("upload/manual/", views_excel.manual_order, name="manual_order"),
     path("upload/errors/", views_excel.upload_errors, name="upload_errors"),
     path("upload/mappings/new/", views_excel.upload_mapping_create, name="upload_mapping_create"),
@@ -25,6 +26,7 @@ urlpatterns += [
 # collection (주문수집/설정, 자동주문스케줄관리) and matching (미매칭 주문) — views_collect, views_match
 urlpatterns += [
     path("collect/", views_collect.collect, name="collect"),
+    path("collect/settings/", views_collect.collect_settings, name="collect_settings"),
     path("collect/accounts/<int:pk>/now/", views_collect.collect_now, name="collect_now"),
     path("collect/accounts/<int:pk>/backfill/", views_collect.collect_backfill, name="collect_backfill"),
     path("collect/runs/<int:pk>/", views_collect.run_detail, name="run_detail"),

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from marketdock.channels.models import ChannelAccount, ChannelKind
 from marketdock.core.screens import screen_view
 
-from . import services_collect
+from . import services_collect, services_progress
 from .models import CollectionRun, QuarantinedRecord
 
 
@@ -58,8 +58,18 @@ def collect(request):
         "rows": [(a, last_runs.get(a.pk)) for a in accounts], "page": page, "account_id": account_id,
         "status": status, "statuses": CollectionRun.Status.choices,
         "backfill_start": (today - timedelta(days=7)).isoformat(), "backfill_end": today.isoformat(),
-        "all_accounts": accounts,
+        "all_accounts": accounts, "order_settings": services_progress.order_settings(company),
     })
+
+
+@screen_view("orders.collect", write=True)
+def collect_settings(request):
+    """The company's collection choice: deduct stock for orders the marketplace shipped itself."""
+    if request.method == "POST":
+        services_progress.order_settings_save(company=request.company,
+                                              deduct_outside_shipments=request.POST.get("deduct_outside_shipments") == "on")
+        messages.success(request, _("주문 수집 설정을 저장했습니다."))
+    return redirect("orders:collect")
 
 
 def _start(request, account, **kwargs):

@@ -156,6 +156,16 @@ def order_upload(request):
                   status=200 if result.ok else 400)
 
 
+@screen_view("orders.manual")
+def upload_sample(request):
+    """The sample xlsx of one built-in mapping (?code=naver|coupang: its header and a sample row)."""
+    code = request.GET.get("code", "")
+    builtin = services_excel.BUILTIN_MAPPINGS.get(code)
+    if builtin is None:
+        raise Http404(_("자료를 찾을 수 없습니다."))
+    return xlsx_response(services_excel.builtin_sample_bytes(code), _("%(name)s_샘플.xlsx") % {"name": builtin.name})
+
+
 @screen_view("orders.manual", write=True)
 def manual_order(request):
     company = request.company

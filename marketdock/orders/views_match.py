@@ -3,15 +3,19 @@ with SKU search (htmx), rules list. Thin: parse input, call services, render."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Min, Q, Sum
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from marketdock.catalog.selectors import sku_search
 from marketdock.channels.models import ChannelAccount
+from marketdock.core.redirects import safe_next
 from marketdock.core.screens import screen_view
 
 from . import services_match
@@ -40,17 +44,28 @@ def unmatched(request):
               .annotate(n=Count("id"), orders=Count("order_id", distinct=True), units=Sum("quantity"),
                         line_id=Min("id"), product_name=Max("product_name"), option_text=Max("option_text"),
                         channel_product_id=Max("channel_product_id"), channel_option_id=Max("channel_option_id"),
-                        seller_code=Max("seller_option_code"))
+                        seller_code=Max("seller_option_code"), seller_product_code=Max("seller_product_code"))
               .order_by("-n", "line_id"))
     page = Paginator(groups, 50).get_page(request.GET.get("page"))
     accounts = {a.pk: a for a in ChannelAccount.objects.filter(company=company)}
+    back = request.get_full_path()
     for group in page:
         group["account"] = accounts.get(group["account_id"])
+        group["register_url"] = _register_url(group, back)
     return render(request, "orders/match/unmatched.html", {
         "page": page, "accounts": accounts.values(), "account_id": account_id, "q": q,
         "waiting": services_match.waiting_lines(company).count(),
         "rules": MatchRule.objects.filter(company=company).count(),
     })
+
+
+def _register_url(group: dict, back: str) -> str:
+    """상품 등록 for a waiting group: the product form filled with the line's name, option and seller codes;
+    saving it matches the waiting lines by that code and comes back here."""
+    params = {"name": group["product_name"] or "", "option": group["option_text"] or "",
+              "code": group["seller_product_code"] or group["seller_code"] or "",
+              "option_code": group["seller_code"] or "", "next": back}
+    return reverse("catalog:product_create") + "?" + urlencode({k: v for k, v in params.items() if v != ""})
 
 
 @screen_view("orders.unmatched", log=False)
@@ -79,7 +94,8 @@ def line_match(request, pk: int):
         components.append((sku_id, qty))
     try:
         result = services_match.line_match_manual(company=request.company, line=line, components=components,
-                                                  save_rule=request.POST.get("save_rule") == "on", user=request.user)
+                                                  save_rule=request.POST.get("save_rule") == "on", user=request.user,
+                                                  scope=request.POST.get("scope") or services_match.RuleScope.ACCOUNT)
     except services_match.MatchError as exc:
         messages.error(request, str(exc))
     else:
@@ -88,7 +104,7 @@ def line_match(request, pk: int):
         if result["rule"]:
             text += " " + _("매칭 규칙으로 저장했습니다.")
         messages.success(request, text)
-    return redirect(request.POST.get("next") or "orders:unmatched")
+    return redirect(safe_next(request, "orders:unmatched"))
 
 
 @screen_view("orders.unmatched", write=True)

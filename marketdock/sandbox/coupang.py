@@ -1,7 +1,9 @@
 """Sandbox side of Coupang WING: verifies the CEA HMAC-SHA256 Authorization header over
 signed-date + method + path + query exactly as received; ordersheets by status and KST day range with
-nextToken paging; single ordersheet; acknowledgement (ACCEPT → INSTRUCT). Invoices and the seller
-product APIs are in `coupang_listings`."""
+nextToken paging, or a minute window (`searchType=timeFrame`, under 24 h, no paging); single
+ordersheet; acknowledgement (ACCEPT → INSTRUCT). Both the v4 and the v5 ordersheet paths answer: v4
+takes `yyyy-MM-dd` / `yyyy-MM-ddTHH:mm` (KST) and answers KST times without an offset; v5 takes and
+answers them with `+09:00`. Invoices and the seller product APIs are in `coupang_listings`."""
 
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ from .state import Order, Shop
 if TYPE_CHECKING:
     from .server import SandboxApp
 
-PREFIX = re.compile(r"^/v2/providers/openapi/apis/api/v4/vendors/(?P<vendor>[^/]+)/ordersheets(?P<rest>/.*)?$")
+PREFIX = re.compile(r"^/v2/providers/openapi/apis/api/(?P<version>v4|v5)/vendors/(?P<vendor>[^/]+)"
+                    r"/ordersheets(?P<rest>/.*)?$")
 
 AUTH = re.compile(r"^CEA algorithm=HmacSHA256, access-key=(?P<key>[^,]+), signed-date=(?P<date>\d{6}T\d{6}Z), "
                   r"signature=(?P<sig>[0-9a-f]{64})$")
@@ -51,11 +54,11 @@ def handle(app: SandboxApp, req: Request) -> Response | None:
         return _gateway_error(500, "Internal Server Error")
     rest = match["rest"] or ""
     if rest == "" and req.method == "GET":
-        return _list(app, shop, req)
+        return _list(app, shop, req, match["version"])
     if rest == "/acknowledgement" and req.method in ("PATCH", "PUT"):
         return _acknowledge(app, shop, req)
     if re.fullmatch(r"/\d+", rest) and req.method == "GET":
-        return _one(app, shop, rest[1:])
+        return _one(app, shop, rest[1:], match["version"])
     return _gateway_error(404, "No matching API found for the request path.")
 
 
@@ -100,7 +103,11 @@ def _authenticate(app: SandboxApp, req: Request, vendor: str | None) -> Shop | R
     return shop
 
 
-def render_sheet(app: SandboxApp, shop: Shop, order: Order) -> dict[str, Any]:
+def _time(moment: datetime, version: str) -> str:
+    return kst_naive(moment) + ("+09:00" if version == "v5" else "")
+
+
+def render_sheet(app: SandboxApp, shop: Shop, order: Order, version: str = "v4") -> dict[str, Any]:
     malformed = order.seq == app.state.malformed_seq(shop)
     items = []
     for line in order.lines:
@@ -113,7 +120,7 @@ def render_sheet(app: SandboxApp, shop: Shop, order: Order) -> dict[str, Any]:
             "etcInfoHeader": None, "etcInfoValue": None, "etcInfoValues": None,
             "sellerProductId": int(product.product_id), "sellerProductName": product.name,
             "sellerProductItemName": option.name, "firstSellerProductItemName": option.name,
-            "cancelCount": 0, "holdCountForCancel": 0,
+            "cancelCount": 0, "holdCountForCancel": line.quantity if order.claim_type == "CANCEL" else 0,
             "estimatedShippingDate": (order.ordered_at.astimezone(KST).date() + timedelta(days=2)).isoformat(),
             "plannedShippingDate": "", "invoiceNumberUploadDate": "", "extraProperties": {},
             "pricingBadge": False, "usedProduct": False, "confirmDate": None, "deliveryChargeTypeName": "유료",
@@ -121,10 +128,10 @@ def render_sheet(app: SandboxApp, shop: Shop, order: Order) -> dict[str, Any]:
         })
     return {
         "shipmentBoxId": int(order.bundle_no), "orderId": int(order.order_no),
-        "orderedAt": "2024/13/45 25:61" if malformed else kst_naive(order.ordered_at),
+        "orderedAt": "2024/13/45 25:61" if malformed else _time(order.ordered_at, version),
         "orderer": {"name": order.buyer_name, "email": "", "safeNumber": _safe(order.buyer_phone),
                     "ordererNumber": None},
-        "paidAt": kst_naive(order.paid_at), "status": order.status, "shippingPrice": order.shipping_fee,
+        "paidAt": _time(order.paid_at, version), "status": order.status, "shippingPrice": order.shipping_fee,
         "remotePrice": 0, "remoteArea": False, "parcelPrintMessage": order.message or None,
         "splitShipping": False, "ableSplitShipping": False,
         "receiver": {"name": order.recipient_name, "safeNumber": _safe(order.recipient_phone), "receiverNumber": None,
@@ -143,23 +150,57 @@ def _safe(phone: str) -> str:
     return f"0504-{digits[3:7]}-{digits[7:]}"
 
 
-def _day(value: str | None) -> date | None:
+def _offset(value: str | None, version: str) -> str | None:
+    """The bound without its offset: v5 requires `+09:00`, v4 takes none."""
+    value = value or ""
+    if version == "v5":
+        return value[:-6] if value.endswith("+09:00") else None
+    return value
+
+
+def _day(value: str | None, version: str = "v4") -> date | None:
     try:
-        return date.fromisoformat(value or "")
+        return date.fromisoformat(_offset(value, version) or "")
     except ValueError:
         return None
 
 
-def _list(app: SandboxApp, shop: Shop, req: Request) -> Response:
+def _minute(value: str | None, version: str) -> datetime | None:
+    try:
+        return datetime.strptime(_offset(value, version) or "", "%Y-%m-%dT%H:%M").replace(tzinfo=KST)
+    except ValueError:
+        return None
+
+
+def _list_minutes(app: SandboxApp, shop: Shop, req: Request, version: str, status: str) -> Response:
+    start, end = _minute(req.params.get("createdAtFrom"), version), _minute(req.params.get("createdAtTo"), version)
+    if start is None or end is None:
+        shape = "yyyy-MM-ddTHH:mm" + ("+09:00" if version == "v5" else "")
+        return _api_error(400, f"createdAtFrom/createdAtTo must be {shape} with searchType=timeFrame.")
+    if end < start or end - start >= timedelta(hours=24):
+        return _api_error(400, "The search period of searchType=timeFrame must be under 24 hours.")
+    with app.state.lock:  # the end minute counts whole
+        matching = sorted((o for o in shop.orders if o.status == status
+                           and start <= o.ordered_at < end + timedelta(minutes=1)), key=lambda o: int(o.bundle_no))
+        sheets = [render_sheet(app, shop, o, version) for o in matching]
+        for order in matching:
+            order.collected = True
+    return Response(200, {"code": 200, "message": "OK", "data": sheets, "nextToken": ""})
+
+
+def _list(app: SandboxApp, shop: Shop, req: Request, version: str = "v4") -> Response:
     params = req.params
-    day_from, day_to = _day(params.get("createdAtFrom")), _day(params.get("createdAtTo"))
-    if day_from is None or day_to is None:
-        return _api_error(400, "createdAtFrom/createdAtTo must be yyyy-MM-dd.")
-    if day_to < day_from or (day_to - day_from).days > 31:
-        return _api_error(400, "The search period must be within 31 days.")
     status = params.get("status", "")
     if status not in STATUSES:
         return _api_error(400, f"status must be one of {', '.join(STATUSES)}.")
+    if params.get("searchType") == "timeFrame":
+        return _list_minutes(app, shop, req, version, status)
+    day_from, day_to = _day(params.get("createdAtFrom"), version), _day(params.get("createdAtTo"), version)
+    if day_from is None or day_to is None:
+        shape = "yyyy-MM-dd" + ("+09:00" if version == "v5" else "")
+        return _api_error(400, f"createdAtFrom/createdAtTo must be {shape}.")
+    if day_to < day_from or (day_to - day_from).days > 31:
+        return _api_error(400, "The search period must be within 31 days.")
     try:
         per_page = int(params.get("maxPerPage") or 50)
     except ValueError:
@@ -174,22 +215,22 @@ def _list(app: SandboxApp, shop: Shop, req: Request) -> Response:
         begin = next((i for i, o in enumerate(matching) if int(o.bundle_no) > int(token)), len(matching)) \
             if token.isdigit() else 0
         page = matching[begin:begin + per_page]
-        sheets = [render_sheet(app, shop, o) for o in page]
+        sheets = [render_sheet(app, shop, o, version) for o in page]
         if shop.faults.duplicate_items and token and begin > 0:
-            sheets.insert(0, render_sheet(app, shop, matching[begin - 1]))
+            sheets.insert(0, render_sheet(app, shop, matching[begin - 1], version))
         for order in page:
             order.collected = True
         next_token = page[-1].bundle_no if begin + per_page < len(matching) and page else ""
     return Response(200, {"code": 200, "message": "OK", "data": sheets, "nextToken": next_token})
 
 
-def _one(app: SandboxApp, shop: Shop, box: str) -> Response:
+def _one(app: SandboxApp, shop: Shop, box: str, version: str = "v4") -> Response:
     with app.state.lock:
         order = next((o for o in shop.orders if o.bundle_no == box), None)
         if order is None:
             return _api_error(400, f"shipmentBoxId ({box}) is not found.")
         order.collected = True
-        return Response(200, {"code": "200", "message": "OK", "data": render_sheet(app, shop, order)})
+        return Response(200, {"code": "200", "message": "OK", "data": render_sheet(app, shop, order, version)})
 
 
 def _acknowledge(app: SandboxApp, shop: Shop, req: Request) -> Response:
@@ -211,7 +252,7 @@ def _acknowledge(app: SandboxApp, shop: Shop, req: Request) -> Response:
             if order is None:
                 answers.append({"shipmentBoxId": raw_box, "succeed": False, "resultCode": "NOT_FOUND_SHIPMENT_BOX",
                                 "retryRequired": False, "resultMessage": f"shipmentBoxId ({box}) is not found."})
-            elif order.status != "ACCEPT":
+            elif order.status != "ACCEPT" or order.claim_type:
                 answers.append({"shipmentBoxId": raw_box, "succeed": False, "resultCode": "INVALID_STATUS",
                                 "retryRequired": False, "resultMessage": "배송상태를 변경할 수 없습니다."})
             else:

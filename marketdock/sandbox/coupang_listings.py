@@ -141,6 +141,10 @@ def render_product(product: Product) -> dict[str, Any]:
 
 
 def _seller(app: SandboxApp, shop: Shop, req: Request, rest: str) -> Response:
+    if rest == "/meta/display-categories" and req.method == "GET":
+        from .categories import coupang_display_categories
+
+        return _success(data=coupang_display_categories())
     if rest == "/seller-products" and req.method == "GET":
         params = req.params
         if params.get("vendorId") != shop.credentials["vendor_id"]:

@@ -89,7 +89,11 @@ def expected_sign(client_id: str, client_secret: str, timestamp: str) -> str:
 
 
 def _token(app: SandboxApp, req: Request) -> Response:
-    form = req.form() if req.body else req.params
+    # Naver's token endpoint takes the fields only as a form body (NV-DOCS 2026): a query string or
+    # another content type is refused with 415, as the real gateway does
+    if not req.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return _error(415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type은 application/x-www-form-urlencoded여야 합니다.")
+    form = req.form()
     client_id = form.get("client_id", "")
     shop = next((s for s in app.state.shops.values()
                  if s.protocol == "naver" and s.credentials["client_id"] == client_id), None)
@@ -183,7 +187,10 @@ def render_product_order(app: SandboxApp, shop: Shop, order: Order, line) -> dic
             "paymentMeans": "신용카드", "payLocationType": "MOBILE",
         },
         "productOrder": po,
-        "delivery": None,
+        "delivery": {
+            "deliveryMethod": "DELIVERY", "deliveryCompany": "CJGLS", "trackingNumber": f"6{order.seq:011d}",
+            "sendDate": kst_iso(order.changed_at), "isWrongTrackingNumber": False,
+        } if order.status in ("DELIVERING", "DELIVERED", "PURCHASE_DECIDED") else None,
     }
 
 

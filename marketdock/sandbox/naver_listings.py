@@ -55,6 +55,10 @@ def route(app: SandboxApp, shop: Shop, req: Request, path: str) -> Response | No
     match = DELAY_PATH.match(path)
     if match and req.method == "POST":
         return _delay(app, shop, req, match["id"])
+    if path == "/categories" and req.method == "GET":
+        from .categories import naver_categories
+
+        return Response(200, naver_categories())
     if path == "/products/search" and req.method == "POST":
         return _search(app, shop, req)
     if path == "/v2/products" and req.method == "POST":

@@ -1,15 +1,23 @@
 """Sandbox side of the Shopify Admin GraphQL API for the operations the connector sends
 (Orders, Order, OrderLineItems, Shop — recognised by operation name, not a full GraphQL engine):
-X-Shopify-Access-Token check, `updated_at` search filter, cursor paging, a cost bucket (1000 points,
-restoring 50/s) answering THROTTLED when a query does not fit."""
+X-Shopify-Access-Token check (the shop's legacy static token or a token of its Dev Dashboard app),
+`updated_at` search filter, cursor paging, a cost bucket (1000 points, restoring 50/s) answering
+THROTTLED when a query does not fit.
+
+Token endpoint: POST /admin/oauth/access_token with a form body {client_id, client_secret,
+grant_type=client_credentials} → {access_token, scope, expires_in: 86399} (a new token on every call).
+Versions: a quarterly YYYY-MM (or unstable); one older than the oldest supported is answered by the
+oldest supported one, as Shopify does ("fall forward"), and the response says which in
+X-Shopify-API-Version."""
 
 from __future__ import annotations
 
 import base64
 import json
 import re
+import secrets
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +28,11 @@ from .state import Order, Shop
 if TYPE_CHECKING:
     from .server import SandboxApp
 
-PATH = re.compile(r"^/admin/api/(?P<version>\d{4}-\d{2}|unstable)/graphql\.json$")
+PATH = re.compile(r"^/admin/api/(?P<version>\d{4}-(?:01|04|07|10)|unstable)/graphql\.json$")
+TOKEN_PATH = "/admin/oauth/access_token"
+OLDEST_SUPPORTED = "2026-01"
+TOKEN_TTL = timedelta(seconds=86399)
+SCOPES = "read_orders,write_orders,read_products,write_products,read_inventory,write_inventory,read_fulfillments,write_fulfillments"
 OPERATION = re.compile(r"^\s*(?:query|mutation)\s+(\w+)")
 UPDATED_MIN = re.compile(r"updated_at:>='([^']+)'")
 UPDATED_MAX = re.compile(r"updated_at:<='([^']+)'")
@@ -30,17 +42,59 @@ RESTORE_RATE = 50.0
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 
 
+def _token(app: SandboxApp, req: Request) -> Response:
+    if req.method != "POST":
+        return Response(405, {"errors": "Method Not Allowed"})
+    if not req.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return Response(400, {"error": "invalid_request",
+                              "error_description": "The request body must be application/x-www-form-urlencoded"})
+    form = req.form()
+    shop = next((s for s in app.state.shops.values()
+                 if s.protocol == "shopify" and s.app.get("client_id") == form.get("client_id")), None)
+    if form.get("grant_type") != "client_credentials":
+        return Response(400, {"error": "unsupported_grant_type", "error_description": "grant_type must be client_credentials"})
+    if shop is None or not secrets.compare_digest(shop.app["client_secret"], form.get("client_secret", "")):
+        return Response(400, {"error": "invalid_client", "error_description": "Client authentication failed"})
+    if app.fault(shop) == "error_500":
+        return Response(500, {"errors": "Internal Server Error"})
+    now = app.now()
+    token = f"shpat_{secrets.token_hex(16)}"
+    with app.state.lock:
+        app.state.shopify_tokens[token] = (shop.code, now + TOKEN_TTL)
+        app.state.shopify_token_requests += 1
+    return Response(200, {"access_token": token, "scope": SCOPES, "expires_in": int(TOKEN_TTL.total_seconds())})
+
+
+def _shop_by_token(app: SandboxApp, token: str) -> Shop | None:
+    entry = app.state.shopify_tokens.get(token) if token else None
+    if entry and entry[1] > app.now():
+        return app.state.shops[entry[0]]
+    return next((s for s in app.state.shops.values()
+                 if s.protocol == "shopify" and s.credentials["access_token"] == token), None)
+
+
 def handle(app: SandboxApp, req: Request) -> Response | None:
+    if req.path == TOKEN_PATH:
+        return _token(app, req)
     path_match = PATH.match(req.path)
     if not path_match:
+        if req.path.startswith("/admin/api/"):
+            return Response(404, {"errors": "Not Found"})
         return None
     if req.method != "POST":
         return Response(405, {"errors": "Method Not Allowed"})
-    token = req.headers.get("x-shopify-access-token", "")
-    shop = next((s for s in app.state.shops.values()
-                 if s.protocol == "shopify" and s.credentials["access_token"] == token), None)
+    shop = _shop_by_token(app, req.headers.get("x-shopify-access-token", ""))
     if shop is None:
         return Response(401, {"errors": INVALID_TOKEN}, {"WWW-Authenticate": 'Basic Realm="Shopify API Authentication"'})
+    version = path_match["version"]
+    if version != "unstable" and version < OLDEST_SUPPORTED:
+        version = OLDEST_SUPPORTED  # falls forward to the oldest supported version
+    response = _graphql(app, req, shop, version)
+    response.headers = {**(response.headers or {}), "X-Shopify-API-Version": version}
+    return response
+
+
+def _graphql(app: SandboxApp, req: Request, shop: Shop, version: str) -> Response:
     fault = app.fault(shop)
     try:
         body = req.json()
@@ -81,7 +135,7 @@ def handle(app: SandboxApp, req: Request) -> Response | None:
                                      "currencyCode": shop.currency}}, 1
         elif name in listings.OPERATIONS:
             try:
-                data, actual = listings.run(app, shop, name, variables, query, path_match["version"])
+                data, actual = listings.run(app, shop, name, variables, query, version)
             except listings.GraphQLError as exc:
                 return Response(200, {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]})
         else:
@@ -144,6 +198,10 @@ def render_order(app: SandboxApp, shop: Shop, order: Order, line_first: int) -> 
         "createdAt": "yesterday" if malformed else utc_z(order.ordered_at), "processedAt": utc_z(order.paid_at),
         "updatedAt": utc_z(order.changed_at), "cancelledAt": utc_z(order.cancelled_at),
         "displayFinancialStatus": order.financial, "displayFulfillmentStatus": order.status,
+        "returnStatus": "NO_RETURN",
+        "fulfillments": [{"createdAt": utc_z(order.changed_at), "displayStatus": "IN_TRANSIT",
+                          "trackingInfo": [{"company": "CJ Logistics", "number": f"7{order.seq:011d}"}]}]
+        if order.status == "FULFILLED" else [],
         "currencyCode": shop.currency, "email": order.buyer_email, "phone": order.buyer_phone,
         "note": order.message or None, "customer": {"displayName": order.buyer_name},
         "shippingAddress": {"name": order.recipient_name, "phone": order.recipient_phone, "zip": order.postal_code,

@@ -167,6 +167,8 @@ class Shop:
     products: list[Product]
     orders: list[Order] = field(default_factory=list)
     faults: Faults = field(default_factory=Faults)
+    # Shopify: the shop's Dev Dashboard app (client-credentials grant), beside the legacy static token
+    app: dict[str, str] = field(default_factory=dict)
     calls: int = 0
     received: list[dict[str, Any]] = field(default_factory=list)
     live_generated: int = 0
@@ -206,6 +208,8 @@ class SandboxState:
         self.initial_orders = initial_orders
         self.persist_path = persist_path
         self.tokens: dict[str, tuple[str, datetime]] = {}  # Naver token -> (shop, expires)
+        self.shopify_tokens: dict[str, tuple[str, datetime]] = {}  # client-credentials token -> (shop, expires)
+        self.shopify_token_requests = 0
         self.tracking_stage_seconds = 1800.0  # picked up → in transit → out for delivery → delivered
         self.next_id = 0
         self.reset(now=now)
@@ -219,6 +223,8 @@ class SandboxState:
                 self.order_rate = order_rate
             self.anchor = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
             self.tokens.clear()
+            self.shopify_tokens.clear()
+            self.shopify_token_requests = 0
             self.shipments: dict[str, dict[str, Any]] = {}  # tracking number -> dispatch (tracking events)
             self.shops: dict[str, Shop] = {}
             for protocol in PROTOCOLS:
@@ -256,8 +262,9 @@ class SandboxState:
             products.append(Product(product_id=product_id, code=f"SBP-{p_index + 1:03d}", name=name,
                                     price=price if currency == "KRW" else round(price / 13), options=opts,
                                     category_id=str(50_000_000 + p_index)))
+        app = {"client_id": token[32:64], "client_secret": f"shpss_{token[:32][::-1]}"} if protocol == "shopify" else {}
         return Shop(code=code, protocol=protocol, index=index, credentials=credentials, currency=currency,
-                    products=products, fault_rng=_rng(self.seed, code, "faults"), points_at=0.0)
+                    products=products, fault_rng=_rng(self.seed, code, "faults"), points_at=0.0, app=app)
 
     def _make_order(self, shop: Shop, seq: int, *, live: bool, at: datetime | None = None) -> Order:
         rng = _rng(self.seed, shop.code, "order", seq)
@@ -338,8 +345,11 @@ class SandboxState:
                     break
             if order.status != "ACCEPT":
                 order.changed_at = later
+        if shop.protocol in ("naver", "coupang"):
+            self._assign_claim(shop, order)
         else:
             order.status, order.financial = "UNFULFILLED", "PAID"
+            self._assign_claim(shop, order)
             if roll >= 0.6:
                 order.changed_at = later
                 if roll < 0.85:
@@ -350,6 +360,20 @@ class SandboxState:
                     order.cancelled_at, order.financial = later, "VOIDED"
                 else:
                     order.financial = "PARTIALLY_REFUNDED"
+
+    def _assign_claim(self, shop: Shop, order: Order) -> None:
+        """Some buyers ask to cancel before the goods leave (a claim the seller must decide before
+        shipping): about one order in ten, and always the fifth order of a shop, so a demo has one.
+        Naver: claimType CANCEL / CANCEL_REQUEST; Coupang: a cancel hold (출고중지요청, RU) on every
+        item. Shopify buyers cannot ask to cancel (nothing here for them)."""
+        if shop.protocol == "shopify" or order.claim_type:
+            return
+        if not (order.seq == 5 or _rng(self.seed, shop.code, "claim", order.seq).random() < 0.1):
+            return
+        if shop.protocol == "naver" and order.status == "PAYED":
+            order.claim_type, order.claim_status, order.change_type = "CANCEL", "CANCEL_REQUEST", "CLAIM_REQUESTED"
+        elif shop.protocol == "coupang" and order.status in ("ACCEPT", "INSTRUCT"):
+            order.claim_type, order.claim_status = "CANCEL", "RU"
 
     def advance(self, now: datetime | None = None) -> None:
         """Generate the orders that have 'arrived' since the anchor at order_rate per minute, and apply
@@ -423,7 +447,7 @@ class SandboxState:
 
     def describe(self) -> list[dict[str, Any]]:
         return [{"code": s.code, "protocol": s.protocol, "currency": s.currency, "credentials": s.credentials,
-                 "orders": len(s.orders)} for s in self.shops.values()]
+                 **({"app": s.app} if s.app else {}), "orders": len(s.orders)} for s in self.shops.values()]
 
     # --- persistence (optional) -----------------------------------------------------------
     def save(self) -> None:

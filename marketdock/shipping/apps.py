@@ -10,12 +10,15 @@ class ShippingConfig(AppConfig):
     def ready(self) -> None:
         from marketdock.core import dashboard
         from marketdock.core.demo import register_step
+        from marketdock.orders.hooks import register_carrier_resolver
 
         from . import tasks  # noqa: F401  (label batch and tracking jobs, the 30-minute tracking poll)
         from .dashboard import band_tiles
         from .demo import demo_shipping
+        from .selectors import carrier_keys_by_channel_code
         from .views_packages import package_tiles
 
         dashboard.register(band_tiles)
         dashboard.register(package_tiles)
         register_step(demo_shipping)
+        register_carrier_resolver(carrier_keys_by_channel_code)

@@ -33,6 +33,24 @@ def carrier_by_channel_code(channel: str, code: str) -> Carrier | None:
     return row.carrier if row else None
 
 
+def carrier_keys_by_channel_code(channel: str, codes: set[str]) -> dict[str, str]:
+    """The carrier keys of a marketplace's carrier codes or names (Naver `CJGLS`, Coupang `CJ 대한통운`,
+    Shopify `CJ Logistics`): its own code first, then the Korean or English carrier name (spaces and
+    case ignored). Codes not found are left out. Registered with the orders app at ready()."""
+    def norm(text: str) -> str:
+        return "".join(text.split()).lower()
+
+    found = {code: key for code, key in CarrierChannelCode.objects.filter(channel=channel, code__in=codes)
+             .values_list("code", "carrier__key")}
+    rest = {norm(c): c for c in codes if c not in found}
+    if rest:
+        for key, name, name_en in Carrier.objects.values_list("key", "name", "name_en"):
+            for candidate in (name, name_en, key):
+                if candidate and norm(candidate) in rest:
+                    found.setdefault(rest[norm(candidate)], key)
+    return found
+
+
 def contracts(company, *, active_only: bool = False) -> QuerySet[CarrierContract]:
     qs = CarrierContract.objects.filter(company=company).select_related("carrier", "warehouse")
     return qs.filter(is_active=True) if active_only else qs

@@ -464,6 +464,12 @@ def _moved_back_since_print(company: Company, packages: Sequence[Package],
     return out
 
 
+def claim_message(order: Order, action: str) -> str:
+    """Why a package with an order the buyer asked to cancel/return/exchange cannot go on."""
+    return _("주문 %(no)s에 %(claim)s이(가) 있어 %(action)s할 수 없습니다. 쇼핑몰에서 요청을 처리(승인 또는 거부)한 뒤 "
+             "다시 수집하세요.") % {"no": order.channel_order_id, "claim": order.get_claim_display(), "action": action}
+
+
 def packages_print(
     *, company: Company, packages: Sequence[Package], contract: CarrierContract | None = None,
     move_to_ready: bool = False, acknowledge_address_change: bool = False, box_size: str = "",
@@ -499,6 +505,8 @@ def packages_print(
         elif stopped := [o for o in orders if o.status not in AWAITING]:
             plan.rows.append(RowResult(p.code, False, _("주문 %(no)s이(가) %(status)s 상태라 출력하지 않았습니다.")
                                        % {"no": stopped[0].channel_order_id, "status": stopped[0].get_status_display()}))
+        elif claimed := [o for o in orders if o.claim]:
+            plan.rows.append(RowResult(p.code, False, claim_message(claimed[0], _("운송장을 출력"))))
         elif p.pk in changed and not acknowledge_address_change:
             plan.rows.append(RowResult(p.code, False, _("수집 후 주소가 변경된 주문이 있습니다. 주소를 확인하고 '주소 변경 확인'을 선택하세요.")))
         else:

@@ -5,7 +5,8 @@ expanded to their components) and kept as a `PackageScan`:
 - a barcode of a SKU that is not in the package (or no SKU at all) → 오상품 (wrong item);
 - a SKU already scanned as many times as expected → 초과 (extra);
 - completing with fewer reads than expected → 누락 (missing);
-- an order of the package cancelled or held after its label was printed → 출고중지 (stop).
+- an order of the package cancelled or held after its label was printed, or one the buyer asked to
+  cancel, return or exchange at the marketplace (a pending claim) → 출고중지 (stop).
 None of these complete the package. When every expected unit has been read (and no order stopped),
 the package completes to 출고완료 through the order flow.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from marketdock.catalog.models import SKU
@@ -103,11 +104,15 @@ def scan_state(company: Company, package: Package) -> ScanState:
     for sku in sorted(skus, key=lambda s: (s.product.name, s.option_text, s.pk)):
         state.lines.append(ScanLine(sku_id=sku.pk, code=sku.code, barcode=sku.barcode, name=sku.display_name,
                                     expected=expected[sku.pk], scanned=scanned.get(sku.pk, 0)))
-    state.stopped = list(selectors.package_orders(company, package).filter(status__in=STOPPED))
+    state.stopped = list(selectors.package_orders(company, package).filter(Q(status__in=STOPPED) | ~Q(claim="")))
     return state
 
 
 def _stopped_message(state: ScanState) -> str:
+    claimed = [o for o in state.stopped if o.claim and o.status not in STOPPED]
+    if claimed:
+        return _("출고 중지! 구매자가 쇼핑몰에 요청한 주문이 있습니다. 상자를 보내지 마세요: %(list)s") % {
+            "list": ", ".join(f"{o.channel_order_id} ({o.get_claim_display()})" for o in claimed)}
     return _("출고 중지! 출력 후 주문이 취소/보류되었습니다: %(list)s") % {
         "list": ", ".join(f"{o.channel_order_id} ({o.get_status_display()})" for o in state.stopped)}
 

@@ -67,6 +67,7 @@ def package_rows(company, packages) -> list[dict]:
             "locked": any(o.pk in locked for o in orders),
             "address_changed": any(o.address_changed for o in orders),
             "stopped": [o for o in orders if o.status in (OrderStatus.CANCELLED, OrderStatus.HOLD)],
+            "claims": [o for o in orders if o.claim],
         })
     return rows
 

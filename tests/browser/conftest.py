@@ -4,6 +4,8 @@ Fixtures:
 - `browser`        one Chromium per test session
 - `page`           a fresh desktop page (1366×900, Korean locale)
 - `phone_page`     a 390×844 page
+- `strict_page`    a desktop page that keeps the Content-Security-Policy (the others bypass it for
+                   Playwright's string predicates)
 - `login(page, username, password)` signs in through the real form
 - `screenshot(page, name)` writes var/screenshots/<name>.png (kept after the run)
 """
@@ -59,6 +61,19 @@ def live_url(live_server) -> str:
 
 @pytest.fixture
 def page(browser, live_server):
+    # Playwright's string predicates (wait_for_function) are evaluated in the page, which the CSP forbids;
+    # test_csp.py uses a context that keeps the policy (`strict_page`)
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="ko-KR", timezone_id="Asia/Seoul",
+                                  base_url=live_server.url, bypass_csp=True)
+    context.set_default_timeout(15000)
+    p = context.new_page()
+    yield p
+    context.close()
+
+
+@pytest.fixture
+def strict_page(browser, live_server):
+    """A desktop page that obeys the Content-Security-Policy (no bypass)."""
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="ko-KR", timezone_id="Asia/Seoul",
                                   base_url=live_server.url)
     context.set_default_timeout(15000)
@@ -70,7 +85,7 @@ def page(browser, live_server):
 @pytest.fixture
 def phone_page(browser, live_server):
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="ko-KR", timezone_id="Asia/Seoul",
-                                  is_mobile=True, has_touch=True, base_url=live_server.url)
+                                  is_mobile=True, has_touch=True, base_url=live_server.url, bypass_csp=True)
     context.set_default_timeout(15000)
     p = context.new_page()
     yield p

@@ -1,5 +1,6 @@
-"""In real Chromium: 5 wrong passwords lock the account; the main admin sees 잠김 in 사용자관리 and
-unlocks it; the user signs in with the e-mailed temporary password, must change it, then works."""
+"""In real Chromium: 5 wrong passwords (from several addresses — one address alone is throttled
+first) lock the account; the main admin sees 잠김 and the addresses in 사용자관리 and unlocks it; the
+user signs in with the e-mailed temporary password, must change it, then works."""
 
 from __future__ import annotations
 
@@ -17,8 +18,11 @@ def test_lockout_unlock_and_forced_change(page, login, screenshot, company, sett
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mail.outbox = []
     make_user(company, "acme_packer", "operator")
+    # the browser reaches the app through a trusted proxy that names a different client each time
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
 
     for attempt in range(5):
+        page.set_extra_http_headers({"X-Forwarded-For": f"198.51.100.{attempt + 1}"})
         login(page, "acme_packer", f"Wrong-pass-{attempt}", expect_home=False)
         if attempt < 4:
             assert page.get_by_test_id("login-error").is_visible()
@@ -36,13 +40,17 @@ def test_lockout_unlock_and_forced_change(page, login, screenshot, company, sett
     page.locator("a[data-screen='core.users']").click()
     row = page.get_by_test_id("user-row-acme_packer")
     row.get_by_test_id("locked-badge").wait_for()
+    ips = row.get_by_test_id("lock-ips").inner_text()
+    assert all(f"198.51.100.{i}" in ips for i in range(1, 6))
     screenshot(page, "users-locked-badge")
     row.get_by_test_id("unlock-acme_packer").click()
     page.get_by_test_id("toast").first.wait_for()
     assert "잠금을 해제하고" in page.get_by_test_id("toast").first.inner_text()
     assert page.get_by_test_id("user-row-acme_packer").get_by_test_id("locked-badge").count() == 0
-    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["acme_packer@example.com"]
-    temp = re.search(r"임시 비밀번호는 (\S+) 입니다", mail.outbox[0].body).group(1)
+    # the owner was told of the lock (with the addresses), then got the temporary password
+    assert [m.to for m in mail.outbox] == [["acme_packer@example.com"]] * 2
+    assert "잠겼습니다" in mail.outbox[0].body and "198.51.100.5" in mail.outbox[0].body
+    temp = re.search(r"임시 비밀번호는 (\S+) 입니다", mail.outbox[1].body).group(1)
     page.get_by_test_id("user-menu").click()
     page.get_by_test_id("logout").click()
 

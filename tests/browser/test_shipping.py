@@ -77,17 +77,19 @@ def test_confirm_pack_print_scan_and_ship(page, login, screenshot, company, admi
     state, base = sandbox
     account = seller_setup(company, state, base)
     shop = state.shops["coupang-demo"]
-    wanted = next(o for o in shop.orders if o.status == "INSTRUCT")
+    wanted = next(o for o in shop.orders if o.status == "INSTRUCT" and not o.claim_type)
     order = Order.objects.get(company=company, account=account, channel_order_id=wanted.order_no)
     assert order.is_matched
 
     login(page, admin_user.username, PASSWORD)
-    # 1. confirm in the order list
+    # 1. acknowledged at Coupang already (INSTRUCT): it arrives 주문확정, and confirming again is refused
     page.goto(f"/orders/?order_no={order.channel_order_id}")
-    page.check(f"[data-testid=order-row][data-order-no='{order.channel_order_id}'] input[name=order]")
+    row = f"[data-testid=order-row][data-order-no='{order.channel_order_id}']"
+    assert "주문확정" in page.inner_text(row)
+    page.check(f"{row} input[name=order]")
     page.click("[data-testid=bulk-confirm]")
     page.wait_for_selector("[data-testid=bulk-summary]")
-    assert "성공 1건" in page.inner_text("[data-testid=bulk-summary]")
+    assert "성공 0건" in page.inner_text("[data-testid=bulk-summary]")
 
     # 2. 묶음 만들기
     page.goto("/shipping/packages/")

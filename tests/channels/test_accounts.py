@@ -47,15 +47,6 @@ def raw_column(account: ChannelAccount) -> str:
         return cursor.fetchone()[0]
 
 
-@pytest.fixture
-def sandbox():
-    state = SandboxState(seed=7, order_rate=0, initial_orders=3)
-    server, base = serve_in_thread(SandboxApp(state))
-    yield state, base
-    server.shutdown()
-    server.server_close()
-
-
 # --- storing credentials ---------------------------------------------------------------------
 
 @pytest.mark.parametrize(("kind", "credentials"), [("naver", NAVER), ("coupang", COUPANG), ("shopify", SHOPIFY)])

@@ -385,7 +385,7 @@ def test_shopify_stock_compare_and_set_conflict_reports_the_actual_quantity():
     assert [gql(r)[0] for r in rec.requests] == ["VariantsInventory", "InventorySet", "InventorySet",
                                                  "VariantsInventory"]
     request, variables = sent[0]
-    assert request.url.path == f"/admin/api/{shopify.INVENTORY_API_VERSION}/graphql.json"
+    assert request.url.path == f"/admin/api/{shopify.API_VERSION}/graphql.json"
     assert "@idempotent(key: $idempotencyKey)" in json.loads(request.content)["query"]
     assert variables["idempotencyKey"] and variables["idempotencyKey"] != sent[1][1]["idempotencyKey"]
     assert variables["input"]["name"] == "available"

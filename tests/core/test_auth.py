@@ -1,5 +1,6 @@
-"""Login safety (SYS-3): argon2, lockout after 5 wrong passwords, unlock with a temporary password,
-"forgot password", forced change of temporary passwords, password rules, access log rows."""
+"""Login safety (SYS-3): argon2, lockout after 5 wrong passwords (reached only from several addresses:
+one address is throttled first), unlock with a temporary password, forced change of temporary
+passwords, password rules, access log rows. 비밀번호 찾기 with a one-time code: tests/core/test_password_reset.py."""
 
 from __future__ import annotations
 
@@ -38,6 +39,13 @@ def _fail(client: Client, username: str, times: int):
     return responses[-1]
 
 
+def _lock(username: str):
+    """5 wrong passwords, each from another address (one address alone is throttled before the lock)."""
+    for i in range(5):
+        response = _attempt(Client(REMOTE_ADDR=f"198.51.100.{10 + i}", HTTP_USER_AGENT=UA), username, "Wrong-pass-999")
+    return response
+
+
 def _temp_password_from(text: str) -> str:
     return re.search(r"임시 비밀번호는 (\S+) 입니다", text).group(1)
 
@@ -57,7 +65,12 @@ def test_four_failures_do_not_lock_the_fifth_does(operator_user):
     assert "5회 연속 틀리면 계정이 잠깁니다" in response.content.decode()
     assert not _is_locked(operator_user)
 
+    # the same address is throttled before it can lock the account
     response = _fail(client, "acme_operator", 1)
+    assert response.status_code == 429 and 'data-testid="throttled"' in response.content.decode()
+    assert not _is_locked(operator_user)
+
+    response = _fail(Client(REMOTE_ADDR="198.51.100.77"), "acme_operator", 1)
     assert response.status_code == 429
     assert 'data-testid="locked"' in response.content.decode()
     assert _is_locked(operator_user)
@@ -69,17 +82,19 @@ def test_four_failures_do_not_lock_the_fifth_does(operator_user):
 
 def test_a_success_in_between_resets_the_count(operator_user):
     client = _client()
-    _fail(client, "acme_operator", 4)
+    _fail(client, "acme_operator", 3)
+    _fail(Client(REMOTE_ADDR="198.51.100.3"), "acme_operator", 1)
     assert _attempt(client, "acme_operator", PASSWORD).status_code == 302
     client.post(reverse("logout"))
-    response = _fail(client, "acme_operator", 4)
+    response = _fail(client, "acme_operator", 3)
     assert response.status_code == 200
     assert not _is_locked(operator_user)
     assert _attempt(client, "acme_operator", PASSWORD).status_code == 302
 
 
 def test_lock_is_per_account_not_per_browser(operator_user, viewer_user):
-    _fail(_client(), "acme_operator", 5)
+    _lock("acme_operator")
+    assert _is_locked(operator_user)
     assert _attempt(_client(), "acme_viewer", PASSWORD).status_code == 302
 
 
@@ -88,18 +103,84 @@ def test_access_log_records_failures_lockout_login_logout_with_ip_and_agent(oper
     _fail(client, "acme_operator", 2)
     assert _attempt(client, "acme_operator", PASSWORD).status_code == 302
     client.post(reverse("logout"))
-    _fail(client, "acme_operator", 5)
+    _fail(client, "acme_operator", 4)
+    _fail(Client(REMOTE_ADDR="198.51.100.9", HTTP_USER_AGENT=UA), "acme_operator", 1)
     rows = list(AccessLog.objects.filter(username="acme_operator").order_by("at", "id"))
     events = [r.event for r in rows]
     assert events[:4] == ["login_failed", "login_failed", "login", "logout"]
     assert events.count("locked") == 1
     assert events.count("login_failed") == 7
-    assert all(r.ip == IP and r.user_agent == UA for r in rows)
+    assert all(r.ip == IP and r.user_agent == UA for r in rows[:-2])
+    assert rows[-1].ip == "198.51.100.9"
     assert all(r.company_id == company.pk and r.user_id == operator_user.pk for r in rows)
 
 
+def test_one_address_cannot_lock_many_accounts(company, operator_user, viewer_user, admin_user):
+    """The probe: 100 failures across 25 usernames from one address went through and locked whoever
+    was named. Now the address is throttled after LOGIN_THROTTLE_PER_IP failures (429, in Korean),
+    the password is not even checked, and no account gets locked."""
+    client = _client()
+    names = ["acme_admin", "acme_operator", "acme_viewer"] + [f"ghost{i}" for i in range(22)]
+    statuses = [_attempt(client, names[i % len(names)], "Wrong-pass-999").status_code for i in range(14)]
+    assert statuses[:10] == [200] * 10 and set(statuses[10:]) == {429}
+    response = _attempt(client, "acme_admin", PASSWORD)  # even the right password waits
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    body = response.content.decode()
+    assert "잠시 후 다시 시도하세요" in body and "분 뒤에 다시 시도할 수 있습니다" in body
+    assert "_auth_user_id" not in client.session
+    assert not any(_is_locked(u) for u in (admin_user, operator_user, viewer_user))
+    assert AccessLog.objects.filter(event="login_failed", ip=IP).count() == 10
+    assert AccessLog.objects.filter(event="throttled", ip=IP).count() == 1
+    # another address is not affected
+    assert _attempt(Client(REMOTE_ADDR="198.51.100.1"), "acme_admin", PASSWORD).status_code == 302
+
+
+def test_throttle_window_slides(operator_user, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.LOGIN_THROTTLE_PER_IP_USERNAME = 2
+    client = _client()
+    _fail(client, "acme_operator", 2)
+    assert _attempt(client, "acme_operator", PASSWORD).status_code == 429
+    AccessLog.objects.filter(event="login_failed").update(
+        at=timezone.now() - timedelta(seconds=settings.LOGIN_THROTTLE_WINDOW_SECONDS + 1))
+    assert _attempt(client, "acme_operator", PASSWORD).status_code == 302
+
+
+def test_lock_tells_the_owner_and_the_admin_sees_the_addresses(admin_client, operator_user,
+                                                               django_capture_on_commit_callbacks):
+    User.objects.filter(pk=operator_user.pk).update(phone="010-5555-6666")
+    with django_capture_on_commit_callbacks(execute=True):
+        _lock("acme_operator")
+    notices = [m for m in mail.outbox if m.to == [operator_user.email]]
+    assert len(notices) == 1
+    assert "잠겼습니다" in notices[0].body and "198.51.100.10" in notices[0].body
+    assert not MemorySmsBackend.outbox  # e-mail preferred; SMS only without an e-mail
+    # further attempts while locked send nothing more (no flooding the owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        _attempt(Client(REMOTE_ADDR="198.51.100.99"), "acme_operator", "Wrong-pass-999")
+    assert len([m for m in mail.outbox if m.to == [operator_user.email]]) == 1
+
+    body = admin_client.get(reverse("core:user_list")).content.decode()
+    ips = re.search(r'data-testid="lock-ips">(.*?)</div>', body, re.S).group(1)
+    assert all(f"198.51.100.{10 + i} (1회)" in ips for i in range(5))
+    body = admin_client.get(reverse("core:user_edit", args=[operator_user.pk])).content.decode()
+    assert "198.51.100.14 (1회)" in re.search(r'data-testid="lock-ips">(.*?)</p>', body, re.S).group(1)
+
+
+def test_lock_notice_goes_by_sms_without_email(operator_user, django_capture_on_commit_callbacks):
+    User.objects.filter(pk=operator_user.pk).update(email="", phone="010-5555-6666")
+    with django_capture_on_commit_callbacks(execute=True):
+        _lock("acme_operator")
+    assert MemorySmsBackend.outbox[-1]["to"] == "01055556666"
+    assert "잠겼습니다" in MemorySmsBackend.outbox[-1]["text"]
+
+
 def test_admin_unlock_sends_temporary_password_and_forces_change(admin_client, operator_user, admin_user):
-    _fail(_client(), "acme_operator", 5)
+    _lock("acme_operator")
+    mail.outbox.clear()
     body = admin_client.get(reverse("core:user_list")).content.decode()
     assert 'data-testid="locked-badge"' in body and 'data-testid="unlock-acme_operator"' in body
 
@@ -166,60 +247,6 @@ def test_login_page_links_forgot_password():
     assert f'href="{reverse("password_forgot")}"' in body
 
 
-def _forgot(client, username, contact):
-    return client.post(reverse("password_forgot"), {"username": username, "contact": contact})
-
-
-def _answer(response) -> str:
-    return re.search(r'data-testid="forgot-sent">(.*?)</div>', response.content.decode(), re.S).group(1)
-
-
-def test_forgot_password_by_email_unlocks_and_issues_temporary_password(operator_user):
-    _fail(_client(), "acme_operator", 5)
-    response = _forgot(_client(), "acme_operator", "ACME_OPERATOR@example.com")
-    assert response.status_code == 200
-    assert mail.outbox[-1].to == [operator_user.email]
-    temp = _temp_password_from(mail.outbox[-1].body)
-    assert not _is_locked(operator_user)
-    client = _client()
-    assert _attempt(client, "acme_operator", temp).status_code == 302
-    assert client.get(reverse("home"))["Location"] == reverse("password_change")
-    assert AccessLog.objects.filter(user=operator_user, event="password_reset", ip=IP).exists()
-    assert AccessLog.objects.filter(user=operator_user, event="unlocked").exists()
-
-
-def test_forgot_password_by_phone_sends_sms(operator_user):
-    User.objects.filter(pk=operator_user.pk).update(phone="010-7777-8888")
-    _forgot(_client(), "acme_operator", "01077778888")
-    assert MemorySmsBackend.outbox[-1]["to"] == "01077778888"
-    assert not mail.outbox
-
-
-def test_forgot_password_does_not_reveal_whether_the_account_exists(operator_user):
-    sent = _forgot(_client(), "acme_operator", operator_user.email)
-    wrong_contact = _forgot(_client(), "acme_viewer_none", "nobody@example.com")
-    wrong_pair = _forgot(_client(), "acme_operator", "someone-else@example.com")
-    assert sent.status_code == wrong_contact.status_code == wrong_pair.status_code == 200
-    assert _answer(sent) == _answer(wrong_contact) == _answer(wrong_pair)
-    assert len(mail.outbox) == 1
-    operator_user.refresh_from_db()
-    assert operator_user.must_change_password
-
-
-def test_forgot_password_ignores_inactive_users_and_bad_input(operator_user):
-    User.objects.filter(pk=operator_user.pk).update(is_active=False)
-    _forgot(_client(), "acme_operator", operator_user.email)
-    assert not mail.outbox
-    response = Client().post(reverse("password_forgot"), {"username": "", "contact": ""})
-    assert response.status_code == 200 and "필수" in response.content.decode()
-
-
-def test_forgot_password_is_throttled_per_account(operator_user):
-    _forgot(_client(), "acme_operator", operator_user.email)
-    _forgot(_client(), "acme_operator", operator_user.email)
-    assert len(mail.outbox) == 1
-
-
 @settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 @given(length=st.integers(min_value=10, max_value=20))
 def test_temporary_passwords_satisfy_the_password_rules(length):
@@ -238,13 +265,9 @@ class FailingSms:
 def test_failed_delivery_changes_nothing_and_says_so(admin_client, operator_user, settings):
     settings.SMS_BACKEND = "tests.core.test_auth.FailingSms"
     User.objects.filter(pk=operator_user.pk).update(phone="010-3333-4444", email="")
-    _fail(_client(), "acme_operator", 5)
+    _lock("acme_operator")
     response = admin_client.post(reverse("core:user_unlock", args=[operator_user.pk]), {"channel": "sms"}, follow=True)
     assert "문자 발송에 실패했습니다: provider down" in response.content.decode()
     operator_user.refresh_from_db()
     assert operator_user.check_password(PASSWORD) and not operator_user.must_change_password
     assert _is_locked(operator_user)  # still locked: nothing was half-applied
-    response = _forgot(_client(), "acme_operator", "010-3333-4444")
-    assert response.status_code == 200 and _answer(response)
-    operator_user.refresh_from_db()
-    assert operator_user.check_password(PASSWORD) and _is_locked(operator_user)

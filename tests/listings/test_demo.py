@@ -57,6 +57,12 @@ def test_demo_links_the_sandbox_products_so_collected_orders_match_and_reserve(d
     first = snapshot(demo)
     demo_listings(demo, again := [])
     assert again == [] and snapshot(demo) == first
+    # the picker has the sandbox's category tree for the Naver and Coupang accounts (Shopify has none)
+    from marketdock.listings.models import MarketCategory
+
+    cached = dict(MarketCategory.objects.filter(company=demo, is_leaf=True, code__in=["50000803", "56137"])
+                  .values_list("code", "account__kind"))
+    assert cached == {"50000803": "naver", "56137": "coupang"}
 
     # the catalogue holds the sandbox products under their seller codes, with stock, except the one left out
     shop = state.shops["naver-demo"]

@@ -148,6 +148,11 @@ class FakeConnector:
 
 def test_a_successful_registration_marks_the_new_listing(company, stocked, monkeypatch):
     account = make_account(company, "쿠팡", ChannelKind.COUPANG)
+    from marketdock.channels.connectors.coupang import COUPANG_REQUIRED_EXTRA
+
+    # everything the pre-send check asks of a Coupang registration (the fake connector reads none of it)
+    services.account_listing_fields_save(company=company, account=account, fields={
+        **{key: "x" for key in COUPANG_REQUIRED_EXTRA}, "image_urls": ["https://img.example.com/a.jpg"]})
     product, skus = stocked
     listing = services.listings_draft(company=company, product=product, user=None, targets=[
         services.RegisterTarget(account=account, name="면 티셔츠", price=15000, category_id="56137")])[0]

@@ -12,16 +12,12 @@ import pytest
 from django.urls import reverse
 
 from marketdock.channels.connectors.coupang import COUPANG_REQUIRED_EXTRA
-from marketdock.channels.connectors.http import HttpOptions, RetryPolicy
 from marketdock.channels.connectors.naver import NAVER_REQUIRED_EXTRA
-from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate
-from marketdock.channels.models import ChannelAccount, ChannelKind
+from marketdock.channels.models import ChannelKind
 from marketdock.inventory import services as inventory
 from marketdock.listings import services, services_fields
 from marketdock.listings.models import Listing
 from marketdock.listings.tasks import listings_send_job
-from marketdock.sandbox.server import SandboxApp, serve_in_thread
-from marketdock.sandbox.state import SandboxState
 from marketdock.shipping.carrier_data import carriers_ensure
 from tests.isolation import assert_isolated
 
@@ -205,36 +201,11 @@ def test_the_register_screen_shows_accounts_missing_fields_with_a_link(admin_cli
 # --- end to end against the sandbox -------------------------------------------------------------------
 
 
-@pytest.fixture
-def sandbox(monkeypatch):
-    state = SandboxState(seed=33, order_rate=0, initial_orders=0)
-    server, base = serve_in_thread(SandboxApp(state))
-    limiter = LocalRateLimiter()
-
-    def options(account):
-        return HttpOptions(limiter=limiter, rate=Rate(1000, 1000), sleep=lambda s: None,
-                           retry=RetryPolicy(attempts=2))
-
-    monkeypatch.setattr(services, "connector_options", options)
-    yield state, base
-    server.shutdown()
-    server.server_close()
-
-
-def sandbox_account(company, state, base, code: str) -> ChannelAccount:
-    shop = state.shops[code]
-    account = ChannelAccount(company=company, kind=shop.protocol, name=f"{code} 계정", base_url=base,
-                             auto_collect=False)
-    account.set_credentials(shop.credentials)
-    account.save()
-    return account
-
-
 def test_registration_to_sandbox_naver_and_coupang_succeeds_once_the_fields_are_filled(
-        admin_client, admin_user, company, sandbox, django_capture_on_commit_callbacks):
-    state, base = sandbox
-    naver = sandbox_account(company, state, base, "naver-demo")
-    coupang = sandbox_account(company, state, base, "coupang-demo")
+        admin_client, admin_user, company, market_sandbox, django_capture_on_commit_callbacks):
+    state, base, account_of = market_sandbox
+    naver = account_of(company, "naver-demo")
+    coupang = account_of(company, "coupang-demo")
     product = make_product(company, "LF-HOOD", name="기모 후드티", price=39000,
                            axes=[{"name": "색상", "values": ["블랙", "그레이"]}])
     wh = inventory.warehouse_save(company=company, code="MAIN", name="본사창고")
@@ -254,7 +225,8 @@ def test_registration_to_sandbox_naver_and_coupang_succeeds_once_the_fields_are_
     refused = send()  # nothing filled: each marketplace's required values are named, nothing is created
     assert refused.result["sent"] == 0 and refused.result["failed"] == 2
     messages = " ".join(r["message"] for r in refused.result["results"])
-    assert "A/S" in messages and "vendorUserId" in messages
+    assert "A/S 전화번호이(가) 없습니다" in messages and "WING 로그인 ID이(가) 없습니다" in messages
+    assert "상품정보제공고시이(가) 없습니다" in messages and "상세설명이(가) 없습니다" in messages  # one per field
 
     assert admin_client.post(url(naver), NAVER_FORM).status_code == 302
     assert admin_client.post(url(coupang), COUPANG_FORM).status_code == 302
@@ -273,3 +245,73 @@ def test_registration_to_sandbox_naver_and_coupang_succeeds_once_the_fields_are_
     assert detail["productInfoProvidedNotice"]["etc"]["manufacturer"] == "(주)마켓독"
     assert detail["afterServiceInfo"]["afterServiceTelephoneNumber"] == "02-1234-5678"
     assert (coupang_sent["returnCenterCode"], coupang_sent["vendorUserId"]) == ("1000274592", "marketdock01")
+
+
+PRODUCT_FORM = {
+    "image_urls": "https://img.example.com/rice/main.jpg", "description_html": "<p>햅쌀로 지은 유기농 현미</p>",
+    "as_phone": "031-123-4567", "as_guide": "산지 직송 상품은 농가로 연락 주세요.", "origin_code": "00",
+    "origin_content": "국산(경기도 이천)", "notice_item_name": "유기농 현미", "notice_model_name": "상품상세 참조",
+    "notice_manufacturer": "이천농협", "notice_cs_phone": "1588-0000",
+}
+
+
+def test_product_values_override_the_account_defaults_and_fill_what_the_account_lacks(
+        admin_client, admin_user, company, market_sandbox, django_capture_on_commit_callbacks):
+    state, base, account_of = market_sandbox
+    naver = account_of(company, "naver-demo")
+    coupang = account_of(company, "coupang-demo")
+    assert admin_client.post(url(coupang), COUPANG_FORM).status_code == 302  # the account has its defaults
+    product = make_product(company, "RICE", name="유기농 현미", price=25900)
+    listings = services.listings_draft(company=company, product=product, user=admin_user, targets=[
+        services.RegisterTarget(account=naver, name="유기농 현미", price=25900, category_id="50000803"),
+        services.RegisterTarget(account=coupang, name="유기농 현미", price=25900, category_id="56137")])
+    page = reverse("channels:product_listing_fields", args=[product.pk])
+    before = admin_client.get(page).content.decode()
+    assert f'data-testid="pf-check-{naver.pk}"' in before and "A/S 전화번호이(가) 없습니다" in before
+
+    detail = admin_client.get(reverse("channels:listing_detail", args=[listings[0].pk])).content.decode()
+    assert 'data-testid="listing-send-problems"' in detail and "원산지이(가) 없습니다" in detail
+    response = admin_client.post(page, PRODUCT_FORM)
+    assert response.status_code == 302
+    detail = admin_client.get(reverse("channels:listing_detail", args=[listings[0].pk])).content.decode()
+    assert 'data-testid="listing-send-problems"' not in detail
+    after = admin_client.get(page).content.decode()
+    assert "전송할 준비가 되었습니다" in after and "이(가) 없습니다" not in after
+    with django_capture_on_commit_callbacks(execute=True):
+        run = listings_send_job.start(company=company, user=admin_user, title="쇼핑몰전송",
+                                      listing_ids=[lst.pk for lst in listings])
+    run.refresh_from_db()
+    assert run.result["sent"] == 2, run.result
+    naver_sent = state.shops["naver-demo"].product(Listing.objects.get(account=naver).channel_product_id).registered
+    detail = naver_sent["originProduct"]["detailAttribute"]
+    assert detail["afterServiceInfo"]["afterServiceTelephoneNumber"] == "031-123-4567"
+    assert detail["originAreaInfo"]["originAreaCode"] == "00"
+    assert detail["productInfoProvidedNotice"]["etc"]["manufacturer"] == "이천농협"
+    assert naver_sent["originProduct"]["detailContent"] == "<p>햅쌀로 지은 유기농 현미</p>"
+    coupang_sent = state.shops["coupang-demo"].product(Listing.objects.get(account=coupang).channel_product_id).registered
+    # the product's A/S wins over the account's; the account's WING id stays
+    assert coupang_sent["afterServiceContactNumber"] == "031-123-4567"
+    assert coupang_sent["vendorUserId"] == "marketdock01"
+
+
+def test_product_fields_bad_input_named_and_nothing_saved(admin_client, company):
+    from marketdock.listings.models import ProductListingFields
+
+    product = make_product(company, "BAD", name="잘못된 입력")
+    page = reverse("channels:product_listing_fields", args=[product.pk])
+    response = admin_client.post(page, {"as_phone": "전화", "image_urls": "ftp://x", "origin_code": "02"})
+    body = html.unescape(response.content.decode())
+    assert response.status_code == 400 and 'data-testid="pf-errors"' in body
+    assert "A/S 전화번호 '전화'의 형식이 올바르지 않습니다" in body and "수입사명을(를) 입력하세요" in body
+    assert not ProductListingFields.objects.exists()
+
+
+def test_product_fields_viewer_reads_only_and_another_company_sees_nothing(viewer_client, other_client, company):
+    from marketdock.listings.models import ProductListingFields
+
+    product = make_product(company, "SECRET", name="비밀 현미")
+    page = reverse("channels:product_listing_fields", args=[product.pk])
+    assert viewer_client.get(page).status_code == 200
+    assert viewer_client.post(page, {"as_phone": "02-1234-5678"}).status_code == 403
+    assert not ProductListingFields.objects.exists()
+    assert_isolated(other_client, [page], secrets=("비밀 현미",))

@@ -4,6 +4,9 @@ company isolation for every URL with an id."""
 
 from __future__ import annotations
 
+import html
+import re
+
 from django.urls import reverse
 
 from marketdock.channels.models import ChannelAccount
@@ -113,6 +116,7 @@ def test_viewer_can_look_but_not_post(company, viewer_client):
         page = viewer_client.get(reverse(name))
         assert page.status_code == 200
         assert "collect-now-" not in page.content.decode() and "match-apply-" not in page.content.decode()
+        assert "register-product-" not in page.content.decode()
     for url in (reverse("orders:collect_now", args=[account.pk]), reverse("orders:collect_backfill", args=[account.pk]),
                 reverse("orders:schedule_edit", args=[account.pk]), reverse("orders:line_match", args=[line.pk]),
                 reverse("orders:rules_apply"), reverse("orders:match_rule_delete", args=[rule.pk])):
@@ -133,3 +137,31 @@ def test_other_company_gets_404(company, other_client):
     ], secrets=("비밀 계정", "비밀상품"))
     assert "비밀상품" not in other_client.get(reverse("orders:unmatched")).content.decode()
     assert "비밀 계정" not in other_client.get(reverse("orders:collect")).content.decode()
+
+
+def test_register_product_from_unmatched_fills_the_form_and_saving_matches_the_line(company, admin_client):
+    account = make_account(company)
+    ingest(account, [co("1", "1-1", product_name="유기농 현미", option_text="중량: 4kg", seller_product_code="RICE",
+                        seller_option_code="RICE-4KG"),
+                     co("2", "2-1", product_name="유기농 현미", option_text="중량: 4kg", seller_product_code="RICE",
+                        seller_option_code="RICE-4KG")])
+    line = OrderLine.objects.get(channel_line_id="1-1")
+    page = admin_client.get(reverse("orders:unmatched"))
+    link = re.search(rf'href="([^"]+)" data-testid="register-product-{line.pk}"', page.content.decode()).group(1)
+    link = html.unescape(link)
+    form = admin_client.get(link).content.decode()
+    assert 'value="유기농 현미"' in form and 'value="RICE"' in form and 'value="중량"' in form
+    assert 'value="RICE-4KG"' in form and 'data-testid="product-next"' in form
+    response = admin_client.post(link, {
+        "code": "RICE", "seller_code": "RICE", "name": "유기농 현미", "price": "25900", "tax_type": "taxable",
+        "status": "on_sale", "inventory_managed": "on", "axis_name_1": "중량", "axis_values_1": "4kg",
+        "sku-count": "1", "sku-0-options": '{"중량": "4kg"}', "sku-0-code": "RICE-4KG", "sku-0-status": "active",
+        "next": reverse("orders:unmatched")})
+    assert response.status_code == 302 and response["Location"] == reverse("orders:unmatched")
+    assert set(OrderLine.objects.values_list("match_status", flat=True)) == {MatchStatus.MATCHED}
+    assert OrderLine.objects.get(channel_line_id="2-1").components.get().sku.code == "RICE-4KG"
+
+
+def test_register_link_back_to_another_site_is_ignored(company, admin_client):
+    response = admin_client.get(reverse("catalog:product_create") + "?name=x&next=https://evil.example/")
+    assert 'data-testid="product-next"' not in response.content.decode()

@@ -297,3 +297,26 @@ def test_isolation_of_every_url_with_an_id(other_client, company, manual_account
     assert r.status_code == 400 and not Order.objects.exists()
     r = other_client.get(reverse("orders:export"), {"template": t.pk})
     assert r.status_code == 404
+
+
+# ---------------------------------------------------------------- sample files of the built-in mappings
+
+
+@pytest.mark.parametrize("code,kind", [("naver", ChannelKind.MANUAL), ("coupang", ChannelKind.COUPANG)])
+def test_sample_file_of_each_builtin_mapping_uploads_as_one_order(admin_client, company, code, kind):
+    page = admin_client.get(reverse("orders:upload")).content.decode()
+    assert f'data-testid="upload-sample-{code}"' in page
+    r = admin_client.get(reverse("orders:upload_sample") + f"?code={code}")
+    assert r.status_code == 200 and "_%EC%83%98%ED%94%8C.xlsx" in r["Content-Disposition"]
+    rows = [list(x) for x in load_workbook(io.BytesIO(r.content), read_only=True).worksheets[0].iter_rows(values_only=True)]
+    assert len(rows) == 2 and "주문번호" in rows[0] and "유기농 현미 4kg" in rows[1]
+    account = make_account(company, f"샘플-{code}", kind)
+    up = upload(admin_client, account, r.content, mapping=f"builtin:{code}", name="sample.xlsx")
+    assert up.status_code == 200, up.content.decode()[:2000]
+    line = OrderLine.objects.get(company=company, account=account)
+    assert line.product_name == "유기농 현미 4kg" and line.seller_product_code == "RICE-4KG"
+
+
+def test_sample_file_of_an_unknown_mapping_is_404(admin_client, viewer_client):
+    assert admin_client.get(reverse("orders:upload_sample") + "?code=nope").status_code == 404
+    assert viewer_client.get(reverse("orders:upload_sample") + "?code=naver").status_code == 200

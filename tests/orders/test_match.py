@@ -14,6 +14,7 @@ from marketdock.orders.models import MatchRule, MatchSource, MatchStatus, Order,
 from marketdock.orders.services_collect import account_collect_claim, collection_schedule_claim
 from marketdock.orders.services_match import (
     MatchError,
+    RuleScope,
     line_match_manual,
     match_key,
     match_rules_apply,
@@ -92,6 +93,61 @@ def test_manual_match_to_a_set_and_to_two_skus(company, account, admin_user):
     line_match_manual(company=company, line=OrderLine.objects.get(channel_line_id="2-1"),
                       components=[(a.pk, 1), (b.pk, 1)], save_rule=False, user=admin_user)
     assert reserved(company, a) == 3 and reserved(company, b) == 1
+    assert not MatchRule.objects.exists()
+
+
+def test_rule_for_all_accounts_matches_the_same_option_text_on_every_channel(company, account, admin_user):
+    sku = make_sku(company, "RICE-4", stock=50)
+    naver = make_account(company, "네이버 스토어", "naver")
+    gmarket = make_account(company, "지마켓", "naver")
+    ingest(account, [co("1", "1-1", channel_product_id="CP1", channel_option_id="CO1", product_name="유기농 현미",
+                        option_text="4kg")])
+    ingest(naver, [co("2", "2-1", channel_product_id="NP9", channel_option_id="NO9", product_name="유기농  현미",
+                      option_text="4KG"),
+                   co("3", "3-1", channel_product_id="NP9", channel_option_id="NO8", product_name="유기농 현미",
+                      option_text="10kg")])
+    first = OrderLine.objects.get(channel_line_id="1-1")
+    result = line_match_manual(company=company, line=first, components=[(sku.pk, 1)], save_rule=True,
+                               user=admin_user, scope=RuleScope.ALL)
+    rule = result["rule"]
+    assert rule.account_id is None and rule.product_name == "유기농 현미"
+    # the waiting line of another account with the same text (spacing/case aside) is matched at once ...
+    assert result["matched"] == 2
+    assert OrderLine.objects.get(channel_line_id="2-1").match_status == MatchStatus.MATCHED
+    assert OrderLine.objects.get(channel_line_id="3-1").match_status == MatchStatus.UNMATCHED  # other option
+    # ... and a future line on a third account matches by the rule, without matching it a third time
+    ingest(gmarket, [co("4", "4-1", channel_product_id="GX", channel_option_id="GY", product_name="유기농 현미",
+                        option_text="4kg", quantity=2)])
+    line = OrderLine.objects.get(channel_line_id="4-1")
+    assert line.match_source == MatchSource.RULE and line.components.get().sku == sku
+    assert reserved(company, sku) == 1 + 1 + 2
+
+
+def test_account_rule_wins_over_the_all_accounts_rule(company, account, admin_user):
+    everywhere, here = make_sku(company, "SKU-ALL"), make_sku(company, "SKU-HERE")
+    ingest(account, [co("1", "1-1", product_name="현미", option_text="1kg")])
+    line_match_manual(company=company, line=OrderLine.objects.get(channel_line_id="1-1"),
+                      components=[(everywhere.pk, 1)], save_rule=True, user=admin_user, scope=RuleScope.ALL)
+    ingest(account, [co("2", "2-1", channel_option_id="SPECIAL", product_name="현미", option_text="1kg")])
+    special = OrderLine.objects.get(channel_line_id="2-1")
+    assert special.components.get().sku == everywhere  # the text rule applied
+    own = MatchRule.objects.create(company=company, account=account, match_key=match_key(
+        channel_product_id="P1", channel_option_id="OTHER", product_name="", option_text=""))
+    own.components.create(company=company, sku=here, quantity=1)
+    ingest(account, [co("5", "5-1", channel_option_id="OTHER", product_name="현미", option_text="1kg")])
+    assert OrderLine.objects.get(channel_line_id="5-1").components.get().sku == here
+
+
+def test_all_accounts_scope_refuses_a_line_without_name_and_bad_scope(company, account, admin_user):
+    sku = make_sku(company, "SKU-N")
+    ingest(account, [co("1", "1-1", product_name="")])
+    line = OrderLine.objects.get(channel_line_id="1-1")
+    with pytest.raises(MatchError):
+        line_match_manual(company=company, line=line, components=[(sku.pk, 1)], save_rule=True, user=admin_user,
+                          scope=RuleScope.ALL)
+    with pytest.raises(MatchError):
+        line_match_manual(company=company, line=line, components=[(sku.pk, 1)], save_rule=True, user=admin_user,
+                          scope="everything")
     assert not MatchRule.objects.exists()
 
 

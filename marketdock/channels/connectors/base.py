@@ -26,6 +26,7 @@ from .errors import ConnectorError, MalformedPayload, UnsupportedOperation
 from .http import ApiClient, HttpOptions
 from .models import (
     Capabilities,
+    ChannelCategory,
     ChannelListing,
     ChannelOrder,
     ConfirmResult,
@@ -106,6 +107,11 @@ class Connector(ABC):
                 return
             cursor = page.next_cursor
 
+    def list_categories(self) -> list[ChannelCategory]:
+        """The marketplace's whole category tree (every node, parents before children), for picking the
+        category a listing registers in."""
+        raise self._unsupported("카테고리 조회")
+
     def register_listing(self, draft: ListingDraft) -> ChannelListing:
         """쇼핑몰전송: create the product; returns it as the marketplace now holds it. Raises
         BusinessError (code "DRAFT_INVALID") naming the missing fields before sending anything."""
@@ -179,8 +185,9 @@ def response_json(response: httpx.Response, marketplace: str) -> Any:
     try:
         return response.json()
     except ValueError:
-        raise MalformedPayload("(응답 본문)", f"JSON이 아닙니다 (HTTP {response.status_code})",
-                               marketplace=marketplace, value=response.text[:120])
+        from .http import unparsed_body
+
+        raise MalformedPayload("(응답 본문)", f"JSON이 아닙니다: {unparsed_body(response)}", marketplace=marketplace)
 
 
 def parse_many(items: Sequence[Any], parse: Callable[[Any, str], list[ChannelOrder]], prefix: str,
@@ -253,7 +260,8 @@ def connector_class(kind: str) -> type[Connector]:
 
 
 def build_connector(kind: str, credentials: Mapping[str, Any], *, base_url: str | None = None,
-                    options: HttpOptions | None = None) -> Connector:
+                    options: HttpOptions | None = None, **extra: Any) -> Connector:
+    """`extra`: keyword arguments only some connectors take (Shopify's `token_store`)."""
     cls = connector_class(kind)
     creds = cls.credentials_model.model_validate(dict(credentials))
-    return cls(creds, base_url=base_url, options=options)  # type: ignore[call-arg]
+    return cls(creds, base_url=base_url, options=options, **extra)  # type: ignore[call-arg]

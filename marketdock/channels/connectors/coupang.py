@@ -40,12 +40,14 @@ from .base import (
     unique_lines,
 )
 from .errors import AuthError, BusinessError, MalformedPayload, TemporaryError, UnsupportedOperation
-from .http import ApiClient, HttpOptions
+from .http import ApiClient, HttpOptions, unparsed_body
 from .models import (
     Capabilities,
+    ChannelCategory,
     ChannelListing,
     ChannelListingOption,
     ChannelOrder,
+    Claim,
     ConfirmResult,
     ConnectionStatus,
     DelayItem,
@@ -62,6 +64,7 @@ from .models import (
     OrderPage,
     OrderStatus,
     PriceUpdate,
+    Progress,
     RecordError,
     SaleStatusUpdate,
     StockUpdate,
@@ -113,6 +116,20 @@ _STATUS = {
     "FINAL_DELIVERY": OrderStatus.DELIVERED,
     "NONE_TRACKING": OrderStatus.SHIPPED,  # 업체 직접 배송: shipped, not trackable
 }
+
+
+# The status table: ordersheet status → how far Coupang has taken the shipment box. Cancellations are
+# per item: `canceled` / cancelCount ≥ shippingCount is a decided cancel; holdCountForCancel > 0 is a
+# cancel request (출고중지요청, RU) waiting for the seller — never ship it meanwhile.
+PROGRESS = {
+    "ACCEPT": Progress.PAID,  # 결제완료
+    "INSTRUCT": Progress.CONFIRMED,  # 상품준비중 (발주확인 done)
+    "DEPARTURE": Progress.SHIPPED,  # 배송지시 (송장 등록)
+    "DELIVERING": Progress.IN_TRANSIT,  # 배송중
+    "FINAL_DELIVERY": Progress.DELIVERED,  # 배송완료
+    "NONE_TRACKING": Progress.SHIPPED,  # 업체 직접 배송 (추적 불가)
+}
+SHIPPED_PROGRESS = (Progress.SHIPPED, Progress.IN_TRANSIT, Progress.DELIVERED)
 
 
 def line_id(shipment_box_id: str, vendor_item_id: str) -> str:
@@ -170,12 +187,14 @@ def parse_ordersheet(sheet: Mapping[str, Any], prefix: str = "") -> list[Channel
         discount = num("discountPrice")
         if quantity < 0 or cancelled < 0:
             raise MalformedPayload(f"{ip}.shippingCount", "음수입니다", marketplace=MP, value=quantity)
+        progress, claim = PROGRESS[status_raw], Claim.NONE
         if item.get("canceled") is True or (quantity and cancelled >= quantity):
-            status = OrderStatus.CANCELLED
+            status, progress = OrderStatus.CANCELLED, Progress.CANCELLED
         elif num("holdCountForCancel") > 0:
-            status = OrderStatus.CANCEL_REQUESTED
+            status, claim = OrderStatus.CANCEL_REQUESTED, Claim.CANCEL
         else:
             status = _STATUS[status_raw]
+        shipped = progress in SHIPPED_PROGRESS
         vendor_item = txt(item, ip, "vendorItemId", True)
         lines.append(ChannelOrder(
             marketplace=Marketplace.COUPANG,
@@ -186,6 +205,13 @@ def parse_ordersheet(sheet: Mapping[str, Any], prefix: str = "") -> list[Channel
             paid_at=paid_at,
             status=status,
             raw_status=status_raw,
+            raw_claim_status=f"holdCountForCancel:{num('holdCountForCancel')}" if claim else "",
+            progress=progress,
+            claim=claim,
+            tracking_number=txt(sheet, prefix, "invoiceNumber") if shipped else "",
+            carrier_code=txt(sheet, prefix, "deliveryCompanyName") if shipped else "",
+            dispatched_at=v.timestamp(sheet.get("inTrasitDateTime"), path("inTrasitDateTime"), marketplace=MP,
+                                      required=False) if shipped else None,
             buyer_name=txt(orderer, op, "name"),
             buyer_phone=txt(orderer, op, "ordererNumber") or txt(orderer, op, "safeNumber"),
             buyer_email=txt(orderer, op, "email"),
@@ -259,7 +285,7 @@ class CoupangConnector(Connector):
                                 max_window=timedelta(days=MAX_DAYS), page_size=PAGE_SIZE,
                                 line_key="{shipmentBoxId}-{vendorItemId}", dispatch=True, delay=False, listings=True,
                                 stock_update=True, price_update=True, sale_status=True, register_listing=True,
-                                compare_and_set=False)
+                                compare_and_set=False, categories=True)
     credentials_model = CoupangCredentials
     DEFAULT_RATE = Rate(per_second=5.0, burst=5)  # Coupang blocks at ~10 rps per vendor; stay well under
 
@@ -425,6 +451,14 @@ class CoupangConnector(Connector):
                                 code=code)
         return payload
 
+    def list_categories(self) -> list[ChannelCategory]:
+        """노출 카테고리 목록조회: GET …/meta/display-categories → data = the root node, children in `child`."""
+        payload = self._product_call("GET", "/meta/display-categories")
+        root = payload.get("data")
+        if not isinstance(root, Mapping):
+            raise MalformedPayload("data", "카테고리 트리가 아닙니다", marketplace=MP, value=root)
+        return parse_display_categories(root)
+
     def _item_inventory(self, vendor_item_id: str) -> Mapping[str, Any]:
         payload = self._product_call("GET", f"/vendor-items/{quote(vendor_item_id, safe='')}/inventories")
         data = payload.get("data")
@@ -547,7 +581,7 @@ class CoupangConnector(Connector):
 
 def _raise_for(response: httpx.Response) -> None:
     status = response.status_code
-    code, message = "", response.text[:200]
+    code, message = "", unparsed_body(response)
     try:
         body = response.json()
         if isinstance(body, Mapping):
@@ -635,6 +669,25 @@ def parse_seller_product(data: Mapping[str, Any], inventories: Mapping[str, Mapp
         category_id=v.text(data.get("displayCategoryCode"), "data.displayCategoryCode", marketplace=MP),
         options=[option.model_copy(update={"price_delta": price - base}) for option, price, _ in options],
         raw=dict(data))
+
+
+def parse_display_categories(root: Mapping[str, Any]) -> list[ChannelCategory]:
+    """Coupang's display category tree (root "ROOT" with `child` lists) → nodes, parents first;
+    categories not ACTIVE are left out."""
+    out: list[ChannelCategory] = []
+    stack: list[tuple[Mapping[str, Any], str, list[str]]] = [
+        (child, "", []) for child in reversed(root.get("child") or []) if isinstance(child, Mapping)]
+    while stack:
+        node, parent, names = stack.pop()
+        code = str(node.get("displayItemCategoryCode") or "")
+        if not code or str(node.get("status") or "ACTIVE") != "ACTIVE":
+            continue
+        path = [*names, str(node.get("name") or code)]
+        children = [c for c in node.get("child") or [] if isinstance(c, Mapping)]
+        out.append(ChannelCategory(id=code, name=path[-1], path=" > ".join(path), parent_id=parent,
+                                   leaf=not children))
+        stack.extend((child, code, path) for child in reversed(children))
+    return out
 
 
 COUPANG_REQUIRED_EXTRA = {

@@ -135,8 +135,12 @@ class ApiClient:
         raise TemporaryError(last_problem or "재시도 횟수를 초과했습니다", marketplace=self.marketplace)
 
 
-def _short(response: httpx.Response, limit: int = 300) -> str:
-    try:
-        return response.text[:limit]
-    except Exception:  # noqa: BLE001 - undecodable body
-        return ""
+def unparsed_body(response: httpx.Response) -> str:
+    """What an error says about a body that is not the marketplace's error format: its status, type
+    and size, never its content (an API address pointing elsewhere must not show what it answered)."""
+    kind = (response.headers.get("content-type") or "").split(";")[0].strip() or "-"
+    return f"HTTP {response.status_code} 응답 ({kind}, {len(response.content)}바이트)"
+
+
+def _short(response: httpx.Response) -> str:
+    return unparsed_body(response)

@@ -34,6 +34,40 @@ class OrderStatus(enum.StrEnum):
     HOLD = "hold"  # awaiting payment, on hold, or otherwise not shippable
 
 
+class Progress(enum.StrEnum):
+    """How far the marketplace has taken a line, whatever its claims (each connector declares the table
+    from its own statuses; the OMS maps these onto its status flow)."""
+
+    WAITING = "waiting"  # not payable/shippable yet: awaiting payment, on hold at the marketplace
+    PAID = "paid"  # paid, not yet acknowledged (발주확인 전)
+    CONFIRMED = "confirmed"  # acknowledged (발주확인 / 상품준비중 / fulfilment in progress)
+    SHIPPED = "shipped"  # dispatched (송장 등록 / 배송지시 / fulfilled)
+    IN_TRANSIT = "in_transit"
+    DELIVERED = "delivered"  # delivered or purchase-confirmed
+    CANCELLED = "cancelled"
+    RETURNED = "returned"
+
+
+class Claim(enum.StrEnum):
+    """A buyer's request the marketplace has not decided yet (the line must not ship meanwhile)."""
+
+    NONE = ""
+    CANCEL = "cancel"
+    RETURN = "return"
+    EXCHANGE = "exchange"
+
+
+# canonical status → (progress, claim) for records that carry only a status (Excel uploads, old callers)
+_FROM_STATUS: dict[str, tuple[Progress, Claim]] = {
+    "new": (Progress.PAID, Claim.NONE), "confirmed": (Progress.CONFIRMED, Claim.NONE),
+    "ready": (Progress.CONFIRMED, Claim.NONE), "shipped": (Progress.SHIPPED, Claim.NONE),
+    "in_transit": (Progress.IN_TRANSIT, Claim.NONE), "delivered": (Progress.DELIVERED, Claim.NONE),
+    "cancel_requested": (Progress.PAID, Claim.CANCEL), "cancelled": (Progress.CANCELLED, Claim.NONE),
+    "return_requested": (Progress.DELIVERED, Claim.RETURN), "returned": (Progress.RETURNED, Claim.NONE),
+    "exchange_requested": (Progress.DELIVERED, Claim.EXCHANGE), "hold": (Progress.WAITING, Claim.NONE),
+}
+
+
 def _aware_utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -59,6 +93,13 @@ class ChannelOrder(BaseModel):
     status: OrderStatus
     raw_status: str
     raw_claim_status: str = ""
+    # the marketplace's progress and pending claim (derived from `status` when a record gives none)
+    progress: Progress | None = None
+    claim: Claim = Claim.NONE
+    # the marketplace's shipment of the line, when it was dispatched there: its carrier code, the number
+    tracking_number: str = ""
+    carrier_code: str = ""
+    dispatched_at: datetime | None = None
 
     buyer_name: str = ""
     buyer_phone: str = ""
@@ -91,7 +132,7 @@ class ChannelOrder(BaseModel):
 
     raw: dict[str, Any] = Field(default_factory=dict, repr=False)
 
-    @field_validator("ordered_at", "paid_at", "changed_at")
+    @field_validator("ordered_at", "paid_at", "changed_at", "dispatched_at")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
         return _aware_utc(value)
@@ -100,6 +141,16 @@ class ChannelOrder(BaseModel):
     @classmethod
     def _upper(cls, value: str) -> str:
         return value.upper()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _progress(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("progress") is None and data.get("status") is not None:
+            progress, claim = _FROM_STATUS.get(str(data["status"]), (Progress.PAID, Claim.NONE))
+            data = {**data, "progress": progress}
+            if not data.get("claim"):
+                data["claim"] = claim
+        return data
 
 
 class ChangedStatus(BaseModel):
@@ -209,6 +260,7 @@ class Capabilities(BaseModel):
     sale_status: bool = False
     register_listing: bool = False  # register_listing / update_listing (쇼핑몰전송)
     compare_and_set: bool = False  # update_stock honours StockUpdate.expected_quantity at the marketplace
+    categories: bool = False  # list_categories (the marketplace's category tree for registration)
 
 
 # --- fulfilment: dispatch (발송처리) and delay (발송지연) -----------------------------------------
@@ -311,6 +363,17 @@ class ChannelListing(BaseModel):
     category_id: str = ""
     options: list[ChannelListingOption] = Field(default_factory=list)
     raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+
+class ChannelCategory(BaseModel):
+    """One node of the marketplace's category tree (Naver category, Coupang display category).
+    `path` is the full name from the top ("패션의류 > 여성의류 > 니트"); only a `leaf` takes products."""
+
+    id: str
+    name: str
+    path: str
+    parent_id: str = ""
+    leaf: bool = True
 
 
 class ListingPage(BaseModel):

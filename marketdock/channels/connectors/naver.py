@@ -49,13 +49,15 @@ from .base import (
     unique_lines,
 )
 from .errors import AuthError, BusinessError, MalformedPayload, TemporaryError
-from .http import ApiClient, HttpOptions
+from .http import ApiClient, HttpOptions, unparsed_body
 from .models import (
     Capabilities,
     ChangedStatus,
+    ChannelCategory,
     ChannelListing,
     ChannelListingOption,
     ChannelOrder,
+    Claim,
     ConfirmResult,
     ConnectionStatus,
     DelayItem,
@@ -72,6 +74,7 @@ from .models import (
     OrderPage,
     OrderStatus,
     PriceUpdate,
+    Progress,
     RecordError,
     SaleStatusUpdate,
     StockUpdate,
@@ -88,6 +91,7 @@ CONFIRM_PATH = "/v1/pay-order/seller/product-orders/confirm"
 DISPATCH_PATH = "/v1/pay-order/seller/product-orders/dispatch"
 DELAY_PATH = "/v1/pay-order/seller/product-orders/{id}/delay"
 PRODUCTS_PATH = "/v2/products"
+CATEGORIES_PATH = "/v1/categories"  # 전체 카테고리 조회: [{wholeCategoryName "a>b>c", id, name, last}]
 PRODUCT_SEARCH_PATH = "/v1/products/search"
 ORIGIN_PRODUCT_PATH = "/v2/products/origin-products/{no}"
 OPTION_STOCK_PATH = "/v1/products/origin-products/{no}/option-stock"
@@ -205,8 +209,15 @@ _CLAIM_FALLBACK = {
 }
 
 
+# A decided claim that ended only part of a line's quantity (quantityClaimCompatibility: remainQuantity > 0)
+# does not end the line: the remaining units go on by the product-order status.
+_PARTIAL_ENDS = {"CANCEL_DONE", "ADMIN_CANCEL_DONE", "RETURN_DONE"}
+
+
 def canonical_status(product_order_status: str, claim_type: str, claim_status: str, place_order_status: str,
-                     field: str = "productOrder.productOrderStatus") -> OrderStatus:
+                     field: str = "productOrder.productOrderStatus", partial: bool = False) -> OrderStatus:
+    if partial and claim_status in _PARTIAL_ENDS:
+        claim_status = ""
     if claim_status in ("COLLECTING", "COLLECT_DONE"):
         if claim_type == "EXCHANGE":
             return OrderStatus.EXCHANGE_REQUESTED
@@ -221,6 +232,58 @@ def canonical_status(product_order_status: str, claim_type: str, claim_status: s
     if product_order_status == "PAYED" and place_order_status == "OK":
         return OrderStatus.CONFIRMED
     return _STATUS[product_order_status]
+
+
+# The status table: productOrderStatus → how far Naver has taken the line. "발주확인 done" is not a
+# status at Naver: it is placeOrderStatus OK while the status stays PAYED (발송대기).
+PROGRESS = {
+    "PAYMENT_WAITING": Progress.WAITING,  # 입금대기
+    "PAYED": Progress.PAID,  # 결제완료 (CONFIRMED with placeOrderStatus OK)
+    "DELIVERING": Progress.IN_TRANSIT,  # 배송중 (발송처리 done)
+    "DELIVERED": Progress.DELIVERED,  # 배송완료
+    "PURCHASE_DECIDED": Progress.DELIVERED,  # 구매확정
+    "EXCHANGED": Progress.DELIVERED,  # 교환 (the exchanged goods were delivered)
+    "CANCELED": Progress.CANCELLED,
+    "CANCELED_BY_NOPAYMENT": Progress.CANCELLED,
+    "RETURNED": Progress.RETURNED,
+}
+# claimStatus → the claim still waiting for the seller's (or Naver's) decision. COLLECTING and
+# COLLECT_DONE belong to a return or an exchange, told apart by claimType.
+CLAIM_PENDING = {
+    "CANCEL_REQUEST": Claim.CANCEL, "CANCELING": Claim.CANCEL, "ADMIN_CANCELING": Claim.CANCEL,
+    "RETURN_REQUEST": Claim.RETURN, "EXCHANGE_REQUEST": Claim.EXCHANGE, "EXCHANGE_REDELIVERING": Claim.EXCHANGE,
+}
+# claimStatus of a decided claim → its end (None: the claim is over and the product-order status rules)
+CLAIM_DECIDED = {
+    "CANCEL_DONE": Progress.CANCELLED, "ADMIN_CANCEL_DONE": Progress.CANCELLED, "RETURN_DONE": Progress.RETURNED,
+    "CANCEL_REJECT": None, "ADMIN_CANCEL_REJECT": None, "RETURN_REJECT": None, "EXCHANGE_REJECT": None,
+    "EXCHANGE_DONE": None, "PURCHASE_DECISION_HOLDBACK": None, "PURCHASE_DECISION_REQUEST": None,
+    "PURCHASE_DECISION_HOLDBACK_RELEASE": None,
+}
+
+
+def marketplace_state(product_order_status: str, claim_type: str, claim_status: str, place_order_status: str,
+                      field: str = "productOrder.productOrderStatus", partial: bool = False) -> tuple[Progress, Claim]:
+    """(progress, pending claim) of a product order by the tables above (`partial`: units remain after
+    the claim, so a decided cancel/return ends only those units, not the line)."""
+    if partial and claim_status in _PARTIAL_ENDS:
+        claim_status = ""
+    if product_order_status not in PROGRESS:
+        raise MalformedPayload(field, "알 수 없는 주문 상태입니다", marketplace=MP, value=product_order_status)
+    progress = PROGRESS[product_order_status]
+    if progress == Progress.PAID and place_order_status == "OK":
+        progress = Progress.CONFIRMED
+    claim = Claim.NONE
+    if claim_status in ("COLLECTING", "COLLECT_DONE"):
+        claim = Claim.EXCHANGE if claim_type == "EXCHANGE" else Claim.RETURN
+    elif claim_status in CLAIM_PENDING:
+        claim = CLAIM_PENDING[claim_status]
+    elif claim_status:
+        if claim_status not in CLAIM_DECIDED:
+            raise MalformedPayload(field.rsplit(".", 1)[0] + ".claimStatus", "알 수 없는 클레임 상태입니다",
+                                   marketplace=MP, value=claim_status)
+        progress = CLAIM_DECIDED[claim_status] or progress
+    return progress, claim
 
 
 def parse_product_order(item: Mapping[str, Any], prefix: str = "") -> ChannelOrder:
@@ -247,10 +310,17 @@ def parse_product_order(item: Mapping[str, Any], prefix: str = "") -> ChannelOrd
     place = txt(po, pp, "placeOrderStatus")
     address = v.obj(po, "shippingAddress", pp, marketplace=MP)
     ap = f"{pp}.shippingAddress"
+    quantity, remaining = _quantities(po, pp)
+    partial = 0 < remaining < quantity
+    progress, claim = marketplace_state(status_raw, claim_type, claim_status, place, f"{pp}.productOrderStatus",
+                                        partial=partial)
+    delivery = v.obj(item, "delivery", prefix, marketplace=MP)
+    dp = v.field_path(prefix, "delivery")
+    progress_shipped = progress in (Progress.SHIPPED, Progress.IN_TRANSIT, Progress.DELIVERED, Progress.RETURNED)
     unit = num(po, pp, "unitPrice") + num(po, pp, "optionPrice")
-    quantity = num(po, pp, "quantity", required=True)
-    if quantity < 0:
-        raise MalformedPayload(f"{pp}.quantity", "음수입니다", marketplace=MP, value=quantity)
+    # units a cancel took off the line; units taken off by a return or an exchange left with the goods
+    # and are the claims screens' business
+    cancelled = 0 if claim_type in ("RETURN", "EXCHANGE") else quantity - remaining
     total_product = num(po, pp, "totalProductAmount") or unit * quantity
     total_payment = num(po, pp, "totalPaymentAmount")
     discount_value = po.get("productDiscountAmount")
@@ -263,7 +333,14 @@ def parse_product_order(item: Mapping[str, Any], prefix: str = "") -> ChannelOrd
         bundle_id=txt(po, pp, "packageNumber"),
         ordered_at=v.timestamp(order.get("orderDate"), f"{op}.orderDate", marketplace=MP),
         paid_at=v.timestamp(order.get("paymentDate"), f"{op}.paymentDate", marketplace=MP, required=False),
-        status=canonical_status(status_raw, claim_type, claim_status, place, f"{pp}.productOrderStatus"),
+        status=canonical_status(status_raw, claim_type, claim_status, place, f"{pp}.productOrderStatus",
+                                partial=partial),
+        progress=progress,
+        claim=claim,
+        tracking_number=txt(delivery, dp, "trackingNumber") if progress_shipped else "",
+        carrier_code=txt(delivery, dp, "deliveryCompany") if progress_shipped else "",
+        dispatched_at=v.timestamp(delivery.get("sendDate"), f"{dp}.sendDate", marketplace=MP, required=False)
+        if progress_shipped else None,
         raw_status=status_raw if status_raw != "PAYED" or not place else f"{status_raw}/{place}",
         raw_claim_status=f"{claim_type}:{claim_status}" if claim_type or claim_status else "",
         buyer_name=txt(order, op, "ordererName"),
@@ -281,13 +358,39 @@ def parse_product_order(item: Mapping[str, Any], prefix: str = "") -> ChannelOrd
         seller_product_code=txt(po, pp, "sellerProductCode"),
         seller_option_code=txt(po, pp, "optionManageCode"),
         quantity=quantity,
+        cancelled_quantity=cancelled,
         currency="KRW",
         unit_price=unit,
         discount_amount=discount,
-        total_amount=total_payment if po.get("totalPaymentAmount") is not None else total_product - discount,
+        total_amount=_remaining_amount(po, pp, remaining < quantity,
+                                       total_payment if po.get("totalPaymentAmount") is not None
+                                       else total_product - discount),
         shipping_fee=num(po, pp, "deliveryFeeAmount"),
         raw=dict(item),
     )
+
+
+def _quantities(po: Mapping[str, Any], pp: str) -> tuple[int, int]:
+    """(ordered, remaining) units of a product order. The connector asks with
+    quantityClaimCompatibility=true, so `quantity` (like `initialQuantity`) is what was ordered and
+    `remainQuantity` what is left after quantity claims (partial cancels)."""
+    ordered = v.integer(po.get("quantity"), f"{pp}.quantity", marketplace=MP, required=True)
+    if ordered < 0:
+        raise MalformedPayload(f"{pp}.quantity", "음수입니다", marketplace=MP, value=ordered)
+    if po.get("remainQuantity") is None:
+        return ordered, ordered
+    remaining = v.integer(po.get("remainQuantity"), f"{pp}.remainQuantity", marketplace=MP, required=True)
+    if not 0 <= remaining <= ordered:
+        raise MalformedPayload(f"{pp}.remainQuantity", f"0 이상 주문 수량({ordered}) 이하여야 합니다",
+                               marketplace=MP, value=remaining)
+    return ordered, remaining
+
+
+def _remaining_amount(po: Mapping[str, Any], pp: str, reduced: bool, total: int) -> int:
+    """What the buyer still pays for the line: `remainPaymentAmount` once a quantity claim took units off."""
+    if reduced and po.get("remainPaymentAmount") is not None:
+        return v.integer(po.get("remainPaymentAmount"), f"{pp}.remainPaymentAmount", marketplace=MP)
+    return total
 
 
 def parse_changed_status(row: Mapping[str, Any], prefix: str = "") -> ChangedStatus:
@@ -371,7 +474,7 @@ class NaverConnector(Connector):
     capabilities = Capabilities(confirm=True, confirm_batch=CONFIRM_BATCH, change_feed=True, max_window=MAX_WINDOW,
                                 page_size=300, line_key="productOrderId", dispatch=True, delay=True, listings=True,
                                 stock_update=True, price_update=True, sale_status=True, register_listing=True,
-                                compare_and_set=False)
+                                compare_and_set=False, categories=True)
     credentials_model = NaverCredentials
     DEFAULT_RATE = Rate(per_second=2.0, burst=4)  # the documented example: 2 rps per application
 
@@ -613,6 +716,12 @@ class NaverConnector(Connector):
         origin_no = self._origin_no(product_id)
         return parse_origin_product(self._origin(origin_no), product_id, origin_no)
 
+    def list_categories(self) -> list[ChannelCategory]:
+        payload = self._call("GET", CATEGORIES_PATH)
+        if not isinstance(payload, list):
+            raise MalformedPayload("(카테고리 목록)", "배열이 아닙니다", marketplace=MP, value=payload)
+        return parse_categories(payload)
+
     def register_listing(self, draft: ListingDraft) -> ChannelListing:
         body = build_product_body(draft)
         payload = self._call("POST", PRODUCTS_PATH, json=body, idempotent=False)
@@ -826,9 +935,9 @@ def _error_fields(response: httpx.Response) -> tuple[str, str]:
     try:
         body = response.json()
     except ValueError:
-        return "", response.text[:200]
+        return "", unparsed_body(response)
     if not isinstance(body, Mapping):
-        return "", str(body)[:200]
+        return "", unparsed_body(response)
     return str(body.get("code") or ""), str(body.get("message") or "")
 
 
@@ -931,6 +1040,25 @@ def parse_origin_product(payload: Mapping[str, Any], channel_product_no: str, or
 
 _FEE_TYPES = {"free": "FREE", "paid": "PAID", "conditional": "CONDITIONAL_FREE"}
 _DRAFT_STATUS = {"on_sale": "SALE", "stopped": "SUSPENSION", "sold_out": "OUTOFSTOCK"}
+def parse_categories(rows: Sequence[Any]) -> list[ChannelCategory]:
+    """Naver's flat category list → nodes with their parent (found by the path "a>b>c" one level up)."""
+    by_path: dict[str, str] = {}
+    out: list[ChannelCategory] = []
+    items = []
+    for row in rows:
+        if not isinstance(row, Mapping) or not row.get("id"):
+            continue
+        parts = [p.strip() for p in str(row.get("wholeCategoryName") or row.get("name") or "").split(">") if p.strip()]
+        items.append((len(parts), parts, row))
+    for _depth, parts, row in sorted(items, key=lambda x: x[0]):
+        key = ">".join(parts)
+        by_path[key] = str(row["id"])
+        out.append(ChannelCategory(id=str(row["id"]), name=str(row.get("name") or (parts[-1] if parts else "")),
+                                   path=" > ".join(parts), parent_id=by_path.get(">".join(parts[:-1]), ""),
+                                   leaf=bool(row.get("last"))))
+    return out
+
+
 NAVER_REQUIRED_EXTRA = {
     "afterServiceInfo": "A/S 안내(afterServiceInfo: 전화번호, 안내문)",
     "originAreaInfo": "원산지(originAreaInfo)",

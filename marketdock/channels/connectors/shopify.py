@@ -1,6 +1,12 @@
 """Shopify — Admin GraphQL API.
 
 - POST https://{shop}/admin/api/{API_VERSION}/graphql.json with `X-Shopify-Access-Token`.
+- The token: either a legacy custom app's static `shpat_` token, or (apps created in the Dev Dashboard,
+  the only kind since 2026-01-01) the client-credentials grant: POST /admin/oauth/access_token with a
+  form body {client_id, client_secret, grant_type=client_credentials} → {access_token, scope,
+  expires_in} (24 h). Such tokens are kept in a TokenStore (per process by default; the channels app
+  keeps them on the account row so every worker shares one token and one refresh), renewed
+  TOKEN_REFRESH_MARGIN before expiry and once more on a 401.
 - Orders by `updated_at` window (UTC `Z` in the search query), sortKey UPDATED_AT, cursor paging
   through `pageInfo { hasNextPage endCursor }`; line items beyond the first page are fetched per order.
 - Cost-based throttling: after each call read `extensions.cost` (requestedQueryCost,
@@ -12,7 +18,7 @@ and no 발송지연 (`delay` raises UnsupportedOperation).
 - 발송: the order's fulfillment orders → `fulfillmentCreate` with trackingInfo {company, number, url}.
 - Listings: `products` / `product` with variants and their first inventory level ("available").
 - Stock: ONE `inventorySetQuantities` per push of up to 250 options, `changeFromQuantity` (compare-and-set)
-  per quantity and `@idempotent`, sent to INVENTORY_API_VERSION; the variants' inventory items and
+  per quantity and `@idempotent` (both mandatory from 2026-04); the variants' inventory items and
   location are cached per shop (InventoryRefs: from product reads or one bulk `nodes` lookup), so a
   push needs no lookup request; a stale compare comes back as a conflict with the re-read quantity.
 - Price: `productVariantsBulkUpdate`; sale status: `productUpdate` status ACTIVE/DRAFT; register and
@@ -26,14 +32,14 @@ import hmac
 import re
 import threading
 import uuid
-from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import httpx
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from . import values as v
 from .base import Connector, by_product, listing_failures, parse_many, response_json, unique_lines
@@ -45,12 +51,13 @@ from .errors import (
     TemporaryError,
     UnsupportedOperation,
 )
-from .http import ApiClient, HttpOptions
+from .http import ApiClient, HttpOptions, unparsed_body
 from .models import (
     Capabilities,
     ChannelListing,
     ChannelListingOption,
     ChannelOrder,
+    Claim,
     ConfirmResult,
     ConnectionStatus,
     DispatchItem,
@@ -65,6 +72,7 @@ from .models import (
     OrderPage,
     OrderStatus,
     PriceUpdate,
+    Progress,
     RecordError,
     SaleStatusUpdate,
     StockUpdate,
@@ -73,7 +81,13 @@ from .models import (
 from .ratelimit import Rate
 
 MP = Marketplace.SHOPIFY.value
-API_VERSION = "2025-07"  # the one pinned Admin API version (quarterly; supported ≥12 months)
+# The one pinned Admin API version, used by every call. Shopify releases a version each quarter and
+# supports it for 12 months; 2026-07 is a stable version Shopify lists as supported (2025-07 is not any
+# more). Moving it: read the release notes, run the contract tests, change this line.
+API_VERSION = "2026-07"
+TOKEN_PATH = "/admin/oauth/access_token"
+TOKEN_LIFETIME = timedelta(hours=24)  # what Shopify documents when a response carries no expires_in
+TOKEN_REFRESH_MARGIN = timedelta(minutes=30)
 ORDERS_PAGE = 25
 LINE_ITEMS_PAGE = 20  # 25 × (1 + 20) ≈ 527 requested points: under the 1000-point bucket
 THROTTLE_RETRIES = 5
@@ -82,7 +96,20 @@ UTC_ZONE = ZoneInfo("UTC")
 
 class ShopifyCredentials(BaseModel):
     shop_domain: str = Field(min_length=1)  # "my-shop.myshopify.com"
-    access_token: str = Field(min_length=1)
+    access_token: str = ""  # a legacy custom app's static token
+    client_id: str = ""  # a Dev Dashboard app: client id + secret for the client-credentials grant
+    client_secret: str = ""
+
+    @model_validator(mode="after")
+    def _one_way_in(self) -> ShopifyCredentials:
+        if not self.access_token and not (self.client_id and self.client_secret):
+            raise ValueError("access_token or client_id + client_secret is required")
+        return self
+
+    @property
+    def uses_client_credentials(self) -> bool:
+        """The client-credentials grant wins when both are stored (the Dev Dashboard app is the newer)."""
+        return bool(self.client_id and self.client_secret)
 
     @field_validator("shop_domain")
     @classmethod
@@ -103,7 +130,8 @@ _LINE_FIELDS = """
 
 _ORDER_FIELDS = f"""
       id legacyResourceId name createdAt processedAt updatedAt cancelledAt
-      displayFinancialStatus displayFulfillmentStatus currencyCode email phone note
+      displayFinancialStatus displayFulfillmentStatus returnStatus currencyCode email phone note
+      fulfillments(first: 20) {{ createdAt displayStatus trackingInfo {{ company number }} }}
       customer {{ displayName }}
       shippingAddress {{ name phone zip address1 address2 city province countryCodeV2 }}
       totalShippingPriceSet {{ shopMoney {{ amount currencyCode }} }}
@@ -141,8 +169,7 @@ SHOP_QUERY = "query Shop { shop { name myshopifyDomain currencyCode } }"
 # --- fulfilment and listings -------------------------------------------------------------------
 
 # inventorySetQuantities uses `changeFromQuantity` (compare-and-set) and the @idempotent directive,
-# which exist from 2025-10 / 2026-01 and are mandatory from 2026-04: these calls go to that version.
-INVENTORY_API_VERSION = "2026-04"
+# which exist from 2025-10 / 2026-01 and are mandatory from 2026-04 (API_VERSION is past that).
 STOCK_STALE = "CHANGE_FROM_QUANTITY_STALE"
 PRODUCTS_PAGE = 25
 VARIANTS_PAGE = 100
@@ -281,6 +308,65 @@ class InventoryRefs:
 INVENTORY_REFS = InventoryRefs()
 
 
+# --- access tokens (client-credentials grant) -----------------------------------------------------
+
+IssuedToken = tuple[str, datetime]  # (access token, expires at, UTC)
+
+
+class TokenStore(Protocol):
+    def token(self, issue: Callable[[], IssuedToken], *, rejected: str = "") -> str:
+        """A token valid for at least TOKEN_REFRESH_MARGIN more, calling `issue` only when there is
+        none (or only `rejected`, the one the shop just refused); one caller issues at a time."""
+
+
+class MemoryTokenStore:
+    """The default store: process-wide, per (shop URL, client id); one thread refreshes at a time."""
+
+    def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._lock = threading.Lock()
+        self._locks: dict[tuple[str, str], threading.Lock] = {}
+        self._tokens: dict[tuple[str, str], IssuedToken] = {}
+        self.clock = clock
+
+    def for_key(self, key: tuple[str, str]) -> _KeyedTokenStore:
+        with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        return _KeyedTokenStore(self, key, lock)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tokens.clear()
+
+
+class _KeyedTokenStore:
+    def __init__(self, parent: MemoryTokenStore, key: tuple[str, str], lock: threading.Lock) -> None:
+        self.parent, self.key, self.lock = parent, key, lock
+
+    def token(self, issue: Callable[[], IssuedToken], *, rejected: str = "") -> str:
+        with self.lock:
+            current = self.parent._tokens.get(self.key)
+            if current and current[0] != rejected and current[1] - TOKEN_REFRESH_MARGIN > self.parent.clock():
+                return current[0]
+            issued = issue()
+            self.parent._tokens[self.key] = issued
+            return issued[0]
+
+
+TOKENS = MemoryTokenStore()
+
+
+def parse_token_response(body: Any, now: datetime) -> IssuedToken:
+    """{access_token, scope, expires_in} → (token, expires at)."""
+    if not isinstance(body, Mapping):
+        raise MalformedPayload("(응답 본문)", "객체가 아닙니다", marketplace=MP, value=body)
+    token = v.text(body.get("access_token"), "access_token", marketplace=MP, required=True)
+    seconds = v.integer(body.get("expires_in"), "expires_in", marketplace=MP, required=False,
+                        default=int(TOKEN_LIFETIME.total_seconds()))
+    if seconds <= 0:
+        raise MalformedPayload("expires_in", "0보다 커야 합니다", marketplace=MP, value=seconds)
+    return token, now + timedelta(seconds=seconds)
+
+
 # --- request authenticity (OAuth redirects, webhooks) -------------------------------------------
 
 def oauth_hmac(params: Mapping[str, Any], secret: str) -> str:
@@ -355,6 +441,71 @@ def canonical_status(financial: str, fulfillment: str, cancelled: bool, line_unf
     return mapping[fulfillment]
 
 
+# The status tables. Progress by displayFinancialStatus first (a cancelled, voided or refunded order is
+# over; an unpaid one waits), then by displayFulfillmentStatus; a fulfilment's displayStatus carries
+# it on to in transit / delivered. Shopify buyers cannot ask to cancel: cancellations and refunds are
+# decided ones; a return the buyer requested (returnStatus) is the pending claim.
+FINANCIAL_PROGRESS = {
+    "PENDING": Progress.WAITING, "EXPIRED": Progress.WAITING, "VOIDED": Progress.CANCELLED,
+    "REFUNDED": Progress.CANCELLED,  # RETURNED when the goods had been fulfilled
+    "AUTHORIZED": None, "PARTIALLY_PAID": None, "PAID": None, "PARTIALLY_REFUNDED": None,
+}
+FULFILLMENT_PROGRESS = {
+    "UNFULFILLED": Progress.PAID, "OPEN": Progress.PAID, "PENDING_FULFILLMENT": Progress.PAID,
+    "SCHEDULED": Progress.PAID, "IN_PROGRESS": Progress.CONFIRMED, "FULFILLED": Progress.SHIPPED,
+    "ON_HOLD": Progress.WAITING, "REQUEST_DECLINED": Progress.WAITING, "RESTOCKED": Progress.RETURNED,
+    "PARTIAL": Progress.PAID, "PARTIALLY_FULFILLED": Progress.PAID,  # SHIPPED for a line with nothing left
+}
+# a fulfilment's displayStatus (GraphQL) / shipment_status (REST) → progress after dispatch
+SHIPMENT_PROGRESS = {
+    "IN_TRANSIT": Progress.IN_TRANSIT, "OUT_FOR_DELIVERY": Progress.IN_TRANSIT, "ATTEMPTED_DELIVERY": Progress.IN_TRANSIT,
+    "READY_FOR_PICKUP": Progress.IN_TRANSIT, "PICKED_UP": Progress.DELIVERED, "DELIVERED": Progress.DELIVERED,
+}
+RETURN_CLAIM = {"RETURN_REQUESTED": Claim.RETURN, "IN_PROGRESS": Claim.RETURN}
+_SHIPPED = (Progress.SHIPPED, Progress.IN_TRANSIT, Progress.DELIVERED)
+
+
+def marketplace_state(financial: str, fulfillment: str, cancelled: bool, line_unfulfilled: int | None,
+                      shipment_status: str = "", return_status: str = "",
+                      field: str = "displayFulfillmentStatus") -> tuple[Progress, Claim]:
+    """(progress, pending claim) of one line item by the tables above."""
+    financial, fulfillment = financial.upper(), (fulfillment or "UNFULFILLED").upper()
+    if fulfillment not in FULFILLMENT_PROGRESS:
+        raise MalformedPayload(field, "알 수 없는 배송 상태입니다", marketplace=MP, value=fulfillment)
+    progress = FULFILLMENT_PROGRESS[fulfillment]
+    if fulfillment in ("PARTIAL", "PARTIALLY_FULFILLED") and line_unfulfilled == 0:
+        progress = Progress.SHIPPED
+    if progress == Progress.SHIPPED:
+        progress = SHIPMENT_PROGRESS.get((shipment_status or "").upper(), progress)
+    ended = Progress.CANCELLED if cancelled else FINANCIAL_PROGRESS.get(financial)
+    if ended == Progress.CANCELLED and progress in _SHIPPED:
+        ended = Progress.RETURNED  # refunded after it left: the goods come back (or stay with the buyer)
+    if ended is not None:
+        return ended, Claim.NONE
+    return progress, RETURN_CLAIM.get((return_status or "").upper(), Claim.NONE)
+
+
+def _last_fulfillment(nodes: Any, field: str) -> tuple[str, str, str, datetime | None]:
+    """(company, number, displayStatus, createdAt) of the newest fulfilment with a tracking number."""
+    if not isinstance(nodes, list):
+        return "", "", "", None
+    for index in range(len(nodes) - 1, -1, -1):
+        node = nodes[index]
+        if not isinstance(node, Mapping):
+            continue
+        infos = node.get("trackingInfo") if "trackingInfo" in node else [
+            {"company": node.get("tracking_company"), "number": node.get("tracking_number")}]
+        for info in infos or []:
+            if isinstance(info, Mapping) and info.get("number"):
+                at = v.timestamp(node.get("createdAt") or node.get("created_at"), f"{field}[{index}].createdAt",
+                                 marketplace=MP, naive_tz=UTC_ZONE, required=False)
+                status = node.get("displayStatus") or node.get("shipment_status") or ""
+                return (v.text(info.get("company"), f"{field}[{index}].trackingInfo.company", marketplace=MP),
+                        v.text(info.get("number"), f"{field}[{index}].trackingInfo.number", marketplace=MP),
+                        str(status), at)
+    return "", "", "", None
+
+
 def _money(node: Any, field: str) -> tuple[int, str]:
     """A MoneyBag ({shopMoney{amount currencyCode}}) → (minor units, currency)."""
     if node is None:
@@ -400,6 +551,8 @@ def parse_graphql_order(node: Mapping[str, Any], prefix: str = "",
     fulfillment = txt(node, prefix, "displayFulfillmentStatus")
     cancelled = bool(node.get("cancelledAt"))
     currency = txt(node, prefix, "currencyCode") or "KRW"
+    company, number, shipment, shipped_at = _last_fulfillment(node.get("fulfillments"), p("fulfillments"))
+    return_status = txt(node, prefix, "returnStatus")
     shipping, _ = _money(node.get("totalShippingPriceSet"), p("totalShippingPriceSet"))
     address = v.obj(node, "shippingAddress", prefix, marketplace=MP)
     ap = p("shippingAddress")
@@ -427,8 +580,12 @@ def parse_graphql_order(node: Mapping[str, Any], prefix: str = "",
         product = line.get("product") if isinstance(line.get("product"), Mapping) else {}
         variant = line.get("variant") if isinstance(line.get("variant"), Mapping) else {}
         status = canonical_status(financial, fulfillment, cancelled, unfulfilled_qty, p("displayFulfillmentStatus"))
+        progress, claim = marketplace_state(financial, fulfillment, cancelled, unfulfilled_qty, shipment, return_status,
+                                            p("displayFulfillmentStatus"))
         if not cancelled and quantity and current_qty == 0:
             status = OrderStatus.CANCELLED  # the line was removed/refunded to zero
+            progress, claim = Progress.CANCELLED, Claim.NONE
+        shipped = progress in _SHIPPED
         result.append(ChannelOrder(
             marketplace=Marketplace.SHOPIFY,
             order_id=order_id,
@@ -439,6 +596,12 @@ def parse_graphql_order(node: Mapping[str, Any], prefix: str = "",
             changed_at=updated,
             status=status,
             raw_status=f"{financial}/{fulfillment}",
+            raw_claim_status=f"RETURN:{return_status}" if claim else "",
+            progress=progress,
+            claim=claim,
+            tracking_number=number if shipped else "",
+            carrier_code=company if shipped else "",
+            dispatched_at=shipped_at if shipped else None,
             buyer_name=txt(customer, p("customer"), "displayName") or txt(address, ap, "name"),
             buyer_phone=txt(node, prefix, "phone"),
             buyer_email=txt(node, prefix, "email"),
@@ -488,6 +651,7 @@ def parse_rest_order(order: Mapping[str, Any], prefix: str = "") -> list[Channel
     financial = txt(order, prefix, "financial_status")
     fulfillment = txt(order, prefix, "fulfillment_status") or "unfulfilled"
     cancelled = bool(order.get("cancelled_at"))
+    company, number, shipment, shipped_at = _last_fulfillment(order.get("fulfillments"), p("fulfillments"))
     address = v.obj(order, "shipping_address", prefix, marketplace=MP)
     ap = p("shipping_address")
     customer = v.obj(order, "customer", prefix, marketplace=MP)
@@ -512,6 +676,10 @@ def parse_rest_order(order: Mapping[str, Any], prefix: str = "") -> list[Channel
         line_fulfillment = txt(line, lp, "fulfillment_status")
         status = canonical_status(financial or "paid", fulfillment, cancelled,
                                   0 if line_fulfillment == "fulfilled" else None, p("fulfillment_status"))
+        progress, claim = marketplace_state(financial or "paid", fulfillment, cancelled,
+                                            0 if line_fulfillment == "fulfilled" else None, shipment, "",
+                                            p("fulfillment_status"))
+        shipped = progress in _SHIPPED
         result.append(ChannelOrder(
             marketplace=Marketplace.SHOPIFY,
             order_id=order_id,
@@ -522,6 +690,11 @@ def parse_rest_order(order: Mapping[str, Any], prefix: str = "") -> list[Channel
             changed_at=updated,
             status=status,
             raw_status=f"{financial.upper()}/{fulfillment.upper()}",
+            progress=progress,
+            claim=claim,
+            tracking_number=number if shipped else "",
+            carrier_code=company if shipped else "",
+            dispatched_at=shipped_at if shipped else None,
             buyer_name=buyer or txt(address, ap, "name"),
             buyer_phone=txt(order, prefix, "phone") or txt(customer, cp, "phone"),
             buyer_email=txt(order, prefix, "email"),
@@ -589,14 +762,16 @@ class ShopifyConnector(Connector):
     DEFAULT_RATE = Rate(per_second=4.0, burst=8)  # request pacing; points are handled by the cost logic
 
     def __init__(self, credentials: ShopifyCredentials, *, base_url: str | None = None,
-                 options: HttpOptions | None = None, page_size: int = ORDERS_PAGE) -> None:
+                 options: HttpOptions | None = None, page_size: int = ORDERS_PAGE,
+                 token_store: TokenStore | None = None, clock: Callable[[], datetime] | None = None) -> None:
         self.credentials = credentials
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.page_size = max(1, min(ORDERS_PAGE, page_size))
         self.api = ApiClient(marketplace=MP, base_url=base_url or f"https://{credentials.shop_domain}",
                              limiter_key=f"shopify:{credentials.shop_domain}", rate=self.DEFAULT_RATE, options=options,
                              default_headers={"Content-Type": "application/json", "Accept": "application/json"})
         self._path = f"/admin/api/{API_VERSION}/graphql.json"
-        self._inventory_path = f"/admin/api/{INVENTORY_API_VERSION}/graphql.json"
+        self.token_store: TokenStore = token_store or TOKENS.for_key((self.api.base_url, credentials.client_id))
         self._location = ""
         self._available: float | None = None
         self._restore_rate = 50.0
@@ -606,12 +781,34 @@ class ShopifyConnector(Connector):
         if self._available is not None and cost > self._available and self._restore_rate > 0:
             self.api.options.sleep((cost - self._available) / self._restore_rate)
 
+    def _issue_token(self) -> IssuedToken:
+        """The client-credentials grant: one POST with a form body."""
+        creds = self.credentials
+        response = self.api.send("POST", TOKEN_PATH, data={
+            "client_id": creds.client_id, "client_secret": creds.client_secret, "grant_type": "client_credentials"},
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}, idempotent=True)
+        if response.status_code in (400, 401, 403, 404):
+            _raise_for(response, auth=True)
+        if response.status_code >= 400:
+            _raise_for(response)
+        return parse_token_response(response_json(response, MP), self.clock())
+
+    def _access_token(self, rejected: str = "") -> str:
+        if not self.credentials.uses_client_credentials:
+            return self.credentials.access_token
+        return self.token_store.token(self._issue_token, rejected=rejected)
+
     def _graphql(self, query: str, variables: Mapping[str, Any] | None = None, *,
                  path: str | None = None) -> Mapping[str, Any]:
+        rejected = ""
         for _attempt in range(THROTTLE_RETRIES + 1):
             self._pause_for_cost(self._last_cost)
+            token = self._access_token(rejected)
             response = self.api.send("POST", path or self._path, json={"query": query, "variables": dict(variables or {})},
-                                     headers={"X-Shopify-Access-Token": self.credentials.access_token})
+                                     headers={"X-Shopify-Access-Token": token})
+            if response.status_code == 401 and self.credentials.uses_client_credentials and not rejected:
+                rejected = token  # revoked or expired early: one new token, one retry
+                continue
             if response.status_code >= 400:
                 _raise_for(response)
             body = response_json(response, MP)
@@ -925,7 +1122,7 @@ class ShopifyConnector(Connector):
                 answer = self._graphql(INVENTORY_SET, {
                     "input": {"name": "available", "reason": "correction", "quantities": quantities,
                               "referenceDocumentUri": f"marketdock://stock/{uuid.uuid4().hex}"},
-                    "idempotencyKey": str(uuid.uuid4())}, path=self._inventory_path).get("inventorySetQuantities") or {}
+                    "idempotencyKey": str(uuid.uuid4())}).get("inventorySetQuantities") or {}
             except BusinessError as exc:
                 for item in batch:
                     result.failed.extend(listing_failures(item.product_id, [item.option_id], exc))
@@ -1024,13 +1221,16 @@ class ShopifyConnector(Connector):
 
     def test_connection(self) -> ConnectionStatus:
         shop = self._graphql(SHOP_QUERY).get("shop") or {}
+        how = "클라이언트 자격증명 토큰" if self.credentials.uses_client_credentials else "액세스 토큰"
         return ConnectionStatus(ok=True, account_name=str(shop.get("name") or self.credentials.shop_domain),
-                                detail=str(shop.get("myshopifyDomain") or ""))
+                                detail=f"{shop.get('myshopifyDomain') or ''} · Admin API {API_VERSION} · {how}")
 
 
-def _raise_for(response: httpx.Response) -> None:
+def _raise_for(response: httpx.Response, *, auth: bool = False) -> None:
+    """`auth`: an answer of the token endpoint, where 400/404 mean the app's id or secret is wrong, or the
+    app is not installed on this shop."""
     status = response.status_code
-    message = response.text[:200]
+    message = unparsed_body(response)
     try:
         body = response.json()
         if isinstance(body, Mapping) and body.get("errors"):
@@ -1038,6 +1238,10 @@ def _raise_for(response: httpx.Response) -> None:
             message = errors if isinstance(errors, str) else str(errors)
     except ValueError:
         pass
+    if auth:
+        raise AuthError(f"액세스 토큰을 받지 못했습니다 (HTTP {status}: {message}) — Dev Dashboard 앱의 Client ID·"
+                        "Secret이 맞는지, 앱이 이 상점에 설치되어 있는지 확인하세요", marketplace=MP, status=status,
+                        code="TOKEN_REFUSED")
     if status in (401, 403):
         raise AuthError(message, marketplace=MP, status=status)
     if status >= 500:

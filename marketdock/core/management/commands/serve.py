@@ -28,7 +28,8 @@ class Command(BaseCommand):
         web = [
             python, "-m", "gunicorn", "marketdock.wsgi:application", "--bind", options["bind"],
             "--workers", str(options["web_workers"]), "--threads", "4", "--timeout", "120",
-            "--access-logfile", "-", "--graceful-timeout", "10",
+            "--access-logfile", "-", "--logger-class", "marketdock.core.accesslog.GunicornLogger",
+            "--graceful-timeout", "10",
         ]
         procs.append(("web", subprocess.Popen(web)))
         if not options["no_worker"]:

@@ -46,10 +46,32 @@
     var d = document.getElementById('md-toasts').dataset;
     mdToast((ev.detail.xhr && ev.detail.xhr.status >= 500) ? d.msgServerError : d.msgRequestError, 'danger');
   });
-  // select-all checkbox for grids: <input type=checkbox data-md-check-all="name">
+  // select-all checkbox for grids: <input type=checkbox data-md-check-all="name"> (or
+  // data-md-check-all-selector="css selector" for the boxes to follow it)
   document.addEventListener('change', function (ev) {
-    var name = ev.target.getAttribute && ev.target.getAttribute('data-md-check-all');
-    if (!name) return;
-    document.querySelectorAll('input[type=checkbox][name="' + name + '"]').forEach(function (c) { c.checked = ev.target.checked; });
+    var el = ev.target;
+    if (!el.getAttribute) return;
+    var name = el.getAttribute('data-md-check-all');
+    var selector = el.getAttribute('data-md-check-all-selector') ||
+      (name ? 'input[type=checkbox][name="' + name + '"]' : '');
+    if (selector) document.querySelectorAll(selector).forEach(function (c) { c.checked = el.checked; });
+    // <select data-md-autosubmit>: submit its form on change (language switch…)
+    if (el.hasAttribute('data-md-autosubmit') && el.form) el.form.submit();
   });
+  // No inline handlers (Content-Security-Policy): confirmation and small behaviours are attributes.
+  // <form data-md-confirm="삭제할까요?"> / <button data-md-confirm="…">: ask before submitting
+  document.addEventListener('submit', function (ev) {
+    var form = ev.target;
+    var text = form.getAttribute && form.getAttribute('data-md-confirm');
+    if (text && !window.confirm(text)) { ev.preventDefault(); ev.stopImmediatePropagation(); }
+  }, true);
+  document.addEventListener('click', function (ev) {
+    var button = ev.target.closest && ev.target.closest('[data-md-confirm]:not(form)');
+    if (button && !window.confirm(button.getAttribute('data-md-confirm'))) {
+      ev.preventDefault(); ev.stopImmediatePropagation(); return;
+    }
+    // <button data-md-uncheck="css selector">: clear those checkboxes first (e.g. "sync all")
+    var clearing = ev.target.closest && ev.target.closest('[data-md-uncheck]');
+    if (clearing) document.querySelectorAll(clearing.getAttribute('data-md-uncheck')).forEach(function (c) { c.checked = false; });
+  }, true);
 })();

@@ -1,0 +1,92 @@
+"""The sandbox demo after one collection agrees with the marketplace (issue "the marketplace's truth
+wins"): no line the sandbox holds as confirmed, dispatched, in transit or delivered is 신규, none of the
+shipped ones holds a reservation, and every line the buyer asked to cancel is blocked from going on.
+Run with `-s` to see the counts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+from django.utils import timezone
+
+from marketdock.channels.connectors.http import HttpOptions
+from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate
+from marketdock.channels.demo import sandbox_seed
+from marketdock.channels.models import ChannelAccount, ChannelKind
+from marketdock.core.demo import run_demo
+from marketdock.orders import services_collect
+from marketdock.orders.models import OrderLine, OrderStatus, StockState
+from marketdock.orders.services_flow import order_transition
+from marketdock.sandbox.server import SandboxApp, serve_in_thread
+from marketdock.sandbox.state import SandboxState
+
+S = OrderStatus
+SHIPPED = {"naver": {"DELIVERING", "DELIVERED", "PURCHASE_DECIDED"},
+           "coupang": {"DEPARTURE", "DELIVERING", "FINAL_DELIVERY", "NONE_TRACKING"}}
+
+
+def kind_of(protocol: str, order: dict) -> str:
+    """What the sandbox holds the order as: cancel_requested, confirmed, shipped or other."""
+    if order["claim_type"] == "CANCEL" and order["claim_status"] in ("CANCEL_REQUEST", "RU"):
+        return "cancel_requested"
+    if protocol == "shopify":
+        live = not order["cancelled_at"] and order["financial"] not in ("VOIDED", "REFUNDED")
+        return "shipped" if live and order["status"] == "FULFILLED" else "other"
+    if order["status"] in SHIPPED[protocol]:
+        return "shipped"
+    if (protocol == "naver" and order["status"] == "PAYED" and order["placed"]) or order["status"] == "INSTRUCT":
+        return "confirmed"
+    return "other"
+
+
+@pytest.fixture
+def sandbox(monkeypatch):
+    state = SandboxState(seed=sandbox_seed(), order_rate=0, initial_orders=40)  # `make run`'s sandbox
+    server, base = serve_in_thread(SandboxApp(state))
+    monkeypatch.setenv("MARKETDOCK_SANDBOX_URL", base)
+    monkeypatch.setattr(services_collect, "connector_options", lambda account: HttpOptions(
+        limiter=LocalRateLimiter(), sleep=lambda s: None, rate=Rate(1000, 1000), timeout=httpx.Timeout(5.0)))
+    yield base
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.django_db
+def test_demo_after_one_collection_matches_the_sandbox(sandbox):
+    run_demo()
+    shops = {s["credentials"].get("client_id") or s["credentials"].get("access_key") or s["credentials"].get(
+        "access_token"): s for s in httpx.get(f"{sandbox}/_sandbox/shops").json()["shops"]}
+    counts = {"confirmed": 0, "shipped": 0, "cancel_requested": 0, "other": 0}
+    for account in ChannelAccount.objects.exclude(kind=ChannelKind.MANUAL).select_related("company"):
+        creds = account.credentials
+        shop = shops[creds.get("client_id") or creds.get("access_key") or creds.get("access_token")]
+        ChannelAccount.objects.filter(pk=account.pk).update(collected_until=timezone.now() - timedelta(days=4))
+        services_collect.collection_execute(account_id=account.pk)
+        truth = httpx.get(f"{sandbox}/_sandbox/shops/{shop['code']}/orders").json()
+        lines = {ln.channel_line_id: ln for ln in OrderLine.objects.filter(account=account).select_related("order")}
+        for order in truth["orders"]:
+            if order["malformed"]:
+                continue
+            kind = kind_of(shop["protocol"], order)
+            for line_id in order["line_ids"]:
+                line = lines[line_id]
+                counts[kind] += 1
+                if kind == "confirmed":
+                    assert line.status == S.CONFIRMED, (shop["code"], line_id)
+                elif kind == "shipped":
+                    assert line.status in (S.SHIPPED, S.IN_TRANSIT, S.DELIVERED), (shop["code"], line_id)
+                    assert line.stock_state != StockState.RESERVED, (shop["code"], line_id)
+                    assert line.tracking_number and line.carrier_key == "cj", (shop["code"], line_id)
+                elif kind == "cancel_requested":
+                    assert line.claim == "cancel" and line.order.claim == "cancel", (shop["code"], line_id)
+                    nxt = S.CONFIRMED if line.order.status == S.NEW else S.READY
+                    outcome = order_transition(company=account.company, orders=[line.order], to=nxt,
+                                               user=None).outcomes[0]
+                    assert not outcome.ok and "취소요청" in outcome.message, (shop["code"], line_id)
+    reserved = OrderLine.objects.filter(stock_state=StockState.RESERVED).count()
+    print(f"\nsandbox demo after one collection: {counts} lines; reserved lines overall {reserved}")
+    assert counts["confirmed"] and counts["shipped"] and counts["cancel_requested"]
+    assert not OrderLine.objects.filter(status__in=[S.SHIPPED, S.IN_TRANSIT, S.DELIVERED],
+                                        stock_state=StockState.RESERVED).exists()
