@@ -123,6 +123,19 @@ def other_client(other_admin) -> Client:
     return _login(other_admin)
 
 
+@pytest.fixture
+def demo_client(db, settings, tmp_path) -> Client:
+    """The demo data set (products, stock, orders of every status…) and its main admin logged in; a
+    server error is returned as a response, not raised, so a test can collect every failing screen."""
+    from marketdock.core.demo import run_demo
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    run_demo()
+    client = Client(raise_request_exception=False)
+    client.force_login(User.objects.get(username="admin"), backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
 def _probe_dir() -> Path:
     return Path(os.environ.get("MARKETDOCK_VAR", "var")).resolve() / "isolation-probed"
 

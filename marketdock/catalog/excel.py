@@ -3,18 +3,22 @@ existing products in the same shape, reading an uploaded file into rows, and the
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from marketdock.core import downloads, uploads
+from marketdock.core.downloads import new_workbook
+from marketdock.core.downloads import workbook_bytes as _workbook_bytes
 
 from .models import ProductStatus, SKUStatus, TaxType
 
 MAX_ROWS = 20_000
+MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -97,22 +101,20 @@ def _guide_sheet(wb: Workbook, cols: list[Column]) -> None:
 
 
 def workbook_bytes(wb: Workbook) -> bytes:
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return _workbook_bytes(wb)
 
 
 def template_workbook() -> Workbook:
     cols = columns()
-    wb = Workbook()
+    wb = new_workbook()
     ws = wb.active
     ws.title = _("상품")
     _header_row(ws, cols)
     samples = [
-        {"code": "TS-001", "name": "베이직 라운드 티셔츠", "brand": "", "category": "", "price": 12900, "cost": 5000,
+        {"code": f"{EXAMPLE_MARK} TS-001", "name": "베이직 라운드 티셔츠", "brand": "", "category": "", "price": 12900, "cost": 5000,
          "tax_type": _("과세"), "status": _("판매중"), "inventory_managed": "Y", "axis_name_1": "색상",
          "axis_value_1": "블랙", "axis_name_2": "사이즈", "axis_value_2": "M", "sku_status": _("사용")},
-        {"code": "TS-001", "axis_name_1": "색상", "axis_value_1": "블랙", "axis_name_2": "사이즈", "axis_value_2": "L",
+        {"code": f"{EXAMPLE_MARK} TS-001", "axis_name_1": "색상", "axis_value_1": "블랙", "axis_name_2": "사이즈", "axis_value_2": "L",
          "price_delta": 1000, "sku_status": _("사용")},
     ]
     for sample in samples:
@@ -124,7 +126,7 @@ def template_workbook() -> Workbook:
 def export_workbook(products, category_paths: dict[int, str]) -> Workbook:
     """Existing products in the template's shape (re-uploadable after editing)."""
     cols = columns()
-    wb = Workbook()
+    wb = new_workbook()
     ws = wb.active
     ws.title = _("상품")
     _header_row(ws, cols)
@@ -161,6 +163,16 @@ class ParsedFile:
     rows: list[ParsedRow]
     headers: dict[str, str]  # key → header text as in the file
     error: str = ""
+    examples: int = 0  # the template's example rows, skipped
+
+
+# The template's example rows carry this before their product code; a row that still has it is the
+# example left in the file, never a product (uploading the blank template must change nothing).
+EXAMPLE_MARK = "[예시]"
+
+
+def is_example_code(code: str) -> bool:
+    return code.replace(" ", "").startswith(EXAMPLE_MARK)
 
 
 def _text(value) -> str:
@@ -181,58 +193,54 @@ def read_upload(fileobj) -> ParsedFile:
     with translation.override("en"):
         by_header.update({c.header.replace(" ", ""): c for c in columns()})
     try:
-        wb = load_workbook(fileobj, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for broken/foreign files
-        return ParsedFile([], {}, _("엑셀 파일(.xlsx)을 열 수 없습니다. 파일이 손상되었거나 엑셀 형식이 아닙니다."))
-    try:
-        ws = wb.worksheets[0]
-        rows_iter = ws.iter_rows(values_only=True)
-        header = next(rows_iter, None)
-        if not header:
-            return ParsedFile([], {}, _("첫 행에 제목 행이 없습니다. 상품 양식을 내려받아 사용하세요."))
-        index: dict[int, Column] = {}
-        headers: dict[str, str] = {}
-        for i, cell in enumerate(header):
-            text = _text(cell).replace("*", "").replace(" ", "")
-            col = by_header.get(text)
-            if col is not None and col.key not in headers:
-                index[i] = col
-                headers[col.key] = col.header
-        missing = [c.header for c in cols if c.required and c.key not in headers]
-        if missing:
-            return ParsedFile([], headers, _("필수 열이 없습니다: %(cols)s. 상품 양식을 내려받아 사용하세요.") % {
-                "cols": ", ".join(missing)})
-        rows: list[ParsedRow] = []
-        for number, raw in enumerate(rows_iter, start=2):
-            values = {col.key: _text(raw[i]) if i < len(raw) else "" for i, col in index.items()}
-            if not any(values.values()):
-                continue
-            rows.append(ParsedRow(number, values))
-            if len(rows) > MAX_ROWS:
-                return ParsedFile([], headers, _("행이 %(max)s개를 넘습니다. 파일을 나눠 올리세요.") % {"max": MAX_ROWS})
-        if not rows:
-            return ParsedFile([], headers, _("데이터 행이 없습니다. 2행부터 상품을 입력하세요."))
-        return ParsedFile(rows, headers)
-    except Exception:
-        return ParsedFile([], {}, _("엑셀 파일을 읽는 중 오류가 났습니다. 파일이 손상되었을 수 있습니다."))
-    finally:
-        wb.close()
+        with uploads.open_xlsx(fileobj.read(MAX_FILE_BYTES + 1), max_rows=MAX_ROWS + 1, max_bytes=MAX_FILE_BYTES,
+                               shown_limit=MAX_ROWS) as sheet:
+            return _parse_rows(sheet.rows(), cols, by_header)
+    except uploads.UploadRejected as exc:
+        return ParsedFile([], {}, str(exc))
+
+
+def _parse_rows(rows_iter, cols: list[Column], by_header: dict[str, Column]) -> ParsedFile:
+    first = next(rows_iter, None)
+    header = first[1] if first else None
+    if not header or not any(_text(v) for v in header):
+        return ParsedFile([], {}, _("첫 행에 제목 행이 없습니다. 상품 양식을 내려받아 사용하세요."))
+    index: dict[int, Column] = {}
+    headers: dict[str, str] = {}
+    for i, cell in enumerate(header):
+        text = _text(cell).replace("*", "").replace(" ", "")
+        col = by_header.get(text)
+        if col is not None and col.key not in headers:
+            index[i] = col
+            headers[col.key] = col.header
+    if not headers:
+        return ParsedFile([], {}, _("이 파일은 상품 등록 양식이 아닙니다. 상품 엑셀등록 화면에서 양식을 내려받아 1행 제목을 그대로 두고 "
+                                    "2행부터 입력하세요."))
+    missing = [c.header for c in cols if c.required and c.key not in headers]
+    if missing:
+        return ParsedFile([], headers, _("필수 열이 없습니다: %(cols)s. 상품 양식을 내려받아 사용하세요.") % {
+            "cols": ", ".join(missing)})
+    rows: list[ParsedRow] = []
+    examples = 0
+    for number, raw in rows_iter:
+        values = {col.key: _text(raw[i]) if i < len(raw) else "" for i, col in index.items()}
+        if not any(values.values()):
+            continue
+        if is_example_code(values.get("code", "")):
+            examples += 1
+            continue
+        rows.append(ParsedRow(number, values))
+    if not rows:
+        if examples:
+            return ParsedFile([], headers, _("양식의 예시 행만 있습니다. 예시 행을 지우고 2행부터 상품을 입력하세요."),
+                              examples=examples)
+        return ParsedFile([], headers, _("데이터 행이 없습니다. 2행부터 상품을 입력하세요."))
+    return ParsedFile(rows, headers, examples=examples)
 
 
 def label_maps() -> dict[str, dict[str, str]]:
     return _label_maps()
 
 
-def errors_workbook(errors: list[dict]) -> Workbook:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("오류")
-    ws.append([_("행"), _("열"), _("값"), _("오류 내용")])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for e in errors:
-        ws.append([e.get("row") or "", e.get("column", ""), e.get("value", ""), e.get("message", "")])
-    ws.column_dimensions["B"].width = 14
-    ws.column_dimensions["C"].width = 20
-    ws.column_dimensions["D"].width = 80
-    return wb
+def errors_workbook_bytes(errors: list[dict]) -> bytes:
+    return downloads.errors_workbook_bytes(errors)

@@ -8,6 +8,7 @@ import json
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from marketdock.core import uploads
 from marketdock.core.forms import BootstrapFormMixin
 
 from . import options as opt
@@ -195,6 +196,12 @@ class ExcelUploadForm(BootstrapFormMixin, forms.Form):
             raise forms.ValidationError(_("엑셀 파일(.xlsx)만 올릴 수 있습니다. 엑셀에서 '다른 이름으로 저장 → Excel 통합 문서'로 저장하세요."))
         if f.size > 20 * 1024 * 1024:
             raise forms.ValidationError(_("엑셀 파일은 20MB 이하만 올릴 수 있습니다."))
+        from .excel import MAX_FILE_BYTES, MAX_ROWS
+
+        try:
+            uploads.precheck_xlsx(f, max_rows=MAX_ROWS + 1, max_bytes=MAX_FILE_BYTES, shown_limit=MAX_ROWS)
+        except uploads.UploadRejected as exc:
+            raise forms.ValidationError(str(exc)) from None
         return f
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from marketdock.core.jobs import JobContext, job
 
 
-@job(kind="catalog.excel_import")
+@job(kind="catalog.excel_import", label=gettext_lazy("상품 엑셀등록"))
 def product_excel_import(ctx: JobContext, *, upload_id: int) -> dict:
     from . import services
     from .models import ProductUpload

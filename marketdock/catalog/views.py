@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from marketdock.core import params
 from marketdock.core.downloads import xlsx_response
 from marketdock.core.redirects import safe_next
 from marketdock.core.screens import screen_view
@@ -47,10 +48,7 @@ def _get(getter, company, pk):
 
 
 def _int(value, default=None):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
+    return params.int_param(value, default)
 
 
 # ---------------------------------------------------------------- product list
@@ -61,8 +59,8 @@ def _product_filters(request, company) -> dict:
     managed = g.get("managed", "")
     return {
         "q": g.get("q", "").strip(),
-        "brand_id": _int(g.get("brand")),
-        "category_id": _int(g.get("category")),
+        "brand_id": params.id_param(g.get("brand")),
+        "category_id": params.id_param(g.get("category")),
         "status": g.get("status", "") if g.get("status", "") in ProductStatus.values else "",
         "inventory_managed": {"1": True, "0": False}.get(managed),
         "sort": g.get("sort", "-created") or "-created",
@@ -74,7 +72,7 @@ def product_list(request):
     company = request.company
     results = None
     if request.method == "POST":
-        ids = [i for i in (_int(x) for x in request.POST.getlist("product")) if i]
+        ids = params.id_list(request.POST.getlist("product"))
         status = request.POST.get("status", "")
         if not ids:
             messages.error(request, _("상품을 하나 이상 선택하세요."))
@@ -88,8 +86,7 @@ def product_list(request):
                 messages.error(request, str(exc))
     filters = _product_filters(request, company)
     qs = selectors.product_search(company, **filters).prefetch_related("images")
-    size = _int(request.GET.get("size"), 50)
-    size = size if size in PAGE_SIZES else 50
+    size = params.size_param(request.GET.get("size"), PAGE_SIZES, 50)
     page = Paginator(qs, size).get_page(request.GET.get("page"))
     return render(request, "catalog/product_list.html", {
         "page": page, "filters": filters, "size": size, "sizes": PAGE_SIZES, "results": results,
@@ -263,15 +260,16 @@ def product_edit(request, pk: int | None = None):
     combos = {options.option_key(c) for c in options.combinations(axes)}
     grid_changed = {options.option_key(r["option_values"]) for r in submitted} != combos
     regenerate = request.POST.get("action") == "regenerate"
-    if axes_ok and (regenerate or grid_changed):
+    if axes_ok and regenerate:  # 단품 목록 만들기: show the new grid, save nothing
         rows = _merge_grid(axes, submitted, existing, code, pattern)
-        if not regenerate and submitted:
-            messages.warning(request, _("옵션이 바뀌어 단품 목록을 다시 만들었습니다. 확인한 뒤 저장하세요."))
         ctx = _product_context(request, product, form, axes_form, rows, axes, pattern)
-        if request.htmx and regenerate:
+        if request.htmx:
             return render(request, "catalog/_sku_grid.html", ctx)
         return render(request, "catalog/product_form.html", ctx)
-    rows = submitted
+    rebuilt = axes_ok and grid_changed
+    # 저장 with changed options saves in one click: the grid is rebuilt for the new options (what was
+    # typed for combinations that stay is kept) and the message says what the rebuild did
+    rows = _merge_grid(axes, submitted, existing, code, pattern) if rebuilt else submitted
     form_ok = form.is_valid()
     if not (form_ok and axes_ok) or problems:
         for p in problems:
@@ -300,9 +298,37 @@ def product_edit(request, pk: int | None = None):
                       _product_context(request, product, form, axes_form, rows, axes, pattern), status=400)
     messages.success(request, _("상품 %(code)s을(를) 저장했습니다 (단품 %(n)s개).") % {
         "code": saved.code, "n": saved.skus.exclude(status=SKUStatus.INACTIVE).count()})
+    if rebuilt and existing:
+        messages.info(request, _rebuild_summary(existing, saved))
     if product is None and _next_url(request):  # registered from another screen (미매칭): back there
         return redirect(_next_url(request))
     return redirect("catalog:product_edit", pk=saved.pk)
+
+
+def _rebuild_summary(before: list, saved) -> str:
+    """What rebuilding the SKU list for changed options did, in words: new SKUs, SKUs left out
+    (deleted, or 사용안함 when something refers to them) and SKUs kept."""
+    now = {s.pk: s for s in saved.skus.all()}
+    old_ids = {s.pk for s in before}
+    added = [s.code for pk, s in now.items() if pk not in old_ids]
+    stopped = [s.code for s in before if s.pk in now and now[s.pk].status == SKUStatus.INACTIVE
+               and s.status != SKUStatus.INACTIVE]
+    deleted = [s.code for s in before if s.pk not in now]
+    kept = len(old_ids & set(now)) - len(stopped)
+
+    def names(codes: list[str]) -> str:
+        return ", ".join(codes[:5]) + (_(" 외 %(n)s개") % {"n": len(codes) - 5} if len(codes) > 5 else "")
+
+    parts = [_("옵션이 바뀌어 단품 목록을 다시 만들었습니다.")]
+    if added:
+        parts.append(_("새 단품 %(n)s개: %(codes)s.") % {"n": len(added), "codes": names(added)})
+    if stopped:
+        parts.append(_("사용안함으로 바꾼 단품 %(n)s개 (주문·재고 기록이 있어 남겨 둠): %(codes)s.")
+                     % {"n": len(stopped), "codes": names(stopped)})
+    if deleted:
+        parts.append(_("삭제한 단품 %(n)s개: %(codes)s.") % {"n": len(deleted), "codes": names(deleted)})
+    parts.append(_("그대로 둔 단품 %(n)s개.") % {"n": kept})
+    return " ".join(str(p) for p in parts)
 
 
 @screen_view("catalog.products", write=True)
@@ -526,8 +552,7 @@ def excel_upload(request, pk: int):
 @screen_view("catalog.excel")
 def excel_errors(request, pk: int):
     upload = _get(selectors.upload_get, request.company, pk)
-    wb = excel.errors_workbook(upload.errors)
-    return xlsx_response(excel.workbook_bytes(wb), f"상품엑셀_오류_{upload.pk}.xlsx")
+    return xlsx_response(excel.errors_workbook_bytes(upload.errors), f"상품엑셀_오류_{upload.pk}.xlsx")
 
 
 # ---------------------------------------------------------------- labels
@@ -537,12 +562,12 @@ def excel_errors(request, pk: int):
 def labels_page(request):
     company = request.company
     q = request.GET.get("q", "").strip()
-    ids = [i for i in (_int(x) for x in request.GET.getlist("sku")) if i]
-    product_ids = [i for i in (_int(x) for x in request.GET.getlist("product")) if i]
+    ids = params.id_list(request.GET.getlist("sku"))
+    product_ids = params.id_list(request.GET.getlist("product"))
     if request.method == "POST":
         form = LabelForm(request.POST)
         items = []
-        chosen = [i for i in (_int(x) for x in request.POST.getlist("sku")) if i]
+        chosen = params.id_list(request.POST.getlist("sku"))
         skus = {s.pk: s for s in selectors.sku_search(company, ids=chosen)}
         for pk in chosen:
             sku = skus.get(pk)

@@ -26,7 +26,7 @@ class ChannelAccountForm(BootstrapFormMixin, forms.Form):
     credentials_expire_on = forms.DateField(
         label=_("인증키 만료일"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("만료 30일 전부터 홈 화면에 알려 드립니다. 쿠팡 키는 비워 두면 발급 후 180일로 설정됩니다."))
-    collect_every_minutes = forms.IntegerField(label=_("수집 주기(분)"), initial=30,
+    collect_every_minutes = forms.IntegerField(label=_("수집 주기(분)"), initial=30, max_value=7 * 24 * 60,
                                                help_text=_("5분 이상. 자동 수집을 켜 두면 이 간격으로 주문을 가져옵니다."))
     auto_collect = forms.BooleanField(label=_("자동 수집"), required=False, initial=True)
     is_active = forms.BooleanField(label=_("사용"), required=False, initial=True,

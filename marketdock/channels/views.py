@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
+from marketdock.core import params
 from marketdock.core.screens import screen_view
 
 from . import selectors, services
@@ -63,12 +64,7 @@ def account_list(request):
     company = request.company
     f = {"kind": request.GET.get("kind", ""), "q": request.GET.get("q", "").strip(),
          "active": request.GET.get("active", ""), "expiring": request.GET.get("expiring") == "1"}
-    try:
-        size = int(request.GET.get("size") or 50)
-    except ValueError:
-        size = 50
-    if size not in PAGE_SIZES:
-        size = 50
+    size = params.size_param(request.GET.get("size"), PAGE_SIZES, 50)
     page = Paginator(selectors.channel_accounts_search(company, **f), size).get_page(request.GET.get("page"))
     today = timezone.localdate()
     rows = []

@@ -20,6 +20,10 @@ class Tile:
     screen: str | None = None  # hidden from users who cannot read this screen
     level: str = "primary"  # bootstrap colour: primary, warning, danger, success, secondary
     hint: str = ""
+    # the waiting step the tile counts (e.g. "to_print"): one tile per step on the home screen. When
+    # two apps count the same step, the later-registered (higher) app's tile takes the earlier one's
+    # place, so orders' status-based count gives way to shipping's package-based one.
+    step: str = ""
 
 
 _providers: list[Callable[..., Iterable[Tile]]] = []
@@ -33,10 +37,16 @@ def register(provider: Callable[..., Iterable[Tile]]) -> Callable[..., Iterable[
 
 def tiles_for(company, user) -> list[Tile]:
     tiles: list[Tile] = []
+    steps: dict[str, int] = {}  # step → index in tiles
     for provider in _providers:
         for tile in provider(company=company, user=user) or ():
             if tile.screen and not permissions.can_read(user, tile.screen):
                 continue
+            if tile.step and tile.step in steps:
+                tiles[steps[tile.step]] = tile
+                continue
+            if tile.step:
+                steps[tile.step] = len(tiles)
             tiles.append(tile)
     return tiles
 

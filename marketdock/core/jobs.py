@@ -43,6 +43,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from huey.contrib.djhuey import HUEY, db_task
 
 from .models import Company, JobRun, User
@@ -57,6 +58,30 @@ CONFLICT_BACKOFF = 0.05  # seconds, doubled per attempt, ×0.5–1.5 jitter, at 
 CONFLICT_BACKOFF_MAX = 2.0
 
 _current = threading.local()
+
+# What the screens call each job kind: filled by `job(kind=..., label=...)`.
+JOB_LABELS: dict[str, Any] = {}
+# The words jobs count with (`ctx.progress(..., created=3)`), as the 작업 현황 screen shows them.
+COUNT_LABELS: dict[str, Any] = {key: pgettext_lazy("job count", word) for key, word in {
+    "pages": "페이지", "seen": "조회", "created": "신규", "updated": "변경", "unchanged": "변경없음",
+    "quarantined": "보류(오류)", "skipped": "건너뜀", "labels": "운송장", "checked": "확인", "drift": "차이",
+    "fixed": "바로잡음", "lines": "품목", "adjusted": "조정", "sent": "전송", "failed": "실패", "pulled": "가져옴",
+    "linked": "연결", "error": "오류", "applied": "반영", "retries": "재시도"}.items()}
+
+
+def job_label(kind: str):
+    """The job kind in the user's language (an unlabelled kind reads as 백그라운드 작업, not as its code)."""
+    return JOB_LABELS.get(kind) or pgettext_lazy("job kind", "백그라운드 작업")
+
+
+def count_items(counts: dict) -> list[tuple[Any, Any]]:
+    """A job's counts as (label, value), in the user's language; a key already written in Korean is
+    its own label, an unknown code reads as 기타."""
+    items = []
+    for key, value in (counts or {}).items():
+        label = COUNT_LABELS.get(key) or (key if not str(key).isascii() else pgettext_lazy("job count", "기타"))
+        items.append((label, value))
+    return items
 
 
 class JobContext:
@@ -191,8 +216,11 @@ def execute(run_id: int, fn: Callable[..., Any], kwargs: dict) -> None:
     )
 
 
-def job(*, kind: str, retries: int = 0, retry_delay: int = 0, **task_options: Any):
-    """Declare a background job: a Huey task that records itself as a JobRun."""
+def job(*, kind: str, label: Any = None, retries: int = 0, retry_delay: int = 0, **task_options: Any):
+    """Declare a background job: a Huey task that records itself as a JobRun. `label` is what the
+    screens call the kind (Korean, gettext_lazy)."""
+    if label:
+        JOB_LABELS[kind] = label
 
     def decorator(fn: Callable[..., Any]):
         @db_task(retries=retries, retry_delay=retry_delay, name=kind, **task_options)

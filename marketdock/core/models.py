@@ -362,6 +362,18 @@ class JobRun(models.Model):
         return self.status in {self.Status.SUCCEEDED, self.Status.FAILED, self.Status.CANCELLED}
 
     @property
+    def kind_label(self):
+        from .jobs import job_label
+
+        return job_label(self.kind)
+
+    @property
+    def count_items(self) -> list:
+        from .jobs import count_items
+
+        return count_items(self.counts)
+
+    @property
     def duration(self):
         if self.started_at and self.finished_at:
             return self.finished_at - self.started_at

@@ -57,6 +57,21 @@ class ScreenMixin(LoginRequiredMixin):
         return self.request.company
 
 
+def _strip_nul(request) -> None:
+    """A NUL character in a query or form value means nothing to a seller and PostgreSQL refuses it
+    in any text comparison (a 500 on every search box): every screen reads values without it."""
+    for attr in ("GET", "POST"):
+        data = getattr(request, attr)
+        if any("\x00" in key or any("\x00" in v for v in data.getlist(key)) for key in data):
+            clean = data.copy()
+            for key in list(clean):
+                values = [v.replace("\x00", "") for v in clean.getlist(key)]
+                del clean[key]
+                clean.setlist(key.replace("\x00", ""), values)
+            clean._mutable = False
+            setattr(request, attr, clean)
+
+
 def screen_view(screen: str, *, write: bool | None = None, log: bool = True):
     def decorator(view):
         @wraps(view)
@@ -64,6 +79,7 @@ def screen_view(screen: str, *, write: bool | None = None, log: bool = True):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             check_screen(request, screen, write=write, log=log)
+            _strip_nul(request)
             return view(request, *args, **kwargs)
 
         wrapper.screen = screen

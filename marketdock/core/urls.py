@@ -7,6 +7,7 @@ app_name = "core"
 urlpatterns = [
     path("jobs/", views.job_list, name="job_list"),
     path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
+    path("jobs/<int:pk>/errors/", views.job_errors, name="job_errors"),
     path("users/", views_users.user_list, name="user_list"),
     path("users/new/", views_users.user_create, name="user_create"),
     path("users/<int:pk>/", views_users.user_edit, name="user_edit"),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from . import dashboard, permissions, selectors, services_auth
 from .forms import LoginForm, PasswordChangeForm
+from .jobs import job_label
 from .models import JobRun
 from .screens import screen_view
 from .services import client_ip
@@ -98,18 +99,34 @@ def job_list(request):
     return render(
         request,
         "core/jobs/list.html",
-        {"page": page, "status": status, "kind": kind, "kinds": sorted(set(kinds)), "statuses": JobRun.Status.choices},
+        {"page": page, "status": status, "kind": kind, "kinds": [(k, job_label(k)) for k in sorted(set(kinds))], "statuses": JobRun.Status.choices},
     )
+
+
+def _job_run(request, pk: int) -> JobRun:
+    try:
+        return selectors.job_run_get(request.company, pk)
+    except JobRun.DoesNotExist:
+        raise Http404(_("작업을 찾을 수 없습니다."))
 
 
 @screen_view("core.jobs")
 def job_detail(request, pk: int):
-    try:
-        run = selectors.job_run_get(request.company, pk)
-    except JobRun.DoesNotExist:
-        raise Http404(_("작업을 찾을 수 없습니다."))
+    run = _job_run(request, pk)
     template = "core/jobs/_progress.html" if request.htmx else "core/jobs/detail.html"
     return render(request, template, {"run": run})
+
+
+@screen_view("core.jobs")
+def job_errors(request, pk: int):
+    """The row errors a job recorded in its result (an upload run as a job) as an xlsx report."""
+    from .downloads import errors_workbook_bytes, xlsx_response
+
+    run = _job_run(request, pk)
+    errors = (run.result or {}).get("errors") or []
+    if not errors:
+        raise Http404(_("내려받을 오류 목록이 없습니다."))
+    return xlsx_response(errors_workbook_bytes(errors), f"{run.title}_{_('오류')}_{run.pk}.xlsx")
 
 
 @login_required

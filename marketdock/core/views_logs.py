@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from io import BytesIO
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import selectors
-from .downloads import xlsx_response
+from .downloads import new_workbook, workbook_bytes, xlsx_response
 from .forms_users import LogFilterForm
 from .menu import screen_label
 from .screens import screen_view
@@ -125,8 +124,6 @@ def logs(request):
 @screen_view("core.logs")
 def logs_export(request):
     """The log as .xlsx. It holds users' personal data (names, IP), so it writes the download log."""
-    from openpyxl import Workbook
-
     tab, form, qs = _filtered(request)
     if not form.is_valid():
         return render(request, "core/logs/list.html", {
@@ -134,15 +131,13 @@ def logs_export(request):
             "export_query": "", "user_value": form.data.get("user", ""),
         }, status=400)
     rows = qs[:EXPORT_MAX_ROWS]
-    wb = Workbook(write_only=True)
+    wb = new_workbook(write_only=True)
     ws = wb.create_sheet(str(tab.label))
     ws.append([str(h) for h in tab.headers])
     count = 0
     for obj in rows.iterator(chunk_size=2000):
         ws.append(tab.row(obj))
         count += 1
-    buf = BytesIO()
-    wb.save(buf)
     file_name = f"{_('사용자계정로그')}_{tab.label}_{timezone.localdate():%Y%m%d}.xlsx"
     cd = form.cleaned_data
     personal_data_download_record(
@@ -152,4 +147,4 @@ def logs_export(request):
                  "user": cd["user"] or ""},
         file_name=file_name, request=request,
     )
-    return xlsx_response(buf.getvalue(), file_name)
+    return xlsx_response(workbook_bytes(wb), file_name)

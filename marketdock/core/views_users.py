@@ -14,7 +14,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from . import selectors, services_auth, services_users
+from . import params, selectors, services_auth, services_users
 from .forms_users import (
     CHANNEL_CHOICES,
     PasswordForgotForm,
@@ -61,11 +61,7 @@ def _get_role(request, pk: int) -> Role:
 
 
 def _page_size(request) -> int:
-    try:
-        size = int(request.GET.get("size", PAGE_SIZES[0]))
-    except ValueError:
-        return PAGE_SIZES[0]
-    return size if size in PAGE_SIZES else PAGE_SIZES[0]
+    return params.size_param(request.GET.get("size"), PAGE_SIZES, PAGE_SIZES[0])
 
 
 # --- 사용자관리 -----------------------------------------------------------------------------------
@@ -75,10 +71,7 @@ def _page_size(request) -> int:
 def user_list(request):
     q = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
-    try:
-        role_id = int(request.GET.get("role") or 0) or None
-    except ValueError:
-        role_id = None
+    role_id = params.id_param(request.GET.get("role"))
     qs = selectors.users_search(request.company, q=q, status=status, role_id=role_id)
     page = Paginator(qs, _page_size(request)).get_page(request.GET.get("page"))
     for u in page:  # personal data is masked in lists (full on the edit screen)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 
 from django.http import HttpResponse
 from django.utils import timezone
-from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -15,7 +13,7 @@ from marketdock.core import downloads
 
 
 def workbook_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence], *, widths: Sequence[int] = ()) -> bytes:
-    wb = Workbook(write_only=False)
+    wb = downloads.new_workbook()
     ws = wb.active
     ws.title = title[:31]
     ws.append([str(h) for h in headers])
@@ -27,9 +25,7 @@ def workbook_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence],
     for i, header in enumerate(headers, start=1):
         ws.column_dimensions[get_column_letter(i)].width = widths[i - 1] if i <= len(widths) else max(10, len(str(header)) * 2 + 2)
     ws.freeze_panes = "A2"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return downloads.workbook_bytes(wb)
 
 
 def xlsx_response(name: str, data: bytes) -> HttpResponse:

@@ -7,6 +7,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from marketdock.core import params
 from marketdock.core.forms import BootstrapFormMixin
 
 from . import selectors
@@ -61,10 +62,12 @@ def parse_sku_lines(company, text: str, *, label: str) -> list[tuple[int, int]]:
         if sku is None:
             errors.append(_("%(n)s번째 줄: SKU '%(key)s'를 찾을 수 없습니다.") % {"n": number, "key": key})
             continue
-        if not qty_text.isdigit() or int(qty_text) <= 0:
-            errors.append(_("%(n)s번째 줄: 수량 '%(q)s'는 1 이상의 정수여야 합니다.") % {"n": number, "q": qty_text})
+        qty = params.int_param(qty_text, min_value=1, max_value=params.QUANTITY_MAX)
+        if qty is None:
+            errors.append(_("%(n)s번째 줄: 수량 '%(q)s'는 1 이상 %(max)s 이하의 정수여야 합니다.") % {
+                "n": number, "q": qty_text[:30], "max": f"{params.QUANTITY_MAX:,}"})
             continue
-        result.append((sku.pk, int(qty_text)))
+        result.append((sku.pk, qty))
     if errors:
         raise forms.ValidationError(errors)
     if not result:
@@ -89,7 +92,8 @@ class InboundForm(_CompanyForm):
     supplier = forms.ModelChoiceField(label=_("매입처"), queryset=None, required=False,
                                       help_text=_("공통코드 매입처(SUPPLIER)에서 고르거나 아래에 직접 입력하세요."))
     supplier_name = forms.CharField(label=_("매입처 (직접입력)"), max_length=100, required=False)
-    expected_date = forms.DateField(label=_("입고예정일"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    expected_date = forms.DateField(label=_("입고예정일"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                    validators=[params.validate_sane_date])
     registered = forms.BooleanField(label=_("바로 입고등록 (물건이 도착함)"), required=False)
     memo = forms.CharField(label=_("메모"), max_length=300, required=False)
     lines = forms.CharField(
@@ -131,7 +135,8 @@ class CountSheetForm(_CompanyForm):
 
 class AdjustForm(_CompanyForm):
     warehouse = forms.ModelChoiceField(label=_("창고"), queryset=Warehouse.objects.none())
-    quantity = forms.IntegerField(label=_("조정수량 (+/−)"), help_text=_("늘리려면 양수, 줄이려면 음수"))
+    quantity = forms.IntegerField(label=_("조정수량 (+/−)"), help_text=_("늘리려면 양수, 줄이려면 음수"),
+                                  min_value=-params.QUANTITY_MAX, max_value=params.QUANTITY_MAX)
     reason = forms.CharField(label=_("사유"), max_length=200)
 
     def clean_quantity(self):
@@ -142,8 +147,8 @@ class AdjustForm(_CompanyForm):
 
 
 class ThresholdForm(BootstrapFormMixin, forms.Form):
-    safety_stock = forms.IntegerField(label=_("안전재고"), min_value=0)
-    reorder_point = forms.IntegerField(label=_("발주점"), min_value=0)
+    safety_stock = forms.IntegerField(label=_("안전재고"), min_value=0, max_value=params.QUANTITY_MAX)
+    reorder_point = forms.IntegerField(label=_("발주점"), min_value=0, max_value=params.QUANTITY_MAX)
 
 
 class XlsxUploadForm(BootstrapFormMixin, forms.Form):

@@ -17,7 +17,6 @@ and `InsufficientStock` names every short SKU with its available quantity.
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,9 +27,11 @@ from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from marketdock.catalog.models import SKU, SKUStatus
 from marketdock.catalog.selectors import set_components
+from marketdock.core import params, uploads
 from marketdock.core.models import CommonCode, Company, User
 
 from .hooks import sku_availability_changed, stock_changed
@@ -749,26 +750,34 @@ class ExcelRejected(StockError):
         super().__init__(_("엑셀 파일에 오류가 %(n)s건 있어 아무것도 반영하지 않았습니다.") % {"n": len(self.errors)})
 
 
-def _read_xlsx(data: bytes) -> list[tuple[int, tuple]]:
-    """Rows (1-based row number, values) of the first sheet after the header row; blank rows skipped."""
-    from openpyxl import load_workbook
+# The 입고확정 and 재고실사 sheets: their headers (the downloaded templates write them) and the words
+# that identify each (a file made from another screen's template is refused as a whole).
+INBOUND_XLSX_HEADERS = (gettext_lazy("입고번호"), gettext_lazy("SKU코드 또는 바코드"), gettext_lazy("확정수량"))
+INBOUND_XLSX_KEYS = {0: ("입고번호", INBOUND_XLSX_HEADERS[0]), 2: ("수량", INBOUND_XLSX_HEADERS[2])}
+COUNT_XLSX_HEADERS = (gettext_lazy("SKU코드"), gettext_lazy("바코드"), gettext_lazy("상품명"), gettext_lazy("옵션"),
+                      gettext_lazy("전산재고"), gettext_lazy("실사수량"))
+COUNT_XLSX_KEYS = {0: ("SKU", COUNT_XLSX_HEADERS[0]), 5: ("실사", COUNT_XLSX_HEADERS[5])}
+XLSX_MAX_ROWS = 20_000
 
+
+def _read_xlsx(data: bytes, *, keys: dict[int, tuple], wrong_form: str) -> list[tuple[int, tuple]]:
+    """Rows (1-based row number, values) of the first sheet after its header row; blank rows skipped.
+    Bounded (core.uploads): too big, too many rows or not this form → ExcelRejected before any row
+    is looked at."""
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors for a file that is not xlsx
-        raise ExcelRejected([RowError(0, _("파일"), "", _("엑셀(xlsx) 파일을 읽을 수 없습니다."))])
-    try:
-        ws = wb.worksheets[0]
-        rows = []
-        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            if number == 1:
-                continue
-            if values is None or all(v is None or str(v).strip() == "" for v in values):
-                continue
-            rows.append((number, tuple(values)))
-        return rows
-    finally:
-        wb.close()
+        with uploads.open_xlsx(data, max_rows=XLSX_MAX_ROWS + 1, shown_limit=XLSX_MAX_ROWS) as sheet:
+            rows_iter = sheet.rows()
+            first = next(rows_iter, None)
+            if first is None or not uploads.header_has(first[1], keys):
+                raise ExcelRejected([RowError(1, _("제목 행"), "", wrong_form)])
+            rows = []
+            for number, values in rows_iter:
+                if all(v is None or str(v).strip() == "" for v in values):
+                    continue
+                rows.append((number, values))
+            return rows
+    except uploads.UploadRejected as exc:
+        raise ExcelRejected([RowError(0, _("파일"), "", str(exc))]) from None
 
 
 def _cell_text(value: Any) -> str:
@@ -780,23 +789,50 @@ def _cell_text(value: Any) -> str:
 
 
 def _cell_int(value: Any) -> int | None:
-    """An integer from a cell, or None if it is not one."""
+    """An integer from a cell (within what a quantity column holds), or None if it is not one."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, float):
-        return int(value) if value.is_integer() else None
-    text = _cell_text(value).replace(",", "")
-    if text.lstrip("-").isdigit():
-        return int(text)
-    return None
+        if not value.is_integer() or abs(value) > params.INT32_MAX:
+            return None
+        value = int(value)
+    if isinstance(value, int):
+        return params.int_param(value)
+    return params.int_param(_cell_text(value).replace(",", ""))
 
 
-def inbound_confirm_xlsx(*, company: Company, data: bytes, user: User | None = None) -> dict:
+def _too_many_errors(errors: list[RowError], number: int) -> bool:
+    """Stop checking after uploads.MAX_ERRORS row errors (the report says so)."""
+    if len(errors) < uploads.MAX_ERRORS:
+        return False
+    errors.append(RowError(number, _("파일"), "", _("오류가 %(n)s건을 넘어 %(row)s행부터는 검사하지 않았습니다. "
+                                                 "위 오류를 고친 뒤 다시 올리세요.") % {"n": uploads.MAX_ERRORS, "row": number}))
+    return True
+
+
+def _inbound_wrong_form() -> str:
+    return _("이 파일은 입고 양식이 아닙니다. 입고확정 화면에서 양식을 내려받아 1행 제목(입고번호, SKU코드 또는 바코드, "
+             "확정수량)을 그대로 두고 2행부터 입력하세요.")
+
+
+def inbound_xlsx_precheck(data: bytes) -> int | None:
+    """Size, unpacked size, declared rows and header of an 입고확정 file, without reading its rows:
+    ExcelRejected at once for a file that cannot be this form. Returns the declared row count."""
+    try:
+        with uploads.open_xlsx(data, max_rows=XLSX_MAX_ROWS + 1, shown_limit=XLSX_MAX_ROWS) as sheet:
+            first = next(sheet.rows(), None)
+            if first is None or not uploads.header_has(first[1], INBOUND_XLSX_KEYS):
+                raise ExcelRejected([RowError(1, _("제목 행"), "", _inbound_wrong_form())])
+            return sheet.declared_rows
+    except uploads.UploadRejected as exc:
+        raise ExcelRejected([RowError(0, _("파일"), "", str(exc))]) from None
+
+
+def inbound_confirm_xlsx(*, company: Company, data: bytes, user: User | None = None, progress=None) -> dict:
     """입고확정 by Excel: columns 입고번호 / SKU코드 또는 바코드 / 수량. Every row is checked first;
-    if any row is wrong, ExcelRejected lists them all and nothing is applied."""
-    rows = _read_xlsx(data)
+    if any row is wrong, ExcelRejected lists them all and nothing is applied. `progress(done, total)`
+    is told how far the check has got (a job's progress bar)."""
+    rows = _read_xlsx(data, keys=INBOUND_XLSX_KEYS, wrong_form=_inbound_wrong_form())
     if not rows:
         raise ExcelRejected([RowError(0, _("파일"), "", _("2행부터 입고번호, SKU코드, 수량을 입력하세요."))])
     numbers = {_cell_text(v[0]) if len(v) > 0 else "" for _n, v in rows}
@@ -807,7 +843,11 @@ def inbound_confirm_xlsx(*, company: Company, data: bytes, user: User | None = N
     skus = sku_lookup(company, [_cell_text(v[1]) if len(v) > 1 else "" for _n, v in rows])
     errors: list[RowError] = []
     plan: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))  # inbound id → line id → qty
-    for number, values in rows:
+    for i, (number, values) in enumerate(rows, start=1):
+        if _too_many_errors(errors, number):
+            break
+        if progress is not None and i % 500 == 0:
+            progress(i, len(rows) + 1)
         values = tuple(values) + (None,) * (3 - len(values))
         no, key, qty_raw = _cell_text(values[0]), _cell_text(values[1]), values[2]
         inbound = inbounds.get(no)
@@ -905,7 +945,8 @@ def count_sheet_set_counts(*, company: Company, sheet: CountSheet, counts: dict[
 def count_sheet_import_xlsx(*, company: Company, sheet: CountSheet, data: bytes) -> int:
     """Counted quantities from the downloaded sheet (columns SKU코드, 바코드, 상품명, 옵션,
     전산재고, 실사수량). A blank 실사수량 leaves the line uncounted. All rows or none."""
-    rows = _read_xlsx(data)
+    rows = _read_xlsx(data, keys=COUNT_XLSX_KEYS, wrong_form=_(
+        "이 파일은 재고실사 양식이 아닙니다. 실사표 화면에서 엑셀을 내려받아 1행 제목을 그대로 두고 실사수량만 입력하세요."))
     if not rows:
         raise ExcelRejected([RowError(0, _("파일"), "", _("실사표에 입력된 행이 없습니다."))])
     lines = {line.sku.code: line for line in CountLine.objects.filter(company=company, sheet=sheet).select_related("sku")}
@@ -914,6 +955,8 @@ def count_sheet_import_xlsx(*, company: Company, sheet: CountSheet, data: bytes)
     counts: dict[int, int | None] = {}
     seen: dict[int, int] = {}
     for number, values in rows:
+        if _too_many_errors(errors, number):
+            break
         values = tuple(values) + (None,) * (6 - len(values))
         code, barcode, qty_raw = _cell_text(values[0]), _cell_text(values[1]), values[5]
         line = lines.get(code) or (by_barcode.get(barcode) if barcode else None)

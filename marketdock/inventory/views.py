@@ -11,9 +11,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from marketdock.catalog.models import SKUStatus
+from marketdock.core import downloads, params
 from marketdock.core.screens import screen_view
 
 from . import exports, selectors, services, tasks
@@ -33,17 +33,12 @@ PAGE_SIZES = (50, 100, 500)
 
 
 def _int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    """A positive id / count from the URL (params.id_param: bounded, never an OverflowError)."""
+    return params.id_param(value)
 
 
 def _date(value) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    return params.date_param(value)
 
 
 def _page(request, qs, default: int = 50):
@@ -316,7 +311,42 @@ def inbound_detail(request, pk: int):
     return render(request, "inventory/inbound_detail.html", {"inbound": inbound, "lines": lines})
 
 
-INBOUND_TEMPLATE_HEADERS = (gettext_lazy("입고번호"), gettext_lazy("SKU코드 또는 바코드"), gettext_lazy("확정수량"))
+INBOUND_TEMPLATE_HEADERS = services.INBOUND_XLSX_HEADERS
+ROW_ERRORS_SHOWN = 20
+# Bigger 입고확정 files run as a job with a progress bar (the page would otherwise wait on them).
+INBOUND_JOB_ROWS = 2_000
+INBOUND_JOB_BYTES = 256 * 1024
+
+
+def _inbound_upload_job(request, data: bytes, name: str):
+    import uuid
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from .tasks import inbound_xlsx_confirm
+
+    path = default_storage.save(f"inventory/{request.company.pk}/uploads/{uuid.uuid4().hex}.xlsx", ContentFile(data))
+    run = inbound_xlsx_confirm.start(company=request.company, user=request.user,
+                                     title=_("엑셀 입고확정: %(name)s") % {"name": name[:80]}, path=path, name=name[:200])
+    return redirect("core:job_detail", run.pk)
+
+
+def _row_errors_keep(request, key: str, errors) -> dict:
+    """An upload's row errors: the first few for the page, all of them (bounded by the reader) kept
+    in the session for the downloadable report."""
+    rows = [{"row": e.row, "column": str(e.column), "value": "" if e.value is None else str(e.value)[:200],
+             "message": str(e.message)} for e in errors]
+    request.session[f"upload-errors:{key}"] = rows
+    return {"row_errors": rows[:ROW_ERRORS_SHOWN], "row_errors_total": len(rows),
+            "row_errors_url": f"{request.path}?errors=xlsx"}
+
+
+def _row_errors_download(request, key: str, name: str):
+    rows = request.session.get(f"upload-errors:{key}")
+    if rows is None:
+        raise Http404(_("내려받을 오류 목록이 없습니다. 파일을 다시 올리세요."))
+    return exports.xlsx_response(name, downloads.errors_workbook_bytes(rows))
 
 
 @screen_view("inventory.inbound")
@@ -329,14 +359,19 @@ def inbound_upload(request):
                 rows.append([inbound.number, line.sku.code, line.remaining])
         data = exports.workbook_bytes(_("입고확정"), [str(h) for h in INBOUND_TEMPLATE_HEADERS], rows, widths=(20, 26, 12))
         return exports.xlsx_response(_("입고확정_양식"), data)
+    if request.GET.get("errors") == "xlsx":
+        return _row_errors_download(request, "inbound", _("입고확정_오류"))
     form = XlsxUploadForm(request.POST or None, request.FILES or None)
-    row_errors = []
+    row_errors = None
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["file"].read()
         try:
-            result = services.inbound_confirm_xlsx(company=company, data=form.cleaned_data["file"].read(),
-                                                   user=request.user)
+            declared = services.inbound_xlsx_precheck(data)
+            if (declared or 0) > INBOUND_JOB_ROWS or len(data) > INBOUND_JOB_BYTES:
+                return _inbound_upload_job(request, data, form.cleaned_data["file"].name)
+            result = services.inbound_confirm_xlsx(company=company, data=data, user=request.user)
         except services.ExcelRejected as exc:
-            row_errors = exc.errors
+            row_errors = _row_errors_keep(request, "inbound", exc.errors)
             messages.error(request, str(exc))
         except services.StockError as exc:
             messages.error(request, str(exc))
@@ -344,7 +379,7 @@ def inbound_upload(request):
             messages.success(request, _("%(rows)s행, 입고 %(n)s건, 수량 %(q)s개를 확정했습니다.") % {
                 "rows": result["rows"], "n": result["inbounds"], "q": result["quantity"]})
             return redirect("inventory:inbound_list")
-    return render(request, "inventory/inbound_upload.html", {"form": form, "row_errors": row_errors})
+    return render(request, "inventory/inbound_upload.html", {"form": form, **(row_errors or {})})
 
 
 # --- 재고실사 -------------------------------------------------------------------------------------
@@ -371,8 +406,7 @@ def count_list(request):
     })
 
 
-COUNT_HEADERS = (gettext_lazy("SKU코드"), gettext_lazy("바코드"), gettext_lazy("상품명"), gettext_lazy("옵션"),
-                 gettext_lazy("전산재고"), gettext_lazy("실사수량"))
+COUNT_HEADERS = services.COUNT_XLSX_HEADERS
 
 
 @screen_view("inventory.counts")
@@ -384,8 +418,10 @@ def count_detail(request, pk: int):
                  line.counted_quantity] for line in selectors.count_lines(company, sheet))
         data = exports.workbook_bytes(sheet.number, [str(h) for h in COUNT_HEADERS], rows, widths=(20, 18, 30, 16, 10, 10))
         return exports.xlsx_response(_("재고실사_%(no)s") % {"no": sheet.number}, data)
+    if request.GET.get("errors") == "xlsx":
+        return _row_errors_download(request, f"count-{sheet.pk}", _("재고실사_%(no)s_오류") % {"no": sheet.number})
     upload_form = XlsxUploadForm()
-    row_errors, line_errors = [], {}
+    row_errors, line_errors = None, {}
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -400,10 +436,11 @@ def count_detail(request, pk: int):
                         continue
                     if raw == "":
                         counts[line_id] = None
-                    elif raw.isdigit():
-                        counts[line_id] = int(raw)
+                    elif params.int_param(raw, min_value=0) is not None:
+                        counts[line_id] = params.int_param(raw, min_value=0)
                     else:
-                        line_errors[line_id] = _("0 이상의 정수를 입력하세요: %(v)s") % {"v": raw}
+                        line_errors[line_id] = _("0 이상의 정수를 입력하세요 (최대 %(max)s): %(v)s") % {
+                            "max": f"{params.INT32_MAX:,}", "v": raw[:30]}
                 if line_errors:
                     messages.error(request, _("실사수량을 확인하세요. 아무것도 저장하지 않았습니다."))
                 else:
@@ -417,7 +454,7 @@ def count_detail(request, pk: int):
                         n = services.count_sheet_import_xlsx(company=company, sheet=sheet,
                                                              data=upload_form.cleaned_data["file"].read())
                     except services.ExcelRejected as exc:
-                        row_errors = exc.errors
+                        row_errors = _row_errors_keep(request, f"count-{sheet.pk}", exc.errors)
                         messages.error(request, str(exc))
                     else:
                         messages.success(request, _("엑셀에서 실사수량 %(n)s건을 반영했습니다.") % {"n": n})
@@ -453,7 +490,7 @@ def count_detail(request, pk: int):
     }
     return render(request, "inventory/count_detail.html", {
         "sheet": sheet, "page": page, "size": size, "page_sizes": (100, 500), "only": only, "q": q,
-        "summary": summary, "upload_form": upload_form, "row_errors": row_errors, "line_errors": line_errors,
+        "summary": summary, "upload_form": upload_form, "line_errors": line_errors, **(row_errors or {}),
         "posted": request.POST if request.method == "POST" else {},
     })
 

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from marketdock.channels.selectors import channel_accounts
+from marketdock.core import params
 from marketdock.core.forms import BootstrapFormMixin
 
 from .models import ShippingPolicy
@@ -17,13 +18,13 @@ class ShippingPolicyForm(BootstrapFormMixin, forms.Form):
     name = forms.CharField(label=_("배송정보명"), max_length=100,
                            error_messages={"required": _("배송정보명을 입력하세요.")})
     fee_type = forms.ChoiceField(label=_("배송비 유형"), choices=ShippingPolicy.FeeType.choices)
-    fee = forms.IntegerField(label=_("기본 배송비"), required=False, min_value=0)
-    free_threshold = forms.IntegerField(label=_("무료배송 기준금액"), required=False, min_value=0)
+    fee = forms.IntegerField(label=_("기본 배송비"), required=False, min_value=0, max_value=params.AMOUNT_MAX)
+    free_threshold = forms.IntegerField(label=_("무료배송 기준금액"), required=False, min_value=0, max_value=params.AMOUNT_MAX)
     bundle_rule = forms.ChoiceField(label=_("묶음배송"), choices=ShippingPolicy.BundleRule.choices)
-    return_fee = forms.IntegerField(label=_("반품 배송비(편도)"), required=False, min_value=0)
-    exchange_fee = forms.IntegerField(label=_("교환 배송비(왕복)"), required=False, min_value=0)
-    jeju_surcharge = forms.IntegerField(label=_("제주 추가배송비"), required=False, min_value=0)
-    remote_surcharge = forms.IntegerField(label=_("도서산간 추가배송비"), required=False, min_value=0)
+    return_fee = forms.IntegerField(label=_("반품 배송비(편도)"), required=False, min_value=0, max_value=params.AMOUNT_MAX)
+    exchange_fee = forms.IntegerField(label=_("교환 배송비(왕복)"), required=False, min_value=0, max_value=params.AMOUNT_MAX)
+    jeju_surcharge = forms.IntegerField(label=_("제주 추가배송비"), required=False, min_value=0, max_value=params.AMOUNT_MAX)
+    remote_surcharge = forms.IntegerField(label=_("도서산간 추가배송비"), required=False, min_value=0, max_value=params.AMOUNT_MAX)
     is_default = forms.BooleanField(label=_("기본 배송정보"), required=False)
 
     def __init__(self, *args, company, instance_policy: ShippingPolicy | None = None, **kwargs):

@@ -4,6 +4,7 @@ per-listing result into the job's log and result; none holds a transaction acros
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from marketdock.channels.connectors.errors import ConnectorError
 from marketdock.channels.models import ChannelAccount
@@ -13,7 +14,7 @@ from . import services
 from .models import Listing
 
 
-@job(kind="listings.send")
+@job(kind="listings.send", label=gettext_lazy("쇼핑몰 상품전송"))
 def listings_send_job(ctx: JobContext, *, listing_ids: list[int]) -> dict:
     results = []
     ok = failed = 0
@@ -31,7 +32,7 @@ def listings_send_job(ctx: JobContext, *, listing_ids: list[int]) -> dict:
     return {"results": results, "sent": ok, "failed": failed}
 
 
-@job(kind="listings.import")
+@job(kind="listings.import", label=gettext_lazy("쇼핑몰 상품 가져오기"))
 def listings_import_job(ctx: JobContext, *, account_id: int, create_missing: bool = True) -> dict:
     account = ChannelAccount.objects.get(company=ctx.company, pk=account_id)
     counts = {"updated": 0, "linked": 0, "created": 0, "skipped": 0, "error": 0}
@@ -47,7 +48,7 @@ def listings_import_job(ctx: JobContext, *, account_id: int, create_missing: boo
     return {"results": results[-500:], **counts}
 
 
-@job(kind="listings.pull")
+@job(kind="listings.pull", label=gettext_lazy("쇼핑몰 상품 상태 가져오기"))
 def listings_pull_job(ctx: JobContext, *, account_id: int, listing_ids: list[int] | None = None) -> dict:
     """Read the channel's current listings: the chosen ones one by one, or the whole account in pages."""
     account = ChannelAccount.objects.get(company=ctx.company, pk=account_id)

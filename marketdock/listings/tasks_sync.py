@@ -4,6 +4,7 @@ periodic full reconciliation (reads every listing back from its channel)."""
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
@@ -32,7 +33,7 @@ def stock_reconcile_hourly() -> dict:
     return services_sync.stock_reconcile_all()
 
 
-@job(kind="listings.stock_reconcile")
+@job(kind="listings.stock_reconcile", label=gettext_lazy("쇼핑몰 재고 대조"))
 def stock_reconcile_job(ctx: JobContext, *, account_id: int) -> dict:
     """전체 재고 동기화 of one account, started from the 동기화 현황 screen."""
     account = ChannelAccount.objects.get(company=ctx.company, pk=account_id)

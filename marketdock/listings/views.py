@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from marketdock.catalog.models import SKU, Product
 from marketdock.channels import selectors as channel_selectors
 from marketdock.channels.models import ChannelAccount, ChannelKind
+from marketdock.core import params
 from marketdock.core.screens import screen_view
 
 from . import selectors, services, services_fields
@@ -27,16 +28,13 @@ PAGE_SIZES = (50, 100, 500)
 
 
 def _int(value, default=None):
-    try:
-        return int(str(value).replace(",", "").strip())
-    except (TypeError, ValueError):
-        return default
+    return params.int_param(str(value).replace(",", ""), default)
 
 
 def _account(request, pk) -> ChannelAccount:
     try:
-        return channel_selectors.channel_account_get(request.company, int(pk))
-    except (ObjectDoesNotExist, TypeError, ValueError):
+        return channel_selectors.channel_account_get(request.company, params.id_param(pk) or 0)
+    except ObjectDoesNotExist:
         raise Http404(_("쇼핑몰 계정을 찾을 수 없습니다."))
 
 
@@ -72,11 +70,10 @@ def _errors(request, exc: services.ListingError) -> None:
 @screen_view("channels.listings")
 def listing_list(request):
     company = request.company
-    f = {"account": _int(request.GET.get("account")), "q": request.GET.get("q", "").strip(),
+    f = {"account": params.id_param(request.GET.get("account")), "q": params.text_param(request.GET.get("q")),
          "status": request.GET.get("status", ""), "sale_status": request.GET.get("sale_status", ""),
-         "product": _int(request.GET.get("product"))}
-    size = _int(request.GET.get("size"), 50)
-    size = size if size in PAGE_SIZES else 50
+         "product": params.id_param(request.GET.get("product"))}
+    size = params.size_param(request.GET.get("size"), PAGE_SIZES, 50)
     qs = selectors.listing_search(company, account_id=f["account"], q=f["q"], status=f["status"],
                                   sale_status=f["sale_status"])
     if f["product"]:
@@ -92,7 +89,7 @@ def listing_list(request):
     return render(request, "listings/listing_list.html", {
         "page": page, "rows": rows, "f": f, "size": size, "page_sizes": PAGE_SIZES, "sort": sort,
         "accounts": channel_selectors.channel_accounts(company), "statuses": Listing.Status.choices,
-        "sale_statuses": SaleStatus.choices,
+        "sale_statuses": SaleStatus.choices, "job_id": params.id_param(request.GET.get("job")),
     })
 
 
@@ -153,7 +150,7 @@ def listing_register(request):
     """쇼핑몰전송: one catalogue product to one or many channel accounts, per-channel name/price."""
     company = request.company
     try:
-        product = Product.objects.get(company=company, pk=_int(request.GET.get("product") or request.POST.get("product"), 0))
+        product = Product.objects.get(company=company, pk=params.id_param(request.GET.get("product") or request.POST.get("product")) or 0)
     except Product.DoesNotExist:
         product = None
     accounts = list(_api_accounts(company))
@@ -202,7 +199,7 @@ def listing_register(request):
 
 
 def _selected_ids(request) -> list[int]:
-    return [i for i in (_int(v) for v in request.POST.getlist("ids")) if i]
+    return params.id_list(request.POST.getlist("ids"))
 
 
 @screen_view("channels.listings")
@@ -346,7 +343,7 @@ def listing_migrate(request):
 @screen_view("channels.shipping_policies")
 def shipping_policies(request):
     company = request.company
-    account_id = _int(request.GET.get("account") or request.POST.get("account"))
+    account_id = params.id_param(request.GET.get("account") or request.POST.get("account"))
     form = ShippingPolicyForm(request.POST or None, company=company)
     if request.method == "POST":
         if form.is_valid():

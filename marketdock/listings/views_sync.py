@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from marketdock.core import params
 from marketdock.core.screens import screen_view
 
 from . import selectors_sync, services_sync
@@ -28,12 +29,9 @@ def _account(request, pk: int):
 def sync_status(request):
     company = request.company
     account = None
-    raw = request.GET.get("account", "")
-    if raw:
-        try:
-            account = _account(request, int(raw))
-        except ValueError:
-            account = None
+    account_id = params.id_param(request.GET.get("account"))
+    if account_id:
+        account = _account(request, account_id)
     rows = selectors_sync.sync_overview(company)
     failures = selectors_sync.sync_failures(company, account=account, limit=100)
     template = "listings/sync/_overview.html" if request.htmx else "listings/sync/status.html"

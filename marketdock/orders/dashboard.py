@@ -1,4 +1,7 @@
-"""Home "처리할 일" tiles for orders: to confirm, to print, to scan, sent but failed, delayed, held."""
+"""Home "처리할 일" tiles for orders: to confirm, to print, to scan, sent but failed, delayed, held.
+
+운송장 출력 대기 / 출고검수 대기 count orders by status; where shipping is installed its package-based
+tiles of the same steps take their place (core.dashboard `step`), so each step shows one number."""
 
 from __future__ import annotations
 
@@ -25,9 +28,9 @@ def order_tiles(*, company, user):
     yield Tile("orders_to_confirm", _("주문확정 대기"), counts["new"], f"{url}?status=new", screen,
                "primary", _("신규 주문: 확인 후 주문확정(발주확인)"))
     yield Tile("orders_to_print", _("운송장 출력 대기"), counts["confirmed"], f"{url}?status=confirmed", screen,
-               "primary", _("주문확정: 출고준비·운송장 출력"))
+               "primary", _("주문확정: 출고준비·운송장 출력"), step="to_print")
     yield Tile("orders_to_scan", _("출고검수 대기"), counts["ready"], f"{url}?status=ready", screen,
-               "primary", _("출고준비: 검수 후 출고완료"))
+               "primary", _("출고준비: 검수 후 출고완료"), step="to_scan")
     yield Tile("orders_effect_failed", _("쇼핑몰 전송 실패"), failed, f"{url}?effect=failed", screen,
                "danger" if failed else "secondary", _("발주확인·송장·발송지연 전송 실패: 확인 후 재전송"))
     yield Tile("orders_delayed", _("발송지연"), counts["delayed"], f"{url}?delayed=1", screen,

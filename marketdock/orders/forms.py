@@ -8,6 +8,7 @@ from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketdock.core import params
 from marketdock.core.forms import BootstrapFormMixin
 from marketdock.core.validators import validate_phone
 
@@ -56,7 +57,8 @@ class ManualOrderForm(BootstrapFormMixin, forms.Form):
     order_id = forms.CharField(label=_("주문번호"), max_length=100, required=False,
                                help_text=_("비우면 자동으로 붙입니다."))
     ordered_at = forms.DateTimeField(label=_("주문일시"), initial=lambda: timezone.localtime().strftime("%Y-%m-%d %H:%M"),
-                                     input_formats=["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"])
+                                     input_formats=["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"],
+                                     validators=[params.validate_sane_date])
     buyer_name = forms.CharField(label=_("주문자"), max_length=100, required=False)
     buyer_phone = forms.CharField(label=_("주문자 전화"), max_length=30, required=False, validators=[validate_phone])
     recipient_name = forms.CharField(label=_("수령자"), max_length=100)
@@ -65,7 +67,8 @@ class ManualOrderForm(BootstrapFormMixin, forms.Form):
     address1 = forms.CharField(label=_("주소"), max_length=300)
     address2 = forms.CharField(label=_("상세주소"), max_length=300, required=False)
     delivery_message = forms.CharField(label=_("배송메시지"), max_length=300, required=False)
-    shipping_fee = forms.IntegerField(label=_("배송비"), min_value=0, initial=0, required=False)
+    shipping_fee = forms.IntegerField(label=_("배송비"), min_value=0, max_value=params.AMOUNT_MAX, initial=0,
+                                      required=False)
 
     def __init__(self, *args, accounts, **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,8 +79,9 @@ class ManualLineForm(BootstrapFormMixin, forms.Form):
     product_name = forms.CharField(label=_("상품명"), max_length=300)
     option_text = forms.CharField(label=_("옵션"), max_length=300, required=False)
     seller_product_code = forms.CharField(label=_("판매자상품코드"), max_length=100, required=False)
-    quantity = forms.IntegerField(label=_("수량"), min_value=1, widget=forms.NumberInput(attrs={"placeholder": "1"}))
-    unit_price = forms.IntegerField(label=_("판매가"), min_value=0, required=False,
+    quantity = forms.IntegerField(label=_("수량"), min_value=1, max_value=params.QUANTITY_MAX,
+                                  widget=forms.NumberInput(attrs={"placeholder": "1"}))
+    unit_price = forms.IntegerField(label=_("판매가"), min_value=0, max_value=params.AMOUNT_MAX, required=False,
                                     widget=forms.NumberInput(attrs={"placeholder": "0"}))
 
 

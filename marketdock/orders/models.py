@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from marketdock.core.models import CompanyOwned
 
@@ -264,6 +265,27 @@ class OrderLineComponent(CompanyOwned):
         constraints = [models.UniqueConstraint(fields=["line", "sku"], name="orderlinecomponent_unique")]
 
 
+class EventKind(models.TextChoices):
+    """What an OrderEvent records; the screens show the label, never the code."""
+
+    COLLECTED = "collected", _("주문 수집")
+    CHANNEL_STATUS = "channel_status", _("쇼핑몰 상태 변경")
+    ADDRESS = "address", _("주소 변경")
+    DUPLICATE = "duplicate", _("중복 의심")
+    MATCHED = "matched", _("매칭")
+    UNMATCHED = "unmatched", _("매칭 해제")
+    STATUS = "status", _("상태 변경")
+    STOCK_RESERVED = "stock_reserved", _("재고 할당")
+    STOCK_SHORT = "stock_short", _("재고 부족")
+    STOCK_RELEASED = "stock_released", _("재고할당 해제")
+    STOCK_ERROR = "stock_error", _("재고 처리 오류")
+    DELAY = "delay", _("발송지연")
+    EDIT = "edit", _("주문 정보 수정")
+    EFFECT_SENT = "effect_sent", _("쇼핑몰 전송 완료")
+    EFFECT_FAILED = "effect_failed", _("쇼핑몰 전송 실패")
+    EFFECT_RETRY = "effect_retry", _("쇼핑몰 재전송")
+
+
 class OrderEvent(CompanyOwned):
     """The order's history: collected, changed (old → new), matched, status changes, stock, notes."""
 
@@ -278,6 +300,14 @@ class OrderEvent(CompanyOwned):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["order", "at"])]
+
+    @property
+    def kind_label(self) -> str:
+        """The kind in the user's language (a kind without a label reads as 기록, never as its code)."""
+        try:
+            return EventKind(self.kind).label
+        except ValueError:
+            return pgettext_lazy("order event", "기록")
 
 
 class OrderEffect(CompanyOwned):

@@ -32,6 +32,7 @@ SORTS: dict[str, tuple[str, bool]] = {
 }
 DEFAULT_SORT = "-ordered_at"
 COUNT_CAP = 10000
+TEXT_COUNT_CAP = 1000
 
 
 @dataclass
@@ -54,6 +55,7 @@ class OrderFilters:
     delayed: bool = False  # 발송지연: an expected ship date was set and the goods have not left
     sort: str = DEFAULT_SORT
     _phone_ids: tuple[int, list[int]] | None = field(default=None, repr=False, compare=False)
+    _order_no_ids: tuple[int, list[int]] | None = field(default=None, repr=False, compare=False)
 
     def as_log(self) -> dict:
         """A JSON-safe summary (for the personal-data download log)."""
@@ -96,11 +98,14 @@ def order_search(company: Company, filters: OrderFilters) -> QuerySet[Order]:
             f._phone_ids = (company.pk, _phone_matches(company, normalize_phone(f.phone)))
         qs = qs.filter(id__in=f._phone_ids[1])
     if f.product:
+        # a part of a product name, option text or seller code; on PostgreSQL a pg_trgm GIN index
+        # on UPPER(search_text) answers it (orders migration 0003)
         qs = qs.filter(search_text__icontains=f.product)
     if f.order_no:
-        no = f.order_no
-        line_orders = OrderLine.objects.filter(company=company, channel_line_id=no).values("order_id")
-        qs = qs.filter(Q(channel_order_id=no) | Q(bundle_id=no) | Q(id__in=line_orders))
+        # a prefix or any part of the order, bundle (package) or line number, in any letter case
+        if f._order_no_ids is None or f._order_no_ids[0] != company.pk:  # once per request
+            f._order_no_ids = (company.pk, _order_no_matches(company, f.order_no))
+        qs = qs.filter(id__in=f._order_no_ids[1])
     if f.run_id:
         if f.outcome == "created":
             qs = qs.filter(created_run_id=f.run_id)
@@ -168,6 +173,23 @@ def _phone_matches(company: Company, digits: str) -> list[int]:
     for column in ("buyer_phone_digits", "recipient_phone_digits"):
         lookup = {f"{column}__endswith" if len(digits) <= 4 else column: digits}
         rows = Order.objects.filter(**lookup).order_by().values_list("id", "company_id")[:PHONE_MATCH_CAP]
+        ids.update(pk for pk, company_id in rows if company_id == company.pk)
+    return sorted(ids)
+
+
+ORDER_NO_MATCH_CAP = 20000
+
+
+def _order_no_matches(company: Company, text: str) -> list[int]:
+    """Ids of orders whose order, bundle or line number contains `text` (any letter case). Each
+    column is read on its own so PostgreSQL answers each from its pg_trgm index (orders migration
+    0003); an OR of the three inside the paged query would walk every order instead. As for phones,
+    the company is checked on the fetched rows."""
+    ids: set[int] = set()
+    for model, column, id_column in ((Order, "channel_order_id", "id"), (Order, "bundle_id", "id"),
+                                     (OrderLine, "channel_line_id", "order_id")):
+        rows = (model.objects.filter(**{f"{column}__icontains": text}).order_by()
+                .values_list(id_column, "company_id")[:ORDER_NO_MATCH_CAP])
         ids.update(pk for pk, company_id in rows if company_id == company.pk)
     return sorted(ids)
 
@@ -261,7 +283,11 @@ def order_page(company: Company, filters: OrderFilters, *, cursor: str = "", siz
 
 
 def order_count(company: Company, filters: OrderFilters, *, cap: int = COUNT_CAP) -> tuple[int, bool]:
-    """(count, capped): counting stops at `cap` so a huge result never costs a full scan."""
+    """(count, capped): counting stops at `cap` so a huge result never costs a full scan. A product
+    search counts to TEXT_COUNT_CAP only: a short (two-letter) word has no trigram to look up, and
+    counting ten thousand matches would read a large part of the orders."""
+    if filters.product:
+        cap = min(cap, TEXT_COUNT_CAP)
     n = order_search(company, filters).order_by().values("id")[: cap + 1].count()
     return min(n, cap), n > cap
 

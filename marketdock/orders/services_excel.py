@@ -8,7 +8,6 @@ import csv
 import hashlib
 import io
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -17,13 +16,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from marketdock.channels.connectors.models import ChannelOrder, Marketplace
 from marketdock.channels.connectors.models import OrderStatus as LineStatus
 from marketdock.channels.models import ChannelAccount
+from marketdock.core import downloads, params, uploads
+from marketdock.core.downloads import new_workbook, workbook_file
 from marketdock.core.models import Company, User
 from marketdock.core.services import personal_data_download_record
 from marketdock.core.validators import format_phone, normalize_phone
@@ -201,7 +201,7 @@ def orders_export(*, company: Company, user: User | None, filters: OrderFilters,
              .select_related("order__account")
              .prefetch_related("components__sku")
              .order_by("-order__ordered_at", "-order_id", "id"))
-    wb = Workbook(write_only=True)
+    wb = new_workbook(write_only=True)
     ws = wb.create_sheet(_("주문"))
     for i, c in enumerate(cols):
         ws.column_dimensions[_col_letter(i)].width = c.width
@@ -220,9 +220,7 @@ def orders_export(*, company: Company, user: User | None, filters: OrderFilters,
         ws.append([_cell_value(c.key, line) for c in cols])
         order_pks.add(line.order_id)
         rows += 1
-    tmp = tempfile.TemporaryFile()
-    wb.save(tmp)
-    tmp.seek(0)
+    tmp = workbook_file(wb)
     stamp = timezone.localtime().strftime("%Y%m%d_%H%M")
     filename = f"주문목록_{stamp}.xlsx"
     personal = any(c.personal for c in cols)
@@ -348,14 +346,12 @@ def builtin_sample_bytes(code: str) -> bytes:
     builtin = BUILTIN_MAPPINGS.get(code)
     if builtin is None:
         raise OrderExcelError(_("기본 양식 '%(code)s'을(를) 찾을 수 없습니다.") % {"code": code})
-    wb = Workbook()
+    wb = new_workbook()
     ws = wb.active
     ws.title = _("주문내역")
     ws.append([headers[0] for headers in builtin.columns.values()])
     ws.append([SAMPLE_VALUES.get(field, "") for field in builtin.columns])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return downloads.workbook_bytes(wb)
 
 
 STATUS_WORDS = {
@@ -434,28 +430,13 @@ def read_table(data: bytes, filename: str) -> list[list]:
     if not data:
         raise OrderExcelError(_("빈 파일입니다."))
     name = (filename or "").lower()
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise OrderExcelError(_("암호가 걸린 엑셀 파일이거나 예전 .xls 형식입니다. 엑셀에서 파일 암호를 해제하고 "
-                                "'Excel 통합 문서(.xlsx)'로 다시 저장해 올리세요."))
-    if data[:2] == b"PK":
+    if data[:2] == b"PK" or data[:8] == uploads.OLE_MAGIC:
         try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many kinds for broken/foreign files
-            raise OrderExcelError(_("엑셀 파일(.xlsx)을 열 수 없습니다. 파일이 손상되었거나 엑셀 형식이 아닙니다.")) from None
-        try:
-            ws = wb.worksheets[0]
-            rows = []
-            for row in ws.iter_rows(values_only=True):
-                rows.append(list(row))
-                if len(rows) > MAX_UPLOAD_ROWS + 25:
-                    raise OrderExcelError(_("행이 %(max)s개를 넘습니다. 파일을 나눠 올리세요.") % {"max": MAX_UPLOAD_ROWS})
-            return rows
-        except OrderExcelError:
-            raise
-        except Exception:
-            raise OrderExcelError(_("엑셀 파일을 읽는 중 오류가 났습니다. 파일이 손상되었을 수 있습니다.")) from None
-        finally:
-            wb.close()
+            with uploads.open_xlsx(data, max_rows=MAX_UPLOAD_ROWS + 25, max_bytes=MAX_UPLOAD_BYTES,
+                                   shown_limit=MAX_UPLOAD_ROWS) as sheet:
+                return [list(values) for _number, values in sheet.rows()]
+        except uploads.UploadRejected as exc:
+            raise OrderExcelError(str(exc)) from None
     if name.endswith((".csv", ".txt")) or b"," in data[:2000]:
         for encoding in ("utf-8-sig", "cp949"):
             try:
@@ -794,18 +775,10 @@ def manual_order_create(*, company: Company, user: User | None, account: Channel
 
 
 def errors_workbook_bytes(errors: list[dict]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("오류")
-    ws.append([_("행"), _("열"), _("값"), _("오류 내용")])
-    for e in errors:
-        ws.append([e.get("row") or "", e.get("column", ""), e.get("value", ""), e.get("message", "")])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return downloads.errors_workbook_bytes(errors)
 
 
 def excel_order_ids(company: Company, ids: Iterable) -> list[int]:
     """The selected order ids that belong to the company (the rest are silently ignored)."""
-    clean = [int(i) for i in ids if str(i).isdigit()][:EXPORT_MAX_ROWS]
+    clean = params.id_list(ids, limit=EXPORT_MAX_ROWS)
     return list(Order.objects.filter(company=company, pk__in=clean).values_list("pk", flat=True))

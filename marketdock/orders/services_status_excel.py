@@ -10,7 +10,6 @@ while applying (e.g. stock short at 출고준비) rolls every row back too. Erro
 
 from __future__ import annotations
 
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -18,10 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from marketdock.core.downloads import new_workbook, workbook_file
 from marketdock.core.models import Company, User
 from marketdock.core.services import personal_data_download_record
 
@@ -282,7 +281,7 @@ class ExportFile:
 
 
 def _write(title: str, header: list[str], rows) -> tuple[object, int]:
-    wb = Workbook(write_only=True)
+    wb = new_workbook(write_only=True)
     ws = wb.create_sheet(title)
     bold = Font(bold=True)
     cells = []
@@ -295,10 +294,7 @@ def _write(title: str, header: list[str], rows) -> tuple[object, int]:
     for row in rows:
         ws.append(row)
         n += 1
-    tmp = tempfile.TemporaryFile()
-    wb.save(tmp)
-    tmp.seek(0)
-    return tmp, n
+    return workbook_file(wb), n
 
 
 def _carrier_names() -> dict[str, str]:

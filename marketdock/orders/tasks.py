@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.utils.translation import gettext_lazy
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
@@ -13,7 +14,7 @@ from marketdock.core.jobs import job
 from . import services_collect
 
 
-@job(kind="orders.collect")
+@job(kind="orders.collect", label=gettext_lazy("주문수집"))
 def collect_orders(ctx, *, account_id: int, trigger: str = "manual", window_start: str | None = None,
                    window_end: str | None = None) -> dict:
     """Collect one account's orders; progress = pages, counts = the run's ledger."""

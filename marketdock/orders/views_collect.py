@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketdock.channels.models import ChannelAccount, ChannelKind
+from marketdock.core import params
 from marketdock.core.screens import screen_view
 
 from . import services_collect, services_progress
@@ -32,10 +33,7 @@ def _account(company, pk: int) -> ChannelAccount:
 
 
 def _int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    return params.int_param(value)
 
 
 @screen_view("orders.collect")
@@ -46,7 +44,7 @@ def collect(request):
     for run in CollectionRun.objects.filter(company=company, account__in=accounts).order_by("account_id", "-started_at"):
         last_runs.setdefault(run.account_id, run)
     runs = CollectionRun.objects.filter(company=company).select_related("account", "created_by")
-    account_id = _int(request.GET.get("account"))
+    account_id = params.id_param(request.GET.get("account"))
     if account_id:
         runs = runs.filter(account_id=account_id)
     status = request.GET.get("status", "")

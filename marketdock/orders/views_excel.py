@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from marketdock.core import params
 from marketdock.core.downloads import xlsx_response
 from marketdock.core.screens import screen_view
 
@@ -36,9 +37,9 @@ def order_export(request):
     company = request.company
     filters = parse_filters(request.GET)
     template = None
-    template_id = request.GET.get("template", "")
-    if template_id.isdigit():
-        template = _get(selectors.export_template_get, company, int(template_id))
+    template_id = params.id_param(request.GET.get("template"))
+    if template_id:
+        template = _get(selectors.export_template_get, company, template_id)
     ids = services_excel.excel_order_ids(company, request.GET.getlist("order")) if request.GET.getlist("order") else None
     if ids is not None and not ids:
         messages.error(request, _("선택한 주문을 찾을 수 없습니다."))
@@ -186,10 +187,19 @@ def manual_order(request):
                       total_amount=(f.cleaned_data.get("unit_price") or 0) * f.cleaned_data["quantity"])
                  for f in lines.forms if f.cleaned_data]
     try:
-        result, _run = services_excel.manual_order_create(company=company, user=request.user, account=d["account"],
-                                                          order=order, lines=line_rows)
+        result, run_id = services_excel.manual_order_create(company=company, user=request.user, account=d["account"],
+                                                            order=order, lines=line_rows)
     except (OrderExcelError, ValueError) as exc:
         messages.error(request, str(exc))
+        return render(request, "orders/excel/upload.html",
+                      _upload_context(request, manual_form=form, line_formset=lines, tab="manual"), status=400)
+    if result.get("quarantined") and not (result.get("created") or result.get("updated")):
+        # the ingest refused the record: say so and why, never "등록했습니다"
+        from .models import QuarantinedRecord
+
+        reasons = list(QuarantinedRecord.objects.filter(company=company, run_id=run_id).values_list("message", flat=True)[:3])
+        messages.error(request, _("수기주문을 등록하지 못했습니다: %(why)s 입력을 고쳐 다시 등록하세요.") % {
+            "why": " / ".join(reasons) or _("주문 내용이 올바르지 않아 격리했습니다.")})
         return render(request, "orders/excel/upload.html",
                       _upload_context(request, manual_form=form, line_formset=lines, tab="manual"), status=400)
     messages.success(request, _("수기주문 %(no)s을(를) 등록했습니다.") % {"no": result["order_id"]})

@@ -5,8 +5,6 @@ Thin: parse, call services_flow / services_status_excel, render."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpResponseNotAllowed
@@ -14,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from marketdock.core import params
 from marketdock.core.downloads import xlsx_response
 from marketdock.core.screens import screen_view
 
@@ -51,9 +50,9 @@ def _order(request, pk: int) -> Order:
 
 def _selected(request, source) -> tuple[list[Order], list[str]]:
     raw = [x for x in source.getlist("order") if x][:MAX_BULK]
-    ids = [int(x) for x in raw if x.isdigit()]
+    ids = params.id_list(raw)
     found = {o.pk: o for o in selectors.orders_by_ids(request.company, ids).select_related("account")}
-    missing = [x for x in raw if not x.isdigit() or int(x) not in found]
+    missing = [x for x in raw if params.id_param(x) not in found]
     return [found[i] for i in ids if i in found], missing
 
 
@@ -161,9 +160,8 @@ def order_delay_view(request):
               "message": source.get("message", ""), "hold": source.get("hold") == "1"}
     error = ""
     if request.method == "POST":
-        try:
-            when = date.fromisoformat(values["expected_date"])
-        except ValueError:
+        when = params.date_param(values["expected_date"])
+        if when is None:
             error = _("발송예정일을 YYYY-MM-DD 형식으로 입력하세요.")
         if not orders:
             error = _("주문을 선택하세요.")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from marketdock.core import permissions
+from marketdock.core import params, permissions
 from marketdock.core.masking import mask_email, mask_name, mask_phone
 from marketdock.core.screens import screen_view
 from marketdock.core.validators import format_phone
@@ -34,17 +34,11 @@ QUICK_PERIODS = (("today", gettext_lazy("오늘"), 0), ("3d", gettext_lazy("3일
 
 
 def _int(value, default=None):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
+    return params.int_param(value, default)
 
 
 def _date(value: str) -> date | None:
-    try:
-        return date.fromisoformat((value or "").strip())
-    except ValueError:
-        return None
+    return params.date_param(value)
 
 
 def parse_filters(g: QueryDict) -> OrderFilters:
@@ -53,14 +47,14 @@ def parse_filters(g: QueryDict) -> OrderFilters:
     outcome = g.get("outcome", "")
     sort = g.get("sort", "") or selectors.DEFAULT_SORT
     return OrderFilters(
-        account_ids=[i for i in (_int(x) for x in g.getlist("account")) if i],
+        account_ids=params.id_list(g.getlist("account")),
         date_field="collected" if g.get("date_field") == "collected" else "ordered",
         start=_date(g.get("start", "")), end=_date(g.get("end", "")),
         statuses=[s for s in g.getlist("status") if s in OrderStatus.values],
         matched=matched,
         name=g.get("name", "").strip()[:100], phone=g.get("phone", "").strip()[:30],
         product=g.get("product", "").strip()[:100], order_no=g.get("order_no", "").strip()[:120],
-        run_id=_int(g.get("run")), outcome=outcome if outcome in ("created", "updated") else "",
+        run_id=params.id_param(g.get("run")), outcome=outcome if outcome in ("created", "updated") else "",
         effect="failed" if g.get("effect") == "failed" else "", delayed=g.get("delayed") == "1",
         sort=sort if sort in selectors.SORTS else selectors.DEFAULT_SORT,
     )
@@ -85,6 +79,16 @@ def _quick_links(g: QueryDict) -> list[dict]:
     return links
 
 
+def _account_label(accounts, selected_ids: list[int]) -> str:
+    """What the closed 쇼핑몰 dropdown shows: 전체, the one chosen shop, or how many are chosen."""
+    chosen = [a for a in accounts if a.pk in selected_ids]
+    if not chosen or len(chosen) == len(accounts):
+        return _("전체 쇼핑몰")
+    if len(chosen) == 1:
+        return chosen[0].name
+    return _("%(first)s 외 %(n)s곳") % {"first": chosen[0].name, "n": len(chosen) - 1}
+
+
 @screen_view("orders.list")
 def order_list(request):
     company = request.company
@@ -102,10 +106,12 @@ def order_list(request):
     effects = selectors.effect_states(company, [o.pk for o in page.rows])
     for r in rows:
         r["effect"] = effects.get(r["order"].pk, "")
+    accounts = list(selectors.channel_accounts(company))
     return render(request, "orders/list/order_list.html", {
         "rows": rows, "page": page, "filters": filters, "count": count, "capped": capped,
         "size": size, "sizes": PAGE_SIZES, "sort_choices": SORT_CHOICES,
-        "accounts": list(selectors.channel_accounts(company)), "statuses": OrderStatus.choices,
+        "accounts": accounts, "account_label": _account_label(accounts, filters.account_ids),
+        "statuses": OrderStatus.choices,
         "quick_links": _quick_links(g),
         "next_query": _query(g, cursor=page.next_cursor) if page.next_cursor else "",
         "prev_query": _query(g, cursor=page.prev_cursor) if page.prev_cursor else "",
@@ -140,8 +146,11 @@ def order_detail(request, pk: int):
         raise Http404(_("주문을 찾을 수 없습니다.")) from None
     full = permissions.can_write(request.user, "orders.list")
     lines = list(selectors.order_lines(company, order))
+    flow = _flow_context(request, order)
+    carrier_names = {c.key: c.name for c in flow.get("carriers", [])}
     for line in lines:
         line.raw_pretty = json.dumps(line.raw or {}, ensure_ascii=False, indent=2, sort_keys=True)
+        line.carrier_name = carrier_names.get(line.carrier_key, line.carrier_key)
     if full:
         person = {
             "buyer_name": order.buyer_name, "buyer_phone": format_phone(order.buyer_phone) or order.buyer_phone,
@@ -164,5 +173,5 @@ def order_detail(request, pk: int):
         "order": order, "lines": lines, "events": list(selectors.order_events(company, order)),
         "person": person, "full": full, "history": history, "unmatched": MatchStatus.UNMATCHED,
         "unmatched_url": _unmatched_url(request),
-        "flow": _flow_context(request, order),
+        "flow": flow,
     })

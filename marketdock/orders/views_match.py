@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from marketdock.catalog.selectors import sku_search
 from marketdock.channels.models import ChannelAccount
+from marketdock.core import params
 from marketdock.core.redirects import safe_next
 from marketdock.core.screens import screen_view
 
@@ -23,17 +24,14 @@ from .models import MatchRule, OrderLine
 
 
 def _int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    return params.int_param(value)
 
 
 @screen_view("orders.unmatched")
 def unmatched(request):
     company = request.company
     lines = services_match.waiting_lines(company)
-    account_id = _int(request.GET.get("account"))
+    account_id = params.id_param(request.GET.get("account"))
     if account_id:
         lines = lines.filter(account_id=account_id)
     q = request.GET.get("q", "").strip()
@@ -74,7 +72,7 @@ def sku_lookup(request):
     q = request.GET.get("q", "").strip()
     skus = list(sku_search(request.company, q=q)[:20]) if len(q) >= 1 else []
     return render(request, "orders/match/_sku_results.html", {"skus": skus, "q": q,
-                                                               "line_id": _int(request.GET.get("line"))})
+                                                               "line_id": params.id_param(request.GET.get("line"))})
 
 
 @screen_view("orders.unmatched", write=True)

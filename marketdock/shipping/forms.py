@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from marketdock.core import params
 from marketdock.core.forms import BootstrapFormMixin
 from marketdock.inventory.models import Warehouse
 
@@ -59,7 +60,7 @@ class BandForm(BootstrapFormMixin, forms.Form):
     start = forms.CharField(label=_("시작 번호"), max_length=30,
                             help_text=_("검증번호(마지막 자리)를 뺀 일련번호. 예: 롯데 31765377481"))
     end = forms.CharField(label=_("끝 번호"), max_length=30)
-    warning_threshold = forms.IntegerField(label=_("소진 경고 기준"), min_value=0, initial=500,
+    warning_threshold = forms.IntegerField(label=_("소진 경고 기준"), min_value=0, max_value=params.QUANTITY_MAX, initial=500,
                                            help_text=_("남은 번호가 이보다 적으면 홈 화면에 알립니다."))
     memo = forms.CharField(label=_("메모"), max_length=200, required=False)
 

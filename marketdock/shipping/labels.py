@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.utils.translation import gettext_lazy
 from reportlab.graphics.barcode import code128
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -30,6 +31,9 @@ from .tracking_numbers import NumberRule, display
 LABEL_W = 123 * mm
 LABEL_H = 100 * mm
 LAYOUTS = ("single", "a4_2", "a4_4")
+# what the screens call each layout
+LAYOUT_LABELS = {"single": gettext_lazy("123×100mm 라벨 (1장 1매)"), "a4_2": gettext_lazy("A4 2매"),
+                 "a4_4": gettext_lazy("A4 4매 (축소)")}
 MAX_LABELS = 20_000
 ITEM_LINES = 5
 

@@ -397,3 +397,9 @@ class LabelBatch(CompanyOwned):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    @property
+    def layout_label(self):
+        from .labels import LAYOUT_LABELS
+
+        return LAYOUT_LABELS.get(self.layout, self.layout)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
@@ -18,7 +19,7 @@ from .models import Package, PackageMethod
 logger = logging.getLogger(__name__)
 
 
-@job(kind="shipping.label_batch")
+@job(kind="shipping.label_batch", label=gettext_lazy("운송장 출력"))
 def render_label_batch(ctx, *, batch_id: int) -> dict:
     """Render a label batch's PDF; the batch page offers it once done."""
     batch = selectors.label_batch_get(ctx.company, batch_id)
@@ -28,7 +29,7 @@ def render_label_batch(ctx, *, batch_id: int) -> dict:
     return {"batch_id": batch.pk, "labels": batch.count}
 
 
-@job(kind="shipping.tracking_poll")
+@job(kind="shipping.tracking_poll", label=gettext_lazy("배송조회"))
 def poll_tracking(ctx, *, package_ids: list[int] | None = None) -> dict:
     """지금 조회: poll the company's shipped packages (or the chosen ones) now."""
     company = ctx.company

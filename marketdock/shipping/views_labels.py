@@ -10,19 +10,16 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from marketdock.core import params
 from marketdock.core.screens import screen_view
 from marketdock.core.services import personal_data_download_record
 
 from . import selectors, services_packages
-from .labels import LAYOUTS
+from .labels import LAYOUT_LABELS, LAYOUTS
 from .models import BOX_SIZES, PackageStatus
 from .services import ShippingError
 from .views_packages import PAGE_SIZES, get_or_404, int_list, package_rows
-
-LAYOUT_LABELS = {"single": gettext_lazy("123×100mm 라벨 (1장 1매)"), "a4_2": gettext_lazy("A4 2매"),
-                 "a4_4": gettext_lazy("A4 4매 (축소)")}
 
 
 def _selected(request):
@@ -39,11 +36,7 @@ def label_list(request):
     statuses = [status] if status in (PackageStatus.OPEN, PackageStatus.PRINTED) else [
         PackageStatus.OPEN, PackageStatus.PRINTED]
     qs = selectors.packages(company, statuses=statuses).filter(method="parcel").order_by("created_at", "id")
-    try:
-        size = int(request.GET.get("size", 100))
-    except ValueError:
-        size = 100
-    size = size if size in PAGE_SIZES else 100
+    size = params.size_param(request.GET.get("size"), PAGE_SIZES, 100)
     page = Paginator(qs, size).get_page(request.GET.get("page"))
     rows = package_rows(company, page.object_list)
     return render(request, "shipping/labels/list.html", {

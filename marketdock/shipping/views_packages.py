@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketdock.core import params
 from marketdock.core.masking import mask_name, mask_phone
 from marketdock.core.screens import screen_view
 from marketdock.orders.models import Order, OrderStatus
@@ -73,11 +74,7 @@ def package_rows(company, packages) -> list[dict]:
 
 
 def _page_size(request) -> int:
-    try:
-        size = int(request.GET.get("size", 50))
-    except ValueError:
-        size = 50
-    return size if size in PAGE_SIZES else 50
+    return params.size_param(request.GET.get("size"), PAGE_SIZES, 50)
 
 
 @screen_view("shipping.packages")
@@ -87,9 +84,9 @@ def package_list(request):
     statuses = [status] if status in (PackageStatus.OPEN, PackageStatus.PRINTED) else [PackageStatus.OPEN,
                                                                                       PackageStatus.PRINTED]
     qs = selectors.packages(company, statuses=statuses)
-    account = request.GET.get("account", "")
-    if account.isdigit():
-        qs = qs.filter(account_id=int(account))
+    account = params.id_param(request.GET.get("account"))
+    if account:
+        qs = qs.filter(account_id=account)
     if request.GET.get("multi") == "1":
         qs = qs.annotate(n_orders=Count("memberships")).filter(n_orders__gt=1)
     size = _page_size(request)
@@ -101,7 +98,7 @@ def package_list(request):
     return render(request, "shipping/packages/list.html", {
         "rows": package_rows(company, page.object_list), "page": page, "unpacked": unpacked, "status": status,
         "statuses": [(PackageStatus.OPEN, PackageStatus.OPEN.label), (PackageStatus.PRINTED, PackageStatus.PRINTED.label)],
-        "accounts": ChannelAccount.objects.filter(company=company).order_by("name"), "account": account,
+        "accounts": ChannelAccount.objects.filter(company=company).order_by("name"), "account": str(account or ""),
         "size": size, "sizes": PAGE_SIZES,
     })
 
@@ -234,14 +231,12 @@ def package_tiles(*, company, user):
     to_scan = selectors.packages(company, statuses=[PackageStatus.PRINTED]).count()
     stopped = selectors.packages(company, statuses=[PackageStatus.PRINTED]).filter(
         memberships__order__status__in=[OrderStatus.CANCELLED, OrderStatus.HOLD]).distinct().count()
-    if not (unpacked or to_print or to_scan):
-        return
     yield Tile("shipping_unpacked", gettext_lazy("합포장 대기 주문"), unpacked, reverse("shipping:packages"),
                "shipping.packages", "primary" if unpacked else "secondary")
     yield Tile("shipping_to_print", gettext_lazy("운송장 출력 대기"), to_print, reverse("shipping:labels") + "?status=open",
-               "shipping.labels", "primary" if to_print else "secondary")
+               "shipping.labels", "primary" if to_print else "secondary", step="to_print")
     yield Tile("shipping_to_scan", gettext_lazy("출고검수 대기"), to_scan, reverse("shipping:scan"),
-               "shipping.scan", "primary" if to_scan else "secondary")
+               "shipping.scan", "primary" if to_scan else "secondary", step="to_scan")
     if stopped:
         yield Tile("shipping_stopped", gettext_lazy("출력 후 취소/보류"), stopped, reverse("shipping:labels") + "?status=printed",
                    "shipping.labels", "danger", gettext_lazy("운송장을 출력한 뒤 취소되거나 보류된 주문이 있는 포장"))

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from marketdock.core import params
 from marketdock.core.screens import screen_view
 
 from . import selectors
@@ -25,11 +26,7 @@ def tracking_list(request):
     number = request.GET.get("number", "").strip()
     if number:
         qs = qs.filter(tracking_number__startswith="".join(ch for ch in number if ch.isalnum()))
-    try:
-        size = int(request.GET.get("size", 50))
-    except ValueError:
-        size = 50
-    size = size if size in PAGE_SIZES else 50
+    size = params.size_param(request.GET.get("size"), PAGE_SIZES, 50)
     page = Paginator(qs, size).get_page(request.GET.get("page"))
     return render(request, "shipping/tracking/list.html", {
         "rows": package_rows(company, page.object_list), "page": page, "status": status, "number": number,

@@ -170,10 +170,6 @@ def _grid_post(code: str, axes: list[tuple[str, str]], rows: list[dict] | None =
 def test_create_product_through_the_screen(admin_client, company):
     url = reverse("catalog:product_create")
     axes = [("색상", "블랙, 화이트"), ("사이즈", "S, M")]
-    # first save with a stale grid regenerates and asks to confirm
-    r = admin_client.post(url, _grid_post("NEW-1", axes))
-    assert r.status_code == 200 and r.content.decode().count('data-testid="sku-row"') == 4
-    assert not Product.objects.filter(company=company, code="NEW-1").exists()
     combos = [{"색상": c, "사이즈": s} for c in ("블랙", "화이트") for s in ("S", "M")]
     rows = [{"options": o} for o in combos]
     rows[1]["price_delta"] = "1000"
@@ -184,6 +180,30 @@ def test_create_product_through_the_screen(admin_client, company):
     assert p.skus.count() == 4
     assert p.skus.get(option_text="블랙 / M").price == 16000
     assert p.skus.get(option_text="화이트 / S").barcode == "8801234567893"
+
+
+def test_saving_changed_options_saves_in_one_click_and_says_what_was_rebuilt(admin_client, company):
+    url = reverse("catalog:product_create")
+    # options typed, SKU list never generated: one 저장 makes the product with all four SKUs
+    r = admin_client.post(url, _grid_post("ONE-1", [("색상", "블랙, 화이트"), ("사이즈", "S, M")]))
+    assert r.status_code == 302, r.content.decode()[:2000]
+    product = Product.objects.get(company=company, code="ONE-1")
+    assert sorted(product.skus.values_list("option_text", flat=True)) == [
+        "블랙 / M", "블랙 / S", "화이트 / M", "화이트 / S"]
+    before = {s.option_text: s for s in product.skus.all()}
+    # the grid on the page is the old one (four rows, a price typed on one); the options change
+    rows = [{"options": s.option_values, "id": str(s.pk), "code": s.code} for s in before.values()]
+    rows[[r["options"] for r in rows].index({"색상": "블랙", "사이즈": "S"})]["price_delta"] = "500"
+    edit = reverse("catalog:product_edit", args=[product.pk])
+    r = admin_client.post(edit, _grid_post("ONE-1", [("색상", "블랙, 네이비"), ("사이즈", "S, M")], rows), follow=True)
+    body = r.content.decode()
+    assert r.redirect_chain and r.redirect_chain[-1][0] == edit  # saved with one click
+    now = {s.option_text: s for s in product.skus.exclude(status="inactive")}
+    assert sorted(now) == ["네이비 / M", "네이비 / S", "블랙 / M", "블랙 / S"]
+    assert now["블랙 / S"].pk == before["블랙 / S"].pk and now["블랙 / S"].price_delta == 500  # typed value kept
+    assert "옵션이 바뀌어 단품 목록을 다시 만들었습니다." in body and "새 단품 2개" in body
+    assert "그대로 둔 단품 2개" in body
+    assert before["화이트 / S"].code in body and now["네이비 / M"].code in body  # named, not only counted
 
 
 def test_regenerate_grid_with_htmx_returns_the_grid(admin_client, company):

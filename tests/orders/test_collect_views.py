@@ -93,6 +93,20 @@ def test_unmatched_queue_match_and_rule(company, admin_client):
     assert not MatchRule.objects.exists()
 
 
+def test_unmatched_header_row_and_button_counts_agree(company, admin_client):
+    account = make_account(company)
+    ingest(account, [co("1", "1-1", channel_option_id="K"), co("1", "1-2", channel_option_id="K"),
+                     co("2", "2-1", channel_option_id="K"), co("3", "3-1", channel_option_id="J")])
+    page = admin_client.get(reverse("orders:unmatched")).content.decode()
+    line = OrderLine.objects.get(channel_line_id="1-1")
+    header = re.search(r'data-testid="waiting-count">(\d+)건 대기', page).group(1)
+    rows = [int(n) for n in re.findall(r'data-testid="group-count-\d+">(\d+)<', page)]
+    buttons = [int(n) for n in re.findall(r'data-testid="match-apply-\d+">(\d+)건 매칭', page)]
+    assert int(header) == sum(rows) == sum(buttons) == 4
+    assert re.search(rf'data-testid="group-count-{line.pk}">(\d+)<', page).group(1) == "3"
+    assert re.search(rf'data-testid="match-apply-{line.pk}">(\d+)건 매칭', page).group(1) == "3"
+
+
 def test_match_bad_input_is_refused(company, admin_client):
     account = make_account(company)
     ingest(account, [co("1", "1-1")])

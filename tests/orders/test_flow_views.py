@@ -165,11 +165,27 @@ def test_tiles(company, account, admin_user):
     order_transition(company=company, orders=[b], to=S.CONFIRMED, user=admin_user)
     order_transition(company=company, orders=[c], to=S.HOLD, user=admin_user, reason="문의")
     OutboxMessage.objects.update(status=OutboxMessage.Status.DEAD)
-    tiles = {t.key: t for t in tiles_for(company, admin_user)}
-    assert tiles["orders_to_confirm"].count == 1 and tiles["orders_to_print"].count == 1
+    listed = tiles_for(company, admin_user)
+    tiles = {t.key: t for t in listed}
+    assert tiles["orders_to_confirm"].count == 1
     assert tiles["orders_held"].count == 1 and tiles["orders_effect_failed"].count == 1
-    assert tiles["orders_to_scan"].count == 0 and tiles["orders_delayed"].count == 0
+    assert tiles["orders_delayed"].count == 0
     assert tiles["orders_effect_failed"].url.endswith("?effect=failed")
+    # one tile per waiting step: shipping's package counts stand in for orders' status counts
+    labels = [str(t.label) for t in listed]
+    assert labels.count("운송장 출력 대기") == 1 and labels.count("출고검수 대기") == 1
+    assert "orders_to_print" not in tiles and "orders_to_scan" not in tiles
+    assert tiles["shipping_to_print"].step == "to_print" and tiles["shipping_to_scan"].step == "to_scan"
+
+
+def test_a_waiting_step_without_a_higher_app_keeps_the_orders_tile(company, account, admin_user, monkeypatch):
+    from marketdock.core import dashboard
+
+    monkeypatch.setattr(dashboard, "_providers", [p for p in dashboard._providers if "shipping" not in p.__module__])
+    b = new_order(account, "2")
+    order_transition(company=company, orders=[b], to=S.CONFIRMED, user=admin_user)
+    tiles = {t.key: t for t in tiles_for(company, admin_user)}
+    assert tiles["orders_to_print"].count == 1 and tiles["orders_to_scan"].count == 0
 
 
 def test_shipped_export_logs_personal_data(admin_client, company, account, admin_user):

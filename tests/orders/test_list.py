@@ -137,6 +137,23 @@ def test_filter_name_phone_product_order_no(admin_client, naver):
     assert _nos(admin_client.get(url, {"order_no": "A-100-L1"})) == ["A-100"]  # a line number finds its order
 
 
+def test_order_number_and_product_match_a_prefix_or_a_part(admin_client, naver):
+    make_order(naver, no="2026120612345601", product="무선 충전기 15W", option="화이트")
+    make_order(naver, no="2026120699887701", product="캠핑 의자", option="Navy/L")
+    make_order(naver, no="CP-77410", product="선크림 SPF50", option="기본")
+    url = reverse("orders:list")
+    assert _nos(admin_client.get(url, {"order_no": "20261206123"})) == ["2026120612345601"]  # prefix
+    assert _nos(admin_client.get(url, {"order_no": "998877"})) == ["2026120699887701"]  # middle part
+    assert _nos(admin_client.get(url, {"order_no": "cp-774"})) == ["CP-77410"]  # any letter case
+    assert _nos(admin_client.get(url, {"order_no": "99887701-L1"})) == ["2026120699887701"]  # end of a line no.
+    assert set(_nos(admin_client.get(url, {"order_no": "20261206"}))) == {"2026120612345601", "2026120699887701"}
+    assert _nos(admin_client.get(url, {"product": "충전"})) == ["2026120612345601"]  # inside the name
+    assert _nos(admin_client.get(url, {"product": "의자 navy"})) == ["2026120699887701"]  # name end + option
+    assert _nos(admin_client.get(url, {"product": "spf5"})) == ["CP-77410"]
+    assert _nos(admin_client.get(url, {"order_no": "55555"})) == []
+    assert _nos(admin_client.get(url, {"product": "텀블러"})) == []
+
+
 def test_filter_collection_run_outcome(admin_client, naver, company):
     run = CollectionRun.objects.create(company=company, account=naver, trigger="manual")
     make_order(naver, no="CREATED", created_run=run)
