@@ -22,22 +22,9 @@ from marketdock.core.models import JobRun
 from marketdock.orders import services_collect
 from marketdock.orders.models import CollectionRun, Order, OrderEvent, OrderLine, QuarantinedRecord
 from marketdock.orders.services_collect import CollectionFailed, collection_execute, collection_run_start
-from marketdock.sandbox.server import SandboxApp, serve_in_thread
-from marketdock.sandbox.state import SandboxState
 
 PAGE_SIZES = {"naver": 7, "coupang": 5, "shopify": 10}
 SHOPS = ["naver-demo", "naver-demo2", "coupang-demo", "coupang-demo2", "shopify-demo", "shopify-demo2"]
-
-
-@pytest.fixture
-def sandbox(monkeypatch):
-    state = SandboxState(seed=7, order_rate=0, initial_orders=25)
-    server, base = serve_in_thread(SandboxApp(state))
-    monkeypatch.setattr(services_collect, "connector_options", lambda account: HttpOptions(
-        limiter=LocalRateLimiter(), sleep=lambda s: None, rate=Rate(1000, 1000), timeout=httpx.Timeout(2.0)))
-    yield state, base
-    server.shutdown()
-    server.server_close()
 
 
 def shop(base: str, code: str) -> dict:
