@@ -270,6 +270,9 @@ else:
         "consumer": {"workers": int(os.environ.get("WORKER_THREADS", "4")), "worker_type": "thread"},
     }
 WORKER_STALE_AFTER_SECONDS = 120
+# One collection page of a company at a time (a PostgreSQL advisory lock per company), on top of the
+# row locks; `marketdock bench workers` measures both ways (README, "several workers").
+COLLECT_PAGE_PER_COMPANY = _env_bool("MARKETDOCK_COLLECT_PAGE_PER_COMPANY", False)
 
 # --- security headers -----------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -97,6 +97,13 @@ CREDENTIAL_FIELDS: dict[str, tuple[CredentialField, ...]] = {
             required=False,
         ),
     ),
+    ChannelKind.ELEVENST: (
+        CredentialField(
+            "openapikey", _("Open API Key"), True, r"[A-Za-z0-9]{16,64}",
+            _("11번가 Open API Key는 영문·숫자 16~64자입니다. 11번가 셀러오피스 › Open API 센터에서 발급받은 키를 그대로 붙여 넣으세요."),
+            _("11번가 Open API 센터(openapi.11st.co.kr)에서 API 사용 승인 후 발급되는 키. 호출하는 서버의 IP를 11번가에 등록해야 합니다."),
+        ),
+    ),
     ChannelKind.MANUAL: (),
 }
 

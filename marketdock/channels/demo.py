@@ -25,6 +25,7 @@ ACCOUNT_NAMES = {
     ChannelKind.NAVER: "스마트스토어 (샌드박스)",
     ChannelKind.COUPANG: "쿠팡 (샌드박스)",
     ChannelKind.SHOPIFY: "Shopify (샌드박스)",
+    ChannelKind.ELEVENST: "11번가 (샌드박스)",
 }
 MANUAL_NAME = "자사몰(엑셀)"
 
@@ -58,7 +59,7 @@ def demo_channel_accounts(company, out: list[str]) -> None:
         out.append(f"{company.code}: sandbox channel accounts skipped — {base_url} is not in MARKETDOCK_ALLOWED_API_HOSTS "
                    "(`make run` sets it; otherwise set it to the sandbox's host:port)")
         base_url = ""
-    for kind in (ChannelKind.NAVER, ChannelKind.COUPANG, ChannelKind.SHOPIFY):
+    for kind in ACCOUNT_NAMES:
         if not base_url:
             break
         shop = f"{kind}-{suffix}"

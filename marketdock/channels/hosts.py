@@ -22,6 +22,7 @@ OFFICIAL_API_HOSTS: dict[str, tuple[str, ...]] = {
     ChannelKind.NAVER: ("api.commerce.naver.com",),
     ChannelKind.COUPANG: ("api-gateway.coupang.com",),
     ChannelKind.SHOPIFY: ("*.myshopify.com",),
+    ChannelKind.ELEVENST: ("api.11st.co.kr",),
     ChannelKind.MANUAL: (),
 }
 

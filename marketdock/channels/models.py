@@ -17,6 +17,7 @@ class ChannelKind(models.TextChoices):
     NAVER = "naver", _("네이버 스마트스토어")
     COUPANG = "coupang", _("쿠팡")
     SHOPIFY = "shopify", _("Shopify")
+    ELEVENST = "elevenst", _("11번가")
     MANUAL = "manual", _("기타(엑셀 업로드)")
 
 
@@ -25,6 +26,7 @@ DEFAULT_BASE_URLS = {
     ChannelKind.NAVER: "https://api.commerce.naver.com/external",
     ChannelKind.COUPANG: "https://api-gateway.coupang.com",
     ChannelKind.SHOPIFY: "",  # per shop: https://{shop}.myshopify.com
+    ChannelKind.ELEVENST: "https://api.11st.co.kr",
     ChannelKind.MANUAL: "",
 }
 

@@ -1,4 +1,4 @@
-"""Turn a raw marketplace payload (a saved API response or webhook body) into normalized order lines,
+"""Turn a raw marketplace payload (a saved API response or webhook body; bytes for XML kinds) into normalized order lines,
 using the same parsers the connectors use. Backs `marketdock channels normalize`."""
 
 from __future__ import annotations
@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .connectors import coupang, naver, shopify
+from .connectors import coupang, elevenst, naver, shopify
 from .connectors.models import ChangedStatus, ChannelOrder
 
-KINDS = ("naver", "coupang", "shopify")
+KINDS = ("naver", "coupang", "shopify", "elevenst")
+XML_KINDS = ("elevenst",)  # payloads read as bytes (decoded by their XML declaration)
 
 
 def normalize_payload(kind: str, payload: Any) -> list[ChannelOrder] | list[ChangedStatus]:
@@ -24,4 +25,6 @@ def normalize_payload(kind: str, payload: Any) -> list[ChannelOrder] | list[Chan
         return coupang.parse_payload(payload)
     if kind == "shopify":
         return shopify.parse_payload(payload)
+    if kind == "elevenst":
+        return elevenst.parse_payload(payload)
     raise ValueError(f"unknown marketplace kind: {kind!r}")

@@ -84,7 +84,8 @@ def _seed_channels(company, state, base_url: str, skus, channels: int, stamp: st
     from marketdock.listings.models import Listing, ListingOption
     from marketdock.sandbox.state import Option, Product
 
-    shops = sorted(state.shops.values(), key=lambda s: (s.index, PROTOCOL_ORDER.index(s.protocol)))[:channels]
+    listed = [s for s in state.shops.values() if s.protocol in PROTOCOL_ORDER]  # shops with listing APIs
+    shops = sorted(listed, key=lambda s: (s.index, PROTOCOL_ORDER.index(s.protocol)))[:channels]
     accounts = []
     for shop in shops:
         account = ChannelAccount(company=company, kind=shop.protocol, name=f"{shop.code}-{stamp}",

@@ -36,6 +36,7 @@ from marketdock.channels.connectors.http import HttpOptions
 from marketdock.channels.connectors.models import ChannelOrder, FetchWindow, RecordError
 from marketdock.channels.models import ChannelAccount, ChannelKind
 from marketdock.core.business_days import dispatch_due
+from marketdock.core.jobs import company_xact_lock, retry_on_conflict
 from marketdock.core.models import Company, JobRun, User
 
 from .models import (
@@ -60,6 +61,7 @@ from .services_match import (
     line_release,
     lines_find_matches,
     match_key,
+    order_lines_stock_lock,
     order_rollup,
     orders_reserve,
 )
@@ -413,6 +415,10 @@ def _upsert(*, company: Company, account: ChannelAccount, run: CollectionRun, us
     stock_changed: list[OrderLine] = []
     stock_on = inventory_enabled(company)
     if stock_on:
+        # one lock order for the page: every stock row its releases, reservations and outside shipments
+        # may touch, locked at once in (sku, warehouse) order before the first of them
+        order_lines_stock_lock(company=company, components=comp_map,
+                               lines=[ln for ln, _o in releases] + [ln for o in all_orders for ln in by_pk_lines[o.pk]])
         for line, old_effective in releases:
             kind, message = line_release(company=company, line=line, components=comp_map.get(line.pk, []),
                                          old_effective=old_effective, user=user)
@@ -710,17 +716,28 @@ def collection_execute(*, account_id: int, trigger: str = "manual", window_start
                 fetch = FetchWindow(start=window.start, end=window.end)
                 cursor = window.cursor
                 for page in conn.iter_pages(fetch, cursor):
-                    with transaction.atomic():
-                        channel_orders_ingest(account=account, orders=page.orders, run=run, errors=page.errors,
-                                              user=user)
-                        pages += 1
-                        CollectionRun.objects.filter(pk=run.pk).update(pages=pages)
-                        if not backfill:  # the cursor commits with the page
-                            state = _Pending(window.start, window.end, page.next_cursor).dump() if page.has_more else ""
-                            fields = {"cursor": state}
-                            if not page.has_more:
-                                fields["collected_until"] = window.end
-                            ChannelAccount.objects.filter(pk=account.pk).update(**fields)
+                    counted = {key: getattr(run, key) for key in _RUN_COUNTS}
+
+                    def commit_page(page=page, window=window, counted=counted, done=pages) -> None:
+                        for key, value in counted.items():  # a retried page counts once
+                            setattr(run, key, value)
+                        with transaction.atomic():
+                            if settings.COLLECT_PAGE_PER_COMPANY:
+                                company_xact_lock(COLLECT_LOCK_NAMESPACE, account.company_id)
+                            channel_orders_ingest(account=account, orders=page.orders, run=run, errors=page.errors,
+                                                  user=user)
+                            CollectionRun.objects.filter(pk=run.pk).update(pages=done + 1)
+                            if not backfill:  # the cursor commits with the page
+                                state = _Pending(window.start, window.end, page.next_cursor).dump() \
+                                    if page.has_more else ""
+                                fields = {"cursor": state}
+                                if not page.has_more:
+                                    fields["collected_until"] = window.end
+                                ChannelAccount.objects.filter(pk=account.pk).update(**fields)
+
+                    # a deadlock rolled the whole page back (orders, stock, cursor): ingesting it again is exact
+                    retry_on_conflict(commit_page)
+                    pages += 1
                     _lease_renew(account)
                     if progress:
                         progress(pages, seen=run.seen, created=run.created, updated=run.updated,
@@ -751,6 +768,10 @@ def collection_execute(*, account_id: int, trigger: str = "manual", window_start
         "q": run.quarantined})
     return {"run": run.pk, "pages": pages, "seen": run.seen, "created": run.created, "updated": run.updated,
             "unchanged": run.unchanged, "quarantined": run.quarantined}
+
+
+_RUN_COUNTS = ("seen", "created", "updated", "unchanged", "quarantined")
+COLLECT_LOCK_NAMESPACE = 11  # advisory lock key space of "one collection page per company"
 
 
 class CollectionFailed(Exception):

@@ -50,6 +50,7 @@ from marketdock.inventory.services import (
     StockError,
     StockLine,
     stock_deduct,
+    stock_lock,
     stock_release,
     stock_reserve,
     stock_return,
@@ -344,6 +345,7 @@ def _deduct(company: Company, lines: list[OrderLine], user: User | None) -> None
     to_deduct = [sl for ln in todo for sl in _stock_lines(ln, comps[ln.pk])]
     reason = _("출고준비 재고차감")
     try:
+        stock_lock(company=company, lines=to_reserve + to_deduct)  # one lock order for both calls
         if to_reserve:
             stock_reserve(company=company, lines=to_reserve, user=user, reason=reason)
         result = stock_deduct(company=company, lines=to_deduct, user=user, reason=reason) if to_deduct else None
@@ -364,6 +366,7 @@ def _give_back(company: Company, lines: list[OrderLine], user: User | None) -> N
     release = [sl for ln in held if ln.stock_state == StockState.RESERVED for sl in _stock_lines(ln, comps[ln.pk])]
     back = [sl for ln in held if ln.stock_state == StockState.DEDUCTED for sl in _stock_lines(ln, comps[ln.pk])]
     try:
+        stock_lock(company=company, lines=release + back)  # one lock order for both calls
         if release:
             stock_release(company=company, lines=release, user=user, reason=_("주문 취소 재고할당 해제"))
         if back:

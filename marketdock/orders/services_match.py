@@ -10,10 +10,12 @@ Everything is batched: one query for mappings, one for codes, one for rules per 
 `OrderLineComponent.quantity` is the SKU units for the whole line as ordered (per-unit × line quantity);
 the reserved amount follows the line's quantity net of cancellations.
 
-Reservation (INV-5 via `inventory.services.stock_reserve`) is all-or-nothing per order: an order
-reserves only when every active line is matched. A page of orders is tried in one call; if stock is
-short, each order is tried on its own so one short order never blocks the others. A short order is
-`StockState.SHORT` with an `OrderEvent` naming the SKU — not an error of the run.
+Reservation (INV-5 via `inventory.services.stock_reserve_each`) is all-or-nothing per order: an
+order reserves only when every active line is matched. A page of orders is reserved in one pass over
+the ledger — its stock rows locked at once in (sku, warehouse) order, each order decided in memory in
+page order — so one short order never blocks the others and two pages never lock rows in opposite
+orders. A short order is `StockState.SHORT` with an `OrderEvent` naming the SKU — not an error of
+the run.
 """
 
 from __future__ import annotations
@@ -37,8 +39,9 @@ from marketdock.inventory.services import (
     InsufficientStock,
     StockError,
     StockLine,
+    stock_lock,
     stock_release,
-    stock_reserve,
+    stock_reserve_each,
 )
 
 from .models import (
@@ -269,24 +272,25 @@ def orders_reserve(*, company: Company, orders: Sequence[Order], lines_by_order:
     def held(result) -> set[str]:
         return {m.reference_id for m in result.movements if m.reference_type == "order_line"}
 
-    batch = [sl for _o, todo in candidates for sl in stock_lines(todo)]
-    try:
-        result = stock_reserve(company=company, lines=batch, user=user, reason=_("주문 수집 재고할당"))
-    except StockError:
-        result = None
-    if result is not None:
-        ids = held(result)
-        for order, todo in candidates:
-            apply_ok(order, todo, ids)
-        return out
-    for order, todo in candidates:  # someone is short: find out who, one order at a time
-        try:
-            result = stock_reserve(company=company, lines=stock_lines(todo), user=user, reason=_("주문 수집 재고할당"))
-        except StockError as exc:
-            apply_short(order, todo, exc)
+    # One pass over the ledger for the whole page (issue 11): the page's stock rows are locked at once
+    # in (sku, warehouse) order, each order is decided in memory, first come first served.
+    outcomes = stock_reserve_each(company=company, groups=[stock_lines(todo) for _o, todo in candidates],
+                                  user=user, reason=_("주문 수집 재고할당"))
+    for (order, todo), result in zip(candidates, outcomes, strict=True):
+        if isinstance(result, StockError):
+            apply_short(order, todo, result)
         else:
             apply_ok(order, todo, held(result))
     return out
+
+
+def order_lines_stock_lock(*, company: Company, lines: Sequence[OrderLine],
+                           components: dict[int, list[tuple[int, int]]]) -> None:
+    """Lock, in the one global (sku, warehouse) order, every stock row the matched `lines` hold or may
+    reserve: a transaction that releases some lines and reserves others (a collection page) calls it
+    before its first stock change, so it never takes stock rows in two different orders."""
+    stock_lock(company=company, lines=[StockLine(sku_id, None, 1) for ln in lines
+                                       for sku_id, _qty in components.get(ln.pk, [])])
 
 
 def line_release(*, company: Company, line: OrderLine, components: list[tuple[int, int]], old_effective: int,

@@ -144,15 +144,19 @@ def outbox_claim(*, now: datetime | None = None, limit: int = CLAIM_BATCH,
     conditional UPDATE moves them pending → sending under a fresh claim token, so a message is claimed
     by one worker only."""
     now = now or timezone.now()
-    due = OutboxMessage.objects.filter(status=Status.PENDING, next_attempt_at__lte=now)
-    if account_id is not None:
-        due = due.filter(account_id=account_id)
-    ids = list(due.order_by("next_attempt_at", "id").values_list("pk", flat=True)[:limit])
-    if not ids:
-        return []
     token = uuid.uuid4().hex
-    OutboxMessage.objects.filter(pk__in=ids, status=Status.PENDING, next_attempt_at__lte=now).update(
-        status=Status.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1)
+    with transaction.atomic():
+        # rows another worker is claiming are skipped, never waited for: two workers take disjoint
+        # batches and cannot deadlock on them (SQLite has no row locks: its writers are serialised)
+        due = OutboxMessage.objects.select_for_update(skip_locked=True).filter(
+            status=Status.PENDING, next_attempt_at__lte=now)
+        if account_id is not None:
+            due = due.filter(account_id=account_id)
+        ids = list(due.order_by("next_attempt_at", "id").values_list("pk", flat=True)[:limit])
+        if not ids:
+            return []
+        OutboxMessage.objects.filter(pk__in=ids, status=Status.PENDING, next_attempt_at__lte=now).update(
+            status=Status.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1)
     return list(OutboxMessage.objects.filter(claim_token=token, status=Status.SENDING)
                 .select_related("account", "company").order_by("next_attempt_at", "id"))
 

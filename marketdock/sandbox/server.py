@@ -1,12 +1,14 @@
-"""The sandbox marketplace HTTP server: one port speaking the Naver Commerce API, Coupang WING and
-Shopify Admin GraphQL (the parts the connectors use), plus a small admin API under /_sandbox/.
+"""The sandbox marketplace HTTP server: one port speaking the Naver Commerce API, Coupang WING,
+Shopify Admin GraphQL and the 11st Open API (XML in EUC-KR) — the parts the connectors use — plus a
+small admin API under /_sandbox/.
 
 Admin API (JSON):
   GET  /_sandbox/shops                      shops with their demo credentials
   GET  /_sandbox/shops/<shop>/orders        ground truth (orders, line ids, raw statuses)
   POST /_sandbox/shops/<shop>/orders        {"count": n}: n new orders now
   GET  /_sandbox/shops/<shop>/faults        current faults
-  POST /_sandbox/shops/<shop>/faults        merge faults, e.g. {"rate_limit_every": 3, "duplicate_items": true}
+  POST /_sandbox/shops/<shop>/faults        merge faults, e.g. {"rate_limit_every": 3, "duplicate_items": true};
+                                            11st: {"maintenance": true} answers result_code -1000
   GET  /_sandbox/shops/<shop>/received      every write received (confirm, dispatch, delay, stock, price,
                                             sale_status, register_listing, update_listing)
   GET  /_sandbox/shops/<shop>/listings      ground truth of the shop's products: per option stock, price,
@@ -31,7 +33,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
-from . import coupang, naver, shopify
+from . import coupang, elevenst, naver, shopify
 from .http import Request, Response
 from .state import SandboxState, Shop
 from .tracking import tracking_events
@@ -76,7 +78,7 @@ class SandboxApp:
             if req.path.startswith("/_sandbox/"):
                 return self._admin(req)
             self.state.advance(self.now())
-            for module in (naver, coupang, shopify):
+            for module in (naver, coupang, shopify, elevenst):
                 response = module.handle(self, req)
                 if response is not None:
                     self.state.save()

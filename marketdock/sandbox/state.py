@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-PROTOCOLS = ("naver", "coupang", "shopify")
+PROTOCOLS = ("naver", "coupang", "shopify", "elevenst")
 _KST = ZoneInfo("Asia/Seoul")
 
 _SURNAMES = "김이박최정강조윤장임한오서신권황안송류홍"
@@ -65,6 +65,7 @@ class Faults:
     duplicate_items: bool = False  # continuation pages repeat the previous page's last item
     malformed_order: bool = False  # the shop's first order is rendered with a broken field
     address_change: bool = False  # once an order was collected, its buyer changes the address (once)
+    maintenance: bool = False  # 11st: every API call answers result_code -1000 (Friday early-morning maintenance)
 
     def update(self, values: dict[str, Any]) -> None:
         for key, value in values.items():
@@ -156,6 +157,7 @@ class Order:
     address_changed: bool = False
     collected: bool = False
     dispatch_due: datetime | None = None  # Naver shippingDueDate after a 발송지연 (else paid + 3 days)
+    line_status: dict[str, str] = field(default_factory=dict)  # 11st: a line confirmed before its order (seq → stat)
 
 
 @dataclass
@@ -197,6 +199,8 @@ class Shop:
             return [line.line_no for line in order.lines]
         if self.protocol == "coupang":
             return [f"{order.bundle_no}-{line.option_id}" for line in order.lines]
+        if self.protocol == "elevenst":
+            return [f"{order.order_no}-{line.line_no}" for line in order.lines]
         return [f"{order.order_no}-{line.line_no}" for line in order.lines]
 
 
@@ -247,6 +251,8 @@ class SandboxState:
         elif protocol == "coupang":
             credentials = {"vendor_id": f"A{10012345 + index:08d}", "access_key": f"{token[:8]}-{token[8:12]}-sandbox",
                            "secret_key": token[12:52]}
+        elif protocol == "elevenst":
+            credentials = {"openapikey": token[:32]}
         else:
             credentials = {"shop_domain": f"{code}.myshopify.com", "access_token": f"shpat_{token[:32]}"}
         currency = "USD" if code == "shopify-demo2" else "KRW"
@@ -287,6 +293,9 @@ class SandboxState:
         elif shop.protocol == "coupang":
             order_no = f"2{shop.index + 1}{seq:012d}"
             bundle = f"9{shop.index + 1}{seq:016d}"
+        elif shop.protocol == "elevenst":
+            order_no = f"{date_part}{shop.index + 1}{seq:06d}"  # 15 digits like 201001108318120
+            bundle = str(40_000_000 + shop.index * 1_000_000 + seq)  # dlvNo
         else:
             order_no = str(5_000_000_000 + shop.index * 10_000_000 + seq)
             bundle = order_no
@@ -302,6 +311,8 @@ class SandboxState:
                 line_no = f"{date_part}{shop.index + 5}{seq:05d}{li:02d}"
             elif shop.protocol == "coupang":
                 line_no = option.option_id
+            elif shop.protocol == "elevenst":
+                line_no = str(len(lines) + 1)  # ordPrdSeq
             else:
                 line_no = str(14_000_000_000_000 + shop.index * 1_000_000_000 + seq * 100 + li)
             unit = product.price + option.extra_price
@@ -346,7 +357,15 @@ class SandboxState:
                     break
             if order.status != "ACCEPT":
                 order.changed_at = later
-        if shop.protocol in ("naver", "coupang"):
+        elif shop.protocol == "elevenst":  # ordPrdStat: 결제완료, 발주확인, 발송완료, 배송완료
+            order.status = "202"
+            for limit, status in ((0.5, "202"), (0.7, "301"), (0.8, "401"), (1.01, "501")):
+                if roll < limit:
+                    order.status = status
+                    break
+            if order.status != "202":
+                order.changed_at = later
+        if shop.protocol in ("naver", "coupang", "elevenst"):
             self._assign_claim(shop, order)
         else:
             order.status, order.financial = "UNFULFILLED", "PAID"
@@ -375,6 +394,8 @@ class SandboxState:
             order.claim_type, order.claim_status, order.change_type = "CANCEL", "CANCEL_REQUEST", "CLAIM_REQUESTED"
         elif shop.protocol == "coupang" and order.status in ("ACCEPT", "INSTRUCT"):
             order.claim_type, order.claim_status = "CANCEL", "RU"
+        elif shop.protocol == "elevenst" and order.status in ("202", "301"):
+            order.claim_type, order.claim_status = "CANCEL", "701"  # 취소처리중
 
     def advance(self, now: datetime | None = None) -> None:
         """Generate the orders that have 'arrived' since the anchor at order_rate per minute, and apply

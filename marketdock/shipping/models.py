@@ -58,10 +58,15 @@ class Carrier(models.Model):
         return f"{self.tracking_url}{number}" if self.tracking_url else ""
 
     def code_for(self, channel: str) -> str:
+        channel = CHANNEL_OF_KIND.get(channel, channel)
         for code in self.channel_codes.all():
             if code.channel == channel:
                 return code.code
         return ""
+
+
+# channel account kind → CarrierChannelCode.channel where the two spell a marketplace differently
+CHANNEL_OF_KIND = {"elevenst": "11st"}
 
 
 class CarrierChannelCode(models.Model):

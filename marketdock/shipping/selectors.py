@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import F, Prefetch, QuerySet
 
 from .models import (
+    CHANNEL_OF_KIND,
     Carrier,
     CarrierChannelCode,
     CarrierContract,
@@ -29,6 +30,7 @@ def carrier_by_key(key: str) -> Carrier:
 
 def carrier_by_channel_code(channel: str, code: str) -> Carrier | None:
     """The carrier a marketplace code means (e.g. Naver "HYUNDAI" → 롯데택배)."""
+    channel = CHANNEL_OF_KIND.get(channel, channel)
     row = CarrierChannelCode.objects.select_related("carrier").filter(channel=channel, code=code).first()
     return row.carrier if row else None
 
@@ -40,6 +42,7 @@ def carrier_keys_by_channel_code(channel: str, codes: set[str]) -> dict[str, str
     def norm(text: str) -> str:
         return "".join(text.split()).lower()
 
+    channel = CHANNEL_OF_KIND.get(channel, channel)
     found = {code: key for code, key in CarrierChannelCode.objects.filter(channel=channel, code__in=codes)
              .values_list("code", "carrier__key")}
     rest = {norm(c): c for c in codes if c not in found}

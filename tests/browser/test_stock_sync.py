@@ -54,8 +54,8 @@ def test_register_on_two_channels_then_an_inbound_reaches_both(page, login, scre
         row = page.locator(f"[data-testid=register-row][data-account='{account.name}']")
         row.locator(f"input[name=send_{account.pk}]").check()
         row.locator(f"input[name=name_{account.pk}]").fill(names[code])
+        # no category tree is cached for these shops: the picker keeps the code as typed
         row.locator(f"input[name=category_id_{account.pk}]").fill("50000803")
-        row.locator(f"input[name=category_name_{account.pk}]").fill("주방용품>텀블러")
     page.click("[data-testid=register-submit]")
     page.wait_for_load_state("networkidle")
     linked = Listing.objects.filter(company=company, product=product, status=Listing.Status.LINKED)

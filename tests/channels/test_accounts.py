@@ -318,6 +318,7 @@ def test_demo_step_is_idempotent_and_its_credentials_work_on_the_sandbox(db, mon
             assert result.ok, (account.name, result.message)
         shops = {a.kind: a.credentials for a in selectors.channel_accounts(demo)}
         assert shops["coupang"] == state.shops["coupang-demo"].credentials
+        assert shops["elevenst"] == state.shops["elevenst-demo"].credentials
     finally:
         server.shutdown()
         server.server_close()

@@ -10,11 +10,11 @@ from marketdock.catalog.models import SKU, Product
 from marketdock.channels.connectors.http import HttpOptions, RetryPolicy
 from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate
 from marketdock.channels.demo import demo_channel_accounts, sandbox_seed
-from marketdock.channels.models import ChannelAccount, ChannelKind, OptionMapping
+from marketdock.channels.models import ChannelAccount, OptionMapping
 from marketdock.inventory import services as inventory
 from marketdock.inventory.models import StockLevel
 from marketdock.listings import selectors
-from marketdock.listings.demo import UNLINKED, demo_listings
+from marketdock.listings.demo import KINDS, UNLINKED, demo_listings
 from marketdock.listings.models import Listing
 from marketdock.orders import services_collect
 from marketdock.orders.models import MatchSource, MatchStatus, OrderLine, StockState
@@ -71,7 +71,7 @@ def test_demo_links_the_sandbox_products_so_collected_orders_match_and_reserve(d
         code: (p.name, p.price) for code, p in expected.items()}
     assert {code for code, _text in first[1]} == {o.sku for p in expected.values() for o in p.options}
     assert all(on_hand > 0 for _code, on_hand in first[4]) and len(first[4]) == len(first[1])
-    accounts = ChannelAccount.objects.filter(company=demo).exclude(kind=ChannelKind.MANUAL)
+    accounts = ChannelAccount.objects.filter(company=demo, kind__in=KINDS)  # the demo accounts with listing APIs
     assert accounts.count() == 3
     for account in accounts:
         sandbox_shop = state.shops[f"{account.kind}-demo"]

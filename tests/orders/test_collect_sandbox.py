@@ -1,39 +1,30 @@
 """Collection from the sandbox marketplace over real HTTP with the real connectors: what lands in
-the database equals the sandbox's ground truth line by line, for all three protocols and under every
-fault; a collection killed midway and re-run gives the same result; address changes are updated with a
-history event; bad credentials fail the run with the marketplace's own message."""
+the database equals the sandbox's ground truth line by line, for every protocol (11st at the end of
+the module) and under every fault; a collection killed midway and re-run gives the same result;
+address changes are updated with a history event; bad credentials fail the run with the marketplace's own message."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from django.utils import timezone
 
+from marketdock.channels.connectors.base import build_connector
+from marketdock.channels.connectors.elevenst import parse_xml, result_of
+from marketdock.channels.connectors.errors import MaintenanceError
 from marketdock.channels.connectors.http import HttpOptions
+from marketdock.channels.connectors.models import DispatchItem, FetchWindow
 from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate
 from marketdock.channels.models import ChannelAccount
 from marketdock.core.models import JobRun
 from marketdock.orders import services_collect
 from marketdock.orders.models import CollectionRun, Order, OrderEvent, OrderLine, QuarantinedRecord
 from marketdock.orders.services_collect import CollectionFailed, collection_execute, collection_run_start
-from marketdock.sandbox.server import SandboxApp, serve_in_thread
-from marketdock.sandbox.state import SandboxState
 
 PAGE_SIZES = {"naver": 7, "coupang": 5, "shopify": 10}
 SHOPS = ["naver-demo", "naver-demo2", "coupang-demo", "coupang-demo2", "shopify-demo", "shopify-demo2"]
-
-
-@pytest.fixture
-def sandbox(monkeypatch):
-    state = SandboxState(seed=7, order_rate=0, initial_orders=25)
-    server, base = serve_in_thread(SandboxApp(state))
-    monkeypatch.setattr(services_collect, "connector_options", lambda account: HttpOptions(
-        limiter=LocalRateLimiter(), sleep=lambda s: None, rate=Rate(1000, 1000), timeout=httpx.Timeout(2.0)))
-    yield state, base
-    server.shutdown()
-    server.server_close()
 
 
 def shop(base: str, code: str) -> dict:
@@ -177,3 +168,125 @@ def test_bad_credentials_fail_the_run_with_the_marketplace_message(company, sand
     assert account.last_status == "failed" and message in account.last_error
     with pytest.raises(CollectionFailed):
         collection_execute(account_id=account.pk)
+
+
+# --- 11st: EUC-KR XML with 11st's result codes, both demo shops (undeclared and declared ns2 prefix),
+# Friday maintenance as a retry-later failure, 발주확인/발송처리 landing in the sandbox
+
+def elevenst_account(company, base: str, code: str) -> ChannelAccount:
+    account = ChannelAccount(company=company, kind="elevenst", name=code, base_url=base,
+                             collected_until=timezone.now() - timedelta(days=4))
+    account.set_credentials(shop(base, code)["credentials"])
+    account.save()
+    return account
+
+
+def fast_options() -> HttpOptions:
+    return HttpOptions(limiter=LocalRateLimiter(), sleep=lambda s: None, rate=Rate(1000, 1000),
+                       timeout=httpx.Timeout(2.0))
+
+
+def listed(order: dict) -> bool:
+    """Lines in 11st's order lists (a cancel request, 701, lives in the claim lists instead)."""
+    return not order["malformed"] and not order["claim_status"]
+
+
+def test_elevenst_sandbox_answers_euc_kr_xml_with_result_codes(sandbox):
+    _, base = sandbox
+    key = {"openapikey": shop(base, "elevenst-demo")["credentials"]["openapikey"]}
+    today = datetime.now(UTC).strftime("%Y%m%d")
+    ok = httpx.get(f"{base}/rest/ordservices/complete/{today}0000/{today}2359", headers=key)
+    assert ok.headers["content-type"] == "text/xml;charset=EUC-KR" and b'encoding="euc-kr"' in ok.content
+    with pytest.raises(UnicodeDecodeError):
+        ok.content.decode("utf-8")  # the Korean text really is EUC-KR
+    assert parse_xml(ok.content) is not None
+
+    def code(path: str, headers=key) -> str:
+        return result_of(parse_xml(httpx.get(f"{base}{path}", headers=headers).content)).code
+
+    assert code("/rest/ordservices/complete/202601010000/202601090000") == "-3205"
+    assert code("/rest/ordservices/complete/2026-01-01/202601020000") == "-3203"
+    assert code("/rest/ordservices/complete/202001010000/202001020000") == "0"  # no data
+    assert code("/rest/ordservices/complete/202601010000/202601020000", {"openapikey": "nope"}) == "-1"
+    missing = httpx.get(f"{base}/rest/ordservices/nosuch", headers=key)
+    assert missing.status_code == 500 and result_of(parse_xml(missing.content)).code == "-997"
+
+
+@pytest.mark.parametrize("code", ["elevenst-demo", "elevenst-demo2"])
+def test_elevenst_collects_exactly_the_sandbox_orders(company, sandbox, code):
+    _, base = sandbox
+    account = elevenst_account(company, base, code)
+    result = collection_execute(account_id=account.pk)
+    assert result["pages"] >= 4 and result["quarantined"] == 0
+    expected = truth(base, code)
+    good = [o for o in expected["orders"] if listed(o)]
+    wanted = {line_id: order for order in good for line_id in order["line_ids"]}
+    lines = {ln.channel_line_id: ln for ln in OrderLine.objects.filter(account=account).select_related("order")}
+    assert set(lines) == set(wanted) and len(wanted) > 20
+    assert Order.objects.filter(account=account).count() == len(good)
+    for line_id, order in wanted.items():
+        line = lines[line_id]
+        assert line.order.channel_order_id == order["order_no"] and line.raw_status == order["status"]
+        assert line.order.recipient_address1.startswith(order["address1"])  # Korean read back from EUC-KR
+        assert line.quantity == order["lines"][order["line_ids"].index(line_id)]["quantity"]
+    again = collection_execute(account_id=account.pk)
+    assert again["created"] == 0 and again["updated"] == 0
+
+
+def test_elevenst_malformed_order_is_quarantined_and_the_rest_collected(company, sandbox):
+    _, base = sandbox
+    faults(base, "elevenst-demo", malformed_order=True, error_500_every=6)
+    account = elevenst_account(company, base, "elevenst-demo")
+    result = collection_execute(account_id=account.pk)
+    bad = next(o for o in truth(base, "elevenst-demo")["orders"] if o["malformed"])
+    records = QuarantinedRecord.objects.filter(account=account)
+    assert result["quarantined"] == records.count() == len(bad["line_ids"])
+    assert {r.channel_order_id for r in records} == {bad["order_no"]} and "ordDt" in records[0].message
+    collected = set(OrderLine.objects.filter(account=account).values_list("channel_line_id", flat=True))
+    assert collected == {lid for o in truth(base, "elevenst-demo")["orders"] if listed(o) for lid in o["line_ids"]}
+
+
+def test_elevenst_friday_maintenance_fails_the_run_as_retry_later(company, sandbox):
+    _, base = sandbox
+    faults(base, "elevenst-demo", maintenance=True)
+    account = elevenst_account(company, base, "elevenst-demo")
+    with pytest.raises(Exception) as info:  # noqa: PT011 - the collection's own failure type wraps it
+        collection_execute(account_id=account.pk)
+    assert "정기점검" in str(info.value)
+    run = CollectionRun.objects.get(account=account)
+    assert run.status == CollectionRun.Status.FAILED and "정기점검" in run.error
+    assert OrderLine.objects.filter(account=account).count() == 0
+    faults(base, "elevenst-demo", maintenance=False)
+    assert collection_execute(account_id=account.pk)["created"] > 0  # the next run collects
+
+
+def test_elevenst_confirm_and_dispatch_reach_the_sandbox(sandbox):
+    _, base = sandbox
+    credentials = shop(base, "elevenst-demo2")["credentials"]
+    with build_connector("elevenst", credentials, base_url=base, options=fast_options()) as conn:
+        window = FetchWindow.last(timedelta(days=4))
+        orders = [o for page in conn.iter_pages(window) for o in page.orders]
+        new = [o for o in orders if o.raw_status == "202"]
+        target = new[0]
+        bundle = [o.order_line_id for o in orders if o.bundle_id == target.bundle_id]
+        result = conn.confirm_orders(bundle)
+        assert sorted(result.confirmed) == sorted(bundle) and not result.failed
+        assert conn.get_order(target.order_line_id).raw_status == "301"
+        sent = conn.dispatch([DispatchItem(order_line_id=line, order_id=target.order_id, carrier_code="cj",
+                                           tracking_number="6123-4567-8901", shipped_at=datetime.now(UTC))
+                              for line in bundle])
+        assert sorted(sent.sent) == sorted(bundle) and not sent.failed
+        shipped = conn.get_order(target.order_line_id)
+        assert (shipped.raw_status, shipped.carrier_code, shipped.tracking_number) == ("401", "00034", "612345678901")
+        again = conn.dispatch([DispatchItem(order_line_id=bundle[0], order_id=target.order_id, carrier_code="cj",
+                                            tracking_number="612345678901", shipped_at=datetime.now(UTC))])
+        assert again.sent == [bundle[0]]  # already shipped with that number: not sent twice
+    received = httpx.get(f"{base}/_sandbox/shops/elevenst-demo2/received").json()["received"]
+    dispatches = [r for r in received if r["operation"] == "dispatch"]
+    assert len(dispatches) == 1 and dispatches[0]["carrier"] == "00034"
+    assert dispatches[0]["tracking_number"] == "612345678901" and sorted(dispatches[0]["lines"]) == sorted(bundle)
+
+    faults(base, "elevenst-demo2", maintenance=True)
+    with build_connector("elevenst", credentials, base_url=base, options=fast_options()) as conn, \
+            pytest.raises(MaintenanceError):
+        conn.get_order(target.order_line_id)

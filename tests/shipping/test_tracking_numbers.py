@@ -134,6 +134,10 @@ def test_seeded_carriers_carry_the_rules_and_marketplace_codes():
     assert selectors.carrier_by_channel_code("naver", "KGB").key == "logen"
     assert selectors.carrier_by_channel_code("naver", "CJGLS").name == "CJ대한통운"
     assert selectors.carrier_by_key("cj").code_for("shopify") == "CJ Logistics"
+    # an 11st account (kind "elevenst") finds the 11st codes (channel "11st")
+    assert selectors.carrier_by_key("cj").code_for("elevenst") == "00034"
+    assert selectors.carrier_by_channel_code("elevenst", "00034").key == "cj"
+    assert selectors.carrier_keys_by_channel_code("elevenst", {"00002"}) == {"00002": "logen"}
     assert is_valid(lotte.rule, "317651308380") and not is_valid(lotte.rule, "317651308381")
     assert is_valid(selectors.carrier_by_key("cj").rule, "577417824035")
     assert not is_valid(selectors.carrier_by_key("hanjin").rule, "510683980392")

@@ -4,6 +4,7 @@ collector (next issue) can decide per class: re-authenticate, back off, retry la
 - AuthError         credentials/IP/token refused; carries the marketplace's own code and message
 - RateLimited       throttled (429 / Shopify THROTTLED) beyond what the client retried itself
 - TemporaryError    5xx, timeouts, connection failures after the limited retries
+- MaintenanceError  scheduled maintenance (a TemporaryError): retry later
 - BusinessError     a 4xx/business refusal with the marketplace's code and message
 - MalformedPayload  the marketplace sent something we cannot read; names the field
 - UnsupportedOperation  the marketplace has no such operation (e.g. Shopify 발주확인)
@@ -44,6 +45,15 @@ class TemporaryError(ConnectorError):
     def __init__(self, message: str, *, marketplace: str = "", status: int | None = None) -> None:
         super().__init__(message, marketplace=marketplace)
         self.status = status
+
+
+class MaintenanceError(TemporaryError):
+    """The marketplace is in scheduled maintenance (11st result_code -1000, every Friday early
+    morning): nothing is wrong with the request; retry after `retry_after` seconds."""
+
+    def __init__(self, message: str, *, marketplace: str = "", retry_after: float | None = None) -> None:
+        super().__init__(message, marketplace=marketplace)
+        self.retry_after = retry_after
 
 
 class BusinessError(ConnectorError):

@@ -88,8 +88,8 @@ class ApiClient:
             self.options.sleep(wait)
 
     def send(self, method: str, path: str, *, query: str = "", json: Any = None, data: Mapping[str, str] | None = None,
-             headers: Mapping[str, str] | None = None, sign: Signer | None = None, idempotent: bool = True,
-             retry_status: bool = True) -> httpx.Response:
+             content: bytes | None = None, headers: Mapping[str, str] | None = None, sign: Signer | None = None,
+             idempotent: bool = True, retry_status: bool = True) -> httpx.Response:
         """Send one logical request. `query` is the already-encoded query string without '?' (so a
         signer can sign exactly what is sent). Returns the response for any status that is not
         retried; raises RateLimited / TemporaryError when the retries run out."""
@@ -102,7 +102,8 @@ class ApiClient:
             if sign is not None:
                 request_headers.update(sign(method, path, query))
             try:
-                response = self._client.request(method, url, json=json, data=data, headers=request_headers)
+                response = self._client.request(method, url, json=json, data=data, content=content,
+                                                headers=request_headers)
             except httpx.TimeoutException as exc:
                 last_problem = f"시간 초과 ({type(exc).__name__})"
                 connect_phase = isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))

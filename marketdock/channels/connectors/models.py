@@ -15,6 +15,7 @@ class Marketplace(enum.StrEnum):
     NAVER = "naver"
     COUPANG = "coupang"
     SHOPIFY = "shopify"
+    ELEVENST = "elevenst"
 
 
 class OrderStatus(enum.StrEnum):

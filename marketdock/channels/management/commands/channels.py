@@ -1,4 +1,4 @@
-"""`marketdock channels normalize --kind {naver,coupang,shopify} FILE`: print the normalized order
+"""`marketdock channels normalize --kind {naver,coupang,shopify,elevenst} FILE`: print the normalized order
 lines of a raw marketplace payload as JSON (exit status 1 with a message naming the bad field)."""
 
 import json
@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from marketdock.channels.connectors.errors import MalformedPayload
-from marketdock.channels.normalize import KINDS, normalize_payload
+from marketdock.channels.normalize import KINDS, XML_KINDS, normalize_payload
 
 
 class Command(BaseCommand):
@@ -19,7 +19,7 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         normalize = sub.add_parser("normalize", help="print the normalized order lines of a raw payload")
         normalize.add_argument("--kind", required=True, choices=KINDS)
-        normalize.add_argument("file", help="JSON file: a saved API response or webhook body ('-' = stdin)")
+        normalize.add_argument("file", help="JSON (XML for 11st) file: a saved API response or webhook body ('-' = stdin)")
         normalize.add_argument("--raw", action="store_true", help="include the raw payload of each line")
 
     def handle(self, *args, **options):
@@ -29,14 +29,19 @@ class Command(BaseCommand):
     def _normalize(self, options) -> None:
         name = options["file"]
         try:
-            text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+            content = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+            # XML payloads are decoded by their own declaration (11st answers in EUC-KR)
+            text = "" if options["kind"] in XML_KINDS else content.decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(_("파일을 읽을 수 없습니다: %(file)s (%(error)s)") % {"file": name, "error": exc})
-        try:
-            payload = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CommandError(_("JSON 형식이 아닙니다: %(file)s %(line)d행 %(col)d열 — %(error)s")
-                               % {"file": name, "line": exc.lineno, "col": exc.colno, "error": exc.msg})
+        if options["kind"] in XML_KINDS:
+            payload = content
+        else:
+            try:
+                payload = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise CommandError(_("JSON 형식이 아닙니다: %(file)s %(line)d행 %(col)d열 — %(error)s")
+                                   % {"file": name, "line": exc.lineno, "col": exc.colno, "error": exc.msg})
         try:
             lines = normalize_payload(options["kind"], payload)
         except MalformedPayload as exc:
