@@ -24,21 +24,30 @@ from marketdock.sandbox.state import SandboxState
 
 S = OrderStatus
 SHIPPED = {"naver": {"DELIVERING", "DELIVERED", "PURCHASE_DECIDED"},
-           "coupang": {"DEPARTURE", "DELIVERING", "FINAL_DELIVERY", "NONE_TRACKING"}}
+           "coupang": {"DEPARTURE", "DELIVERING", "FINAL_DELIVERY", "NONE_TRACKING"},
+           "elevenst": {"401", "501"}}  # 11st ordPrdStat: 발송완료, 배송완료
 
 
 def kind_of(protocol: str, order: dict) -> str:
     """What the sandbox holds the order as: cancel_requested, confirmed, shipped or other."""
-    if order["claim_type"] == "CANCEL" and order["claim_status"] in ("CANCEL_REQUEST", "RU"):
+    if order["claim_type"] == "CANCEL" and order["claim_status"] in ("CANCEL_REQUEST", "RU", "701"):
         return "cancel_requested"
     if protocol == "shopify":
         live = not order["cancelled_at"] and order["financial"] not in ("VOIDED", "REFUNDED")
         return "shipped" if live and order["status"] == "FULFILLED" else "other"
     if order["status"] in SHIPPED[protocol]:
         return "shipped"
-    if (protocol == "naver" and order["status"] == "PAYED" and order["placed"]) or order["status"] == "INSTRUCT":
+    if (protocol == "naver" and order["status"] == "PAYED" and order["placed"]) or order["status"] == "INSTRUCT" \
+            or (protocol == "elevenst" and order["status"] == "301"):
         return "confirmed"
     return "other"
+
+
+def shop_key(credentials: dict) -> str:
+    """The credential that tells a sandbox shop apart, whatever its protocol."""
+    key = next(credentials.get(k) for k in ("client_id", "access_key", "access_token", "openapikey") if credentials.get(k))
+    assert key
+    return key
 
 
 @pytest.fixture
@@ -56,12 +65,11 @@ def sandbox(monkeypatch):
 @pytest.mark.django_db
 def test_demo_after_one_collection_matches_the_sandbox(sandbox):
     run_demo()
-    shops = {s["credentials"].get("client_id") or s["credentials"].get("access_key") or s["credentials"].get(
-        "access_token"): s for s in httpx.get(f"{sandbox}/_sandbox/shops").json()["shops"]}
-    counts = {"confirmed": 0, "shipped": 0, "cancel_requested": 0, "other": 0}
+    shops = {shop_key(s["credentials"]): s for s in httpx.get(f"{sandbox}/_sandbox/shops").json()["shops"]}
+    counts = {"confirmed": 0, "shipped": 0, "cancel_requested": 0, "other": 0, "not_collected": 0}
     for account in ChannelAccount.objects.exclude(kind=ChannelKind.MANUAL).select_related("company"):
         creds = account.credentials
-        shop = shops[creds.get("client_id") or creds.get("access_key") or creds.get("access_token")]
+        shop = shops[shop_key(creds)]
         ChannelAccount.objects.filter(pk=account.pk).update(collected_until=timezone.now() - timedelta(days=4))
         services_collect.collection_execute(account_id=account.pk)
         truth = httpx.get(f"{sandbox}/_sandbox/shops/{shop['code']}/orders").json()
@@ -71,6 +79,12 @@ def test_demo_after_one_collection_matches_the_sandbox(sandbox):
                 continue
             kind = kind_of(shop["protocol"], order)
             for line_id in order["line_ids"]:
+                if line_id not in lines:
+                    # 11st lists a cancel request (701) only in its claim lists, which are not collected
+                    # yet: such an order never reaches marketdock, so it cannot be shipped by mistake
+                    assert shop["protocol"] == "elevenst" and kind == "cancel_requested", (shop["code"], line_id)
+                    counts["not_collected"] += 1
+                    continue
                 line = lines[line_id]
                 counts[kind] += 1
                 if kind == "confirmed":
