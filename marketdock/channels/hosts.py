@@ -9,6 +9,7 @@ connection (an address saved before, or a setting changed since, cannot slip thr
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from urllib.parse import urlsplit
 
@@ -36,6 +37,15 @@ def _host_port(value: str) -> tuple[str, int | None]:
     except ValueError:
         port = None
     return (parts.hostname or "").lower(), port
+
+
+def operator_allow(base_url: str) -> None:
+    """Add an address to MARKETDOCK_ALLOWED_API_HOSTS for this process and the workers it starts: a
+    benchmark's own sandbox marketplace on a loopback port, exactly as an operator would list it."""
+    entry = base_url.split("//", 1)[-1].rstrip("/")
+    listed = [h for h in os.environ.get("MARKETDOCK_ALLOWED_API_HOSTS", "").split(",") if h.strip()]
+    os.environ["MARKETDOCK_ALLOWED_API_HOSTS"] = ",".join([*listed, entry])
+    settings.MARKETDOCK_ALLOWED_API_HOSTS = [*getattr(settings, "MARKETDOCK_ALLOWED_API_HOSTS", []), entry]
 
 
 def allowed_by_operator(url: str) -> bool:

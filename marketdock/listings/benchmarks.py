@@ -158,6 +158,7 @@ def run(options: dict, out) -> dict:
 
     from marketdock.channels.connectors.http import HttpOptions
     from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate
+    from marketdock.channels.hosts import operator_allow
     from marketdock.channels.services import connector_for
     from marketdock.core.jobs import run_consumer_in_thread, stop_consumer
     from marketdock.listings import services_sync
@@ -172,6 +173,7 @@ def run(options: dict, out) -> dict:
     stamp = timezone.now().strftime("%m%d%H%M%S")
     state = SandboxState(seed=options["seed"], order_rate=0, initial_orders=0)
     server, base_url = serve_in_thread(SandboxApp(state))
+    operator_allow(base_url)
     api_rate = float(options["api_rate"] or 0)
     if api_rate:
         limiter = LocalRateLimiter()

@@ -234,6 +234,7 @@ def run(options: dict, out) -> dict:
     from huey.contrib.djhuey import HUEY
 
     from marketdock.channels.demo import sandbox_seed
+    from marketdock.channels.hosts import operator_allow
     from marketdock.core.models import User
     from marketdock.orders.services_collect import collection_run_start
     from marketdock.sandbox.server import SandboxApp, serve_in_thread
@@ -246,10 +247,7 @@ def run(options: dict, out) -> dict:
     state = SandboxState(seed=sandbox_seed(), order_rate=0, initial_orders=5)
     server, base_url = serve_in_thread(SandboxApp(state), port=_free_port())
     out(f"sandbox on {base_url}")
-    sandbox_host = base_url.split("//", 1)[1]  # the accounts may call it: here and in the workers
-    allowed = [h for h in os.environ.get("MARKETDOCK_ALLOWED_API_HOSTS", "").split(",") if h.strip()]
-    os.environ["MARKETDOCK_ALLOWED_API_HOSTS"] = ",".join([*allowed, sandbox_host])
-    settings.MARKETDOCK_ALLOWED_API_HOSTS = [*settings.MARKETDOCK_ALLOWED_API_HOSTS, sandbox_host]
+    operator_allow(base_url)  # the accounts may call it: here and in the workers
     HUEY.flush()  # this HUEY_NAME's queue only
     workers = []
     try:

@@ -273,6 +273,7 @@ def chaos_run(options: dict, out) -> dict:
     from django.db import connection
     from django.utils import timezone
 
+    from marketdock.channels.hosts import operator_allow
     from marketdock.channels.models import ChannelAccount
     from marketdock.orders.models import CollectionRun, Order, OrderLine, QuarantinedRecord
     from marketdock.sandbox.server import SandboxApp, serve_in_thread
@@ -283,6 +284,7 @@ def chaos_run(options: dict, out) -> dict:
     company, _account = _setup()
     state = SandboxState(seed=int(time.time()) % 100000, order_rate=0, initial_orders=options["orders_per_shop"])
     server, base = serve_in_thread(SandboxApp(state), port=0)
+    operator_allow(base)
     shops = {s["code"]: s for s in httpx.get(f"{base}/_sandbox/shops").json()["shops"]}
     totals = {"sandbox_orders": 0, "sandbox_lines": 0, "db_orders": 0, "db_lines": 0, "duplicates": 0, "lost": 0,
               "extra": 0, "quarantined": 0, "malformed": 0, "killed_after_pages": 0, "runs": 0}
