@@ -25,6 +25,7 @@ urlpatterns = [
     path("channels/", include("marketdock.channels.urls")),
     path("orders/", include("marketdock.orders.urls")),
     path("shipping/", include("marketdock.shipping.urls")),
+    path("analytics/", include("marketdock.analytics.urls")),
     path("operator/", admin.site.urls),
     path("media/<path:path>", core_views.media, name="media"),
 ]

@@ -1,0 +1,338 @@
+"""Reads for the analytics screens: every figure comes from the rollups (models.py), company-scoped,
+a fixed number of queries per screen whatever the period."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Q, Sum
+from django.db.models.functions import ExtractWeekDay
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from marketdock.core import params
+
+from .models import LineFigures, RollupState, SalesHour, SalesProductDay
+from .services import KST
+
+PERIODS = (
+    ("today", gettext_lazy("오늘")),
+    ("7d", gettext_lazy("7일")),
+    ("30d", gettext_lazy("30일")),
+    ("90d", gettext_lazy("90일")),
+    ("month", gettext_lazy("이번 달")),
+    ("quarter", gettext_lazy("이번 분기")),
+    ("year", gettext_lazy("올해")),
+    ("custom", gettext_lazy("직접 입력")),
+)
+UNITS = (("day", gettext_lazy("일별")), ("month", gettext_lazy("월별")))
+TOP_SIZES = (5, 10, 20, 50)
+MAX_DAYS = 3 * 366 + 1  # a custom period is cut to about three years
+
+LINE_SUMS = ("lines", "quantity", "revenue", "discounts", "cancel_lines", "cancel_quantity", "cancelled_amount",
+             "return_lines", "returned_amount", "exchange_lines", "shipped_lines", "late_lines", "unconverted_lines",
+             "commission", "settlement")
+HOUR_SUMS = LINE_SUMS + ("orders", "cancelled_orders", "shipping_fees", "shipped_orders", "ship_seconds")
+PRODUCT_SUMS = LINE_SUMS + ("orders",)
+
+
+def today_kst() -> date:
+    return timezone.now().astimezone(KST).date()
+
+
+def _quarter_start(d: date) -> date:
+    return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
+
+
+def _add_months(d: date, months: int) -> date:
+    m = d.month - 1 + months
+    return date(d.year + m // 12, m % 12 + 1, 1)
+
+
+@dataclass
+class Filters:
+    period: str
+    start: date
+    end: date
+    prev_start: date
+    prev_end: date
+    unit: str
+    accounts: list[int] = field(default_factory=list)
+    brands: list[int] = field(default_factory=list)
+    categories: list[int] = field(default_factory=list)
+    top: int = 10
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def by_product(self) -> bool:
+        """Brand/category filters apply to products: the figures come from the product rollup."""
+        return bool(self.brands or self.categories)
+
+    def query_items(self) -> list[tuple[str, str]]:
+        items = [("period", self.period), ("unit", self.unit), ("top", str(self.top))]
+        if self.period == "custom":
+            items += [("from", self.start.isoformat()), ("to", self.end.isoformat())]
+        items += [("account", str(a)) for a in self.accounts]
+        items += [("brand", str(b)) for b in self.brands]
+        items += [("category", str(c)) for c in self.categories]
+        return items
+
+
+def filters_from(query, *, today: date | None = None) -> Filters:
+    """The screen's filters from the query string (core.params: anything malformed falls back)."""
+    today = today or today_kst()
+    period = params.choice_param(query.get("period"), [p for p, _label in PERIODS], "30d")
+    if period == "custom":
+        start = params.date_param(query.get("from"))
+        end = params.date_param(query.get("to"))
+        if start is None or end is None:
+            period = "30d"
+        else:
+            if end < start:
+                start, end = end, start
+            start = max(start, end - timedelta(days=MAX_DAYS - 1))
+    if period in ("today", "7d", "30d", "90d"):
+        n = {"today": 1, "7d": 7, "30d": 30, "90d": 90}[period]
+        end, start = today, today - timedelta(days=n - 1)
+        prev_end, prev_start = start - timedelta(days=1), start - timedelta(days=n)
+    elif period in ("month", "quarter", "year"):
+        if period == "month":
+            start, months = today.replace(day=1), 1
+        elif period == "quarter":
+            start, months = _quarter_start(today), 3
+        else:
+            start, months = date(today.year, 1, 1), 12
+        end = today
+        prev_start = _add_months(start, -months)
+        prev_end = min(prev_start + (end - start), start - timedelta(days=1))  # the same days of the last period
+    else:
+        n = (end - start).days + 1
+        prev_end, prev_start = start - timedelta(days=1), start - timedelta(days=n)
+    default_unit = "day" if (end - start).days < 92 else "month"
+    unit = params.choice_param(query.get("unit"), [u for u, _label in UNITS], default_unit)
+    return Filters(period=period, start=start, end=end, prev_start=prev_start, prev_end=prev_end, unit=unit,
+                   accounts=params.id_list(query.getlist("account")), brands=params.id_list(query.getlist("brand")),
+                   categories=params.id_list(query.getlist("category")),
+                   top=params.size_param(query.get("top"), TOP_SIZES, 10))
+
+
+# --- queries ------------------------------------------------------------------------------------------
+
+
+def _base(model, company, f: Filters, start: date, end: date):
+    qs = model.objects.filter(company=company, day__gte=start, day__lte=end)
+    if f.accounts:
+        qs = qs.filter(account_id__in=f.accounts)
+    if model is SalesProductDay:
+        if f.brands:
+            qs = qs.filter(product__brand_id__in=f.brands)
+        if f.categories:
+            qs = qs.filter(product__category_id__in=f.categories)
+    return qs
+
+
+def _sums(names) -> dict:
+    return {name: Sum(name) for name in names}
+
+
+def _channel_model(f: Filters):
+    return (SalesProductDay, PRODUCT_SUMS) if f.by_product else (SalesHour, HOUR_SUMS)
+
+
+def _clean(row: dict, names) -> dict:
+    out = {k: v for k, v in row.items() if k not in names}
+    for name in names:
+        value = row.get(name)
+        out[name] = None if value is None and name in ("commission", "settlement") else int(value or 0)
+    return out
+
+
+def totals(company, f: Filters, *, previous: bool = False) -> dict:
+    model, names = _channel_model(f)
+    start, end = (f.prev_start, f.prev_end) if previous else (f.start, f.end)
+    row = _base(model, company, f, start, end).aggregate(**_sums(names))
+    return derived(_clean(row, names))
+
+
+def derived(row: dict) -> dict:
+    """Net revenue, average order value, rates (None where the base is zero)."""
+    revenue = row.get("revenue", 0)
+    row["net_revenue"] = revenue - row.get("cancelled_amount", 0) - row.get("returned_amount", 0)
+    orders = row.get("orders", 0)
+    lines = row.get("lines", 0)
+    row["aov"] = round(revenue / orders) if orders else None
+    row["cancel_rate"] = row.get("cancel_lines", 0) / lines if lines else None
+    row["return_rate"] = row.get("return_lines", 0) / lines if lines else None
+    row["commission_rate"] = (row["commission"] / revenue if row.get("commission") is not None and revenue else None)
+    shipped = row.get("shipped_orders", 0)
+    row["days_to_ship"] = row.get("ship_seconds", 0) / shipped / 86400 if shipped else None
+    shipped_lines = row.get("shipped_lines", 0)
+    row["late_share"] = row.get("late_lines", 0) / shipped_lines if shipped_lines else None
+    return row
+
+
+def delta(current, previous) -> float | None:
+    """Δ% against the previous period (None when there was nothing to compare with)."""
+    if current is None or not previous:
+        return None
+    return (current - previous) / abs(previous)
+
+
+def bucket(day: date, unit: str) -> date:
+    return day.replace(day=1) if unit == "month" else day
+
+
+def buckets(f: Filters) -> list[date]:
+    out, day = [], f.start
+    while day <= f.end:
+        b = bucket(day, f.unit)
+        if not out or out[-1] != b:
+            out.append(b)
+        day += timedelta(days=1)
+    return out
+
+
+def series(company, f: Filters) -> dict:
+    """Per period bucket (day or month) × channel account: the summed figures. One query."""
+    model, names = _channel_model(f)
+    rows = (_base(model, company, f, f.start, f.end).values("day", "account_id")
+            .annotate(**_sums(names)).order_by())
+    by_bucket: dict[date, dict] = {b: defaultdict(int) for b in buckets(f)}
+    by_account: dict[tuple[date, int], dict] = defaultdict(lambda: defaultdict(int))
+    account_totals: dict[int, dict] = defaultdict(lambda: defaultdict(int))
+    commission_known: set[date] = set()
+    for row in rows:
+        b = bucket(row["day"], f.unit)
+        for name in names:
+            value = row[name]
+            if value is None:
+                continue
+            by_bucket[b][name] += value
+            by_account[(b, row["account_id"])][name] += value
+            account_totals[row["account_id"]][name] += value
+            if name == "commission":
+                commission_known.add(b)
+    table = []
+    for b, sums in by_bucket.items():
+        values = _clean(sums, names)
+        if b not in commission_known:
+            values["commission"] = values["settlement"] = None
+        table.append({"bucket": b, **derived(values)})
+    return {"table": table, "by_account": by_account,
+            "accounts": {a: derived(_clean(s, names)) for a, s in account_totals.items()}}
+
+
+def top_products(company, f: Filters) -> dict:
+    """The top N SKUs by revenue over the period (with product, brand, category), and 기타. One query."""
+    rows = list(_base(SalesProductDay, company, f, f.start, f.end).values("sku_id")
+                .annotate(**_sums(PRODUCT_SUMS)).order_by("-revenue", "sku_id"))
+    total = defaultdict(int)
+    for row in rows:
+        for name in PRODUCT_SUMS:
+            total[name] += row[name] or 0
+    top = rows[: f.top]
+    rest = rows[f.top:]
+    others = defaultdict(int)
+    for row in rest:
+        for name in PRODUCT_SUMS:
+            others[name] += row[name] or 0
+    return {"top": [derived(_clean(r, PRODUCT_SUMS)) for r in top],
+            "others": derived(_clean(others, PRODUCT_SUMS)) if rest else None, "others_count": len(rest),
+            "total": derived(_clean(total, PRODUCT_SUMS))}
+
+
+def movers(company, f: Filters, limit: int = 10) -> dict:
+    """SKUs whose revenue rose or fell most against the previous period. One query."""
+    qs = SalesProductDay.objects.filter(company=company).filter(
+        Q(day__gte=f.start, day__lte=f.end) | Q(day__gte=f.prev_start, day__lte=f.prev_end))
+    if f.accounts:
+        qs = qs.filter(account_id__in=f.accounts)
+    if f.brands:
+        qs = qs.filter(product__brand_id__in=f.brands)
+    if f.categories:
+        qs = qs.filter(product__category_id__in=f.categories)
+    in_now = Q(day__gte=f.start, day__lte=f.end)
+    rows = (qs.exclude(sku_id=None).values("sku_id")
+            .annotate(now=Sum("revenue", filter=in_now), before=Sum("revenue", filter=~in_now)).order_by())
+    changes = [{"sku_id": r["sku_id"], "now": r["now"] or 0, "before": r["before"] or 0,
+                "change": (r["now"] or 0) - (r["before"] or 0), "delta": delta(r["now"] or 0, r["before"] or 0)}
+               for r in rows]
+    best = sorted([c for c in changes if c["change"] > 0], key=lambda c: (-c["change"], c["sku_id"]))[:limit]
+    worst = sorted([c for c in changes if c["change"] < 0], key=lambda c: (c["change"], c["sku_id"]))[:limit]
+    return {"best": best, "worst": worst}
+
+
+def heatmap(company, f: Filters) -> list[list[int]]:
+    """Orders per weekday (월..일) × hour (0..23, KST). One query."""
+    grid = [[0] * 24 for _ in range(7)]
+    rows = (_base(SalesHour, company, f, f.start, f.end).annotate(wd=ExtractWeekDay("day"))
+            .values("wd", "hour").annotate(n=Sum("orders")).order_by())
+    for row in rows:
+        monday_first = (row["wd"] + 5) % 7  # Django: 1 = Sunday … 7 = Saturday
+        grid[monday_first][row["hour"]] += row["n"] or 0
+    return grid
+
+
+def by_account(company, f: Filters) -> dict[int, dict]:
+    """Every figure per channel account over the period (channel comparison, rates). One query."""
+    rows = _base(SalesHour, company, f, f.start, f.end).values("account_id").annotate(**_sums(HOUR_SUMS)).order_by()
+    return {r["account_id"]: derived(_clean(r, HOUR_SUMS)) for r in rows}
+
+
+def product_rates(company, f: Filters) -> list[dict]:
+    """Cancel and return rates per SKU: the top N by lines. One query."""
+    rows = (_base(SalesProductDay, company, f, f.start, f.end).values("sku_id").annotate(**_sums(PRODUCT_SUMS))
+            .order_by("-cancel_lines", "-return_lines", "-lines", "sku_id"))[: f.top * 2]
+    return [derived(_clean(r, PRODUCT_SUMS)) for r in rows]
+
+
+def stock_cover(company, *, today: date | None = None, limit: int = 30) -> list[dict]:
+    """Days of stock left at the last 28 days' velocity (units sold net of cancels), fewest first. Two queries."""
+    from marketdock.inventory.models import StockLevel
+
+    today = today or today_kst()
+    start = today - timedelta(days=27)
+    sold = {r["sku_id"]: (r["q"] or 0) - (r["c"] or 0) for r in
+            SalesProductDay.objects.filter(company=company, day__gte=start, day__lte=today).exclude(sku_id=None)
+            .values("sku_id").annotate(q=Sum("quantity"), c=Sum("cancel_quantity")).order_by()}
+    sold = {k: v for k, v in sold.items() if v > 0}
+    stock = {r["sku_id"]: (r["h"] or 0) - (r["r"] or 0) for r in
+             StockLevel.objects.filter(company=company, sku_id__in=list(sold)).values("sku_id")
+             .annotate(h=Sum("on_hand"), r=Sum("reserved")).order_by()}
+    rows = []
+    for sku_id, units in sold.items():
+        per_day = units / 28
+        available = stock.get(sku_id, 0)
+        rows.append({"sku_id": sku_id, "sold_28": units, "per_day": per_day, "available": available,
+                     "cover_days": max(available, 0) / per_day})
+    rows.sort(key=lambda r: (r["cover_days"], r["sku_id"]))
+    return rows[:limit]
+
+
+def state(company) -> RollupState | None:
+    return RollupState.objects.filter(company=company).first()
+
+
+def sku_names(company, sku_ids) -> dict[int, dict]:
+    """{sku id: {code, name, product}} for the rows on a screen. One query."""
+    from marketdock.catalog.models import SKU
+
+    ids = [i for i in set(sku_ids) if i]
+    out = {}
+    for sku in SKU.objects.filter(company=company, pk__in=ids).select_related("product"):
+        out[sku.pk] = {"code": sku.code, "name": sku.display_name, "product_id": sku.product_id}
+    return out
+
+
+def unmatched_label() -> str:
+    return _("미매칭 상품")
+
+
+# kept for templates / exports that list the rollup columns by their verbose names
+FIELD_LABELS = {f.name: f.verbose_name for f in LineFigures._meta.get_fields()}
