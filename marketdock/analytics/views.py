@@ -64,13 +64,13 @@ class Screen:
 
     def filter_rows(self) -> list[tuple[str, str]]:
         f = self.f
-        label = dict(selectors.PERIODS)[f.period]
+        label = str(dict(selectors.PERIODS)[f.period])
         rows = [(_("기간"), f"{label}: {f.start:%Y-%m-%d} ~ {f.end:%Y-%m-%d} (KST)"),
                 (_("비교 기간"), f"{f.prev_start:%Y-%m-%d} ~ {f.prev_end:%Y-%m-%d}"),
                 (_("쇼핑몰"), ", ".join(self.account(a) for a in f.accounts) or _("전체")),
                 (_("브랜드"), ", ".join(b.name for b in self.brands if b.pk in f.brands) or _("전체")),
                 (_("분류"), ", ".join(n.path for n in self.categories if n.category.pk in f.categories) or _("전체")),
-                (_("단위"), dict(selectors.UNITS)[f.unit])]
+                (_("단위"), str(dict(selectors.UNITS)[f.unit]))]
         if self.state and self.state.as_of:
             from django.utils import timezone
 
