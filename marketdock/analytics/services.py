@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -46,6 +46,7 @@ KST = ZoneInfo("Asia/Seoul")
 # is still seen: every refresh looks this far behind its last start (recomputing a day twice is harmless)
 OVERLAP = timedelta(minutes=5)
 BATCH = 2000
+CHUNK_DAYS = 31  # days computed at once (memory: one month of rows)
 
 LINE_FIELDS = ("lines", "quantity", "revenue", "discounts", "cancel_lines", "cancel_quantity", "cancelled_amount",
                "return_lines", "returned_amount", "exchange_lines", "shipped_lines", "late_lines")
@@ -131,14 +132,15 @@ def compute(company: Company, *, days: set[date] | None = None, since: date | No
     # (day, account, hour, currency) -> sums ; (day, account, sku, currency) -> sums
     hour_sums: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     product_sums: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    product_orders: dict[tuple, set[int]] = defaultdict(set)
+    product_orders: dict[tuple, int] = defaultdict(int)  # distinct orders per product key
+    last_order: dict[tuple, int] = {}  # lines come ordered by order: a key's last order counted
 
     first_sku = Subquery(OrderLineComponent.objects.filter(line=OuterRef("pk")).order_by("sku_id").values("sku_id")[:1])
     lines = (OrderLine.objects.filter(company=company).filter(_ranges_q("order__ordered_at", days, since))
              .annotate(first_sku=first_sku)
              .values_list("order_id", "order__ordered_at", "account_id", "currency", "quantity", "cancelled_quantity",
                           "total_amount", "discount_amount", "status", "channel_status", "claim", "shipped_at",
-                          "dispatch_due", "first_sku"))
+                          "dispatch_due", "first_sku").order_by("order_id"))
     for (order_id, ordered_at, account_id, currency, qty, cqty, total, discount, status, cstatus, claim,
          shipped_at, due, sku_id) in lines.iterator(chunk_size=BATCH):
         local = ordered_at.astimezone(KST)
@@ -153,7 +155,10 @@ def compute(company: Company, *, days: set[date] | None = None, since: date | No
         for key, value in figures.items():
             h[key] += value
             p[key] += value
-        product_orders[(day, account_id, sku_id, cur)].add(order_id)
+        pkey = (day, account_id, sku_id, cur)
+        if last_order.get(pkey) != order_id:
+            last_order[pkey] = order_id
+            product_orders[pkey] += 1
 
     orders = (Order.objects.filter(company=company).filter(_ranges_q("ordered_at", days, since))
               .values_list("ordered_at", "account_id", "currency", "status", "shipping_fee", "shipped_at"))
@@ -189,7 +194,7 @@ def compute(company: Company, *, days: set[date] | None = None, since: date | No
             won = {k: v for k, v in sums.items() if k not in MONEY_LINE}
         for key, value in won.items():
             row[key] += value
-        row.setdefault("_orders", set()).update(product_orders[key4])  # type: ignore[union-attr]
+        row["orders"] += product_orders[key4]
 
     product_of = dict(SKU.objects.filter(company=company, pk__in={k[2] for k in products if k[2]})
                       .values_list("pk", "product_id"))
@@ -197,15 +202,14 @@ def compute(company: Company, *, days: set[date] | None = None, since: date | No
                  for (day, account_id, hour), sums in sorted(hours.items())]
     product_rows = []
     for (day, account_id, sku_id), sums in sorted(products.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or 0)):
-        order_ids = sums.pop("_orders")
         product_rows.append(SalesProductDay(company=company, day=day, account_id=account_id, sku_id=sku_id,
-                                            product_id=product_of.get(sku_id), currency=KRW, orders=len(order_ids),
-                                            **sums))
+                                            product_id=product_of.get(sku_id), currency=KRW, **sums))
     return hour_rows, product_rows
 
 
 def _replace(company: Company, *, days: set[date] | None, since: date | None) -> int:
-    hour_rows, product_rows = compute(company, days=days, since=since)
+    """Delete and recompute the rows of `days` (or of every day from `since` on, or of every day),
+    a month of days at a time so memory stays small whatever the history."""
     for model in (SalesHour, SalesProductDay):
         qs = model.objects.filter(company=company)
         if days is not None:
@@ -215,10 +219,24 @@ def _replace(company: Company, *, days: set[date] | None, since: date | None) ->
             qs = qs.filter(q)
         elif since is not None:
             qs = qs.filter(day__gte=since)
-        qs.delete()
-    SalesHour.objects.bulk_create(hour_rows, batch_size=BATCH)
-    SalesProductDay.objects.bulk_create(product_rows, batch_size=BATCH)
-    return len(hour_rows) + len(product_rows)
+        qs.delete()  # rollup rows: nothing cascades from them (a fast delete)
+    if days is None:
+        orders = Order.objects.filter(company=company)
+        if since is not None:
+            orders = orders.filter(ordered_at__gte=kst_range(since, since)[0])
+        bounds = orders.aggregate(first=Min("ordered_at"), last=Max("ordered_at"))
+        if bounds["first"] is None:
+            return 0
+        first, last = kst_day(bounds["first"]), kst_day(bounds["last"])
+        days = {first + timedelta(days=i) for i in range((last - first).days + 1)}
+    written = 0
+    ordered = sorted(days)
+    for i in range(0, len(ordered), CHUNK_DAYS):
+        hour_rows, product_rows = compute(company, days=set(ordered[i:i + CHUNK_DAYS]))
+        SalesHour.objects.bulk_create(hour_rows, batch_size=BATCH)
+        SalesProductDay.objects.bulk_create(product_rows, batch_size=BATCH)
+        written += len(hour_rows) + len(product_rows)
+    return written
 
 
 def _state_locked(company: Company) -> RollupState:
