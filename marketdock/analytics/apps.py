@@ -9,8 +9,11 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         from marketdock.core import dashboard
+        from marketdock.core.demo import register_step
 
         from . import tasks  # noqa: F401  (the debounced rollup refresh)
         from .dashboard import sales_tiles
+        from .demo import demo_analytics
 
         dashboard.register(sales_tiles)
+        register_step(demo_analytics)

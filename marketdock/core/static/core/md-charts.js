@@ -71,7 +71,7 @@
       margin: {l: 70, r: spec.series.some(function (s) { return s.axis === 2; }) ? 70 : 20, t: 10, b: 40},
       height: spec.kind === 'heatmap' ? 320 : (spec.kind === 'hbar' ? Math.max(260, 26 * spec.x.length + 60) : 300),
       separators: '.,', hovermode: spec.kind === 'pie' || spec.kind === 'heatmap' ? 'closest' : 'x unified',
-      legend: {orientation: 'h', y: -0.18}, barmode: spec.stack ? 'stack' : 'group',
+      legend: {orientation: 'h', y: -0.18}, showlegend: spec.kind !== 'heatmap', barmode: spec.stack ? 'stack' : 'group',
       font: {family: 'system-ui, -apple-system, "Apple SD Gothic Neo", "Malgun Gothic", "Noto Sans KR", sans-serif', size: 12},
       xaxis: {automargin: true}, yaxis: Object.assign({automargin: true, rangemode: 'tozero'}, axisFormat(spec.unit))
     };
