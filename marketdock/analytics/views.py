@@ -147,7 +147,7 @@ def build_sales(request) -> Screen:
         {"name": _("정산예정금액"), "y": [r["settlement"] for r in data["table"]], "axis": 2, "unit": "원"},
     ], unit="건", unit2="원", table="series")
     series = Table("series", _("기간별 매출"), [
-        Column(_("일자") if f.unit == "day" else _("월"), "text"), Column(_("주문수")), Column(_("수량")),
+        Column(_("일자") if f.unit == "day" else _("연월"), "text"), Column(_("주문수")), Column(_("수량")),
         Column(_("매출"), "krw"), Column(_("할인"), "krw"), Column(_("배송비"), "krw"), Column(_("취소금액"), "krw"),
         Column(_("반품금액"), "krw"), Column(_("순매출"), "krw"), Column(_("수수료"), "krw"),
         Column(_("정산예정금액"), "krw")])
