@@ -7,6 +7,7 @@ Two tables, both keyed by the KST day the order was placed (`Order.ordered_at` i
   daily/monthly series, the channel comparison and the hour × weekday heat map read one small table.
 - `SalesProductDay`: company × day × channel account × SKU (the line's first matched SKU; empty for
   lines not matched yet): the per-product breakdowns, with the product for brand/category filters.
+  `SalesProductMonth` holds the same summed per month, for long periods.
 
 Money is in won (KRW minor units, `currency` = KRW): foreign-currency amounts are converted with the
 company's dated exchange rate of the order's day (core.rates), summed per day × currency first.
@@ -80,6 +81,21 @@ class SalesProductDay(CompanyOwned, LineFigures):
     class Meta:
         indexes = [models.Index(fields=["company", "day"], name="salesproductday_co_day"),
                    models.Index(fields=["company", "sku", "day"], name="salesproductday_co_sku")]
+
+
+class SalesProductMonth(CompanyOwned, LineFigures):
+    """SalesProductDay summed per calendar month (KST): long periods read whole months from here and
+    only the days at their edges from the daily table."""
+
+    month = models.DateField(_("월"))  # the first day of the month
+    account = models.ForeignKey("channels.ChannelAccount", on_delete=models.CASCADE, related_name="+",
+                                verbose_name=_("쇼핑몰"))
+    sku = models.ForeignKey("catalog.SKU", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    product = models.ForeignKey("catalog.Product", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    orders = models.PositiveIntegerField(_("주문수"), default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["company", "month"], name="salesproductmonth_co_month")]
 
 
 class RollupState(CompanyOwned):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from marketdock.core import params
 
-from .models import LineFigures, RollupState, SalesHour, SalesProductDay
+from .models import LineFigures, RollupState, SalesHour, SalesProductDay, SalesProductMonth
 from .services import KST
 
 PERIODS = (
@@ -228,10 +228,55 @@ def series(company, f: Filters) -> dict:
             "accounts": {a: derived(_clean(s, names)) for a, s in account_totals.items()}}
 
 
+def split_months(start: date, end: date) -> tuple[list[tuple[date, date]], tuple[date, date] | None]:
+    """[start, end] as (edge day ranges, (first, last) whole month starts or None)."""
+    first_full = start if start.day == 1 else _add_months(start, 1)
+    after_end = end + timedelta(days=1)
+    last_full_end = after_end.replace(day=1)  # the first day after the last whole month
+    if first_full >= last_full_end:
+        return [(start, end)], None
+    edges = []
+    if start < first_full:
+        edges.append((start, first_full - timedelta(days=1)))
+    if last_full_end <= end:
+        edges.append((last_full_end, end))
+    return edges, (first_full, _add_months(last_full_end, -1))
+
+
+def product_sums(company, f: Filters, start: date, end: date) -> dict[int | None, dict]:
+    """Per SKU over [start, end]: whole months from the monthly rollup, the edge days from the daily
+    one. Always two queries, whatever the period."""
+    edges, months = split_months(start, end)
+    # an empty side still asks the database (for nothing), so every period costs the same queries
+    day_q = Q(day__lt=params.DATE_MIN)
+    for a, b in edges:
+        day_q |= Q(day__gte=a, day__lte=b)
+    daily = SalesProductDay.objects.filter(company=company).filter(day_q)
+    monthly = SalesProductMonth.objects.filter(company=company)
+    monthly = (monthly.filter(month__gte=months[0], month__lte=months[1]) if months
+               else monthly.filter(month__lt=params.DATE_MIN))
+    out: dict[int | None, dict] = defaultdict(lambda: defaultdict(int))
+    for qs in (daily, monthly):
+        if f.accounts:
+            qs = qs.filter(account_id__in=f.accounts)
+        if f.brands:
+            qs = qs.filter(product__brand_id__in=f.brands)
+        if f.categories:
+            qs = qs.filter(product__category_id__in=f.categories)
+        for row in qs.values("sku_id").annotate(**_sums(PRODUCT_SUMS)).order_by():
+            sums = out[row["sku_id"]]
+            for name in PRODUCT_SUMS:
+                if row[name] is not None:
+                    sums[name] += row[name]
+                elif name in ("commission", "settlement"):
+                    sums.setdefault(name, None)
+    return {sku: {"sku_id": sku, **_clean(dict(v), PRODUCT_SUMS)} for sku, v in out.items()}
+
+
 def top_products(company, f: Filters) -> dict:
-    """The top N SKUs by revenue over the period (with product, brand, category), and 기타. One query."""
-    rows = list(_base(SalesProductDay, company, f, f.start, f.end).values("sku_id")
-                .annotate(**_sums(PRODUCT_SUMS)).order_by("-revenue", "sku_id"))
+    """The top N SKUs by revenue over the period, and 기타 for the rest. Two queries."""
+    rows = sorted(product_sums(company, f, f.start, f.end).values(),
+                  key=lambda r: (-r["revenue"], r["sku_id"] is None, r["sku_id"] or 0))
     total = defaultdict(int)
     for row in rows:
         for name in PRODUCT_SUMS:
@@ -242,27 +287,22 @@ def top_products(company, f: Filters) -> dict:
     for row in rest:
         for name in PRODUCT_SUMS:
             others[name] += row[name] or 0
-    return {"top": [derived(_clean(r, PRODUCT_SUMS)) for r in top],
+    return {"top": [derived(dict(r)) for r in top],
             "others": derived(_clean(others, PRODUCT_SUMS)) if rest else None, "others_count": len(rest),
             "total": derived(_clean(total, PRODUCT_SUMS))}
 
 
 def movers(company, f: Filters, limit: int = 10) -> dict:
-    """SKUs whose revenue rose or fell most against the previous period. One query."""
-    qs = SalesProductDay.objects.filter(company=company).filter(
-        Q(day__gte=f.start, day__lte=f.end) | Q(day__gte=f.prev_start, day__lte=f.prev_end))
-    if f.accounts:
-        qs = qs.filter(account_id__in=f.accounts)
-    if f.brands:
-        qs = qs.filter(product__brand_id__in=f.brands)
-    if f.categories:
-        qs = qs.filter(product__category_id__in=f.categories)
-    in_now = Q(day__gte=f.start, day__lte=f.end)
-    rows = (qs.exclude(sku_id=None).values("sku_id")
-            .annotate(now=Sum("revenue", filter=in_now), before=Sum("revenue", filter=~in_now)).order_by())
-    changes = [{"sku_id": r["sku_id"], "now": r["now"] or 0, "before": r["before"] or 0,
-                "change": (r["now"] or 0) - (r["before"] or 0), "delta": delta(r["now"] or 0, r["before"] or 0)}
-               for r in rows]
+    """SKUs whose revenue rose or fell most against the previous period. Four queries."""
+    now = product_sums(company, f, f.start, f.end)
+    before = product_sums(company, f, f.prev_start, f.prev_end)
+    changes = []
+    for sku_id in set(now) | set(before):
+        if sku_id is None:
+            continue
+        a = now.get(sku_id, {}).get("revenue", 0)
+        b = before.get(sku_id, {}).get("revenue", 0)
+        changes.append({"sku_id": sku_id, "now": a, "before": b, "change": a - b, "delta": delta(a, b)})
     best = sorted([c for c in changes if c["change"] > 0], key=lambda c: (-c["change"], c["sku_id"]))[:limit]
     worst = sorted([c for c in changes if c["change"] < 0], key=lambda c: (c["change"], c["sku_id"]))[:limit]
     return {"best": best, "worst": worst}
@@ -286,10 +326,10 @@ def by_account(company, f: Filters) -> dict[int, dict]:
 
 
 def product_rates(company, f: Filters) -> list[dict]:
-    """Cancel and return rates per SKU: the top N by lines. One query."""
-    rows = (_base(SalesProductDay, company, f, f.start, f.end).values("sku_id").annotate(**_sums(PRODUCT_SUMS))
-            .order_by("-cancel_lines", "-return_lines", "-lines", "sku_id"))[: f.top * 2]
-    return [derived(_clean(r, PRODUCT_SUMS)) for r in rows]
+    """Cancel and return rates per SKU: the 2×N with the most cancels and returns. Two queries."""
+    rows = sorted(product_sums(company, f, f.start, f.end).values(),
+                  key=lambda r: (-r["cancel_lines"], -r["return_lines"], -r["lines"], r["sku_id"] or 0))
+    return [derived(dict(r)) for r in rows[: f.top * 2]]
 
 
 def stock_cover(company, *, today: date | None = None, limit: int = 30) -> list[dict]:

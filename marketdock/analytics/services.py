@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Max, Min, OuterRef, Q, Subquery
+from django.db.models import Max, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -39,7 +39,7 @@ from marketdock.orders.models import (
     OrderStatus,
 )
 
-from .models import RollupState, SalesHour, SalesProductDay
+from .models import RollupState, SalesHour, SalesProductDay, SalesProductMonth
 
 KST = ZoneInfo("Asia/Seoul")
 # a transaction that wrote an order before the previous refresh started but committed after it
@@ -209,7 +209,9 @@ def compute(company: Company, *, days: set[date] | None = None, since: date | No
 
 def _replace(company: Company, *, days: set[date] | None, since: date | None) -> int:
     """Delete and recompute the rows of `days` (or of every day from `since` on, or of every day),
-    a month of days at a time so memory stays small whatever the history."""
+    a month of days at a time so memory stays small whatever the history; then the monthly rows of
+    the months they fall in."""
+    ordered_given = days is not None
     for model in (SalesHour, SalesProductDay):
         qs = model.objects.filter(company=company)
         if days is not None:
@@ -226,7 +228,7 @@ def _replace(company: Company, *, days: set[date] | None, since: date | None) ->
             orders = orders.filter(ordered_at__gte=kst_range(since, since)[0])
         bounds = orders.aggregate(first=Min("ordered_at"), last=Max("ordered_at"))
         if bounds["first"] is None:
-            return 0
+            return _months_replace(company, set(), since=since, everything=True)
         first, last = kst_day(bounds["first"]), kst_day(bounds["last"])
         days = {first + timedelta(days=i) for i in range((last - first).days + 1)}
     written = 0
@@ -236,6 +238,37 @@ def _replace(company: Company, *, days: set[date] | None, since: date | None) ->
         SalesHour.objects.bulk_create(hour_rows, batch_size=BATCH)
         SalesProductDay.objects.bulk_create(product_rows, batch_size=BATCH)
         written += len(hour_rows) + len(product_rows)
+    return written + _months_replace(company, {d.replace(day=1) for d in ordered}, since=since,
+                                     everything=not ordered_given)
+
+
+PRODUCT_FIELDS = ("orders", "currency", *LINE_FIELDS, "unconverted_lines", "commission", "settlement")
+
+
+def _months_replace(company: Company, months: set[date], *, since: date | None = None,
+                    everything: bool = False) -> int:
+    """Recompute the monthly product rows of `months` from the daily ones; with `everything` the
+    rows of every month (from the month of `since` on) go first, also those left without orders."""
+    stale = SalesProductMonth.objects.filter(company=company)
+    if everything:
+        if since is not None:
+            stale = stale.filter(month__gte=since.replace(day=1))
+    else:
+        stale = stale.filter(month__in=sorted(months))
+    stale.delete()
+    sums = [f for f in PRODUCT_FIELDS if f != "currency"]
+    written = 0
+    for month in sorted(months):
+        end = (month + timedelta(days=32)).replace(day=1)
+        rows = (SalesProductDay.objects.filter(company=company, day__gte=month, day__lt=end)
+                .values("account_id", "sku_id", "product_id").annotate(**{f"s_{f}": Sum(f) for f in sums}).order_by())
+        objs = [SalesProductMonth(company=company, month=month, currency=KRW, account_id=r["account_id"],
+                                  sku_id=r["sku_id"], product_id=r["product_id"],
+                                  **{f: r[f"s_{f}"] if f in ("commission", "settlement") else r[f"s_{f}"] or 0
+                                     for f in sums})
+                for r in rows]
+        SalesProductMonth.objects.bulk_create(objs, batch_size=BATCH)
+        written += len(objs)
     return written
 
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from marketdock.analytics import services
-from marketdock.analytics.models import RollupState, SalesHour, SalesProductDay
+from marketdock.analytics.models import RollupState, SalesHour, SalesProductDay, SalesProductMonth
 from marketdock.orders.models import ChannelStatus, Order, OrderLine, OrderStatus
 
 KST = ZoneInfo("Asia/Seoul")
@@ -229,6 +229,28 @@ def test_rollup_matches_straight_aggregate_for_random_histories(company, sales_k
     expected = straight(company)
     assert rolled(company) == expected
     assert rolled_products(company) == {k: {n: v[n] for n in LINE_FIELDS} for k, v in expected.items()}
+    months = defaultdict(int)
+    for row in SalesProductDay.objects.filter(company=company):
+        months[(row.day.replace(day=1), row.account_id, row.sku_id)] += row.revenue
+    assert {(r.month, r.account_id, r.sku_id): r.revenue
+            for r in SalesProductMonth.objects.filter(company=company)} == dict(months)
     incremental = snapshot(company)
     services.rollup_rebuild(company)
     assert snapshot(company) == incremental
+
+
+def test_long_periods_read_whole_months_and_edge_days_alike(company, sales_kit):
+    from marketdock.analytics.selectors import Filters, product_sums, split_months
+
+    account = sales_kit.account()
+    sku = sales_kit.sku("M-1")
+    for day in (date(2026, 1, 30), date(2026, 2, 1), date(2026, 2, 15), date(2026, 3, 31), date(2026, 4, 1)):
+        sales_kit.order(account, kst(day.year, day.month, day.day, 12, 0), [(sku, 1, day.day * 1000)])
+    services.rollup_refresh(company)
+    assert split_months(date(2026, 1, 30), date(2026, 4, 1)) == (
+        [(date(2026, 1, 30), date(2026, 1, 31)), (date(2026, 4, 1), date(2026, 4, 1))], (date(2026, 2, 1), date(2026, 3, 1)))
+    assert split_months(date(2026, 2, 2), date(2026, 2, 20)) == ([(date(2026, 2, 2), date(2026, 2, 20))], None)
+    f = Filters(period="custom", start=date(2026, 1, 31), end=date(2026, 3, 31), prev_start=date(2025, 12, 1),
+                prev_end=date(2026, 1, 30), unit="month")
+    assert product_sums(company, f, f.start, f.end)[sku.pk]["revenue"] == 1000 + 15000 + 31000
+    assert product_sums(company, f, date(2026, 2, 2), date(2026, 4, 1))[sku.pk]["revenue"] == 15000 + 31000 + 1000
