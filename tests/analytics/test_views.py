@@ -209,3 +209,14 @@ def test_empty_company_shows_screens_without_error(admin_client):
     for bad in ({"period": "custom", "from": "0001-01-01", "to": "9999-12-31"}, {"account": "99999999999999999999"},
                 {"top": "abc", "unit": "week"}):
         assert admin_client.get(reverse("analytics:sales"), bad).status_code == 200
+
+
+def test_screens_read_in_english_for_english_users(admin_client, history):
+    from django.utils import translation
+
+    with translation.override("en"):
+        admin_client.cookies["django_language"] = "en"
+        body = admin_client.get(reverse("analytics:sales"), {"period": "today"},
+                                HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Revenue by channel" in body and "Refresh now" in body and "As of" in body
+    assert "쇼핑몰별 매출 추이" not in body
