@@ -34,7 +34,7 @@
   function traces(spec) {
     var kind = spec.kind;
     if (kind === 'heatmap') {
-      return [{type: 'heatmap', x: spec.x, y: spec.y, z: spec.z, colorscale: 'Blues', hoverongaps: false,
+      return [{type: 'heatmap', x: spec.x, y: spec.y, z: spec.z, colorscale: 'Blues', reversescale: true, hoverongaps: false,
         hovertemplate: '%{y} %{x}시: %{z:,}' + (spec.unit || '') + '<extra></extra>'}];
     }
     if (kind === 'pie') {
