@@ -148,11 +148,12 @@ def _fill(company, accounts, skus, target: int, out) -> int:
 
 def _digest(company) -> str:
     """A hash over every rollup row (ids aside), in key order: equal digests = equal rollups."""
-    from .models import SalesHour, SalesProductDay
+    from .models import SalesDay, SalesHour, SalesProductDay, SalesProductMonth
 
     h = hashlib.sha256()
-    for model, order in ((SalesHour, ("day", "account_id", "hour")),
-                         (SalesProductDay, ("day", "account_id", "sku_id"))):
+    for model, order in ((SalesHour, ("day", "account_id", "hour")), (SalesDay, ("day", "account_id")),
+                         (SalesProductDay, ("day", "account_id", "sku_id")),
+                         (SalesProductMonth, ("month", "account_id", "sku_id"))):
         names = [f.attname for f in model._meta.concrete_fields if f.attname != "id"]
         for row in model.objects.filter(company=company).order_by(*order).values_list(*names).iterator(10_000):
             h.update(repr(row).encode())
@@ -192,7 +193,7 @@ def run(options: dict, out) -> dict:
     from marketdock.orders.models import Order
 
     from . import services
-    from .models import RollupState, SalesHour, SalesProductDay
+    from .models import RollupState, SalesDay, SalesHour, SalesProductDay, SalesProductMonth
 
     target, rounds = options["lines"], options["rounds"]
     if target < 1 or rounds < 1:
@@ -219,10 +220,10 @@ def run(options: dict, out) -> dict:
     rebuilt = _digest(company)
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
-            cur.execute("ANALYZE analytics_saleshour")
-            cur.execute("ANALYZE analytics_salesproductday")
-    rollup_rows = SalesHour.objects.filter(company=company).count() + \
-        SalesProductDay.objects.filter(company=company).count()
+            for table in ("saleshour", "salesday", "salesproductday", "salesproductmonth"):
+                cur.execute(f"ANALYZE analytics_{table}")
+    rollup_rows = sum(m.objects.filter(company=company).count()
+                      for m in (SalesHour, SalesDay, SalesProductDay, SalesProductMonth))
 
     views = {
         "month": ("analytics:sales", {"period": "month"}),

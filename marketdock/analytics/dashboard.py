@@ -14,7 +14,7 @@ from marketdock.core import permissions
 from marketdock.core.dashboard import Tile
 from marketdock.core.money import format_money
 
-from .models import SalesHour
+from .models import SalesDay
 from .selectors import _add_months, delta, today_kst
 
 
@@ -33,7 +33,7 @@ def sales_strip(company, *, today=None) -> dict:
     month_start = today.replace(day=1)
     last_start = _add_months(month_start, -1)
     last_end = min(last_start + (today - month_start), month_start - timedelta(days=1))
-    sums = SalesHour.objects.filter(company=company, day__gte=last_start, day__lte=today).aggregate(
+    sums = SalesDay.objects.filter(company=company, day__gte=last_start, day__lte=today).aggregate(
         today=Sum("revenue", filter=Q(day=today)), yesterday=Sum("revenue", filter=Q(day=yesterday)),
         month=Sum("revenue", filter=Q(day__gte=month_start)),
         last_month=Sum("revenue", filter=Q(day__gte=last_start, day__lte=last_end)))

@@ -70,6 +70,23 @@ class SalesHour(CompanyOwned, LineFigures):
         indexes = [models.Index(fields=["company", "day"], name="saleshour_co_day")]
 
 
+class SalesDay(CompanyOwned, LineFigures):
+    """SalesHour summed over the hours of the day: what the day/month series, totals and the channel
+    comparison read (24 times fewer rows than the hourly table)."""
+
+    day = models.DateField(_("주문일"))
+    account = models.ForeignKey("channels.ChannelAccount", on_delete=models.CASCADE, related_name="+",
+                                verbose_name=_("쇼핑몰"))
+    orders = models.PositiveIntegerField(_("주문수"), default=0)
+    cancelled_orders = models.PositiveIntegerField(_("취소 주문수"), default=0)
+    shipping_fees = models.BigIntegerField(_("배송비"), default=0)
+    shipped_orders = models.PositiveIntegerField(_("출고 주문수"), default=0)
+    ship_seconds = models.BigIntegerField(_("출고까지 걸린 시간(초)"), default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["company", "day", "account"], name="salesday_unique")]
+
+
 class SalesProductDay(CompanyOwned, LineFigures):
     day = models.DateField(_("주문일"))
     account = models.ForeignKey("channels.ChannelAccount", on_delete=models.CASCADE, related_name="+",

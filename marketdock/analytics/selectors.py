@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from marketdock.core import params
 
-from .models import LineFigures, RollupState, SalesHour, SalesProductDay, SalesProductMonth
+from .models import LineFigures, RollupState, SalesDay, SalesHour, SalesProductDay, SalesProductMonth
 from .services import KST
 
 PERIODS = (
@@ -142,7 +142,7 @@ def _sums(names) -> dict:
 
 
 def _channel_model(f: Filters):
-    return (SalesProductDay, PRODUCT_SUMS) if f.by_product else (SalesHour, HOUR_SUMS)
+    return (SalesProductDay, PRODUCT_SUMS) if f.by_product else (SalesDay, HOUR_SUMS)
 
 
 def _clean(row: dict, names) -> dict:
@@ -224,7 +224,14 @@ def series(company, f: Filters) -> dict:
         if b not in commission_known:
             values["commission"] = values["settlement"] = None
         table.append({"bucket": b, **derived(values)})
-    return {"table": table, "by_account": by_account,
+    total: dict = defaultdict(int)
+    for sums in account_totals.values():
+        for name, value in sums.items():
+            total[name] += value
+    total = _clean(total, names)
+    if not commission_known:
+        total["commission"] = total["settlement"] = None
+    return {"table": table, "by_account": by_account, "total": derived(total),
             "accounts": {a: derived(_clean(s, names)) for a, s in account_totals.items()}}
 
 
@@ -321,7 +328,7 @@ def heatmap(company, f: Filters) -> list[list[int]]:
 
 def by_account(company, f: Filters) -> dict[int, dict]:
     """Every figure per channel account over the period (channel comparison, rates). One query."""
-    rows = _base(SalesHour, company, f, f.start, f.end).values("account_id").annotate(**_sums(HOUR_SUMS)).order_by()
+    rows = _base(SalesDay, company, f, f.start, f.end).values("account_id").annotate(**_sums(HOUR_SUMS)).order_by()
     return {r["account_id"]: derived(_clean(r, HOUR_SUMS)) for r in rows}
 
 

@@ -39,7 +39,7 @@ from marketdock.orders.models import (
     OrderStatus,
 )
 
-from .models import RollupState, SalesHour, SalesProductDay, SalesProductMonth
+from .models import RollupState, SalesDay, SalesHour, SalesProductDay, SalesProductMonth
 
 KST = ZoneInfo("Asia/Seoul")
 # a transaction that wrote an order before the previous refresh started but committed after it
@@ -212,7 +212,7 @@ def _replace(company: Company, *, days: set[date] | None, since: date | None) ->
     a month of days at a time so memory stays small whatever the history; then the monthly rows of
     the months they fall in."""
     ordered_given = days is not None
-    for model in (SalesHour, SalesProductDay):
+    for model in (SalesHour, SalesDay, SalesProductDay):
         qs = model.objects.filter(company=company)
         if days is not None:
             q = Q(pk__in=[])
@@ -235,11 +235,29 @@ def _replace(company: Company, *, days: set[date] | None, since: date | None) ->
     ordered = sorted(days)
     for i in range(0, len(ordered), CHUNK_DAYS):
         hour_rows, product_rows = compute(company, days=set(ordered[i:i + CHUNK_DAYS]))
+        day_rows = _days_of(hour_rows)
         SalesHour.objects.bulk_create(hour_rows, batch_size=BATCH)
+        SalesDay.objects.bulk_create(day_rows, batch_size=BATCH)
         SalesProductDay.objects.bulk_create(product_rows, batch_size=BATCH)
-        written += len(hour_rows) + len(product_rows)
+        written += len(hour_rows) + len(day_rows) + len(product_rows)
     return written + _months_replace(company, {d.replace(day=1) for d in ordered}, since=since,
                                      everything=not ordered_given)
+
+
+DAY_FIELDS = (*LINE_FIELDS, *ORDER_FIELDS, "unconverted_lines")
+
+
+def _days_of(hour_rows: list[SalesHour]) -> list[SalesDay]:
+    """The hourly rows summed per day × account."""
+    days: dict[tuple, SalesDay] = {}
+    for h in hour_rows:
+        row = days.get((h.day, h.account_id))
+        if row is None:
+            row = days[(h.day, h.account_id)] = SalesDay(company_id=h.company_id, day=h.day, account_id=h.account_id,
+                                                         currency=h.currency)
+        for name in DAY_FIELDS:
+            setattr(row, name, getattr(row, name) + getattr(h, name))
+    return list(days.values())
 
 
 PRODUCT_FIELDS = ("orders", "currency", *LINE_FIELDS, "unconverted_lines", "commission", "settlement")

@@ -123,7 +123,8 @@ def _sku_link(names, sku_id):
 def build_sales(request) -> Screen:
     s = Screen(request, "analytics.sales")
     f, company = s.f, s.company
-    now = selectors.totals(company, f)
+    data = selectors.series(company, f)
+    now = data["total"]  # the period's totals are the series summed (no second query)
     before = selectors.totals(company, f, previous=True)
     s.kpis = [
         _kpi(_("매출"), now["revenue"], before["revenue"]),
@@ -133,7 +134,6 @@ def build_sales(request) -> Screen:
         _kpi(_("수수료"), now["commission"], before["commission"]),
         _kpi(_("정산예정금액"), now["settlement"], before["settlement"]),
     ]
-    data = selectors.series(company, f)
     x = [_bucket_label(r["bucket"], f.unit) for r in data["table"]]
     account_ids = sorted(data["accounts"], key=lambda a: -data["accounts"][a]["revenue"])
     s.chart("revenue", _("쇼핑몰별 매출 추이"), "bar", x, [

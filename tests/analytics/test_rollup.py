@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from marketdock.analytics import services
-from marketdock.analytics.models import RollupState, SalesHour, SalesProductDay, SalesProductMonth
+from marketdock.analytics.models import RollupState, SalesDay, SalesHour, SalesProductDay, SalesProductMonth
 from marketdock.orders.models import ChannelStatus, Order, OrderLine, OrderStatus
 
 KST = ZoneInfo("Asia/Seoul")
@@ -76,7 +76,7 @@ def snapshot(company):
         return sorted(tuple(str(getattr(r, n + "_id" if f.is_relation else n))
                             for n, f in ((n, model._meta.get_field(n)) for n in names))
                       for r in model.objects.filter(company=company))
-    return rows(SalesHour), rows(SalesProductDay)
+    return rows(SalesHour), rows(SalesDay), rows(SalesProductDay), rows(SalesProductMonth)
 
 
 def test_kst_day_boundary_splits_2359_and_0001(company, sales_kit):
@@ -229,6 +229,12 @@ def test_rollup_matches_straight_aggregate_for_random_histories(company, sales_k
     expected = straight(company)
     assert rolled(company) == expected
     assert rolled_products(company) == {k: {n: v[n] for n in LINE_FIELDS} for k, v in expected.items()}
+    by_day = defaultdict(int)
+    for row in SalesHour.objects.filter(company=company):
+        by_day[(row.day, row.account_id, "orders")] += row.orders
+        by_day[(row.day, row.account_id, "revenue")] += row.revenue
+    assert {(r.day, r.account_id, n): getattr(r, n) for r in SalesDay.objects.filter(company=company)
+            for n in ("orders", "revenue")} == dict(by_day)
     months = defaultdict(int)
     for row in SalesProductDay.objects.filter(company=company):
         months[(row.day.replace(day=1), row.account_id, row.sku_id)] += row.revenue
