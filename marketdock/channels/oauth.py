@@ -28,7 +28,12 @@ STATE_TTL = timedelta(minutes=10)
 
 
 class OAuthRefused(Exception):
-    """The callback cannot be accepted; the message says why (Korean, shown to the user)."""
+    """The callback cannot be accepted; the message says why (Korean, shown to the user). `status`: 403
+    for a state that is not this company's and user's, 400 otherwise."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def _hash(state: str) -> str:
@@ -71,7 +76,8 @@ def connect_finish(*, company, user, state: str, code: str, error: str = "") -> 
         raise OAuthRefused(_("연결 요청 정보(state)가 없습니다. 쇼핑몰 계정 화면에서 다시 연결하세요."))
     row = OAuthState.objects.select_related("account").filter(state_hash=_hash(state)).first()
     if row is None or row.company_id != company.pk or row.user_id != user.pk:
-        raise OAuthRefused(_("이 연결 요청은 현재 회사·사용자가 시작한 것이 아닙니다. 쇼핑몰 계정 화면에서 다시 연결하세요."))
+        raise OAuthRefused(_("이 연결 요청은 현재 회사·사용자가 시작한 것이 아닙니다. 쇼핑몰 계정 화면에서 다시 연결하세요."),
+                           status=403)
     now = timezone.now()
     if row.expires_at <= now:
         raise OAuthRefused(_("연결 요청이 만료되었습니다(10분). 쇼핑몰 계정 화면에서 다시 연결하세요."))

@@ -193,7 +193,6 @@ def oauth_callback(request):
                                        state=request.GET.get("state", ""), code=request.GET.get("code", ""),
                                        error=request.GET.get("error_description") or request.GET.get("error", ""))
     except oauth.OAuthRefused as exc:
-        messages.error(request, str(exc))
-        return render(request, "channels/oauth_refused.html", {"message": str(exc)}, status=400)
+        return render(request, "channels/oauth_refused.html", {"message": str(exc)}, status=exc.status)
     messages.success(request, _("%(name)s 계정을 카페24에 연결했습니다. 토큰은 매일 자동으로 갱신합니다.") % {"name": account.name})
     return redirect("channels:account_edit", account.pk)
