@@ -304,7 +304,7 @@ def oauth_refresh_due_accounts() -> int:
     """The hourly job's body: every active, connected Cafe24 account of every company."""
     refreshed = 0
     accounts = ChannelAccount.objects.filter(kind=ChannelKind.CAFE24, is_active=True,
-                                             token_refresh_expires_at__gt=timezone.now())
+                                             token_refresh_expires_at__gt=timezone.now()).exclude(token_encrypted="")
     for account in accounts:
         try:
             refreshed += oauth_refresh_account(account=account)

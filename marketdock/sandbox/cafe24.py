@@ -356,6 +356,7 @@ def _render(app: SandboxApp, shop: Shop, order: Order, *, embed: set[str] | None
                 "additional_discount_price": f"{line.discount * line.quantity}.00", "coupon_discount_price": "0.00",
                 "app_item_discount_amount": "0.00", "order_status": stage, "status_text": STATUS_TEXT.get(stage, ""),
                 "tracking_no": number or None, "shipping_company_code": carrier or None,
+                "shipping_company_name": CARRIERS[shop.index % 2][carrier][0] if carrier else None,
                 "shipping_code": shipping_code, "custom_product_code": product.code, "custom_variant_code": option.sku,
                 "shipped_date": kst_iso(order.changed_at) if number else None})
         data["items"] = items

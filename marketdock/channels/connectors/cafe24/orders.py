@@ -156,7 +156,9 @@ def parse_order(order: Mapping[str, Any], prefix: str = "order") -> list[Channel
             progress=progress,
             claim=claim,
             tracking_number=txt(item, "tracking_no", path) if shipped else "",
-            carrier_code=txt(item, "shipping_company_code", path) if shipped else "",
+            # the mall's 4-digit codes differ per mall: the carrier's name says which carrier it is
+            carrier_code=(txt(item, "shipping_company_name", path) or txt(item, "shipping_company_code", path))
+            if shipped else "",
             dispatched_at=v.timestamp(item.get("shipped_date"), v.field_path(path, "shipped_date"), marketplace=MP,
                                       required=False) if shipped else None,
             buyer_name=txt(buyer, "name", f"{prefix}.buyer") or txt(order, "billing_name", prefix),
