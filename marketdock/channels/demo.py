@@ -94,12 +94,20 @@ def demo_channel_accounts(company, out: list[str]) -> None:
 
 
 def _seed_cafe24_tokens(account, shop: str) -> None:
+    seed_sandbox_cafe24_tokens(account, shop, sandbox_seed())
+
+
+def seed_sandbox_cafe24_tokens(account, shop: str, seed: int, *, access_valid: bool = False) -> None:
+    """Store a sandbox mall's first token pair on a Cafe24 account (what the OAuth callback would store).
+    The access token is marked expired unless `access_valid` (then it is trusted for the sandbox's
+    2 hours: a benchmark that kills workers never has to rotate)."""
     from marketdock.channels.connectors.cafe24 import TokenPair
-    from marketdock.sandbox.cafe24 import REFRESH_LIFETIME, seeded_tokens
+    from marketdock.sandbox.cafe24 import ACCESS_LIFETIME, REFRESH_LIFETIME, seeded_tokens
 
     from .rotating_tokens import store_pair
 
-    tokens = seeded_tokens(sandbox_seed(), shop)
+    tokens = seeded_tokens(seed, shop)
     now = timezone.now()
-    store_pair(account, TokenPair(access_token=tokens["access_token"], expires_at=now,
+    store_pair(account, TokenPair(access_token=tokens["access_token"],
+                                  expires_at=now + ACCESS_LIFETIME - timedelta(minutes=10) if access_valid else now,
                                   refresh_token=tokens["refresh_token"], refresh_expires_at=now + REFRESH_LIFETIME))

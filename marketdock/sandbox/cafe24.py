@@ -308,6 +308,8 @@ def _list(app: SandboxApp, shop: Shop, req: Request, *, count_only: bool) -> Res
     if count_only:
         return _json(200, {"count": len(found)})
     page = [order for _at, _no, order in found[offset:offset + limit]]
+    if shop.faults.duplicate_items and offset > 0 and page:
+        page.insert(0, found[offset - 1][2])  # the previous page's last order again
     embed = set(params.get("embed", "").split(","))
     for order in page:
         order.collected = True

@@ -247,3 +247,20 @@ def test_the_sandbox_refuses_a_used_refresh_token_after_rotation(company, sandbo
     client.close()
     account.refresh_from_db()
     assert account.token_expires_at > datetime.now(UTC) + timedelta(minutes=100)
+
+
+def test_the_hourly_job_refreshes_day_old_pairs_of_connected_accounts_only(company, sandbox):
+    from marketdock.channels.demo import seed_sandbox_cafe24_tokens
+
+    state, base = sandbox
+    account = sandbox_account(company, state, base)
+    seed_sandbox_cafe24_tokens(account, "cafe24-demo", state.seed, access_valid=True)
+    ChannelAccount.objects.filter(pk=account.pk).update(  # issued two days ago
+        token_refresh_expires_at=timezone.now() + timedelta(days=12))
+    sandbox_account(company, state, base, name="미연결 카페24")  # never connected: left alone
+    assert services.oauth_refresh_due_accounts() == 1
+    account.refresh_from_db()
+    assert account.token_refresh_expires_at > timezone.now() + timedelta(days=13)
+    assert services.oauth_refresh_due_accounts() == 0  # refreshed today: nothing to do
+    tokens = [r for r in state.shops["cafe24-demo"].received if r["operation"] == "token"]
+    assert len(tokens) == 1
