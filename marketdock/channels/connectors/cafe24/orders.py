@@ -4,7 +4,8 @@
   STATUS_TABLE maps each to the canonical status, progress and pending claim like the other connectors.
   After payment an item waits in N10 상품준비중; the OMS's 발주확인 moves it to N20 배송준비중.
 - There is no "changed since" filter: the collector's window is read once per date type (`pay_date`
-  for newly paid orders, the claim request dates for cancels/returns/exchanges), each cut into pieces
+  for newly paid orders, `shipbegin_date` for items shipped elsewhere, the claim request dates for
+  cancels/returns/exchanges), each cut into pieces
   of at most MAX_WINDOW (Cafe24 refuses more than 3 months).
 - `offset` may not exceed 15,000: before paging a piece its size is asked (`/orders/count`) and a piece
   holding more than one offset range can reach is halved (and halved again) until every half can be
@@ -77,8 +78,9 @@ STATUS_TABLE: dict[str, tuple[OrderStatus, Progress, Claim]] = {
 }
 SHIPPED_PROGRESS = (Progress.SHIPPED, Progress.IN_TRANSIT, Progress.DELIVERED)
 
-# date types read each collection: newly paid orders, then the claim requests of the window
-DATE_TYPES = ("pay_date", "cancel_request_date", "return_request_date", "exchange_request_date")
+# date types read each collection: newly paid orders, items shipped outside marketdock (the seller's own
+# Cafe24 admin), then the claim requests of the window
+DATE_TYPES = ("pay_date", "shipbegin_date", "cancel_request_date", "return_request_date", "exchange_request_date")
 MAX_WINDOW = timedelta(days=89)  # Cafe24: at most 3 months per call
 PAGE_SIZE = 1000  # `limit` 1–1000
 MAX_OFFSET = 15_000
