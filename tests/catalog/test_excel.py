@@ -12,9 +12,8 @@ from openpyxl import Workbook, load_workbook
 from marketdock.catalog import excel, services
 from marketdock.catalog.models import SKU, Product, ProductUpload
 from marketdock.core.models import JobRun
+from tests.factories.catalog import brand, make_product
 from tests.isolation import assert_isolated
-
-from .conftest import brand, make_product
 
 pytestmark = pytest.mark.django_db
 

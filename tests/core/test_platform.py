@@ -12,8 +12,7 @@ from marketdock.core import permissions
 from marketdock.core.menu import MENU, screens_by_key
 from marketdock.core.models import Company, Role, ScreenPermission
 from marketdock.core.validators import business_no_is_valid, format_business_no, validate_business_no
-
-from ..conftest import make_company, make_user
+from tests.factories.core import make_company, make_user
 
 
 class TestBusinessNumber:

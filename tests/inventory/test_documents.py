@@ -11,8 +11,7 @@ from openpyxl import Workbook, load_workbook
 from marketdock.core.models import CommonCode, CommonCodeGroup, JobRun
 from marketdock.inventory import selectors, services, tasks
 from marketdock.inventory.models import CountSheet, InboundOrder, StockLevel, StockMovement
-
-from .conftest import make_set, make_sku, receive
+from tests.factories.catalog import make_set, make_sku, receive
 
 
 def on_hand(sku, warehouse) -> int:

@@ -12,9 +12,8 @@ from openpyxl import Workbook, load_workbook
 from marketdock.core.models import JobRun
 from marketdock.inventory import services
 from marketdock.inventory.models import CountSheet, InboundOrder, StockLevel, StockTransfer, Warehouse
+from tests.factories.catalog import make_sku, make_warehouse, receive
 from tests.isolation import assert_isolated
-
-from .conftest import make_sku, make_warehouse, receive
 
 LIST_URLS = ["inventory:stock", "inventory:ledger", "inventory:warehouse_list", "inventory:warehouse_create",
              "inventory:inbound_list", "inventory:inbound_create", "inventory:inbound_upload", "inventory:count_list",

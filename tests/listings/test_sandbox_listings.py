@@ -23,8 +23,7 @@ from marketdock.orders.models import MatchSource, MatchStatus, OrderLine
 from marketdock.orders.services_collect import collection_execute
 from marketdock.sandbox.server import SandboxApp, serve_in_thread
 from marketdock.sandbox.state import SandboxState
-
-from .conftest import make_product
+from tests.factories.catalog import make_product
 
 LISTING_FIELDS = {
     "naver": {

@@ -12,9 +12,9 @@ from openpyxl import Workbook, load_workbook
 from marketdock.channels.models import ChannelKind
 from marketdock.core.models import PersonalDataDownloadLog
 from marketdock.orders.models import CollectionRun, ExportTemplate, Order, OrderLine, UploadMapping
+from tests.factories.channels import make_account
+from tests.factories.orders import make_raw_order
 from tests.isolation import assert_isolated
-
-from .test_list import make_account, make_order
 
 pytestmark = pytest.mark.django_db
 
@@ -247,8 +247,8 @@ def _sheet(response) -> list[list]:
 
 def test_export_with_template_writes_personal_data_log(admin_client, company, admin_user):
     account = make_account(company)
-    make_order(account, no="E-1", lines=2, recipient="김수령")
-    make_order(account, no="E-2", status="hold")
+    make_raw_order(account, no="E-1", lines=2, recipient="김수령")
+    make_raw_order(account, no="E-2", status="hold")
     t = ExportTemplate.objects.create(company=company, name="송장", columns=["channel_order_id", "recipient_name",
                                                                              "quantity"])
     r = admin_client.get(reverse("orders:export"), {"template": t.pk, "status": "new"})
@@ -263,8 +263,8 @@ def test_export_with_template_writes_personal_data_log(admin_client, company, ad
 
 def test_export_selection_only_and_no_log_without_personal_columns(admin_client, company):
     account = make_account(company)
-    a = make_order(account, no="S-1")
-    make_order(account, no="S-2")
+    a = make_raw_order(account, no="S-1")
+    make_raw_order(account, no="S-2")
     t = ExportTemplate.objects.create(company=company, name="상품만", columns=["channel_order_id", "product_name"])
     rows = _sheet(admin_client.get(reverse("orders:export"), {"template": t.pk, "order": [a.pk]}))
     assert [r[0] for r in rows[1:]] == ["S-1"]
@@ -276,7 +276,7 @@ def test_export_selection_only_and_no_log_without_personal_columns(admin_client,
 
 def test_export_never_includes_another_companys_orders(other_client, company):
     account = make_account(company)
-    o = make_order(account, no="SECRET-EXPORT")
+    o = make_raw_order(account, no="SECRET-EXPORT")
     r = other_client.get(reverse("orders:export"), {"order": [o.pk]})
     assert r.status_code == 302  # nothing of ours selected → back to the list
     rows = _sheet(other_client.get(reverse("orders:export")))

@@ -13,15 +13,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from marketdock.channels.connectors.base import Connector, build_connector
+from marketdock.channels.connectors.base import Connector
 from marketdock.channels.connectors.errors import AuthError
-from marketdock.channels.connectors.http import HttpOptions
 from marketdock.channels.connectors.models import ChannelOrder, FetchWindow, OrderStatus, RecordError
-from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate
 from marketdock.sandbox.server import SandboxApp, serve_in_thread
 from marketdock.sandbox.state import SandboxState
-
-PAGE_SIZES = {"naver": 7, "coupang": 5, "shopify": 10}
+from tests.factories.sandbox import connect, set_faults, shop_info
 
 
 @pytest.fixture
@@ -31,22 +28,6 @@ def sandbox():
     yield state, base
     server.shutdown()
     server.server_close()
-
-
-def shop_info(base: str, code: str) -> dict:
-    return next(s for s in httpx.get(f"{base}/_sandbox/shops").json()["shops"] if s["code"] == code)
-
-
-def connect(base: str, code: str, sleeps: list[float] | None = None, credentials: dict | None = None,
-            timeout: float = 10.0) -> Connector:
-    info = shop_info(base, code)
-    kind = info["protocol"]
-    options = HttpOptions(limiter=LocalRateLimiter(), sleep=(sleeps.append if sleeps is not None else lambda s: None),
-                          rate=Rate(1000, 1000), timeout=httpx.Timeout(timeout))
-    conn = build_connector(kind, credentials or info["credentials"], base_url=f"{base}/external" if kind == "naver"
-                           else base, options=options)
-    conn.page_size = PAGE_SIZES[kind]
-    return conn
 
 
 def collect(conn: Connector) -> tuple[dict[str, ChannelOrder], list[RecordError], int, int]:
@@ -66,11 +47,6 @@ def collect(conn: Connector) -> tuple[dict[str, ChannelOrder], list[RecordError]
 
 def truth(base: str, code: str) -> dict:
     return httpx.get(f"{base}/_sandbox/shops/{code}/orders").json()
-
-
-def set_faults(base: str, code: str, **faults) -> None:
-    response = httpx.post(f"{base}/_sandbox/shops/{code}/faults", json=faults)
-    assert response.status_code == 200, response.text
 
 
 SHOPS = ["naver-demo", "naver-demo2", "coupang-demo", "coupang-demo2", "shopify-demo", "shopify-demo2"]

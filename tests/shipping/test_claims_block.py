@@ -26,8 +26,7 @@ from marketdock.shipping.models import PackageStatus
 from marketdock.shipping.services import band_create
 from marketdock.shipping.services_packages import packages_build, packages_print
 from marketdock.shipping.services_scan import scan_complete, scan_item, scan_open
-
-from .conftest import make_contract
+from tests.factories.shipping import make_contract
 
 pytestmark = pytest.mark.django_db
 S = OrderStatus
