@@ -9,7 +9,7 @@ from marketdock.catalog import services as catalog_services
 from marketdock.catalog.models import SKU, Product, SetComponent
 from marketdock.core.models import CommonCode, CommonCodeGroup
 from marketdock.inventory import services as inventory_services
-from marketdock.inventory.models import Warehouse
+from marketdock.inventory.models import StockLevel, Warehouse
 
 _seq = itertools.count(1)
 
@@ -68,3 +68,9 @@ def make_warehouse(company, code: str = "WH1", name: str = "본사창고", **ext
 def receive(company, sku, warehouse, qty: int, user=None):
     return inventory_services.stock_adjust(company=company, sku_id=sku.pk, warehouse_id=warehouse.pk, quantity=qty,
                                            reason="기초재고", user=user)
+
+
+def on_hand(sku, warehouse) -> int:
+    """Units of `sku` on hand at `warehouse` (0 before any movement)."""
+    level = StockLevel.objects.filter(sku=sku, warehouse=warehouse).first()
+    return level.on_hand if level else 0

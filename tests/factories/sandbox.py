@@ -45,3 +45,8 @@ def received(base: str, code: str, *operations: str) -> list[dict]:
 def listings_truth(base: str, code: str) -> dict[str, dict]:
     """The products shop `code` holds, by product id."""
     return {p["product_id"]: p for p in httpx.get(f"{base}/_sandbox/shops/{code}/listings").json()["products"]}
+
+
+def orders_truth(base: str, code: str) -> dict:
+    """The orders shop `code` holds (what a collection must end up with)."""
+    return httpx.get(f"{base}/_sandbox/shops/{code}/orders").json()

@@ -9,7 +9,7 @@ import re
 
 import pytest
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from marketdock.inventory.models import StockMovement
 from marketdock.orders.models import Order, OrderLine, OrderStatus
@@ -20,6 +20,7 @@ from marketdock.shipping.carrier_data import carriers_ensure
 from tests.factories.catalog import make_stocked_sku
 from tests.factories.channels import make_account_with_credentials
 from tests.factories.orders import co, ingest
+from tests.spreadsheets import workbook_bytes
 
 pytestmark = pytest.mark.django_db
 S = OrderStatus
@@ -37,14 +38,7 @@ def account(company):
 
 
 def xlsx(rows, head=HEAD) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(head)
-    for r in rows:
-        ws.append(r)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes([head, *rows])
 
 
 def orders(account, user, n=3, status=S.READY, lines=1, sku_code=""):
