@@ -110,7 +110,7 @@ class TestShell:
         assert 'name="username"' in html and 'name="password"' in html
 
     def test_login_then_korean_dashboard(self, client, admin_user):
-        from ..conftest import PASSWORD
+        from tests.factories.core import PASSWORD
 
         response = client.post(reverse("login"), {"username": admin_user.username, "password": PASSWORD})
         assert response.status_code == 302
