@@ -28,8 +28,7 @@ from marketdock.shipping.models import PackageStatus
 from marketdock.shipping.services import band_create, contract_save
 from marketdock.shipping.services_scan import scan_state
 from tests.factories.core import PASSWORD
-
-from .conftest import SCREENSHOTS
+from tests.screens import SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

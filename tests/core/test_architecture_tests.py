@@ -1,6 +1,7 @@
 """The test suite's own shape: test data comes from tests/factories, so a test module never imports
-another test module (each runs alone, in any order, on any xdist worker) and a factory such as
-`make_account` is defined in exactly one place (a fix to it reaches every test)."""
+another test module or a conftest (pytest gives fixtures by name; each module runs alone, in any
+order, on any xdist worker) and a factory such as `make_account` is defined in exactly one place
+(a fix to it reaches every test)."""
 
 from __future__ import annotations
 
@@ -37,12 +38,13 @@ def _imported_modules(path: Path, root: Path) -> list[tuple[int, str]]:
 
 
 def cross_test_imports(root: Path) -> list[str]:
-    """Every place a tests/**/test_*.py module imports another test_* module."""
+    """Every place a tests/**/test_*.py module imports another test_* module or a conftest."""
     problems = []
     for path in sorted(root.rglob("test_*.py")):
         own = _module_name(path, root)
         for line, module in _imported_modules(path, root):
-            if module != own and module.rsplit(".", 1)[-1].startswith("test_") \
+            last = module.rsplit(".", 1)[-1]
+            if module != own and (last.startswith("test_") or last == "conftest") \
                     and module.split(".", 1)[0] == root.name:
                 problems.append(f"{path.relative_to(root.parent)}:{line} imports {module}")
     return problems
@@ -107,11 +109,13 @@ def test_the_import_check_finds_test_modules_imported_as_libraries(tmp_path):
         "orders/test_match.py": "from .test_ingest import co\n",
         "shipping/test_scan.py": "def test_x():\n    from tests.orders.test_ingest import co\n",
         "shipping/test_pack.py": "from tests.orders import test_ingest\n",
-        "shipping/test_fine.py": "from tests.factories.orders import co\nfrom .conftest import X\nimport pytest\n",
+        "shipping/test_label.py": "class TestX:\n    def test_x(self):\n        from ..conftest import PASSWORD\n",
+        "shipping/test_fine.py": "from tests.factories.orders import co\nfrom tests.screens import X\nimport pytest\n",
     })
     problems = cross_test_imports(root)
     assert [p.split(" imports ")[0] for p in problems] == [
-        "tests/orders/test_match.py:1", "tests/shipping/test_pack.py:1", "tests/shipping/test_scan.py:2"]
+        "tests/orders/test_match.py:1", "tests/shipping/test_label.py:3", "tests/shipping/test_pack.py:1",
+        "tests/shipping/test_scan.py:2"]
 
 
 def test_the_factory_check_finds_a_factory_defined_twice(tmp_path):
