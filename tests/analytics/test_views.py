@@ -17,8 +17,7 @@ from marketdock.analytics.models import RollupState, SalesHour
 from marketdock.analytics.selectors import filters_from, today_kst
 from marketdock.core.models import Role, ScreenPermission
 from marketdock.orders.models import ChannelStatus, OrderLine
-
-from ..conftest import make_user
+from tests.factories.core import make_user
 
 KST = ZoneInfo("Asia/Seoul")
 pytestmark = pytest.mark.django_db

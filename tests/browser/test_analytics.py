@@ -5,49 +5,23 @@ the dashboard, the heat map and the channel comparison."""
 from __future__ import annotations
 
 import io
-import random
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from marketdock.analytics import services
-from marketdock.catalog.models import SKU
-from marketdock.channels.models import ChannelAccount
 from marketdock.core.demo import DEMO_PASSWORD, run_demo
 from marketdock.core.models import Company
-from marketdock.orders.models import ChannelStatus, Order, OrderLine, OrderLineComponent
+from tests.factories.analytics import sales_history
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _sales_history(company, days=75):
-    """Orders of the demo company's channel accounts over the last `days` days (some cancelled or returned)."""
-    rng = random.Random(5)
-    accounts = list(ChannelAccount.objects.filter(company=company).order_by("pk"))[:3]
-    skus = list(SKU.objects.filter(company=company).order_by("pk"))[:12]
-    now = timezone.now()
-    for n in range(260):
-        at = now - timedelta(days=rng.randint(0, days), hours=rng.randint(0, 23))
-        account = accounts[n % len(accounts)]
-        order = Order.objects.create(company=company, account=account, channel_order_id=f"AN{n:05d}", ordered_at=at,
-                                     collected_at=now, changed_at=now, shipping_fee=rng.choice((0, 3000)))
-        sku = rng.choice(skus)
-        qty = rng.randint(1, 3)
-        status = rng.choices([ChannelStatus.DELIVERED, ChannelStatus.CANCELLED, ChannelStatus.RETURNED], [90, 6, 4])[0]
-        line = OrderLine.objects.create(company=company, order=order, account=account, channel_line_id=f"AN{n:05d}-1",
-                                        product_name=sku.code, quantity=qty, unit_price=15900, total_amount=15900 * qty,
-                                        channel_status=status, created_at=now, updated_at=now)
-        OrderLineComponent.objects.create(company=company, line=line, sku=sku, quantity=1)
-    return accounts
 
 
 def test_sales_dashboard_in_the_browser(strict_page, login, screenshot, tmp_path, settings):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     run_demo()
     company = Company.objects.get(code="demo")
-    accounts = _sales_history(company)
+    accounts = sales_history(company)
     services.rollup_refresh(company)
     page = strict_page
     violations = []
