@@ -21,7 +21,6 @@ MP = Marketplace.COUPANG.value
 BASE_URL = "https://api-gateway.coupang.com"
 
 
-
 class CoupangCredentials(BaseModel):
     vendor_id: str = Field(min_length=1)
     access_key: str = Field(min_length=1)
@@ -42,6 +41,3 @@ def signature(secret_key: str, signed: str, method: str, path: str, query: str) 
 def authorization(access_key: str, secret_key: str, method: str, path: str, query: str, signed: str) -> str:
     return (f"CEA algorithm=HmacSHA256, access-key={access_key}, signed-date={signed}, "
             f"signature={signature(secret_key, signed, method, path, query)}")
-
-
-

@@ -25,7 +25,6 @@ from .transport import box_results
 INVOICE_BATCH = 50
 
 
-
 class CoupangFulfilment:
     """송장 업로드 (mixed into CoupangConnector)."""
 
@@ -75,5 +74,3 @@ class CoupangFulfilment:
     def delay(self, items: Sequence[DelayItem]) -> DelayResult:
         raise UnsupportedOperation("쿠팡 WING Open API에는 발송지연 안내 API가 문서화되어 있지 않습니다 — "
                                    "WING에서 출고예정일을 변경하세요", marketplace=MP)
-
-

@@ -36,7 +36,6 @@ LISTING_PAGE = 50
 SELLER_PREFIX = "/v2/providers/seller_api/apis/api/v1/marketplace"
 
 
-
 class CoupangListings:
     """Products, stock, price, sale status and categories (mixed into CoupangConnector)."""
 
@@ -185,14 +184,13 @@ class CoupangListings:
         return result
 
 
-# --- fulfilment and listing helpers ------------------------------------------------------------
+# --- parsing and building --------------------------------------------------------------------
 
 def _int(value: str | None, field: str) -> int:
     try:
         return int(str(value))
     except (TypeError, ValueError):
         raise BusinessError(f"{field}: 숫자 번호가 아닙니다 ({value!r})", marketplace=MP, code="BAD_ID") from None
-
 
 
 def parse_seller_product(data: Mapping[str, Any], inventories: Mapping[str, Mapping[str, Any]]) -> ChannelListing:
@@ -341,4 +339,3 @@ def build_seller_product(draft: ListingDraft, vendor_id: str, current: Mapping[s
     extra.pop("taxType", None)
     body.update(extra)
     return body
-

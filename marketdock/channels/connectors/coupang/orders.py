@@ -41,7 +41,6 @@ MAX_DAYS = 31
 ALL_STATUSES = ("ACCEPT", "INSTRUCT", "DEPARTURE", "DELIVERING", "FINAL_DELIVERY", "NONE_TRACKING")
 
 
-
 # --- parsing ---------------------------------------------------------------------------------
 
 ORDERSHEET_STATUS = {
@@ -196,7 +195,6 @@ def _ids(sheet: Any) -> tuple[str, str]:
     return str(sheet.get("orderId") or ""), line_id(box, str(first.get("vendorItemId") or "")) if box else ""
 
 
-
 def parse_list_response(payload: Mapping[str, Any]) -> tuple[list[ChannelOrder], list[RecordError], str]:
     data = envelope(payload)
     sheets = data if isinstance(data, list) else [data]
@@ -215,7 +213,6 @@ def parse_payload(payload: Any) -> list[ChannelOrder]:
     if isinstance(payload, Mapping) and "orderItems" in payload:
         return parse_ordersheet(payload, prefix)
     raise MalformedPayload(prefix or "(최상위)", "발주서(ordersheet) 데이터가 아닙니다", marketplace=MP)
-
 
 
 class CoupangOrders:
@@ -278,6 +275,3 @@ class CoupangOrders:
         today = v.kst_date(self.clock())
         envelope(self._list("ACCEPT", today, today, page_size=1))
         return ConnectionStatus(ok=True, account_name=self.credentials.vendor_id, detail="발주서 조회에 성공했습니다")
-
-
-

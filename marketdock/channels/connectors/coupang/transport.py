@@ -24,7 +24,6 @@ from .auth import MP, authorization, signed_date
 API_PREFIX = "/v2/providers/openapi/apis/api/v4/vendors"
 
 
-
 def envelope(payload: Any) -> Any:
     if not isinstance(payload, Mapping) or "data" not in payload:
         raise MalformedPayload("data", "응답에 data가 없습니다", marketplace=MP)
@@ -32,7 +31,6 @@ def envelope(payload: Any) -> Any:
     if code != "200":
         raise BusinessError(str(payload.get("message") or code), marketplace=MP, code=code)
     return payload["data"]
-
 
 
 class CoupangTransport(Connector):
@@ -71,7 +69,6 @@ def _raise_for(response: httpx.Response) -> None:
     raise BusinessError(message, marketplace=MP, code=code, status=status)
 
 
-
 def box_results(payload: Any, lines_by_box: Mapping[str, list[str]]) -> tuple[list[str], list[LineFailure]]:
     """A batch answer (data.responseList per shipmentBoxId) → per-line outcome."""
     data = envelope(payload)
@@ -99,6 +96,3 @@ def box_results(payload: Any, lines_by_box: Mapping[str, list[str]]) -> tuple[li
             failed.extend(LineFailure(order_line_id=line, code="NO_ANSWER", message="응답에 결과가 없습니다",
                                       retryable=True) for line in lines)
     return ok, failed
-
-
-

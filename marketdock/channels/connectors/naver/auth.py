@@ -85,5 +85,3 @@ class TokenCache:
 
 
 TOKENS = TokenCache()
-
-

@@ -35,7 +35,6 @@ DELIVERY_METHODS = {"parcel": "DELIVERY", "visit": "VISIT_RECEIPT", "direct": "D
 DELAY_REASONS = ("PRODUCT_PREPARE", "CUSTOMER_REQUEST", "CUSTOM_BUILD", "RESERVED_DISPATCH", "OVERSEA_DELIVERY", "ETC")
 
 
-
 class NaverFulfilment:
     """발송처리 and 발송지연 (mixed into NaverConnector)."""
 
@@ -86,7 +85,7 @@ class NaverFulfilment:
         return result
 
 
-# --- fulfilment and listing helpers ------------------------------------------------------------
+# --- answers ----------------------------------------------------------------------------------
 
 def _processing_result(payload: Any, sent_ids: Sequence[str]) -> tuple[list[str], list[LineFailure]]:
     """The common 처리 결과 (dispatch, delay): data{successProductOrderIds, failProductOrderInfos}.
@@ -108,6 +107,3 @@ def _processing_result(payload: Any, sent_ids: Sequence[str]) -> tuple[list[str]
             failed.append(LineFailure(order_line_id=line, code="NO_ANSWER", message="응답에 결과가 없습니다",
                                       retryable=True))
     return [line for line in ok if line in set(sent_ids)], failed
-
-
-

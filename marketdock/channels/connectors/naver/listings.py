@@ -61,7 +61,6 @@ LISTING_PAGE = 50
 SALE_STATUS = {"SALE": "on_sale", "OUTOFSTOCK": "sold_out"}  # everything else (SUSPENSION, WAIT, ...) = stopped
 
 
-
 class NaverListings:
     """Products, stock, price, sale status and categories (mixed into NaverConnector)."""
 
@@ -473,4 +472,3 @@ def build_product_body(draft: ListingDraft, current: Mapping[str, Any] | None = 
         detail.setdefault("naverShoppingSearchInfo", {"brandName": draft.brand})
     origin.update(extra)  # anything else the seller configured for Naver, as given
     return {"originProduct": origin, "smartstoreChannelProduct": channel}
-

@@ -285,7 +285,6 @@ def parse_changed_status(row: Mapping[str, Any], prefix: str = "") -> ChangedSta
     )
 
 
-
 def parse_changed_statuses(payload: Mapping[str, Any]) -> tuple[list[ChangedStatus], dict[str, str] | None]:
     """A whole last-changed-statuses response → (rows, more) where more = {moreFrom, moreSequence}."""
     data = response_data(payload)
@@ -331,7 +330,6 @@ def parse_payload(payload: Any) -> list[ChannelOrder]:
     if isinstance(payload, Mapping) and "productOrder" in payload:
         return [parse_product_order(payload, prefix)]
     raise MalformedPayload(prefix or "(최상위)", "상품주문(productOrder) 데이터가 아닙니다", marketplace=MP)
-
 
 
 class NaverOrders:
@@ -428,6 +426,3 @@ class NaverOrders:
             ("limitCount", "1")]))
         return ConnectionStatus(ok=True, account_name=self.credentials.account_id or self.credentials.client_id,
                                 detail="토큰 발급과 주문 변경 조회에 성공했습니다")
-
-
-

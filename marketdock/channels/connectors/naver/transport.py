@@ -29,10 +29,8 @@ def response_data(payload: Any, prefix: str = "data") -> Any:
     return payload["data"]
 
 
-
 def query_string(params: Sequence[tuple[str, str]]) -> str:
     return urlencode(list(params), quote_via=quote, safe=":")
-
 
 
 class NaverTransport(Connector):
@@ -128,7 +126,3 @@ def _raise_for(response: httpx.Response) -> None:
         pass
     raise BusinessError(f"{code}: {message}" if code else (message or f"HTTP {status}"), marketplace=MP, code=code,
                         status=status, details=details)
-
-
-
-

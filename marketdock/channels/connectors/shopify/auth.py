@@ -64,7 +64,6 @@ class ShopifyCredentials(BaseModel):
         return value.lower()
 
 
-
 # --- access tokens (client-credentials grant) -----------------------------------------------------
 
 IssuedToken = tuple[str, datetime]  # (access token, expires at, UTC)
@@ -156,6 +155,3 @@ def webhook_hmac(raw_body: bytes, secret: str) -> str:
 
 def verify_webhook(raw_body: bytes, header_value: str, secret: str) -> bool:
     return hmac.compare_digest(webhook_hmac(raw_body, secret), header_value or "")
-
-
-

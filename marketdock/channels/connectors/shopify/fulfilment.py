@@ -105,5 +105,3 @@ class ShopifyFulfilment:
             else:
                 result.sent.extend(sending)
         return result
-
-

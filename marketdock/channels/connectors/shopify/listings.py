@@ -163,7 +163,6 @@ class InventoryRefs:
 INVENTORY_REFS = InventoryRefs()
 
 
-
 class ShopifyListings:
     """Products, stock, price and sale status (mixed into ShopifyConnector)."""
 
@@ -441,7 +440,6 @@ def _quantity_index(field: Any, size: int) -> int | None:
     return None
 
 
-
 def _available(level: Mapping[str, Any]) -> int:
     for quantity in level.get("quantities") or []:
         if quantity.get("name") == "available":
@@ -532,4 +530,3 @@ def build_product_set(draft: ListingDraft, currency: str, location_id: str, prod
     if product_id:
         body["id"] = to_gid("Product", product_id)
     return body
-

@@ -38,7 +38,6 @@ LINE_ITEMS_PAGE = 20  # 25 × (1 + 20) ≈ 527 requested points: under the 1000-
 UTC_ZONE = ZoneInfo("UTC")
 
 
-
 _LINE_FIELDS = """
         id name title variantTitle sku quantity currentQuantity unfulfilledQuantity
         originalUnitPriceSet { shopMoney { amount currencyCode } }
@@ -184,7 +183,6 @@ def _money(node: Any, field: str) -> tuple[int, str]:
     shop_money = node["shopMoney"]
     currency = v.text(shop_money.get("currencyCode"), f"{field}.shopMoney.currencyCode", marketplace=MP, required=True)
     return v.minor_units(shop_money.get("amount"), currency, f"{field}.shopMoney.amount", marketplace=MP), currency
-
 
 
 def parse_graphql_order(node: Mapping[str, Any], prefix: str = "",
@@ -408,7 +406,6 @@ def _ids(node: Any) -> tuple[str, str]:
     return str(node.get("legacyResourceId") or str(node.get("id") or "").rsplit("/", 1)[-1]), ""
 
 
-
 class ShopifyOrders:
     """Order collection (mixed into ShopifyConnector)."""
 
@@ -459,6 +456,3 @@ class ShopifyOrders:
 
     def confirm_orders(self, line_ids: Sequence[str]) -> ConfirmResult:
         raise UnsupportedOperation("Shopify에는 발주확인 기능이 없습니다", marketplace=MP)
-
-
-

@@ -56,7 +56,6 @@ def order_gid(order_id: str) -> str:
     return f"gid://shopify/Order/{order_id}"
 
 
-
 def connection_nodes(connection: Any, field: str) -> list[Mapping[str, Any]]:
     if not isinstance(connection, Mapping):
         raise MalformedPayload(field, "목록이 아닙니다", marketplace=MP, value=connection)
@@ -67,9 +66,6 @@ def connection_nodes(connection: Any, field: str) -> list[Mapping[str, Any]]:
     if not isinstance(nodes, list):
         raise MalformedPayload(f"{field}.nodes", "목록이 아닙니다", marketplace=MP, value=nodes)
     return nodes
-
-
-
 
 
 class ShopifyTransport(Connector):
@@ -165,7 +161,6 @@ class ShopifyTransport(Connector):
                                 detail=f"{shop.get('myshopifyDomain') or ''} · Admin API {API_VERSION} · {how}")
 
 
-
 def _raise_for(response: httpx.Response, *, auth: bool = False) -> None:
     """`auth`: an answer of the token endpoint, where 400/404 mean the app's id or secret is wrong, or the
     app is not installed on this shop."""
@@ -198,10 +193,6 @@ def to_gid(kind: str, value: str) -> str:
     return f"gid://shopify/{kind}/{text}"
 
 
-
 def user_errors(answer: Mapping[str, Any]) -> list[dict[str, Any]]:
     errors = answer.get("userErrors") or []
     return [dict(e) for e in errors if isinstance(e, Mapping)]
-
-
-
