@@ -9,7 +9,8 @@ What the document may ask is what the schema allows; the sandbox answers the roo
 Shopify's: an `errors` array with a message (Shopify's wording for unknown fields, missing arguments
 and bad variables) and HTTP 200.
 
-The schema is built once per process (~2 s); `prepare` caches parsed, validated documents by text."""
+The schema is built once per process (~2 s, started in the background when the sandbox server
+starts); `prepare` caches parsed, validated documents by text."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import functools
 import gzip
 import json
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,14 +40,30 @@ SCHEMA_VERSION = "2026-07"
 SCHEMA_FILE = Path(__file__).with_name("data") / f"shopify_admin_{SCHEMA_VERSION}.json.gz"
 
 
-@functools.cache
+_schema: GraphQLSchema | None = None
+_schema_lock = threading.Lock()
+
+
 def schema() -> GraphQLSchema:
-    """Shopify's Admin schema. `assume_valid`: Shopify's published schema deprecates some interface
-    implementations' fields that the interface does not (graphql-core ≥ 3.3 would refuse the schema
-    for it, Shopify's own server does not)."""
-    with gzip.open(SCHEMA_FILE, "rt", encoding="utf-8") as handle:
-        introspection = json.load(handle)
-    return build_client_schema(introspection.get("data", introspection), assume_valid=True)
+    """Shopify's Admin schema, built once per process (the first caller builds, the others wait).
+    `assume_valid`: Shopify's published schema deprecates some interface implementations' fields that
+    the interface does not (graphql-core ≥ 3.3 would refuse the schema for it, Shopify's own server
+    does not)."""
+    global _schema
+    if _schema is None:
+        with _schema_lock:
+            if _schema is None:
+                with gzip.open(SCHEMA_FILE, "rt", encoding="utf-8") as handle:
+                    introspection = json.load(handle)
+                _schema = build_client_schema(introspection.get("data", introspection), assume_valid=True)
+    return _schema
+
+
+def warm() -> None:
+    """Build the schema in the background (the sandbox server calls this when it starts), so the first
+    Shopify request does not wait the ~2 s it takes."""
+    if _schema is None:
+        threading.Thread(target=schema, name="shopify-schema", daemon=True).start()
 
 
 @dataclass(frozen=True)
