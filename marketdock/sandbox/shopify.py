@@ -1,8 +1,9 @@
 """Sandbox side of the Shopify Admin GraphQL API for the operations the connector sends
 (Orders, Order, OrderLineItems, Shop — recognised by operation name, not a full GraphQL engine):
 X-Shopify-Access-Token check (the shop's legacy static token or a token of its Dev Dashboard app),
-`updated_at` search filter, cursor paging, a cost bucket (1000 points, restoring 50/s) answering
-THROTTLED when a query does not fit.
+`updated_at` search filter, cursor paging, a cost bucket (1000 points, restoring 100/s: Shopify's
+standard plan) answering THROTTLED when a query's requested cost does not fit; the stock operations cost
+what Shopify's documented rules give them (shopify_listings.requested_cost).
 
 Token endpoint: POST /admin/oauth/access_token with a form body {client_id, client_secret,
 grant_type=client_credentials} → {access_token, scope, expires_in: 86399} (a new token on every call).
@@ -38,7 +39,7 @@ UPDATED_MIN = re.compile(r"updated_at:>='([^']+)'")
 UPDATED_MAX = re.compile(r"updated_at:<='([^']+)'")
 LINE_FIRST = re.compile(r"lineItems\(first:\s*(\d+)")
 BUCKET_MAX = 1000.0
-RESTORE_RATE = 50.0
+RESTORE_RATE = 100.0
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 
 
@@ -107,7 +108,8 @@ def _graphql(app: SandboxApp, req: Request, shop: Shop, version: str) -> Respons
     name = operation.group(1) if operation else ""
     first = int(variables.get("first") or 1) if name == "Orders" else 1
     line_first = int(LINE_FIRST.search(query).group(1)) if LINE_FIRST.search(query) else 0
-    requested = 2 + first * (1 + line_first) if name in ("Orders", "Order", "OrderLineItems") else 1
+    requested = 2 + first * (1 + line_first) if name in ("Orders", "Order", "OrderLineItems") else \
+        listings.requested_cost(name, variables)
 
     with app.state.lock:
         now = time.monotonic()

@@ -31,7 +31,9 @@ import hashlib
 import hmac
 import re
 import threading
+import time
 import uuid
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -227,6 +229,19 @@ VARIANTS_INVENTORY_QUERY = """query VariantsInventory($ids: [ID!]!) {
 VARIANTS_PER_LOOKUP = 100
 # Quantities per inventorySetQuantities call: Shopify caps input arrays at 250 elements.
 QUANTITIES_PER_SET = 250
+# The documented limit (shopify.dev, "GraphQL Admin API rate limits"): a leaky bucket of cost points per
+# app and store, restoring 100 points/s on the standard plan (Advanced 200, Plus 1000); a query runs only
+# when the bucket holds its requested cost, and no single query may cost more than 1000 points, the
+# standard plan's bucket. The stock push's floor and message size are figured on these (a bigger plan
+# only goes faster); the pacing itself follows what each response says (throttleStatus).
+COST_RESTORE_RATE = 100.0
+COST_BUCKET = 1000.0
+# Requested cost by Shopify's documented rules (object 1, connection 2 + first × its node's fields,
+# mutation 10): a looked-up variant costs itself, its inventory item and inventoryLevels(first: 1) with
+# the level's location and quantities (2 + 1 × 2) = 6; inventorySetQuantities 10 + its returned
+# adjustment group and changes = 12.
+VARIANT_LOOKUP_COST = 6
+INVENTORY_SET_COST = 12
 # error codes that mean our cached inventory item / location no longer fit the variant
 STALE_REFERENCE = {"INVALID_INVENTORY_ITEM", "INVALID_LOCATION", "ITEM_NOT_STOCKED_AT_LOCATION"}
 
@@ -306,6 +321,36 @@ class InventoryRefs:
 
 
 INVENTORY_REFS = InventoryRefs()
+
+
+class CostBuckets:
+    """Per rate limiter and shop, what the last response said of the cost bucket: (currently available,
+    restore rate, maximum, when). A push message builds a new connector; through this it knows what the
+    previous message spent and waits for exactly the points it lacks, by the restore rate, instead of
+    sending blind into THROTTLED. Kept beside the request limiter (one per process, or the one a caller
+    passes), so separate limiters never share a guess."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._seen: weakref.WeakKeyDictionary[Any, dict[str, tuple[float, float, float, float]]] = \
+            weakref.WeakKeyDictionary()
+
+    def note(self, limiter: Any, key: str, available: float, restore: float, maximum: float) -> None:
+        with self._lock:
+            self._seen.setdefault(limiter, {})[key] = (available, restore, maximum, self._clock())
+
+    def estimate(self, limiter: Any, key: str) -> tuple[float, float] | None:
+        """(points available now — restored since the last response, up to the maximum —, restore rate)."""
+        with self._lock:
+            seen = self._seen.get(limiter, {}).get(key)
+        if seen is None:
+            return None
+        available, restore, maximum, at = seen
+        return min(maximum, available + max(0.0, self._clock() - at) * restore), restore
+
+
+COST_BUCKETS = CostBuckets()
 
 
 # --- access tokens (client-credentials grant) -----------------------------------------------------
@@ -774,12 +819,17 @@ class ShopifyConnector(Connector):
         self.token_store: TokenStore = token_store or TOKENS.for_key((self.api.base_url, credentials.client_id))
         self._location = ""
         self._available: float | None = None
-        self._restore_rate = 50.0
+        self._restore_rate = COST_RESTORE_RATE
         self._last_cost = 0.0
 
     def _pause_for_cost(self, cost: float) -> None:
-        if self._available is not None and cost > self._available and self._restore_rate > 0:
-            self.api.options.sleep((cost - self._available) / self._restore_rate)
+        """Wait until the bucket holds `cost` points: for the points it lacks at the restore rate. Before
+        this connector's first response, the last one another connector of this shop saw counts."""
+        available, restore = self._available, self._restore_rate
+        if available is None:
+            available, restore = COST_BUCKETS.estimate(self.api.limiter, self.api.limiter_key) or (None, restore)
+        if available is not None and cost > available and restore > 0:
+            self.api.options.sleep((cost - available) / restore)
 
     def _issue_token(self) -> IssuedToken:
         """The client-credentials grant: one POST with a form body."""
@@ -799,10 +849,12 @@ class ShopifyConnector(Connector):
         return self.token_store.token(self._issue_token, rejected=rejected)
 
     def _graphql(self, query: str, variables: Mapping[str, Any] | None = None, *,
-                 path: str | None = None) -> Mapping[str, Any]:
-        rejected = ""
+                 path: str | None = None, cost: float | None = None) -> Mapping[str, Any]:
+        """One GraphQL request. `cost`: its requested cost when the caller can tell (else the last
+        query's is assumed), so a cheap mutation after an expensive read does not wait for the read's."""
+        rejected, requested = "", cost
         for _attempt in range(THROTTLE_RETRIES + 1):
-            self._pause_for_cost(self._last_cost)
+            self._pause_for_cost(self._last_cost if requested is None else requested)
             token = self._access_token(rejected)
             response = self.api.send("POST", path or self._path, json={"query": query, "variables": dict(variables or {})},
                                      headers={"X-Shopify-Access-Token": token})
@@ -819,6 +871,8 @@ class ShopifyConnector(Connector):
             if throttle:
                 self._available = float(throttle.get("currentlyAvailable", 0))
                 self._restore_rate = float(throttle.get("restoreRate") or self._restore_rate)
+                COST_BUCKETS.note(self.api.limiter, self.api.limiter_key, self._available, self._restore_rate,
+                                  float(throttle.get("maximumAvailable") or COST_BUCKET))
             if cost.get("requestedQueryCost") is not None:
                 self._last_cost = float(cost["requestedQueryCost"])
             errors = body.get("errors") or []
@@ -826,9 +880,10 @@ class ShopifyConnector(Connector):
                 raise BusinessError(errors, marketplace=MP)
             codes = [str((e.get("extensions") or {}).get("code") or "") for e in errors if isinstance(e, Mapping)]
             if "THROTTLED" in codes:
-                wait = max(1.0, (self._last_cost - (self._available or 0)) / max(self._restore_rate, 1.0))
+                # wait for the points it lacked, at the restore rate (not a fixed pause nor a full bucket)
+                wait = max(0.05, (self._last_cost - (self._available or 0)) / max(self._restore_rate, 1.0))
                 self.api.options.sleep(wait)
-                self._available = None  # waited; trust the next response's numbers
+                self._available = self._last_cost  # what the wait restored; the next response corrects it
                 continue
             if errors:
                 message = "; ".join(str(e.get("message")) for e in errors if isinstance(e, Mapping)) or str(errors)
@@ -1051,7 +1106,8 @@ class ShopifyConnector(Connector):
         ids = list(dict.fromkeys(variant_ids))
         for start in range(0, len(ids), VARIANTS_PER_LOOKUP):
             chunk = ids[start:start + VARIANTS_PER_LOOKUP]
-            data = self._graphql(VARIANTS_INVENTORY_QUERY, {"ids": [_gid("ProductVariant", v) for v in chunk]})
+            data = self._graphql(VARIANTS_INVENTORY_QUERY, {"ids": [_gid("ProductVariant", v) for v in chunk]},
+                                 cost=VARIANT_LOOKUP_COST * len(chunk))
             nodes = data.get("nodes")
             if not isinstance(nodes, list):
                 raise MalformedPayload("data.nodes", "목록이 아닙니다", marketplace=MP, value=nodes)
@@ -1071,6 +1127,28 @@ class ShopifyConnector(Connector):
         # a variant's inventory item is only known after one read (VARIANTS_PER_LOOKUP per query)
         listings = max(0, listings)
         return -(-listings // QUANTITIES_PER_SET) + -(-listings // VARIANTS_PER_LOOKUP)
+
+    @staticmethod
+    def _stock_push_cost(options: int) -> int:
+        """Requested cost points of writing `options` variants' stock not pushed before: each variant's
+        inventory item looked up, then one mutation per QUANTITIES_PER_SET."""
+        options = max(0, options)
+        return options * VARIANT_LOOKUP_COST + -(-options // QUANTITIES_PER_SET) * INVENTORY_SET_COST
+
+    def stock_push_capacity(self, seconds: float) -> int:
+        """Shopify limits by cost, not by requests: the options whose look-up and write cost what the
+        bucket restores in `seconds` (COST_RESTORE_RATE), and no more than the request pacing sends."""
+        points = COST_RESTORE_RATE * seconds
+        options = int((points - INVENTORY_SET_COST) // VARIANT_LOOKUP_COST)
+        while options > 1 and self._stock_push_cost(options) > points:
+            options -= 1
+        return max(1, min(options, super().stock_push_capacity(seconds)))
+
+    def stock_push_floor(self, listings: int) -> float:
+        """The documented minimum: the points the push requests beyond a full bucket (COST_BUCKET), at the
+        standard plan's restore rate (our own request pacing is no documented limit and is not counted:
+        where it is slower, the push is slower than the floor)."""
+        return max(0.0, self._stock_push_cost(listings) - COST_BUCKET) / COST_RESTORE_RATE
 
     def update_stock(self, items: Sequence[StockUpdate]) -> StockUpdateResult:
         """inventorySetQuantities ("available"): ONE mutation for up to QUANTITIES_PER_SET options, each
@@ -1130,7 +1208,7 @@ class ShopifyConnector(Connector):
                 answer = self._graphql(INVENTORY_SET, {
                     "input": {"name": "available", "reason": "correction", "quantities": quantities,
                               "referenceDocumentUri": f"marketdock://stock/{uuid.uuid4().hex}"},
-                    "idempotencyKey": str(uuid.uuid4())}).get("inventorySetQuantities") or {}
+                    "idempotencyKey": str(uuid.uuid4())}, cost=INVENTORY_SET_COST).get("inventorySetQuantities") or {}
             except BusinessError as exc:
                 for item in batch:
                     result.failed.extend(listing_failures(item.product_id, [item.option_id], exc))
