@@ -10,8 +10,11 @@
 - Orders by `updated_at` window (UTC `Z` in the search query), sortKey UPDATED_AT, cursor paging
   through `pageInfo { hasNextPage endCursor }`; line items beyond the first page are fetched per order.
 - Cost-based throttling: after each call read `extensions.cost` (requestedQueryCost,
-  throttleStatus.currentlyAvailable / restoreRate) and wait before a call that would not fit; a
-  `THROTTLED` error is retried a limited number of times after the computed wait.
+  throttleStatus.currentlyAvailable / restoreRate) and, before a call that would not fit, wait for the
+  points it lacks at the restore rate (the stock calls tell their own cost; the connectors of a process
+  share what the last response said, per shop); a `THROTTLED` error is retried a limited number of
+  times after the computed wait. The stock push's message size and floor come from the documented
+  cost limit (COST_RESTORE_RATE, COST_BUCKET), not from a request count.
 - REST order shapes (webhooks `orders/create`, legacy REST) parse too: `parse_rest_order`.
 Shopify has no 발주확인: `confirm_orders` raises UnsupportedOperation (capabilities.confirm False),
 and no 발송지연 (`delay` raises UnsupportedOperation).
