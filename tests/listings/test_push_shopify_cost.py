@@ -12,8 +12,9 @@ from marketdock.channels.connectors import shopify
 from marketdock.inventory import services as inventory
 from marketdock.listings import services_sync
 from marketdock.listings.models_sync import SyncPush
+from tests.factories.catalog import make_sku
 
-from .sync_helpers import listed, make_sku, push_all, stock_at, warehouse
+from .sync_helpers import listed, push_all, stock_at, warehouse
 
 
 @pytest.fixture
