@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class AnalyticsConfig(AppConfig):
     name = "marketdock.analytics"
     label = "analytics"
-    verbose_name = _("통계")
+    verbose_name = _("분석관리")
 
     def ready(self) -> None:
         from marketdock.core import dashboard

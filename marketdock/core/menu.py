@@ -81,7 +81,7 @@ MENU: tuple[Section, ...] = (
         Screen("settlement.reconcile", _("정산 대사"), "settlement:reconcile"),
         Screen("settlement.report", _("정산 리포트"), "settlement:report"),
     )),
-    Section("analytics", _("통계"), "chart", (
+    Section("analytics", _("분석관리"), "chart", (
         Screen("analytics.sales", _("매출현황"), "analytics:sales"),
         Screen("analytics.hourly", _("시간대별"), "analytics:hourly"),
         Screen("analytics.rates", _("취소·반품률"), "analytics:rates"),
