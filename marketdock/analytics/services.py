@@ -22,8 +22,23 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Max, Min, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import ExtractHour, Least, TruncDate
 from django.utils import timezone
 
 from marketdock.catalog.models import SKU
@@ -78,30 +93,6 @@ def day_ranges(days: Iterable[date]) -> list[tuple[date, date]]:
     return runs
 
 
-def line_figures(*, quantity: int, cancelled_quantity: int, total: int, discount: int, status: str,
-                 channel_status: str, claim: str, shipped_at, dispatch_due) -> dict[str, int]:
-    """One order line's contribution (in its own currency). A line is cancelled whole when the OMS
-    or the marketplace says so, else by its cancelled quantity (the amount pro rata)."""
-    quantity = int(quantity or 0)
-    total = int(total or 0)
-    if status == OrderStatus.CANCELLED or channel_status == ChannelStatus.CANCELLED:
-        cancel_qty, cancelled = quantity, total
-    elif cancelled_quantity:
-        cancel_qty = min(int(cancelled_quantity), quantity)
-        cancelled = total * cancel_qty // quantity if quantity else 0
-    else:
-        cancel_qty, cancelled = 0, 0
-    returned = channel_status in RETURN_STATUSES
-    exchanged = channel_status == ChannelStatus.EXCHANGE_REQUESTED or claim == ClaimState.EXCHANGE
-    late = bool(shipped_at and dispatch_due and kst_day(shipped_at) > dispatch_due)
-    return {
-        "lines": 1, "quantity": quantity, "revenue": total, "discounts": int(discount or 0),
-        "cancel_lines": 1 if cancel_qty else 0, "cancel_quantity": cancel_qty, "cancelled_amount": cancelled,
-        "return_lines": 1 if returned else 0, "returned_amount": total if returned else 0,
-        "exchange_lines": 1 if exchanged else 0, "shipped_lines": 1 if shipped_at else 0, "late_lines": 1 if late else 0,
-    }
-
-
 def _ranges_q(field: str, days: set[date] | None, since: date | None) -> Q:
     if days is None:
         return Q(**{f"{field}__gte": kst_range(since, since)[0]}) if since else Q()
@@ -125,55 +116,110 @@ def _convert(converter, sums: dict[str, int], money: set[str], currency: str, da
     return out
 
 
+class ShipSeconds(Func):
+    """Whole seconds from `ordered_at` to `shipped_at` (truncated, never below 0); NULL when not shipped."""
+
+    output_field = BigIntegerField()
+
+    def __init__(self, shipped, ordered):
+        super().__init__(shipped, ordered)
+
+    def as_sql(self, compiler, connection, **extra):  # PostgreSQL
+        return self.as_sql_template(compiler, connection,
+                                    "GREATEST(0, TRUNC(EXTRACT(EPOCH FROM (%(expressions)s))))::bigint", " - ")
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # django_timestamp_diff: the microseconds between two datetimes (Django's own SQLite function)
+        return self.as_sql_template(compiler, connection, "MAX(0, django_timestamp_diff(%(expressions)s) / 1000000)",
+                                    ", ")
+
+    def as_sql_template(self, compiler, connection, template, joiner):
+        parts, params = [], []
+        for arg in self.source_expressions:
+            sql, p = compiler.compile(arg)
+            parts.append(sql)
+            params.extend(p)
+        return template % {"expressions": joiner.join(parts)}, params
+
+
+def _flag(q: Q) -> Case:
+    return Case(When(q, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def _line_sums() -> dict[str, Sum | Count]:
+    """One line's figures (in its own currency) as SQL sums. A line is cancelled whole when the OMS or
+    the marketplace says so, else by its cancelled quantity, the amount pro rata (rounded down)."""
+    whole = Q(status=OrderStatus.CANCELLED) | Q(channel_status=ChannelStatus.CANCELLED)
+    part_qty = Least(F("cancelled_quantity"), F("quantity"))
+    part = Q(cancelled_quantity__gt=0, quantity__gt=0)
+    # floor(total * qty / quantity) in integers, also for negative amounts: (a - ((a % b) + b) % b) / b
+    product = F("total_amount") * part_qty
+    part_amount = (product - ((product % F("quantity")) + F("quantity")) % F("quantity")) / F("quantity")
+    cancel_qty = Case(When(whole, then=F("quantity")), When(part, then=part_qty), default=Value(0),
+                      output_field=BigIntegerField())
+    returned = Q(channel_status__in=RETURN_STATUSES)
+    sums = {
+        "lines": Count("pk"),
+        "quantity": Sum("quantity"),
+        "revenue": Sum("total_amount"),
+        "discounts": Sum("discount_amount"),
+        "cancel_lines": Sum(_flag((whole & Q(quantity__gt=0)) | part)),
+        "cancel_quantity": Sum(cancel_qty),
+        "cancelled_amount": Sum(Case(When(whole, then=F("total_amount")), When(part, then=part_amount),
+                                     default=Value(0), output_field=BigIntegerField())),
+        "return_lines": Sum(_flag(returned)),
+        "returned_amount": Sum(Case(When(returned, then=F("total_amount")), default=Value(0),
+                                    output_field=BigIntegerField())),
+        "exchange_lines": Sum(_flag(Q(channel_status=ChannelStatus.EXCHANGE_REQUESTED) | Q(claim=ClaimState.EXCHANGE))),
+        "shipped_lines": Count("shipped_at"),
+        "late_lines": Sum(_flag(Q(shipped_at__isnull=False, dispatch_due__isnull=False,
+                                  shipped_day__gt=F("dispatch_due")))),
+    }
+    # prefixed: an aggregate named like a column ("quantity") would shadow the column in the others
+    return {f"s_{name}": value for name, value in sums.items()}
+
+
+def _fold(target: dict, key: tuple, row: dict, names: Iterable[str]) -> None:
+    sums = target.get(key)
+    if sums is None:
+        sums = target[key] = defaultdict(int)
+    for name in names:
+        sums[name] += int(row[f"s_{name}"] or 0)
+
+
 def compute(company: Company, *, days: set[date] | None = None, since: date | None = None
             ) -> tuple[list[SalesHour], list[SalesProductDay]]:
-    """The rollup rows (unsaved) for `days` (KST), or every day from `since` on, or every day."""
+    """The rollup rows (unsaved) for `days` (KST), or every day from `since` on, or every day.
+
+    The database sums the lines and orders per (KST day, hour, account, currency) and the lines per
+    (KST day, account, first SKU, currency); only those groups come back, to be converted to won
+    (per group and currency: a currency without a rate that day is counted in `unconverted_lines`)."""
     converter = krw_converter(company)
-    # (day, account, hour, currency) -> sums ; (day, account, sku, currency) -> sums
-    hour_sums: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    product_sums: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    product_orders: dict[tuple, int] = defaultdict(int)  # distinct orders per product key
-    last_order: dict[tuple, int] = {}  # lines come ordered by order: a key's last order counted
-
-    first_sku = Subquery(OrderLineComponent.objects.filter(line=OuterRef("pk")).order_by("sku_id").values("sku_id")[:1])
+    line_sums = _line_sums()
     lines = (OrderLine.objects.filter(company=company).filter(_ranges_q("order__ordered_at", days, since))
-             .annotate(first_sku=first_sku)
-             .values_list("order_id", "order__ordered_at", "account_id", "currency", "quantity", "cancelled_quantity",
-                          "total_amount", "discount_amount", "status", "channel_status", "claim", "shipped_at",
-                          "dispatch_due", "first_sku").order_by("order_id"))
-    for (order_id, ordered_at, account_id, currency, qty, cqty, total, discount, status, cstatus, claim,
-         shipped_at, due, sku_id) in lines.iterator(chunk_size=BATCH):
-        local = ordered_at.astimezone(KST)
-        day = local.date()
-        if days is not None and day not in days:
-            continue
-        figures = line_figures(quantity=qty, cancelled_quantity=cqty, total=total, discount=discount, status=status,
-                               channel_status=cstatus, claim=claim, shipped_at=shipped_at, dispatch_due=due)
-        cur = (currency or KRW).upper()
-        h = hour_sums[(day, account_id, local.hour, cur)]
-        p = product_sums[(day, account_id, sku_id, cur)]
-        for key, value in figures.items():
-            h[key] += value
-            p[key] += value
-        pkey = (day, account_id, sku_id, cur)
-        if last_order.get(pkey) != order_id:
-            last_order[pkey] = order_id
-            product_orders[pkey] += 1
-
+             .annotate(d=TruncDate("order__ordered_at", tzinfo=KST), shipped_day=TruncDate("shipped_at", tzinfo=KST)))
+    # (day, account, hour, currency) -> sums ; (day, account, sku, currency) -> sums
+    hour_sums: dict[tuple, dict[str, int]] = {}
+    product_sums: dict[tuple, dict[str, int]] = {}
+    by_hour = (lines.annotate(h=ExtractHour("order__ordered_at", tzinfo=KST))
+               .values("d", "h", "account_id", "currency").annotate(**line_sums).order_by())
+    for row in by_hour:
+        _fold(hour_sums, (row["d"], row["account_id"], row["h"], (row["currency"] or KRW).upper()), row, LINE_FIELDS)
+    first_sku = Subquery(OrderLineComponent.objects.filter(line=OuterRef("pk")).order_by("sku_id").values("sku_id")[:1])
+    by_sku = (lines.annotate(s=first_sku).values("d", "account_id", "s", "currency")
+              .annotate(s_orders=Count("order_id", distinct=True), **line_sums).order_by())
+    for row in by_sku:
+        _fold(product_sums, (row["d"], row["account_id"], row["s"], (row["currency"] or KRW).upper()), row,
+              (*LINE_FIELDS, "orders"))
     orders = (Order.objects.filter(company=company).filter(_ranges_q("ordered_at", days, since))
-              .values_list("ordered_at", "account_id", "currency", "status", "shipping_fee", "shipped_at"))
-    for ordered_at, account_id, currency, status, fee, shipped_at in orders.iterator(chunk_size=BATCH):
-        local = ordered_at.astimezone(KST)
-        day = local.date()
-        if days is not None and day not in days:
-            continue
-        h = hour_sums[(day, account_id, local.hour, (currency or KRW).upper())]
-        h["orders"] += 1
-        h["cancelled_orders"] += 1 if status == OrderStatus.CANCELLED else 0
-        h["shipping_fees"] += int(fee or 0)
-        if shipped_at:
-            h["shipped_orders"] += 1
-            h["ship_seconds"] += max(0, int((shipped_at - ordered_at).total_seconds()))
+              .annotate(d=TruncDate("ordered_at", tzinfo=KST), h=ExtractHour("ordered_at", tzinfo=KST))
+              .values("d", "h", "account_id", "currency")
+              .annotate(s_orders=Count("pk"), s_cancelled_orders=Sum(_flag(Q(status=OrderStatus.CANCELLED))),
+                        s_shipping_fees=Sum("shipping_fee"), s_shipped_orders=Count("shipped_at"),
+                        s_ship_seconds=Sum(ShipSeconds(F("shipped_at"), F("ordered_at"))))
+              .order_by())
+    for row in orders:
+        _fold(hour_sums, (row["d"], row["account_id"], row["h"], (row["currency"] or KRW).upper()), row, ORDER_FIELDS)
 
     hours: dict[tuple, dict[str, int]] = {}
     for (day, account_id, hour, cur), sums in hour_sums.items():
@@ -185,8 +231,7 @@ def compute(company: Company, *, days: set[date] | None = None, since: date | No
         for key, value in won.items():
             row[key] += value
     products: dict[tuple, dict[str, int]] = {}
-    for key4, sums in product_sums.items():
-        day, account_id, sku_id, cur = key4
+    for (day, account_id, sku_id, cur), sums in product_sums.items():
         row = products.setdefault((day, account_id, sku_id), defaultdict(int))
         won = _convert(converter, sums, MONEY_LINE, cur, day)
         if won is None:
@@ -194,7 +239,6 @@ def compute(company: Company, *, days: set[date] | None = None, since: date | No
             won = {k: v for k, v in sums.items() if k not in MONEY_LINE}
         for key, value in won.items():
             row[key] += value
-        row["orders"] += product_orders[key4]
 
     product_of = dict(SKU.objects.filter(company=company, pk__in={k[2] for k in products if k[2]})
                       .values_list("pk", "product_id"))
