@@ -13,6 +13,7 @@ top 50 products — and prints p50/p95 and the SQL queries per page (the same fo
 from __future__ import annotations
 
 import hashlib
+import itertools
 import random
 import statistics
 import time
@@ -22,6 +23,7 @@ from marketdock.core.bench import register
 
 COMPANY_CODE = "benchsales"
 BATCH = 5000
+COPY_BATCH = 25_000  # orders per COPY transaction on PostgreSQL
 SKUS = 2000
 DAYS = 730
 HOURS = [1, 1, 1, 1, 1, 1, 2, 3, 5, 8, 9, 9, 10, 9, 8, 8, 8, 9, 10, 11, 13, 14, 10, 4]  # KST hour weights
@@ -61,12 +63,137 @@ def _company(out):
     return company, accounts, skus, user
 
 
+def _plan_batch(rng, now, accounts, skus, prices, seq: int, n: int, target: int, size: int):
+    """`size` generated orders (fewer at the target): plain tuples, as little Python per row as can be.
+    Returns (orders, lines, seq, n): orders (no, account_id, status, ordered_at, total, fee, shipped_at,
+    line count) and lines (order index, line no, account_id, sku_id, qty, total, status, channel status,
+    shipped_at, dispatch_due)."""
+    orders, lines = [], []
+    weights_hours = list(itertools.accumulate(HOURS))
+    accounts_ids = [a.pk for a in accounts]
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    choices, rand, randint, pareto = rng.choices, rng.random, rng.randint, rng.paretovariate
+    while len(orders) < size and n < target:
+        seq += 1
+        account_id = accounts_ids[choices((0, 1, 2), cum_weights=(5, 8, 10))[0]]
+        ordered = midnight - timedelta(days=randint(0, DAYS - 1)) + timedelta(
+            hours=choices(range(24), cum_weights=weights_hours)[0] - 9, minutes=randint(0, 59))
+        ordered = min(ordered, now)
+        k = min(choices((1, 2, 3), cum_weights=(6, 9, 10))[0], target - n)
+        planned, all_cancelled, total = [], True, 0
+        for _i in range(k):
+            sku_i = int(pareto(1.2)) % SKUS
+            qty = choices((1, 2, 3), cum_weights=(8, 10, 11))[0]
+            roll = rand()
+            status, cstatus = ("cancelled", "cancelled") if roll < 0.04 else (
+                ("delivered", "returned") if roll < 0.065 else (
+                    ("delivered", "exchange_requested") if roll < 0.07 else ("delivered", "delivered")))
+            all_cancelled = all_cancelled and status == "cancelled"
+            planned.append((skus[sku_i], qty, prices[sku_i] * qty, status, cstatus))
+            total += prices[sku_i] * qty
+        shipped = None if all_cancelled else ordered + timedelta(hours=randint(4, 96))
+        shipped = shipped if shipped and shipped < now else None
+        order_status = "cancelled" if shipped is None and all_cancelled else ("delivered" if shipped else "new")
+        index = len(orders)
+        no = f"S{seq:09d}"
+        orders.append((no, account_id, order_status, ordered, total, (0, 0, 3000)[randint(0, 2)], shipped, k))
+        due = (ordered + timedelta(days=2)).date()
+        for i, (sku_id, qty, line_total, status, cstatus) in enumerate(planned):
+            lines.append((index, f"{no}-{i}", account_id, sku_id, qty, line_total,
+                          status if status == "cancelled" or shipped else "new", cstatus,
+                          shipped if status != "cancelled" else None, due, ordered))
+        n += k
+    return orders, lines, seq, n
+
+
+def _constants(model, connection, variable: list[str], **values) -> tuple[list[str], tuple]:
+    """The model's other columns and their values (defaults, evaluated once) for COPY."""
+    obj = model(**values)
+    fields = [f for f in model._meta.concrete_fields if f.attname not in variable]
+    return ([f.column for f in fields],
+            tuple(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields))
+
+
+def _reserve_ids(cursor, table: str, count: int) -> list[int]:
+    cursor.execute(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)", [count])
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _copy(cursor, table: str, columns: list[str], rows) -> None:
+    with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+ORDER_VARS = ["id", "account_id", "channel_order_id", "status", "ordered_at", "paid_at", "collected_at",
+              "changed_at", "total_amount", "shipping_fee", "shipped_at", "line_count"]
+LINE_VARS = ["id", "order_id", "channel_line_id", "account_id", "quantity", "unit_price", "total_amount", "status",
+             "channel_status", "shipped_at", "dispatch_due", "created_at", "updated_at"]
+
+
+def _write_postgresql(company, orders, lines) -> None:
+    """COPY the batch in (ids reserved from the sequences first): no ORM objects at all."""
+    from django.db import connection
+
+    from marketdock.orders.models import Order, OrderLine
+
+    o_cols, o_const = _constants(Order, connection, ORDER_VARS, company=company, is_matched=True,
+                                 item_summary="벤치 상품")
+    l_cols, l_const = _constants(OrderLine, connection, LINE_VARS, company=company, product_name="벤치 상품",
+                                 match_status="matched")
+    c_cols = ["company_id", "line_id", "sku_id", "quantity"]
+    with connection.cursor() as cur:
+        order_ids = _reserve_ids(cur, "orders_order", len(orders))
+        line_ids = _reserve_ids(cur, "orders_orderline", len(lines))
+        _copy(cur, "orders_order", ORDER_VARS + o_cols, (
+            (oid, account_id, no, status, at, at, at, at, total, fee, shipped, k) + o_const
+            for oid, (no, account_id, status, at, total, fee, shipped, k) in zip(order_ids, orders, strict=True)))
+        _copy(cur, "orders_orderline", LINE_VARS + l_cols, (
+            (lid, order_ids[index], line_no, account_id, qty, total // qty, total, status, cstatus, shipped, due,
+             at, at) + l_const
+            for lid, (index, line_no, account_id, _sku, qty, total, status, cstatus, shipped, due, at)
+            in zip(line_ids, lines, strict=True)))
+        _copy(cur, "orders_orderlinecomponent", c_cols, (
+            (company.pk, lid, line[3], 1) for lid, line in zip(line_ids, lines, strict=True)))
+
+
+def _write_orm(company, orders, lines) -> None:
+    """bulk_create (SQLite and others), reading the new ids back where the database does not return them."""
+    from marketdock.orders.models import Order, OrderLine, OrderLineComponent
+
+    created = Order.objects.bulk_create([
+        Order(company=company, account_id=account_id, channel_order_id=no, status=status, ordered_at=at, paid_at=at,
+              collected_at=at, changed_at=at, total_amount=total, shipping_fee=fee, shipped_at=shipped, line_count=k,
+              is_matched=True, item_summary="벤치 상품")
+        for no, account_id, status, at, total, fee, shipped, k in orders], batch_size=BATCH)
+    if created[0].pk is None:
+        by_no = dict(Order.objects.filter(company=company, channel_order_id__in=[o.channel_order_id for o in created])
+                     .values_list("channel_order_id", "pk"))
+        for o in created:
+            o.pk = by_no[o.channel_order_id]
+    line_rows = OrderLine.objects.bulk_create([
+        OrderLine(company=company, order_id=created[index].pk, account_id=account_id, channel_line_id=line_no,
+                  product_name="벤치 상품", quantity=qty, unit_price=total // qty, total_amount=total, status=status,
+                  channel_status=cstatus, match_status="matched", shipped_at=shipped, dispatch_due=due, created_at=at,
+                  updated_at=at)
+        for index, line_no, account_id, _sku, qty, total, status, cstatus, shipped, due, at in lines],
+        batch_size=BATCH)
+    if line_rows[0].pk is None:
+        ids = dict(OrderLine.objects.filter(company=company, channel_line_id__in=[ln.channel_line_id for ln in line_rows])
+                   .values_list("channel_line_id", "pk"))
+        for ln in line_rows:
+            ln.pk = ids[ln.channel_line_id]
+    OrderLineComponent.objects.bulk_create([
+        OrderLineComponent(company=company, line_id=ln.pk, sku_id=line[3], quantity=1)
+        for ln, line in zip(line_rows, lines, strict=True)], batch_size=BATCH)
+
+
 def _fill(company, accounts, skus, target: int, out) -> int:
-    """Insert generated orders until the company has `target` lines."""
+    """Insert generated orders until the company has `target` lines (COPY on PostgreSQL)."""
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from marketdock.orders.models import Order, OrderLine, OrderLineComponent
+    from marketdock.orders.models import Order, OrderLine
 
     have = OrderLine.objects.filter(company=company).count()
     if have >= target:
@@ -76,70 +203,15 @@ def _fill(company, accounts, skus, target: int, out) -> int:
     now = timezone.now()
     start = time.perf_counter()
     n, seq = have, Order.objects.filter(company=company).count()
-    hours = list(range(24))
     prices = [9900 + 1000 * (i % 60) for i in range(SKUS)]
+    postgresql = connection.vendor == "postgresql"
     while n < target:
-        orders, plans = [], []
-        while len(plans) < BATCH and n < target:
-            seq += 1
-            account = accounts[rng.choices((0, 1, 2), (5, 3, 2))[0]]
-            day = rng.randint(0, DAYS - 1)
-            ordered = (now - timedelta(days=day)).replace(hour=0, minute=0, second=0, microsecond=0) \
-                + timedelta(hours=rng.choices(hours, HOURS)[0] - 9, minutes=rng.randint(0, 59))
-            ordered = min(ordered, now)
-            k = min(rng.choices((1, 2, 3), (6, 3, 1))[0], target - n)
-            lines = []
-            for _i in range(k):
-                sku_i = int(rng.paretovariate(1.2)) % SKUS
-                qty = rng.choices((1, 2, 3), (8, 2, 1))[0]
-                roll = rng.random()
-                status, cstatus = ("cancelled", "cancelled") if roll < 0.04 else (
-                    ("delivered", "returned") if roll < 0.065 else (
-                        ("delivered", "exchange_requested") if roll < 0.07 else ("delivered", "delivered")))
-                lines.append((skus[sku_i], qty, prices[sku_i] * qty, status, cstatus))
-            shipped = None if all(ln[3] == "cancelled" for ln in lines) else ordered + timedelta(
-                hours=rng.randint(4, 96))
-            shipped = shipped if shipped and shipped < now else None
-            order_status = "cancelled" if shipped is None and all(ln[3] == "cancelled" for ln in lines) else (
-                "delivered" if shipped else "new")
-            no = f"S{seq:09d}"
-            orders.append(Order(company=company, account=account, channel_order_id=no, status=order_status,
-                                ordered_at=ordered, paid_at=ordered, collected_at=ordered, changed_at=ordered,
-                                total_amount=sum(ln[2] for ln in lines), shipping_fee=rng.choice((0, 0, 3000)),
-                                shipped_at=shipped, line_count=k, is_matched=True, item_summary="벤치 상품"))
-            plans.append((account, lines, shipped, ordered))
-            n += k
+        orders, lines, seq, n = _plan_batch(rng, now, accounts, skus, prices, seq, n, target,
+                                            COPY_BATCH if postgresql else BATCH)
         with transaction.atomic():
-            created = Order.objects.bulk_create(orders, batch_size=BATCH)
-            if created[0].pk is None:
-                by_no = dict(Order.objects.filter(company=company, channel_order_id__in=[o.channel_order_id
-                                                                                        for o in orders])
-                             .values_list("channel_order_id", "pk"))
-                for o in created:
-                    o.pk = by_no[o.channel_order_id]
-            line_rows, sku_of = [], []
-            for o, (account, lines, shipped, ordered) in zip(created, plans, strict=True):
-                due = (ordered + timedelta(days=2)).date()
-                for i, (sku_id, qty, total, status, cstatus) in enumerate(lines):
-                    line_rows.append(OrderLine(
-                        company=company, order_id=o.pk, account=account, channel_line_id=f"{o.channel_order_id}-{i}",
-                        product_name="벤치 상품", quantity=qty, unit_price=total // qty, total_amount=total,
-                        status=status if status == "cancelled" or shipped else "new", channel_status=cstatus,
-                        match_status="matched", shipped_at=shipped if status != "cancelled" else None,
-                        dispatch_due=due, created_at=ordered, updated_at=ordered))
-                    sku_of.append(sku_id)
-            created_lines = OrderLine.objects.bulk_create(line_rows, batch_size=BATCH)
-            if created_lines[0].pk is None:
-                ids = dict(OrderLine.objects.filter(company=company, channel_line_id__in=[ln.channel_line_id
-                                                                                         for ln in line_rows])
-                           .values_list("channel_line_id", "pk"))
-                for ln in created_lines:
-                    ln.pk = ids[ln.channel_line_id]
-            OrderLineComponent.objects.bulk_create([
-                OrderLineComponent(company=company, line_id=ln.pk, sku_id=sku_id, quantity=1)
-                for ln, sku_id in zip(created_lines, sku_of, strict=True)], batch_size=BATCH)
+            (_write_postgresql if postgresql else _write_orm)(company, orders, lines)
         out(f"  {n}/{target} lines ({time.perf_counter() - start:.0f}s)")
-    if connection.vendor == "postgresql":
+    if postgresql:
         with connection.cursor() as cur:
             for table in ("orders_order", "orders_orderline", "orders_orderlinecomponent"):
                 cur.execute(f"ANALYZE {table}")
