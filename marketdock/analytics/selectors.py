@@ -250,9 +250,10 @@ def split_months(start: date, end: date) -> tuple[list[tuple[date, date]], tuple
     return edges, (first_full, _add_months(last_full_end, -1))
 
 
-def product_sums(company, f: Filters, start: date, end: date) -> dict[int | None, dict]:
-    """Per SKU over [start, end]: whole months from the monthly rollup, the edge days from the daily
-    one. Always two queries, whatever the period."""
+def product_sums(company, f: Filters, start: date, end: date, names: tuple[str, ...] = PRODUCT_SUMS
+                 ) -> dict[int | None, dict]:
+    """Per SKU over [start, end]: the `names` summed, whole months from the monthly rollup, the edge
+    days from the daily one. Always two queries, whatever the period."""
     edges, months = split_months(start, end)
     # an empty side still asks the database (for nothing), so every period costs the same queries
     day_q = Q(day__lt=params.DATE_MIN)
@@ -262,7 +263,8 @@ def product_sums(company, f: Filters, start: date, end: date) -> dict[int | None
     monthly = SalesProductMonth.objects.filter(company=company)
     monthly = (monthly.filter(month__gte=months[0], month__lte=months[1]) if months
                else monthly.filter(month__lt=params.DATE_MIN))
-    out: dict[int | None, dict] = defaultdict(lambda: defaultdict(int))
+    out: dict[int | None, dict] = {}
+    nullable = [name for name in names if name in ("commission", "settlement")]
     for qs in (daily, monthly):
         if f.accounts:
             qs = qs.filter(account_id__in=f.accounts)
@@ -270,19 +272,24 @@ def product_sums(company, f: Filters, start: date, end: date) -> dict[int | None
             qs = qs.filter(product__brand_id__in=f.brands)
         if f.categories:
             qs = qs.filter(product__category_id__in=f.categories)
-        for row in qs.values("sku_id").annotate(**_sums(PRODUCT_SUMS)).order_by():
-            sums = out[row["sku_id"]]
-            for name in PRODUCT_SUMS:
-                if row[name] is not None:
-                    sums[name] += row[name]
-                elif name in ("commission", "settlement"):
-                    sums.setdefault(name, None)
-    return {sku: {"sku_id": sku, **_clean(dict(v), PRODUCT_SUMS)} for sku, v in out.items()}
+        aliases = {f"s_{name}": Sum(name) for name in names}
+        for row in qs.values("sku_id").annotate(**aliases).values_list("sku_id", *aliases).order_by():
+            sums = out.get(row[0])
+            if sums is None:
+                out[row[0]] = sums = dict.fromkeys(names, 0)
+                for name in nullable:
+                    sums[name] = None
+            for name, value in zip(names, row[1:], strict=True):
+                if value is not None:
+                    sums[name] = value if sums[name] is None else sums[name] + value
+    return {sku: {"sku_id": sku, **v} for sku, v in out.items()}
 
 
-def top_products(company, f: Filters) -> dict:
-    """The top N SKUs by revenue over the period, and 기타 for the rest. Two queries."""
-    rows = sorted(product_sums(company, f, f.start, f.end).values(),
+def top_products(company, f: Filters, sums: dict | None = None) -> dict:
+    """The top N SKUs by revenue over the period, and 기타 for the rest. Two queries (none when the
+    period's `product_sums` are given)."""
+    sums = product_sums(company, f, f.start, f.end) if sums is None else sums
+    rows = sorted(sums.values(),
                   key=lambda r: (-r["revenue"], r["sku_id"] is None, r["sku_id"] or 0))
     total = defaultdict(int)
     for row in rows:
@@ -299,10 +306,11 @@ def top_products(company, f: Filters) -> dict:
             "total": derived(_clean(total, PRODUCT_SUMS))}
 
 
-def movers(company, f: Filters, limit: int = 10) -> dict:
-    """SKUs whose revenue rose or fell most against the previous period. Four queries."""
-    now = product_sums(company, f, f.start, f.end)
-    before = product_sums(company, f, f.prev_start, f.prev_end)
+def movers(company, f: Filters, limit: int = 10, now: dict | None = None) -> dict:
+    """SKUs whose revenue rose or fell most against the previous period. Four queries (two when the
+    period's `product_sums` are given)."""
+    now = product_sums(company, f, f.start, f.end, ("revenue",)) if now is None else now
+    before = product_sums(company, f, f.prev_start, f.prev_end, ("revenue",))
     changes = []
     for sku_id in set(now) | set(before):
         if sku_id is None:

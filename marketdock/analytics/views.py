@@ -174,8 +174,9 @@ def build_sales(request) -> Screen:
             [{"name": _("매출"), "y": [row[2] for row in channels.rows]}], unit="원", table="channels")
     s.tables.append(channels)
 
-    top = selectors.top_products(company, f)
-    mv = selectors.movers(company, f)
+    period_sums = selectors.product_sums(company, f, f.start, f.end)
+    top = selectors.top_products(company, f, period_sums)
+    mv = selectors.movers(company, f, now=period_sums)
     names = selectors.sku_names(company, [r["sku_id"] for r in top["top"]] +
                                 [m["sku_id"] for m in mv["best"] + mv["worst"]])
     products = Table("products", _("상품별 매출 상위 %(n)s") % {"n": f.top}, [

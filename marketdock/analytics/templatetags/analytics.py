@@ -1,5 +1,7 @@
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from marketdock.core.money import format_money
@@ -28,3 +30,22 @@ def signed_pct(value) -> str:
     if value is None:
         return _("비교 불가")
     return f"{value * 100:+.1f}%"
+
+
+def _td(c: dict) -> str:
+    css = "" if c["kind"] == "text" else ' class="num text-nowrap"'
+    if c.get("url"):
+        return format_html('<td{}><a href="{}">{}</a></td>', mark_safe(css), c["url"], c["value"])
+    return format_html("<td{}>{}</td>", mark_safe(css), cell(c["value"], c["kind"]))
+
+
+@register.simple_tag
+def table_rows(rows) -> str:
+    """The body rows of a screen table in one go (a long period has hundreds of cells: rendering
+    them cell by cell through the template engine cost more than the queries)."""
+    return mark_safe("".join("<tr>" + "".join(_td(c) for c in row) + "</tr>" for row in rows))
+
+
+@register.simple_tag
+def table_cells(cells) -> str:
+    return mark_safe("".join(_td(c) for c in cells))
