@@ -272,12 +272,14 @@ def listing_failures(product_id: str, option_ids: Sequence[str | None], exc: Con
 def connector_class(kind: str) -> type[Connector]:
     from .coupang import CoupangConnector
     from .elevenst import ElevenstConnector
+    from .esm import AuctionConnector, GmarketConnector
     from .naver import NaverConnector
     from .shopify import ShopifyConnector
 
     classes: dict[str, type[Connector]] = {
         Marketplace.NAVER: NaverConnector, Marketplace.COUPANG: CoupangConnector, Marketplace.SHOPIFY: ShopifyConnector,
         Marketplace.ELEVENST: ElevenstConnector,
+        Marketplace.GMARKET: GmarketConnector, Marketplace.AUCTION: AuctionConnector,
     }
     try:
         return classes[Marketplace(kind)]
