@@ -50,6 +50,10 @@ def _b64decode(part: str) -> bytes:
     return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
 
 
+def _cred(shop: Shop, name: str) -> str:
+    return shop.credentials[f"{shop.protocol}_{name}"]
+
+
 def _unauthorized(message: str) -> Response:
     return Response(401, {"ResultCode": 401, "Message": message, "Data": None})
 
@@ -75,10 +79,10 @@ def _shop_of_token(app: SandboxApp, req: Request) -> Shop | Response:
     if not isinstance(header, dict) or not isinstance(payload, dict) or header.get("alg") != "HS256":
         return _unauthorized("HS256으로 서명된 JWT가 아닙니다.")
     shops = [s for s in app.state.shops.values()
-             if s.protocol in ESM_PROTOCOLS and s.credentials["master_id"] == header.get("kid")]
+             if s.protocol in ESM_PROTOCOLS and _cred(s, "master_id") == header.get("kid")]
     if not shops:
         return _unauthorized("등록되지 않은 마스터 ID(kid)입니다.")
-    expected = hmac.new(shops[0].credentials["secret_key"].encode(), f"{parts[0]}.{parts[1]}".encode(),
+    expected = hmac.new(_cred(shops[0], "secret_key").encode(), f"{parts[0]}.{parts[1]}".encode(),
                         hashlib.sha256).digest()
     if not hmac.compare_digest(expected, signature):
         return _unauthorized("JWT 서명이 시크릿 키와 맞지 않습니다.")
@@ -89,7 +93,7 @@ def _shop_of_token(app: SandboxApp, req: Request) -> Shop | Response:
         return _unauthorized("JWT 발급 시각(iat)이 없거나 10분 넘게 차이 납니다.")
     ssi = str(payload.get("ssi") or "")
     for shop in shops:
-        if ssi == f"{SSI_PREFIX[shop.protocol]}:{shop.credentials['seller_id']}":
+        if ssi == f"{SSI_PREFIX[shop.protocol]}:{_cred(shop, 'seller_id')}":
             return shop
     return _unauthorized("ssi의 판매자 ID가 이 마스터 ID에 연결되어 있지 않습니다.")
 
@@ -182,7 +186,7 @@ def _orders(app: SandboxApp, shop: Shop, body: Any) -> Response:
     for order, _index in chunk:
         order.collected = True
     data = {"SiteType": SITE_TYPE[shop.protocol], "PageIndex": page, "PageSize": size, "TotalCount": len(records),
-            "SellerId": shop.credentials["seller_id"],
+            "SellerId": _cred(shop, "seller_id"),
             "RequestOrders": [_render(app, shop, order, index) for order, index in chunk]}
     return _result(0, "성공", data)
 

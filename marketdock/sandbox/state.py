@@ -261,8 +261,8 @@ class SandboxState:
             credentials = {"openapikey": token[:32]}
         elif protocol in ESM_PROTOCOLS:  # the same ESM+ master ID and secret key for both sites
             master = hashlib.sha256(f"{self.seed}:esm-{code.split('-', 1)[1]}".encode()).hexdigest()
-            credentials = {"master_id": f"sandbox-esm{index + 1}", "secret_key": master[:40],
-                           "seller_id": f"sb{protocol[0]}seller{index + 1}"}
+            credentials = {f"{protocol}_master_id": f"sandbox-esm{index + 1}", f"{protocol}_secret_key": master[:40],
+                           f"{protocol}_seller_id": f"sb{protocol[0]}seller{index + 1}"}  # keys as the account form has them
         else:
             credentials = {"shop_domain": f"{code}.myshopify.com", "access_token": f"shpat_{token[:32]}"}
         currency = "USD" if code == "shopify-demo2" else "KRW"

@@ -16,8 +16,9 @@ import hmac
 import json
 import time
 from collections.abc import Callable
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 ISSUER = "www.esmplus.com"  # UNCONFIRMED (third-party claim value)
 SUBJECT = "sell"  # UNCONFIRMED
@@ -32,6 +33,14 @@ class EsmCredentials(BaseModel):
     master_id: str = Field(min_length=1)
     secret_key: str = Field(min_length=1)
     seller_id: str = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _site_keys(cls, data: Any) -> Any:
+        """Stored account credentials carry the site in their keys (`gmarket_master_id`, `auction_...`)."""
+        if isinstance(data, dict):
+            data = {key.removeprefix("gmarket_").removeprefix("auction_"): value for key, value in data.items()}
+        return data
 
 
 def _b64(data: bytes) -> str:
