@@ -216,7 +216,7 @@ class EsmConnector(Connector):
     # --- listings (per product: ESM's sell-status takes one value per site) ------------------------
 
     def _sell_status(self, goods_no: str, body: dict[str, Any]) -> None:
-        # UNCONFIRMED: the body shape ({isSell|Price|Stock: {gmkt|iac: value}}) is third-party
+        # UNCONFIRMED: the sell-status body shape ({isSell|Price|Stock: {gmkt|iac: value}}) is third-party
         self._call("PUT", f"/item/v1/goods/{quote(goods_no, safe='')}/sell-status", body, idempotent=False)
 
     def _listing_write(self, product_id: str, option_id: str, body: dict[str, Any]) -> LineFailure | None:
