@@ -241,8 +241,8 @@ register("ingest", help="Order upsert → match → reserve throughput on genera
 
 # --- chaos -------------------------------------------------------------------------------------------
 
-CHAOS_SHOPS = ("naver-demo", "coupang-demo", "shopify-demo")
-CHAOS_PAGE_SIZES = {"naver": 7, "coupang": 5, "shopify": 8}
+CHAOS_SHOPS = ("naver-demo", "coupang-demo", "shopify-demo", "gmarket-demo", "auction-demo")
+CHAOS_PAGE_SIZES = {"naver": 7, "coupang": 5, "shopify": 8, "gmarket": 10, "auction": 10}
 
 
 def chaos_add_arguments(parser) -> None:

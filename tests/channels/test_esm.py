@@ -264,14 +264,37 @@ def test_sandbox_refuses_a_wrong_key_and_the_other_site(esm_sandbox):
         wrong_site.test_connection()
 
 
-def test_lookup_limit_answers_3000_and_the_connector_backs_off(esm_sandbox):
+def test_lookup_limit_answers_3000_and_the_connector_waits_then_gives_up(esm_sandbox):
     state, base = esm_sandbox
-    _shop, conn = connect(state, base, "gmarket-demo", interval=5.0)
+    state.shops["gmarket-demo"].faults.esm_lookup_interval = 60.0
+    sleeps: list[float] = []
+    options = HttpOptions(limiter=LocalRateLimiter(), rate=Rate(1000, 1000), sleep=sleeps.append)
+    conn = build_connector("gmarket", state.shops["gmarket-demo"].credentials, base_url=base, options=options)
     conn.test_connection()
-    with pytest.raises(RateLimited) as exc:
+    with pytest.raises(RateLimited) as exc:  # every try within the minute answers 3000
         conn.test_connection()
     assert exc.value.retry_after == 5.0 and "5초에 1회" in exc.value.message
-    assert connector_class("gmarket").DEFAULT_RATE.per_second <= 0.2  # production pacing keeps under it
+    assert len([s for s in sleeps if s > 4]) == options.retry.attempts - 1  # waited 5 s before each new try
+    assert connector_class("gmarket").DEFAULT_RATE.per_second < 0.2  # production pacing keeps under the limit
+
+
+def test_a_lookup_right_after_another_workers_succeeds_after_the_wait(esm_sandbox):
+    """A worker killed mid-collection leaves ESM's 5-second window open; the next one waits it out."""
+    import time
+
+    state, base = esm_sandbox
+    state.shops["auction-demo"].faults.esm_lookup_interval = 1.0
+    first = build_connector("auction", state.shops["auction-demo"].credentials, base_url=base)
+    first.test_connection()
+    waited: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waited.append(seconds)
+        time.sleep(min(seconds, 1.2))  # long enough for the sandbox's 1-second window
+
+    options = HttpOptions(limiter=LocalRateLimiter(), rate=Rate(1000, 1000), sleep=sleep)
+    second = build_connector("auction", state.shops["auction-demo"].credentials, base_url=base, options=options)
+    assert second.test_connection().ok and waited
 
 
 # --- account screens ----------------------------------------------------------------------------------

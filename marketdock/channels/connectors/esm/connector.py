@@ -70,6 +70,7 @@ class EsmConnector(Connector):
                  clock: Callable[[], datetime] | None = None) -> None:
         self.credentials = credentials
         self.statuses = tuple(statuses)
+        self.page_size = PAGE_SIZE  # the collector may lower it (account option page_size)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.api = ApiClient(marketplace=self.site.code, base_url=base_url or BASE_URL,
                              limiter_key=f"esm:{self.site.code}:{credentials.seller_id}", rate=self.DEFAULT_RATE,
@@ -81,10 +82,19 @@ class EsmConnector(Connector):
         return {"Authorization": f"Bearer {make_token(self.credentials, self.site.code)}"}
 
     def _call(self, method: str, path: str, body: Any = None, *, idempotent: bool) -> Any:
-        """One request; the envelope when ResultCode is 0, else the typed error."""
-        response = self.api.send(method, path, json=body, sign=self._auth, idempotent=idempotent,
-                                 retry_status=idempotent)
-        return self._envelope(response)
+        """One request; the envelope when ResultCode is 0, else the typed error. ESM's throttle answer
+        (ResultCode 3000: another lookup within 5 s, e.g. by a worker that just died) holds the limiter
+        for 5 s and a lookup is tried again, like a 429; RateLimited when the tries run out."""
+        attempts = self.api.options.retry.attempts if idempotent else 1
+        for attempt in range(1, attempts + 1):
+            response = self.api.send(method, path, json=body, sign=self._auth, idempotent=idempotent,
+                                     retry_status=idempotent)
+            try:
+                return self._envelope(response)
+            except RateLimited:
+                if attempt == attempts:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _envelope(self, response: httpx.Response) -> Any:
         mp = self.site.code
@@ -134,10 +144,10 @@ class EsmConnector(Connector):
         start, end = slices[piece]
         body = {"siteType": self.site.site_type, "orderStatus": int(status), "requestDateType": ORDER_DATE,
                 "requestDateFrom": start.strftime(DATE_FORMAT), "requestDateTo": end.strftime(DATE_FORMAT),
-                "pageIndex": page, "pageSize": PAGE_SIZE}
+                "pageIndex": page, "pageSize": self.page_size}
         payload = self._call("POST", "/shipping/v1/Order/RequestOrders", body, idempotent=True)
         orders, errors, total = parse_orders(payload, self.site.code, default_status=status)
-        if page * PAGE_SIZE < total and (orders or errors):
+        if page * self.page_size < total and (orders or errors):
             following: dict[str, int] | None = {"i": index, "s": piece, "p": page + 1}
         elif piece + 1 < len(slices):
             following = {"i": index, "s": piece + 1, "p": 1}
