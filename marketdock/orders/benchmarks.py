@@ -242,7 +242,7 @@ register("ingest", help="Order upsert → match → reserve throughput on genera
 # --- chaos -------------------------------------------------------------------------------------------
 
 CHAOS_SHOPS = ("naver-demo", "coupang-demo", "shopify-demo", "gmarket-demo", "auction-demo")
-CHAOS_PAGE_SIZES = {"naver": 7, "coupang": 5, "shopify": 8, "gmarket": 10, "auction": 10}
+CHAOS_PAGE_SIZES = {"naver": 7, "coupang": 5, "shopify": 8, "gmarket": 20, "auction": 20}  # ESM: 1 lookup per 5 s
 
 
 def chaos_add_arguments(parser) -> None:
