@@ -31,6 +31,7 @@ from marketdock.core.selectors import krw_converter
 from marketdock.core.services import personal_data_download_record
 from marketdock.core.validators import format_phone, normalize_phone
 
+from .excel_formats import MARKET_EXPORTS
 from .models import CollectionRun, ExportTemplate, Order, OrderLine, UploadMapping
 from .selectors import OrderFilters, order_search
 
@@ -347,8 +348,6 @@ BUILTIN_MAPPINGS: dict[str, BuiltinMapping] = {
     ),
 }
 # 11st, G마켓, 옥션 seller-center exports (data in excel_formats.py)
-from marketdock.orders.excel_formats import MARKET_EXPORTS  # noqa: E402
-
 BUILTIN_MAPPINGS.update({code: BuiltinMapping(code=code, **spec) for code, spec in MARKET_EXPORTS.items()})
 
 # one plausible row per field, for the sample file of a built-in mapping (the values a seller center exports)
