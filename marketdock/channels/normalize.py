@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .connectors import coupang, elevenst, esm, naver, shopify
+from .connectors import cafe24, coupang, elevenst, esm, naver, shopify
 from .connectors.models import ChangedStatus, ChannelOrder
 
-KINDS = ("naver", "coupang", "shopify", "elevenst", "esm", "gmarket", "auction")
+KINDS = ("naver", "coupang", "shopify", "elevenst", "cafe24", "esm", "gmarket", "auction")
 XML_KINDS = ("elevenst",)  # payloads read as bytes (decoded by their XML declaration)
 
 
-def normalize_payload(kind: str, payload: Any) -> list[ChannelOrder] | list[ChangedStatus]:
+def normalize_payload(kind: str, payload: Any) -> list[ChannelOrder] | list[ChangedStatus] | list[cafe24.WriteOutcome]:
     """Order lines for an order payload; for a Naver last-changed-statuses response, its change rows.
     Raises MalformedPayload (naming the field) on unreadable input, ValueError on an unknown kind."""
     if kind == "naver":
@@ -29,4 +29,6 @@ def normalize_payload(kind: str, payload: Any) -> list[ChannelOrder] | list[Chan
         return elevenst.parse_payload(payload)
     if kind in ("esm", "gmarket", "auction"):  # esm: the site from the response's Data.SiteType
         return esm.parse_payload(payload, None if kind == "esm" else kind)
+    if kind == "cafe24":
+        return cafe24.parse_payload(payload)  # order lines, or per-order outcomes of a batch-write answer
     raise ValueError(f"unknown marketplace kind: {kind!r}")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-PROTOCOLS = ("naver", "coupang", "shopify", "elevenst", "gmarket", "auction")
+PROTOCOLS = ("naver", "coupang", "shopify", "elevenst", "cafe24", "gmarket", "auction")
 ESM_PROTOCOLS = ("gmarket", "auction")  # one ESM+ master account per demo suffix sells on both sites
 _KST = ZoneInfo("Asia/Seoul")
 
@@ -205,6 +205,8 @@ class Shop:
             return [f"{order.bundle_no}-{line.option_id}" for line in order.lines]
         if self.protocol == "elevenst":
             return [f"{order.order_no}-{line.line_no}" for line in order.lines]
+        if self.protocol == "cafe24":
+            return [f"{order.order_no}-{line.line_no}" for line in order.lines]  # order_item_code
         if self.protocol in ESM_PROTOCOLS:
             return [line.line_no for line in order.lines]  # OrderNo
         return [f"{order.order_no}-{line.line_no}" for line in order.lines]
@@ -236,6 +238,7 @@ class SandboxState:
             self.tokens.clear()
             self.shopify_tokens.clear()
             self.shopify_token_requests = 0
+            self.cafe24_auth: dict[str, dict[str, Any]] = {}  # Cafe24 OAuth per mall (sandbox/cafe24.py)
             self.shipments: dict[str, dict[str, Any]] = {}  # tracking number -> dispatch (tracking events)
             self.shops: dict[str, Shop] = {}
             for protocol in PROTOCOLS:
@@ -259,6 +262,9 @@ class SandboxState:
                            "secret_key": token[12:52]}
         elif protocol == "elevenst":
             credentials = {"openapikey": token[:32]}
+        elif protocol == "cafe24":  # the app's keys; tokens come from the OAuth flow (sandbox/cafe24.py)
+            credentials = {"mall_id": f"sandbox{index + 1}mall", "cafe24_client_id": f"c24{token[:19]}",
+                           "cafe24_client_secret": token[19:41]}
         elif protocol in ESM_PROTOCOLS:  # the same ESM+ master ID and secret key for both sites
             master = hashlib.sha256(f"{self.seed}:esm-{code.split('-', 1)[1]}".encode()).hexdigest()
             credentials = {f"{protocol}_master_id": f"sandbox-esm{index + 1}", f"{protocol}_secret_key": master[:40],
@@ -308,6 +314,8 @@ class SandboxState:
         elif shop.protocol == "elevenst":
             order_no = f"{date_part}{shop.index + 1}{seq:06d}"  # 15 digits like 201001108318120
             bundle = str(40_000_000 + shop.index * 1_000_000 + seq)  # dlvNo
+        elif shop.protocol == "cafe24":
+            order_no = f"{date_part}-{shop.index + 1}{seq:06d}"  # order_id like 20190320-0000024
         elif shop.protocol in ESM_PROTOCOLS:  # PayNo; each line gets its own OrderNo below
             site = ESM_PROTOCOLS.index(shop.protocol)
             order_no = str(2_100_000_000 + site * 100_000_000 + shop.index * 10_000_000 + seq * 10)
@@ -329,6 +337,8 @@ class SandboxState:
                 line_no = option.option_id
             elif shop.protocol == "elevenst":
                 line_no = str(len(lines) + 1)  # ordPrdSeq
+            elif shop.protocol == "cafe24":
+                line_no = f"{len(lines) + 1:02d}"  # order_item_code suffix
             elif shop.protocol in ESM_PROTOCOLS:
                 line_no = str(3_100_000_000 + ESM_PROTOCOLS.index(shop.protocol) * 100_000_000
                               + shop.index * 10_000_000 + seq * 10 + len(lines))  # OrderNo
@@ -384,6 +394,14 @@ class SandboxState:
                     break
             if order.status != "202":
                 order.changed_at = later
+        elif shop.protocol == "cafe24":  # item order_status: 상품준비중, 배송준비중, 배송중, 배송완료
+            order.status = "N10"
+            for limit, status in ((0.5, "N10"), (0.7, "N20"), (0.8, "N30"), (1.01, "N40")):
+                if roll < limit:
+                    order.status = status
+                    break
+            if order.status != "N10":
+                order.changed_at = later
         elif shop.protocol in ESM_PROTOCOLS:  # orderStatus: 결제완료, 배송준비중, 배송중, 배송완료
             order.status = "1"
             for limit, status in ((0.5, "1"), (0.7, "2"), (0.8, "3"), (1.01, "4")):
@@ -392,7 +410,7 @@ class SandboxState:
                     break
             if order.status != "1":
                 order.changed_at = later
-        if shop.protocol in ("naver", "coupang", "elevenst", *ESM_PROTOCOLS):
+        if shop.protocol in ("naver", "coupang", "elevenst", "cafe24", *ESM_PROTOCOLS):
             self._assign_claim(shop, order)
         else:
             order.status, order.financial = "UNFULFILLED", "PAID"
@@ -423,6 +441,8 @@ class SandboxState:
             order.claim_type, order.claim_status = "CANCEL", "RU"
         elif shop.protocol == "elevenst" and order.status in ("202", "301"):
             order.claim_type, order.claim_status = "CANCEL", "701"  # 취소처리중
+        elif shop.protocol == "cafe24" and order.status in ("N10", "N20"):
+            order.claim_type, order.claim_status = "CANCEL", "C00"  # 취소신청
 
     def advance(self, now: datetime | None = None) -> None:
         """Generate the orders that have 'arrived' since the anchor at order_rate per minute, and apply

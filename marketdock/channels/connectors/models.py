@@ -18,6 +18,7 @@ class Marketplace(enum.StrEnum):
     ELEVENST = "elevenst"
     GMARKET = "gmarket"  # ESM (one connector for both sites, the site as a parameter)
     AUCTION = "auction"
+    CAFE24 = "cafe24"
 
 
 class OrderStatus(enum.StrEnum):
