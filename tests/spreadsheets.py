@@ -81,28 +81,3 @@ def zip_bomb_xlsx(rows: int = 1_048_576, *, declare_dimension: bool = True,
             sheet.write(b"</sheetData></worksheet>")
     return buffer.getvalue()
 
-
-def table_xlsx(rows: list[list]) -> bytes:
-    """A plain, well-formed xlsx whose only sheet holds `rows` (strings as inline strings, ints as
-    numbers, None as an empty cell): the shape of a seller-center export, built without a library."""
-    from xml.sax.saxutils import escape
-
-    def cell(value) -> str:
-        if value is None:
-            return "<c/>"
-        if isinstance(value, int) and not isinstance(value, bool):
-            return f"<c><v>{value}</v></c>"
-        return f'<c t="inlineStr"><is><t>{escape(str(value))}</t></is></c>'
-
-    body = "".join(f"<row>{''.join(cell(v) for v in row)}</row>" for row in rows)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        zf.writestr("_rels/.rels", _ROOT_RELS)
-        zf.writestr("xl/workbook.xml", _WORKBOOK)
-        zf.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        zf.writestr("xl/worksheets/sheet1.xml",
-                    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-                    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                    f"<sheetData>{body}</sheetData></worksheet>")
-    return buffer.getvalue()

@@ -9,7 +9,6 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -35,6 +34,7 @@ from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate
 from marketdock.channels.models import ChannelAccount, ChannelKind
 from marketdock.sandbox.server import SandboxApp, serve_in_thread
 from marketdock.sandbox.state import SandboxState
+from tests.factories.sandbox import orders_truth, received
 from tests.isolation import assert_isolated
 
 CONNECTOR_DIR = Path(__file__).resolve().parents[2] / "marketdock" / "channels" / "connectors" / "esm"
@@ -216,7 +216,7 @@ def test_sandbox_round_trip_collect_confirm_dispatch(esm_sandbox, code):
     state, base = esm_sandbox
     shop, conn = connect(state, base, code)
     lines, errors = collect(conn)
-    truth = httpx.get(f"{base}/_sandbox/shops/{code}/orders").json()
+    truth = orders_truth(base, code)
     assert set(lines) == set(truth["line_ids"]) and not errors
     assert {o.marketplace for o in lines.values()} == {Marketplace(shop.protocol)}
     new = sorted(lid for lid, o in lines.items() if o.status == OrderStatus.NEW)[:2]
@@ -231,9 +231,9 @@ def test_sandbox_round_trip_collect_confirm_dispatch(esm_sandbox, code):
                                          tracking_number="412345678901", shipped_at=now)])
     assert result.sent == [new[0]]
     assert "주문확인(발주확인) 후에" in result.failed[0].message
-    received = httpx.get(f"{base}/_sandbox/shops/{code}/received").json()["received"]
-    assert [r["operation"] for r in received] == ["confirm", "confirm", "dispatch"]
-    assert received[-1]["carrier"] == "10013" and received[-1]["tracking_number"] == "612345678901"
+    writes = received(base, code)
+    assert [r["operation"] for r in writes] == ["confirm", "confirm", "dispatch"]
+    assert writes[-1]["carrier"] == "10013" and writes[-1]["tracking_number"] == "612345678901"
     after, _ = collect(conn)
     assert after[new[0]].status == OrderStatus.SHIPPED and after[new[0]].tracking_number == "612345678901"
     assert after[new[1]].status == OrderStatus.CONFIRMED

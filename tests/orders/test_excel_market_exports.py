@@ -9,9 +9,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from marketdock.channels.models import ChannelAccount, ChannelKind
+from marketdock.channels.models import ChannelKind
 from marketdock.orders.models import Order, OrderLine
-from tests.spreadsheets import table_xlsx
+from tests.factories.channels import make_account
+from tests.spreadsheets import workbook_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -21,10 +22,6 @@ ELEVENST_HEADERS = ["주문상태", "주문번호", "주문순번", "배송번�
 ESM_HEADERS = ["주문번호", "장바구니번호", "주문일자", "결제완료일", "구매자명", "구매자 휴대폰", "상품번호", "상품명", "수량",
                "주문옵션", "판매단가", "판매금액", "판매자 관리코드", "수령인명", "수령인 휴대폰", "우편번호", "주소",
                "배송시 요구사항", "배송비 금액"]
-
-
-def account(company, kind, name):
-    return ChannelAccount.objects.create(company=company, kind=kind, name=name)
 
 
 def upload(client, account, data, code):
@@ -45,8 +42,8 @@ def esm_row(order_no, cart="2012345670", qty=1):
 
 
 def test_11st_export_uploads_with_the_connector_line_keys(admin_client, company):
-    acc = account(company, ChannelKind.ELEVENST, "11번가 엑셀")
-    data = table_xlsx([ELEVENST_HEADERS, elevenst_row("1"), elevenst_row("2", qty=2, option="화이트 / L")])
+    acc = make_account(company, "11번가 엑셀", ChannelKind.ELEVENST)
+    data = workbook_bytes([ELEVENST_HEADERS, elevenst_row("1"), elevenst_row("2", qty=2, option="화이트 / L")])
     r = upload(admin_client, acc, data, "elevenst")
     assert r.status_code == 200, r.content.decode()[:3000]
     order = Order.objects.get(company=company, account=acc, channel_order_id="202603101234567")
@@ -58,8 +55,8 @@ def test_11st_export_uploads_with_the_connector_line_keys(admin_client, company)
 
 @pytest.mark.parametrize("code,kind", [("gmarket", ChannelKind.GMARKET), ("auction", ChannelKind.AUCTION)])
 def test_esm_export_uploads_one_line_per_order_number(admin_client, company, code, kind):
-    acc = account(company, kind, f"{code} 엑셀")
-    data = table_xlsx([["ESM+ 발송관리"], ESM_HEADERS, esm_row("3012345678", qty=2), esm_row("3012345679")])
+    acc = make_account(company, f"{code} 엑셀", kind)
+    data = workbook_bytes([["ESM+ 발송관리"], ESM_HEADERS, esm_row("3012345678", qty=2), esm_row("3012345679")])
     r = upload(admin_client, acc, data, code)
     assert r.status_code == 200, r.content.decode()[:3000]
     order = Order.objects.get(company=company, account=acc, channel_order_id="2012345670")  # 장바구니번호
@@ -70,8 +67,8 @@ def test_esm_export_uploads_one_line_per_order_number(admin_client, company, cod
 
 
 def test_a_file_of_another_market_is_refused_naming_the_missing_columns(admin_client, company):
-    acc = account(company, ChannelKind.GMARKET, "G마켓 엑셀")
-    r = upload(admin_client, acc, table_xlsx([ELEVENST_HEADERS[:4], ["결제완료", "1", "1", "2"]]), "gmarket")
+    acc = make_account(company, "G마켓 엑셀", ChannelKind.GMARKET)
+    r = upload(admin_client, acc, workbook_bytes([ELEVENST_HEADERS[:4], ["결제완료", "1", "1", "2"]]), "gmarket")
     assert r.status_code == 400 and "필수 열이 파일에 없습니다" in r.content.decode()
     assert not Order.objects.filter(company=company).exists()
 
@@ -81,8 +78,8 @@ def test_upload_page_lists_the_new_formats_and_another_company_cannot_use_the_ac
     page = admin_client.get(reverse("orders:upload")).content.decode()
     for name in ("11번가 주문내역(발송관리)", "G마켓 주문내역(ESM+ 발송관리)", "옥션 주문내역(ESM+ 발송관리)"):
         assert name in page
-    acc = account(company, ChannelKind.AUCTION, "비밀 옥션")
-    data = table_xlsx([ESM_HEADERS, esm_row("3012345678")])
+    acc = make_account(company, "비밀 옥션", ChannelKind.AUCTION)
+    data = workbook_bytes([ESM_HEADERS, esm_row("3012345678")])
     assert upload(viewer_client, acc, data, "auction").status_code == 403
     assert upload(other_client, acc, data, "auction").status_code == 400
     assert not Order.objects.exists()
