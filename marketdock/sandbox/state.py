@@ -316,6 +316,7 @@ class SandboxState:
             bundle = str(40_000_000 + shop.index * 1_000_000 + seq)  # dlvNo
         elif shop.protocol == "cafe24":
             order_no = f"{date_part}-{shop.index + 1}{seq:06d}"  # order_id like 20190320-0000024
+            bundle = order_no
         elif shop.protocol in ESM_PROTOCOLS:  # PayNo; each line gets its own OrderNo below
             site = ESM_PROTOCOLS.index(shop.protocol)
             order_no = str(2_100_000_000 + site * 100_000_000 + shop.index * 10_000_000 + seq * 10)
