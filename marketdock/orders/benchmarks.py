@@ -241,8 +241,9 @@ register("ingest", help="Order upsert → match → reserve throughput on genera
 
 # --- chaos -------------------------------------------------------------------------------------------
 
-CHAOS_SHOPS = ("naver-demo", "coupang-demo", "shopify-demo", "cafe24-demo")
-CHAOS_PAGE_SIZES = {"naver": 7, "coupang": 5, "shopify": 8, "cafe24": 6}
+CHAOS_SHOPS = ("naver-demo", "coupang-demo", "shopify-demo", "cafe24-demo", "gmarket-demo", "auction-demo")
+CHAOS_PAGE_SIZES = {"naver": 7, "coupang": 5, "shopify": 8, "cafe24": 6,
+                    "gmarket": 20, "auction": 20}  # ESM: 1 order lookup per 5 s, so fewer, larger pages
 
 
 def chaos_add_arguments(parser) -> None:

@@ -31,6 +31,7 @@ from marketdock.core.selectors import krw_converter
 from marketdock.core.services import personal_data_download_record
 from marketdock.core.validators import format_phone, normalize_phone
 
+from .excel_formats import MARKET_EXPORTS
 from .models import CollectionRun, ExportTemplate, Order, OrderLine, UploadMapping
 from .selectors import OrderFilters, order_search
 
@@ -365,6 +366,8 @@ BUILTIN_MAPPINGS: dict[str, BuiltinMapping] = {
         },
     ),
 }
+# 11st, G마켓, 옥션 seller-center exports (data in excel_formats.py)
+BUILTIN_MAPPINGS.update({code: BuiltinMapping(code=code, **spec) for code, spec in MARKET_EXPORTS.items()})
 
 # one plausible row per field, for the sample file of a built-in mapping (the values a seller center exports)
 SAMPLE_VALUES = {
@@ -630,6 +633,8 @@ def build_channel_order(values: dict, *, marketplace: Marketplace, line_id_rule:
     """A validated row (typed values) as a connector ChannelOrder line."""
     order_id = values["order_id"]
     line_id = values.get("line_id") or ""
+    if line_id and line_id_rule == "elevenst":  # the file's 주문순번 → 주문번호-주문순번, the 11st connector's key
+        line_id = f"{order_id}-{line_id}"
     if not line_id:
         if line_id_rule == "coupang" and values.get("bundle_id") and values.get("option_id"):
             line_id = f"{values['bundle_id']}-{values['option_id']}"

@@ -18,7 +18,7 @@ from .models import BOX_SIZES, CarrierChannelCode, IssuedTrackingNumber
 
 CHANNEL_COLUMNS = (CarrierChannelCode.Channel.NAVER, CarrierChannelCode.Channel.COUPANG,
                    CarrierChannelCode.Channel.SHOPIFY, CarrierChannelCode.Channel.ELEVENST,
-                   CarrierChannelCode.Channel.GOODSFLOW)
+                   CarrierChannelCode.Channel.ESM, CarrierChannelCode.Channel.GOODSFLOW)
 
 
 def _get(fn, company, pk):

@@ -26,7 +26,8 @@ S = OrderStatus
 SHIPPED = {"naver": {"DELIVERING", "DELIVERED", "PURCHASE_DECIDED"},
            "coupang": {"DEPARTURE", "DELIVERING", "FINAL_DELIVERY", "NONE_TRACKING"},
            "elevenst": {"401", "501"},  # 11st ordPrdStat: 발송완료, 배송완료
-           "cafe24": {"N30", "N40"}}  # Cafe24 item order_status: 배송중, 배송완료
+           "cafe24": {"N30", "N40"},  # Cafe24 item order_status: 배송중, 배송완료
+           "gmarket": {"3", "4", "5"}, "auction": {"3", "4", "5"}}  # ESM orderStatus: 배송중, 배송완료, 구매결정
 
 
 def kind_of(protocol: str, order: dict) -> str:
@@ -39,14 +40,16 @@ def kind_of(protocol: str, order: dict) -> str:
     if order["status"] in SHIPPED[protocol]:
         return "shipped"
     if (protocol == "naver" and order["status"] == "PAYED" and order["placed"]) or order["status"] == "INSTRUCT" \
-            or (protocol == "elevenst" and order["status"] == "301") or (protocol == "cafe24" and order["status"] == "N20"):
+            or (protocol == "elevenst" and order["status"] == "301") or (protocol == "cafe24" and order["status"] == "N20") \
+            or (protocol in ("gmarket", "auction") and order["status"] == "2"):
         return "confirmed"
     return "other"
 
 
 def shop_key(credentials: dict) -> str:
     """The credential that tells a sandbox shop apart, whatever its protocol."""
-    key = next(credentials.get(k) for k in ("client_id", "access_key", "access_token", "openapikey", "cafe24_client_id") if credentials.get(k))
+    key = next(credentials.get(k) for k in ("client_id", "access_key", "access_token", "openapikey", "cafe24_client_id",
+                                          "gmarket_seller_id", "auction_seller_id") if credentials.get(k))
     assert key
     return key
 
@@ -54,6 +57,8 @@ def shop_key(credentials: dict) -> str:
 @pytest.fixture
 def sandbox(monkeypatch):
     state = SandboxState(seed=sandbox_seed(), order_rate=0, initial_orders=40)  # `make run`'s sandbox
+    for shop in state.shops.values():
+        shop.faults.esm_lookup_interval = 0  # the connectors run unthrottled here (Rate 1000 below)
     server, base = serve_in_thread(SandboxApp(state))
     monkeypatch.setenv("MARKETDOCK_SANDBOX_URL", base)
     monkeypatch.setattr(services_collect, "connector_options", lambda account: HttpOptions(
