@@ -216,7 +216,7 @@ class OrderKit:
 
     def ingest(self, account, lines):
         from marketdock.orders.models import CollectionRun, Order
-        from marketdock.orders.services_collect import channel_orders_ingest, collection_run_open
+        from marketdock.orders.services import channel_orders_ingest, collection_run_open
 
         run = collection_run_open(account=account, trigger=CollectionRun.Trigger.MANUAL)
         channel_orders_ingest(account=account, orders=lines, run=run, errors=())

@@ -118,27 +118,24 @@ def ingest_add_arguments(parser) -> None:
 
 
 def ingest_run(options: dict, out) -> dict:
+    """The ingest benchmark (over 100 lines on purpose: one readable script — set-up, the raw bulk
+    baseline, the real ingest, the figures — rather than helpers only it would use)."""
     from django.db import connection, reset_queries, transaction
 
     from marketdock.catalog.models import SKU
     from marketdock.channels.connectors.coupang import parse_list_response
     from marketdock.channels.models import ChannelAccount
     from marketdock.inventory.models import StockMovement, Warehouse
+    from marketdock.orders import events
     from marketdock.orders.models import (
         CollectionRun,
         Order,
-        OrderEvent,
         OrderLine,
         OrderLineComponent,
         StockState,
     )
-    from marketdock.orders.services_collect import (
-        _header_values,
-        _line_values,
-        channel_orders_ingest,
-        collection_run_open,
-        payload_hash,
-    )
+    from marketdock.orders.services import channel_orders_ingest, collection_run_open, payload_hash
+    from marketdock.orders.services.ingest import _header_values, _line_values
 
     total = options["orders"]
     if total < 1:
@@ -193,8 +190,8 @@ def ingest_run(options: dict, out) -> dict:
                     OrderLineComponent.objects.bulk_create([
                         OrderLineComponent(company=company, line=ln, sku_id=sku, quantity=ln.quantity)
                         for ln, sku in zip(lines, sku_of, strict=True)])
-                    OrderEvent.objects.bulk_create([OrderEvent(company=company, order=o, kind="collected",
-                                                               message="주문 수집") for o in heads.values()])
+                    events.record_all([events.event(company=company, order=o, kind="collected", message="주문 수집")
+                                       for o in heads.values()])
                     StockMovement.objects.bulk_create([
                         StockMovement(company=company, sku_id=sku, warehouse=warehouse, kind="reserve", quantity=0,
                                       reserved_change=0, on_hand_after=0, reserved_after=0,  # same row shape, no drift
@@ -262,10 +259,10 @@ def _child(account_id: int) -> dict:
     import httpx
 
     from marketdock.channels.connectors.http import HttpOptions
-    from marketdock.orders import services_collect
+    from marketdock.orders.services import collection
 
-    services_collect.connector_options = lambda account: HttpOptions(timeout=httpx.Timeout(1.0, connect=2.0))
-    return services_collect.collection_execute(account_id=account_id)
+    collection.connector_options = lambda account: HttpOptions(timeout=httpx.Timeout(1.0, connect=2.0))
+    return collection.collection_execute(account_id=account_id)
 
 
 def chaos_run(options: dict, out) -> dict:

@@ -23,7 +23,7 @@ from marketdock.orders.models import (
     StockState,
 )
 from marketdock.orders.selectors import buyer_history
-from marketdock.orders.services_collect import channel_orders_ingest, collection_run_open
+from marketdock.orders.services import channel_orders_ingest, collection_run_open
 
 T0 = datetime(2024, 5, 1, 3, 0, tzinfo=UTC)
 

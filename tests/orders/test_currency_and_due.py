@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from marketdock.channels.connectors import coupang, shopify
 from marketdock.core.services_rates import rate_save
 from marketdock.orders.models import DueSource, ExportTemplate, Order, OrderLine, OrderStatus
-from marketdock.orders.services_flow import order_delay, order_transition
+from marketdock.orders.services import order_delay, order_transition
 
 pytestmark = pytest.mark.django_db
 FIXTURES = Path(__file__).resolve().parents[1] / "channels" / "fixtures"

@@ -17,7 +17,7 @@ from marketdock.channels.models import ChannelAccount
 from marketdock.inventory import services as inv
 from marketdock.inventory.models import StockLevel, StockMovement
 from marketdock.orders.models import CollectionRun, Order, OrderLine, OrderStatus, StockState
-from marketdock.orders.services_collect import channel_orders_ingest, collection_run_open
+from marketdock.orders.services import channel_orders_ingest, collection_run_open
 
 ITEM = {
     "order": {"orderId": "2026120100000001", "orderDate": "2026-12-01T10:00:00.000+09:00",

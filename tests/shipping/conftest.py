@@ -49,7 +49,7 @@ def shortage_shop(company, order_kit, user) -> dict:
     needs two SKU-B."""
     from marketdock.inventory import services as inv
     from marketdock.orders.models import OrderStatus
-    from marketdock.orders.services_flow import order_transition
+    from marketdock.orders.services import order_transition
 
     a, b = order_kit.sku("SKU-A", stock=1), order_kit.sku("SKU-B", stock=0)
     contract = make_contract(company, "cj", warehouse=inv.warehouse_default(company), is_default=True)

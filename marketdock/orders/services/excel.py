@@ -31,8 +31,10 @@ from marketdock.core.selectors import krw_converter
 from marketdock.core.services import personal_data_download_record
 from marketdock.core.validators import format_phone, normalize_phone
 
-from .models import CollectionRun, ExportTemplate, Order, OrderLine, UploadMapping
-from .selectors import OrderFilters, order_search
+from ..models import CollectionRun, ExportTemplate, Order, OrderLine, UploadMapping
+from ..selectors import OrderFilters, order_search
+from .collection import collection_run_close, collection_run_open
+from .ingest import channel_orders_ingest
 
 
 class OrderExcelError(Exception):
@@ -716,25 +718,17 @@ def validate_rows(rows: list[list], resolved: ResolvedMapping, *, marketplace: M
 # ================================================================= upload: apply
 
 
-def _ingest_api():
-    from . import services_collect
-
-    return services_collect
-
-
 def orders_ingest_upload(*, company: Company, user: User | None, account: ChannelAccount,
                          orders: list[ChannelOrder]) -> tuple[dict, int]:
     """Feed the lines through the collection ingest as one CollectionRun(trigger=upload): the same
     upsert as API collection, so a re-uploaded file updates its orders and never duplicates them."""
-    from . import services_collect
-
-    run = services_collect.collection_run_open(account=account, trigger=CollectionRun.Trigger.UPLOAD, user=user)
+    run = collection_run_open(account=account, trigger=CollectionRun.Trigger.UPLOAD, user=user)
     try:
-        result = services_collect.channel_orders_ingest(account=account, orders=orders, run=run, user=user)
+        result = channel_orders_ingest(account=account, orders=orders, run=run, user=user)
     except Exception as exc:
-        services_collect.collection_run_close(run=run, error=str(exc)[:500] or exc.__class__.__name__)
+        collection_run_close(run=run, error=str(exc)[:500] or exc.__class__.__name__)
         raise
-    services_collect.collection_run_close(run=run)
+    collection_run_close(run=run)
     return result, run.pk
 
 
