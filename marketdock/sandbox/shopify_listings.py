@@ -1,5 +1,5 @@
-"""Sandbox side of the Shopify Admin GraphQL operations for fulfilment and listings (recognised by
-operation name like the order queries): FulfillmentOrders, FulfillmentCreate, Products, Product,
+"""Sandbox side of the Shopify Admin GraphQL operations for fulfilment and listings (the root fields
+sandbox/shopify.py routes here after the document validated against the schema): FulfillmentOrders, FulfillmentCreate, Products, Product,
 VariantInventory, VariantsInventory (`nodes(ids:)` of variants), InventorySet (inventorySetQuantities, up to
 250 quantities per call, with changeFromQuantity compare-and-set and the
 @idempotent directive, required from 2026-04 as at Shopify), VariantsPrice, ProductStatus, ProductSet,
@@ -206,7 +206,7 @@ def _variants_inventory(app, shop, variables, **_) -> dict[str, Any]:
             continue
         product, option = found
         node = render_product(shop, product)["variants"]["nodes"][product.options.index(option)]
-        nodes.append({"id": node["id"], "legacyResourceId": node["legacyResourceId"],
+        nodes.append({"__typename": "ProductVariant", "id": node["id"], "legacyResourceId": node["legacyResourceId"],
                       "inventoryItem": node["inventoryItem"]})
     return {"nodes": nodes}
 

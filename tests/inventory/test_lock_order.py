@@ -21,8 +21,7 @@ from marketdock.inventory import services
 from marketdock.inventory.models import StockLevel
 from marketdock.orders.models import ChannelStatus, MatchStatus, Order, OrderLine, OrderStatus, StockState
 from marketdock.orders.services import orders_reserve
-
-from .conftest import make_set, make_sku, make_warehouse, receive
+from tests.factories.catalog import make_set, make_sku, make_warehouse, receive
 
 _ids = count(1)
 

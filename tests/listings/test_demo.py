@@ -20,7 +20,7 @@ from marketdock.orders.models import MatchSource, MatchStatus, OrderLine, StockS
 from marketdock.orders.services import collection
 from marketdock.sandbox.server import SandboxApp, serve_in_thread
 from marketdock.sandbox.state import SandboxState
-from tests.conftest import make_company
+from tests.factories.core import make_company
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from marketdock.channels.connectors.models import (
 )
 from marketdock.sandbox.server import SandboxApp, serve_in_thread
 from marketdock.sandbox.state import SandboxState
-from tests.sandbox.test_sandbox import connect, set_faults
+from tests.factories.sandbox import connect, listings_truth, received, set_faults
 
 PROTOCOL_SHOPS = ["naver-demo", "coupang-demo", "shopify-demo"]
 CARRIER = {"naver": "CJGLS", "coupang": "CJGLS", "shopify": "CJ Logistics"}
@@ -49,15 +49,6 @@ def sandbox():
     yield state, base
     server.shutdown()
     server.server_close()
-
-
-def received(base: str, code: str, operation: str | None = None) -> list[dict]:
-    rows = httpx.get(f"{base}/_sandbox/shops/{code}/received").json()["received"]
-    return [r for r in rows if operation is None or r["operation"] == operation]
-
-
-def listings_truth(base: str, code: str) -> dict[str, dict]:
-    return {p["product_id"]: p for p in httpx.get(f"{base}/_sandbox/shops/{code}/listings").json()["products"]}
 
 
 def shippable(state, code: str):
@@ -249,7 +240,8 @@ def test_shopify_inventory_mutation_without_idempotency_is_refused_like_shopify(
     query = ("mutation InventorySet($input: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $input) "
              "{ userErrors { field message code } } }")
     body = httpx.post(f"{base}/admin/api/2026-04/graphql.json", headers={"X-Shopify-Access-Token": token},
-                      json={"query": query, "variables": {"input": {"name": "available", "quantities": []}}}).json()
+                      json={"query": query, "variables": {"input": {"name": "available", "reason": "correction",
+                                                                  "quantities": []}}}).json()
     assert "@idempotent" in body["errors"][0]["message"]
 
 
