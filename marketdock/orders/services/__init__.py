@@ -11,7 +11,8 @@
 - `effects`: what the marketplace is told: outbox enqueue, handlers, answers, retries; the outbox kinds
 - `transitions`: the allowed moves and one function per move
 - `edits`: 발송지연 and the buyer/recipient edit
-- `excel`: order Excel download, upload mappings, order uploads, 수기주문
+- `export`: the order Excel download and its column templates
+- `excel`: upload mappings, order uploads, 수기주문
 - `status_excel`: the status/tracking sheet and 출고 내역
 
 Tests that replace a module's function (e.g. `collection.connector_options`) patch that module.
@@ -60,27 +61,16 @@ from .effects import (
 )
 from .excel import (
     BUILTIN_MAPPINGS,
-    COLUMNS_BY_KEY,
-    DEFAULT_COLUMNS,
-    EXPORT_COLUMNS,
     UPLOAD_FIELDS,
     BuiltinMapping,
-    ExportColumn,
-    ExportResult,
     OrderExcelError,
     ResolvedMapping,
     RowError,
     UploadField,
     build_channel_order,
     builtin_sample_bytes,
-    clean_columns,
     errors_workbook_bytes,
-    excel_order_ids,
-    export_columns_for,
-    export_template_delete,
-    export_template_save,
     manual_order_create,
-    orders_export,
     orders_ingest_upload,
     orders_upload,
     parse_datetime_kst,
@@ -91,6 +81,19 @@ from .excel import (
     upload_mapping_delete,
     upload_mapping_save,
     validate_rows,
+)
+from .export import (
+    COLUMNS_BY_KEY,
+    DEFAULT_COLUMNS,
+    EXPORT_COLUMNS,
+    ExportColumn,
+    ExportResult,
+    clean_columns,
+    excel_order_ids,
+    export_columns_for,
+    export_template_delete,
+    export_template_save,
+    orders_export,
 )
 from .ingest import (
     buyer_key,
