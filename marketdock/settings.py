@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "marketdock.shipping",
     "marketdock.outbox",
     "marketdock.listings",
+    "marketdock.analytics",
 ]
 
 MIDDLEWARE = [
@@ -228,6 +229,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "marketdock.core.staticfinders.PackagedFileFinder",  # plotly.js from the plotly package (no CDN)
+]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 FILE_UPLOAD_PERMISSIONS = 0o600

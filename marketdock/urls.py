@@ -28,6 +28,7 @@ urlpatterns = [
     path("channels/", include((channel_urls.urlpatterns + listing_urls.urlpatterns, channel_urls.app_name))),
     path("orders/", include("marketdock.orders.urls")),
     path("shipping/", include("marketdock.shipping.urls")),
+    path("analytics/", include("marketdock.analytics.urls")),
     path("operator/", admin.site.urls),
     path("media/<path:path>", core_views.media, name="media"),
 ]

@@ -17,7 +17,7 @@ from marketdock.core import downloads, params
 from marketdock.core.screens import screen_view
 
 from . import exports, selectors, services, tasks
-from .charts import stock_history_svg
+from .charts import stock_history_chart
 from .forms import (
     AdjustForm,
     CountSheetForm,
@@ -158,7 +158,7 @@ def sku_stock(request, sku_id: int):
         "totals": {"on_hand": sum(lv.on_hand for lv in levels), "reserved": sum(lv.reserved for lv in levels),
                    "available": sum(lv.available for lv in levels)},
         "expected": selectors.expected_for_sku(company, sku),
-        "chart": stock_history_svg(history, label=_("%(code)s 현재고 추이") % {"code": sku.code}),
+        "chart": stock_history_chart(history, label=_("%(code)s 현재고 추이") % {"code": sku.code}),
         "history": history, "days": days, "warehouse_id": warehouse_id,
         "warehouses": selectors.warehouses(company),
         "movements": selectors.movements(company, sku_id=sku.pk)[:50],

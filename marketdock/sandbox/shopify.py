@@ -2,8 +2,9 @@
 Shopify's published Admin schema (sandbox/shopify_graphql.py) and executed by its root fields
 (orders, order, shop, products, ... — ROOT_FIELDS), whatever the operation is called; only the fields
 the document selected come back. X-Shopify-Access-Token check (the shop's legacy static token or a token of its Dev Dashboard app),
-`updated_at` search filter, cursor paging, a cost bucket (1000 points, restoring 50/s) answering
-THROTTLED when a query does not fit.
+`updated_at` search filter, cursor paging, a cost bucket (1000 points, restoring 100/s: Shopify's
+standard plan) answering THROTTLED when a query's requested cost does not fit; the stock operations cost
+what Shopify's documented rules give them (shopify_listings.requested_cost).
 
 Token endpoint: POST /admin/oauth/access_token with a form body {client_id, client_secret,
 grant_type=client_credentials} → {access_token, scope, expires_in: 86399} (a new token on every call).
@@ -42,7 +43,7 @@ UPDATED_MIN = re.compile(r"updated_at:>='([^']+)'")
 UPDATED_MAX = re.compile(r"updated_at:<='([^']+)'")
 LINE_FIRST = re.compile(r"lineItems\(first:\s*(\d+)")
 BUCKET_MAX = 1000.0
-RESTORE_RATE = 50.0
+RESTORE_RATE = 100.0
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 
 
@@ -121,7 +122,8 @@ def _graphql(app: SandboxApp, req: Request, shop: Shop, version: str) -> Respons
     orders_read = {"orders", "order"} & set(document.root_fields)
     first = int(variables.get("first") or 1) if "orders" in document.root_fields else 1
     line_first = int(LINE_FIRST.search(query).group(1)) if LINE_FIRST.search(query) else 0
-    requested = 2 + first * (1 + line_first) if orders_read else 1
+    requested = 2 + first * (1 + line_first) if orders_read else \
+        listings.requested_cost(document.root_fields, variables)
 
     with app.state.lock:
         now = time.monotonic()

@@ -9,4 +9,5 @@ defined once (tests/core/test_architecture_tests.py checks both).
     orders     marketplace order lines, the real ingest, orders saved straight to the tables
     shipping   sender warehouses, carrier contracts, tracking stand-ins, label text
     sandbox    connectors on the sandbox marketplace and what it recorded
+    analytics  order histories written straight to the order tables for the sales rollup
 """

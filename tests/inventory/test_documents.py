@@ -275,10 +275,15 @@ def test_sku_history_is_on_hand_over_time(company, warehouse, store):
     points = selectors.sku_history(company, sku, days=30)
     assert [p.on_hand for p in points] == [0, 10, 8, 13, 13]
     assert [p.on_hand for p in selectors.sku_history(company, sku, days=30, warehouse_id=store.pk)] == [0, 5, 5]
-    from marketdock.inventory.charts import stock_history_svg
+    from django.utils.html import json_script
 
-    svg = stock_history_svg(points, label="HIST <script>")
-    assert svg.startswith("<svg") and "<script>" not in svg and "HIST &lt;script&gt;" in svg
+    from marketdock.inventory.charts import stock_history_chart
+
+    chart = stock_history_chart(points, label="HIST <script>")
+    assert chart["kind"] == "step" and chart["series"][0]["y"] == [0, 10, 8, 13, 13] and len(chart["x"]) == 5
+    html = json_script(chart, "chart-stock")  # how the page hands it to the chart script
+    assert "<script>" not in html.split(">", 1)[1] and "HIST \\u003Cscript\\u003E" in html
+    assert stock_history_chart([], label="x") is None
 
 
 @pytest.mark.django_db

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -241,7 +242,10 @@ def test_sku_stock_page_chart_adjust_and_thresholds(admin_client, company, wareh
     receive(company, sku, warehouse, 5)
     url = reverse("inventory:sku_stock", args=[sku.pk])
     body = admin_client.get(url).content.decode()
-    assert 'data-testid="stock-chart"' in body and "<svg" in body and "<script" not in body.split("<svg")[1].split("</svg>")[0]
+    assert 'data-testid="stock-chart"' in body and 'id="chart-stock" type="application/json"' in body
+    spec = json.loads(body.split('id="chart-stock" type="application/json">')[1].split("</script>")[0])
+    assert spec["kind"] == "step" and spec["series"][0]["y"][-1] == 5  # drawn by plotly from this data
+    assert 'data-testid="stock-history-table"' in body
     response = admin_client.post(url, {"action": "adjust", "adj-warehouse": warehouse.pk, "adj-quantity": "-9",
                                        "adj-reason": "파손"}, follow=True)
     assert "가용 5개" in response.content.decode() and on_hand(sku, warehouse) == 5

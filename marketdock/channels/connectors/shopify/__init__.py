@@ -41,6 +41,7 @@ from .fulfilment import (
 from .listings import (
     INVENTORY_REFS,
     INVENTORY_SET,
+    INVENTORY_SET_COST,
     LOCATIONS_QUERY,
     PRODUCT_QUERY,
     PRODUCT_SET,
@@ -50,6 +51,7 @@ from .listings import (
     QUANTITIES_PER_SET,
     STALE_REFERENCE,
     STOCK_STALE,
+    VARIANT_LOOKUP_COST,
     VARIANTS_INVENTORY_QUERY,
     VARIANTS_PAGE,
     VARIANTS_PER_LOOKUP,
@@ -79,9 +81,13 @@ from .orders import (
     parse_rest_order,
 )
 from .transport import (
+    COST_BUCKET,
+    COST_BUCKETS,
+    COST_RESTORE_RATE,
     ORDERS_PAGE,
     SHOP_QUERY,
     THROTTLE_RETRIES,
+    CostBuckets,
     ShopifyTransport,
     connection_nodes,
     gid_tail,
@@ -102,6 +108,7 @@ class ShopifyConnector(ShopifyOrders, ShopifyFulfilment, ShopifyListings, Shopif
 
 
 __all__ = [
+    "COST_BUCKET", "COST_BUCKETS", "COST_RESTORE_RATE", "CostBuckets", "INVENTORY_SET_COST", "VARIANT_LOOKUP_COST",
     "API_VERSION",
     "FINANCIAL_PROGRESS",
     "FULFILLMENT_CREATE",

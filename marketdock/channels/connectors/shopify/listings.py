@@ -36,7 +36,15 @@ from ..models import (
     StockUpdateResult,
 )
 from .auth import MP
-from .transport import SHOP_QUERY, connection_nodes, gid_tail, to_gid, user_errors
+from .transport import (
+    COST_BUCKET,
+    COST_RESTORE_RATE,
+    SHOP_QUERY,
+    connection_nodes,
+    gid_tail,
+    to_gid,
+    user_errors,
+)
 
 # inventorySetQuantities uses `changeFromQuantity` (compare-and-set) and the @idempotent directive,
 # which exist from 2025-10 / 2026-01 and are mandatory from 2026-04 (API_VERSION is past that).
@@ -82,6 +90,12 @@ VARIANTS_INVENTORY_QUERY = """query VariantsInventory($ids: [ID!]!) {
 VARIANTS_PER_LOOKUP = 100
 # Quantities per inventorySetQuantities call: Shopify caps input arrays at 250 elements.
 QUANTITIES_PER_SET = 250
+# Requested cost by Shopify's documented rules (object 1, connection 2 + first × its node's fields,
+# mutation 10): a looked-up variant costs itself, its inventory item and inventoryLevels(first: 1) with
+# the level's location and quantities (2 + 1 × 2) = 6; inventorySetQuantities 10 + its returned
+# adjustment group and changes = 12.
+VARIANT_LOOKUP_COST = 6
+INVENTORY_SET_COST = 12
 # error codes that mean our cached inventory item / location no longer fit the variant
 STALE_REFERENCE = {"INVALID_INVENTORY_ITEM", "INVALID_LOCATION", "ITEM_NOT_STOCKED_AT_LOCATION"}
 
@@ -251,7 +265,8 @@ class ShopifyListings:
         ids = list(dict.fromkeys(variant_ids))
         for start in range(0, len(ids), VARIANTS_PER_LOOKUP):
             chunk = ids[start:start + VARIANTS_PER_LOOKUP]
-            data = self._graphql(VARIANTS_INVENTORY_QUERY, {"ids": [to_gid("ProductVariant", v) for v in chunk]})
+            data = self._graphql(VARIANTS_INVENTORY_QUERY, {"ids": [to_gid("ProductVariant", v) for v in chunk]},
+                                 cost=VARIANT_LOOKUP_COST * len(chunk))
             nodes = data.get("nodes")
             if not isinstance(nodes, list):
                 raise MalformedPayload("data.nodes", "목록이 아닙니다", marketplace=MP, value=nodes)
@@ -271,6 +286,28 @@ class ShopifyListings:
         # a variant's inventory item is only known after one read (VARIANTS_PER_LOOKUP per query)
         listings = max(0, listings)
         return -(-listings // QUANTITIES_PER_SET) + -(-listings // VARIANTS_PER_LOOKUP)
+
+    @staticmethod
+    def _stock_push_cost(options: int) -> int:
+        """Requested cost points of writing `options` variants' stock not pushed before: each variant's
+        inventory item looked up, then one mutation per QUANTITIES_PER_SET."""
+        options = max(0, options)
+        return options * VARIANT_LOOKUP_COST + -(-options // QUANTITIES_PER_SET) * INVENTORY_SET_COST
+
+    def stock_push_capacity(self, seconds: float) -> int:
+        """Shopify limits by cost, not by requests: the options whose look-up and write cost what the
+        bucket restores in `seconds` (COST_RESTORE_RATE), and no more than the request pacing sends."""
+        points = COST_RESTORE_RATE * seconds
+        options = int((points - INVENTORY_SET_COST) // VARIANT_LOOKUP_COST)
+        while options > 1 and self._stock_push_cost(options) > points:
+            options -= 1
+        return max(1, min(options, super().stock_push_capacity(seconds)))
+
+    def stock_push_floor(self, listings: int) -> float:
+        """The documented minimum: the points the push requests beyond a full bucket (COST_BUCKET), at the
+        standard plan's restore rate (our own request pacing is no documented limit and is not counted:
+        where it is slower, the push is slower than the floor)."""
+        return max(0.0, self._stock_push_cost(listings) - COST_BUCKET) / COST_RESTORE_RATE
 
     def update_stock(self, items: Sequence[StockUpdate]) -> StockUpdateResult:
         """inventorySetQuantities ("available"): ONE mutation for up to QUANTITIES_PER_SET options, each
@@ -330,7 +367,7 @@ class ShopifyListings:
                 answer = self._graphql(INVENTORY_SET, {
                     "input": {"name": "available", "reason": "correction", "quantities": quantities,
                               "referenceDocumentUri": f"marketdock://stock/{uuid.uuid4().hex}"},
-                    "idempotencyKey": str(uuid.uuid4())}).get("inventorySetQuantities") or {}
+                    "idempotencyKey": str(uuid.uuid4())}, cost=INVENTORY_SET_COST).get("inventorySetQuantities") or {}
             except BusinessError as exc:
                 for item in batch:
                     result.failed.extend(listing_failures(item.product_id, [item.option_id], exc))

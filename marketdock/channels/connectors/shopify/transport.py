@@ -6,6 +6,9 @@ the computed wait. Also the ID helpers every concern uses (gid ↔ numeric id, c
 
 from __future__ import annotations
 
+import threading
+import time
+import weakref
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -68,6 +71,46 @@ def connection_nodes(connection: Any, field: str) -> list[Mapping[str, Any]]:
     return nodes
 
 
+
+# The documented limit (shopify.dev, "GraphQL Admin API rate limits"): a leaky bucket of cost points per
+# app and store, restoring 100 points/s on the standard plan (Advanced 200, Plus 1000); a query runs only
+# when the bucket holds its requested cost, and no single query may cost more than 1000 points, the
+# standard plan's bucket. The stock push's floor and message size are figured on these (a bigger plan
+# only goes faster); the pacing itself follows what each response says (throttleStatus).
+COST_RESTORE_RATE = 100.0
+COST_BUCKET = 1000.0
+
+
+class CostBuckets:
+    """Per rate limiter and shop, what the last response said of the cost bucket: (currently available,
+    restore rate, maximum, when). A push message builds a new connector; through this it knows what the
+    previous message spent and waits for exactly the points it lacks, by the restore rate, instead of
+    sending blind into THROTTLED. Kept beside the request limiter (one per process, or the one a caller
+    passes), so separate limiters never share a guess."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._seen: weakref.WeakKeyDictionary[Any, dict[str, tuple[float, float, float, float]]] = \
+            weakref.WeakKeyDictionary()
+
+    def note(self, limiter: Any, key: str, available: float, restore: float, maximum: float) -> None:
+        with self._lock:
+            self._seen.setdefault(limiter, {})[key] = (available, restore, maximum, self._clock())
+
+    def estimate(self, limiter: Any, key: str) -> tuple[float, float] | None:
+        """(points available now — restored since the last response, up to the maximum —, restore rate)."""
+        with self._lock:
+            seen = self._seen.get(limiter, {}).get(key)
+        if seen is None:
+            return None
+        available, restore, maximum, at = seen
+        return min(maximum, available + max(0.0, self._clock() - at) * restore), restore
+
+
+COST_BUCKETS = CostBuckets()
+
+
 class ShopifyTransport(Connector):
     """The connection to one shop: HTTP client, access token and the GraphQL call."""
 
@@ -84,12 +127,17 @@ class ShopifyTransport(Connector):
         self.token_store: TokenStore = token_store or TOKENS.for_key((self.api.base_url, credentials.client_id))
         self._location = ""
         self._available: float | None = None
-        self._restore_rate = 50.0
+        self._restore_rate = COST_RESTORE_RATE
         self._last_cost = 0.0
 
     def _pause_for_cost(self, cost: float) -> None:
-        if self._available is not None and cost > self._available and self._restore_rate > 0:
-            self.api.options.sleep((cost - self._available) / self._restore_rate)
+        """Wait until the bucket holds `cost` points: for the points it lacks at the restore rate. Before
+        this connector's first response, the last one another connector of this shop saw counts."""
+        available, restore = self._available, self._restore_rate
+        if available is None:
+            available, restore = COST_BUCKETS.estimate(self.api.limiter, self.api.limiter_key) or (None, restore)
+        if available is not None and cost > available and restore > 0:
+            self.api.options.sleep((cost - available) / restore)
 
     def _issue_token(self) -> IssuedToken:
         """The client-credentials grant: one POST with a form body."""
@@ -109,10 +157,12 @@ class ShopifyTransport(Connector):
         return self.token_store.token(self._issue_token, rejected=rejected)
 
     def _graphql(self, query: str, variables: Mapping[str, Any] | None = None, *,
-                 path: str | None = None) -> Mapping[str, Any]:
-        rejected = ""
+                 path: str | None = None, cost: float | None = None) -> Mapping[str, Any]:
+        """One GraphQL request. `cost`: its requested cost when the caller can tell (else the last
+        query's is assumed), so a cheap mutation after an expensive read does not wait for the read's."""
+        rejected, requested = "", cost
         for _attempt in range(THROTTLE_RETRIES + 1):
-            self._pause_for_cost(self._last_cost)
+            self._pause_for_cost(self._last_cost if requested is None else requested)
             token = self._access_token(rejected)
             response = self.api.send("POST", path or self._path, json={"query": query, "variables": dict(variables or {})},
                                      headers={"X-Shopify-Access-Token": token})
@@ -129,6 +179,8 @@ class ShopifyTransport(Connector):
             if throttle:
                 self._available = float(throttle.get("currentlyAvailable", 0))
                 self._restore_rate = float(throttle.get("restoreRate") or self._restore_rate)
+                COST_BUCKETS.note(self.api.limiter, self.api.limiter_key, self._available, self._restore_rate,
+                                  float(throttle.get("maximumAvailable") or COST_BUCKET))
             if cost.get("requestedQueryCost") is not None:
                 self._last_cost = float(cost["requestedQueryCost"])
             errors = body.get("errors") or []
@@ -136,9 +188,10 @@ class ShopifyTransport(Connector):
                 raise BusinessError(errors, marketplace=MP)
             codes = [str((e.get("extensions") or {}).get("code") or "") for e in errors if isinstance(e, Mapping)]
             if "THROTTLED" in codes:
-                wait = max(1.0, (self._last_cost - (self._available or 0)) / max(self._restore_rate, 1.0))
+                # wait for the points it lacked, at the restore rate (not a fixed pause nor a full bucket)
+                wait = max(0.05, (self._last_cost - (self._available or 0)) / max(self._restore_rate, 1.0))
                 self.api.options.sleep(wait)
-                self._available = None  # waited; trust the next response's numbers
+                self._available = self._last_cost  # what the wait restored; the next response corrects it
                 continue
             if errors:
                 message = "; ".join(str(e.get("message")) for e in errors if isinstance(e, Mapping)) or str(errors)
