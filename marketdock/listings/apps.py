@@ -15,3 +15,4 @@ class ListingsConfig(AppConfig):
         from .demo import demo_listings
 
         register_step(demo_listings)
+        services_sync.register_outbox_handlers()

@@ -81,7 +81,7 @@ from marketdock.core.models import Company
 from marketdock.inventory.hooks import on_stock_change
 from marketdock.inventory.models import StockLevel
 from marketdock.outbox.models import OutboxMessage
-from marketdock.outbox.services import outbox_enqueue, outbox_handler
+from marketdock.outbox.services import outbox_enqueue
 
 from .models import AllocationRule, Listing, ListingOption, SaleStatus
 from .models_sync import ListingDirty, ListingSyncState, SyncKind, SyncPush
@@ -918,17 +918,23 @@ def sale_status_deliver(*, message: OutboxMessage) -> dict[str, Any]:
             "api_calls": transport.requests}
 
 
-@outbox_handler("stock")
+def register_outbox_handlers() -> None:
+    """Listings' outbox kinds, registered from ready() in the one registry of outbox kinds."""
+    from marketdock.orders.services import register_effect_handler
+
+    register_effect_handler("stock", _deliver_stock)
+    register_effect_handler("price", _deliver_price)
+    register_effect_handler("sale_status", _deliver_sale_status)
+
+
 def _deliver_stock(message: OutboxMessage) -> dict:
     return stock_push_deliver(message=message)
 
 
-@outbox_handler("price")
 def _deliver_price(message: OutboxMessage) -> dict:
     return price_push_deliver(message=message)
 
 
-@outbox_handler("sale_status")
 def _deliver_sale_status(message: OutboxMessage) -> dict:
     return sale_status_deliver(message=message)
 

@@ -10,7 +10,7 @@ split and merged by hand.
 Printing issues one number per package that has none, from the chosen carrier contract's bands
 (`label_services`), and renders the labels (`labels.labels_pdf`). A reprint keeps the number; a new
 number only comes after the orders were moved back to 주문확정 (`packages_reopen` voids the old one).
-Order status changes go through the order flow (`marketdock.orders.services_flow.order_transition`).
+Order status changes go through the order flow (`marketdock.orders.services.order_transition`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,13 @@ from django.utils.translation import gettext as _
 
 from marketdock.core.models import Company, User
 from marketdock.core.validators import normalize_phone
-from marketdock.orders.models import Order, OrderLine, OrderStatus
+from marketdock.orders.models import (
+    SHIPPABLE_STATUSES,
+    SHIPPED_STATUSES,
+    Order,
+    OrderLine,
+    OrderStatus,
+)
 
 from . import selectors
 from .label_services import LabelRequest, label_service_for
@@ -48,9 +54,7 @@ from .models import (
 )
 from .services import ShippingError, tracking_number_mark_used, tracking_number_void
 
-AWAITING = (OrderStatus.CONFIRMED, OrderStatus.READY)
 SHORTAGE_DECISIONS = ("", "print", "skip")  # packages_print: ask / print anyway / leave out
-STOPPED = (OrderStatus.CANCELLED, OrderStatus.HOLD)
 LIVE = (PackageStatus.OPEN, PackageStatus.PRINTED)
 
 
@@ -195,9 +199,6 @@ def _void_number(company: Company, package: Package, reason: str) -> None:
 # --- building packages ----------------------------------------------------------------------------
 
 
-SHIPPED_LIKE = (OrderStatus.SHIPPED, OrderStatus.IN_TRANSIT, OrderStatus.DELIVERED)
-
-
 def packages_unship(*, company: Company, packages: Sequence[Package] | None = None) -> int:
     """Shipped packages none of whose orders is shipped any more (the order flow moved them back
     출고완료 → 출고준비 before the marketplace heard) go back to 운송장출력, their scan check to be done
@@ -207,7 +208,7 @@ def packages_unship(*, company: Company, packages: Sequence[Package] | None = No
     qs = Package.objects.filter(company=company, status=PackageStatus.SHIPPED)
     if packages is not None:
         qs = qs.filter(pk__in=[p.pk for p in packages])
-    still = PackageOrder.objects.filter(company=company, order__status__in=SHIPPED_LIKE).values("package_id")
+    still = PackageOrder.objects.filter(company=company, order__status__in=SHIPPED_STATUSES).values("package_id")
     ids = list(qs.exclude(pk__in=still).filter(memberships__isnull=False).values_list("pk", flat=True).distinct())
     if ids:
         Package.objects.filter(pk__in=ids, method=PackageMethod.PARCEL).update(status=PackageStatus.PRINTED,
@@ -227,14 +228,14 @@ def packages_build(*, company: Company, orders: Sequence[Order] | None = None, u
     Company.objects.select_for_update().filter(pk=company.pk).first()  # one grouping per company at a time
     packages_unship(company=company)
     stale = PackageOrder.objects.filter(company=company, package__status=PackageStatus.OPEN).exclude(
-        order__status__in=AWAITING)
+        order__status__in=SHIPPABLE_STATUSES)
     touched = set(stale.values_list("package_id", flat=True))
     out.removed = stale.count()
     if out.removed:
         PackageOrder.objects.filter(pk__in=list(stale.values_list("pk", flat=True))).delete()
         _void_empty(company, touched)
 
-    qs = Order.objects.filter(company=company, status__in=AWAITING, package_membership__isnull=True)
+    qs = Order.objects.filter(company=company, status__in=SHIPPABLE_STATUSES, package_membership__isnull=True)
     if orders is not None:
         qs = qs.filter(pk__in=[o.pk for o in orders])
     todo = list(qs.order_by("ordered_at", "id"))
@@ -381,7 +382,7 @@ class PackageItem:
 
 def package_items(company: Company, package: Package) -> list[PackageItem]:
     from marketdock.catalog.selectors import set_components
-    from marketdock.orders.services_match import line_effective_quantity
+    from marketdock.orders.services import component_units, line_effective_quantity
 
     lines = list(OrderLine.objects.filter(company=company, order__package_membership__package=package)
                  .select_related("order").prefetch_related("components").order_by("order__ordered_at", "order_id", "id"))
@@ -391,10 +392,9 @@ def package_items(company: Company, package: Package) -> list[PackageItem]:
         qty = line_effective_quantity(line)
         if qty <= 0:
             continue
-        ordered = max(1, line.quantity)
         skus: dict[int, int] = defaultdict(int)
         for comp in line.components.all():
-            units = comp.quantity * qty // ordered
+            units = component_units(line, comp.quantity, qty)
             for sku_id, per in sets.get(comp.sku_id, [(comp.sku_id, 1)]):
                 skus[sku_id] += units * per
         items.append(PackageItem(order=line.order, line=line, quantity=qty, skus=list(skus.items())))
@@ -436,13 +436,13 @@ def packages_shortages(company: Company, packages: Sequence[Package]) -> dict[in
     from marketdock.catalog.selectors import set_components
     from marketdock.inventory.models import StockLevel
     from marketdock.orders.models import MatchStatus, OrderLineComponent, StockState
-    from marketdock.orders.services_match import inventory_enabled, line_effective_quantity
+    from marketdock.orders.services import component_units, inventory_enabled, line_effective_quantity
 
     ids = [p.pk for p in packages]
     if not ids or not inventory_enabled(company):
         return {}
     lines = list(OrderLine.objects.filter(company=company, order__package_membership__package__in=ids,
-                                          order__status__in=AWAITING)
+                                          order__status__in=SHIPPABLE_STATUSES)
                  .exclude(stock_state__in=[StockState.DEDUCTED, StockState.UNMANAGED, StockState.RESERVED])
                  .values_list("pk", "order__package_membership__package_id", "order__channel_order_id",
                               "product_name", "quantity", "cancelled_quantity", "match_status")
@@ -464,9 +464,8 @@ def packages_shortages(company: Company, packages: Sequence[Package]) -> dict[in
         if match != MatchStatus.MATCHED or not comps.get(line_id):
             out[package_id].append(Shortage(package_id, order_no, "", name[:60]))
             continue
-        ordered = max(1, quantity)
         for sku_id, per_line in comps[line_id]:
-            units = per_line * qty // ordered
+            units = component_units(probe, per_line, qty)
             for physical, per in sets.get(sku_id, [(sku_id, 1)]):
                 need[package_id][physical] += units * per
     sku_ids = {sku for by_sku in need.values() for sku in by_sku}
@@ -492,19 +491,18 @@ def packages_shortages(company: Company, packages: Sequence[Package]) -> dict[in
 # --- printing -------------------------------------------------------------------------------------
 
 
-def _flow():
-    from marketdock.orders import services_flow
-
-    return services_flow
-
-
 def orders_transition(*, company: Company, orders: Sequence[Order], to: str, user: User | None,
                       reason: str = "", package: Package | None = None) -> dict[int, str]:
     """Move orders through the order flow; {order id: error message} for the orders it refused."""
     if not orders:
         return {}
-    extra = {"package": package} if package is not None else {}
-    result = _flow().order_transition(company=company, orders=list(orders), to=to, user=user, reason=reason, **extra)
+    from marketdock.orders import services as order_services
+
+    from .order_hooks import package_shipment_of
+
+    shipment = package_shipment_of(package) if package is not None else None
+    result = order_services.order_transition(company=company, orders=list(orders), to=to, user=user, reason=reason,
+                                             package=shipment)
     return transition_failures(result)
 
 
@@ -598,7 +596,7 @@ def packages_print(
                                        % {"status": p.get_status_display(), "method": p.get_method_display()}))
         elif not orders:
             plan.rows.append(RowResult(p.code, False, _("주문이 없는 포장입니다.")))
-        elif stopped := [o for o in orders if o.status not in AWAITING]:
+        elif stopped := [o for o in orders if o.status not in SHIPPABLE_STATUSES]:
             plan.rows.append(RowResult(p.code, False, _("주문 %(no)s이(가) %(status)s 상태라 출력하지 않았습니다.")
                                        % {"no": stopped[0].channel_order_id, "status": stopped[0].get_status_display()}))
         elif claimed := [o for o in orders if o.claim]:
@@ -831,7 +829,7 @@ def package_handover(*, company: Company, package: Package, method: str, handove
         package = Package.objects.select_for_update().get(pk=package.pk, company=company)
         if package.status not in LIVE:
             raise ShippingError(_("이미 출고했거나 해체된 포장입니다 (%(status)s).") % {"status": package.get_status_display()})
-        stopped = selectors.package_orders(company, package).exclude(status__in=AWAITING).first()
+        stopped = selectors.package_orders(company, package).exclude(status__in=SHIPPABLE_STATUSES).first()
         if stopped is not None:
             raise ShippingError(_("주문 %(no)s이(가) %(status)s 상태입니다.")
                                 % {"no": stopped.channel_order_id, "status": stopped.get_status_display()})

@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from marketdock.inventory import services
 from marketdock.inventory.models import StockLevel
 from marketdock.orders.models import ChannelStatus, MatchStatus, Order, OrderLine, OrderStatus, StockState
-from marketdock.orders.services_match import orders_reserve
+from marketdock.orders.services import orders_reserve
 from tests.factories.catalog import make_set, make_sku, make_warehouse, receive
 
 _ids = count(1)

@@ -16,9 +16,8 @@ from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate
 from marketdock.channels.demo import sandbox_seed
 from marketdock.channels.models import ChannelAccount, ChannelKind
 from marketdock.core.demo import run_demo
-from marketdock.orders import services_collect
 from marketdock.orders.models import OrderLine, OrderStatus, StockState
-from marketdock.orders.services_flow import order_transition
+from marketdock.orders.services import collection, order_transition
 from marketdock.sandbox.server import SandboxApp, serve_in_thread
 from marketdock.sandbox.state import SandboxState
 
@@ -61,7 +60,7 @@ def sandbox(monkeypatch):
         shop.faults.esm_lookup_interval = 0  # the connectors run unthrottled here (Rate 1000 below)
     server, base = serve_in_thread(SandboxApp(state))
     monkeypatch.setenv("MARKETDOCK_SANDBOX_URL", base)
-    monkeypatch.setattr(services_collect, "connector_options", lambda account: HttpOptions(
+    monkeypatch.setattr(collection, "connector_options", lambda account: HttpOptions(
         limiter=LocalRateLimiter(), sleep=lambda s: None, rate=Rate(1000, 1000), timeout=httpx.Timeout(5.0)))
     yield base
     server.shutdown()
@@ -77,7 +76,7 @@ def test_demo_after_one_collection_matches_the_sandbox(sandbox):
         creds = account.credentials
         shop = shops[shop_key(creds)]
         ChannelAccount.objects.filter(pk=account.pk).update(collected_until=timezone.now() - timedelta(days=4))
-        services_collect.collection_execute(account_id=account.pk)
+        collection.collection_execute(account_id=account.pk)
         truth = httpx.get(f"{sandbox}/_sandbox/shops/{shop['code']}/orders").json()
         lines = {ln.channel_line_id: ln for ln in OrderLine.objects.filter(account=account).select_related("order")}
         for order in truth["orders"]:

@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from marketdock.orders.models import Order, OrderEvent, OrderStatus
-from marketdock.orders.services_flow import order_transition
+from marketdock.orders.services import order_transition
 from marketdock.shipping import selectors
 from marketdock.shipping.models import IssuedTrackingNumber, PackageStatus
 from marketdock.shipping.services import ShippingError, band_create

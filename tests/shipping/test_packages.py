@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from marketdock.orders.models import OrderLine, OrderStatus
-from marketdock.orders.services_flow import order_transition
+from marketdock.orders.services import order_transition
 from marketdock.outbox.models import OutboxMessage
 from marketdock.shipping import selectors
 from marketdock.shipping.models import IssuedTrackingNumber, Package, PackageMethod, PackageStatus
