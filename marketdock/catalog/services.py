@@ -12,8 +12,8 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from marketdock.catalog.hooks import sku_availability_changed
 from marketdock.core.models import CommonCode, Company
-from marketdock.inventory.hooks import sku_availability_changed
 
 from . import options as opt
 from .hooks import sku_codes_added

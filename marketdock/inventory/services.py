@@ -29,12 +29,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from marketdock.catalog.hooks import sku_availability_changed
 from marketdock.catalog.models import SKU, SKUStatus
 from marketdock.catalog.selectors import set_components
 from marketdock.core import params, uploads
 from marketdock.core.models import CommonCode, Company, User
 
-from .hooks import sku_availability_changed, stock_changed
+from .hooks import stock_changed
 from .models import (
     CountLine,
     CountSheet,

@@ -8,8 +8,8 @@ change's transaction, so a rolled-back change marks nothing."""
 
 from __future__ import annotations
 
+from marketdock.catalog.hooks import on_sku_availability_change
 from marketdock.core.models import Company
-from marketdock.inventory.hooks import on_sku_availability_change
 
 from .services_sync import listings_mark_dirty_for_skus
 

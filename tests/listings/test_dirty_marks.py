@@ -2,7 +2,7 @@
 transaction that makes them (a rolled-back or refused change marks nothing): linking (register
 success, import, link by code, an option mapped), a listing's typed stock / allocation rule / price
 (single and bulk edit), a warehouse's "expose to channels" or active flag, a SKU's status to/from
-품절/사용안함, a set's composition. Inventory and catalog tell through inventory.hooks; they never
+품절/사용안함, a set's composition. Inventory and catalog tell through catalog.hooks; they never
 import listings."""
 
 from __future__ import annotations
@@ -244,7 +244,7 @@ def test_bulk_edit_marks_a_price_push_for_the_repriced_listings_only(company, st
     assert sorted(dirty()) == sorted([(listings["P-1"].pk, SyncKind.PRICE), (listings["P-2"].pk, SyncKind.PRICE)])
 
 
-# --- warehouses, SKU status, sets (through inventory.hooks) --------------------------------------------
+# --- warehouses, SKU status, sets (through catalog.hooks) --------------------------------------------
 
 
 def test_a_warehouse_exposure_or_active_flag_change_marks_the_listings_selling_its_stock(company, linked, wh):
