@@ -226,7 +226,6 @@ def product_save(
     new rows become new SKUs (code from the pattern, barcode = code unless given); existing SKUs
     left out are deleted, or deactivated (사용안함) when anything references them.
     Raises CatalogError listing every problem; nothing is saved then."""
-    errors: list[FieldError] = []
     try:
         axes = opt.normalize_axes(axes)
     except opt.AxisError as exc:
@@ -236,6 +235,45 @@ def product_save(
     except opt.AxisError as exc:
         raise CatalogError([FieldError("code_pattern", str(exc))])
 
+    code, errors = _product_fields_check(company=company, product=product, data=data)
+    existing = list(product.skus.all()) if product else []
+    if rows is None:
+        rows = [
+            SkuRow(
+                option_values=r["option_values"], sku_id=r["sku_id"], code=r["code"], barcode=r["barcode"],
+                price_delta=r["price_delta"], status=r["status"], is_set=r["is_set"], is_gift=r["is_gift"],
+                safety_stock=r["safety_stock"], reorder_point=r["reorder_point"],
+            )
+            for r in sku_grid_rows(axes=axes, existing=existing, product_code=code, pattern=pattern)
+        ]
+    if not rows:
+        errors.append(FieldError("skus", _("단품이 하나 이상 있어야 합니다.")))
+    matched = _rows_match(rows=rows, axes=axes, existing=existing, data=data, errors=errors)
+    if errors:
+        raise CatalogError(errors)
+
+    # codes: explicit ones first, then generated ones that avoid everything taken
+    keep_ids = {s.pk for s in matched if s is not None}
+    other_codes = set(
+        SKU.objects.filter(company=company).exclude(pk__in=keep_ids).values_list("code", flat=True)
+    )
+    other_barcodes = set(
+        SKU.objects.filter(company=company).exclude(pk__in=keep_ids).values_list("barcode", flat=True)
+    )
+    _rows_assign_codes(rows=rows, axes=axes, pattern=pattern, code=code, other_codes=other_codes)
+    errors = _rows_check_codes(rows=rows, matched=matched, other_codes=other_codes, other_barcodes=other_barcodes)
+    if errors:
+        raise CatalogError(errors)
+    try:
+        return _product_write(company=company, product=product, data=data, code=code, axes=axes, rows=rows,
+                              existing=existing, matched=matched, keep_ids=keep_ids)
+    except IntegrityError:
+        raise CatalogError(_("다른 사용자가 같은 코드나 바코드를 방금 저장했습니다. 다시 시도하세요."))
+
+
+def _product_fields_check(*, company: Company, product: Product | None, data: dict) -> tuple[str, list[FieldError]]:
+    """The product's own code, brand and category checked: (the stripped code, the problems)."""
+    errors: list[FieldError] = []
     code = (data.get("code") or "").strip()
     if not code:
         errors.append(FieldError("code", _("상품코드를 입력하세요.")))
@@ -249,24 +287,16 @@ def product_save(
     category = data.get("category")
     if category is not None and category.company_id != company.pk:
         errors.append(FieldError("category", _("분류를 찾을 수 없습니다.")))
+    return code, errors
 
-    existing = list(product.skus.all()) if product else []
+
+def _rows_match(*, rows: list[SkuRow], axes: list[dict], existing: list[SKU], data: dict,
+                errors: list[FieldError]) -> list[SKU | None]:
+    """Check each row's option values, status and stock numbers (problems appended to `errors`) and
+    find the existing SKU it updates (by id, code, then option values; None = a new SKU)."""
     existing_by_id = {s.pk: s for s in existing}
     existing_by_code = {s.code: s for s in existing}
     existing_by_key = {opt.option_key(s.option_values or {}): s for s in existing}
-
-    if rows is None:
-        rows = [
-            SkuRow(
-                option_values=r["option_values"], sku_id=r["sku_id"], code=r["code"], barcode=r["barcode"],
-                price_delta=r["price_delta"], status=r["status"], is_set=r["is_set"], is_gift=r["is_gift"],
-                safety_stock=r["safety_stock"], reorder_point=r["reorder_point"],
-            )
-            for r in sku_grid_rows(axes=axes, existing=existing, product_code=code, pattern=pattern)
-        ]
-    if not rows:
-        errors.append(FieldError("skus", _("단품이 하나 이상 있어야 합니다.")))
-
     axis_names = [a["name"] for a in axes]
     axis_values = {a["name"]: set(a["values"]) for a in axes}
     seen_keys: dict[str, int] = {}
@@ -315,17 +345,11 @@ def product_save(
             errors.append(FieldError("safety_stock", _("안전재고와 발주점은 0 이상이어야 합니다."), i))
         if data.get("price") is not None and int(data.get("price") or 0) + int(row.price_delta or 0) < 0:
             errors.append(FieldError("price_delta", _("옵션가를 더한 판매가가 0원보다 작습니다."), i, str(row.price_delta)))
-    if errors:
-        raise CatalogError(errors)
+    return matched
 
-    # codes: explicit ones first, then generated ones that avoid everything taken
-    keep_ids = {s.pk for s in matched if s is not None}
-    other_codes = set(
-        SKU.objects.filter(company=company).exclude(pk__in=keep_ids).values_list("code", flat=True)
-    )
-    other_barcodes = set(
-        SKU.objects.filter(company=company).exclude(pk__in=keep_ids).values_list("barcode", flat=True)
-    )
+
+def _rows_assign_codes(*, rows: list[SkuRow], axes: list[dict], pattern: str, code: str, other_codes: set[str]) -> None:
+    """Give every row without a code one from the pattern that avoids every code taken."""
     row_codes = [(r.code or "").strip() for r in rows]
     taken = other_codes | {c for c in row_codes if c}
     for i, row in enumerate(rows):
@@ -350,6 +374,12 @@ def product_save(
                         candidate = f"{base}-{k}"
             row.code = candidate
         taken.add(row.code)
+
+
+def _rows_check_codes(*, rows: list[SkuRow], matched: list[SKU | None], other_codes: set[str],
+                      other_barcodes: set[str]) -> list[FieldError]:
+    """Codes and barcodes well-formed and unique (in the rows and the company); set/gift flags possible."""
+    errors: list[FieldError] = []
     seen_codes: dict[str, int] = {}
     seen_barcodes: dict[str, int] = {}
     for i, row in enumerate(rows):
@@ -376,72 +406,79 @@ def product_save(
                 "c": row.code}, i))
         if row.is_set and row.is_gift:
             errors.append(FieldError("is_gift", _("세트상품은 사은품으로 지정할 수 없습니다."), i))
-    if errors:
-        raise CatalogError(errors)
+    return errors
 
+
+def _product_write(*, company: Company, product: Product | None, data: dict, code: str, axes: list[dict],
+                   rows: list[SkuRow], existing: list[SKU], matched: list[SKU | None], keep_ids: set[int]) -> Product:
+    """Save the checked product and rows in one transaction and tell the hooks (IntegrityError passes up)."""
     # what each existing SKU could sell on the channels before (status, set flag, product stock management)
     managed_before = (Product.objects.filter(company=company, pk=product.pk).values_list("inventory_managed", flat=True)
                       .first() if product is not None and product.pk else None)
     availability_before = {s.pk: (s.status in UNAVAILABLE, s.is_set) for s in existing}
-    try:
-        with transaction.atomic():
-            if product is None:
-                product = Product(company=company)
-            for name in PRODUCT_FIELDS:
-                if name in data:
-                    setattr(product, name, data[name])
-            product.code = code
-            product.option_axes = axes
-            product.save()
-            leftovers = [s for s in existing if s.pk not in keep_ids]
-            # free codes/barcodes of leftovers that are deleted before rows take them over
-            for sku in leftovers:
-                if sku_is_referenced(sku):
-                    if sku.status != SKUStatus.INACTIVE:
-                        sku.status = SKUStatus.INACTIVE
-                        sku.save(update_fields=["status"])
-                else:
-                    sku.delete()
-            # codes may move between kept SKUs (A↔B): park changed ones first so unique keys never clash
-            moving = [
-                s.pk for i, s in enumerate(matched)
-                if s is not None and (s.code != rows[i].code or s.barcode != rows[i].barcode)
-            ]
-            for pk in moving:
-                SKU.objects.filter(pk=pk).update(code=f"~{pk}", barcode=f"~{pk}")
-            coded: set[int] = set()  # SKUs with a code they did not have (new, or the code changed)
-            for i, row in enumerate(rows):
-                sku = matched[i] or SKU(company=company, product=product)
-                new_code = matched[i] is None or matched[i].pk in moving
-                sku.code = row.code
-                sku.barcode = row.barcode
-                sku.option_values = row.option_values
-                sku.option_text = opt.option_text(axes, row.option_values)
-                sku.price_delta = int(row.price_delta or 0)
-                sku.status = row.status
-                sku.is_gift = bool(row.is_gift)
-                sku.safety_stock = int(row.safety_stock or 0)
-                sku.reorder_point = int(row.reorder_point or 0)
-                sku.sort_order = i
-                if sku.is_set and not row.is_set:
-                    SetComponent.objects.filter(company=company, set_sku=sku).delete()
-                sku.is_set = bool(row.is_set)
-                sku.save()
-                if new_code:
-                    coded.add(sku.pk)
-            if managed_before is not None and managed_before != product.inventory_managed:
-                changed = set(availability_before)
+    with transaction.atomic():
+        if product is None:
+            product = Product(company=company)
+        for name in PRODUCT_FIELDS:
+            if name in data:
+                setattr(product, name, data[name])
+        product.code = code
+        product.option_axes = axes
+        product.save()
+        leftovers = [s for s in existing if s.pk not in keep_ids]
+        # free codes/barcodes of leftovers that are deleted before rows take them over
+        for sku in leftovers:
+            if sku_is_referenced(sku):
+                if sku.status != SKUStatus.INACTIVE:
+                    sku.status = SKUStatus.INACTIVE
+                    sku.save(update_fields=["status"])
             else:
-                changed = {s.pk for s in leftovers if s.pk in availability_before and not availability_before[s.pk][0]}
-                changed |= {s.pk for s in matched if s is not None and s.pk in availability_before
-                            and availability_before[s.pk] != (s.status in UNAVAILABLE, s.is_set)}
-            # listeners (the listings app) mark the channel listings of these SKUs for a stock push
-            sku_availability_changed(company, changed)
-            # listeners (the orders app) match the waiting order lines whose seller code is a new code
-            sku_codes_added(company, coded)
-    except IntegrityError:
-        raise CatalogError(_("다른 사용자가 같은 코드나 바코드를 방금 저장했습니다. 다시 시도하세요."))
+                sku.delete()
+        coded = _skus_write(company=company, product=product, axes=axes, rows=rows, matched=matched)
+        if managed_before is not None and managed_before != product.inventory_managed:
+            changed = set(availability_before)
+        else:
+            changed = {s.pk for s in leftovers if s.pk in availability_before and not availability_before[s.pk][0]}
+            changed |= {s.pk for s in matched if s is not None and s.pk in availability_before
+                        and availability_before[s.pk] != (s.status in UNAVAILABLE, s.is_set)}
+        # listeners (the listings app) mark the channel listings of these SKUs for a stock push
+        sku_availability_changed(company, changed)
+        # listeners (the orders app) match the waiting order lines whose seller code is a new code
+        sku_codes_added(company, coded)
     return product
+
+
+def _skus_write(*, company: Company, product: Product, axes: list[dict], rows: list[SkuRow],
+                matched: list[SKU | None]) -> set[int]:
+    """Write the rows onto their SKUs (new ones created); the ids of SKUs with a code they did not have."""
+    # codes may move between kept SKUs (A↔B): park changed ones first so unique keys never clash
+    moving = [
+        s.pk for i, s in enumerate(matched)
+        if s is not None and (s.code != rows[i].code or s.barcode != rows[i].barcode)
+    ]
+    for pk in moving:
+        SKU.objects.filter(pk=pk).update(code=f"~{pk}", barcode=f"~{pk}")
+    coded: set[int] = set()  # SKUs with a code they did not have (new, or the code changed)
+    for i, row in enumerate(rows):
+        sku = matched[i] or SKU(company=company, product=product)
+        new_code = matched[i] is None or matched[i].pk in moving
+        sku.code = row.code
+        sku.barcode = row.barcode
+        sku.option_values = row.option_values
+        sku.option_text = opt.option_text(axes, row.option_values)
+        sku.price_delta = int(row.price_delta or 0)
+        sku.status = row.status
+        sku.is_gift = bool(row.is_gift)
+        sku.safety_stock = int(row.safety_stock or 0)
+        sku.reorder_point = int(row.reorder_point or 0)
+        sku.sort_order = i
+        if sku.is_set and not row.is_set:
+            SetComponent.objects.filter(company=company, set_sku=sku).delete()
+        sku.is_set = bool(row.is_set)
+        sku.save()
+        if new_code:
+            coded.add(sku.pk)
+    return coded
 
 
 def product_status_bulk(*, company: Company, product_ids: list[int], status: str) -> list[dict]:
@@ -746,7 +783,6 @@ def product_upload_process(*, upload: ProductUpload, progress=None, log=None) ->
     unless the upload asked to apply valid rows; then every product whose rows are all valid is kept
     and the others are skipped. Errors are stored on the upload (row, column, value, message)."""
     from . import excel, selectors
-    from .forms import ProductForm, SkuRowForm
 
     company = upload.company
     cols = {c.key: c.header for c in excel.columns()}
@@ -778,155 +814,188 @@ def product_upload_process(*, upload: ProductUpload, progress=None, log=None) ->
         groups.setdefault(code, []).append(row)
 
     path_to_id = {_norm_path(path): pk for pk, path in selectors.category_paths(company).items()}
-    created = updated = skipped = 0
+    counts = {"created": 0, "updated": 0, "skipped": 0}
     total_groups = len(groups)
     with transaction.atomic():
         for gi, (code, rows) in enumerate(groups.items(), start=1):
             before = len(errors)
             existing = Product.objects.filter(company=company, code=code).first()
-            # product-level values: first non-blank wins, a different non-blank value later is an error
-            merged: dict[str, tuple[str, int]] = {}
-            for row in rows:
-                for key in _PRODUCT_KEYS:
-                    value = row.values.get(key, "")
-                    if not value:
-                        continue
-                    if key not in merged:
-                        merged[key] = (value, row.number)
-                    elif merged[key][0] != value:
-                        err(row.number, key, _("같은 상품코드(%(code)s)의 %(row)s행과 값이 다릅니다 ('%(a)s' ≠ '%(b)s').") % {
-                            "code": code, "row": merged[key][1], "a": merged[key][0], "b": value}, value)
-            first = rows[0].number
-            data = {
-                "code": code, "seller_code": existing.seller_code if existing else "",
-                "name": existing.name if existing else "", "brand": existing.brand_id if existing else "",
-                "category": existing.category_id if existing else "", "price": existing.price if existing else "",
-                "cost": existing.cost if existing else 0, "tax_type": existing.tax_type if existing else TaxType.TAXABLE,
-                "status": existing.status if existing else ProductStatus.ON_SALE,
-                "inventory_managed": existing.inventory_managed if existing else True,
-                "memo": existing.memo if existing else "",
-            }
-            for key, (value, number) in merged.items():
-                if key == "brand":
-                    brand = brand_resolve(company=company, text=value)
-                    if brand is None:
-                        err(number, key, _("브랜드 '%(v)s'이(가) 공통코드(BRAND)에 없습니다.") % {"v": value}, value)
-                    else:
-                        data["brand"] = brand.pk
-                elif key == "category":
-                    pk = path_to_id.get(_norm_path(value))
-                    if pk is None:
-                        err(number, key, _("분류 '%(v)s'을(를) 찾을 수 없습니다. 카테고리 화면에서 먼저 만드세요 (예: 의류 > 상의).") % {
-                            "v": value}, value)
-                    else:
-                        data["category"] = pk
-                elif key in ("tax_type", "status"):
-                    mapped = maps[key].get(value) or (value if value in maps[key].values() else None)
-                    if mapped is None:
-                        err(number, key, _("'%(v)s'은(는) 쓸 수 없습니다. %(allowed)s 중 하나를 적으세요.") % {
-                            "v": value, "allowed": "/".join(maps[key])}, value)
-                    else:
-                        data[key] = mapped
-                elif key == "inventory_managed":
-                    yn = _yes_no(value)
-                    if yn is None:
-                        err(number, key, _("재고관리는 Y 또는 N으로 적으세요."), value)
-                    else:
-                        data[key] = yn
-                else:
-                    data[key] = value
-            form_data = {k: v for k, v in data.items() if v is not None}
-            if not form_data.get("inventory_managed"):
-                form_data.pop("inventory_managed", None)  # unchecked checkbox
-            form = ProductForm(data=form_data, company=company)
-            if not form.is_valid():
-                for fname, msgs in form.errors.items():
-                    for msg in msgs:
-                        err(merged.get(fname, ("", first))[1], fname if fname != "__all__" else "",
-                            f"{cols.get(fname, fname)}: {msg}", str(form_data.get(fname, "")))
-
-            # option axes from the rows (names from the first row that names them)
-            axis_names: list[str] = []
-            for i in range(1, 4):
-                name = next((r.values.get(f"axis_name_{i}", "") for r in rows if r.values.get(f"axis_name_{i}")), "")
-                axis_names.append(name)
-            axes: list[dict] = []
-            for i, name in enumerate(axis_names, start=1):
-                if not name:
-                    continue
-                values: list[str] = []
-                for r in rows:
-                    other = r.values.get(f"axis_name_{i}", "")
-                    if other and other != name:
-                        err(r.number, f"axis_name_{i}", _("같은 상품의 옵션명%(i)s이(가) 행마다 다릅니다 ('%(a)s' ≠ '%(b)s').") % {
-                            "i": i, "a": name, "b": other}, other)
-                    v = r.values.get(f"axis_value_{i}", "")
-                    if not v:
-                        err(r.number, f"axis_value_{i}", _("옵션 '%(name)s'의 값을 입력하세요.") % {"name": name})
-                    elif v not in values:
-                        values.append(v)
-                axes.append({"name": name, "values": values})
-            sku_rows: list[SkuRow] = []
-            for r in rows:
-                option_values = {}
-                for i, name in enumerate(axis_names, start=1):
-                    if name:
-                        option_values[name] = r.values.get(f"axis_value_{i}", "")
-                status_text = r.values.get("sku_status", "")
-                sku_status = maps["sku_status"].get(status_text) or (status_text if status_text in maps["sku_status"].values()
-                                                                    else None)
-                if status_text and sku_status is None:
-                    err(r.number, "sku_status", _("'%(v)s'은(는) 쓸 수 없습니다. %(allowed)s 중 하나를 적으세요.") % {
-                        "v": status_text, "allowed": "/".join(maps["sku_status"])}, status_text)
-                gift = _yes_no(r.values.get("is_gift", "")) if r.values.get("is_gift") else None
-                if r.values.get("is_gift") and gift is None:
-                    err(r.number, "is_gift", _("사은품은 Y 또는 N으로 적으세요."), r.values.get("is_gift", ""))
-                sku_form = SkuRowForm(data={
-                    "code": r.values.get("sku_code", ""), "barcode": r.values.get("barcode", ""),
-                    "price_delta": r.values.get("price_delta", ""), "status": sku_status or "",
-                    "is_gift": "on" if gift else "", "safety_stock": r.values.get("safety_stock", ""),
-                    "reorder_point": r.values.get("reorder_point", ""),
-                })
-                key_map = {"code": "sku_code", "status": "sku_status"}
-                if not sku_form.is_valid():
-                    for fname, msgs in sku_form.errors.items():
-                        key = key_map.get(fname, fname)
-                        for msg in msgs:
-                            err(r.number, key, f"{cols.get(key, key)}: {msg}", r.values.get(key, ""))
-                    continue
-                d = sku_form.cleaned_data
-                sku_rows.append(SkuRow(
-                    option_values=option_values, code=d["code"], barcode=d["barcode"], price_delta=d["price_delta"],
-                    status=d["status"], is_gift=gift, safety_stock=d["safety_stock"],
-                    reorder_point=d["reorder_point"], is_set=None,
-                ))
+            form = _upload_product_form(company=company, code=code, rows=rows, existing=existing, err=err,
+                                        cols=cols, maps=maps, path_to_id=path_to_id)
+            axis_names, axes = _upload_axes(rows=rows, err=err)
+            sku_rows = _upload_sku_rows(rows=rows, axis_names=axis_names, err=err, cols=cols, maps=maps)
             if len(errors) == before:
-                try:
-                    with transaction.atomic():
-                        product_save(company=company, product=existing, data=form.cleaned_data, axes=axes, rows=sku_rows)
-                except CatalogError as exc:
-                    for e in exc.errors:
-                        if e.row is not None:
-                            number = rows[e.row].number
-                            key = {"code": "sku_code", "status": "sku_status", "option_values": "axis_value_1"}.get(
-                                e.field, e.field)
-                        else:
-                            number = first
-                            key = {"option_axes": "axis_name_1"}.get(e.field, e.field)
-                        err(number, key, e.message, e.value)
+                _upload_product_save(company=company, existing=existing, form=form, axes=axes, rows=rows,
+                                     sku_rows=sku_rows, err=err)
             if len(errors) == before:
-                if existing:
-                    updated += 1
-                else:
-                    created += 1
+                counts["updated" if existing else "created"] += 1
             else:
-                skipped += 1
+                counts["skipped"] += 1
             if progress:
-                progress(gi, total_groups, created=created, updated=updated, skipped=skipped)
+                progress(gi, total_groups, **counts)
         applied = not errors or upload.apply_valid_rows
         if not applied:
             transaction.set_rollback(True)
+    return _upload_finish(upload=upload, parsed=parsed, errors=errors, applied=applied, counts=counts,
+                          total_groups=total_groups, log=log)
 
+
+def _upload_product_form(*, company: Company, code: str, rows: list, existing: Product | None, err, cols: dict,
+                         maps: dict, path_to_id: dict):
+    """The product screen's form filled from one product's rows (over what the product has now);
+    product-level values: first non-blank wins, a different non-blank value later is an error."""
+    from .forms import ProductForm
+
+    merged: dict[str, tuple[str, int]] = {}
+    for row in rows:
+        for key in _PRODUCT_KEYS:
+            value = row.values.get(key, "")
+            if not value:
+                continue
+            if key not in merged:
+                merged[key] = (value, row.number)
+            elif merged[key][0] != value:
+                err(row.number, key, _("같은 상품코드(%(code)s)의 %(row)s행과 값이 다릅니다 ('%(a)s' ≠ '%(b)s').") % {
+                    "code": code, "row": merged[key][1], "a": merged[key][0], "b": value}, value)
+    first = rows[0].number
+    data = {
+        "code": code, "seller_code": existing.seller_code if existing else "",
+        "name": existing.name if existing else "", "brand": existing.brand_id if existing else "",
+        "category": existing.category_id if existing else "", "price": existing.price if existing else "",
+        "cost": existing.cost if existing else 0, "tax_type": existing.tax_type if existing else TaxType.TAXABLE,
+        "status": existing.status if existing else ProductStatus.ON_SALE,
+        "inventory_managed": existing.inventory_managed if existing else True,
+        "memo": existing.memo if existing else "",
+    }
+    for key, (value, number) in merged.items():
+        if key == "brand":
+            brand = brand_resolve(company=company, text=value)
+            if brand is None:
+                err(number, key, _("브랜드 '%(v)s'이(가) 공통코드(BRAND)에 없습니다.") % {"v": value}, value)
+            else:
+                data["brand"] = brand.pk
+        elif key == "category":
+            pk = path_to_id.get(_norm_path(value))
+            if pk is None:
+                err(number, key, _("분류 '%(v)s'을(를) 찾을 수 없습니다. 카테고리 화면에서 먼저 만드세요 (예: 의류 > 상의).") % {
+                    "v": value}, value)
+            else:
+                data["category"] = pk
+        elif key in ("tax_type", "status"):
+            mapped = maps[key].get(value) or (value if value in maps[key].values() else None)
+            if mapped is None:
+                err(number, key, _("'%(v)s'은(는) 쓸 수 없습니다. %(allowed)s 중 하나를 적으세요.") % {
+                    "v": value, "allowed": "/".join(maps[key])}, value)
+            else:
+                data[key] = mapped
+        elif key == "inventory_managed":
+            yn = _yes_no(value)
+            if yn is None:
+                err(number, key, _("재고관리는 Y 또는 N으로 적으세요."), value)
+            else:
+                data[key] = yn
+        else:
+            data[key] = value
+    form_data = {k: v for k, v in data.items() if v is not None}
+    if not form_data.get("inventory_managed"):
+        form_data.pop("inventory_managed", None)  # unchecked checkbox
+    form = ProductForm(data=form_data, company=company)
+    if not form.is_valid():
+        for fname, msgs in form.errors.items():
+            for msg in msgs:
+                err(merged.get(fname, ("", first))[1], fname if fname != "__all__" else "",
+                    f"{cols.get(fname, fname)}: {msg}", str(form_data.get(fname, "")))
+    return form
+
+
+def _upload_axes(*, rows: list, err) -> tuple[list[str], list[dict]]:
+    """Option axes from one product's rows (names from the first row that names them)."""
+    axis_names: list[str] = []
+    for i in range(1, 4):
+        name = next((r.values.get(f"axis_name_{i}", "") for r in rows if r.values.get(f"axis_name_{i}")), "")
+        axis_names.append(name)
+    axes: list[dict] = []
+    for i, name in enumerate(axis_names, start=1):
+        if not name:
+            continue
+        values: list[str] = []
+        for r in rows:
+            other = r.values.get(f"axis_name_{i}", "")
+            if other and other != name:
+                err(r.number, f"axis_name_{i}", _("같은 상품의 옵션명%(i)s이(가) 행마다 다릅니다 ('%(a)s' ≠ '%(b)s').") % {
+                    "i": i, "a": name, "b": other}, other)
+            v = r.values.get(f"axis_value_{i}", "")
+            if not v:
+                err(r.number, f"axis_value_{i}", _("옵션 '%(name)s'의 값을 입력하세요.") % {"name": name})
+            elif v not in values:
+                values.append(v)
+        axes.append({"name": name, "values": values})
+    return axis_names, axes
+
+
+def _upload_sku_rows(*, rows: list, axis_names: list[str], err, cols: dict, maps: dict) -> list[SkuRow]:
+    """One SkuRow per valid file row, checked with the screen's SKU row form."""
+    from .forms import SkuRowForm
+
+    sku_rows: list[SkuRow] = []
+    for r in rows:
+        option_values = {}
+        for i, name in enumerate(axis_names, start=1):
+            if name:
+                option_values[name] = r.values.get(f"axis_value_{i}", "")
+        status_text = r.values.get("sku_status", "")
+        sku_status = maps["sku_status"].get(status_text) or (status_text if status_text in maps["sku_status"].values()
+                                                            else None)
+        if status_text and sku_status is None:
+            err(r.number, "sku_status", _("'%(v)s'은(는) 쓸 수 없습니다. %(allowed)s 중 하나를 적으세요.") % {
+                "v": status_text, "allowed": "/".join(maps["sku_status"])}, status_text)
+        gift = _yes_no(r.values.get("is_gift", "")) if r.values.get("is_gift") else None
+        if r.values.get("is_gift") and gift is None:
+            err(r.number, "is_gift", _("사은품은 Y 또는 N으로 적으세요."), r.values.get("is_gift", ""))
+        sku_form = SkuRowForm(data={
+            "code": r.values.get("sku_code", ""), "barcode": r.values.get("barcode", ""),
+            "price_delta": r.values.get("price_delta", ""), "status": sku_status or "",
+            "is_gift": "on" if gift else "", "safety_stock": r.values.get("safety_stock", ""),
+            "reorder_point": r.values.get("reorder_point", ""),
+        })
+        key_map = {"code": "sku_code", "status": "sku_status"}
+        if not sku_form.is_valid():
+            for fname, msgs in sku_form.errors.items():
+                key = key_map.get(fname, fname)
+                for msg in msgs:
+                    err(r.number, key, f"{cols.get(key, key)}: {msg}", r.values.get(key, ""))
+            continue
+        d = sku_form.cleaned_data
+        sku_rows.append(SkuRow(
+            option_values=option_values, code=d["code"], barcode=d["barcode"], price_delta=d["price_delta"],
+            status=d["status"], is_gift=gift, safety_stock=d["safety_stock"],
+            reorder_point=d["reorder_point"], is_set=None,
+        ))
+    return sku_rows
+
+
+def _upload_product_save(*, company: Company, existing: Product | None, form, axes: list[dict], rows: list,
+                         sku_rows: list[SkuRow], err) -> None:
+    """Save one product in its own savepoint; its rule violations become row errors."""
+    try:
+        with transaction.atomic():
+            product_save(company=company, product=existing, data=form.cleaned_data, axes=axes, rows=sku_rows)
+    except CatalogError as exc:
+        for e in exc.errors:
+            if e.row is not None:
+                number = rows[e.row].number
+                key = {"code": "sku_code", "status": "sku_status", "option_values": "axis_value_1"}.get(
+                    e.field, e.field)
+            else:
+                number = rows[0].number
+                key = {"option_axes": "axis_name_1"}.get(e.field, e.field)
+            err(number, key, e.message, e.value)
+
+
+def _upload_finish(*, upload: ProductUpload, parsed, errors: list[dict], applied: bool, counts: dict,
+                   total_groups: int, log) -> dict:
+    """Store the outcome on the upload and log one summary line."""
+    created, updated, skipped = counts["created"], counts["updated"], counts["skipped"]
     error_rows = len({e["row"] for e in errors if e["row"]})
     upload.total_rows = len(parsed.rows)
     upload.error_rows = error_rows
