@@ -20,7 +20,7 @@ from marketdock.core.downloads import xlsx_response
 from marketdock.core.redirects import safe_next
 from marketdock.core.screens import screen_view
 
-from . import excel, labels, options, selectors, services
+from . import excel, images, labels, options, selectors, services
 from .forms import (
     CategoryForm,
     ExcelUploadForm,
@@ -376,12 +376,12 @@ def product_images(request, pk: int):
     else:
         for f in form.cleaned_data["files"]:
             try:
-                if f.size > services.MAX_IMAGE_BYTES:
-                    raise services.ImageRejected(_("%(name)s: 파일 크기가 %(size)s입니다. 이미지는 10MB 이하만 올릴 수 있습니다.") % {
-                        "name": f.name, "size": services.mb(f.size)})
+                if f.size > images.MAX_IMAGE_BYTES:
+                    raise images.ImageRejected(_("%(name)s: 파일 크기가 %(size)s입니다. 이미지는 10MB 이하만 올릴 수 있습니다.") % {
+                        "name": f.name, "size": images.mb(f.size)})
                 services.product_image_add(company=request.company, product=product, name=f.name, data=f.read())
                 messages.success(request, _("%(name)s: 등록했습니다.") % {"name": f.name})
-            except services.ImageRejected as exc:
+            except images.ImageRejected as exc:
                 messages.error(request, str(exc))
     return redirect(reverse("catalog:product_edit", args=[pk]) + "#images")
 
