@@ -9,7 +9,7 @@ SKUs for a stock push); a listener registers itself from its app's `ready()`::
     def mark_listings(*, company, sku_ids):   # runs in the stock change's transaction
         ...
 
-`stock_changed` is called by `inventory.services._apply` after the ledger rows are written, so a
+`stock_changed` is called by `inventory.services.ledger._apply` after the ledger rows are written, so a
 listener's writes commit or roll back together with the stock change. A listener that raises rolls
 the stock change back too: listeners must be small and must not do network I/O (schedule that with
 `transaction.on_commit`).
