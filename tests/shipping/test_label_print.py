@@ -17,14 +17,8 @@ from marketdock.orders.services_flow import order_transition
 from marketdock.shipping import selectors
 from marketdock.shipping.models import IssuedTrackingNumber, PackageStatus
 from marketdock.shipping.services import ShippingError, band_create
-from marketdock.shipping.services_packages import (
-    label_batch_create,
-    label_batch_render,
-    labels_render,
-    packages_build,
-    packages_move_back,
-    packages_print,
-)
+from marketdock.shipping.services_label_batches import label_batch_create, label_batch_render, labels_render
+from marketdock.shipping.services_packages import packages_build, packages_move_back, packages_print
 
 from .conftest import make_contract
 from .test_packages import account_fixture, contract_fixture, make_order, stock_fixture  # noqa: F401

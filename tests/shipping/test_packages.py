@@ -14,10 +14,10 @@ from marketdock.orders.models import Order, OrderLine, OrderStatus
 from marketdock.orders.services_flow import order_transition
 from marketdock.outbox.models import OutboxMessage
 from marketdock.shipping import selectors
+from marketdock.shipping.addresses import address_key
 from marketdock.shipping.models import IssuedTrackingNumber, Package, PackageMethod, PackageStatus
 from marketdock.shipping.services import ShippingError, band_create
 from marketdock.shipping.services_packages import (
-    address_key,
     order_no_merge_set,
     package_handover,
     package_split,
