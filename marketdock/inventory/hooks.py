@@ -21,28 +21,11 @@ the catalogue raises them and sits below inventory, so the hook lives there.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from marketdock.core.hooks import IdsHook
 
-Listener = Callable[..., None]
-_listeners: list[Listener] = []
+_stock = IdsHook("sku_ids")
 
-
-def on_stock_change(fn: Listener) -> Listener:
-    """Register `fn(*, company, sku_ids: set[int])`; registering the same function twice is a no-op."""
-    if fn not in _listeners:
-        _listeners.append(fn)
-    return fn
-
-
-def stock_changed(company, sku_ids: Iterable[int]) -> None:
-    """Tell every listener that the stock of `sku_ids` (plain, non-set SKUs) changed for `company`."""
-    ids = {int(i) for i in sku_ids}
-    if not ids:
-        return
-    for listener in list(_listeners):
-        listener(company=company, sku_ids=ids)
-
-
-def listeners() -> list[Listener]:
-    return list(_listeners)
-
+#: register `fn(*, company, sku_ids: set[int])`, told that the stock of those (plain, non-set) SKUs changed
+on_stock_change = _stock.register
+stock_changed = _stock.notify
+listeners = _stock.listeners

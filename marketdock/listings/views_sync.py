@@ -4,13 +4,13 @@ marketplace's message, and the measured lag; the auto stop-sale/resume settings;
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from marketdock.core import params
 from marketdock.core.screens import screen_view
+from marketdock.core.views_helpers import get_or_404
 
 from . import selectors_sync, services_sync
 from .tasks_sync import stock_reconcile_job
@@ -19,10 +19,7 @@ SCREEN = "channels.sync"
 
 
 def _account(request, pk: int):
-    try:
-        return selectors_sync.sync_account_get(request.company, pk)
-    except ObjectDoesNotExist:
-        raise Http404(_("쇼핑몰 계정을 찾을 수 없습니다."))
+    return get_or_404(selectors_sync.sync_account_get, request.company, pk, _("쇼핑몰 계정을 찾을 수 없습니다."))
 
 
 @screen_view(SCREEN)

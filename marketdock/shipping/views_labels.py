@@ -14,17 +14,18 @@ from django.utils.translation import gettext as _
 from marketdock.core import params
 from marketdock.core.screens import screen_view
 from marketdock.core.services import personal_data_download_record
+from marketdock.core.views_helpers import get_or_404
 
 from . import selectors, services_label_batches, services_packages
 from .labels import LAYOUT_LABELS, LAYOUTS
 from .models import BOX_SIZES, PackageStatus
 from .services import ShippingError
-from .views_packages import PAGE_SIZES, get_or_404, int_list, package_rows
+from .views_packages import PAGE_SIZES, package_rows
 
 
 def _selected(request):
     company = request.company
-    ids = int_list(request.POST.getlist("package"))
+    ids = params.id_list(request.POST.getlist("package"))
     found = {p.pk: p for p in selectors.packages(company).filter(pk__in=ids)}
     return [found[i] for i in ids if i in found]
 
