@@ -152,6 +152,9 @@ def _change(company, warehouse, skus, rng: random.Random, reserved: dict[int, in
 
 
 def run(options: dict, out) -> dict:
+    """The stock-sync benchmark, one scripted scenario read top to bottom: sandbox and shop set up,
+    random stock changes pushed by a real worker, the figures measured and reported. Over 100 lines
+    because it is a script: each step's figures are read against the ones before it."""
     import logging
 
     from django.utils import timezone
