@@ -11,12 +11,11 @@ import pytest
 from django.test import Client
 from huey.contrib.djhuey import HUEY
 
-from marketdock.core.models import Company, Role, User
-from marketdock.core.services import company_create
+from marketdock.core.models import Company, User
 
+from .factories.core import login_client, make_company, make_user
+from .factories.orders import OrderKit
 from .isolation import check_isolation_coverage, probed_names
-
-PASSWORD = "Test-pass-1234"
 
 
 @pytest.fixture(autouse=True)
@@ -52,21 +51,6 @@ def _sandbox_api_hosts(settings):
     settings.MARKETDOCK_ALLOWED_API_HOSTS = ["127.0.0.1"]
 
 
-def make_company(code: str, admin_username: str, business_no: str = "124-81-00998") -> Company:
-    return company_create(
-        code=code, name=f"{code} 상사", business_no=business_no, admin_username=admin_username,
-        admin_password=PASSWORD, admin_email=f"{admin_username}@example.com", admin_phone="010-1234-5678",
-    )
-
-
-def make_user(company: Company, username: str, builtin: str = "operator", **extra) -> User:
-    user = User(username=username, company=company, role=Role.objects.get(company=company, builtin=builtin),
-                email=f"{username}@example.com", **extra)
-    user.set_password(PASSWORD)
-    user.save()
-    return user
-
-
 @pytest.fixture
 def company(db) -> Company:
     return make_company("acme", "acme_admin")
@@ -97,30 +81,24 @@ def viewer_user(company) -> User:
     return make_user(company, "acme_viewer", "viewer")
 
 
-def _login(user: User) -> Client:
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return client
-
-
 @pytest.fixture
 def admin_client(admin_user) -> Client:
-    return _login(admin_user)
+    return login_client(admin_user)
 
 
 @pytest.fixture
 def operator_client(operator_user) -> Client:
-    return _login(operator_user)
+    return login_client(operator_user)
 
 
 @pytest.fixture
 def viewer_client(viewer_user) -> Client:
-    return _login(viewer_user)
+    return login_client(viewer_user)
 
 
 @pytest.fixture
 def other_client(other_admin) -> Client:
-    return _login(other_admin)
+    return login_client(other_admin)
 
 
 @pytest.fixture
@@ -165,63 +143,6 @@ def pytest_sessionfinish(session, exitstatus):
             for name in missing:
                 print("  -", name)
             session.exitstatus = 1
-
-
-class OrderKit:
-    """Factories for orders collected through the real ingest (stock reserved where there is stock):
-    a channel account, a SKU with stock, a marketplace line, and the ingest itself."""
-
-    def __init__(self, company):
-        self.company = company
-        self._seq = 0
-
-    def account(self, name: str = "쿠팡 본점", kind: str = "coupang", **extra):
-        from marketdock.channels.models import ChannelAccount
-
-        account = ChannelAccount(company=self.company, kind=kind, name=name, **extra)
-        account.set_credentials({"vendor_id": "A1", "access_key": "k", "secret_key": "s"})
-        account.save()
-        return account
-
-    def sku(self, code: str, *, stock: int | None = None):
-        from marketdock.catalog.models import SKU, Product
-        from marketdock.inventory import services as inv
-
-        product = Product.objects.create(company=self.company, code=f"P-{code}", name=f"상품 {code}")
-        sku = SKU.objects.create(company=self.company, product=product, code=code, barcode=f"880{code}")
-        if stock is not None:
-            warehouse = inv.warehouse_default(self.company) or inv.warehouse_save(
-                company=self.company, code="WH", name="본창고", is_default=True)
-            if stock:
-                inv.stock_adjust(company=self.company, sku_id=sku.pk, warehouse_id=warehouse.pk, quantity=stock,
-                                 reason="기초")
-        return sku
-
-    def line(self, order_id: str = "", **kw):
-        from datetime import UTC, datetime
-
-        from marketdock.channels.connectors.models import ChannelOrder
-
-        self._seq += 1
-        order_id = order_id or f"K{self._seq:05d}"
-        values = dict(marketplace="coupang", order_id=order_id, order_line_id=f"{order_id}-{self._seq}",
-                      bundle_id=f"B{order_id}", ordered_at=datetime(2026, 3, 3, 1, 0, tzinfo=UTC), status="new",
-                      raw_status="ACCEPT", buyer_name="김민준", buyer_phone="010-1234-5678", recipient_name="김민준",
-                      recipient_phone="010-1234-5678", recipient_postal_code="06236",
-                      recipient_address1="서울특별시 강남구 테헤란로 152", recipient_address2="21층",
-                      channel_product_id="P1", channel_option_id=f"O{self._seq}", product_name="기모 트레이닝 팬츠",
-                      option_text="블랙 / M", quantity=1, unit_price=19900, total_amount=19900, raw={})
-        values.update(kw)
-        return ChannelOrder(**values)
-
-    def ingest(self, account, lines):
-        from marketdock.orders.models import CollectionRun, Order
-        from marketdock.orders.services_collect import channel_orders_ingest, collection_run_open
-
-        run = collection_run_open(account=account, trigger=CollectionRun.Trigger.MANUAL)
-        channel_orders_ingest(account=account, orders=lines, run=run, errors=())
-        return list(Order.objects.filter(company=account.company, account=account,
-                                         channel_order_id__in={ln.order_id for ln in lines}).order_by("id"))
 
 
 @pytest.fixture

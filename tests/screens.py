@@ -1,12 +1,16 @@
-"""Helpers for tests that walk every screen: the URLs reachable without an argument, and the query
-keys a view reads (recorded while it answers, so a filter added later is covered without a list)."""
+"""Helpers for tests that walk every screen: the URLs reachable without an argument, the query
+keys a view reads (recorded while it answers, so a filter added later is covered without a list),
+and where browser tests leave their screenshots."""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
+from pathlib import Path
 
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.datastructures import MultiValueDict
+
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "var" / "screenshots"  # kept after the run
 
 # Not the seller's screens, or with an effect on GET.
 SKIP_PREFIXES = ("operator/", "accounts/logout/", "i18n/", "healthz")

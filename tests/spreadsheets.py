@@ -1,9 +1,30 @@
-"""Hostile spreadsheets for upload tests, built by hand (sheet XML written straight into a zip)."""
+"""Spreadsheets for upload and export tests: plain workbooks from rows (`workbook_bytes`), the rows of
+a downloaded workbook (`sheet_rows`), and hostile ones built by hand (sheet XML written straight into
+a zip)."""
 
 from __future__ import annotations
 
 import io
 import zipfile
+
+from openpyxl import Workbook, load_workbook
+
+
+def workbook_bytes(rows) -> bytes:
+    """An .xlsx file whose first sheet holds `rows` (each an iterable of cell values), top to bottom."""
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def sheet_rows(response) -> list[list]:
+    """The rows (cell values) of the first sheet of a streamed .xlsx download."""
+    data = b"".join(response.streaming_content)
+    return [list(r) for r in load_workbook(io.BytesIO(data), read_only=True).worksheets[0].iter_rows(values_only=True)]
 
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'

@@ -11,7 +11,7 @@ class ChannelsConfig(AppConfig):
         from marketdock.core import dashboard
         from marketdock.core.demo import register_step
 
-        from . import demo
+        from . import demo, tasks  # noqa: F401  (periodic tasks)
         from .dashboard import expiring_credentials_tiles
 
         dashboard.register(expiring_credentials_tiles)

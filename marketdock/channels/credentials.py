@@ -104,6 +104,23 @@ CREDENTIAL_FIELDS: dict[str, tuple[CredentialField, ...]] = {
             _("11번가 Open API 센터(openapi.11st.co.kr)에서 API 사용 승인 후 발급되는 키. 호출하는 서버의 IP를 11번가에 등록해야 합니다."),
         ),
     ),
+    ChannelKind.CAFE24: (
+        CredentialField(
+            "mall_id", _("쇼핑몰 ID (카페24)"), False, r"[a-z0-9][a-z0-9_-]{2,39}",
+            _("카페24 쇼핑몰 ID는 영문 소문자·숫자 3~40자입니다(예: myshop → myshop.cafe24.com). 관리자 로그인 ID가 아니라 쇼핑몰 주소 앞부분을 넣으세요."),
+            _("https://{쇼핑몰ID}.cafe24.com 의 쇼핑몰 ID. 저장한 뒤 '카페24 연결'을 눌러 쇼핑몰 관리자가 앱 권한을 승인하면 토큰을 받습니다."),
+            normalize=lambda v: _strip(v).lower(),
+        ),
+        CredentialField(
+            "cafe24_client_id", _("앱 Client ID"), False, r"[A-Za-z0-9_-]{10,64}",
+            _("Client ID는 영문·숫자 10~64자입니다. 카페24 개발자센터 › 앱 관리 › 인증 정보에서 복사하세요."),
+            _("카페24 개발자센터에 등록한 앱의 Client ID. 앱의 Redirect URI에 marketdock의 카페24 연결 주소를 등록해야 합니다."),
+        ),
+        CredentialField(
+            "cafe24_client_secret", _("앱 Client Secret"), True, r"[A-Za-z0-9_-]{10,128}",
+            _("Client Secret은 영문·숫자 10자 이상입니다. 앞뒤가 잘리지 않았는지 확인하세요."),
+        ),
+    ),
     ChannelKind.MANUAL: (),
 }
 

@@ -1,7 +1,9 @@
 """Demo step: each demo company gets channel accounts on the sandbox marketplace (`marketdock
 sandbox`, started by `make run` on http://127.0.0.1:8010; MARKETDOCK_SANDBOX_URL overrides) plus a
 자사몰(엑셀) account for Excel orders. The credentials are computed exactly as the sandbox computes
-them (same seed as the command's default), so no running sandbox is needed here. Idempotent: an
+them (same seed as the command's default), so no running sandbox is needed here. The Cafe24 account is
+connected without the browser consent: the demo stores the sandbox mall's first token pair directly
+(marked expired, so the first call rotates it), exactly what the OAuth callback would have stored. Idempotent: an
 existing account is brought back in line with the sandbox (credentials, URL), nothing is duplicated."""
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ ACCOUNT_NAMES = {
     ChannelKind.COUPANG: "쿠팡 (샌드박스)",
     ChannelKind.SHOPIFY: "Shopify (샌드박스)",
     ChannelKind.ELEVENST: "11번가 (샌드박스)",
+    ChannelKind.CAFE24: "카페24 (샌드박스)",
 }
 MANUAL_NAME = "자사몰(엑셀)"
 
@@ -79,7 +82,32 @@ def demo_channel_accounts(company, out: list[str]) -> None:
                 collect_every_minutes=account.collect_every_minutes, auto_collect=account.auto_collect,
                 credentials_expire_on=account.credentials_expire_on, is_active=account.is_active)
             out.append(f"{company.code}: channel account {name} re-pointed to sandbox shop {shop} at {base_url}")
+        if kind == ChannelKind.CAFE24:
+            account = selectors.channel_accounts(company).get(name=name)
+            if not account.token_encrypted:
+                _seed_cafe24_tokens(account, shop)
+                out.append(f"{company.code}: channel account {name} connected with seeded sandbox tokens (no browser)")
     if not selectors.channel_accounts(company).filter(name=MANUAL_NAME).exists():
         services.channel_account_create(company=company, kind=ChannelKind.MANUAL, name=MANUAL_NAME, credentials={},
                                         auto_collect=False)
         out.append(f"{company.code}: channel account {MANUAL_NAME}")
+
+
+def _seed_cafe24_tokens(account, shop: str) -> None:
+    seed_sandbox_cafe24_tokens(account, shop, sandbox_seed())
+
+
+def seed_sandbox_cafe24_tokens(account, shop: str, seed: int, *, access_valid: bool = False) -> None:
+    """Store a sandbox mall's first token pair on a Cafe24 account (what the OAuth callback would store).
+    The access token is marked expired unless `access_valid` (then it is trusted for the sandbox's
+    2 hours: a benchmark that kills workers never has to rotate)."""
+    from marketdock.channels.connectors.cafe24 import TokenPair
+    from marketdock.sandbox.cafe24 import ACCESS_LIFETIME, REFRESH_LIFETIME, seeded_tokens
+
+    from .rotating_tokens import store_pair
+
+    tokens = seeded_tokens(seed, shop)
+    now = timezone.now()
+    store_pair(account, TokenPair(access_token=tokens["access_token"],
+                                  expires_at=now + ACCESS_LIFETIME - timedelta(minutes=10) if access_valid else now,
+                                  refresh_token=tokens["refresh_token"], refresh_expires_at=now + REFRESH_LIFETIME))

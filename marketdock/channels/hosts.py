@@ -24,6 +24,7 @@ OFFICIAL_API_HOSTS: dict[str, tuple[str, ...]] = {
     ChannelKind.COUPANG: ("api-gateway.coupang.com",),
     ChannelKind.SHOPIFY: ("*.myshopify.com",),
     ChannelKind.ELEVENST: ("api.11st.co.kr",),
+    ChannelKind.CAFE24: ("*.cafe24api.com",),
     ChannelKind.MANUAL: (),
 }
 

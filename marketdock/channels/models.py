@@ -18,6 +18,7 @@ class ChannelKind(models.TextChoices):
     COUPANG = "coupang", _("쿠팡")
     SHOPIFY = "shopify", _("Shopify")
     ELEVENST = "elevenst", _("11번가")
+    CAFE24 = "cafe24", _("카페24")
     MANUAL = "manual", _("기타(엑셀 업로드)")
 
 
@@ -27,6 +28,7 @@ DEFAULT_BASE_URLS = {
     ChannelKind.COUPANG: "https://api-gateway.coupang.com",
     ChannelKind.SHOPIFY: "",  # per shop: https://{shop}.myshopify.com
     ChannelKind.ELEVENST: "https://api.11st.co.kr",
+    ChannelKind.CAFE24: "",  # per mall: https://{mall_id}.cafe24api.com
     ChannelKind.MANUAL: "",
 }
 
@@ -58,6 +60,9 @@ class ChannelAccount(CompanyOwned):
     token_encrypted = models.TextField(_("액세스 토큰(암호화)"), blank=True, editable=False)
     token_expires_at = models.DateTimeField(_("액세스 토큰 만료"), null=True, blank=True, editable=False)
     token_refreshing_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # OAuth refresh token's own expiry (Cafe24: 2 weeks, rotated on every refresh); the pair itself is
+    # kept encrypted in token_encrypted (marketdock.channels.rotating_tokens)
+    token_refresh_expires_at = models.DateTimeField(_("갱신 토큰 만료"), null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(_("등록일"), default=timezone.now)
     updated_at = models.DateTimeField(_("수정일"), auto_now=True)
@@ -111,3 +116,20 @@ class OptionMapping(CompanyOwned):
             models.CheckConstraint(condition=models.Q(quantity__gte=1), name="optionmapping_quantity_positive"),
         ]
         indexes = [models.Index(fields=["account", "channel_product_id", "channel_option_id"])]
+
+
+class OAuthState(CompanyOwned):
+    """One OAuth authorization in flight (Cafe24 connect): the random `state` sent to the mall, bound to
+    the company, the user who started it and the account it connects; single-use and short-lived. Only
+    its SHA-256 is stored."""
+
+    account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="oauth_states")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    state_hash = models.CharField(max_length=64, unique=True)
+    redirect_uri = models.CharField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"])]

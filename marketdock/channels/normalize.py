@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .connectors import coupang, elevenst, naver, shopify
+from .connectors import cafe24, coupang, elevenst, naver, shopify
 from .connectors.models import ChangedStatus, ChannelOrder
 
-KINDS = ("naver", "coupang", "shopify", "elevenst")
+KINDS = ("naver", "coupang", "shopify", "elevenst", "cafe24")
 XML_KINDS = ("elevenst",)  # payloads read as bytes (decoded by their XML declaration)
 
 
-def normalize_payload(kind: str, payload: Any) -> list[ChannelOrder] | list[ChangedStatus]:
+def normalize_payload(kind: str, payload: Any) -> list[ChannelOrder] | list[ChangedStatus] | list[cafe24.WriteOutcome]:
     """Order lines for an order payload; for a Naver last-changed-statuses response, its change rows.
     Raises MalformedPayload (naming the field) on unreadable input, ValueError on an unknown kind."""
     if kind == "naver":
@@ -27,4 +27,6 @@ def normalize_payload(kind: str, payload: Any) -> list[ChannelOrder] | list[Chan
         return shopify.parse_payload(payload)
     if kind == "elevenst":
         return elevenst.parse_payload(payload)
+    if kind == "cafe24":
+        return cafe24.parse_payload(payload)  # order lines, or per-order outcomes of a batch-write answer
     raise ValueError(f"unknown marketplace kind: {kind!r}")

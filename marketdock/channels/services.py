@@ -59,6 +59,11 @@ def connector_for(account: ChannelAccount, *, options: HttpOptions | None = None
     if account.kind == ChannelKind.SHOPIFY and credentials.get("client_id") and credentials.get("client_secret"):
         # client-credentials tokens live on the account row: one token and one refresh for every worker
         extra["token_store"] = AccountTokenStore(account, margin=shopify.TOKEN_REFRESH_MARGIN, marketplace="shopify")
+    if account.kind == ChannelKind.CAFE24:
+        from .rotating_tokens import RotatingTokenStore
+
+        # the access/refresh pair lives on the account row; refreshed under a row lock (rotation)
+        extra["token_store"] = RotatingTokenStore(account)
     return build_connector(account.kind, credentials, base_url=base_url, options=options, **extra)
 
 
@@ -272,3 +277,37 @@ def channel_account_test(*, account: ChannelAccount, timeout: float = TEST_TIMEO
             last_status=status, last_error=error, updated_at=timezone.now()):
         account.last_status, account.last_error = status, error
     return result
+
+
+# --- OAuth token pairs (Cafe24) ----------------------------------------------------------------
+
+def oauth_refresh_account(*, account: ChannelAccount) -> bool:
+    """Refresh one account's token pair now if it is older than a day (under the row lock). A refusal
+    is recorded on the account (the screen then asks for 다시 연결). True when refreshed."""
+    from marketdock.channels.connectors.cafe24 import Cafe24Credentials, OAuthClient
+
+    from .rotating_tokens import RotatingTokenStore
+
+    base_url = connector_base_url(account)
+    client = OAuthClient(Cafe24Credentials.model_validate(account.credentials), base_url=base_url)
+    try:
+        return RotatingTokenStore(account).refresh_now(client.refresh)
+    except AuthError as exc:
+        ChannelAccount.objects.filter(pk=account.pk).exclude(last_status=COLLECTING).update(
+            last_status="error", last_error=exc.message)
+        return False
+    finally:
+        client.close()
+
+
+def oauth_refresh_due_accounts() -> int:
+    """The hourly job's body: every active, connected Cafe24 account of every company."""
+    refreshed = 0
+    accounts = ChannelAccount.objects.filter(kind=ChannelKind.CAFE24, is_active=True,
+                                             token_refresh_expires_at__gt=timezone.now()).exclude(token_encrypted="")
+    for account in accounts:
+        try:
+            refreshed += oauth_refresh_account(account=account)
+        except (ConnectorError, ValueError):
+            continue  # unreachable now: the next hour tries again
+    return refreshed

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
@@ -19,8 +20,8 @@ from marketdock.core import params
 from marketdock.core.screens import screen_view
 from marketdock.core.views_helpers import get_or_404
 
-from . import selectors, services
-from .connectors import shopify
+from . import oauth, selectors, services
+from .connectors import cafe24, shopify
 from .credentials import credential_fields
 from .forms import CREDENTIAL_KEYS, ChannelAccountForm
 from .models import ChannelAccount, ChannelKind
@@ -54,7 +55,20 @@ def _identifier(account: ChannelAccount) -> str:
     parts = [str(values.get(f.key)) for f in credential_fields(account.kind) if not f.secret and values.get(f.key)]
     if account.kind == ChannelKind.SHOPIFY:
         parts.append(_("Admin API %(version)s") % {"version": shopify.API_VERSION})
+    if account.kind == ChannelKind.CAFE24:
+        parts.append(_("API 버전 %(version)s") % {"version": cafe24.API_VERSION})
     return " · ".join(parts)
+
+
+def _oauth_state(account: ChannelAccount) -> dict | None:
+    """Cafe24: whether the mall approved the app and how long the refresh token has left."""
+    if account.kind != ChannelKind.CAFE24:
+        return None
+    from .rotating_tokens import refresh_state
+
+    state, days = refresh_state(account)
+    return {"state": state, "days": days, "expires_at": account.token_refresh_expires_at,
+            "api_version": cafe24.API_VERSION}
 
 
 @screen_view(SCREEN)
@@ -70,7 +84,7 @@ def account_list(request):
         state, days = _expiry(account, today)
         rows.append({"account": account, "expiry_state": state, "expiry_days": days,
                      "expiry_days_abs": abs(days) if days is not None else None,
-                     "identifier": _identifier(account)})
+                     "identifier": _identifier(account), "oauth": _oauth_state(account)})
     return render(request, "channels/account_list.html", {
         "page": page, "rows": rows, "size": size, "page_sizes": PAGE_SIZES, "f": f, "kinds": ChannelKind.choices,
         "warning_days": selectors.EXPIRY_WARNING_DAYS,
@@ -110,6 +124,7 @@ def _account_form(request, account: ChannelAccount | None):
             return redirect("channels:account_edit", saved.pk)
     return render(request, "channels/account_form.html", {
         "form": form, "account": account, "kinds": ChannelKind.choices,
+        "oauth": _oauth_state(account) if account else None,
         "selected_kind": account.kind if account else (form["kind"].value() or ChannelKind.NAVER),
     })
 
@@ -151,3 +166,31 @@ def account_delete(request, pk: int):
         return redirect("channels:account_edit", account.pk)
     messages.success(request, _("%(name)s 계정을 삭제했습니다.") % {"name": name})
     return redirect("channels:account_list")
+
+
+@screen_view(SCREEN)
+def account_oauth_start(request, pk: int):
+    """카페24 연결: a new single-use state, then off to the mall's consent page."""
+    account = _get(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    redirect_uri = request.build_absolute_uri(reverse("channels:oauth_callback"))
+    try:
+        url = oauth.connect_start(account=account, user=request.user, redirect_uri=redirect_uri)
+    except oauth.OAuthRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("channels:account_edit", account.pk)
+    return redirect(url)
+
+
+@screen_view(SCREEN, write=True)
+def oauth_callback(request):
+    """The mall sends the browser back here with `code` and `state` (or `error`)."""
+    try:
+        account = oauth.connect_finish(company=request.company, user=request.user,
+                                       state=request.GET.get("state", ""), code=request.GET.get("code", ""),
+                                       error=request.GET.get("error_description") or request.GET.get("error", ""))
+    except oauth.OAuthRefused as exc:
+        return render(request, "channels/oauth_refused.html", {"message": str(exc)}, status=exc.status)
+    messages.success(request, _("%(name)s 계정을 카페24에 연결했습니다. 토큰은 매일 자동으로 갱신합니다.") % {"name": account.name})
+    return redirect("channels:account_edit", account.pk)

@@ -241,8 +241,8 @@ register("ingest", help="Order upsert → match → reserve throughput on genera
 
 # --- chaos -------------------------------------------------------------------------------------------
 
-CHAOS_SHOPS = ("naver-demo", "coupang-demo", "shopify-demo")
-CHAOS_PAGE_SIZES = {"naver": 7, "coupang": 5, "shopify": 8}
+CHAOS_SHOPS = ("naver-demo", "coupang-demo", "shopify-demo", "cafe24-demo")
+CHAOS_PAGE_SIZES = {"naver": 7, "coupang": 5, "shopify": 8, "cafe24": 6}
 
 
 def chaos_add_arguments(parser) -> None:
@@ -301,6 +301,10 @@ def chaos_run(options: dict, out) -> dict:
                                      collected_until=timezone.now() - timedelta(days=4))
             account.set_credentials(info["credentials"])
             account.save()
+            if info["protocol"] == "cafe24":  # OAuth: the pair the consent would give (seeded, no browser)
+                from marketdock.channels.demo import seed_sandbox_cafe24_tokens
+
+                seed_sandbox_cafe24_tokens(account, code, state.seed, access_valid=True)
             command = [sys.executable, "-m", "marketdock.manage", "bench", "chaos", "--no-migrate", "--json",
                        "--child-account", str(account.pk)]
             child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -345,6 +345,25 @@ BUILTIN_MAPPINGS: dict[str, BuiltinMapping] = {
         },
         line_id="coupang",
     ),
+    "cafe24": BuiltinMapping(
+        code="cafe24", name=gettext_lazy("카페24 주문내역"),
+        source=gettext_lazy("카페24 관리자 › 주문 › 주문 조회 › 엑셀 다운로드 (품목별 주문번호가 들어간 양식)"),
+        marketplace=Marketplace.CAFE24,
+        columns={
+            "line_id": ("품목별 주문번호",), "order_id": ("주문번호",), "bundle_id": ("배송번호",),
+            "ordered_at": ("주문일시",), "paid_at": ("결제일시(입금확인일)", "결제일시"), "raw_status": ("주문상태",),
+            "buyer_name": ("주문자명",), "buyer_phone": ("주문자 휴대전화", "주문자 휴대폰"),
+            "buyer_email": ("주문자 이메일",), "recipient_name": ("수령인",),
+            "recipient_phone": ("수령인 휴대전화", "수령인 휴대폰", "수령인 전화번호"),
+            "postal_code": ("수령인 우편번호",), "address1": ("수령인 주소(전체)", "수령인 주소"),
+            "address2": ("수령인 상세 주소",), "delivery_message": ("배송메시지", "배송메세지"),
+            "product_id": ("상품번호",), "option_id": ("상품품목코드",),
+            "product_name": ("상품명(한국어 쇼핑몰)", "주문상품명", "상품명"), "option_text": ("상품옵션", "옵션"),
+            "seller_product_code": ("자체 상품코드", "자체상품코드"), "seller_option_code": ("자체 품목코드", "자체품목코드"),
+            "quantity": ("수량",), "unit_price": ("판매가", "상품판매가"),
+            "total_amount": ("상품구매금액(KRW)", "상품구매금액", "상품별 실결제금액"), "shipping_fee": ("총 배송비", "배송비"),
+        },
+    ),
 }
 
 # one plausible row per field, for the sample file of a built-in mapping (the values a seller center exports)

@@ -1,5 +1,6 @@
 """The sandbox marketplace HTTP server: one port speaking the Naver Commerce API, Coupang WING,
-Shopify Admin GraphQL and the 11st Open API (XML in EUC-KR) — the parts the connectors use — plus a
+Shopify Admin GraphQL, the 11st Open API (XML in EUC-KR) and the Cafe24 Admin API (OAuth with rotating
+refresh tokens, leaky bucket) — the parts the connectors use — plus a
 small admin API under /_sandbox/.
 
 Admin API (JSON):
@@ -33,7 +34,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
-from . import coupang, elevenst, naver, shopify
+from . import cafe24, coupang, elevenst, naver, shopify
 from .http import Request, Response
 from .state import SandboxState, Shop
 from .tracking import tracking_events
@@ -78,7 +79,7 @@ class SandboxApp:
             if req.path.startswith("/_sandbox/"):
                 return self._admin(req)
             self.state.advance(self.now())
-            for module in (naver, coupang, shopify, elevenst):
+            for module in (naver, coupang, shopify, elevenst, cafe24):
                 response = module.handle(self, req)
                 if response is not None:
                     self.state.save()

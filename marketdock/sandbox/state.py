@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-PROTOCOLS = ("naver", "coupang", "shopify", "elevenst")
+PROTOCOLS = ("naver", "coupang", "shopify", "elevenst", "cafe24")
 _KST = ZoneInfo("Asia/Seoul")
 
 _SURNAMES = "김이박최정강조윤장임한오서신권황안송류홍"
@@ -201,6 +201,8 @@ class Shop:
             return [f"{order.bundle_no}-{line.option_id}" for line in order.lines]
         if self.protocol == "elevenst":
             return [f"{order.order_no}-{line.line_no}" for line in order.lines]
+        if self.protocol == "cafe24":
+            return [f"{order.order_no}-{line.line_no}" for line in order.lines]  # order_item_code
         return [f"{order.order_no}-{line.line_no}" for line in order.lines]
 
 
@@ -230,6 +232,7 @@ class SandboxState:
             self.tokens.clear()
             self.shopify_tokens.clear()
             self.shopify_token_requests = 0
+            self.cafe24_auth: dict[str, dict[str, Any]] = {}  # Cafe24 OAuth per mall (sandbox/cafe24.py)
             self.shipments: dict[str, dict[str, Any]] = {}  # tracking number -> dispatch (tracking events)
             self.shops: dict[str, Shop] = {}
             for protocol in PROTOCOLS:
@@ -253,6 +256,9 @@ class SandboxState:
                            "secret_key": token[12:52]}
         elif protocol == "elevenst":
             credentials = {"openapikey": token[:32]}
+        elif protocol == "cafe24":  # the app's keys; tokens come from the OAuth flow (sandbox/cafe24.py)
+            credentials = {"mall_id": f"sandbox{index + 1}mall", "cafe24_client_id": f"c24{token[:19]}",
+                           "cafe24_client_secret": token[19:41]}
         else:
             credentials = {"shop_domain": f"{code}.myshopify.com", "access_token": f"shpat_{token[:32]}"}
         currency = "USD" if code == "shopify-demo2" else "KRW"
@@ -296,6 +302,9 @@ class SandboxState:
         elif shop.protocol == "elevenst":
             order_no = f"{date_part}{shop.index + 1}{seq:06d}"  # 15 digits like 201001108318120
             bundle = str(40_000_000 + shop.index * 1_000_000 + seq)  # dlvNo
+        elif shop.protocol == "cafe24":
+            order_no = f"{date_part}-{shop.index + 1}{seq:06d}"  # order_id like 20190320-0000024
+            bundle = order_no
         else:
             order_no = str(5_000_000_000 + shop.index * 10_000_000 + seq)
             bundle = order_no
@@ -313,6 +322,8 @@ class SandboxState:
                 line_no = option.option_id
             elif shop.protocol == "elevenst":
                 line_no = str(len(lines) + 1)  # ordPrdSeq
+            elif shop.protocol == "cafe24":
+                line_no = f"{len(lines) + 1:02d}"  # order_item_code suffix
             else:
                 line_no = str(14_000_000_000_000 + shop.index * 1_000_000_000 + seq * 100 + li)
             unit = product.price + option.extra_price
@@ -365,7 +376,15 @@ class SandboxState:
                     break
             if order.status != "202":
                 order.changed_at = later
-        if shop.protocol in ("naver", "coupang", "elevenst"):
+        elif shop.protocol == "cafe24":  # item order_status: 상품준비중, 배송준비중, 배송중, 배송완료
+            order.status = "N10"
+            for limit, status in ((0.5, "N10"), (0.7, "N20"), (0.8, "N30"), (1.01, "N40")):
+                if roll < limit:
+                    order.status = status
+                    break
+            if order.status != "N10":
+                order.changed_at = later
+        if shop.protocol in ("naver", "coupang", "elevenst", "cafe24"):
             self._assign_claim(shop, order)
         else:
             order.status, order.financial = "UNFULFILLED", "PAID"
@@ -396,6 +415,8 @@ class SandboxState:
             order.claim_type, order.claim_status = "CANCEL", "RU"
         elif shop.protocol == "elevenst" and order.status in ("202", "301"):
             order.claim_type, order.claim_status = "CANCEL", "701"  # 취소처리중
+        elif shop.protocol == "cafe24" and order.status in ("N10", "N20"):
+            order.claim_type, order.claim_status = "CANCEL", "C00"  # 취소신청
 
     def advance(self, now: datetime | None = None) -> None:
         """Generate the orders that have 'arrived' since the anchor at order_rate per minute, and apply

@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.screens import SCREENSHOTS
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # sync Playwright runs an event loop in this thread
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from marketdock.catalog.models import Product
-from tests.conftest import PASSWORD
+from tests.factories.core import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

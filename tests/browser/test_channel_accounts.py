@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from marketdock.channels.models import ChannelAccount
 from marketdock.sandbox.server import SandboxApp, serve_in_thread
 from marketdock.sandbox.state import SandboxState
-from tests.conftest import PASSWORD
+from tests.factories.core import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

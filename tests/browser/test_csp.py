@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.conftest import PASSWORD
+from tests.factories.core import PASSWORD
 
 KEY_PAGES = [
     "home", "orders:list", "orders:unmatched", "orders:export_templates", "catalog:product_list",

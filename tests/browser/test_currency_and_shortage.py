@@ -14,8 +14,8 @@ from marketdock.channels.connectors import shopify
 from marketdock.core.services_rates import rate_save
 from marketdock.shipping import selectors
 from marketdock.shipping.services_packages import packages_build
-from tests.conftest import PASSWORD
-from tests.shipping.conftest import shortage_shop
+from tests.factories.core import PASSWORD
+from tests.factories.shipping import shortage_shop
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SAMPLE = Path(__file__).resolve().parents[1] / "channels" / "fixtures" / "shopify" / "order.json"

@@ -6,7 +6,7 @@ import pytest
 
 from marketdock.catalog.models import SKU, Product
 from marketdock.inventory import services
-from tests.conftest import PASSWORD
+from tests.factories.core import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

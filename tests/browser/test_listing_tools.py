@@ -8,7 +8,7 @@ import pytest
 from marketdock.catalog import services as catalog_services
 from marketdock.channels.models import ChannelAccount
 from marketdock.listings.models import MarketCategory
-from tests.conftest import PASSWORD
+from tests.factories.core import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 
 from marketdock.core.models import AccessLog, User
-from tests.conftest import PASSWORD, make_user
+from tests.factories.core import PASSWORD, make_user
 
 
 @pytest.mark.django_db(transaction=True)

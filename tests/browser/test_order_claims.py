@@ -17,7 +17,7 @@ from marketdock.orders import services_collect
 from marketdock.orders.models import Order, OrderStatus
 from marketdock.sandbox.server import SandboxApp, serve_in_thread
 from marketdock.sandbox.state import SandboxState
-from tests.conftest import PASSWORD
+from tests.factories.core import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from marketdock.channels.models import ChannelAccount, ChannelKind
 from marketdock.orders.models import MatchStatus, Order, OrderLine, OrderStatus
-from tests.conftest import PASSWORD
+from tests.factories.core import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

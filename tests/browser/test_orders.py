@@ -18,7 +18,7 @@ from marketdock.orders import services_collect
 from marketdock.orders.models import MatchRule, Order, OrderLine
 from marketdock.sandbox.server import SandboxApp, serve_in_thread
 from marketdock.sandbox.state import SandboxState
-from tests.conftest import PASSWORD
+from tests.factories.core import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from marketdock.core.models import Notice, NoticeDismissal, User
-from tests.conftest import PASSWORD, make_company
+from tests.factories.core import PASSWORD, make_company
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

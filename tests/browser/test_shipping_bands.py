@@ -10,7 +10,7 @@ from marketdock.inventory.models import Warehouse
 from marketdock.shipping import services
 from marketdock.shipping.carrier_data import carriers_ensure
 from marketdock.shipping.models import CarrierContract
-from tests.conftest import PASSWORD
+from tests.factories.core import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -12,7 +12,7 @@ from marketdock.inventory import services as inventory
 from marketdock.listings.models import Listing
 from marketdock.sandbox.server import SandboxApp, serve_in_thread
 from marketdock.sandbox.state import SandboxState
-from tests.conftest import PASSWORD
+from tests.factories.core import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

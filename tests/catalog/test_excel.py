@@ -7,14 +7,14 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from marketdock.catalog import excel, services
 from marketdock.catalog.models import SKU, Product, ProductUpload
 from marketdock.core.models import JobRun
+from tests.factories.catalog import brand, make_product
 from tests.isolation import assert_isolated
-
-from .conftest import brand, make_product
+from tests.spreadsheets import workbook_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -23,14 +23,8 @@ HEADERS = [c.header for c in excel.columns()]
 
 def xlsx(rows: list[dict], headers=None) -> bytes:
     keys = [c.key for c in excel.columns()]
-    wb = Workbook()
-    ws = wb.active
-    ws.append(headers or [h + ("*" if c.required else "") for h, c in zip(HEADERS, excel.columns(), strict=True)])
-    for row in rows:
-        ws.append([row.get(k, "") for k in keys])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    head = headers or [h + ("*" if c.required else "") for h, c in zip(HEADERS, excel.columns(), strict=True)]
+    return workbook_bytes([head, *([row.get(k, "") for k in keys] for row in rows)])
 
 
 GOOD = [

@@ -13,9 +13,8 @@ from PIL import Image
 from marketdock.catalog import services
 from marketdock.catalog.images import ImageRejected, image_check
 from marketdock.catalog.models import ProductImage
+from tests.factories.catalog import make_product
 from tests.isolation import assert_isolated
-
-from .conftest import make_product
 
 pytestmark = pytest.mark.django_db
 

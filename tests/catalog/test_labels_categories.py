@@ -12,9 +12,8 @@ from pypdf import PdfReader
 
 from marketdock.catalog import labels, services
 from marketdock.catalog.models import Category
+from tests.factories.catalog import make_product
 from tests.isolation import assert_isolated
-
-from .conftest import make_product
 
 pytestmark = pytest.mark.django_db
 

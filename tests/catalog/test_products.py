@@ -11,9 +11,8 @@ from hypothesis import strategies as st
 
 from marketdock.catalog import options, selectors, services
 from marketdock.catalog.models import SKU, Product, SetComponent, SKUStatus
+from tests.factories.catalog import brand, make_product
 from tests.isolation import assert_isolated
-
-from .conftest import brand, make_product
 
 pytestmark = pytest.mark.django_db
 

@@ -19,13 +19,12 @@ from marketdock.channels.models import ChannelAccount, ChannelKind
 from marketdock.core.dashboard import tiles_for
 from marketdock.sandbox.server import SandboxApp, serve_in_thread
 from marketdock.sandbox.state import SandboxState
-from tests.conftest import make_company
+from tests.factories.channels import COUPANG_CREDENTIALS as COUPANG
+from tests.factories.channels import NAVER_CREDENTIALS as NAVER
+from tests.factories.channels import SHOPIFY_CREDENTIALS as SHOPIFY
+from tests.factories.channels import make_account_through_services
+from tests.factories.core import make_company
 from tests.isolation import assert_isolated
-
-NAVER = {"client_id": "4mVbq0aXyZ12cdEF34ghIJ", "client_secret": "$2a$04$kRzW9vQpL3mN7xYbT5sA1u"}
-COUPANG = {"vendor_id": "A00012345", "access_key": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
-           "secret_key": "9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b"}
-SHOPIFY = {"shop_domain": "my-shop.myshopify.com", "access_token": "shpat_0123456789abcdef0123456789abcdef"}
 
 
 def form_data(kind: str, name: str, credentials: dict, **extra) -> dict:
@@ -33,12 +32,6 @@ def form_data(kind: str, name: str, credentials: dict, **extra) -> dict:
             "auto_collect": "on", "is_active": "on", **credentials}
     data.update(extra)
     return data
-
-
-def make_account(company, kind=ChannelKind.COUPANG, name="쿠팡 본점", credentials=None, **extra) -> ChannelAccount:
-    creds = credentials if credentials is not None else {ChannelKind.NAVER: NAVER, ChannelKind.COUPANG: COUPANG,
-                                                        ChannelKind.SHOPIFY: SHOPIFY}.get(kind, {})
-    return services.channel_account_create(company=company, kind=kind, name=name, credentials=creds, **extra)
 
 
 def raw_column(account: ChannelAccount) -> str:
@@ -66,7 +59,7 @@ def test_pasted_keys_are_cleaned_before_storing(admin_client, company):
 
 
 def test_edit_page_shows_secrets_masked_only(admin_client, company):
-    account = make_account(company)
+    account = make_account_through_services(company)
     body = admin_client.get(reverse("channels:account_edit", args=[account.pk])).content.decode()
     assert COUPANG["vendor_id"] in body  # the identifier is not a secret
     for secret in (COUPANG["access_key"], COUPANG["secret_key"]):
@@ -75,7 +68,7 @@ def test_edit_page_shows_secrets_masked_only(admin_client, company):
 
 
 def test_secret_left_empty_is_unchanged_and_a_new_one_replaces_it(admin_client, company):
-    account = make_account(company)
+    account = make_account_through_services(company)
     url = reverse("channels:account_edit", args=[account.pk])
     response = admin_client.post(url, form_data("coupang", "쿠팡 2호점", {"vendor_id": "A00012345", "access_key": "",
                                                                        "secret_key": ""}))
@@ -90,7 +83,7 @@ def test_secret_left_empty_is_unchanged_and_a_new_one_replaces_it(admin_client, 
 
 
 def test_kind_cannot_be_changed_on_edit(admin_client, company):
-    account = make_account(company)
+    account = make_account_through_services(company)
     admin_client.post(reverse("channels:account_edit", args=[account.pk]),
                       form_data("naver", "쿠팡 본점", {"vendor_id": "A00012345", **NAVER}))
     account.refresh_from_db()
@@ -100,7 +93,7 @@ def test_kind_cannot_be_changed_on_edit(admin_client, company):
 def test_fernet_key_rotation_decrypts_old_tokens(settings, company):
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     settings.FERNET_KEYS = [old]
-    account = make_account(company)
+    account = make_account_through_services(company)
     settings.FERNET_KEYS = [new, old]
     account.refresh_from_db()
     assert account.credentials == COUPANG
@@ -146,14 +139,14 @@ def test_credential_shape_errors_are_named_and_nothing_is_saved(admin_client, co
     ({"name": "쿠팡 본점"}, "같은 이름의 쇼핑몰 계정(쿠팡 본점)이 이미 있습니다"),
 ])
 def test_account_field_errors(admin_client, company, extra, message):
-    make_account(company)
+    make_account_through_services(company)
     response = admin_client.post(reverse("channels:account_create"), {**form_data("naver", "네이버", NAVER), **extra})
     assert response.status_code == 200 and message in response.content.decode()
     assert ChannelAccount.objects.filter(company=company).count() == 1
 
 
 def test_several_accounts_per_marketplace_and_manual_needs_no_credentials(admin_client, company):
-    make_account(company)
+    make_account_through_services(company)
     other_keys = {**COUPANG, "vendor_id": "A00099999"}
     assert admin_client.post(reverse("channels:account_create"),
                              form_data("coupang", "쿠팡 2호점", other_keys)).status_code == 302
@@ -170,12 +163,12 @@ def test_coupang_without_expiry_gets_the_key_validity_period_and_says_so(admin_c
     expected = timezone.localdate() + timedelta(days=services.COUPANG_KEY_VALID_DAYS)
     assert account.credentials_expire_on == expected
     assert f"인증키 만료일을 {expected.isoformat()}로 설정했습니다" in response.content.decode()
-    naver = make_account(company, ChannelKind.NAVER, "네이버")
+    naver = make_account_through_services(company, ChannelKind.NAVER, "네이버")
     assert naver.credentials_expire_on is None
 
 
 def test_new_coupang_keys_get_a_new_expiry(company):
-    account = make_account(company, credentials_expire_on=timezone.localdate() + timedelta(days=3))
+    account = make_account_through_services(company, credentials_expire_on=timezone.localdate() + timedelta(days=3))
     services.channel_account_update(account=account, name=account.name, credentials={**COUPANG, "secret_key": "b" * 40},
                                     credentials_expire_on=account.credentials_expire_on)
     assert account.credentials_expire_on == timezone.localdate() + timedelta(days=services.COUPANG_KEY_VALID_DAYS)
@@ -183,10 +176,10 @@ def test_new_coupang_keys_get_a_new_expiry(company):
 
 def test_home_tile_lists_expired_and_soon_expiring_keys(admin_client, company, admin_user):
     today = timezone.localdate()
-    make_account(company, name="만료됨", credentials_expire_on=today - timedelta(days=2))
-    make_account(company, ChannelKind.NAVER, "곧 만료", credentials_expire_on=today + timedelta(days=10))
-    make_account(company, ChannelKind.SHOPIFY, "여유", credentials_expire_on=today + timedelta(days=90))
-    make_account(company, ChannelKind.NAVER, "사용 안 함", credentials={**NAVER, "client_id": "zzzzzzzzzz"},
+    make_account_through_services(company, name="만료됨", credentials_expire_on=today - timedelta(days=2))
+    make_account_through_services(company, ChannelKind.NAVER, "곧 만료", credentials_expire_on=today + timedelta(days=10))
+    make_account_through_services(company, ChannelKind.SHOPIFY, "여유", credentials_expire_on=today + timedelta(days=90))
+    make_account_through_services(company, ChannelKind.NAVER, "사용 안 함", credentials={**NAVER, "client_id": "zzzzzzzzzz"},
                  credentials_expire_on=today - timedelta(days=1), is_active=False)
     tile = next(t for t in tiles_for(company, admin_user) if t.key == "channels_credentials_expiring")
     assert tile.count == 2 and tile.level == "danger" and str(tile.label) == "인증키 만료 임박"
@@ -197,7 +190,7 @@ def test_home_tile_lists_expired_and_soon_expiring_keys(admin_client, company, a
 
 
 def test_no_tile_without_expiring_keys(company, admin_user):
-    make_account(company, credentials_expire_on=timezone.localdate() + timedelta(days=31))
+    make_account_through_services(company, credentials_expire_on=timezone.localdate() + timedelta(days=31))
     assert not [t for t in tiles_for(company, admin_user) if t.key == "channels_credentials_expiring"]
 
 
@@ -206,7 +199,7 @@ def test_no_tile_without_expiring_keys(company, admin_user):
 def test_delete_is_refused_when_orders_exist(admin_client, company):
     from marketdock.orders.models import Order
 
-    account = make_account(company)
+    account = make_account_through_services(company)
     Order.objects.create(company=company, account=account, channel_order_id="2100000000001",
                          ordered_at=timezone.now())
     response = admin_client.post(reverse("channels:account_delete", args=[account.pk]), follow=True)
@@ -216,17 +209,17 @@ def test_delete_is_refused_when_orders_exist(admin_client, company):
 
 
 def test_delete_without_orders(admin_client, company):
-    account = make_account(company)
+    account = make_account_through_services(company)
     response = admin_client.post(reverse("channels:account_delete", args=[account.pk]))
     assert response.status_code == 302
     assert not ChannelAccount.objects.filter(pk=account.pk).exists()
-    assert admin_client.get(reverse("channels:account_delete", args=[make_account(company).pk])).status_code == 405
+    assert admin_client.get(reverse("channels:account_delete", args=[make_account_through_services(company).pk])).status_code == 405
 
 
 # --- permissions and isolation ---------------------------------------------------------------
 
 def test_viewer_can_read_but_not_change(viewer_client, company):
-    account = make_account(company)
+    account = make_account_through_services(company)
     assert viewer_client.get(reverse("channels:account_list")).status_code == 200
     body = viewer_client.get(reverse("channels:account_edit", args=[account.pk])).content.decode()
     assert 'data-testid="account-save"' not in body and COUPANG["secret_key"] not in body
@@ -242,7 +235,7 @@ def test_viewer_can_read_but_not_change(viewer_client, company):
 
 
 def test_another_company_cannot_reach_an_account(other_client, company):
-    account = make_account(company, name="비밀상점")
+    account = make_account_through_services(company, name="비밀상점")
     assert_isolated(other_client, [
         reverse("channels:account_edit", args=[account.pk]),
         reverse("channels:account_test", args=[account.pk]),
@@ -259,7 +252,7 @@ def test_another_company_cannot_reach_an_account(other_client, company):
 def test_connection_test_succeeds_with_the_sandbox_credentials(admin_client, company, sandbox, shop):
     state, base = sandbox
     kind = shop.split("-")[0]
-    account = make_account(company, kind, "샌드박스 상점", credentials=state.shops[shop].credentials, base_url=base)
+    account = make_account_through_services(company, kind, "샌드박스 상점", credentials=state.shops[shop].credentials, base_url=base)
     response = admin_client.post(reverse("channels:account_test", args=[account.pk]), HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert response.status_code == 200 and 'data-ok="1"' in body
@@ -275,7 +268,7 @@ def test_connection_test_succeeds_with_the_sandbox_credentials(admin_client, com
 ])
 def test_connection_test_shows_the_marketplace_error(admin_client, company, sandbox, shop, bad, message):
     state, base = sandbox
-    account = make_account(company, shop.split("-")[0], "틀린 키", credentials={**state.shops[shop].credentials, **bad},
+    account = make_account_through_services(company, shop.split("-")[0], "틀린 키", credentials={**state.shops[shop].credentials, **bad},
                            base_url=base)
     response = admin_client.post(reverse("channels:account_test", args=[account.pk]), HTTP_HX_REQUEST="true")
     body = response.content.decode()
@@ -290,7 +283,7 @@ def test_connection_test_names_the_unreachable_host(admin_client, company):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again: nothing listens there
-    account = make_account(company, base_url=f"http://127.0.0.1:{port}")
+    account = make_account_through_services(company, base_url=f"http://127.0.0.1:{port}")
     response = admin_client.post(reverse("channels:account_test", args=[account.pk]), follow=True)
     body = response.content.decode()
     assert f"127.0.0.1:{port} 서버에 연결할 수 없습니다" in body
@@ -325,7 +318,7 @@ def test_demo_step_is_idempotent_and_its_credentials_work_on_the_sandbox(db, mon
 
 
 def test_screens_and_errors_in_english(admin_client, company):
-    make_account(company, credentials_expire_on=timezone.localdate() + timedelta(days=5))
+    make_account_through_services(company, credentials_expire_on=timezone.localdate() + timedelta(days=5))
     admin_client.cookies["django_language"] = "en"
     listing = admin_client.get(reverse("channels:account_list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Channel accounts" in listing and "Expires in 5 days" in listing and "Test connection" in listing
@@ -338,7 +331,7 @@ def test_editing_and_testing_never_overwrite_a_running_collection(company, sandb
     """The collector commits its cursor and holds a lease in last_status while the seller edits the
     account on screen: the edit writes only its own fields, the test leaves the lease alone."""
     state, base = sandbox
-    account = make_account(company, credentials=state.shops["coupang-demo"].credentials, base_url=base)
+    account = make_account_through_services(company, credentials=state.shops["coupang-demo"].credentials, base_url=base)
     stale = ChannelAccount.objects.get(pk=account.pk)
     lease = timezone.now() + timedelta(minutes=5)
     ChannelAccount.objects.filter(pk=account.pk).update(cursor="page-7", last_status="running", next_collect_at=lease)

@@ -6,15 +6,13 @@ per-line failures, validation before sending, and Shopify's compare-and-set conf
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import date
 
 import httpx
 import pytest
 
-from marketdock.channels.connectors import coupang, naver, shopify
+from marketdock.channels.connectors import coupang, shopify
 from marketdock.channels.connectors.errors import BusinessError
-from marketdock.channels.connectors.http import HttpOptions, RetryPolicy
 from marketdock.channels.connectors.models import (
     DelayItem,
     DispatchItem,
@@ -24,49 +22,17 @@ from marketdock.channels.connectors.models import (
     SaleStatusUpdate,
     StockUpdate,
 )
-from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate
-
-FIXTURES = Path(__file__).parent / "fixtures"
-SHIPPED = datetime(2024, 3, 2, 3, 17, 35, tzinfo=UTC)
-
-
-def sample(name: str):
-    return json.loads((FIXTURES / name).read_text())
-
-
-class Recorder:
-    """A MockTransport handler: records each request and answers from `answer(request)`."""
-
-    def __init__(self, answer):
-        self.answer = answer
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return self.answer(request)
-
-    def bodies(self, path_part: str = "") -> list:
-        return [json.loads(r.content) for r in self.requests if path_part in r.url.path and r.content]
-
-
-def options(recorder) -> HttpOptions:
-    return HttpOptions(transport=httpx.MockTransport(recorder), limiter=LocalRateLimiter(), sleep=lambda s: None,
-                       rate=Rate(1000, 1000), retry=RetryPolicy(attempts=2))
-
+from tests.factories.channels import (
+    SHIPPED,
+    coupang_conn,
+    gql,
+    naver_conn,
+    naver_products,
+    sample,
+    shopify_conn,
+)
 
 # --- Naver -----------------------------------------------------------------------------------
-
-def naver_conn(answer) -> tuple[naver.NaverConnector, Recorder]:
-    def route(request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/oauth2/token"):
-            return httpx.Response(200, json={"access_token": "tok-1", "expires_in": 10800})
-        return answer(request)
-
-    recorder = Recorder(route)
-    creds = naver.NaverCredentials(client_id="aaaabbbbcccc", client_secret="$2a$04$abcdefghijklmnopqrstuv")
-    return naver.NaverConnector(creds, base_url="https://api.test/external", options=options(recorder),
-                                token_cache=naver.TokenCache()), recorder
-
 
 def test_naver_dispatch_request_matches_the_published_example_and_reads_per_line_answers():
     def answer(request):
@@ -118,24 +84,6 @@ def test_naver_delay_body_matches_the_published_example_and_one_refusal_does_not
     assert [(f.order_line_id, f.code) for f in result.failed] == [("2022040521691282", "104105")]
 
 
-ORIGIN = {"originProduct": {
-    "statusType": "SALE", "name": "기모 트레이닝 팬츠", "salePrice": 19900, "stockQuantity": 15, "leafCategoryId": "50000803",
-    "detailAttribute": {"sellerCodeInfo": {"sellerManagementCode": "P-1"}, "optionInfo": {"optionCombinations": [
-        {"id": 11, "optionName1": "블랙", "optionName2": "M", "stockQuantity": 5, "price": 0, "sellerManagerCode": "BK-M",
-         "usable": True},
-        {"id": 12, "optionName1": "블랙", "optionName2": "L", "stockQuantity": 10, "price": 1000, "usable": True}]}}}}
-
-
-def naver_products(request):
-    path = request.url.path
-    if path.endswith("/products/search"):
-        return httpx.Response(200, json={"contents": [{"originProductNo": 777, "channelProducts": [
-            {"channelProductNo": 555}]}], "totalPages": 1})
-    if path.endswith("/origin-products/777") and request.method == "GET":
-        return httpx.Response(200, json=ORIGIN)
-    return httpx.Response(200, json={"data": None})
-
-
 def test_naver_listing_and_option_stock_write_keep_the_other_options():
     conn, rec = naver_conn(naver_products)
     listing = conn.get_listing("555")
@@ -182,13 +130,6 @@ def test_naver_register_refuses_an_incomplete_draft_before_sending():
 
 
 # --- Coupang ---------------------------------------------------------------------------------
-
-def coupang_conn(answer) -> tuple[coupang.CoupangConnector, Recorder]:
-    recorder = Recorder(answer)
-    creds = coupang.CoupangCredentials(vendor_id="A00034612", access_key="ak", secret_key="sk")
-    return coupang.CoupangConnector(creds, base_url="https://api.test", options=options(recorder),
-                                    clock=lambda: SHIPPED), recorder
-
 
 def test_coupang_invoice_upload_matches_the_published_example_and_reads_its_answer():
     conn, rec = coupang_conn(lambda r: httpx.Response(200, json=sample(
@@ -299,17 +240,6 @@ def test_coupang_register_builds_the_published_shape_and_reads_the_nested_id():
 
 
 # --- Shopify ---------------------------------------------------------------------------------
-
-def shopify_conn(answer) -> tuple[shopify.ShopifyConnector, Recorder]:
-    recorder = Recorder(answer)
-    creds = shopify.ShopifyCredentials(shop_domain="demo.myshopify.com", access_token="shpat_x")
-    return shopify.ShopifyConnector(creds, base_url="https://shop.test", options=options(recorder)), recorder
-
-
-def gql(request) -> tuple[str, dict]:
-    body = json.loads(request.content)
-    return body["query"].split("(")[0].split()[-1], body["variables"]
-
 
 def test_shopify_dispatch_fulfils_open_fulfillment_order_lines_with_tracking():
     def answer(request):

@@ -4,27 +4,19 @@ by field, and the published signature/token vectors verify."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from marketdock.channels.connectors import coupang, naver, shopify
 from marketdock.channels.connectors.errors import MalformedPayload
 from marketdock.channels.connectors.models import Marketplace, OrderStatus
-
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def load(path: str):
-    return json.loads((FIXTURES / path).read_text(encoding="utf-8"))
-
+from tests.factories.channels import NAVER_QUERY_ITEM, sample
 
 # --- Naver ------------------------------------------------------------------------------------
 
 def test_naver_client_secret_sign_matches_published_vector():
-    vector = load("naver/_client_secret_sign_test_vector.json")
+    vector = sample("naver/_client_secret_sign_test_vector.json")
     # the documented secret has a non-canonical last salt char (v); we canonicalise like Java/Node do
     assert naver.canonical_salt(vector["client_secret"]) == vector["bcrypt_hash"][:29]
     assert naver.client_secret_sign(vector["client_id"], vector["client_secret"], vector["timestamp"]) \
@@ -36,7 +28,7 @@ def test_naver_real_issued_secrets_are_left_unchanged():
 
 
 def test_naver_last_changed_statuses_has_more_sample():
-    rows, more = naver.parse_changed_statuses(load("naver/last-changed-statuses.response.has_more.json"))
+    rows, more = naver.parse_changed_statuses(sample("naver/last-changed-statuses.response.has_more.json"))
     assert more == {"moreFrom": "2022-05-11T22:05:27.000+09:00", "moreSequence": "2022051122443341"}
     assert [r.order_line_id for r in rows] == ["2022051122441251", "2022051122442301"]
     first, second = rows
@@ -52,7 +44,7 @@ def test_naver_last_changed_statuses_has_more_sample():
 
 
 def test_naver_last_changed_statuses_not_more_sample():
-    rows, more = naver.parse_changed_statuses(load("naver/last-changed-statuses.response.not_more.json"))
+    rows, more = naver.parse_changed_statuses(sample("naver/last-changed-statuses.response.not_more.json"))
     assert more is None
     assert len(rows) == 3
     assert rows[2].order_line_id == "2022051122443341"  # the moreSequence of the has_more page
@@ -61,22 +53,6 @@ def test_naver_last_changed_statuses_not_more_sample():
 
 # A product-orders/query element. Naver publishes no example body for this endpoint, so this one is
 # built by us from the documented field names (NOT a published sample).
-NAVER_QUERY_ITEM = {
-    "order": {"orderId": "2024030112345678", "orderDate": "2024-03-01T23:30:00.000+09:00",
-              "paymentDate": "2024-03-01T23:31:10.000+09:00", "ordererName": "홍길동", "ordererTel": "010-1234-5678"},
-    "productOrder": {
-        "productOrderId": "2024030198765432", "productOrderStatus": "PAYED", "placeOrderStatus": "NOT_YET",
-        "productId": "8012345678", "optionCode": "30012345", "productName": "기모 트레이닝 팬츠",
-        "productOption": "색상: 블랙 / 사이즈: L", "sellerProductCode": "TP-001", "optionManageCode": "TP-001-BK-L",
-        "quantity": 2, "unitPrice": 19900, "optionPrice": 1000, "totalProductAmount": 41800,
-        "productDiscountAmount": 2000, "totalPaymentAmount": 39800, "deliveryFeeAmount": 3000,
-        "packageNumber": "2024030111112222", "shippingMemo": "문 앞에 놓아주세요",
-        "shippingAddress": {"name": "김영희", "tel1": "010-9876-5432", "zipCode": "06236",
-                            "baseAddress": "서울특별시 강남구 테헤란로 152", "detailedAddress": "21층"},
-    },
-}
-
-
 def test_naver_product_order_field_by_field():
     [line] = naver.parse_payload({"data": [NAVER_QUERY_ITEM]})
     assert line.marketplace == Marketplace.NAVER
@@ -126,7 +102,7 @@ COUPANG_ORDER_SAMPLES = [
 
 @pytest.mark.parametrize("name", COUPANG_ORDER_SAMPLES)
 def test_every_coupang_order_sample_parses(name):
-    payload = load(f"coupang/{name}")
+    payload = sample(f"coupang/{name}")
     lines = coupang.parse_payload(payload)
     sheets = payload["data"] if isinstance(payload["data"], list) else [payload["data"]]
     assert len(lines) == sum(len(s["orderItems"]) for s in sheets)
@@ -137,7 +113,7 @@ def test_every_coupang_order_sample_parses(name):
 
 
 def test_coupang_day_list_sample_field_by_field():
-    first, second = coupang.parse_payload(load("coupang/delivery__lookup-order-list-per-day.response.json"))
+    first, second = coupang.parse_payload(sample("coupang/delivery__lookup-order-list-per-day.response.json"))
     assert first.order_id == "22000009546234"
     assert first.order_line_id == "448531493-3242596358"
     assert first.bundle_id == "448531493"
@@ -159,7 +135,7 @@ def test_coupang_day_list_sample_field_by_field():
 
 
 def test_coupang_hmac_vectors_verify():
-    for vector in load("coupang/_hmac_test_vectors.selfcomputed.json")["vectors"]:
+    for vector in sample("coupang/_hmac_test_vectors.selfcomputed.json")["vectors"]:
         assert coupang.signature(vector["secret_key"], vector["signed_date"], vector["method"], vector["path"],
                                  vector["query"]) == vector["signature_hex"]
         assert coupang.authorization(vector["access_key"], vector["secret_key"], vector["method"], vector["path"],
@@ -174,14 +150,14 @@ def test_coupang_signed_date_is_utc_two_digit_year():
 
 
 def test_coupang_acknowledgement_sample_request_shape():
-    request = load("coupang/delivery__product-preparation-processing.request.json")
+    request = sample("coupang/delivery__product-preparation-processing.request.json")
     assert set(request) == {"vendorId", "shipmentBoxIds"}
 
 
 # --- Shopify ----------------------------------------------------------------------------------
 
 def test_shopify_rest_order_sample_field_by_field():
-    lines = shopify.parse_payload(load("shopify/order.json"))
+    lines = shopify.parse_payload(sample("shopify/order.json"))
     assert [line.order_line_id for line in lines] == ["450789469-466157049", "450789469-518995019",
                                                       "450789469-703073504"]
     green = lines[0]
@@ -206,12 +182,12 @@ def test_shopify_rest_order_sample_field_by_field():
 def test_shopify_orders_sample_without_line_items_names_the_field():
     # the published orders.json fixture is trimmed (no line_items): the parser must say so, not guess
     with pytest.raises(MalformedPayload) as info:
-        shopify.parse_payload(load("shopify/orders.json"))
+        shopify.parse_payload(sample("shopify/orders.json"))
     assert info.value.field == "orders[0].line_items"
 
 
 def test_shopify_oauth_hmac_vectors_verify():
-    vectors = load("shopify/_hmac_test_vectors.json")
+    vectors = sample("shopify/_hmac_test_vectors.json")
     for vector in vectors["oauth_query_hmac"]:
         assert shopify.oauth_hmac(vector["params"], vector["secret"]) == vector["hmac_hex"]
         assert shopify.verify_oauth_hmac({**vector["params"], "hmac": vector["hmac_hex"]}, vector["secret"])
@@ -219,7 +195,7 @@ def test_shopify_oauth_hmac_vectors_verify():
 
 
 def test_shopify_webhook_hmac_vector_verifies():
-    vector = load("shopify/_hmac_test_vectors.json")["webhook_selfcomputed"]
+    vector = sample("shopify/_hmac_test_vectors.json")["webhook_selfcomputed"]
     body = vector["raw_body"].encode()
     assert shopify.webhook_hmac(body, vector["secret"]) == vector["x_shopify_hmac_sha256"]
     assert shopify.verify_webhook(body, vector["x_shopify_hmac_sha256"], vector["secret"])

@@ -21,7 +21,7 @@ from marketdock.channels.connectors.errors import (
 from marketdock.channels.connectors.http import HttpOptions, RetryPolicy
 from marketdock.channels.connectors.models import FetchWindow, OrderStatus
 from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate
-from tests.channels.test_contract import NAVER_QUERY_ITEM
+from tests.factories.channels import NAVER_QUERY_ITEM
 
 NOW = datetime(2024, 3, 2, 3, 0, tzinfo=UTC)
 

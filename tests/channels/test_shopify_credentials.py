@@ -17,20 +17,14 @@ from django.urls import reverse
 from marketdock.channels import services
 from marketdock.channels.connectors import shopify
 from marketdock.channels.connectors.errors import AuthError
-from marketdock.channels.connectors.http import HttpOptions, RetryPolicy
-from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate
 from marketdock.channels.models import ChannelAccount
 from marketdock.channels.tokens import AccountTokenStore
+from tests.factories.channels import mock_options
 
 NOW = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
 CLIENT = {"shop_domain": "demo.myshopify.com", "client_id": "0123456789abcdef0123456789abcdef",
           "client_secret": "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"}
 SHOP_BODY = {"data": {"shop": {"name": "데모", "myshopifyDomain": "demo.myshopify.com", "currencyCode": "KRW"}}}
-
-
-def options(handler) -> HttpOptions:
-    return HttpOptions(transport=httpx.MockTransport(handler), limiter=LocalRateLimiter(), sleep=lambda s: None,
-                       rate=Rate(1000, 1000), retry=RetryPolicy(attempts=2))
 
 
 class FakeShop:
@@ -65,7 +59,7 @@ class FakeShop:
 
 def connector(fake: FakeShop, clock, **creds) -> shopify.ShopifyConnector:
     credentials = shopify.ShopifyCredentials(**(creds or CLIENT))
-    return shopify.ShopifyConnector(credentials, options=options(fake), clock=clock,
+    return shopify.ShopifyConnector(credentials, options=mock_options(fake), clock=clock,
                                     token_store=shopify.MemoryTokenStore(clock=clock).for_key(("t", "k")))
 
 

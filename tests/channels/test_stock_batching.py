@@ -12,8 +12,7 @@ import pytest
 
 from marketdock.channels.connectors import naver, shopify
 from marketdock.channels.connectors.models import KnownListing, KnownOption, StockUpdate
-
-from .test_connectors_fulfilment import gql, naver_conn, naver_products, sample, shopify_conn
+from tests.factories.channels import gql, naver_conn, naver_products, sample, shopify_conn
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from marketdock.channels.connectors import coupang, naver, values
 from marketdock.channels.connectors.errors import MalformedPayload
 from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate, RedisRateLimiter
-from tests.channels.test_contract import NAVER_QUERY_ITEM, load
+from tests.factories.channels import NAVER_QUERY_ITEM, sample
 
 
 def test_kst_without_offset_is_read_as_kst():
@@ -69,7 +69,7 @@ def test_naver_unknown_status_is_malformed_not_guessed():
 
 
 def test_coupang_bad_date_names_the_field():
-    payload = load("coupang/delivery__lookup-order-list-per-day.response.json")
+    payload = sample("coupang/delivery__lookup-order-list-per-day.response.json")
     payload["data"][1]["orderedAt"] = "2024/13/45"
     with pytest.raises(MalformedPayload) as info:
         coupang.parse_payload(payload)
@@ -80,7 +80,7 @@ def test_coupang_bad_date_names_the_field():
 
 
 def test_coupang_cancelled_units_and_pending_cancels():
-    payload = load("coupang/delivery__lookup-order-by-orderid.response.json")
+    payload = sample("coupang/delivery__lookup-order-by-orderid.response.json")
     payload["data"]["orderItems"][0]["holdCountForCancel"] = 1
     assert coupang.parse_payload(payload)[0].status == "cancel_requested"
     payload["data"]["orderItems"][0]["cancelCount"] = 1

@@ -18,7 +18,7 @@ from marketdock.core import selectors
 from marketdock.core.models import AccessLog, AccountChangeLog, User
 from marketdock.core.services_users import temporary_password_generate
 from marketdock.core.sms import MemorySmsBackend
-from tests.conftest import PASSWORD
+from tests.factories.core import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,8 @@ from huey.contrib.djhuey import HUEY
 
 from marketdock.core.jobs import job, run_consumer_in_thread, stop_consumer
 from marketdock.core.models import JobRun
+from tests.factories.core import make_user
 from tests.isolation import assert_isolated
-
-from ..conftest import make_user
 
 # Registered with HUEY at import time, before any consumer starts (like an app's tasks.py).
 

@@ -20,7 +20,7 @@ from huey.contrib.djhuey import HUEY
 from marketdock.core import selectors
 from marketdock.core.models import AccessLog, AccountChangeLog, PasswordResetCode, User
 from marketdock.core.sms import MemorySmsBackend
-from tests.conftest import PASSWORD
+from tests.factories.core import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,7 @@ from marketdock.core import permissions
 from marketdock.core.menu import MENU, screens_by_key
 from marketdock.core.models import Company, Role, ScreenPermission
 from marketdock.core.validators import business_no_is_valid, format_business_no, validate_business_no
-
-from ..conftest import make_company, make_user
+from tests.factories.core import make_company, make_user
 
 
 class TestBusinessNumber:
@@ -111,7 +110,7 @@ class TestShell:
         assert 'name="username"' in html and 'name="password"' in html
 
     def test_login_then_korean_dashboard(self, client, admin_user):
-        from ..conftest import PASSWORD
+        from tests.factories.core import PASSWORD
 
         response = client.post(reverse("login"), {"username": admin_user.username, "password": PASSWORD})
         assert response.status_code == 302

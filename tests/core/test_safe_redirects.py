@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from marketdock.channels.models import ChannelAccount, ChannelKind
 from marketdock.orders.models import MatchStatus, Order, OrderLine
-from tests.conftest import PASSWORD
+from tests.factories.core import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

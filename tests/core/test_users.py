@@ -9,7 +9,7 @@ from django.utils.html import escape
 
 from marketdock.core.models import AccountChangeLog, Role, ScreenPermission, User
 from marketdock.core.services_users import role_create
-from tests.conftest import PASSWORD, _login, make_user
+from tests.factories.core import PASSWORD, login_client, make_user
 from tests.isolation import assert_isolated
 
 pytestmark = pytest.mark.django_db
@@ -165,7 +165,7 @@ def test_non_admins_are_refused_user_and_role_screens(operator_client, viewer_cl
     role = Role.objects.create(company=operator_user.company, name="몰래")
     ScreenPermission.objects.create(role=role, screen="core.users", level="write")
     User.objects.filter(pk=operator_user.pk).update(role=role)
-    assert _login(User.objects.get(pk=operator_user.pk)).get(reverse("core:user_list")).status_code == 403
+    assert login_client(User.objects.get(pk=operator_user.pk)).get(reverse("core:user_list")).status_code == 403
 
 
 # --- screen permissions shown in the shell ---------------------------------------------------------
@@ -185,7 +185,7 @@ def test_custom_role_with_one_screen_sees_only_that_menu_item(company, admin_use
     user = make_user(company, "only_products", "viewer")
     user.role = role
     user.save()
-    client = _login(user)
+    client = login_client(user)
     body = client.get(reverse("home")).content.decode()
     screens = [part.split('"')[0] for part in body.split('data-screen="')[1:]]
     assert screens == ["catalog.products"]

@@ -12,8 +12,7 @@ from django.db import connection
 
 from marketdock.inventory import services
 from marketdock.inventory.models import StockLevel, StockMovement
-
-from .conftest import make_set, make_sku, make_warehouse, receive
+from tests.factories.catalog import make_set, make_sku, make_warehouse, receive
 
 WORKERS = 6
 STOCK = 15

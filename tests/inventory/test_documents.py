@@ -6,28 +6,17 @@ from __future__ import annotations
 import io
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from marketdock.core.models import CommonCode, CommonCodeGroup, JobRun
 from marketdock.inventory import selectors, services, tasks
-from marketdock.inventory.models import CountSheet, InboundOrder, StockLevel, StockMovement
-
-from .conftest import make_set, make_sku, receive
-
-
-def on_hand(sku, warehouse) -> int:
-    lv = StockLevel.objects.filter(sku=sku, warehouse=warehouse).first()
-    return lv.on_hand if lv else 0
+from marketdock.inventory.models import CountSheet, InboundOrder, StockMovement
+from tests.factories.catalog import make_set, make_sku, on_hand, receive
+from tests.spreadsheets import workbook_bytes
 
 
 def xlsx(rows) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    for row in rows:
-        ws.append(list(row))
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(rows)
 
 
 # --- inbound -------------------------------------------------------------------------------------

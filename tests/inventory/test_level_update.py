@@ -10,8 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from marketdock.inventory import services
 from marketdock.inventory.models import StockLevel, StockMovement
 from marketdock.inventory.services import ledger
-
-from .conftest import make_sku, receive
+from tests.factories.catalog import make_sku, receive
 
 
 @pytest.fixture(params=["returning", "fallback"])

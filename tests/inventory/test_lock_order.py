@@ -22,8 +22,7 @@ from marketdock.inventory.models import StockLevel
 from marketdock.inventory.services import reservations
 from marketdock.orders.models import ChannelStatus, MatchStatus, Order, OrderLine, OrderStatus, StockState
 from marketdock.orders.services_match import orders_reserve
-
-from .conftest import make_set, make_sku, make_warehouse, receive
+from tests.factories.catalog import make_set, make_sku, make_warehouse, receive
 
 _ids = count(1)
 

@@ -10,8 +10,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from marketdock.inventory import services
 from marketdock.inventory.models import MovementKind, StockLevel, StockMovement
-
-from .conftest import make_set, make_sku, make_warehouse
+from tests.factories.catalog import make_set, make_sku, make_warehouse
 
 qty = st.integers(min_value=1, max_value=12)
 

@@ -7,8 +7,7 @@ from django.db import IntegrityError, transaction
 
 from marketdock.inventory import services
 from marketdock.inventory.models import MovementKind, StockLevel, StockMovement
-
-from .conftest import make_set, make_sku, make_warehouse, receive
+from tests.factories.catalog import make_set, make_sku, make_warehouse, receive
 
 
 def level(sku, warehouse) -> tuple[int, int]:

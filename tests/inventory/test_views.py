@@ -11,10 +11,9 @@ from openpyxl import Workbook, load_workbook
 
 from marketdock.core.models import JobRun
 from marketdock.inventory import services
-from marketdock.inventory.models import CountSheet, InboundOrder, StockLevel, StockTransfer, Warehouse
+from marketdock.inventory.models import CountSheet, InboundOrder, StockTransfer, Warehouse
+from tests.factories.catalog import make_sku, make_warehouse, on_hand, receive
 from tests.isolation import assert_isolated
-
-from .conftest import make_sku, make_warehouse, receive
 
 LIST_URLS = ["inventory:stock", "inventory:ledger", "inventory:warehouse_list", "inventory:warehouse_create",
              "inventory:inbound_list", "inventory:inbound_create", "inventory:inbound_upload", "inventory:count_list",
@@ -28,11 +27,6 @@ def xlsx_upload(rows, name="upload.xlsx") -> SimpleUploadedFile:
     buf = io.BytesIO()
     wb.save(buf)
     return SimpleUploadedFile(name, buf.getvalue())
-
-
-def on_hand(sku, warehouse) -> int:
-    lv = StockLevel.objects.filter(sku=sku, warehouse=warehouse).first()
-    return lv.on_hand if lv else 0
 
 
 @pytest.mark.django_db

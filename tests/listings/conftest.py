@@ -4,19 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from marketdock.catalog import services as catalog_services
-from marketdock.channels.models import ChannelAccount, ChannelKind
-
-
-def make_product(company, code: str, *, name: str = "", axes=None, price: int = 10000, **data):
-    base = {"code": code, "name": name or f"상품 {code}", "price": price, "cost": 0, "tax_type": "taxable",
-            "status": "on_sale", "inventory_managed": True}
-    base.update(data)
-    return catalog_services.product_save(company=company, product=None, data=base, axes=axes or [])
-
-
-def make_account(company, name: str = "스마트스토어", kind: str = ChannelKind.NAVER) -> ChannelAccount:
-    return ChannelAccount.objects.create(company=company, kind=kind, name=name)
+from marketdock.channels.models import ChannelAccount
+from tests.factories.catalog import make_product
 
 
 @pytest.fixture(autouse=True)

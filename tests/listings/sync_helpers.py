@@ -3,12 +3,11 @@ test_push_sandbox.py), linked listings, and a loop that runs push cycles until n
 
 from __future__ import annotations
 
-import itertools
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from marketdock.catalog.models import SKU, Product, SetComponent
+from marketdock.catalog.models import SKU
 from marketdock.channels.connectors.errors import TemporaryError
 from marketdock.channels.connectors.models import (
     LineFailure,
@@ -23,8 +22,6 @@ from marketdock.listings.models import Listing, ListingOption
 from marketdock.listings.models_sync import ListingDirty
 from marketdock.outbox.models import OutboxMessage
 from marketdock.outbox.services import outbox_deliver_due
-
-_seq = itertools.count(1)
 
 
 @dataclass
@@ -119,26 +116,8 @@ def install_fake(monkeypatch, shops: dict[int, FakeShop]) -> None:
     monkeypatch.setattr(services_sync, "_connector", lambda account, transport: shops[account.pk].connector())
 
 
-def make_sku(company, code: str | None = None, *, managed: bool = True, is_set: bool = False) -> SKU:
-    n = next(_seq)
-    code = code or f"SY-{n:05d}"
-    product = Product.objects.create(company=company, code=f"P-{code}", name=f"상품 {code}", inventory_managed=managed)
-    return SKU.objects.create(company=company, product=product, code=code, barcode=f"990{n:010d}", is_set=is_set)
-
-
-def make_set(company, code: str, components) -> SKU:
-    set_sku = make_sku(company, code, is_set=True)
-    for component, qty in components:
-        SetComponent.objects.create(company=company, set_sku=set_sku, component=component, quantity=qty)
-    return set_sku
-
-
 def warehouse(company, code="WH1", **extra) -> Warehouse:
     return inventory.warehouse_save(company=company, code=code, name=f"창고 {code}", **extra)
-
-
-def account(company, name="스마트스토어", kind="naver") -> ChannelAccount:
-    return ChannelAccount.objects.create(company=company, kind=kind, name=name)
 
 
 def link(company, acc, pid: str, options: dict[str, list[tuple[SKU, int]]], *, product=None, **fields) -> Listing:

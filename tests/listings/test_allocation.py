@@ -10,8 +10,10 @@ from marketdock.catalog.models import SKUStatus
 from marketdock.inventory import services as inventory
 from marketdock.listings.models import AllocationRule
 from marketdock.listings.services_sync import allocate, channel_stock
+from tests.factories.catalog import make_set, make_sku
+from tests.factories.channels import make_account
 
-from .sync_helpers import account, link, make_set, make_sku, warehouse
+from .sync_helpers import link, warehouse
 
 
 def test_allocation_rules_round_down():
@@ -46,7 +48,7 @@ def test_channel_stock_counts_only_exposed_active_warehouses_and_available(compa
     for wh, qty in ((main, 20), (hidden, 100), (closed, 50)):
         inventory.stock_adjust(company=company, sku_id=sku.pk, warehouse_id=wh.pk, quantity=qty, reason="기초")
     inventory.stock_reserve(company=company, lines=[(sku.pk, main.pk, 5, ("order_line", 1))])
-    acc = account(company)
+    acc = make_account(company)
     listing = link(company, acc, "P1", {"": [(sku, 1)]})
     assert channel_stock(company, [listing])[listing.pk].options == {"": 15}
 
@@ -55,7 +57,7 @@ def test_rules_apply_per_channel(company):
     wh = warehouse(company)
     sku = make_sku(company)
     inventory.stock_adjust(company=company, sku_id=sku.pk, warehouse_id=wh.pk, quantity=25, reason="기초")
-    naver, coupang, shop = account(company, "N"), account(company, "C", "coupang"), account(company, "S", "shopify")
+    naver, coupang, shop = make_account(company, "N"), make_account(company, "C", "coupang"), make_account(company, "S", "shopify")
     a = link(company, naver, "N1", {"": [(sku, 1)]}, allocation_rule=AllocationRule.PERCENT, allocation_value=30)
     b = link(company, coupang, "C1", {"v1": [(sku, 1)]}, allocation_rule=AllocationRule.BUFFER, allocation_value=5)
     c = link(company, shop, "S1", {"g1": [(sku, 1)]}, allocation_rule=AllocationRule.FIXED, allocation_value=10)
@@ -69,7 +71,7 @@ def test_sets_take_the_minimum_over_components_and_bundles_divide(company):
     inventory.stock_adjust(company=company, sku_id=cup.pk, warehouse_id=wh.pk, quantity=10, reason="기초")
     inventory.stock_adjust(company=company, sku_id=lid.pk, warehouse_id=wh.pk, quantity=7, reason="기초")
     gift = make_set(company, "GIFT", [(cup, 2), (lid, 1)])  # one set = 2 cups + 1 lid
-    acc = account(company)
+    acc = make_account(company)
     listing = link(company, acc, "G1", {
         "set": [(gift, 1)],          # min(10 // 2, 7 // 1) = 5
         "set-x2": [(gift, 2)],       # two sets per sale: min(10 // 4, 7 // 2) = 2
@@ -84,7 +86,7 @@ def test_nested_set(company):
     inventory.stock_adjust(company=company, sku_id=cup.pk, warehouse_id=wh.pk, quantity=9, reason="기초")
     pair = make_set(company, "PAIR", [(cup, 2)])
     box = make_set(company, "BOX", [(pair, 2)])  # 4 cups
-    listing = link(company, account(company), "B1", {"": [(box, 1)]})
+    listing = link(company, make_account(company), "B1", {"": [(box, 1)]})
     assert channel_stock(company, [listing])[listing.pk].options == {"": 2}
 
 
@@ -94,17 +96,17 @@ def test_catalogue_sold_out_sku_counts_zero(company):
     inventory.stock_adjust(company=company, sku_id=sku.pk, warehouse_id=wh.pk, quantity=9, reason="기초")
     sku.status = SKUStatus.SOLD_OUT
     sku.save()
-    listing = link(company, account(company), "P1", {"": [(sku, 1)]})
+    listing = link(company, make_account(company), "P1", {"": [(sku, 1)]})
     assert channel_stock(company, [listing])[listing.pk].options == {"": 0}
 
 
 def test_unmanaged_product_pushes_the_typed_stock(company):
     warehouse(company)
     sku = make_sku(company, managed=False)
-    acc = account(company)
+    acc = make_account(company)
     listing = link(company, acc, "U1", {"o1": [(sku, 1)], "o2": [(sku, 1)]}, typed_stock=30)
     assert channel_stock(company, [listing])[listing.pk].options == {"o1": 30, "o2": 30}
-    untyped = link(company, account(company, "쿠팡", "coupang"), "U2", {"": [(sku, 1)]})
+    untyped = link(company, make_account(company, "쿠팡", "coupang"), "U2", {"": [(sku, 1)]})
     assert channel_stock(company, [untyped])[untyped.pk].options == {}  # nothing typed: nothing pushed
 
 
@@ -112,5 +114,5 @@ def test_an_unmanaged_gift_in_a_bundle_does_not_limit_it(company):
     wh = warehouse(company)
     shirt, sticker = make_sku(company), make_sku(company, managed=False)
     inventory.stock_adjust(company=company, sku_id=shirt.pk, warehouse_id=wh.pk, quantity=4, reason="기초")
-    listing = link(company, account(company), "P1", {"": [(shirt, 1), (sticker, 1)]})
+    listing = link(company, make_account(company), "P1", {"": [(shirt, 1), (sticker, 1)]})
     assert channel_stock(company, [listing])[listing.pk].options == {"": 4}

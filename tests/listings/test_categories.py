@@ -12,9 +12,9 @@ from marketdock.channels.services import connector_for
 from marketdock.listings import services
 from marketdock.listings.models import Listing, MarketCategory
 from marketdock.listings.services_categories import categories_refresh, categories_search
+from tests.factories.catalog import make_product
+from tests.factories.channels import make_account
 from tests.isolation import assert_isolated
-
-from .conftest import make_account, make_product
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from marketdock.orders import services_collect
 from marketdock.orders.models import MatchSource, MatchStatus, OrderLine, StockState
 from marketdock.sandbox.server import SandboxApp, serve_in_thread
 from marketdock.sandbox.state import SandboxState
-from tests.conftest import make_company
+from tests.factories.core import make_company
 
 
 @pytest.fixture

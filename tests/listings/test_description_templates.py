@@ -9,9 +9,9 @@ from django.urls import reverse
 from marketdock.listings.models import DescriptionTemplate, Listing
 from marketdock.listings.services import RegisterTarget, listing_draft_payload, listings_draft
 from marketdock.listings.services_product_fields import product_listing_fields
+from tests.factories.catalog import make_product
+from tests.factories.channels import make_account
 from tests.isolation import assert_isolated
-
-from .conftest import make_account, make_product
 
 pytestmark = pytest.mark.django_db
 

@@ -21,8 +21,8 @@ from marketdock.inventory import services as inventory
 from marketdock.listings import services
 from marketdock.listings.models import AllocationRule, Listing
 from marketdock.listings.models_sync import ListingDirty, SyncKind
-
-from .conftest import make_account, make_product
+from tests.factories.catalog import make_product
+from tests.factories.channels import make_account
 
 
 class Rollback(Exception):

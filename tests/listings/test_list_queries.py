@@ -10,8 +10,8 @@ from django.urls import reverse
 from marketdock.channels.models import OptionMapping
 from marketdock.inventory import services as inventory
 from marketdock.listings.models import Listing, ListingOption
-
-from .conftest import make_account, make_product
+from tests.factories.catalog import make_product
+from tests.factories.channels import make_account
 
 
 def add_listings(company, account, warehouse, start: int, count: int) -> None:

@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from marketdock.channels.models import ChannelKind
 from marketdock.listings.models import Listing
-
-from .conftest import make_account, make_product
+from tests.factories.catalog import make_product
+from tests.factories.channels import make_account
 
 pytestmark = pytest.mark.django_db
 

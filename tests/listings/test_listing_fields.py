@@ -19,9 +19,9 @@ from marketdock.listings import services, services_fields
 from marketdock.listings.models import Listing
 from marketdock.listings.tasks import listings_send_job
 from marketdock.shipping.carrier_data import carriers_ensure
+from tests.factories.catalog import make_product
+from tests.factories.channels import make_account
 from tests.isolation import assert_isolated
-
-from .conftest import make_account, make_product
 
 NAVER_FORM = {
     "as_phone": "02-1234-5678", "as_guide": "평일 10~17시 고객센터로 연락 주세요.",

@@ -20,24 +20,15 @@ from marketdock.listings.models_sync import ListingDirty, ListingSyncState, Sync
 from marketdock.outbox import services as outbox
 from marketdock.outbox.models import OutboxMessage
 from marketdock.sandbox.state import SandboxState
+from tests.factories.catalog import make_sku
+from tests.factories.channels import make_account
 
-from .sync_helpers import (
-    FakeShop,
-    account,
-    install_fake,
-    link,
-    listed,
-    make_sku,
-    push_all,
-    sandbox_pushes,
-    stock_at,
-    warehouse,
-)
+from .sync_helpers import FakeShop, install_fake, link, listed, push_all, sandbox_pushes, stock_at, warehouse
 
 
 def _shop_with_listings(company, monkeypatch, n: int, *, rate: float):
     wh = warehouse(company)
-    acc = account(company, "쿠팡", "coupang")
+    acc = make_account(company, "쿠팡", "coupang")
     shop = FakeShop(rate=rate)
     install_fake(monkeypatch, {acc.pk: shop})
     skus = [make_sku(company) for _ in range(n)]
@@ -74,7 +65,7 @@ def test_where_each_option_is_a_call_the_message_counts_options(company, monkeyp
     """Coupang writes one vendor item per request: at 2 calls/s a 3-second message holds 6 options — one
     listing of 4 options, never two — and a listing with more options than that still goes out alone."""
     wh = warehouse(company)
-    acc = account(company, "쿠팡", "coupang")
+    acc = make_account(company, "쿠팡", "coupang")
     shop = FakeShop(rate=2, per_option=True)
     install_fake(monkeypatch, {acc.pk: shop})
     for i, n in enumerate((4, 4, 1, 1, 9)):
@@ -191,7 +182,7 @@ def test_each_account_gets_its_own_delivery_task(company, django_capture_on_comm
     monkeypatch.setattr("marketdock.outbox.tasks.deliver_account", lambda account_id: started.append(account_id))
     wh = warehouse(company)
     sku = make_sku(company)
-    a, b = account(company, "스마트스토어"), account(company, "쿠팡", "coupang")
+    a, b = make_account(company, "스마트스토어"), make_account(company, "쿠팡", "coupang")
     install_fake(monkeypatch, {a.pk: FakeShop(), b.pk: FakeShop()})
     link(company, a, "N-1", {"": [(sku, 1)]})
     link(company, b, "C-1", {"v-1": [(sku, 1)]})

@@ -12,8 +12,9 @@ from django.utils import timezone
 from marketdock.inventory import services as inventory
 from marketdock.listings.models_sync import ListingDirty, SyncPush
 from marketdock.outbox.services import outbox_deliver_due
+from tests.factories.catalog import make_sku
 
-from .sync_helpers import listed, make_sku, push_all, sandbox_pushes, stock_at, warehouse
+from .sync_helpers import listed, push_all, sandbox_pushes, stock_at, warehouse
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 
 from marketdock.channels.connectors.http import HttpOptions, RetryPolicy
@@ -23,8 +22,8 @@ from marketdock.orders.models import MatchSource, MatchStatus, OrderLine
 from marketdock.orders.services_collect import collection_execute
 from marketdock.sandbox.server import SandboxApp, serve_in_thread
 from marketdock.sandbox.state import SandboxState
-
-from .conftest import make_product
+from tests.factories.catalog import make_product
+from tests.factories.sandbox import listings_truth, received
 
 LISTING_FIELDS = {
     "naver": {
@@ -74,15 +73,6 @@ def account_for(company, state, base, code: str, *, fields: bool = True) -> Chan
     if fields:
         services.account_listing_fields_save(company=company, account=account, fields=LISTING_FIELDS[shop.protocol])
     return account
-
-
-def truth(base: str, code: str) -> dict[str, dict]:
-    return {p["product_id"]: p for p in httpx.get(f"{base}/_sandbox/shops/{code}/listings").json()["products"]}
-
-
-def received(base: str, code: str, *operations: str) -> list[dict]:
-    rows = httpx.get(f"{base}/_sandbox/shops/{code}/received").json()["received"]
-    return [r for r in rows if not operations or r["operation"] in operations]
 
 
 WRITES = ("register_listing", "update_listing", "stock", "price", "sale_status")
@@ -139,7 +129,7 @@ def test_register_to_two_marketplaces_with_their_own_names_then_orders_match(
     product, skus = hoodie
     naver = account_for(company, state, base, "naver-demo")
     coupang = account_for(company, state, base, "coupang-demo")
-    before = {code: set(truth(base, code)) for code in ("naver-demo", "coupang-demo")}
+    before = {code: set(listings_truth(base, code)) for code in ("naver-demo", "coupang-demo")}
     names = {naver.pk: "[스토어] 오버핏 후드티 기모", coupang.pk: "[쿠팡] 남녀공용 오버핏 후드"}
     listings = services.listings_draft(company=company, product=product, user=admin_user, targets=[
         services.RegisterTarget(account=naver, name=names[naver.pk], price=39000, category_id="50000803"),
@@ -153,9 +143,9 @@ def test_register_to_two_marketplaces_with_their_own_names_then_orders_match(
         lst.refresh_from_db()
         code = lst.account.name.removesuffix(" 계정")
         assert lst.status == Listing.Status.LINKED and lst.channel_product_id
-        created = set(truth(base, code)) - before[code]
+        created = set(listings_truth(base, code)) - before[code]
         assert created == {lst.channel_product_id}
-        shop_product = truth(base, code)[lst.channel_product_id]
+        shop_product = listings_truth(base, code)[lst.channel_product_id]
         assert shop_product["name"] == names[lst.account_id]
         # stock the OMS can sell, per option, named as the catalogue names them
         assert {o["name"]: o["stock"] for o in shop_product["options"]} == {"블랙": 7, "그레이": 3}
@@ -215,7 +205,7 @@ def test_bulk_edit_sends_only_the_chosen_listings_to_their_one_marketplace(
     mine = list(Listing.objects.filter(account=naver).order_by("channel_product_id"))
     assert len(mine) == 6 and Listing.objects.filter(account=coupang).count() == 6
     chosen = mine[:2]
-    shop_before = truth(base, "naver-demo")
+    shop_before = listings_truth(base, "naver-demo")
     # the imports linked the listings, which pushed our stock to both shops: count from here
     seen = {code: len(received(base, code)) for code in ("naver-demo", "coupang-demo")}
     services.listings_bulk_edit(company=company, account=naver, listing_ids=[lst.pk for lst in chosen],
@@ -230,7 +220,7 @@ def test_bulk_edit_sends_only_the_chosen_listings_to_their_one_marketplace(
     assert {r["product_id"] for r in updates} == {lst.channel_product_id for lst in chosen}
     assert {r["operation"] for r in updates} <= {"update_listing", "price", "stock"}
     assert [r for r in received(base, "coupang-demo")[seen["coupang-demo"]:] if r["operation"] in WRITES] == []
-    after = truth(base, "naver-demo")
+    after = listings_truth(base, "naver-demo")
     for lst in chosen:
         pid = lst.channel_product_id
         assert after[pid]["name"] == f"[특가] {shop_before[pid]['name']}"
@@ -244,7 +234,7 @@ def test_bulk_edit_sends_only_the_chosen_listings_to_their_one_marketplace(
 def test_data_migration_links_by_code_without_creating_anything_at_the_marketplace(company, admin_user, sandbox):
     state, base = sandbox
     account = account_for(company, state, base, "coupang-demo")
-    shop_product = next(iter(truth(base, "coupang-demo").values()))
+    shop_product = next(iter(listings_truth(base, "coupang-demo").values()))
     product, skus = like_at_the_shop(company, shop_product["code"], shop_product)
     text = "단품코드\t연동상품코드\t쇼핑몰옵션코드\n" + "\n".join(
         f"{skus[o['name']].code}\t{shop_product['product_id']}\t{o['option_id']}" for o in shop_product["options"])
@@ -256,14 +246,14 @@ def test_data_migration_links_by_code_without_creating_anything_at_the_marketpla
     assert set(OptionMapping.objects.filter(account=account).values_list("channel_option_id", "sku_id")) == {
         (o["option_id"], skus[o["name"]].pk) for o in shop_product["options"]}
     assert received(base, "coupang-demo", *WRITES) == []
-    assert len(truth(base, "coupang-demo")) == 6
+    assert len(listings_truth(base, "coupang-demo")) == 6
 
 
 def test_import_creates_products_or_links_to_the_one_with_the_seller_code(
         company, admin_user, sandbox, django_capture_on_commit_callbacks):
     state, base = sandbox
     account = account_for(company, state, base, "shopify-demo")
-    shop = truth(base, "shopify-demo")
+    shop = listings_truth(base, "shopify-demo")
     existing_code = next(p for p in shop.values() if len(p["options"]) == 2)
     # the seller already has one of them in the catalogue (Shopify keeps the seller code lowercased)
     ours, _skus = like_at_the_shop(company, existing_code["code"], existing_code, name="기존 상품")

@@ -13,9 +13,8 @@ from marketdock.channels.models import OptionMapping
 from marketdock.listings import services
 from marketdock.listings.models import Listing, ListingOption
 from marketdock.orders.services_match import lines_find_matches
+from tests.factories.channels import make_account
 from tests.isolation import assert_isolated
-
-from .conftest import make_account
 
 
 def linked(company, account, product, pid, name="", price=12900):
@@ -73,7 +72,7 @@ def test_mapping_an_option_on_the_detail_screen_is_used_by_order_matching(admin_
 
 
 def test_bulk_edit_changes_only_the_chosen_listings_of_one_account(company, tshirt):
-    from .conftest import make_product
+    from tests.factories.catalog import make_product
     naver = make_account(company)
     a = linked(company, naver, tshirt, "N-1", price=10000)
     b = linked(company, naver, make_product(company, "P-2"), "N-2", price=20000)
@@ -87,7 +86,7 @@ def test_bulk_edit_changes_only_the_chosen_listings_of_one_account(company, tshi
 
 
 def test_bulk_edit_refuses_two_accounts_and_bad_values_without_changing_anything(company, tshirt):
-    from .conftest import make_product
+    from tests.factories.catalog import make_product
     naver, coupang = make_account(company), make_account(company, "쿠팡", "coupang")
     a = linked(company, naver, tshirt, "N-1", price=500)
     b = linked(company, coupang, make_product(company, "P-2"), "C-2", price=20000)
@@ -102,7 +101,7 @@ def test_bulk_edit_refuses_two_accounts_and_bad_values_without_changing_anything
 
 
 def test_bulk_edit_screen_refuses_listings_of_two_accounts(admin_client, company, tshirt):
-    from .conftest import make_product
+    from tests.factories.catalog import make_product
     a = linked(company, make_account(company), tshirt, "N-1")
     b = linked(company, make_account(company, "쿠팡", "coupang"), make_product(company, "P-2"), "C-2")
     response = admin_client.post(reverse("channels:listing_bulk_edit"), {"ids": [a.pk, b.pk]}, follow=True)
@@ -148,7 +147,7 @@ def test_migration_bad_rows_name_the_row_and_apply_nothing(admin_client, company
 
 
 def test_migration_refuses_a_code_already_linked_to_another_product(company, tshirt):
-    from .conftest import make_product
+    from tests.factories.catalog import make_product
     account = make_account(company)
     linked(company, account, make_product(company, "P-2", name="다른상품"), "900")
     black = tshirt.skus.first()

@@ -10,9 +10,8 @@ from hypothesis import strategies as st
 
 from marketdock.listings import services
 from marketdock.listings.models import Listing, ShippingPolicy
+from tests.factories.channels import make_account
 from tests.isolation import assert_isolated
-
-from .conftest import make_account
 
 
 def post_data(account, **extra):

@@ -18,15 +18,17 @@ from marketdock.listings.models import AllocationRule, Listing, SaleStatus
 from marketdock.listings.models_sync import ListingDirty, ListingSyncState, SyncPush
 from marketdock.outbox.models import OutboxMessage
 from marketdock.outbox.services import outbox_deliver_due
+from tests.factories.catalog import make_set, make_sku
+from tests.factories.channels import make_account
 
-from .sync_helpers import FakeShop, account, install_fake, link, make_set, make_sku, push_all, warehouse
+from .sync_helpers import FakeShop, install_fake, link, push_all, warehouse
 
 
 @pytest.fixture
 def setup(company, monkeypatch):
     wh = warehouse(company)
     sku = make_sku(company)
-    naver, coupang = account(company, "스마트스토어"), account(company, "쿠팡", "coupang")
+    naver, coupang = make_account(company, "스마트스토어"), make_account(company, "쿠팡", "coupang")
     shops = {naver.pk: FakeShop(), coupang.pk: FakeShop()}
     install_fake(monkeypatch, shops)
     a = link(company, naver, "N-1", {"": [(sku, 1)]})
@@ -172,7 +174,7 @@ def test_one_channel_down_does_not_delay_the_others_and_loses_nothing(company, s
 def test_compare_and_set_conflict_is_resolved_by_rereading(company, monkeypatch):
     wh = warehouse(company)
     sku = make_sku(company)
-    shopify = account(company, "Shopify", "shopify")
+    shopify = make_account(company, "Shopify", "shopify")
     shop = FakeShop(cas=True)
     install_fake(monkeypatch, {shopify.pk: shop})
     link(company, shopify, "S-1", {"g-1": [(sku, 1)]})
@@ -232,7 +234,7 @@ def test_a_set_listing_moves_with_its_components(company, monkeypatch):
     wh = warehouse(company)
     cup, lid = make_sku(company), make_sku(company)
     gift = make_set(company, "GIFT", [(cup, 2), (lid, 1)])
-    acc = account(company)
+    acc = make_account(company)
     shop = FakeShop()
     install_fake(monkeypatch, {acc.pk: shop})
     link(company, acc, "G-1", {"": [(gift, 1)]})

@@ -8,15 +8,17 @@ from marketdock.channels.models import ChannelAccount
 from marketdock.inventory import services as inventory
 from marketdock.listings.models_sync import ListingSyncState
 from marketdock.listings.selectors_sync import sync_overview
+from tests.factories.catalog import make_sku
+from tests.factories.channels import make_account
 from tests.isolation import assert_isolated
 
-from .sync_helpers import FakeShop, account, install_fake, link, make_sku, push_all, warehouse
+from .sync_helpers import FakeShop, install_fake, link, push_all, warehouse
 
 
 def _seed(company, monkeypatch, *, down=False):
     wh = warehouse(company)
     sku = make_sku(company)
-    naver, coupang = account(company, "내 스마트스토어"), account(company, "내 쿠팡", "coupang")
+    naver, coupang = make_account(company, "내 스마트스토어"), make_account(company, "내 쿠팡", "coupang")
     shops = {naver.pk: FakeShop(down=down), coupang.pk: FakeShop()}
     shops[coupang.pk].refuse[("C-9", "v-9")] = ("SELLER_ITEM_STOP", "판매중지된 옵션입니다 (vendorItemId 9)")
     install_fake(monkeypatch, shops)

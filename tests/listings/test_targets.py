@@ -7,8 +7,8 @@ from marketdock.catalog.models import SetComponent
 from marketdock.channels.models import OptionMapping
 from marketdock.listings.models import Listing, ListingOption
 from marketdock.listings.selectors import listing_targets
-
-from .conftest import make_account, make_product
+from tests.factories.catalog import make_product
+from tests.factories.channels import make_account
 
 
 def link(company, account, product, pid, options):

@@ -23,6 +23,7 @@ from marketdock.outbox.services import outbox_enqueue
 from marketdock.sandbox.server import SandboxApp, serve_in_thread
 from marketdock.sandbox.state import SandboxState
 from marketdock.shipping.carrier_data import carriers_ensure
+from tests.factories.sandbox import received
 
 pytestmark = pytest.mark.django_db(transaction=True)
 Status = OutboxMessage.Status
@@ -46,11 +47,6 @@ def account_for(company, base: str, code: str) -> ChannelAccount:
     account.set_credentials(info["credentials"])
     account.save()
     return account
-
-
-def received(base: str, code: str, operation: str) -> list[dict]:
-    return [r for r in httpx.get(f"{base}/_sandbox/shops/{code}/received").json()["received"]
-            if r["operation"] == operation]
 
 
 def shippable(state, code: str):

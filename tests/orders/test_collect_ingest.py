@@ -3,17 +3,14 @@ at collection, stock reservation all-or-nothing per order, duplicates (ORD-11)."
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from marketdock.catalog.models import SKU, Product
-from marketdock.channels.connectors.models import ChannelOrder, RecordError
-from marketdock.channels.models import ChannelAccount, OptionMapping
-from marketdock.inventory import services as inv
-from marketdock.inventory.models import StockLevel, StockMovement
+from marketdock.channels.connectors.models import RecordError
+from marketdock.channels.models import OptionMapping
+from marketdock.inventory.models import StockMovement
 from marketdock.orders.models import (
-    CollectionRun,
     MatchStatus,
     Order,
     OrderEvent,
@@ -23,53 +20,14 @@ from marketdock.orders.models import (
     StockState,
 )
 from marketdock.orders.selectors import buyer_history
-from marketdock.orders.services_collect import channel_orders_ingest, collection_run_open
-
-T0 = datetime(2024, 5, 1, 3, 0, tzinfo=UTC)
-
-
-def co(order_id: str, line: str, **kw) -> ChannelOrder:
-    values = dict(marketplace="coupang", order_id=order_id, order_line_id=line, bundle_id=f"B{order_id}",
-                  ordered_at=T0, status="new", raw_status="ACCEPT", buyer_name="김민준", buyer_phone="010-1234-5678",
-                  recipient_name="김민준", recipient_phone="010-1234-5678", recipient_postal_code="06236",
-                  recipient_address1="서울특별시 강남구 테헤란로 152", recipient_address2="21층",
-                  channel_product_id="P1", channel_option_id=f"O{line}", product_name="기모 트레이닝 팬츠",
-                  option_text="블랙 / M", quantity=1, unit_price=19900, total_amount=19900, raw={"id": line})
-    values.update(kw)
-    return ChannelOrder(**values)
-
-
-def make_account(company, name="쿠팡 본점", kind="coupang") -> ChannelAccount:
-    account = ChannelAccount(company=company, kind=kind, name=name)
-    account.set_credentials({"vendor_id": "A1", "access_key": "k", "secret_key": "s"})
-    account.save()
-    return account
-
-
-def make_sku(company, code: str, *, stock: int | None = None, managed: bool = True, barcode: str = "") -> SKU:
-    product = Product.objects.create(company=company, code=f"P-{code}", name=f"상품 {code}", inventory_managed=managed)
-    sku = SKU.objects.create(company=company, product=product, code=code, barcode=barcode or f"880{code}")
-    if stock is not None:
-        warehouse = inv.warehouse_default(company) or inv.warehouse_save(company=company, code="WH", name="본창고",
-                                                                          is_default=True)
-        if stock:
-            inv.stock_adjust(company=company, sku_id=sku.pk, warehouse_id=warehouse.pk, quantity=stock, reason="기초")
-    return sku
-
-
-def reserved(company, sku) -> int:
-    return sum(StockLevel.objects.filter(company=company, sku=sku).values_list("reserved", flat=True))
+from tests.factories.catalog import make_stocked_sku
+from tests.factories.channels import make_account_with_credentials
+from tests.factories.orders import T0, co, ingest, reserved
 
 
 @pytest.fixture
 def account(company):
-    return make_account(company)
-
-
-def ingest(account, orders, errors=()):
-    run = collection_run_open(account=account, trigger=CollectionRun.Trigger.MANUAL)
-    counts = channel_orders_ingest(account=account, orders=orders, run=run, errors=errors)
-    return run, counts
+    return make_account_with_credentials(company)
 
 
 def test_created_then_unchanged_then_updated_with_history(company, account):
@@ -118,8 +76,8 @@ def test_duplicate_lines_on_one_page_keep_the_last(company, account):
 
 
 def test_matching_at_collection_by_mapping_code_and_reservation(company, account):
-    mapped = make_sku(company, "SKU-A", stock=10)
-    by_code = make_sku(company, "SKU-B", stock=10)
+    mapped = make_stocked_sku(company, "SKU-A", stock=10)
+    by_code = make_stocked_sku(company, "SKU-B", stock=10)
     OptionMapping.objects.create(company=company, account=account, channel_product_id="P1", channel_option_id="OM",
                                  sku=mapped, quantity=2)
     page = [co("4001", "4001-1", channel_option_id="OM", quantity=2),
@@ -137,8 +95,8 @@ def test_matching_at_collection_by_mapping_code_and_reservation(company, account
 
 
 def test_short_stock_marks_the_order_short_not_the_run(company, account):
-    sku = make_sku(company, "SKU-S", stock=1)
-    other = make_sku(company, "SKU-T", stock=5)
+    sku = make_stocked_sku(company, "SKU-S", stock=1)
+    other = make_stocked_sku(company, "SKU-T", stock=5)
     run, counts = ingest(account, [
         co("5001", "5001-1", seller_option_code="SKU-S", quantity=2),
         co("5002", "5002-1", seller_option_code="SKU-T", quantity=1),
@@ -154,13 +112,13 @@ def test_short_stock_marks_the_order_short_not_the_run(company, account):
 
 
 def test_unmanaged_product_is_unmanaged(company, account):
-    make_sku(company, "SKU-U", stock=0, managed=False)
+    make_stocked_sku(company, "SKU-U", stock=0, managed=False)
     ingest(account, [co("6001", "6001-1", seller_option_code="SKU-U")])
     assert Order.objects.get(channel_order_id="6001").stock_state == StockState.UNMANAGED
 
 
 def test_all_lines_cancelled_at_collection_cancels_and_cancel_later_releases(company, account):
-    sku = make_sku(company, "SKU-C", stock=10)
+    sku = make_stocked_sku(company, "SKU-C", stock=10)
     ingest(account, [co("7001", "7001-1", status="cancelled", raw_status="CANCEL", seller_option_code="SKU-C")])
     assert Order.objects.get(channel_order_id="7001").status == OrderStatus.CANCELLED
     assert reserved(company, sku) == 0

@@ -22,17 +22,9 @@ from marketdock.core.models import JobRun
 from marketdock.orders import services_collect
 from marketdock.orders.models import CollectionRun, Order, OrderEvent, OrderLine, QuarantinedRecord
 from marketdock.orders.services_collect import CollectionFailed, collection_execute, collection_run_start
+from tests.factories.sandbox import PAGE_SIZES, orders_truth, shop_info
 
-PAGE_SIZES = {"naver": 7, "coupang": 5, "shopify": 10}
 SHOPS = ["naver-demo", "naver-demo2", "coupang-demo", "coupang-demo2", "shopify-demo", "shopify-demo2"]
-
-
-def shop(base: str, code: str) -> dict:
-    return next(s for s in httpx.get(f"{base}/_sandbox/shops").json()["shops"] if s["code"] == code)
-
-
-def truth(base: str, code: str) -> dict:
-    return httpx.get(f"{base}/_sandbox/shops/{code}/orders").json()
 
 
 def faults(base: str, code: str, **values) -> None:
@@ -40,7 +32,7 @@ def faults(base: str, code: str, **values) -> None:
 
 
 def account_for(company, base: str, code: str, credentials: dict | None = None) -> ChannelAccount:
-    info = shop(base, code)
+    info = shop_info(base, code)
     account = ChannelAccount(company=company, kind=info["protocol"], name=code, base_url=base,
                              options={"page_size": PAGE_SIZES[info["protocol"]]},
                              collected_until=timezone.now() - timedelta(days=4))
@@ -50,7 +42,7 @@ def account_for(company, base: str, code: str, credentials: dict | None = None) 
 
 
 def assert_equals_truth(company, account, base: str, code: str) -> None:
-    expected = truth(base, code)
+    expected = orders_truth(base, code)
     lines = {ln.channel_line_id: ln for ln in OrderLine.objects.filter(company=company, account=account)
              .select_related("order")}
     good = [o for o in expected["orders"] if not o["malformed"]]
@@ -94,7 +86,7 @@ def test_every_fault_still_gives_exactly_the_orders(company, sandbox, code):
     account = account_for(company, base, code)
     result = collection_execute(account_id=account.pk)
     assert_equals_truth(company, account, base, code)
-    bad = next(o for o in truth(base, code)["orders"] if o["malformed"])
+    bad = next(o for o in orders_truth(base, code)["orders"] if o["malformed"])
     records = QuarantinedRecord.objects.filter(account=account)
     assert result["quarantined"] == records.count() >= 1
     assert {r.channel_order_id for r in records} == {bad["order_no"]}
@@ -116,7 +108,7 @@ def test_killed_midway_and_rerun_gives_the_same_result(company, sandbox, code):
     account.refresh_from_db()
     assert account.cursor  # the cursor of the last committed page
     partial = OrderLine.objects.filter(account=account).count()
-    assert 0 < partial < len(truth(base, code)["line_ids"])
+    assert 0 < partial < len(orders_truth(base, code)["line_ids"])
     collection_execute(account_id=account.pk)
     assert_equals_truth(company, account, base, code)
 
@@ -138,7 +130,7 @@ def test_address_change_after_collection_updates_the_order_with_history(company,
     collection_execute(account_id=account.pk)
     faults(base, "naver-demo", address_change=True)
     httpx.get(f"{base}/_sandbox/shops/naver-demo/orders")  # the buyer changes the address now
-    changed = next(o for o in truth(base, "naver-demo")["orders"] if o["address_changed"])
+    changed = next(o for o in orders_truth(base, "naver-demo")["orders"] if o["address_changed"])
     result = collection_execute(account_id=account.pk)
     assert result["updated"] >= 1
     order = Order.objects.get(account=account, channel_order_id=changed["order_no"])
@@ -176,7 +168,7 @@ def test_bad_credentials_fail_the_run_with_the_marketplace_message(company, sand
 def elevenst_account(company, base: str, code: str) -> ChannelAccount:
     account = ChannelAccount(company=company, kind="elevenst", name=code, base_url=base,
                              collected_until=timezone.now() - timedelta(days=4))
-    account.set_credentials(shop(base, code)["credentials"])
+    account.set_credentials(shop_info(base, code)["credentials"])
     account.save()
     return account
 
@@ -193,7 +185,7 @@ def listed(order: dict) -> bool:
 
 def test_elevenst_sandbox_answers_euc_kr_xml_with_result_codes(sandbox):
     _, base = sandbox
-    key = {"openapikey": shop(base, "elevenst-demo")["credentials"]["openapikey"]}
+    key = {"openapikey": shop_info(base, "elevenst-demo")["credentials"]["openapikey"]}
     today = datetime.now(UTC).strftime("%Y%m%d")
     ok = httpx.get(f"{base}/rest/ordservices/complete/{today}0000/{today}2359", headers=key)
     assert ok.headers["content-type"] == "text/xml;charset=EUC-KR" and b'encoding="euc-kr"' in ok.content
@@ -218,7 +210,7 @@ def test_elevenst_collects_exactly_the_sandbox_orders(company, sandbox, code):
     account = elevenst_account(company, base, code)
     result = collection_execute(account_id=account.pk)
     assert result["pages"] >= 4 and result["quarantined"] == 0
-    expected = truth(base, code)
+    expected = orders_truth(base, code)
     good = [o for o in expected["orders"] if listed(o)]
     wanted = {line_id: order for order in good for line_id in order["line_ids"]}
     lines = {ln.channel_line_id: ln for ln in OrderLine.objects.filter(account=account).select_related("order")}
@@ -238,12 +230,12 @@ def test_elevenst_malformed_order_is_quarantined_and_the_rest_collected(company,
     faults(base, "elevenst-demo", malformed_order=True, error_500_every=6)
     account = elevenst_account(company, base, "elevenst-demo")
     result = collection_execute(account_id=account.pk)
-    bad = next(o for o in truth(base, "elevenst-demo")["orders"] if o["malformed"])
+    bad = next(o for o in orders_truth(base, "elevenst-demo")["orders"] if o["malformed"])
     records = QuarantinedRecord.objects.filter(account=account)
     assert result["quarantined"] == records.count() == len(bad["line_ids"])
     assert {r.channel_order_id for r in records} == {bad["order_no"]} and "ordDt" in records[0].message
     collected = set(OrderLine.objects.filter(account=account).values_list("channel_line_id", flat=True))
-    assert collected == {lid for o in truth(base, "elevenst-demo")["orders"] if listed(o) for lid in o["line_ids"]}
+    assert collected == {lid for o in orders_truth(base, "elevenst-demo")["orders"] if listed(o) for lid in o["line_ids"]}
 
 
 def test_elevenst_friday_maintenance_fails_the_run_as_retry_later(company, sandbox):
@@ -262,7 +254,7 @@ def test_elevenst_friday_maintenance_fails_the_run_as_retry_later(company, sandb
 
 def test_elevenst_confirm_and_dispatch_reach_the_sandbox(sandbox):
     _, base = sandbox
-    credentials = shop(base, "elevenst-demo2")["credentials"]
+    credentials = shop_info(base, "elevenst-demo2")["credentials"]
     with build_connector("elevenst", credentials, base_url=base, options=fast_options()) as conn:
         window = FetchWindow.last(timedelta(days=4))
         orders = [o for page in conn.iter_pages(window) for o in page.orders]

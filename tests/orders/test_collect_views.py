@@ -12,13 +12,14 @@ from django.urls import reverse
 from marketdock.channels.models import ChannelAccount
 from marketdock.core.models import JobRun
 from marketdock.orders.models import CollectionRun, MatchRule, MatchStatus, OrderLine, QuarantinedRecord
+from tests.factories.catalog import make_stocked_sku
+from tests.factories.channels import make_account_with_credentials
+from tests.factories.orders import co, ingest
 from tests.isolation import assert_isolated
-
-from .test_collect_ingest import co, ingest, make_account, make_sku
 
 
 def test_collect_screen_lists_accounts_and_runs_drillable(company, admin_client):
-    account = make_account(company, name="쿠팡 본점")
+    account = make_account_with_credentials(company, name="쿠팡 본점")
     run, _ = ingest(account, [co("1001", "1001-1")])
     QuarantinedRecord.objects.create(company=company, account=account, run=run, channel_order_id="X9",
                                      field="data[0].orderedAt", message="날짜가 아닙니다", raw={"orderId": "X9"})
@@ -35,7 +36,7 @@ def test_collect_now_starts_a_job_and_shows_progress(company, admin_client, djan
     from marketdock.orders import services_collect
 
     monkeypatch.setattr(services_collect, "connector_options", lambda account: HttpOptions(sleep=lambda s: None))
-    account = make_account(company)
+    account = make_account_with_credentials(company)
     account.base_url = "http://127.0.0.1:9"  # nothing listens: the run fails with the connection error
     account.save()
     with django_capture_on_commit_callbacks(execute=True):
@@ -51,7 +52,7 @@ def test_collect_now_starts_a_job_and_shows_progress(company, admin_client, djan
 
 
 def test_backfill_refuses_bad_periods(company, admin_client):
-    account = make_account(company)
+    account = make_account_with_credentials(company)
     url = reverse("orders:collect_backfill", args=[account.pk])
     for start, end, text in [("2024-13-01", "2024-01-02", "YYYY-MM-DD"), ("2024-01-05", "2024-01-01", "뒤여야"),
                              ("2023-01-01", "2023-12-31", "90일")]:
@@ -61,7 +62,7 @@ def test_backfill_refuses_bad_periods(company, admin_client):
 
 
 def test_schedule_edit_and_bad_interval(company, admin_client):
-    account = make_account(company)
+    account = make_account_with_credentials(company)
     url = reverse("orders:schedule_edit", args=[account.pk])
     admin_client.post(url, {"collect_every_minutes": "15"})
     account.refresh_from_db()
@@ -74,8 +75,8 @@ def test_schedule_edit_and_bad_interval(company, admin_client):
 
 
 def test_unmatched_queue_match_and_rule(company, admin_client):
-    account = make_account(company)
-    sku = make_sku(company, "SKU-Q")
+    account = make_account_with_credentials(company)
+    sku = make_stocked_sku(company, "SKU-Q")
     ingest(account, [co("1", "1-1", channel_option_id="K"), co("2", "2-1", channel_option_id="K")])
     page = admin_client.get(reverse("orders:unmatched")).content.decode()
     line = OrderLine.objects.get(channel_line_id="1-1")
@@ -94,7 +95,7 @@ def test_unmatched_queue_match_and_rule(company, admin_client):
 
 
 def test_unmatched_header_row_and_button_counts_agree(company, admin_client):
-    account = make_account(company)
+    account = make_account_with_credentials(company)
     ingest(account, [co("1", "1-1", channel_option_id="K"), co("1", "1-2", channel_option_id="K"),
                      co("2", "2-1", channel_option_id="K"), co("3", "3-1", channel_option_id="J")])
     page = admin_client.get(reverse("orders:unmatched")).content.decode()
@@ -108,10 +109,10 @@ def test_unmatched_header_row_and_button_counts_agree(company, admin_client):
 
 
 def test_match_bad_input_is_refused(company, admin_client):
-    account = make_account(company)
+    account = make_account_with_credentials(company)
     ingest(account, [co("1", "1-1")])
     line = OrderLine.objects.get(channel_line_id="1-1")
-    sku = make_sku(company, "SKU-Z")
+    sku = make_stocked_sku(company, "SKU-Z")
     response = admin_client.post(reverse("orders:line_match", args=[line.pk]),
                                  {"sku": [sku.pk], f"qty_{sku.pk}": "두개"}, follow=True)
     assert "숫자로 입력하세요" in response.content.decode()
@@ -122,7 +123,7 @@ def test_match_bad_input_is_refused(company, admin_client):
 
 
 def test_viewer_can_look_but_not_post(company, viewer_client):
-    account = make_account(company)
+    account = make_account_with_credentials(company)
     ingest(account, [co("1", "1-1")])
     line = OrderLine.objects.get(channel_line_id="1-1")
     rule = MatchRule.objects.create(company=company, account=account, match_key=line.match_key)
@@ -140,7 +141,7 @@ def test_viewer_can_look_but_not_post(company, viewer_client):
 
 
 def test_other_company_gets_404(company, other_client):
-    account = make_account(company, name="비밀 계정")
+    account = make_account_with_credentials(company, name="비밀 계정")
     run, _ = ingest(account, [co("1", "1-1", product_name="비밀상품")])
     line = OrderLine.objects.get(channel_line_id="1-1")
     rule = MatchRule.objects.create(company=company, account=account, match_key=line.match_key, product_name="비밀상품")
@@ -154,7 +155,7 @@ def test_other_company_gets_404(company, other_client):
 
 
 def test_register_product_from_unmatched_fills_the_form_and_saving_matches_the_line(company, admin_client):
-    account = make_account(company)
+    account = make_account_with_credentials(company)
     ingest(account, [co("1", "1-1", product_name="유기농 현미", option_text="중량: 4kg", seller_product_code="RICE",
                         seller_option_code="RICE-4KG"),
                      co("2", "2-1", product_name="유기농 현미", option_text="중량: 4kg", seller_product_code="RICE",

@@ -5,7 +5,6 @@ the home screen counts today's and overdue ones, and 발송지연 moves it."""
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -14,12 +13,12 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from marketdock.channels.connectors import coupang, shopify
 from marketdock.core.services_rates import rate_save
 from marketdock.orders.models import DueSource, ExportTemplate, Order, OrderLine, OrderStatus
 from marketdock.orders.services_flow import order_delay, order_transition
+from tests.spreadsheets import sheet_rows
 
 pytestmark = pytest.mark.django_db
 FIXTURES = Path(__file__).resolve().parents[1] / "channels" / "fixtures"
@@ -27,11 +26,6 @@ FIXTURES = Path(__file__).resolve().parents[1] / "channels" / "fixtures"
 
 def _load(name):
     return json.loads((FIXTURES / name).read_text())
-
-
-def _sheet(response) -> list[list]:
-    data = b"".join(response.streaming_content)
-    return [list(r) for r in load_workbook(io.BytesIO(data), read_only=True).worksheets[0].iter_rows(values_only=True)]
 
 
 @pytest.fixture
@@ -70,13 +64,13 @@ def test_export_writes_major_units_currency_and_won(admin_client, admin_user, co
     krw = order_kit.ingest(order_kit.account(), [order_kit.line(total_amount=12900, unit_price=12900)])[0]
     t = ExportTemplate.objects.create(company=company, name="금액", columns=[
         "channel_order_id", "unit_price", "line_total", "currency", "line_total_krw", "dispatch_due"])
-    rows = _sheet(admin_client.get(reverse("orders:export"), {"template": t.pk, "order": [usd_order.pk, krw.pk]}))
+    rows = sheet_rows(admin_client.get(reverse("orders:export"), {"template": t.pk, "order": [usd_order.pk, krw.pk]}))
     assert rows[0][:5] == ["주문번호", "판매가", "결제금액(상품별)", "통화", "결제금액(상품별, 원화환산)"]
     usd_rows = [r for r in rows[1:] if r[3] == "USD"]
     assert len(usd_rows) == 3 and all(r[1] == 199 and r[2] == 199 and r[4] is None for r in usd_rows)
     assert [r[1:5] for r in rows[1:] if r[3] == "KRW"] == [[12900, 12900, "KRW", 12900]]
     rate_save(company=company, user=admin_user, currency="USD", valid_from=date(2000, 1, 1), krw_per_unit="1350")
-    rows = _sheet(admin_client.get(reverse("orders:export"), {"template": t.pk, "order": [usd_order.pk]}))
+    rows = sheet_rows(admin_client.get(reverse("orders:export"), {"template": t.pk, "order": [usd_order.pk]}))
     assert [r[4] for r in rows[1:]] == [268650, 268650, 268650]  # 199.00 × 1350
 
 

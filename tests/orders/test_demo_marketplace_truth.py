@@ -25,12 +25,13 @@ from marketdock.sandbox.state import SandboxState
 S = OrderStatus
 SHIPPED = {"naver": {"DELIVERING", "DELIVERED", "PURCHASE_DECIDED"},
            "coupang": {"DEPARTURE", "DELIVERING", "FINAL_DELIVERY", "NONE_TRACKING"},
-           "elevenst": {"401", "501"}}  # 11st ordPrdStat: 발송완료, 배송완료
+           "elevenst": {"401", "501"},  # 11st ordPrdStat: 발송완료, 배송완료
+           "cafe24": {"N30", "N40"}}  # Cafe24 item order_status: 배송중, 배송완료
 
 
 def kind_of(protocol: str, order: dict) -> str:
     """What the sandbox holds the order as: cancel_requested, confirmed, shipped or other."""
-    if order["claim_type"] == "CANCEL" and order["claim_status"] in ("CANCEL_REQUEST", "RU", "701"):
+    if order["claim_type"] == "CANCEL" and order["claim_status"] in ("CANCEL_REQUEST", "RU", "701", "C00"):
         return "cancel_requested"
     if protocol == "shopify":
         live = not order["cancelled_at"] and order["financial"] not in ("VOIDED", "REFUNDED")
@@ -38,14 +39,14 @@ def kind_of(protocol: str, order: dict) -> str:
     if order["status"] in SHIPPED[protocol]:
         return "shipped"
     if (protocol == "naver" and order["status"] == "PAYED" and order["placed"]) or order["status"] == "INSTRUCT" \
-            or (protocol == "elevenst" and order["status"] == "301"):
+            or (protocol == "elevenst" and order["status"] == "301") or (protocol == "cafe24" and order["status"] == "N20"):
         return "confirmed"
     return "other"
 
 
 def shop_key(credentials: dict) -> str:
     """The credential that tells a sandbox shop apart, whatever its protocol."""
-    key = next(credentials.get(k) for k in ("client_id", "access_key", "access_token", "openapikey") if credentials.get(k))
+    key = next(credentials.get(k) for k in ("client_id", "access_key", "access_token", "openapikey", "cafe24_client_id") if credentials.get(k))
     assert key
     return key
 

@@ -18,8 +18,8 @@ from marketdock.orders.selectors import OrderFilters, effect_states, order_searc
 from marketdock.orders.services_flow import effect_result_record, order_effects_retry, order_transition
 from marketdock.outbox import services as outbox
 from marketdock.outbox.models import OutboxMessage
-
-from .test_collect_ingest import co, ingest, make_account
+from tests.factories.channels import make_account_with_credentials
+from tests.factories.orders import co, ingest
 
 pytestmark = pytest.mark.django_db
 S = OrderStatus
@@ -65,7 +65,7 @@ def marketplace():
 
 @pytest.fixture
 def account(company):
-    return make_account(company)
+    return make_account_with_credentials(company)
 
 
 def confirmed(company, account, user, no="1", lines=1) -> Order:

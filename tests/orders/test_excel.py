@@ -7,14 +7,15 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from marketdock.channels.models import ChannelKind
 from marketdock.core.models import PersonalDataDownloadLog
 from marketdock.orders.models import CollectionRun, ExportTemplate, Order, OrderLine, UploadMapping
+from tests.factories.channels import make_account
+from tests.factories.orders import make_raw_order
 from tests.isolation import assert_isolated
-
-from .test_list import make_account, make_order
+from tests.spreadsheets import sheet_rows, workbook_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -27,16 +28,7 @@ COUPANG_HEADERS = ["번호", "묶음배송번호", "주문번호", "주문일", 
 
 
 def xlsx(headers, rows, *, title_row: str | None = None) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    if title_row:
-        ws.append([title_row])
-    ws.append(headers)
-    for r in rows:
-        ws.append(r)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes([*([[title_row]] if title_row else []), headers, *rows])
 
 
 def naver_row(line="2025031012345601", order="2025031011112222", qty=1, phone="010-1234-5678", when="2025-03-10 14:22:01",
@@ -239,21 +231,15 @@ def test_export_template_crud_and_order(admin_client, company):
     assert not ExportTemplate.objects.filter(company=company).exists()
 
 
-def _sheet(response) -> list[list]:
-    data = b"".join(response.streaming_content)
-    ws = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
-    return [list(r) for r in ws.iter_rows(values_only=True)]
-
-
 def test_export_with_template_writes_personal_data_log(admin_client, company, admin_user):
     account = make_account(company)
-    make_order(account, no="E-1", lines=2, recipient="김수령")
-    make_order(account, no="E-2", status="hold")
+    make_raw_order(account, no="E-1", lines=2, recipient="김수령")
+    make_raw_order(account, no="E-2", status="hold")
     t = ExportTemplate.objects.create(company=company, name="송장", columns=["channel_order_id", "recipient_name",
                                                                              "quantity"])
     r = admin_client.get(reverse("orders:export"), {"template": t.pk, "status": "new"})
     assert r.status_code == 200
-    rows = _sheet(r)
+    rows = sheet_rows(r)
     assert rows[0] == ["주문번호", "수령자", "수량"]
     assert rows[1:] == [["E-1", "김수령", 1], ["E-1", "김수령", 1]]  # one row per line, full data in the file
     log = PersonalDataDownloadLog.objects.get(company=company)
@@ -263,23 +249,23 @@ def test_export_with_template_writes_personal_data_log(admin_client, company, ad
 
 def test_export_selection_only_and_no_log_without_personal_columns(admin_client, company):
     account = make_account(company)
-    a = make_order(account, no="S-1")
-    make_order(account, no="S-2")
+    a = make_raw_order(account, no="S-1")
+    make_raw_order(account, no="S-2")
     t = ExportTemplate.objects.create(company=company, name="상품만", columns=["channel_order_id", "product_name"])
-    rows = _sheet(admin_client.get(reverse("orders:export"), {"template": t.pk, "order": [a.pk]}))
+    rows = sheet_rows(admin_client.get(reverse("orders:export"), {"template": t.pk, "order": [a.pk]}))
     assert [r[0] for r in rows[1:]] == ["S-1"]
     assert not PersonalDataDownloadLog.objects.exists()
-    rows = _sheet(admin_client.get(reverse("orders:export"), {"order": [a.pk]}))  # default template: has buyer data
+    rows = sheet_rows(admin_client.get(reverse("orders:export"), {"order": [a.pk]}))  # default template: has buyer data
     assert "주문자" in rows[0]
     assert PersonalDataDownloadLog.objects.get().record_count == 1
 
 
 def test_export_never_includes_another_companys_orders(other_client, company):
     account = make_account(company)
-    o = make_order(account, no="SECRET-EXPORT")
+    o = make_raw_order(account, no="SECRET-EXPORT")
     r = other_client.get(reverse("orders:export"), {"order": [o.pk]})
     assert r.status_code == 302  # nothing of ours selected → back to the list
-    rows = _sheet(other_client.get(reverse("orders:export")))
+    rows = sheet_rows(other_client.get(reverse("orders:export")))
     assert rows[1:] == []
 
 

@@ -9,7 +9,7 @@ import re
 
 import pytest
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from marketdock.inventory.models import StockMovement
 from marketdock.orders.models import Order, OrderLine, OrderStatus
@@ -17,8 +17,10 @@ from marketdock.orders.services_flow import order_transition
 from marketdock.orders.services_status_excel import StatusExcelError, status_upload_apply
 from marketdock.outbox.models import OutboxMessage
 from marketdock.shipping.carrier_data import carriers_ensure
-
-from .test_collect_ingest import co, ingest, make_account, make_sku
+from tests.factories.catalog import make_stocked_sku
+from tests.factories.channels import make_account_with_credentials
+from tests.factories.orders import co, ingest
+from tests.spreadsheets import workbook_bytes
 
 pytestmark = pytest.mark.django_db
 S = OrderStatus
@@ -32,18 +34,11 @@ def _carriers(db):
 
 @pytest.fixture
 def account(company):
-    return make_account(company)
+    return make_account_with_credentials(company)
 
 
 def xlsx(rows, head=HEAD) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(head)
-    for r in rows:
-        ws.append(r)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes([head, *rows])
 
 
 def orders(account, user, n=3, status=S.READY, lines=1, sku_code=""):
@@ -115,7 +110,7 @@ def test_status_rows_in_sequence_and_per_line_shipment(company, account, admin_u
 
 
 def test_refusal_while_applying_rolls_everything_back(company, account, admin_user):
-    make_sku(company, "SKU-S", stock=1)
+    make_stocked_sku(company, "SKU-S", stock=1)
     orders(account, admin_user, n=2, status=S.CONFIRMED, sku_code="SKU-S")  # second one is short
     data = xlsx([["", "1", "", "출고준비", "", "", ""], ["", "2", "", "출고준비", "", "", ""]])
     result = status_upload_apply(company=company, user=admin_user, data=data, filename="t.xlsx")

@@ -26,8 +26,9 @@ from marketdock.orders.services_flow import (
 )
 from marketdock.outbox.models import OutboxMessage
 from marketdock.shipping.carrier_data import carriers_ensure
-
-from .test_collect_ingest import co, ingest, make_account, make_sku
+from tests.factories.catalog import make_stocked_sku
+from tests.factories.channels import make_account_with_credentials
+from tests.factories.orders import co, ingest
 
 pytestmark = pytest.mark.django_db
 S = OrderStatus
@@ -41,7 +42,7 @@ def _carriers(db):
 
 @pytest.fixture
 def account(company):
-    return make_account(company)
+    return make_account_with_credentials(company)
 
 
 def new_order(account, no="1", *, lines=1, sku_code=None, quantity=1) -> Order:
@@ -111,7 +112,7 @@ def test_unhold_only_to_the_status_before_the_hold(company, account, admin_user)
 
 
 def test_other_company_order_is_refused(company, other_company, admin_user):
-    theirs = new_order(make_account(other_company, name="남의 쿠팡"))
+    theirs = new_order(make_account_with_credentials(other_company, name="남의 쿠팡"))
     result = order_transition(company=company, orders=[theirs], to=S.CONFIRMED, user=admin_user)
     assert not result.outcomes[0].ok
     theirs.refresh_from_db()
@@ -122,7 +123,7 @@ def test_other_company_order_is_refused(company, other_company, admin_user):
 
 
 def test_confirm_requires_matching_when_stock_is_kept(company, account, admin_user):
-    make_sku(company, "SKU-A", stock=5)  # a default warehouse: the company keeps stock
+    make_stocked_sku(company, "SKU-A", stock=5)  # a default warehouse: the company keeps stock
     order = new_order(account, sku_code="NOPE")
     assert order.is_matched is False
     outcome = order_transition(company=company, orders=[order], to=S.CONFIRMED, user=admin_user).outcomes[0]
@@ -136,7 +137,7 @@ def test_confirm_without_stock_keeping_needs_no_match(company, account, admin_us
 
 
 def test_ready_deducts_reservation_once_and_cancel_gives_back(company, account, admin_user):
-    sku = make_sku(company, "SKU-A", stock=10)
+    sku = make_stocked_sku(company, "SKU-A", stock=10)
     order = new_order(account, sku_code="SKU-A", quantity=2)
     assert level(company, sku) == (10, 2)  # reserved at collection
     order_transition(company=company, orders=[order], to=S.CONFIRMED, user=admin_user)
@@ -155,7 +156,7 @@ def test_ready_deducts_reservation_once_and_cancel_gives_back(company, account, 
 
 
 def test_cancel_releases_reservation(company, account, admin_user):
-    sku = make_sku(company, "SKU-A", stock=10)
+    sku = make_stocked_sku(company, "SKU-A", stock=10)
     order = new_order(account, sku_code="SKU-A", quantity=3)
     order_transition(company=company, orders=[order], to=S.CANCELLED, user=admin_user)
     assert level(company, sku) == (10, 0)
@@ -165,7 +166,7 @@ def test_cancel_releases_reservation(company, account, admin_user):
 
 
 def test_ready_reserves_and_deducts_a_line_that_was_short_or_refuses(company, account, admin_user):
-    sku = make_sku(company, "SKU-A", stock=1)
+    sku = make_stocked_sku(company, "SKU-A", stock=1)
     order = new_order(account, sku_code="SKU-A", quantity=2)
     assert order.stock_state == StockState.SHORT
     order_transition(company=company, orders=[order], to=S.CONFIRMED, user=admin_user)
@@ -181,8 +182,8 @@ def test_ready_reserves_and_deducts_a_line_that_was_short_or_refuses(company, ac
 
 
 def test_unmanaged_products_skip_stock(company, account, admin_user):
-    make_sku(company, "SKU-K", stock=0)  # a default warehouse exists
-    make_sku(company, "SKU-U", managed=False)
+    make_stocked_sku(company, "SKU-K", stock=0)  # a default warehouse exists
+    make_stocked_sku(company, "SKU-U", managed=False)
     order = new_order(account, sku_code="SKU-U")
     order_transition(company=company, orders=[order], to=S.CONFIRMED, user=admin_user)
     assert order_transition(company=company, orders=[order], to=S.READY, user=admin_user).ok_count == 1
@@ -196,8 +197,8 @@ def test_random_sequences_keep_the_ledger_right(company, admin_user, steps):
     """Whatever sequence of moves is tried, stock is deducted exactly once when the order reaches
     출고준비, and a cancel before leaving leaves nothing reserved or missing."""
     with transaction.atomic():
-        account = make_account(company, name="랜덤")
-        sku = make_sku(company, "SKU-R", stock=10)
+        account = make_account_with_credentials(company, name="랜덤")
+        sku = make_stocked_sku(company, "SKU-R", stock=10)
         order = new_order(account, sku_code="SKU-R", quantity=2)
         reached_ready = False
         for to in steps:
@@ -246,8 +247,8 @@ def test_confirming_twice_enqueues_once(company, account, admin_user):
 
 
 def test_shopify_has_no_confirm_and_manual_channel_sends_nothing(company, admin_user):
-    shopify = new_order(make_account(company, name="Shopify", kind="shopify"), "S1")
-    manual = new_order(make_account(company, name="수기", kind="manual"), "M1")
+    shopify = new_order(make_account_with_credentials(company, name="Shopify", kind="shopify"), "S1")
+    manual = new_order(make_account_with_credentials(company, name="수기", kind="manual"), "M1")
     result = order_transition(company=company, orders=[shopify, manual], to=S.CONFIRMED, user=admin_user)
     assert result.ok_count == 2 and not OutboxMessage.objects.exists()
 
@@ -316,9 +317,9 @@ def test_partial_shipment_leaves_the_rest_open(company, account, admin_user):
 
 
 def test_delay_is_sent_to_naver_and_coupang_and_refused_for_shopify(company, admin_user):
-    naver = new_order(make_account(company, name="네이버", kind="naver"), "N1")
-    coupang = new_order(make_account(company, name="쿠팡", kind="coupang"), "C1")
-    shopify = new_order(make_account(company, name="Shopify", kind="shopify"), "S1")
+    naver = new_order(make_account_with_credentials(company, name="네이버", kind="naver"), "N1")
+    coupang = new_order(make_account_with_credentials(company, name="쿠팡", kind="coupang"), "C1")
+    shopify = new_order(make_account_with_credentials(company, name="Shopify", kind="shopify"), "S1")
     when = timezone.localdate() + timedelta(days=5)
     result = order_delay(company=company, orders=[naver, coupang, shopify], expected_date=when,
                          reason_code="PRODUCT_PREPARE", message="원단 입고 지연", user=admin_user)
@@ -345,7 +346,7 @@ def test_delay_is_sent_to_naver_and_coupang_and_refused_for_shopify(company, adm
 
 
 def test_delay_with_hold(company, admin_user):
-    order = new_order(make_account(company, name="네이버", kind="naver"), "N1")
+    order = new_order(make_account_with_credentials(company, name="네이버", kind="naver"), "N1")
     order_delay(company=company, orders=[order], expected_date=timezone.localdate() + timedelta(days=2),
                 reason_code="CUSTOMER_REQUEST", message="고객 요청", user=admin_user, hold=True)
     order.refresh_from_db()

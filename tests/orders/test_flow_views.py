@@ -17,9 +17,9 @@ from marketdock.orders.models import Order, OrderEvent, OrderLine, OrderStatus
 from marketdock.orders.services_flow import order_transition
 from marketdock.outbox.models import OutboxMessage
 from marketdock.shipping.carrier_data import carriers_ensure
+from tests.factories.channels import make_account_with_credentials
+from tests.factories.orders import co, ingest
 from tests.isolation import assert_isolated
-
-from .test_collect_ingest import co, ingest, make_account
 
 pytestmark = pytest.mark.django_db
 S = OrderStatus
@@ -32,7 +32,7 @@ def _carriers(db):
 
 @pytest.fixture
 def account(company):
-    return make_account(company, name="네이버 본점", kind="naver")
+    return make_account_with_credentials(company, name="네이버 본점", kind="naver")
 
 
 def new_order(account, no="1", lines=1) -> Order:
@@ -48,7 +48,7 @@ def rows(response) -> list[tuple[str, str]]:
 def test_bulk_confirm_gives_a_result_per_order(admin_client, company, other_company, account, admin_user):
     a, b = new_order(account, "1"), new_order(account, "2")
     order_transition(company=company, orders=[b], to=S.CANCELLED, user=admin_user)
-    theirs = new_order(make_account(other_company, name="남의 몰"), "X9")
+    theirs = new_order(make_account_with_credentials(other_company, name="남의 몰"), "X9")
     response = admin_client.post(reverse("orders:bulk"), {"action": "confirm", "order": [a.pk, b.pk, theirs.pk],
                                                           "back": "status=new"})
     assert response.status_code == 200

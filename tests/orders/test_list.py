@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 from datetime import datetime, timedelta
 
@@ -12,48 +11,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from marketdock.channels.models import ChannelAccount, ChannelKind
-from marketdock.orders.models import CollectionRun, MatchStatus, Order, OrderEvent, OrderLine, OrderStatus
+from marketdock.channels.models import ChannelKind
+from marketdock.orders.models import CollectionRun, OrderEvent, OrderStatus
 from marketdock.orders.selectors import OrderFilters, buyer_history, order_page
+from tests.factories.channels import make_account
+from tests.factories.orders import make_raw_order
 from tests.isolation import assert_isolated
 
 pytestmark = pytest.mark.django_db
 KST = timezone.get_default_timezone()
-_seq = itertools.count(1)
-
-
-def make_account(company, name="스마트스토어", kind=ChannelKind.NAVER) -> ChannelAccount:
-    return ChannelAccount.objects.create(company=company, kind=kind, name=name)
-
-
-def make_order(account, *, no=None, ordered_at=None, collected_at=None, status=OrderStatus.NEW, matched=True,
-               buyer="홍길동", buyer_phone="010-1234-5678", recipient="김철수", recipient_phone="010-9876-5432",
-               product="반팔 티셔츠", option="블랙/M", total=12900, buyer_key="", created_run=None,
-               changed_run=None, lines=1, duplicate_of=None) -> Order:
-    n = next(_seq)
-    no = no or f"ORD{n:06d}"
-    ordered_at = ordered_at or timezone.now() - timedelta(hours=1)
-    order = Order.objects.create(
-        company=account.company, account=account, channel_order_id=no, status=status, ordered_at=ordered_at,
-        collected_at=collected_at or ordered_at, buyer_name=buyer, buyer_phone=buyer_phone,
-        buyer_phone_digits=re.sub(r"\D", "", buyer_phone), recipient_name=recipient, recipient_phone=recipient_phone,
-        recipient_phone_digits=re.sub(r"\D", "", recipient_phone), recipient_address1="서울특별시 강남구 테헤란로 1",
-        recipient_address2="101호", recipient_postal_code="06236", total_amount=total, is_matched=matched,
-        line_count=lines, item_summary=product + (f" 외 {lines - 1}건" if lines > 1 else ""),
-        search_text=f"{product} {option} {no}".lower(), buyer_key=buyer_key, created_run=created_run,
-        changed_run=changed_run, duplicate_of=duplicate_of,
-    )
-    for i in range(lines):
-        OrderLine.objects.create(
-            company=account.company, order=order, account=account, channel_line_id=f"{no}-L{i + 1}",
-            channel_product_id="P100", channel_option_id=f"O{i}", product_name=product, option_text=option,
-            quantity=1, unit_price=total, total_amount=total, channel_status="new",
-            match_status=MatchStatus.MATCHED if matched else MatchStatus.UNMATCHED,
-            raw={"productOrderId": f"{no}-L{i + 1}", "ordererName": buyer},
-        )
-    return order
-
-
 def _nos(response) -> list[str]:
     return re.findall(r'data-order-no="([^"]+)"', response.content.decode())
 
@@ -69,8 +35,8 @@ def coupang(company):
 
 
 def test_list_shows_all_channels_with_masked_personal_data(admin_client, naver, coupang):
-    make_order(naver, no="N-1")
-    make_order(coupang, no="C-1", buyer="남궁민수", buyer_phone="01055556666")
+    make_raw_order(naver, no="N-1")
+    make_raw_order(coupang, no="C-1", buyer="남궁민수", buyer_phone="01055556666")
     r = admin_client.get(reverse("orders:list"))
     assert r.status_code == 200
     body = r.content.decode()
@@ -81,8 +47,8 @@ def test_list_shows_all_channels_with_masked_personal_data(admin_client, naver, 
 
 
 def test_filter_channel(admin_client, naver, coupang):
-    make_order(naver, no="N-1")
-    make_order(coupang, no="C-1")
+    make_raw_order(naver, no="N-1")
+    make_raw_order(coupang, no="C-1")
     r = admin_client.get(reverse("orders:list"), {"account": [coupang.pk]})
     assert _nos(r) == ["C-1"]
     r = admin_client.get(reverse("orders:list"), {"account": [coupang.pk, naver.pk]})
@@ -91,8 +57,8 @@ def test_filter_channel(admin_client, naver, coupang):
 
 def test_filter_period_by_order_date_and_by_collection_date(admin_client, naver):
     d = datetime(2025, 3, 10, 23, 30, tzinfo=KST)  # late evening KST: must count as 3/10, not 3/11 (UTC)
-    make_order(naver, no="OLD", ordered_at=d, collected_at=d + timedelta(days=5))
-    make_order(naver, no="NEW", ordered_at=d + timedelta(days=3), collected_at=d + timedelta(days=3))
+    make_raw_order(naver, no="OLD", ordered_at=d, collected_at=d + timedelta(days=5))
+    make_raw_order(naver, no="NEW", ordered_at=d + timedelta(days=3), collected_at=d + timedelta(days=3))
     url = reverse("orders:list")
     assert _nos(admin_client.get(url, {"start": "2025-03-10", "end": "2025-03-10"})) == ["OLD"]
     assert _nos(admin_client.get(url, {"start": "2025-03-11", "end": "2025-03-31"})) == ["NEW"]
@@ -101,8 +67,8 @@ def test_filter_period_by_order_date_and_by_collection_date(admin_client, naver)
 
 
 def test_quick_period_buttons_link_today(admin_client, naver):
-    make_order(naver, no="TODAY", ordered_at=timezone.now())
-    make_order(naver, no="LASTMONTH", ordered_at=timezone.now() - timedelta(days=40))
+    make_raw_order(naver, no="TODAY", ordered_at=timezone.now())
+    make_raw_order(naver, no="LASTMONTH", ordered_at=timezone.now() - timedelta(days=40))
     body = admin_client.get(reverse("orders:list")).content.decode()
     href = re.search(r'href="\?([^"]+)" data-testid="quick-today"', body).group(1).replace("&amp;", "&")
     assert _nos(admin_client.get(reverse("orders:list") + "?" + href)) == ["TODAY"]
@@ -111,8 +77,8 @@ def test_quick_period_buttons_link_today(admin_client, naver):
 
 
 def test_filter_status_and_matched(admin_client, naver):
-    make_order(naver, no="A", status=OrderStatus.NEW, matched=True)
-    make_order(naver, no="B", status=OrderStatus.HOLD, matched=False)
+    make_raw_order(naver, no="A", status=OrderStatus.NEW, matched=True)
+    make_raw_order(naver, no="B", status=OrderStatus.HOLD, matched=False)
     url = reverse("orders:list")
     assert _nos(admin_client.get(url, {"status": "hold"})) == ["B"]
     assert _nos(admin_client.get(url, {"matched": "0"})) == ["B"]
@@ -121,9 +87,9 @@ def test_filter_status_and_matched(admin_client, naver):
 
 
 def test_filter_name_phone_product_order_no(admin_client, naver):
-    make_order(naver, no="A-100", buyer="홍길동", buyer_phone="010-1111-2222", recipient="박수령",
+    make_raw_order(naver, no="A-100", buyer="홍길동", buyer_phone="010-1111-2222", recipient="박수령",
                recipient_phone="010-3333-4444", product="겨울 패딩")
-    make_order(naver, no="B-200", buyer="이몽룡", buyer_phone="010-5555-6666", recipient="성춘향",
+    make_raw_order(naver, no="B-200", buyer="이몽룡", buyer_phone="010-5555-6666", recipient="성춘향",
                recipient_phone="010-7777-8888", product="여름 샌들")
     url = reverse("orders:list")
     assert _nos(admin_client.get(url, {"name": "홍길동"})) == ["A-100"]
@@ -138,9 +104,9 @@ def test_filter_name_phone_product_order_no(admin_client, naver):
 
 
 def test_order_number_and_product_match_a_prefix_or_a_part(admin_client, naver):
-    make_order(naver, no="2026120612345601", product="무선 충전기 15W", option="화이트")
-    make_order(naver, no="2026120699887701", product="캠핑 의자", option="Navy/L")
-    make_order(naver, no="CP-77410", product="선크림 SPF50", option="기본")
+    make_raw_order(naver, no="2026120612345601", product="무선 충전기 15W", option="화이트")
+    make_raw_order(naver, no="2026120699887701", product="캠핑 의자", option="Navy/L")
+    make_raw_order(naver, no="CP-77410", product="선크림 SPF50", option="기본")
     url = reverse("orders:list")
     assert _nos(admin_client.get(url, {"order_no": "20261206123"})) == ["2026120612345601"]  # prefix
     assert _nos(admin_client.get(url, {"order_no": "998877"})) == ["2026120699887701"]  # middle part
@@ -156,9 +122,9 @@ def test_order_number_and_product_match_a_prefix_or_a_part(admin_client, naver):
 
 def test_filter_collection_run_outcome(admin_client, naver, company):
     run = CollectionRun.objects.create(company=company, account=naver, trigger="manual")
-    make_order(naver, no="CREATED", created_run=run)
-    make_order(naver, no="CHANGED", changed_run=run)
-    make_order(naver, no="OTHER")
+    make_raw_order(naver, no="CREATED", created_run=run)
+    make_raw_order(naver, no="CHANGED", changed_run=run)
+    make_raw_order(naver, no="OTHER")
     url = reverse("orders:list")
     assert _nos(admin_client.get(url, {"run": run.pk, "outcome": "created"})) == ["CREATED"]
     assert _nos(admin_client.get(url, {"run": run.pk, "outcome": "updated"})) == ["CHANGED"]
@@ -166,8 +132,8 @@ def test_filter_collection_run_outcome(admin_client, naver, company):
 
 
 def test_sort_by_amount(admin_client, naver):
-    make_order(naver, no="CHEAP", total=1000)
-    make_order(naver, no="DEAR", total=90000)
+    make_raw_order(naver, no="CHEAP", total=1000)
+    make_raw_order(naver, no="DEAR", total=90000)
     assert _nos(admin_client.get(reverse("orders:list"), {"sort": "-total_amount"})) == ["DEAR", "CHEAP"]
     assert _nos(admin_client.get(reverse("orders:list"), {"sort": "total_amount"})) == ["CHEAP", "DEAR"]
 
@@ -176,7 +142,7 @@ def test_sort_by_amount(admin_client, naver):
 def test_keyset_paging_with_equal_timestamps_loses_and_repeats_nothing(company, naver, sort):
     same = timezone.now().replace(microsecond=0) - timedelta(days=1)
     for i in range(23):  # three groups of identical timestamps and amounts
-        make_order(naver, no=f"K{i:02d}", ordered_at=same - timedelta(minutes=i // 8), total=1000 * (i % 3))
+        make_raw_order(naver, no=f"K{i:02d}", ordered_at=same - timedelta(minutes=i // 8), total=1000 * (i % 3))
     filters = OrderFilters(sort=sort)
     seen, pages, cursor = [], [], ""
     while True:
@@ -195,7 +161,7 @@ def test_keyset_paging_with_equal_timestamps_loses_and_repeats_nothing(company, 
 
 
 def test_bad_cursor_is_ignored(admin_client, naver):
-    make_order(naver, no="X")
+    make_raw_order(naver, no="X")
     for junk in ("zzz", "bnwxfGRub3Q=", "%%%", "a" * 500):
         r = admin_client.get(reverse("orders:list"), {"cursor": junk})
         assert r.status_code == 200 and _nos(r) == ["X"]
@@ -203,7 +169,7 @@ def test_bad_cursor_is_ignored(admin_client, naver):
 
 def test_constant_queries_across_deep_pages(company, admin_client, naver, coupang):
     for i in range(260):
-        make_order(naver if i % 3 else coupang, no=f"D{i:03d}", lines=1)
+        make_raw_order(naver if i % 3 else coupang, no=f"D{i:03d}", lines=1)
     url = reverse("orders:list")
     admin_client.get(url)
     counts, cursor, pages = [], "", 0
@@ -225,13 +191,13 @@ def test_count_is_capped(monkeypatch, admin_client, naver):
     monkeypatch.setattr(selectors, "COUNT_CAP", 3)
     monkeypatch.setattr(selectors.order_count, "__kwdefaults__", {"cap": 3})
     for i in range(5):
-        make_order(naver, no=f"C{i}")
+        make_raw_order(naver, no=f"C{i}")
     body = admin_client.get(reverse("orders:list")).content.decode()
     assert "3+ 건" in body
 
 
 def test_detail_full_data_for_writer_masked_for_viewer(admin_client, viewer_client, naver):
-    o = make_order(naver, no="DET-1", buyer="홍길동", buyer_phone="010-1234-5678")
+    o = make_raw_order(naver, no="DET-1", buyer="홍길동", buyer_phone="010-1234-5678")
     OrderEvent.objects.create(company=o.company, order=o, kind="collected", message="주문을 수집했습니다")
     r = admin_client.get(reverse("orders:detail", args=[o.pk]))
     body = r.content.decode()
@@ -247,9 +213,9 @@ def test_detail_full_data_for_writer_masked_for_viewer(admin_client, viewer_clie
 
 
 def test_detail_duplicate_banner_buyer_history_and_unmatched(admin_client, naver):
-    first = make_order(naver, no="FIRST", buyer_key="k1", product="머그컵")
-    dup = make_order(naver, no="SECOND", buyer_key="k1", duplicate_of=first, matched=False)
-    make_order(naver, no="STRANGER", buyer_key="k2")
+    first = make_raw_order(naver, no="FIRST", buyer_key="k1", product="머그컵")
+    dup = make_raw_order(naver, no="SECOND", buyer_key="k1", duplicate_of=first, matched=False)
+    make_raw_order(naver, no="STRANGER", buyer_key="k2")
     body = admin_client.get(reverse("orders:detail", args=[dup.pk])).content.decode()
     assert 'data-testid="duplicate-banner"' in body and "FIRST" in body
     history = body.split('data-testid="buyer-history"')[1].split("</table>")[0]
@@ -261,19 +227,19 @@ def test_detail_duplicate_banner_buyer_history_and_unmatched(admin_client, naver
 def test_list_links_to_detail_and_empty_list(admin_client, naver):
     r = admin_client.get(reverse("orders:list"))
     assert "조건에 맞는 주문이 없습니다" in r.content.decode()
-    o = make_order(naver, no="L-1")
+    o = make_raw_order(naver, no="L-1")
     assert reverse("orders:detail", args=[o.pk]) in admin_client.get(reverse("orders:list")).content.decode()
 
 
 def test_viewer_reads_list_but_cannot_post(viewer_client, naver):
-    make_order(naver, no="V-1")
+    make_raw_order(naver, no="V-1")
     assert viewer_client.get(reverse("orders:list")).status_code == 200
     assert viewer_client.post(reverse("orders:list")).status_code == 403
 
 
 def test_other_company_sees_nothing(other_client, other_company, naver):
-    o = make_order(naver, no="SECRET-ORDER-1", buyer="비밀고객")
-    mine = make_order(make_account(other_company, "남의몰"), no="THEIRS-1")
+    o = make_raw_order(naver, no="SECRET-ORDER-1", buyer="비밀고객")
+    mine = make_raw_order(make_account(other_company, "남의몰"), no="THEIRS-1")
     r = other_client.get(reverse("orders:list"))
     assert _nos(r) == ["THEIRS-1"]
     r = other_client.get(reverse("orders:list"), {"order_no": "SECRET-ORDER-1", "account": [naver.pk]})
@@ -283,7 +249,7 @@ def test_other_company_sees_nothing(other_client, other_company, naver):
 
 
 def test_list_in_english(admin_client, naver):
-    make_order(naver, no="EN-1")
+    make_raw_order(naver, no="EN-1")
     admin_client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     body = admin_client.get(reverse("orders:list")).content.decode()
     assert "Personal data is masked in the list." in body and "1 in total" in body and "엑셀다운로드" not in body

@@ -20,13 +20,14 @@ from marketdock.orders.services_match import (
     match_rules_apply,
     normalize_text,
 )
-
-from .test_collect_ingest import co, ingest, make_account, make_sku, reserved
+from tests.factories.catalog import make_stocked_sku
+from tests.factories.channels import make_account_with_credentials
+from tests.factories.orders import co, ingest, reserved
 
 
 @pytest.fixture
 def account(company):
-    return make_account(company)
+    return make_account_with_credentials(company)
 
 
 def test_normalized_name_key_ignores_spacing_and_case():
@@ -37,7 +38,7 @@ def test_normalized_name_key_ignores_spacing_and_case():
 
 
 def test_code_matches_barcode_and_seller_product_code(company, account):
-    sku = make_sku(company, "SKU-BC", barcode="8801234567890")
+    sku = make_stocked_sku(company, "SKU-BC", barcode="8801234567890")
     ingest(account, [co("1", "1-1", seller_option_code="8801234567890"),
                      co("2", "2-1", seller_product_code="SKU-BC")])
     assert {ln.match_source for ln in OrderLine.objects.filter(company=company)} == {MatchSource.CODE}
@@ -45,7 +46,7 @@ def test_code_matches_barcode_and_seller_product_code(company, account):
 
 
 def test_manual_match_with_multiplier_saved_as_rule_and_reapplied(company, account, admin_user):
-    sku = make_sku(company, "SKU-M", stock=20)
+    sku = make_stocked_sku(company, "SKU-M", stock=20)
     ingest(account, [co("1", "1-1", channel_option_id="OPT", quantity=3),
                      co("2", "2-1", channel_option_id="OPT", quantity=1),
                      co("3", "3-1", channel_option_id="OTHER")])
@@ -66,7 +67,7 @@ def test_manual_match_with_multiplier_saved_as_rule_and_reapplied(company, accou
 
 
 def test_rule_created_later_is_applied_to_waiting_lines(company, account, admin_user):
-    sku = make_sku(company, "SKU-W", stock=5)
+    sku = make_stocked_sku(company, "SKU-W", stock=5)
     ingest(account, [co("1", "1-1", channel_product_id="", channel_option_id="", product_name="수제 쿠키",
                         option_text="초코")])
     line = OrderLine.objects.get(channel_line_id="1-1")
@@ -80,9 +81,9 @@ def test_rule_created_later_is_applied_to_waiting_lines(company, account, admin_
 
 
 def test_manual_match_to_a_set_and_to_two_skus(company, account, admin_user):
-    a = make_sku(company, "SKU-A", stock=10)
-    b = make_sku(company, "SKU-B", stock=10)
-    box = make_sku(company, "SET-1", managed=True)
+    a = make_stocked_sku(company, "SKU-A", stock=10)
+    b = make_stocked_sku(company, "SKU-B", stock=10)
+    box = make_stocked_sku(company, "SET-1", managed=True)
     box.is_set = True
     box.save()
     SetComponent.objects.create(company=company, set_sku=box, component=a, quantity=2)
@@ -97,9 +98,9 @@ def test_manual_match_to_a_set_and_to_two_skus(company, account, admin_user):
 
 
 def test_rule_for_all_accounts_matches_the_same_option_text_on_every_channel(company, account, admin_user):
-    sku = make_sku(company, "RICE-4", stock=50)
-    naver = make_account(company, "네이버 스토어", "naver")
-    gmarket = make_account(company, "지마켓", "naver")
+    sku = make_stocked_sku(company, "RICE-4", stock=50)
+    naver = make_account_with_credentials(company, "네이버 스토어", "naver")
+    gmarket = make_account_with_credentials(company, "지마켓", "naver")
     ingest(account, [co("1", "1-1", channel_product_id="CP1", channel_option_id="CO1", product_name="유기농 현미",
                         option_text="4kg")])
     ingest(naver, [co("2", "2-1", channel_product_id="NP9", channel_option_id="NO9", product_name="유기농  현미",
@@ -124,7 +125,7 @@ def test_rule_for_all_accounts_matches_the_same_option_text_on_every_channel(com
 
 
 def test_account_rule_wins_over_the_all_accounts_rule(company, account, admin_user):
-    everywhere, here = make_sku(company, "SKU-ALL"), make_sku(company, "SKU-HERE")
+    everywhere, here = make_stocked_sku(company, "SKU-ALL"), make_stocked_sku(company, "SKU-HERE")
     ingest(account, [co("1", "1-1", product_name="현미", option_text="1kg")])
     line_match_manual(company=company, line=OrderLine.objects.get(channel_line_id="1-1"),
                       components=[(everywhere.pk, 1)], save_rule=True, user=admin_user, scope=RuleScope.ALL)
@@ -139,7 +140,7 @@ def test_account_rule_wins_over_the_all_accounts_rule(company, account, admin_us
 
 
 def test_all_accounts_scope_refuses_a_line_without_name_and_bad_scope(company, account, admin_user):
-    sku = make_sku(company, "SKU-N")
+    sku = make_stocked_sku(company, "SKU-N")
     ingest(account, [co("1", "1-1", product_name="")])
     line = OrderLine.objects.get(channel_line_id="1-1")
     with pytest.raises(MatchError):
@@ -152,7 +153,7 @@ def test_all_accounts_scope_refuses_a_line_without_name_and_bad_scope(company, a
 
 
 def test_short_stock_at_manual_match_marks_short(company, account, admin_user):
-    sku = make_sku(company, "SKU-S", stock=1)
+    sku = make_stocked_sku(company, "SKU-S", stock=1)
     ingest(account, [co("1", "1-1", quantity=3)])
     result = line_match_manual(company=company, line=OrderLine.objects.get(channel_line_id="1-1"),
                                components=[(sku.pk, 1)], save_rule=False, user=admin_user)
@@ -162,7 +163,7 @@ def test_short_stock_at_manual_match_marks_short(company, account, admin_user):
 def test_manual_match_refuses_bad_input_and_other_company_skus(company, other_company, account, admin_user):
     ingest(account, [co("1", "1-1")])
     line = OrderLine.objects.get(channel_line_id="1-1")
-    stranger = make_sku(other_company, "SKU-X")
+    stranger = make_stocked_sku(other_company, "SKU-X")
     for components, text in [([], "하나 이상"), ([(stranger.pk, 1)], "찾을 수 없습니다"), ([(stranger.pk, 0)], "1 이상")]:
         with pytest.raises(MatchError, match=text):
             line_match_manual(company=company, line=line, components=components, save_rule=True, user=admin_user)
@@ -177,7 +178,7 @@ def test_two_concurrent_claims_one_wins(company, account):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_threads_claiming_at_once_one_wins(company):
-    account = make_account(company, name="동시")
+    account = make_account_with_credentials(company, name="동시")
     results: list[bool] = []
     barrier = threading.Barrier(2)
 

@@ -15,9 +15,10 @@ from marketdock.channels.connectors.models import OrderStatus as CanonicalStatus
 from marketdock.channels.connectors.models import Progress
 from marketdock.channels.models import ChannelAccount
 from marketdock.inventory import services as inv
-from marketdock.inventory.models import StockLevel, StockMovement
+from marketdock.inventory.models import StockMovement
 from marketdock.orders.models import CollectionRun, Order, OrderLine, OrderStatus, StockState
 from marketdock.orders.services_collect import channel_orders_ingest, collection_run_open
+from tests.factories.orders import reserved
 
 ITEM = {
     "order": {"orderId": "2026120100000001", "orderDate": "2026-12-01T10:00:00.000+09:00",
@@ -94,10 +95,6 @@ def sku(company):
 def collect(account, *items):
     run = collection_run_open(account=account, trigger=CollectionRun.Trigger.MANUAL)
     channel_orders_ingest(account=account, orders=naver.parse_payload({"data": list(items)}), run=run, errors=())
-
-
-def reserved(company, sku) -> int:
-    return sum(StockLevel.objects.filter(company=company, sku=sku).values_list("reserved", flat=True))
 
 
 def test_first_collection_of_a_partly_cancelled_line_reserves_only_the_remaining_units(company, account, sku):

@@ -13,16 +13,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from marketdock.channels.connectors.errors import AuthError, BusinessError, RateLimited, TemporaryError
-from marketdock.channels.models import ChannelAccount
 from marketdock.outbox import selectors, services
 from marketdock.outbox.models import OutboxMessage
 from marketdock.outbox.services import outbox_enqueue, outbox_handler
+from tests.factories.channels import make_account
 
 Status = OutboxMessage.Status
-
-
-def make_account(company, name="스마트스토어", kind="naver") -> ChannelAccount:
-    return ChannelAccount.objects.create(company=company, kind=kind, name=name)
 
 
 class Recorder:

@@ -13,15 +13,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from marketdock.channels.connectors.base import Connector, build_connector
+from marketdock.channels.connectors.base import Connector
 from marketdock.channels.connectors.errors import AuthError
-from marketdock.channels.connectors.http import HttpOptions
 from marketdock.channels.connectors.models import ChannelOrder, FetchWindow, OrderStatus, RecordError
-from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate
 from marketdock.sandbox.server import SandboxApp, serve_in_thread
 from marketdock.sandbox.state import SandboxState
-
-PAGE_SIZES = {"naver": 7, "coupang": 5, "shopify": 10}
+from tests.factories.sandbox import connect, orders_truth, set_faults, shop_info
 
 
 @pytest.fixture
@@ -31,22 +28,6 @@ def sandbox():
     yield state, base
     server.shutdown()
     server.server_close()
-
-
-def shop_info(base: str, code: str) -> dict:
-    return next(s for s in httpx.get(f"{base}/_sandbox/shops").json()["shops"] if s["code"] == code)
-
-
-def connect(base: str, code: str, sleeps: list[float] | None = None, credentials: dict | None = None,
-            timeout: float = 10.0) -> Connector:
-    info = shop_info(base, code)
-    kind = info["protocol"]
-    options = HttpOptions(limiter=LocalRateLimiter(), sleep=(sleeps.append if sleeps is not None else lambda s: None),
-                          rate=Rate(1000, 1000), timeout=httpx.Timeout(timeout))
-    conn = build_connector(kind, credentials or info["credentials"], base_url=f"{base}/external" if kind == "naver"
-                           else base, options=options)
-    conn.page_size = PAGE_SIZES[kind]
-    return conn
 
 
 def collect(conn: Connector) -> tuple[dict[str, ChannelOrder], list[RecordError], int, int]:
@@ -64,15 +45,6 @@ def collect(conn: Connector) -> tuple[dict[str, ChannelOrder], list[RecordError]
     return lines, errors, pages, received
 
 
-def truth(base: str, code: str) -> dict:
-    return httpx.get(f"{base}/_sandbox/shops/{code}/orders").json()
-
-
-def set_faults(base: str, code: str, **faults) -> None:
-    response = httpx.post(f"{base}/_sandbox/shops/{code}/faults", json=faults)
-    assert response.status_code == 200, response.text
-
-
 SHOPS = ["naver-demo", "naver-demo2", "coupang-demo", "coupang-demo2", "shopify-demo", "shopify-demo2"]
 
 
@@ -82,7 +54,7 @@ def test_collects_exactly_the_sandbox_orders_with_paging(sandbox, code):
     conn = connect(base, code)
     assert conn.test_connection().ok
     lines, errors, pages, _ = collect(conn)
-    expected = truth(base, code)
+    expected = orders_truth(base, code)
     assert set(lines) == set(expected["line_ids"]) and not errors
     assert pages > 2
     by_line = {line_id: order for order in expected["orders"] for line_id in order["line_ids"]}
@@ -98,7 +70,7 @@ def test_collects_exactly_the_sandbox_orders_with_paging(sandbox, code):
 def test_shopify_big_order_line_items_are_all_collected(sandbox):
     _, base = sandbox
     lines, _, _, _ = collect(connect(base, "shopify-demo"))
-    big = next(o for o in truth(base, "shopify-demo")["orders"] if o["seq"] == 3)
+    big = next(o for o in orders_truth(base, "shopify-demo")["orders"] if o["seq"] == 3)
     assert len(big["line_ids"]) == 22 and set(big["line_ids"]) <= set(lines)
 
 
@@ -127,7 +99,7 @@ def test_faults_429_500_and_duplicates_still_give_exactly_the_orders(sandbox, co
     set_faults(base, code, rate_limit_every=4, retry_after=3, error_500_every=5, duplicate_items=True)
     sleeps: list[float] = []
     lines, errors, _, received = collect(connect(base, code, sleeps))
-    assert set(lines) == set(truth(base, code)["line_ids"]) and not errors
+    assert set(lines) == set(orders_truth(base, code)["line_ids"]) and not errors
     assert received > len(lines)  # duplicates really came across pages; the collector's dedupe removed them
     if not code.startswith("shopify"):
         assert max(sleeps) > 2  # the 429 Retry-After was honoured
@@ -139,7 +111,7 @@ def test_timeouts_are_retried(sandbox):
     _, base = sandbox
     set_faults(base, "coupang-demo2", timeout_every=3, timeout_seconds=1.0)
     lines, _, _, _ = collect(connect(base, "coupang-demo2", timeout=0.4))
-    assert set(lines) == set(truth(base, "coupang-demo2")["line_ids"])
+    assert set(lines) == set(orders_truth(base, "coupang-demo2")["line_ids"])
 
 
 @pytest.mark.parametrize(("code", "field"), [
@@ -149,7 +121,7 @@ def test_a_malformed_order_is_quarantined_and_the_rest_collected(sandbox, code, 
     _, base = sandbox
     set_faults(base, code, malformed_order=True)
     lines, errors, _, _ = collect(connect(base, code))
-    expected = truth(base, code)
+    expected = orders_truth(base, code)
     bad = next(o for o in expected["orders"] if o["malformed"])
     assert set(lines) == set(expected["line_ids"]) - set(bad["line_ids"])
     assert errors and all(e.field.endswith(field) for e in errors)
@@ -162,7 +134,7 @@ def test_buyer_address_change_after_collection_is_seen_on_the_next_poll(sandbox)
     first, _, _, _ = collect(conn)
     set_faults(base, "naver-demo", address_change=True)
     second, _, _, _ = collect(conn)  # a buyer changed the address of an already collected order
-    changed = [o for o in truth(base, "naver-demo")["orders"] if o["address_changed"]]
+    changed = [o for o in orders_truth(base, "naver-demo")["orders"] if o["address_changed"]]
     assert len(changed) == 1
     line_id = changed[0]["line_ids"][0]
     assert first[line_id].recipient_address1 != changed[0]["address1"]
@@ -254,7 +226,7 @@ def test_management_command_serves_http(tmp_path):
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        assert shops and {s["protocol"] for s in shops} == {"naver", "coupang", "shopify", "elevenst"}
+        assert shops and {s["protocol"] for s in shops} == {"naver", "coupang", "shopify", "elevenst", "cafe24"}
         assert all(s["orders"] == 3 for s in shops)
     finally:
         process.terminate()

@@ -23,7 +23,7 @@ from marketdock.channels.connectors.models import (
 )
 from marketdock.sandbox.server import SandboxApp, serve_in_thread
 from marketdock.sandbox.state import SandboxState
-from tests.sandbox.test_sandbox import connect, set_faults
+from tests.factories.sandbox import connect, listings_truth, received, set_faults
 
 PROTOCOL_SHOPS = ["naver-demo", "coupang-demo", "shopify-demo"]
 CARRIER = {"naver": "CJGLS", "coupang": "CJGLS", "shopify": "CJ Logistics"}
@@ -49,15 +49,6 @@ def sandbox():
     yield state, base
     server.shutdown()
     server.server_close()
-
-
-def received(base: str, code: str, operation: str | None = None) -> list[dict]:
-    rows = httpx.get(f"{base}/_sandbox/shops/{code}/received").json()["received"]
-    return [r for r in rows if operation is None or r["operation"] == operation]
-
-
-def listings_truth(base: str, code: str) -> dict[str, dict]:
-    return {p["product_id"]: p for p in httpx.get(f"{base}/_sandbox/shops/{code}/listings").json()["products"]}
 
 
 def shippable(state, code: str):

@@ -12,9 +12,7 @@ from marketdock.channels.connectors.errors import TemporaryError
 from marketdock.channels.connectors.models import StockUpdate
 from marketdock.sandbox.server import SandboxApp, serve_in_thread
 from marketdock.sandbox.state import Option, Product, SandboxState
-from tests.sandbox.test_sandbox import connect, set_faults
-
-from .test_sandbox_fulfilment import listings_truth, received
+from tests.factories.sandbox import connect, listings_truth, received, set_faults
 
 
 @pytest.fixture

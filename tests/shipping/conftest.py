@@ -1,25 +1,20 @@
-"""Shipping fixtures: a warehouse (the sender) and carrier contracts made through the services."""
+"""Shipping fixtures: a warehouse (the sender), carrier contracts made through the services, and the
+order set most packaging tests share (a collecting account, SKU-A/B/C with stock, a CJ contract with
+a number band, one printed package)."""
 
 from __future__ import annotations
 
 import pytest
 
 from marketdock.inventory.models import Warehouse
-from marketdock.shipping import selectors, services
+from marketdock.shipping import selectors
 from marketdock.shipping.carrier_data import carriers_ensure
-
-
-def make_warehouse(company, code: str = "WH1", name: str = "본사창고") -> Warehouse:
-    return Warehouse.objects.create(company=company, code=code, name=name, postal_code="04799",
-                                    address="서울특별시 성동구 성수이로 100", phone="02-1234-5678",
-                                    sender_name=f"{company.name}", is_default=True)
-
-
-def make_contract(company, carrier_key: str = "lotte", name: str | None = None, warehouse=None, **extra):
-    warehouse = warehouse or Warehouse.objects.filter(company=company).first() or make_warehouse(company)
-    return services.contract_save(company=company, carrier=selectors.carrier_by_key(carrier_key),
-                                  name=name or f"{carrier_key} 계약", contract_code=f"C-{carrier_key}",
-                                  warehouse=warehouse, **extra)
+from marketdock.shipping.services import band_create
+from marketdock.shipping.services_packages import packages_build, packages_print
+from tests.factories.catalog import make_stocked_sku
+from tests.factories.channels import make_account_with_credentials
+from tests.factories.orders import make_order
+from tests.factories.shipping import make_contract, make_sender_warehouse, shortage_shop
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +30,7 @@ def _carriers(request):
 
 @pytest.fixture
 def warehouse(company):
-    return make_warehouse(company)
+    return make_sender_warehouse(company)
 
 
 @pytest.fixture
@@ -43,30 +38,38 @@ def lotte_contract(company, warehouse):
     return make_contract(company, "lotte", warehouse=warehouse)
 
 
-def shortage_shop(company, order_kit, user) -> dict:
-    """SKU-A: 1 on hand; SKU-B: none; a CJ contract with a band. Three confirmed orders to three
-    recipients: `held` took the last SKU-A at collection, `short_a` needs one more SKU-A, `short_b`
-    needs two SKU-B."""
-    from marketdock.inventory import services as inv
-    from marketdock.orders.models import OrderStatus
-    from marketdock.orders.services_flow import order_transition
-
-    a, b = order_kit.sku("SKU-A", stock=1), order_kit.sku("SKU-B", stock=0)
-    contract = make_contract(company, "cj", warehouse=inv.warehouse_default(company), is_default=True)
-    services.band_create(company=company, contract=contract, start="632976600000", end="632976600999")
-    account = order_kit.account()
-
-    def order(no, code, qty, name):
-        (o,) = order_kit.ingest(account, [order_kit.line(no, seller_option_code=code, channel_option_id=f"O{code}",
-                                                         quantity=qty, recipient_name=name,
-                                                         recipient_phone=f"010-0000-{no[-4:]}")])
-        assert not order_transition(company=company, orders=[o], to=OrderStatus.CONFIRMED, user=user).failed
-        return o
-
-    return {"a": a, "b": b, "account": account, "held": order("R-0001", "SKU-A", 1, "김하나"),
-            "short_a": order("R-0002", "SKU-A", 1, "이둘"), "short_b": order("R-0003", "SKU-B", 2, "박셋")}
-
-
 @pytest.fixture
 def shop(company, order_kit, admin_user):
     return shortage_shop(company, order_kit, admin_user)
+
+
+@pytest.fixture
+def account(company):
+    return make_account_with_credentials(company)
+
+
+@pytest.fixture
+def stock(company):
+    return {code: make_stocked_sku(company, code, stock=50, barcode=f"880{code}") for code in ("SKU-A", "SKU-B", "SKU-C")}
+
+
+@pytest.fixture
+def contract(company, stock):
+    warehouse = Warehouse.objects.get(company=company, is_default=True)
+    Warehouse.objects.filter(pk=warehouse.pk).update(sender_name="마켓독 스튜디오", phone="02-555-0101",
+                                                     postal_code="04799", address="서울 성동구 성수이로 100")
+    contract = make_contract(company, "cj", warehouse=warehouse, is_default=True)
+    band_create(company=company, contract=contract, start="632976600000", end="632976600999")
+    return contract
+
+
+@pytest.fixture
+def printed(company, account, contract, admin_user):
+    """One package of two orders (SKU-A × 2, SKU-B × 1), printed, orders at 출고준비."""
+    a = make_order(account, skus=(("SKU-A", 2),))
+    b = make_order(account, skus=(("SKU-B", 1),))
+    packages_build(company=company)
+    package = selectors.package_for_order(company, a)
+    packages_print(company=company, packages=[package], move_to_ready=True, user=admin_user)
+    package.refresh_from_db()
+    return package, [a, b]

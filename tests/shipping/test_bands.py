@@ -14,8 +14,7 @@ from marketdock.shipping import services
 from marketdock.shipping.label_services import BandLabelService, LabelRequest
 from marketdock.shipping.models import IssuedTrackingNumber, TrackingNumberBand
 from marketdock.shipping.tracking_numbers import is_valid
-
-from .conftest import make_contract
+from tests.factories.shipping import make_contract
 
 
 def test_band_issues_numbers_in_order_with_the_mod7_check_digit(company, lotte_contract):

@@ -6,12 +6,10 @@ the 취소요청 badge. When the marketplace decides the request, the order goes
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
-from openpyxl import Workbook
 
 from marketdock.catalog.models import SKU, Product
 from marketdock.channels.connectors.models import ChannelOrder, Claim, Progress
@@ -26,8 +24,8 @@ from marketdock.shipping.models import PackageStatus
 from marketdock.shipping.services import band_create
 from marketdock.shipping.services_packages import packages_build, packages_print
 from marketdock.shipping.services_scan import scan_complete, scan_item, scan_open
-
-from .conftest import make_contract
+from tests.factories.shipping import make_contract
+from tests.spreadsheets import workbook_bytes
 
 pytestmark = pytest.mark.django_db
 S = OrderStatus
@@ -104,14 +102,7 @@ def test_bulk_action_reports_the_refusal_per_order(company, shop, admin_client):
 
 
 def _sheet(*rows) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(["주문번호", "상태", "택배사", "송장번호"])
-    for row in rows:
-        sheet.append(list(row))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes([["주문번호", "상태", "택배사", "송장번호"], *rows])
 
 
 def test_excel_status_and_tracking_upload_refuse_it_and_apply_nothing(company, shop):

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from marketdock.shipping.demo import demo_shipping
 from marketdock.shipping.models import CarrierContract, TrackingNumberBand
-
-from .conftest import make_warehouse
+from tests.factories.shipping import make_sender_warehouse
 
 
 def test_demo_step_is_idempotent_and_quiet_without_a_warehouse(company):
     out: list[str] = []
     demo_shipping(company, out)
     assert out == [] and not CarrierContract.objects.exists()
-    make_warehouse(company)
+    make_sender_warehouse(company)
     demo_shipping(company, out)
     demo_shipping(company, out)
     assert len(out) == 1

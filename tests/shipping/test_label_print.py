@@ -19,16 +19,11 @@ from marketdock.shipping.models import IssuedTrackingNumber, PackageStatus
 from marketdock.shipping.services import ShippingError, band_create
 from marketdock.shipping.services_label_batches import label_batch_create, label_batch_render, labels_render
 from marketdock.shipping.services_packages import packages_build, packages_move_back, packages_print
-
-from .conftest import make_contract
-from .test_packages import account_fixture, contract_fixture, make_order, stock_fixture  # noqa: F401
+from tests.factories.orders import make_order
+from tests.factories.shipping import make_contract, text_of
 
 pytestmark = pytest.mark.django_db
 S = OrderStatus
-
-
-def text_of(pdf: bytes) -> str:
-    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 def packed(company, *orders):

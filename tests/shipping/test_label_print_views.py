@@ -11,10 +11,9 @@ from marketdock.orders.models import Order, OrderStatus
 from marketdock.shipping import selectors
 from marketdock.shipping.models import IssuedTrackingNumber, LabelBatch, PackageStatus
 from marketdock.shipping.services_packages import packages_build
+from tests.factories.orders import make_order
+from tests.factories.shipping import text_of
 from tests.isolation import assert_isolated
-
-from .test_label_print import text_of
-from .test_packages import account_fixture, contract_fixture, make_order, stock_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 S = OrderStatus
@@ -96,7 +95,7 @@ def test_bad_input(admin_client, company, account, contract, other_company):
                         ({"package": [package.pk], "layout": "single", "box_size": "B99"}, "알 수 없는 박스 크기")):
         response = admin_client.post(reverse("shipping:label_print"), data, follow=True)
         assert response.status_code == 200 and error in response.content.decode(), error
-    from .conftest import make_contract
+    from tests.factories.shipping import make_contract
 
     foreign = make_contract(other_company, "lotte")
     response = admin_client.post(reverse("shipping:label_print"), {"package": [package.pk], "layout": "single",

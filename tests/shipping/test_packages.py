@@ -3,20 +3,19 @@ warehouse, the no-merge lock, split and merge by hand, handover without a number
 
 from __future__ import annotations
 
-import itertools
 from datetime import date
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from marketdock.orders.models import Order, OrderLine, OrderStatus
+from marketdock.orders.models import OrderLine, OrderStatus
 from marketdock.orders.services_flow import order_transition
 from marketdock.outbox.models import OutboxMessage
 from marketdock.shipping import selectors
 from marketdock.shipping.addresses import address_key
 from marketdock.shipping.models import IssuedTrackingNumber, Package, PackageMethod, PackageStatus
-from marketdock.shipping.services import ShippingError, band_create
+from marketdock.shipping.services import ShippingError
 from marketdock.shipping.services_packages import (
     order_no_merge_set,
     package_handover,
@@ -25,56 +24,11 @@ from marketdock.shipping.services_packages import (
     packages_merge,
     packages_print,
 )
-from tests.orders.test_collect_ingest import co, ingest, make_account, make_sku
-
-from .conftest import make_contract
+from tests.factories.channels import make_account_with_credentials
+from tests.factories.orders import make_order
 
 pytestmark = pytest.mark.django_db
 S = OrderStatus
-_seq = itertools.count(1)
-
-HOME = dict(recipient_name="홍길동", recipient_phone="010-2222-3333", recipient_postal_code="06236",
-            recipient_address1="서울특별시 강남구 테헤란로1", recipient_address2="101호")
-
-
-def make_order(account, *, skus=(("SKU-A", 1),), status=S.CONFIRMED, user=None, **recipient) -> Order:
-    """An order collected through the real ingest (matched by seller code, stock reserved) and
-    moved through the order flow to `status`."""
-    no = f"T{next(_seq):05d}"
-    values = {**HOME, **recipient}
-    lines = [co(no, f"{no}-{i}", seller_option_code=code, channel_option_id=f"O{code}", product_name=f"상품 {code}",
-                option_text="블랙 / M", quantity=qty, **values) for i, (code, qty) in enumerate(skus, start=1)]
-    ingest(account, lines)
-    order = Order.objects.get(company=account.company, account=account, channel_order_id=no)
-    path = {S.NEW: [], S.CONFIRMED: [S.CONFIRMED], S.READY: [S.CONFIRMED, S.READY]}[status]
-    for to in path:
-        result = order_transition(company=account.company, orders=[order], to=to, user=user)
-        assert not result.failed, result.failed
-    return order
-
-
-@pytest.fixture(name="account")
-def account_fixture(company):
-    return make_account(company)
-
-
-@pytest.fixture(name="stock")
-def stock_fixture(company):
-    return {code: make_sku(company, code, stock=50, barcode=f"880{code}") for code in ("SKU-A", "SKU-B", "SKU-C")}
-
-
-@pytest.fixture(name="contract")
-def contract_fixture(company, stock):
-    from marketdock.inventory.models import Warehouse
-
-    warehouse = Warehouse.objects.get(company=company, is_default=True)
-    Warehouse.objects.filter(pk=warehouse.pk).update(sender_name="마켓독 스튜디오", phone="02-555-0101",
-                                                     postal_code="04799", address="서울 성동구 성수이로 100")
-    contract = make_contract(company, "cj", warehouse=warehouse, is_default=True)
-    band_create(company=company, contract=contract, start="632976600000", end="632976600999")
-    return contract
-
-
 def package_of(company, order) -> Package:
     return selectors.package_for_order(company, order)
 
@@ -140,7 +94,7 @@ def test_orders_to_one_recipient_share_one_package(company, account, stock):
 
 
 def test_another_account_is_another_package(company, account, stock):
-    naver = make_account(company, name="스마트스토어", kind="naver")
+    naver = make_account_with_credentials(company, name="스마트스토어", kind="naver")
     a = make_order(account)
     b = make_order(naver)
     packages_build(company=company)

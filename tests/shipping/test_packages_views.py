@@ -9,9 +9,8 @@ from django.urls import reverse
 from marketdock.orders.models import OrderStatus
 from marketdock.shipping import selectors
 from marketdock.shipping.models import PackageLock, PackageStatus
+from tests.factories.orders import make_order
 from tests.isolation import assert_isolated
-
-from .test_packages import account_fixture, contract_fixture, make_order, stock_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 S = OrderStatus

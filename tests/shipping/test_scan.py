@@ -13,24 +13,11 @@ from marketdock.shipping import selectors
 from marketdock.shipping.models import PackageScan, PackageStatus
 from marketdock.shipping.services_packages import packages_build, packages_print
 from marketdock.shipping.services_scan import scan_complete, scan_item, scan_open, scan_reset
-from tests.orders.test_collect_ingest import make_sku
-
-from .test_packages import account_fixture, contract_fixture, make_order, stock_fixture  # noqa: F401
+from tests.factories.catalog import make_stocked_sku
+from tests.factories.orders import make_order
 
 pytestmark = pytest.mark.django_db
 S = OrderStatus
-
-
-@pytest.fixture(name="printed")
-def printed_fixture(company, account, contract, admin_user):
-    """One package of two orders (SKU-A × 2, SKU-B × 1), printed, orders at 출고준비."""
-    a = make_order(account, skus=(("SKU-A", 2),))
-    b = make_order(account, skus=(("SKU-B", 1),))
-    packages_build(company=company)
-    package = selectors.package_for_order(company, a)
-    packages_print(company=company, packages=[package], move_to_ready=True, user=admin_user)
-    package.refresh_from_db()
-    return package, [a, b]
 
 
 def statuses(*orders) -> set[str]:
@@ -58,7 +45,7 @@ def test_correct_package_completes_and_dispatches(company, printed, admin_user):
 
 def test_wrong_item_warns_and_does_not_count(company, printed, admin_user):
     package, orders = printed
-    make_sku(company, "SKU-X", barcode="880SKU-X")
+    make_stocked_sku(company, "SKU-X", barcode="880SKU-X")
     wrong = scan_item(company=company, package=package, barcode="880SKU-X", user=admin_user)
     assert wrong.kind == "wrong" and wrong.alarm and "오상품" in wrong.message and "SKU-X" in wrong.message
     unknown = scan_item(company=company, package=package, barcode="999999", user=admin_user)
@@ -111,10 +98,10 @@ def test_unknown_number(company, printed):
 
 
 def test_sets_are_checked_by_their_components(company, account, contract, admin_user):
-    box = make_sku(company, "SET-1", stock=10, barcode="880SET-1")
+    box = make_stocked_sku(company, "SET-1", stock=10, barcode="880SET-1")
     box.is_set = True
     box.save()
-    a, b = make_sku(company, "C-A", stock=10), make_sku(company, "C-B", stock=10)
+    a, b = make_stocked_sku(company, "C-A", stock=10), make_stocked_sku(company, "C-B", stock=10)
     SetComponent.objects.create(company=company, set_sku=box, component=a, quantity=2)
     SetComponent.objects.create(company=company, set_sku=box, component=b, quantity=1)
     order = make_order(account, skus=(("SET-1", 1),))

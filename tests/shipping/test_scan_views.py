@@ -11,9 +11,6 @@ from marketdock.orders.services_flow import order_transition
 from marketdock.shipping.models import PackageStatus
 from tests.isolation import assert_isolated
 
-from .test_packages import account_fixture, contract_fixture, make_order, stock_fixture  # noqa: F401
-from .test_scan import printed_fixture  # noqa: F401
-
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
 

@@ -4,64 +4,28 @@ the batch. The provider here is a scripted stand-in for the tracking-provider in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
-
 import pytest
 
 from marketdock.orders.models import Order, OrderStatus
 from marketdock.shipping import selectors
 from marketdock.shipping.models import PackageStatus, TrackingEvent
-from marketdock.shipping.services_packages import packages_build, packages_print
-from marketdock.shipping.services_scan import scan_item
+from marketdock.shipping.services_packages import packages_build
 from marketdock.shipping.services_tracking import packages_poll
 from marketdock.shipping.tasks import companies_to_poll, tracking_poll_due
-
-from .test_packages import account_fixture, contract_fixture, make_order, stock_fixture  # noqa: F401
+from tests.factories.orders import make_order
+from tests.factories.shipping import (
+    DELIVERED,
+    LATE_SCAN,
+    MOVING,
+    PICKED,
+    Event,
+    ScriptedProvider,
+    at,
+    shipped_package,
+)
 
 pytestmark = pytest.mark.django_db
 S = OrderStatus
-
-
-@dataclass
-class Event:
-    status: str
-    at: datetime
-    location: str = ""
-    description: str = ""
-
-
-def at(hour: int) -> datetime:
-    return datetime(2025, 3, 4, hour, 0, tzinfo=UTC)
-
-
-PICKED = Event("picked_up", at(1), "성수집배점", "집화처리")
-MOVING = Event("in_transit", at(3), "곤지암Hub", "간선상차")
-DELIVERED = Event("delivered", at(9), "역삼", "배달완료")
-LATE_SCAN = Event("in_transit", at(11), "곤지암Hub", "간선하차")  # logged after delivery
-
-
-class ScriptedProvider:
-    def __init__(self, events: dict[str, list] | None = None, fail: set[str] = frozenset()):
-        self.events_by_number = events or {}
-        self.fail = fail
-        self.calls: list[tuple[str, str]] = []
-
-    def events(self, carrier_code: str, number: str) -> list:
-        self.calls.append((carrier_code, number))
-        if number in self.fail:
-            raise ConnectionError("carrier timeout")
-        return list(self.events_by_number.get(number, []))
-
-
-def shipped_package(company, account, admin_user):
-    order = make_order(account)
-    packages_build(company=company)
-    package = selectors.package_for_order(company, order)
-    packages_print(company=company, packages=[package], move_to_ready=True, user=admin_user)
-    assert scan_item(company=company, package=package, barcode="880SKU-A", user=admin_user).kind == "shipped"
-    package.refresh_from_db()
-    return package, order
 
 
 def test_shipped_to_in_transit_to_delivered_and_never_back(company, account, contract, admin_user):

@@ -25,8 +25,7 @@ from marketdock.shipping.services_packages import packages_build, packages_print
 from marketdock.shipping.services_scan import scan_complete, scan_open
 from marketdock.shipping.services_tracking import packages_poll
 from marketdock.shipping.tracking_provider import SandboxTrackingProvider
-
-from .conftest import make_contract
+from tests.factories.shipping import make_contract
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

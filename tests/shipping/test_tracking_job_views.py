@@ -8,10 +8,8 @@ from django.urls import reverse
 
 from marketdock.core.models import JobRun
 from marketdock.shipping.models import PackageStatus
+from tests.factories.shipping import DELIVERED, PICKED, ScriptedProvider, shipped_package
 from tests.isolation import assert_isolated
-
-from .test_packages import account_fixture, contract_fixture, make_order, stock_fixture  # noqa: F401
-from .test_tracking_job import DELIVERED, PICKED, ScriptedProvider, shipped_package
 
 pytestmark = pytest.mark.django_db
 

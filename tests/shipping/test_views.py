@@ -8,9 +8,8 @@ from django.urls import reverse
 
 from marketdock.shipping import services
 from marketdock.shipping.models import CarrierContract, IssuedTrackingNumber, TrackingNumberBand
+from tests.factories.shipping import make_contract
 from tests.isolation import assert_isolated
-
-from .conftest import make_contract
 
 
 def _contract_post(warehouse, carrier_id, **extra):

@@ -270,6 +270,7 @@ def listing_failures(product_id: str, option_ids: Sequence[str | None], exc: Con
 # --- registry ---------------------------------------------------------------------------------
 
 def connector_class(kind: str) -> type[Connector]:
+    from .cafe24 import Cafe24Connector
     from .coupang import CoupangConnector
     from .elevenst import ElevenstConnector
     from .naver import NaverConnector
@@ -277,7 +278,7 @@ def connector_class(kind: str) -> type[Connector]:
 
     classes: dict[str, type[Connector]] = {
         Marketplace.NAVER: NaverConnector, Marketplace.COUPANG: CoupangConnector, Marketplace.SHOPIFY: ShopifyConnector,
-        Marketplace.ELEVENST: ElevenstConnector,
+        Marketplace.ELEVENST: ElevenstConnector, Marketplace.CAFE24: Cafe24Connector,
     }
     try:
         return classes[Marketplace(kind)]

@@ -16,6 +16,7 @@ class Marketplace(enum.StrEnum):
     COUPANG = "coupang"
     SHOPIFY = "shopify"
     ELEVENST = "elevenst"
+    CAFE24 = "cafe24"
 
 
 class OrderStatus(enum.StrEnum):

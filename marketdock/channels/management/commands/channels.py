@@ -1,4 +1,4 @@
-"""`marketdock channels normalize --kind {naver,coupang,shopify,elevenst} FILE`: print the normalized order
+"""`marketdock channels normalize --kind {naver,coupang,shopify,elevenst,cafe24} FILE`: print the normalized order
 lines of a raw marketplace payload as JSON (exit status 1 with a message naming the bad field)."""
 
 import json
@@ -46,6 +46,8 @@ class Command(BaseCommand):
             lines = normalize_payload(options["kind"], payload)
         except MalformedPayload as exc:
             raise CommandError(_("잘못된 %(kind)s 주문 데이터입니다: %(error)s") % {"kind": options["kind"], "error": exc})
+        if not lines and options["kind"] == "cafe24":
+            self.stderr.write(_("주문 라인이 없습니다 (카페24 주문을 embed=items 없이 조회한 응답에는 품목이 없습니다)."))
         exclude = None if options["raw"] else {"raw"}
         data = [line.model_dump(mode="json", exclude=exclude) for line in lines]
         self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
