@@ -159,7 +159,7 @@ def test_a_successful_registration_marks_the_new_listing(company, stocked, monke
     answer = ChannelListing(product_id="9001", name="면 티셔츠", price=15000, options=[
         ChannelListingOption(option_id=f"v-{i}", name=s.option_text, stock=5, seller_option_code=s.code)
         for i, s in enumerate(skus.values())])
-    monkeypatch.setattr(services, "_connector", lambda account: FakeConnector(answer))
+    monkeypatch.setattr(services.common, "_connector", lambda account: FakeConnector(answer))
     clear()
     with pytest.raises(Rollback), transaction.atomic():
         assert services.listing_send(company=company, listing_id=listing.pk).ok
