@@ -2,8 +2,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from marketdock.channels import urls as channel_urls
 from marketdock.core import views as core_views
 from marketdock.core import views_users as core_views_users
+from marketdock.listings import urls as listing_urls
 
 handler403 = "marketdock.core.errors.permission_denied"
 handler404 = "marketdock.core.errors.page_not_found"
@@ -22,7 +24,8 @@ urlpatterns = [
     path("system/", include("marketdock.core.urls")),
     path("catalog/", include("marketdock.catalog.urls")),
     path("inventory/", include("marketdock.inventory.urls")),
-    path("channels/", include("marketdock.channels.urls")),
+    # channel accounts and (from the listings app, same namespace) listings, sync, shipping policies
+    path("channels/", include((channel_urls.urlpatterns + listing_urls.urlpatterns, channel_urls.app_name))),
     path("orders/", include("marketdock.orders.urls")),
     path("shipping/", include("marketdock.shipping.urls")),
     path("operator/", admin.site.urls),

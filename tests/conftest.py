@@ -10,12 +10,18 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from huey.contrib.djhuey import HUEY
+from hypothesis import HealthCheck, settings
 
 from marketdock.core.models import Company, User
 
 from .factories.core import login_client, make_company, make_user
 from .factories.orders import OrderKit
 from .isolation import check_isolation_coverage, probed_names
+
+# The suite runs on two processes of a 2-core machine, often beside other work: Hypothesis's timing
+# checks (deadline, too_slow) then fail tests whose logic is fine. Properties are checked, not speed.
+settings.register_profile("marketdock", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("marketdock")
 
 
 @pytest.fixture(autouse=True)

@@ -54,9 +54,3 @@ def channel_account_name_taken(company: Company, name: str, *, exclude_pk: int |
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
     return qs.exists()
-
-
-def channel_account_order_count(company: Company, account: ChannelAccount) -> int:
-    from marketdock.orders.models import Order
-
-    return Order.objects.filter(company=company, account=account).count()

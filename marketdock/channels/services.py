@@ -27,7 +27,7 @@ from marketdock.channels.connectors.errors import (
 )
 from marketdock.channels.connectors.http import HttpOptions, RetryPolicy
 
-from . import selectors
+from . import hooks, selectors
 from .credentials import credentials_check
 from .hosts import api_url_problem
 from .models import ChannelAccount, ChannelKind
@@ -204,7 +204,7 @@ def channel_account_delete(*, account: ChannelAccount) -> None:
     if account.last_status == COLLECTING and account.next_collect_at and account.next_collect_at > timezone.now():
         raise ChannelAccountInUse(_("%(name)s 계정은 지금 주문을 수집하고 있습니다. 수집이 끝난 뒤 다시 시도하세요.")
                                   % {"name": account.name})
-    orders = selectors.channel_account_order_count(account.company, account)
+    orders = hooks.account_order_count(account.company, account)
     if orders:
         raise ChannelAccountInUse(
             _("%(name)s 계정에는 주문 %(count)s건이 있어 삭제할 수 없습니다. 더 쓰지 않으려면 '사용'을 끄세요 "

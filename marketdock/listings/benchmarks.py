@@ -18,8 +18,9 @@ requests it needs at the sustained rate), and full_push_vs_floor (target ≤ 1.2
 
 `--api-rate` sets the connectors' client-side request rate (requests/s per account) for this run; 0
 keeps each connector's production default (Naver 2/s, Coupang 5/s — half of Coupang's 10/s block
-threshold —, Shopify 4/s with 250 quantities per mutation), which bounds how many listings a channel
-can take per second whatever the OMS does. The hourly reconciliation stays off during the run (it
+threshold —, Shopify 4/s with 250 quantities per mutation, under its cost bucket: 100 points/s restored,
+a variant's inventory look-up 6 points, a mutation 12, which the sandbox charges like Shopify), which
+bounds how many listings a channel can take per second whatever the OMS does. The hourly reconciliation stays off during the run (it
 would read every listing back); the minute sweeps run as in production.
 """
 

@@ -1,7 +1,7 @@
 """상품등록 기본정보: the marketplace-specific values every listing of one channel account is sent with
 (stored in `ChannelAccount.options["listing_fields"]`, merged into the registration body by the
-connector — see `NAVER_REQUIRED_EXTRA` in connectors/naver.py and `COUPANG_REQUIRED_EXTRA` in
-connectors/coupang.py).
+connector — see `NAVER_REQUIRED_EXTRA` in connectors/naver/listings.py and `COUPANG_REQUIRED_EXTRA` in
+connectors/coupang/listings.py).
 
 The screen edits them as plain inputs (FIELD_SPECS per marketplace); `account_listing_fields_update`
 checks every input, names each bad one, builds the marketplace's JSON shape and stores it. Keys the

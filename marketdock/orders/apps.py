@@ -9,6 +9,7 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         from marketdock.catalog.hooks import on_sku_codes_added
+        from marketdock.channels.hooks import register_account_order_counter
         from marketdock.core.dashboard import register
 
         from . import (
@@ -16,7 +17,9 @@ class OrdersConfig(AppConfig):
             tasks,  # noqa: F401  (the minute collection scheduler)
         )
         from .dashboard import order_tiles
+        from .selectors import channel_account_order_count
         from .services_match import match_waiting_by_sku_codes
 
         register(order_tiles)
         on_sku_codes_added(match_waiting_by_sku_codes)
+        register_account_order_counter(channel_account_order_count)

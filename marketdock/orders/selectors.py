@@ -316,6 +316,11 @@ def order_count(company: Company, filters: OrderFilters, *, cap: int = COUNT_CAP
 # ---------------------------------------------------------------- detail
 
 
+def channel_account_order_count(company: Company, account: ChannelAccount) -> int:
+    """How many orders a channel account has received (registered as channels' account_order_count)."""
+    return Order.objects.filter(company=company, account=account).count()
+
+
 def order_get(company: Company, pk: int) -> Order:
     return Order.objects.select_related("account", "duplicate_of", "created_run", "changed_run").get(
         company=company, pk=pk)

@@ -12,11 +12,12 @@
         outbox_enqueue(company=c, account=a, kind="tracking", key=f"tracking:{line.pk}:{number}",
                        payload={...}, reference=f"order_line:{line.pk}")
 
-Delivery outcomes by exception (marketdock.channels.connectors.errors):
-- RateLimited     → retried after `retry_after` (or backoff); the account's other claimed messages wait too
-- TemporaryError  → retried with exponential backoff + jitter; "dead" after MAX_ATTEMPTS
-- BusinessError / AuthError / MalformedPayload / UnsupportedOperation → "failed" with the
-  marketplace's message, never retried by itself (a person fixes the cause and retries)
+Delivery outcomes by exception (marketdock.outbox.errors; the connector errors subclass them):
+- Throttled (RateLimited)            → retried after `retry_after` (or backoff); the account's other
+  claimed messages wait too
+- TemporaryFailure (TemporaryError)  → retried with exponential backoff + jitter; "dead" after MAX_ATTEMPTS
+- any other DeliveryError (BusinessError / AuthError / MalformedPayload / UnsupportedOperation) →
+  "failed" with the marketplace's message, never retried by itself (a person fixes the cause and retries)
 - any other exception (a bug) → retried like a temporary error, so nothing is lost silently
 """
 
@@ -35,14 +36,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketdock.channels.connectors.errors import (
-    AuthError,
-    BusinessError,
-    ConnectorError,
-    RateLimited,
-    TemporaryError,
-)
-
+from .errors import DeliveryError, TemporaryFailure, Throttled
 from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -194,17 +188,14 @@ def outbox_deliver(message: OutboxMessage, *, now: datetime | None = None) -> st
         return "failed"
     try:
         result = handler(message)
-    except RateLimited as exc:
+    except Throttled as exc:
         delay = exc.retry_after if exc.retry_after is not None else backoff_seconds(message.attempts)
         _retry(message, exc, now=now, delay=max(1.0, float(delay)) + random.uniform(0, 1))  # noqa: S311
         return "throttled"
-    except TemporaryError as exc:
+    except TemporaryFailure as exc:
         return _retry(message, exc, now=now)
-    except (BusinessError, AuthError) as exc:
+    except DeliveryError as exc:  # refused, malformed answer, unsupported operation: retrying will not help
         _finish(message, status=Status.FAILED, last_error=_error_text(exc), last_error_code=str(exc.code or "")[:50])
-        return "failed"
-    except ConnectorError as exc:  # malformed answer, unsupported operation: retrying will not help
-        _finish(message, status=Status.FAILED, last_error=_error_text(exc), last_error_code="")
         return "failed"
     except Exception as exc:  # a bug in a handler: keep the message, retry later, log loudly
         logger.exception("outbox handler %s failed for message %s", message.kind, message.pk)

@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
-from . import cafe24, coupang, elevenst, naver, shopify
+from . import cafe24, coupang, elevenst, naver, shopify, shopify_graphql
 from .http import Request, Response
 from .state import SandboxState, Shop
 from .tracking import tracking_events
@@ -48,6 +48,7 @@ _TRACKING_ROUTE = re.compile(r"^/_sandbox/tracking/(?P<carrier>[^/]+)/(?P<number
 class SandboxApp:
     def __init__(self, state: SandboxState) -> None:
         self.state = state
+        shopify_graphql.warm()
 
     # faults --------------------------------------------------------------------------------
     def fault(self, shop: Shop) -> str | None:

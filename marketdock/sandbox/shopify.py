@@ -1,14 +1,17 @@
-"""Sandbox side of the Shopify Admin GraphQL API for the operations the connector sends
-(Orders, Order, OrderLineItems, Shop — recognised by operation name, not a full GraphQL engine):
-X-Shopify-Access-Token check (the shop's legacy static token or a token of its Dev Dashboard app),
-`updated_at` search filter, cursor paging, a cost bucket (1000 points, restoring 50/s) answering
-THROTTLED when a query does not fit.
+"""Sandbox side of the Shopify Admin GraphQL API. Every document is parsed, validated against
+Shopify's published Admin schema (sandbox/shopify_graphql.py) and executed by its root fields
+(orders, order, shop, products, ... — ROOT_FIELDS), whatever the operation is called; only the fields
+the document selected come back. X-Shopify-Access-Token check (the shop's legacy static token or a token of its Dev Dashboard app),
+`updated_at` search filter, cursor paging, a cost bucket (1000 points, restoring 100/s: Shopify's
+standard plan) answering THROTTLED when a query's requested cost does not fit; the stock operations cost
+what Shopify's documented rules give them (shopify_listings.requested_cost).
 
 Token endpoint: POST /admin/oauth/access_token with a form body {client_id, client_secret,
 grant_type=client_credentials} → {access_token, scope, expires_in: 86399} (a new token on every call).
 Versions: a quarterly YYYY-MM (or unstable); one older than the oldest supported is answered by the
 oldest supported one, as Shopify does ("fall forward"), and the response says which in
-X-Shopify-API-Version."""
+X-Shopify-API-Version. Whatever version the path names, requests are validated against the one
+vendored schema (shopify_graphql.SCHEMA_VERSION, the connector's pinned version)."""
 
 from __future__ import annotations
 
@@ -21,6 +24,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from graphql.execution.values import get_argument_values, get_directive_values
+
+from . import shopify_graphql as gql
 from . import shopify_listings as listings
 from .http import Request, Response, utc_z
 from .state import Order, Shop
@@ -33,12 +39,11 @@ TOKEN_PATH = "/admin/oauth/access_token"
 OLDEST_SUPPORTED = "2026-01"
 TOKEN_TTL = timedelta(seconds=86399)
 SCOPES = "read_orders,write_orders,read_products,write_products,read_inventory,write_inventory,read_fulfillments,write_fulfillments"
-OPERATION = re.compile(r"^\s*(?:query|mutation)\s+(\w+)")
 UPDATED_MIN = re.compile(r"updated_at:>='([^']+)'")
 UPDATED_MAX = re.compile(r"updated_at:<='([^']+)'")
 LINE_FIRST = re.compile(r"lineItems\(first:\s*(\d+)")
 BUCKET_MAX = 1000.0
-RESTORE_RATE = 50.0
+RESTORE_RATE = 100.0
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 
 
@@ -103,11 +108,22 @@ def _graphql(app: SandboxApp, req: Request, shop: Shop, version: str) -> Respons
     if not isinstance(body, dict) or not isinstance(body.get("query"), str):
         return Response(400, {"errors": {"query": "Required parameter missing or invalid"}})
     query, variables = body["query"], body.get("variables") or {}
-    operation = OPERATION.match(query)
-    name = operation.group(1) if operation else ""
-    first = int(variables.get("first") or 1) if name == "Orders" else 1
+    if not isinstance(variables, dict):
+        return Response(200, {"errors": [{"message": "Variables must be an object",
+                                          "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}]})
+    try:
+        document, _coerced = gql.prepare(query, variables, body.get("operationName"))
+    except gql.Refused as exc:
+        return Response(200, {"errors": exc.errors})
+    unknown = [name for name in document.root_fields if name not in ROOT_FIELDS[document.kind]]
+    if unknown:
+        return Response(200, {"errors": [{"message": f"The sandbox does not implement {document.kind} field {name!r}",
+                                          "extensions": {"code": "UNSUPPORTED_BY_SANDBOX"}} for name in unknown]})
+    orders_read = {"orders", "order"} & set(document.root_fields)
+    first = int(variables.get("first") or 1) if "orders" in document.root_fields else 1
     line_first = int(LINE_FIRST.search(query).group(1)) if LINE_FIRST.search(query) else 0
-    requested = 2 + first * (1 + line_first) if name in ("Orders", "Order", "OrderLineItems") else 1
+    requested = 2 + first * (1 + line_first) if orders_read else \
+        listings.requested_cost(document.root_fields, variables)
 
     with app.state.lock:
         now = time.monotonic()
@@ -124,25 +140,98 @@ def _graphql(app: SandboxApp, req: Request, shop: Shop, version: str) -> Respons
             return Response(200, {"errors": [{"message": "Throttled", "extensions": {
                 "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
                 "extensions": {"cost": status}})
-        if name == "Orders":
-            data, actual = _orders(app, shop, variables, query, line_first)
-        elif name == "Order":
-            data, actual = _order(app, shop, variables, line_first)
-        elif name == "OrderLineItems":
-            data, actual = _line_items(app, shop, variables, line_first)
-        elif name == "Shop":
-            data, actual = {"shop": {"name": f"{shop.code} (sandbox)", "myshopifyDomain": shop.credentials["shop_domain"],
-                                     "currencyCode": shop.currency}}, 1
-        elif name in listings.OPERATIONS:
-            try:
-                data, actual = listings.run(app, shop, name, variables, query, version)
-            except listings.GraphQLError as exc:
-                return Response(200, {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]})
-        else:
-            return Response(200, {"errors": [{"message": f"The sandbox does not implement operation {name!r}",
-                                              "extensions": {"code": "UNSUPPORTED_BY_SANDBOX"}}]})
+        spent: list[int] = []
+        result = gql.run(document, variables, _root(app, shop, query, version, spent))
+        actual = sum(spent) or 1
+        errors = gql.execution_errors(result)
+        if any(isinstance(e.original_error, listings.GraphQLError) for e in result.errors or []):
+            return Response(200, {"errors": errors})  # a refusal of the whole request: no data
         shop.available_points = max(0.0, shop.available_points - actual)
-        return Response(200, {"data": data, "extensions": {"cost": _cost(shop, requested, actual)}})
+        answer: dict[str, Any] = {"data": result.data}
+        if errors:
+            answer["errors"] = errors
+        answer["extensions"] = {"cost": _cost(shop, requested, actual)}
+        return Response(200, answer)
+
+
+# The root fields the sandbox answers, by operation type; the rest of the schema validates but is
+# refused as UNSUPPORTED_BY_SANDBOX.
+ROOT_FIELDS = {
+    "query": {"orders", "order", "shop", "products", "product", "productVariant", "nodes", "locations"},
+    "mutation": {"fulfillmentCreate", "inventorySetQuantities", "productVariantsBulkUpdate", "productUpdate",
+                 "productSet"},
+}
+
+
+def _root(app: SandboxApp, shop: Shop, query: str, version: str, spent: list[int]) -> dict[str, Any]:
+    """Root field resolvers `(info, **arguments)` over the sandbox state; nested fields are read from
+    the dicts they return (only what the document selected reaches the answer)."""
+
+    def orders(info, **args):
+        data, actual = _orders(app, shop, args, query, _line_args(info)[0])
+        spent.append(actual)
+        return data["orders"]
+
+    def order(info, **args):
+        found = _find(shop, args.get("id"))
+        if found is None:
+            spent.append(1)
+            return None
+        line_first, after = _line_args(info)
+        asked = {s.name.value for s in info.field_nodes[0].selection_set.selections if hasattr(s, "name")}
+        if "displayFulfillmentStatus" in asked:  # the order's state was read: collected
+            found.collected = True
+        node = render_order(app, shop, found, line_first)
+        start = int((_uncursor(after) or [0])[0])
+        node["lineItems"] = _line_connection(shop, found, line_first or 1, start)
+        node["fulfillmentOrders"] = (listings.run(app, shop, "FulfillmentOrders", {"id": args.get("id")}, query,
+                                                  version)[0]["order"] or {}).get("fulfillmentOrders")
+        spent.append(1 + min(line_first, len(found.lines)))
+        return node
+
+    def shop_field(info, **args):
+        spent.append(1)
+        return {"name": f"{shop.code} (sandbox)", "myshopifyDomain": shop.credentials["shop_domain"],
+                "currencyCode": shop.currency}
+
+    def listing(name: str, key: str, variables=None):
+        def resolve(info, **args):
+            data, cost = listings.run(app, shop, name, variables(info, args) if variables else args, query, version)
+            spent.append(cost)
+            return data[key]
+        return resolve
+
+    def idempotent(info, args):
+        directive = gql.schema().get_directive("idempotent")
+        values = get_directive_values(directive, info.field_nodes[0], info.variable_values) if directive else None
+        return {**args, "idempotencyKey": (values or {}).get("key")}
+
+    return {
+        "orders": orders, "order": order, "shop": shop_field,
+        "products": listing("Products", "products"), "product": listing("Product", "product"),
+        "productVariant": listing("VariantInventory", "productVariant"),
+        "nodes": listing("VariantsInventory", "nodes"), "locations": listing("Locations", "locations"),
+        "fulfillmentCreate": listing("FulfillmentCreate", "fulfillmentCreate"),
+        "inventorySetQuantities": listing("InventorySet", "inventorySetQuantities", idempotent),
+        "productVariantsBulkUpdate": listing("VariantsPrice", "productVariantsBulkUpdate"),
+        "productUpdate": listing("ProductStatus", "productUpdate"),
+        "productSet": listing("ProductSet", "productSet"),
+    }
+
+
+def _line_args(info) -> tuple[int, str | None]:
+    """lineItems(first:, after:) as the document asks them under this field (0, None when not asked)."""
+    order_type = gql.schema().get_type("Order")
+    nodes = [info.field_nodes[0]]
+    while nodes:
+        node = nodes.pop()
+        for selection in (node.selection_set.selections if node.selection_set else []):
+            if getattr(selection, "name", None) and selection.name.value == "lineItems":
+                args = get_argument_values(order_type.fields["lineItems"], selection, info.variable_values)
+                return int(args.get("first") or 0), args.get("after")
+            if getattr(selection, "selection_set", None):
+                nodes.append(selection)
+    return 0, None
 
 
 def _cost(shop: Shop, requested: float, actual: float) -> dict[str, Any]:
@@ -253,20 +342,3 @@ def _orders(app: SandboxApp, shop: Shop, variables: dict[str, Any], query: str, 
 def _find(shop: Shop, gid: Any) -> Order | None:
     tail = str(gid or "").rsplit("/", 1)[-1]
     return next((o for o in shop.orders if o.order_no == tail), None)
-
-
-def _order(app: SandboxApp, shop: Shop, variables: dict[str, Any], line_first: int):
-    order = _find(shop, variables.get("id"))
-    if order is None:
-        return {"order": None}, 1
-    order.collected = True
-    return {"order": render_order(app, shop, order, line_first)}, 1 + min(line_first, len(order.lines))
-
-
-def _line_items(app: SandboxApp, shop: Shop, variables: dict[str, Any], line_first: int):
-    order = _find(shop, variables.get("id"))
-    if order is None:
-        return {"order": None}, 1
-    after = _uncursor(variables.get("after"))
-    start = int(after[0]) if after else 0
-    return {"order": {"lineItems": _line_connection(shop, order, line_first or 1, start)}}, 1 + line_first

@@ -1,5 +1,5 @@
-"""Sandbox side of the Shopify Admin GraphQL operations for fulfilment and listings (recognised by
-operation name like the order queries): FulfillmentOrders, FulfillmentCreate, Products, Product,
+"""Sandbox side of the Shopify Admin GraphQL operations for fulfilment and listings (the root fields
+sandbox/shopify.py routes here after the document validated against the schema): FulfillmentOrders, FulfillmentCreate, Products, Product,
 VariantInventory, VariantsInventory (`nodes(ids:)` of variants), InventorySet (inventorySetQuantities, up to
 250 quantities per call, with changeFromQuantity compare-and-set and the
 @idempotent directive, required from 2026-04 as at Shopify), VariantsPrice, ProductStatus, ProductSet,
@@ -18,6 +18,24 @@ if TYPE_CHECKING:
 OPERATIONS = {"FulfillmentOrders", "FulfillmentCreate", "Products", "Product", "VariantInventory", "VariantsInventory",
               "InventorySet", "VariantsPrice", "ProductStatus", "ProductSet", "Locations"}
 MAX_INPUT = 250  # Shopify's limit on input arrays (MAX_INPUT_SIZE_EXCEEDED) and on nodes(ids:)
+# Cost points by Shopify's documented rules (object 1, connection 2 + first × its node's fields, mutation
+# 10) for the stock operations, which a full re-sync sends by the hundred: a variant looked up through
+# nodes(ids:) costs itself, its inventory item and inventoryLevels(first: 1) with location and quantities;
+# inventorySetQuantities 10 + its returned group and changes. Other operations: 1 requested, 10 charged.
+VARIANT_NODE_COST = 6
+INVENTORY_SET_COST = 12
+
+
+def requested_cost(root_fields: list[str], variables: dict[str, Any]) -> int:
+    """The requested cost of a document that reads no orders, by its root fields."""
+    if "nodes" in root_fields:
+        ids = variables.get("ids")
+        return VARIANT_NODE_COST * (len(ids) if isinstance(ids, list) else 1)
+    if "inventorySetQuantities" in root_fields:
+        return INVENTORY_SET_COST
+    return 1
+
+
 STALE = "CHANGE_FROM_QUANTITY_STALE"
 
 
@@ -63,7 +81,12 @@ def run(app: SandboxApp, shop: Shop, name: str, variables: dict[str, Any], query
         "VariantsPrice": _variants_price, "ProductStatus": _product_status, "ProductSet": _product_set,
         "Locations": _locations,
     }[name]
-    return handler(app, shop, variables, query=query, version=version), 10
+    data = handler(app, shop, variables, query=query, version=version)
+    if name == "VariantsInventory":  # the actual cost: what came back (an unknown id costs nothing)
+        return data, VARIANT_NODE_COST * sum(1 for node in data["nodes"] if node)
+    if name == "InventorySet":
+        return data, INVENTORY_SET_COST
+    return data, 10
 
 
 # --- fulfilment ------------------------------------------------------------------------------
@@ -206,7 +229,7 @@ def _variants_inventory(app, shop, variables, **_) -> dict[str, Any]:
             continue
         product, option = found
         node = render_product(shop, product)["variants"]["nodes"][product.options.index(option)]
-        nodes.append({"id": node["id"], "legacyResourceId": node["legacyResourceId"],
+        nodes.append({"__typename": "ProductVariant", "id": node["id"], "legacyResourceId": node["legacyResourceId"],
                       "inventoryItem": node["inventoryItem"]})
     return {"nodes": nodes}
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from marketdock.shipping.carrier_data import CARRIERS, CODES
-
+from .carriers import carrier_aliases
 from .http import Response
 from .state import SandboxState
 
@@ -23,19 +22,7 @@ STAGES = [
 _HUBS = ["서울강남", "성남분당", "부산해운대", "대전서구", "광주서구", "대구중구", "제주"]
 
 
-def _aliases() -> dict[str, str]:
-    """Every name a carrier goes by (lower-case) → the OMS carrier key."""
-    names: dict[str, str] = {}
-    for key, _name, name_en, *_rest in CARRIERS:
-        names[key.lower()] = key
-        names[name_en.lower()] = key
-        for value in CODES.get(key, {}).values():
-            code = value[0] if isinstance(value, tuple) else value
-            names.setdefault(code.lower(), key)
-    return names
-
-
-ALIASES = _aliases()
+ALIASES = carrier_aliases()
 
 
 def same_carrier(a: str, b: str) -> bool:

@@ -25,7 +25,7 @@ from marketdock.shipping.carrier_data import carriers_ensure
 from marketdock.shipping.models import PackageStatus
 from marketdock.shipping.services import band_create, contract_save
 from marketdock.shipping.services_scan import scan_state
-from tests.conftest import PASSWORD
+from tests.factories.core import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -20,7 +20,7 @@ from marketdock.channels.connectors.cafe24 import TokenPair
 from marketdock.channels.connectors.errors import AuthError
 from marketdock.channels.models import ChannelAccount, OAuthState
 from marketdock.channels.rotating_tokens import RotatingTokenStore, refresh_state, store_pair
-from tests.conftest import make_user
+from tests.factories.core import make_user
 from tests.isolation import assert_isolated
 
 CREDS = {"mall_id": "myshop", "cafe24_client_id": "AbCdEfGhIjKlMnOpQrStUv", "cafe24_client_secret": "s3cr3tS3cr3tS3cr3t"}

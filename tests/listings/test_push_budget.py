@@ -80,7 +80,8 @@ def test_where_each_option_is_a_call_the_message_counts_options(company, monkeyp
 
 def test_the_budget_comes_from_each_connectors_documented_limit():
     """Coupang 5 calls/s (half its 10/s block threshold), one per vendor item; Naver 2/s, one per product;
-    Shopify 4 requests/s of up to 250 quantities each (capped so one message stays a short transaction)."""
+    Shopify by cost points: 100 restored a second (standard plan), a variant's inventory look-up 6 points,
+    a mutation of up to 250 quantities 12, and a full bucket of 1000 to start with."""
     from marketdock.channels.connectors.coupang import CoupangConnector
     from marketdock.channels.connectors.naver import NaverConnector
     from marketdock.channels.connectors.shopify import ShopifyConnector
@@ -97,8 +98,8 @@ def test_the_budget_comes_from_each_connectors_documented_limit():
         conn.api.close()
     assert figures["coupang"] == (15, 200.0)
     assert figures["naver"] == (6, 500.0)
-    assert figures["shopify"][0] == 3000  # 12 mutations × 250 (the message cap applies on top)
-    assert figures["shopify"][1] == pytest.approx((4 + 10) / 4)  # 4 mutations + 10 variant look-ups at 4/s
+    assert figures["shopify"][0] == 48  # 48 × 6 + 12 = 300 points: what 3 s restore
+    assert figures["shopify"][1] == pytest.approx((1000 * 6 + 4 * 12 - 1000) / 100)  # beyond the full bucket
 
 
 def test_a_change_during_a_full_resync_reaches_the_channel_before_the_resync_finishes(company, monkeypatch):

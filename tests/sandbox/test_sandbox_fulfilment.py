@@ -240,7 +240,8 @@ def test_shopify_inventory_mutation_without_idempotency_is_refused_like_shopify(
     query = ("mutation InventorySet($input: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $input) "
              "{ userErrors { field message code } } }")
     body = httpx.post(f"{base}/admin/api/2026-04/graphql.json", headers={"X-Shopify-Access-Token": token},
-                      json={"query": query, "variables": {"input": {"name": "available", "quantities": []}}}).json()
+                      json={"query": query, "variables": {"input": {"name": "available", "reason": "correction",
+                                                                  "quantities": []}}}).json()
     assert "@idempotent" in body["errors"][0]["message"]
 
 

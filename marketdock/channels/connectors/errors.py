@@ -8,12 +8,17 @@ collector (next issue) can decide per class: re-authenticate, back off, retry la
 - BusinessError     a 4xx/business refusal with the marketplace's code and message
 - MalformedPayload  the marketplace sent something we cannot read; names the field
 - UnsupportedOperation  the marketplace has no such operation (e.g. Shopify 발주확인)
+
+They subclass the outbox's delivery outcomes (marketdock.outbox.errors), so an outbox handler lets a
+connector error through: RateLimited is Throttled, TemporaryError a TemporaryFailure, the rest fail.
 """
 
 from __future__ import annotations
 
+from marketdock.outbox.errors import DeliveryError, TemporaryFailure, Throttled
 
-class ConnectorError(Exception):
+
+class ConnectorError(DeliveryError):
     """Base class. `marketplace` is "naver" | "coupang" | "shopify" (or "" when unknown)."""
 
     def __init__(self, message: str, *, marketplace: str = "") -> None:
@@ -35,13 +40,13 @@ class AuthError(ConnectorError):
         self.status = status
 
 
-class RateLimited(ConnectorError):
+class RateLimited(ConnectorError, Throttled):
     def __init__(self, message: str, *, marketplace: str = "", retry_after: float | None = None) -> None:
         super().__init__(message, marketplace=marketplace)
         self.retry_after = retry_after
 
 
-class TemporaryError(ConnectorError):
+class TemporaryError(ConnectorError, TemporaryFailure):
     def __init__(self, message: str, *, marketplace: str = "", status: int | None = None) -> None:
         super().__init__(message, marketplace=marketplace)
         self.status = status
