@@ -32,10 +32,6 @@ def _account(company, pk: int) -> ChannelAccount:
     return account
 
 
-def _int(value) -> int | None:
-    return params.int_param(value)
-
-
 @screen_view("orders.collect")
 def collect(request):
     company = request.company
@@ -148,7 +144,7 @@ def schedule_edit(request, pk: int):
     account = _account(request.company, pk)
     if request.method != "POST":
         return redirect("orders:schedules")
-    minutes = _int(request.POST.get("collect_every_minutes"))
+    minutes = params.int_param(request.POST.get("collect_every_minutes"))
     try:
         if minutes is None:
             raise services.CollectionError(_("수집 주기는 분 단위 숫자로 입력하세요: %(v)s") % {

@@ -7,7 +7,6 @@ import json
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,18 +14,11 @@ from django.utils.translation import gettext as _
 from marketdock.core import params
 from marketdock.core.downloads import xlsx_response
 from marketdock.core.screens import screen_view
+from marketdock.core.views_helpers import get_or_404
 
 from . import selectors, services
 from .forms import ManualLineFormSet, ManualOrderForm, UploadForm, UploadMappingForm
 from .views_list import parse_filters
-
-
-def _get(getter, company, pk):
-    try:
-        return getter(company, pk)
-    except ObjectDoesNotExist:
-        raise Http404(_("자료를 찾을 수 없습니다.")) from None
-
 
 # ---------------------------------------------------------------- export
 
@@ -38,7 +30,7 @@ def order_export(request):
     template = None
     template_id = params.id_param(request.GET.get("template"))
     if template_id:
-        template = _get(selectors.export_template_get, company, template_id)
+        template = get_or_404(selectors.export_template_get, company, template_id)
     ids = services.excel_order_ids(company, request.GET.getlist("order")) if request.GET.getlist("order") else None
     if ids is not None and not ids:
         messages.error(request, _("선택한 주문을 찾을 수 없습니다."))
@@ -84,7 +76,7 @@ def export_templates(request):
 
 @screen_view("orders.export_templates")
 def export_template_edit(request, pk: int):
-    template = _get(selectors.export_template_get, request.company, pk)
+    template = get_or_404(selectors.export_template_get, request.company, pk)
     if request.method == "POST":
         name, columns = request.POST.get("name", ""), request.POST.getlist("columns")
         try:
@@ -100,7 +92,7 @@ def export_template_edit(request, pk: int):
 
 @screen_view("orders.export_templates", write=True)
 def export_template_delete(request, pk: int):
-    template = _get(selectors.export_template_get, request.company, pk)
+    template = get_or_404(selectors.export_template_get, request.company, pk)
     if request.method != "POST":
         return redirect("orders:export_template_edit", pk=pk)
     services.export_template_delete(company=request.company, template=template)
@@ -138,7 +130,7 @@ def order_upload(request):
     kind, _sep, ref = form.cleaned_data["mapping"].partition(":")
     mapping = None
     if kind == "user":
-        mapping = _get(selectors.upload_mapping_get, company, int(ref))
+        mapping = get_or_404(selectors.upload_mapping_get, company, int(ref))
     upload = form.cleaned_data["file"]
     try:
         result = services.orders_upload(
@@ -244,7 +236,7 @@ def upload_mapping_create(request):
 
 @screen_view("orders.manual")
 def upload_mapping_edit(request, pk: int):
-    return _mapping_save(request, _get(selectors.upload_mapping_get, request.company, pk))
+    return _mapping_save(request, get_or_404(selectors.upload_mapping_get, request.company, pk))
 
 
 def _mapping_save(request, mapping):
@@ -269,7 +261,7 @@ def _mapping_save(request, mapping):
 
 @screen_view("orders.manual", write=True)
 def upload_mapping_delete(request, pk: int):
-    mapping = _get(selectors.upload_mapping_get, request.company, pk)
+    mapping = get_or_404(selectors.upload_mapping_get, request.company, pk)
     if request.method != "POST":
         return redirect("orders:upload_mapping_edit", pk=pk)
     services.upload_mapping_delete(company=request.company, mapping=mapping)

@@ -6,8 +6,7 @@ Thin: parse, call the order services, render."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from marketdock.core import params
 from marketdock.core.downloads import xlsx_response
 from marketdock.core.screens import screen_view
+from marketdock.core.views_helpers import get_or_404
 
 from . import selectors, services
 from .models import Order, OrderStatus
@@ -29,10 +29,7 @@ BULK_ACTIONS = {
 
 
 def _order(request, pk: int) -> Order:
-    try:
-        return selectors.order_get(request.company, pk)
-    except ObjectDoesNotExist:
-        raise Http404(_("주문을 찾을 수 없습니다.")) from None
+    return get_or_404(selectors.order_get, request.company, pk, _("주문을 찾을 수 없습니다."))
 
 
 def _selected(request, source) -> tuple[list[Order], list[str]]:

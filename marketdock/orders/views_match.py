@@ -23,10 +23,6 @@ from . import services
 from .models import MatchRule, OrderLine
 
 
-def _int(value) -> int | None:
-    return params.int_param(value)
-
-
 @screen_view("orders.unmatched")
 def unmatched(request):
     company = request.company
@@ -84,8 +80,8 @@ def line_match(request, pk: int):
         return redirect("orders:unmatched")
     components = []
     for raw in request.POST.getlist("sku"):
-        sku_id = _int(raw)
-        qty = _int(request.POST.get(f"qty_{raw}", "1"))
+        sku_id = params.int_param(raw)
+        qty = params.int_param(request.POST.get(f"qty_{raw}", "1"))
         if sku_id is None or qty is None:
             messages.error(request, _("단품 수량은 숫자로 입력하세요: %(v)s") % {"v": request.POST.get(f"qty_{raw}", "")})
             return redirect("orders:unmatched")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponseNotAllowed
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from marketdock.core import params
 from marketdock.core.masking import mask_name, mask_phone
 from marketdock.core.screens import screen_view
+from marketdock.core.views_helpers import get_or_404
 from marketdock.orders.models import SHIPPABLE_STATUSES, STOPPED_STATUSES, Order
 
 from . import selectors, services_packages
@@ -24,23 +24,6 @@ from .models import PackageLock, PackageMethod, PackageOrder, PackageStatus
 from .services import ShippingError
 
 PAGE_SIZES = (50, 100, 500)
-
-
-def get_or_404(fn, company, pk):
-    try:
-        return fn(company, pk)
-    except ObjectDoesNotExist:
-        raise Http404(_("찾을 수 없습니다.")) from None
-
-
-def int_list(values) -> list[int]:
-    out = []
-    for v in values:
-        try:
-            out.append(int(v))
-        except (TypeError, ValueError):
-            continue
-    return out
 
 
 def region(address: str) -> str:
@@ -133,7 +116,7 @@ def package_merge(request):
     if (resp := _post_only(request)) is not None:
         return resp
     company = request.company
-    ids = int_list(request.POST.getlist("package"))
+    ids = params.id_list(request.POST.getlist("package"))
     found = {p.pk: p for p in selectors.packages(company).filter(pk__in=ids)}
     packages = [found[i] for i in ids if i in found]
     try:
@@ -169,7 +152,7 @@ def package_split(request, pk: int):
     package = get_or_404(selectors.package_get, company, pk)
     if (resp := _post_only(request)) is not None:
         return resp
-    orders = list(selectors.package_orders(company, package).filter(pk__in=int_list(request.POST.getlist("order"))))
+    orders = list(selectors.package_orders(company, package).filter(pk__in=params.id_list(request.POST.getlist("order"))))
     try:
         new = services_packages.package_split(company=company, package=package, orders=orders, user=request.user)
     except ShippingError as exc:

@@ -56,7 +56,7 @@ def sandbox(monkeypatch):
         return HttpOptions(limiter=limiter, rate=Rate(1000, 1000), sleep=lambda s: None,
                            retry=RetryPolicy(attempts=2))
 
-    monkeypatch.setattr(services, "connector_options", options)
+    monkeypatch.setattr(services.common, "connector_options", options)
     monkeypatch.setattr(collection, "connector_options", options)
     yield state, base
     server.shutdown()

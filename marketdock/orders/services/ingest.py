@@ -29,6 +29,7 @@ from marketdock.channels.connectors.models import ChannelOrder, RecordError
 from marketdock.channels.models import ChannelAccount
 from marketdock.core.business_days import dispatch_due
 from marketdock.core.models import Company, User
+from marketdock.core.validators import normalize_phone
 
 from .. import events as rec
 from ..models import (
@@ -91,10 +92,8 @@ _KEY_LIMITS = (("order_id", 100), ("order_line_id", 120), ("channel_product_id",
 
 
 def phone_digits(value: str) -> str:
-    digits = "".join(ch for ch in value or "" if ch.isdigit())
-    if digits.startswith("82") and len(digits) >= 11:  # +82 10-1234-5678 → 01012345678
-        digits = "0" + digits[2:]
-    return digits[:20]
+    """The stored form of a collected phone number: core's one normalizer, capped at the column's 20."""
+    return normalize_phone(value)[:20]
 
 
 def buyer_key(name: str, phone: str, company_id: int | None = None) -> str:
