@@ -80,3 +80,4 @@ def zip_bomb_xlsx(rows: int = 1_048_576, *, declare_dimension: bool = True,
             sheet.write(chunk * (rows - written))
             sheet.write(b"</sheetData></worksheet>")
     return buffer.getvalue()
+

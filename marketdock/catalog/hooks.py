@@ -1,5 +1,8 @@
-"""Listeners told when SKUs get a code they did not have (a new SKU, or a code changed), inside the
-transaction that saves them.
+"""Catalogue hooks: listeners in higher apps told about SKU changes, inside the transaction that
+makes them (`core.hooks.IdsHook`).
+
+`on_sku_codes_added`: listeners told when SKUs get a code they did not have (a new SKU, or a code
+changed), inside the transaction that saves them.
 
 The catalogue knows nothing of who listens (the orders app matches the order lines waiting in 미매칭
 whose seller code is that code); a listener registers itself from its app's `ready()`::
@@ -11,26 +14,29 @@ whose seller code is that code); a listener registers itself from its app's `rea
         ...
 
 Listeners must be small and do no network I/O; one that raises rolls the product save back.
+
+`on_sku_availability_change`: listeners told of changes that are not stock movements but still
+change what SKUs can sell on the channels: a SKU's status to/from 품절/사용안함, a product's stock
+management flag or a set's composition (`catalog.services`), a warehouse's "expose to channels" or
+active flag (`inventory.services.warehouse_save`). The listings app marks the channel listings of
+those SKUs for a stock push. Same rules: called inside the change's transaction, listeners small and
+without network I/O.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from marketdock.core.hooks import IdsHook
 
-Listener = Callable[..., None]
-_listeners: list[Listener] = []
+_codes_added = IdsHook("sku_ids")
+_availability = IdsHook("sku_ids")
 
+#: register `fn(*, company, sku_ids: set[int])`, told of SKUs with a code they did not have
+on_sku_codes_added = _codes_added.register
+sku_codes_added = _codes_added.notify
 
-def on_sku_codes_added(fn: Listener) -> Listener:
-    """Register `fn(*, company, sku_ids: set[int])`; registering the same function twice is a no-op."""
-    if fn not in _listeners:
-        _listeners.append(fn)
-    return fn
-
-
-def sku_codes_added(company, sku_ids: Iterable[int]) -> None:
-    ids = {int(i) for i in sku_ids}
-    if not ids:
-        return
-    for listener in list(_listeners):
-        listener(company=company, sku_ids=ids)
+#: register `fn(*, company, sku_ids: set[int])` (any SKUs, sets included), told when what they can
+#: sell on the channels changed without a stock movement (warehouse exposure/active flag, SKU status,
+#: a product's stock management flag, set composition)
+on_sku_availability_change = _availability.register
+sku_availability_changed = _availability.notify
+availability_listeners = _availability.listeners

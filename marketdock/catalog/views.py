@@ -6,9 +6,8 @@ import json
 import re
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,8 +18,9 @@ from marketdock.core import params
 from marketdock.core.downloads import xlsx_response
 from marketdock.core.redirects import safe_next
 from marketdock.core.screens import screen_view
+from marketdock.core.views_helpers import get_or_404
 
-from . import excel, labels, options, selectors, services
+from . import excel, images, labels, options, selectors, services
 from .forms import (
     CategoryForm,
     ExcelUploadForm,
@@ -38,17 +38,6 @@ SORT_CHOICES = (
     ("-created", gettext_lazy("최근 등록순")), ("-updated", gettext_lazy("최근 수정순")), ("code", gettext_lazy("상품코드순")), ("name", gettext_lazy("상품명순")),
     ("price", gettext_lazy("판매가 낮은순")), ("-price", gettext_lazy("판매가 높은순")),
 )
-
-
-def _get(getter, company, pk):
-    try:
-        return getter(company, pk)
-    except ObjectDoesNotExist:
-        raise Http404(_("자료를 찾을 수 없습니다."))
-
-
-def _int(value, default=None):
-    return params.int_param(value, default)
 
 
 # ---------------------------------------------------------------- product list
@@ -111,7 +100,7 @@ def product_export(request):
 
 def _rows_from_post(post, axes: list[dict]) -> tuple[list[dict], list[str]]:
     """The SKU grid rows as submitted, cleaned by SkuRowForm; problems as messages."""
-    count = min(_int(post.get("sku-count"), 0) or 0, options.MAX_COMBINATIONS)
+    count = min(params.int_param(post.get("sku-count"), 0) or 0, options.MAX_COMBINATIONS)
     rows, problems = [], []
     for i in range(count):
         form = SkuRowForm(post, prefix=f"sku-{i}")
@@ -235,7 +224,7 @@ def _next_url(request) -> str:
 @screen_view("catalog.products")
 def product_edit(request, pk: int | None = None):
     company = request.company
-    product = _get(selectors.product_get, company, pk) if pk else None
+    product = get_or_404(selectors.product_get, company, pk) if pk else None
     if request.method != "POST":
         prefill = _prefill(request) if product is None else {"initial": {}, "axes": [], "sku_code": ""}
         form = ProductForm(instance=product, company=company, initial=prefill["initial"])
@@ -333,7 +322,7 @@ def _rebuild_summary(before: list, saved) -> str:
 
 @screen_view("catalog.products", write=True)
 def product_delete(request, pk: int):
-    product = _get(selectors.product_get, request.company, pk)
+    product = get_or_404(selectors.product_get, request.company, pk)
     if request.method != "POST":
         return redirect("catalog:product_edit", pk=pk)
     try:
@@ -347,7 +336,7 @@ def product_delete(request, pk: int):
 
 @screen_view("catalog.products", write=True)
 def sku_set(request, pk: int):
-    sku = _get(selectors.sku_get, request.company, pk)
+    sku = get_or_404(selectors.sku_get, request.company, pk)
     if request.method != "POST":
         return redirect("catalog:product_edit", pk=sku.product_id)
     refs = request.POST.getlist("component")
@@ -367,7 +356,7 @@ def sku_set(request, pk: int):
 
 @screen_view("catalog.products", write=True)
 def product_images(request, pk: int):
-    product = _get(selectors.product_get, request.company, pk)
+    product = get_or_404(selectors.product_get, request.company, pk)
     if request.method != "POST":
         return redirect("catalog:product_edit", pk=pk)
     form = ImageUploadForm(request.POST, request.FILES)
@@ -376,19 +365,19 @@ def product_images(request, pk: int):
     else:
         for f in form.cleaned_data["files"]:
             try:
-                if f.size > services.MAX_IMAGE_BYTES:
-                    raise services.ImageRejected(_("%(name)s: 파일 크기가 %(size)s입니다. 이미지는 10MB 이하만 올릴 수 있습니다.") % {
-                        "name": f.name, "size": services.mb(f.size)})
+                if f.size > images.MAX_IMAGE_BYTES:
+                    raise images.ImageRejected(_("%(name)s: 파일 크기가 %(size)s입니다. 이미지는 10MB 이하만 올릴 수 있습니다.") % {
+                        "name": f.name, "size": images.mb(f.size)})
                 services.product_image_add(company=request.company, product=product, name=f.name, data=f.read())
                 messages.success(request, _("%(name)s: 등록했습니다.") % {"name": f.name})
-            except services.ImageRejected as exc:
+            except images.ImageRejected as exc:
                 messages.error(request, str(exc))
     return redirect(reverse("catalog:product_edit", args=[pk]) + "#images")
 
 
 @screen_view("catalog.products", write=True)
 def image_action(request, pk: int):
-    image = _get(selectors.product_image_get, request.company, pk)
+    image = get_or_404(selectors.product_image_get, request.company, pk)
     product_id = image.product_id
     if request.method == "POST":
         action = request.POST.get("action")
@@ -431,7 +420,7 @@ def barcodes(request):
 
 @screen_view("catalog.barcodes", write=True)
 def barcode_update(request, pk: int):
-    sku = _get(selectors.sku_get, request.company, pk)
+    sku = get_or_404(selectors.sku_get, request.company, pk)
     if request.method != "POST":
         return redirect("catalog:barcodes")
     error = ""
@@ -483,7 +472,7 @@ def category_list(request):
 @screen_view("catalog.categories", write=True)
 def category_update(request, pk: int):
     company = request.company
-    category = _get(selectors.category_get, company, pk)
+    category = get_or_404(selectors.category_get, company, pk)
     if request.method != "POST":
         return redirect("catalog:category_list")
     form = CategoryForm(request.POST, company=company, exclude_id=pk, prefix=f"c{pk}")
@@ -505,7 +494,7 @@ def category_update(request, pk: int):
 @screen_view("catalog.categories", write=True)
 def category_delete(request, pk: int):
     company = request.company
-    category = _get(selectors.category_get, company, pk)
+    category = get_or_404(selectors.category_get, company, pk)
     if request.method == "POST":
         try:
             services.category_delete(company=company, category=category)
@@ -541,7 +530,7 @@ def excel_template(request):
 
 @screen_view("catalog.excel", log=False)
 def excel_upload(request, pk: int):
-    upload = _get(selectors.upload_get, request.company, pk)
+    upload = get_or_404(selectors.upload_get, request.company, pk)
     ctx = {"upload": upload, "run": upload.job, "errors": upload.errors[:500],
            "finished": upload.status != ProductUpload.Status.PENDING}
     if request.htmx:
@@ -551,7 +540,7 @@ def excel_upload(request, pk: int):
 
 @screen_view("catalog.excel")
 def excel_errors(request, pk: int):
-    upload = _get(selectors.upload_get, request.company, pk)
+    upload = get_or_404(selectors.upload_get, request.company, pk)
     return xlsx_response(excel.errors_workbook_bytes(upload.errors), f"상품엑셀_오류_{upload.pk}.xlsx")
 
 
@@ -571,7 +560,7 @@ def labels_page(request):
         skus = {s.pk: s for s in selectors.sku_search(company, ids=chosen)}
         for pk in chosen:
             sku = skus.get(pk)
-            qty = _int(request.POST.get(f"qty-{pk}"), 0) or 0
+            qty = params.int_param(request.POST.get(f"qty-{pk}"), 0) or 0
             if sku and qty > 0:
                 items.append(labels.LabelItem(barcode=sku.barcode, name=sku.product.name, option_text=sku.option_text,
                                               code=sku.code, quantity=min(qty, labels.MAX_LABELS)))

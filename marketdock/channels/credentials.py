@@ -125,6 +125,31 @@ CREDENTIAL_FIELDS: dict[str, tuple[CredentialField, ...]] = {
 }
 
 
+def _esm_fields(site: str, seller_label, seller_error) -> tuple[CredentialField, ...]:
+    """G마켓 and 옥션 accounts: the same ESM+ master ID and secret key, and the site's own seller ID. The
+    keys carry the site (`gmarket_master_id`, ...): the account form has one input per key, so two kinds
+    must not share a key; the connector reads them without the prefix."""
+    return (
+        CredentialField(
+            f"{site}_master_id", _("ESM+ 마스터 ID"), False, r"[A-Za-z0-9_.-]{2,50}",
+            _("ESM+ 마스터 ID는 영문·숫자 2~50자입니다. ESM+ 로그인에 쓰는 마스터 ID를 그대로 넣으세요."),
+            _("ESM Trading API(etapi.gmarket.com) 사용 승인을 받은 ESM+ 마스터 ID. ESM+ › 계정관리 › 셀링툴 관리에서 "
+              "셀링툴 사용을 켜고 호출하는 서버의 IP를 등록해야 합니다."),
+        ),
+        CredentialField(
+            f"{site}_secret_key", _("ESM API 시크릿 키"), True, r"[A-Za-z0-9+/=_-]{16,200}",
+            _("ESM API 시크릿 키는 영문·숫자 16자 이상입니다. 발급받은 키를 앞뒤가 잘리지 않게 붙여 넣으세요."),
+        ),
+        CredentialField(f"{site}_seller_id", seller_label, False, r"[A-Za-z0-9_.-]{2,50}", seller_error),
+    )
+
+
+CREDENTIAL_FIELDS[ChannelKind.GMARKET] = _esm_fields(
+    "gmarket", _("G마켓 판매자 ID"), _("G마켓 판매자 ID는 영문·숫자 2~50자입니다. ESM+에 연결된 G마켓 판매자 ID를 넣으세요."))
+CREDENTIAL_FIELDS[ChannelKind.AUCTION] = _esm_fields(
+    "auction", _("옥션 판매자 ID"), _("옥션 판매자 ID는 영문·숫자 2~50자입니다. ESM+에 연결된 옥션 판매자 ID를 넣으세요."))
+
+
 def _shopify_rule(values: Mapping[str, str]) -> dict[str, str]:
     """Shopify: a Dev Dashboard app (client id + secret) or a legacy custom app's token."""
     has_id, has_secret = bool(values.get("client_id")), bool(values.get("client_secret"))

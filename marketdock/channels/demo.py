@@ -28,6 +28,8 @@ ACCOUNT_NAMES = {
     ChannelKind.COUPANG: "쿠팡 (샌드박스)",
     ChannelKind.SHOPIFY: "Shopify (샌드박스)",
     ChannelKind.ELEVENST: "11번가 (샌드박스)",
+    ChannelKind.GMARKET: "G마켓 (샌드박스)",
+    ChannelKind.AUCTION: "옥션 (샌드박스)",
     ChannelKind.CAFE24: "카페24 (샌드박스)",
 }
 MANUAL_NAME = "자사몰(엑셀)"

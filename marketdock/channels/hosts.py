@@ -24,6 +24,8 @@ OFFICIAL_API_HOSTS: dict[str, tuple[str, ...]] = {
     ChannelKind.COUPANG: ("api-gateway.coupang.com",),
     ChannelKind.SHOPIFY: ("*.myshopify.com",),
     ChannelKind.ELEVENST: ("api.11st.co.kr",),
+    ChannelKind.GMARKET: ("sa2.esmplus.com", "sa.esmplus.com"),
+    ChannelKind.AUCTION: ("sa2.esmplus.com", "sa.esmplus.com"),
     ChannelKind.CAFE24: ("*.cafe24api.com",),
     ChannelKind.MANUAL: (),
 }

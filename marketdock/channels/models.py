@@ -18,6 +18,8 @@ class ChannelKind(models.TextChoices):
     COUPANG = "coupang", _("쿠팡")
     SHOPIFY = "shopify", _("Shopify")
     ELEVENST = "elevenst", _("11번가")
+    GMARKET = "gmarket", _("G마켓")
+    AUCTION = "auction", _("옥션")
     CAFE24 = "cafe24", _("카페24")
     MANUAL = "manual", _("기타(엑셀 업로드)")
 
@@ -28,6 +30,8 @@ DEFAULT_BASE_URLS = {
     ChannelKind.COUPANG: "https://api-gateway.coupang.com",
     ChannelKind.SHOPIFY: "",  # per shop: https://{shop}.myshopify.com
     ChannelKind.ELEVENST: "https://api.11st.co.kr",
+    ChannelKind.GMARKET: "https://sa2.esmplus.com",  # ESM Trading API (both sites)
+    ChannelKind.AUCTION: "https://sa2.esmplus.com",
     ChannelKind.CAFE24: "",  # per mall: https://{mall_id}.cafe24api.com
     ChannelKind.MANUAL: "",
 }

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .connectors import cafe24, coupang, elevenst, naver, shopify
+from .connectors import cafe24, coupang, elevenst, esm, naver, shopify
 from .connectors.models import ChangedStatus, ChannelOrder
 
-KINDS = ("naver", "coupang", "shopify", "elevenst", "cafe24")
+KINDS = ("naver", "coupang", "shopify", "elevenst", "cafe24", "esm", "gmarket", "auction")
 XML_KINDS = ("elevenst",)  # payloads read as bytes (decoded by their XML declaration)
 
 
@@ -27,6 +27,8 @@ def normalize_payload(kind: str, payload: Any) -> list[ChannelOrder] | list[Chan
         return shopify.parse_payload(payload)
     if kind == "elevenst":
         return elevenst.parse_payload(payload)
+    if kind in ("esm", "gmarket", "auction"):  # esm: the site from the response's Data.SiteType
+        return esm.parse_payload(payload, None if kind == "esm" else kind)
     if kind == "cafe24":
         return cafe24.parse_payload(payload)  # order lines, or per-order outcomes of a batch-write answer
     raise ValueError(f"unknown marketplace kind: {kind!r}")

@@ -75,7 +75,7 @@ COUPANG_KEY_VALID_DAYS = 180
 MIN_COLLECT_MINUTES = 5
 MAX_COLLECT_MINUTES = 24 * 60
 TEST_TIMEOUT_SECONDS = 10.0
-# `last_status` while a collection holds the account's lease (marketdock.orders.services_collect):
+# `last_status` while a collection holds the account's lease (marketdock.orders.services.collection):
 # the connection test and the edit screen never overwrite it.
 COLLECTING = "running"
 MAX_DISPATCH_DAYS = 30

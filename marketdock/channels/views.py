@@ -7,9 +7,9 @@ them with sensitive_variables, so a secret never reaches a log or an error mail.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 
 from marketdock.core import params
 from marketdock.core.screens import screen_view
+from marketdock.core.views_helpers import get_or_404
 
 from . import oauth, selectors, services
 from .connectors import cafe24, shopify
@@ -30,10 +31,7 @@ PAGE_SIZES = (50, 100, 500)
 
 
 def _get(request, pk: int) -> ChannelAccount:
-    try:
-        return selectors.channel_account_get(request.company, pk)
-    except ObjectDoesNotExist:
-        raise Http404(_("쇼핑몰 계정을 찾을 수 없습니다."))
+    return get_or_404(selectors.channel_account_get, request.company, pk, _("쇼핑몰 계정을 찾을 수 없습니다."))
 
 
 def _expiry(account: ChannelAccount, today) -> tuple[str, int | None]:

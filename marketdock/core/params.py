@@ -42,6 +42,11 @@ def int_param(value: object, default: int | None = None, *, min_value: int = -IN
     return number if min_value <= number <= max_value else default
 
 
+
+def number_param(value: object, default: int | None = None) -> int | None:
+    """A whole number a seller typed, thousands separators allowed ("12,000"), else `default`."""
+    return int_param(str(value).replace(",", ""), default)
+
 def id_param(value: object) -> int | None:
     """A primary key (a positive integer the database can hold), else None."""
     return int_param(value, None, min_value=1, max_value=ID_MAX)

@@ -9,63 +9,23 @@ SKUs for a stock push); a listener registers itself from its app's `ready()`::
     def mark_listings(*, company, sku_ids):   # runs in the stock change's transaction
         ...
 
-`stock_changed` is called by `inventory.services._apply` after the ledger rows are written, so a
+`stock_changed` is called by `inventory.services.ledger._apply` after the ledger rows are written, so a
 listener's writes commit or roll back together with the stock change. A listener that raises rolls
 the stock change back too: listeners must be small and must not do network I/O (schedule that with
 `transaction.on_commit`).
 
-A second kind, `on_sku_availability_change`, hears of changes that are not stock movements but still
-change what SKUs can sell on the channels: a warehouse's "expose to channels" or active flag
-(`inventory.services.warehouse_save`), a SKU's status to/from 품절/사용안함, a product's stock
-management flag or a set's composition (`catalog.services`). Same rules: called inside the change's
-transaction, listeners small and without network I/O.
+Changes that are not stock movements but still change what SKUs can sell on the channels (a
+warehouse's flags, a SKU's status, a set's composition) go through `catalog.hooks.sku_availability_changed`:
+the catalogue raises them and sits below inventory, so the hook lives there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from marketdock.core.hooks import IdsHook
 
-Listener = Callable[..., None]
-_listeners: list[Listener] = []
-_availability_listeners: list[Listener] = []
+_stock = IdsHook("sku_ids")
 
-
-def on_stock_change(fn: Listener) -> Listener:
-    """Register `fn(*, company, sku_ids: set[int])`; registering the same function twice is a no-op."""
-    if fn not in _listeners:
-        _listeners.append(fn)
-    return fn
-
-
-def stock_changed(company, sku_ids: Iterable[int]) -> None:
-    """Tell every listener that the stock of `sku_ids` (plain, non-set SKUs) changed for `company`."""
-    ids = {int(i) for i in sku_ids}
-    if not ids:
-        return
-    for listener in list(_listeners):
-        listener(company=company, sku_ids=ids)
-
-
-def listeners() -> list[Listener]:
-    return list(_listeners)
-
-
-def on_sku_availability_change(fn: Listener) -> Listener:
-    """Register `fn(*, company, sku_ids: set[int])` (any SKUs, sets included); registering twice is a no-op."""
-    if fn not in _availability_listeners:
-        _availability_listeners.append(fn)
-    return fn
-
-
-def sku_availability_changed(company, sku_ids: Iterable[int]) -> None:
-    """Tell every availability listener that what `sku_ids` can sell on the channels changed for
-    `company` without a stock movement (warehouse exposure/active flag, SKU status, set composition)."""
-    ids = {int(i) for i in sku_ids}
-    if not ids:
-        return
-    for listener in list(_availability_listeners):
-        listener(company=company, sku_ids=ids)
-
-
-def availability_listeners() -> list[Listener]:
-    return list(_availability_listeners)
+#: register `fn(*, company, sku_ids: set[int])`, told that the stock of those (plain, non-set) SKUs changed
+on_stock_change = _stock.register
+stock_changed = _stock.notify
+listeners = _stock.listeners

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from marketdock.catalog.models import SKUStatus
 from marketdock.core import downloads, params
 from marketdock.core.screens import screen_view
+from marketdock.core.views_helpers import get_or_404
 
 from . import exports, selectors, services, tasks
 from .charts import stock_history_chart
@@ -32,31 +32,15 @@ from .models import CountSheet, InboundOrder, MovementKind
 PAGE_SIZES = (50, 100, 500)
 
 
-def _int(value) -> int | None:
-    """A positive id / count from the URL (params.id_param: bounded, never an OverflowError)."""
-    return params.id_param(value)
-
-
-def _date(value) -> date | None:
-    return params.date_param(value)
-
-
 def _page(request, qs, default: int = 50):
-    size = _int(request.GET.get("size")) or default
+    size = params.id_param(request.GET.get("size")) or default
     if size not in PAGE_SIZES:
         size = default
     return Paginator(qs, size).get_page(request.GET.get("page")), size
 
 
-def _get(fn, company, pk):
-    try:
-        return fn(company, pk)
-    except ObjectDoesNotExist:
-        raise Http404(_("찾을 수 없습니다."))
-
-
 def _period(request, default_days: int | None = None) -> tuple[date | None, date | None]:
-    date_from, date_to = _date(request.GET.get("from")), _date(request.GET.get("to"))
+    date_from, date_to = params.date_param(request.GET.get("from")), params.date_param(request.GET.get("to"))
     if default_days is not None and "from" not in request.GET and "to" not in request.GET:
         today = timezone.localdate()
         date_from, date_to = today - timedelta(days=default_days), today
@@ -80,7 +64,7 @@ def _quick_periods() -> list[tuple[str, str, str]]:
 def stock(request):
     company = request.company
     whs = list(selectors.warehouses_active(company))
-    warehouse_id = _int(request.GET.get("warehouse"))
+    warehouse_id = params.id_param(request.GET.get("warehouse"))
     filters = {
         "q": request.GET.get("q", "").strip(),
         "warehouse_id": warehouse_id,
@@ -121,7 +105,7 @@ def stock_reconcile(request):
 @screen_view("inventory.stock")
 def sku_stock(request, sku_id: int):
     company = request.company
-    sku = _get(selectors.sku_get, company, sku_id)
+    sku = get_or_404(selectors.sku_get, company, sku_id)
     adjust_form = AdjustForm(company=company, prefix="adj")
     threshold_form = ThresholdForm(prefix="th", initial={"safety_stock": sku.safety_stock,
                                                           "reorder_point": sku.reorder_point})
@@ -147,10 +131,10 @@ def sku_stock(request, sku_id: int):
                 return redirect("inventory:sku_stock", sku.pk)
         else:
             messages.error(request, _("알 수 없는 요청입니다."))
-    days = _int(request.GET.get("days")) or 90
+    days = params.id_param(request.GET.get("days")) or 90
     if days not in (30, 90, 365):
         days = 90
-    warehouse_id = _int(request.GET.get("warehouse"))
+    warehouse_id = params.id_param(request.GET.get("warehouse"))
     history = selectors.sku_history(company, sku, days=days, warehouse_id=warehouse_id)
     levels = list(selectors.sku_levels(company, sku))
     return render(request, "inventory/sku_stock.html", {
@@ -174,9 +158,9 @@ def ledger(request):
     company = request.company
     date_from, date_to = _period(request, default_days=30)
     filters = {
-        "date_from": date_from, "date_to": date_to, "warehouse_id": _int(request.GET.get("warehouse")),
+        "date_from": date_from, "date_to": date_to, "warehouse_id": params.id_param(request.GET.get("warehouse")),
         "kind": request.GET.get("kind", ""), "q": request.GET.get("q", "").strip(),
-        "reference": request.GET.get("reference", "").strip(), "sku_id": _int(request.GET.get("sku")),
+        "reference": request.GET.get("reference", "").strip(), "sku_id": params.id_param(request.GET.get("sku")),
     }
     qs = selectors.movements(company, **filters)
     if request.GET.get("export") == "xlsx":
@@ -226,7 +210,7 @@ def warehouse_create(request):
 
 @screen_view("inventory.warehouses")
 def warehouse_edit(request, pk: int):
-    warehouse = _get(selectors.warehouse_get, request.company, pk)
+    warehouse = get_or_404(selectors.warehouse_get, request.company, pk)
     return _warehouse_form(request, warehouse)
 
 
@@ -237,7 +221,7 @@ def warehouse_edit(request, pk: int):
 def inbound_list(request):
     company = request.company
     date_from, date_to = _period(request)
-    filters = {"status": request.GET.get("status", ""), "warehouse_id": _int(request.GET.get("warehouse")),
+    filters = {"status": request.GET.get("status", ""), "warehouse_id": params.id_param(request.GET.get("warehouse")),
                "q": request.GET.get("q", "").strip(), "date_from": date_from, "date_to": date_to}
     page, size = _page(request, selectors.inbounds(company, **filters))
     return render(request, "inventory/inbound_list.html", {
@@ -269,7 +253,7 @@ def inbound_create(request):
 @screen_view("inventory.inbound")
 def inbound_detail(request, pk: int):
     company = request.company
-    inbound = _get(selectors.inbound_get, company, pk)
+    inbound = get_or_404(selectors.inbound_get, company, pk)
     lines = list(selectors.inbound_lines(company, inbound))
     errors: dict[int, str] = {}
     if request.method == "POST":
@@ -398,7 +382,7 @@ def count_list(request):
         else:
             messages.success(request, _("실사표 %(no)s를 만들었습니다.") % {"no": sheet.number})
             return redirect("inventory:count_detail", sheet.pk)
-    filters = {"status": request.GET.get("status", ""), "warehouse_id": _int(request.GET.get("warehouse"))}
+    filters = {"status": request.GET.get("status", ""), "warehouse_id": params.id_param(request.GET.get("warehouse"))}
     page, size = _page(request, selectors.count_sheets(company, **filters))
     return render(request, "inventory/count_list.html", {
         "page": page, "size": size, "page_sizes": PAGE_SIZES, "f": filters, "form": form,
@@ -412,7 +396,7 @@ COUNT_HEADERS = services.COUNT_XLSX_HEADERS
 @screen_view("inventory.counts")
 def count_detail(request, pk: int):
     company = request.company
-    sheet = _get(selectors.count_sheet_get, company, pk)
+    sheet = get_or_404(selectors.count_sheet_get, company, pk)
     if request.GET.get("export") == "xlsx":
         rows = ([line.sku.code, line.sku.barcode, line.sku.product.name, line.sku.option_text, line.system_quantity,
                  line.counted_quantity] for line in selectors.count_lines(company, sheet))
@@ -430,7 +414,7 @@ def count_detail(request, pk: int):
                 for key, raw in request.POST.items():
                     if not key.startswith("count_"):
                         continue
-                    line_id = _int(key[6:])
+                    line_id = params.id_param(key[6:])
                     raw = raw.strip().replace(",", "")
                     if line_id is None:
                         continue
@@ -476,7 +460,7 @@ def count_detail(request, pk: int):
                 messages.error(request, _("알 수 없는 요청입니다."))
         except services.StockError as exc:
             messages.error(request, str(exc))
-        sheet = _get(selectors.count_sheet_get, company, pk)
+        sheet = get_or_404(selectors.count_sheet_get, company, pk)
     only, q = request.GET.get("only", ""), request.GET.get("q", "").strip()
     page, size = _page(request, selectors.count_lines(company, sheet, q=q, only=only), default=100)
     for line in page:
@@ -502,7 +486,7 @@ def count_detail(request, pk: int):
 def transfer_list(request):
     company = request.company
     date_from, date_to = _period(request)
-    filters = {"warehouse_id": _int(request.GET.get("warehouse")), "q": request.GET.get("q", "").strip(),
+    filters = {"warehouse_id": params.id_param(request.GET.get("warehouse")), "q": request.GET.get("q", "").strip(),
                "date_from": date_from, "date_to": date_to}
     page, size = _page(request, selectors.transfers(company, **filters))
     return render(request, "inventory/transfer_list.html", {
@@ -532,7 +516,7 @@ def transfer_create(request):
 @screen_view("inventory.transfers")
 def transfer_detail(request, pk: int):
     company = request.company
-    transfer = _get(selectors.transfer_get, company, pk)
+    transfer = get_or_404(selectors.transfer_get, company, pk)
     if request.method == "POST":
         return redirect("inventory:transfer_detail", transfer.pk)
     lines = transfer.lines.select_related("sku", "sku__product")
@@ -545,7 +529,7 @@ def transfer_detail(request, pk: int):
 @screen_view("inventory.low")
 def low_stock(request):
     company = request.company
-    filters = {"warehouse_id": _int(request.GET.get("warehouse")), "q": request.GET.get("q", "").strip()}
+    filters = {"warehouse_id": params.id_param(request.GET.get("warehouse")), "q": request.GET.get("q", "").strip()}
     qs = selectors.low_stock(company, **filters)
     if request.GET.get("export") == "xlsx":
         headers = [_("SKU코드"), _("바코드"), _("상품명"), _("옵션"), _("현재고"), _("예약"), _("가용"), _("입고예정"),

@@ -11,7 +11,8 @@ class ListingsConfig(AppConfig):
         from marketdock.core.demo import register_step
 
         # stock hook, availability listeners (warehouse flags, SKU status), outbox handlers, push tasks
-        from . import listeners, services_sync, tasks_sync  # noqa: F401
+        from . import listeners, services, tasks_sync  # noqa: F401
         from .demo import demo_listings
 
         register_step(demo_listings)
+        services.register_outbox_handlers()

@@ -153,6 +153,9 @@ def _change(company, warehouse, skus, rng: random.Random, reserved: dict[int, in
 
 
 def run(options: dict, out) -> dict:
+    """The stock-sync benchmark, one scripted scenario read top to bottom: sandbox and shop set up,
+    random stock changes pushed by a real worker, the figures measured and reported. Over 100 lines
+    because it is a script: each step's figures are read against the ones before it."""
     import logging
 
     from django.utils import timezone
@@ -162,7 +165,7 @@ def run(options: dict, out) -> dict:
     from marketdock.channels.hosts import operator_allow
     from marketdock.channels.services import connector_for
     from marketdock.core.jobs import run_consumer_in_thread, stop_consumer
-    from marketdock.listings import services_sync
+    from marketdock.listings import services
     from marketdock.listings.models import Listing
     from marketdock.listings.models_sync import ListingDirty, SyncPush
     from marketdock.outbox.models import OutboxMessage
@@ -183,9 +186,9 @@ def run(options: dict, out) -> dict:
             return connector_for(account, options=HttpOptions(transport=transport, limiter=limiter,
                                                               rate=Rate(api_rate, max(1, int(api_rate)))))
 
-        services_sync._connector = _connector
-    reconcile_all = services_sync.stock_reconcile_all
-    services_sync.stock_reconcile_all = lambda: {"accounts": 0, "drifted": 0, "errors": 0}  # see the docstring
+        services.sync_transport._connector = _connector
+    reconcile_all = services.stock_reconcile_all
+    services.stock_reconcile_all = lambda: {"accounts": 0, "drifted": 0, "errors": 0}  # see the docstring
     consumer = None
     try:
         company = _company()
@@ -194,10 +197,10 @@ def run(options: dict, out) -> dict:
         account_ids = [a.pk for a, _s in accounts]
         out("first full push…")
         consumer = run_consumer_in_thread(workers=_default_workers(), periodic=True)
-        services_sync.listings_mark_dirty(company=company, listings=Listing.objects.filter(account_id__in=account_ids),
+        services.listings_mark_dirty(company=company, listings=Listing.objects.filter(account_id__in=account_ids),
                                           resync=True)
         full_started = timezone.now()  # the marks are committed: the push can start
-        services_sync._kick(company.pk, force=True)
+        services.dirty._kick(company.pk, force=True)
         _settle(company, account_ids, options["settle"], out)
         full_push = _full_push_figures(company, accounts, full_started)
         run_started = timezone.now()
@@ -221,14 +224,14 @@ def run(options: dict, out) -> dict:
         pushes = list(SyncPush.objects.filter(company=company, account_id__in=account_ids, created_at__gte=run_started,
                                               kind="stock"))
         lags = [lag for p in pushes for lag in (p.lags_ms or [])]
-        p50, p95 = services_sync.lag_percentiles(lags)
+        p50, p95 = services.lag_percentiles(lags)
         listing_pushes = len(lags)
         api_calls = sum(s.calls - calls_before[s.code] for _a, s in accounts)
         mismatches, per_channel = _compare(company, state, accounts)
         for account, shop in accounts:
             mine = [p for p in pushes if p.account_id == account.pk]
             channel_lags = [lag for p in mine for lag in (p.lags_ms or [])]
-            c50, c95 = services_sync.lag_percentiles(channel_lags)
+            c50, c95 = services.lag_percentiles(channel_lags)
             calls = shop.calls - calls_before[shop.code]
             per_channel[f"{shop.code} ({shop.protocol})"].update({
                 "api_calls": calls, "listing_pushes": len(channel_lags), "push_cycles": len(mine),
@@ -251,7 +254,7 @@ def run(options: dict, out) -> dict:
     finally:
         if consumer is not None:
             stop_consumer(consumer)
-        services_sync.stock_reconcile_all = reconcile_all
+        services.stock_reconcile_all = reconcile_all
         server.shutdown()
         server.server_close()
 
@@ -261,7 +264,7 @@ def _full_push_figures(company, accounts, started) -> dict[int, dict]:
     calls, and the floor the connector's documented limits allow for that many listings."""
     from django.db.models import Max, Sum
 
-    from marketdock.listings import services_sync
+    from marketdock.listings import services
     from marketdock.listings.models import Listing
     from marketdock.listings.models_sync import SyncPush
 
@@ -270,7 +273,7 @@ def _full_push_figures(company, accounts, started) -> dict[int, dict]:
         n = Listing.objects.filter(company=company, account=account).count()
         agg = SyncPush.objects.filter(company=company, account=account, created_at__gte=started).aggregate(
             last=Max("acked_at"), calls=Sum("api_calls"))
-        with services_sync._connector(account, services_sync._CountingTransport()) as conn:
+        with services.sync_transport._connector(account, services.sync_transport._CountingTransport()) as conn:
             floor = conn.stock_push_floor(n)
         took = (agg["last"] - started).total_seconds() if agg["last"] else None
         out[account.pk] = {
@@ -305,7 +308,7 @@ def _settle(company, account_ids, limit: float, out) -> bool:
 
 def _compare(company, state, accounts) -> tuple[int, dict]:
     from marketdock.listings.models import Listing
-    from marketdock.listings.services_sync import channel_stock
+    from marketdock.listings.services import channel_stock
 
     total = 0
     per_channel = {}

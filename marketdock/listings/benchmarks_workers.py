@@ -141,7 +141,7 @@ def _stock_change(company, pairs, rng: random.Random) -> str:
 
 def _confirm_one(company, admin, rng: random.Random) -> bool:
     from marketdock.orders.models import Order, OrderStatus, StockState
-    from marketdock.orders.services_flow import order_transition
+    from marketdock.orders.services import order_transition
 
     ids = list(Order.objects.filter(company=company, status=OrderStatus.NEW, stock_state=StockState.RESERVED)
                .values_list("pk", flat=True)[:20])
@@ -236,7 +236,7 @@ def run(options: dict, out) -> dict:
     from marketdock.channels.demo import sandbox_seed
     from marketdock.channels.hosts import operator_allow
     from marketdock.core.models import User
-    from marketdock.orders.services_collect import collection_run_start
+    from marketdock.orders.services import collection_run_start
     from marketdock.sandbox.server import SandboxApp, serve_in_thread
     from marketdock.sandbox.state import SandboxState
 

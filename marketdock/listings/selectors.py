@@ -160,7 +160,7 @@ def listings_differences(company: Company, listings: Iterable[Listing]) -> dict[
 
     from marketdock.inventory.models import StockLevel
 
-    from .services import _allocated
+    from .services.drafts import _allocated
 
     pulled = [lst for lst in listings if lst.company_id == company.pk and lst.channel_snapshot]
     out: dict[int, list[Difference]] = {lst.pk: [] for lst in listings}

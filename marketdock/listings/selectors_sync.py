@@ -14,7 +14,7 @@ from marketdock.core.models import Company
 from marketdock.outbox.models import OutboxMessage
 
 from .models_sync import ListingDirty, ListingSyncState, SyncKind, SyncPush
-from .services_sync import (
+from .services import (
     LAG_WINDOW,
     auto_resume_enabled,
     auto_stop_enabled,

@@ -24,7 +24,8 @@ from marketdock.channels.models import ChannelAccount, ChannelKind
 from marketdock.core.models import Company
 
 from .models import MarketCategory
-from .services import ListingError, _connector, _own
+from .services import ListingError
+from .services.common import _connector, _own
 
 MAX_RESULTS = 50
 

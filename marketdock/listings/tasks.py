@@ -37,7 +37,7 @@ def listings_import_job(ctx: JobContext, *, account_id: int, create_missing: boo
     account = ChannelAccount.objects.get(company=ctx.company, pk=account_id)
     counts = {"updated": 0, "linked": 0, "created": 0, "skipped": 0, "error": 0}
     results = []
-    with services._connector(account) as conn:
+    with services.common._connector(account) as conn:
         for n, cl in enumerate(conn.iter_listings(), start=1):
             outcome = services.listing_import_one(company=ctx.company, account=account, cl=cl,
                                                   create_missing=create_missing, user=ctx.user)
@@ -58,7 +58,7 @@ def listings_pull_job(ctx: JobContext, *, account_id: int, listing_ids: list[int
     by_pid = {lst.channel_product_id: lst for lst in ours}
     seen: set[int] = set()
     missing = failed = 0
-    with services._connector(account) as conn:
+    with services.common._connector(account) as conn:
         if listing_ids:
             for lst in by_pid.values():
                 try:

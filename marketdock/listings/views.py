@@ -17,6 +17,7 @@ from marketdock.channels import selectors as channel_selectors
 from marketdock.channels.models import ChannelAccount, ChannelKind
 from marketdock.core import params
 from marketdock.core.screens import screen_view
+from marketdock.core.views_helpers import get_or_404
 
 from . import selectors, services, services_fields
 from .forms import ShippingPolicyForm
@@ -27,22 +28,12 @@ from .tasks import listings_import_job, listings_pull_job, listings_send_job
 PAGE_SIZES = (50, 100, 500)
 
 
-def _int(value, default=None):
-    return params.int_param(str(value).replace(",", ""), default)
-
-
 def _account(request, pk) -> ChannelAccount:
-    try:
-        return channel_selectors.channel_account_get(request.company, params.id_param(pk) or 0)
-    except ObjectDoesNotExist:
-        raise Http404(_("쇼핑몰 계정을 찾을 수 없습니다."))
+    return get_or_404(channel_selectors.channel_account_get, request.company, params.id_param(pk) or 0, _("쇼핑몰 계정을 찾을 수 없습니다."))
 
 
 def _listing(request, pk: int) -> Listing:
-    try:
-        return selectors.listing_get(request.company, pk)
-    except ObjectDoesNotExist:
-        raise Http404(_("쇼핑몰 상품을 찾을 수 없습니다."))
+    return get_or_404(selectors.listing_get, request.company, pk, _("쇼핑몰 상품을 찾을 수 없습니다."))
 
 
 def _policy(request, pk, account: ChannelAccount | None = None) -> ShippingPolicy | None:
@@ -102,17 +93,17 @@ def listing_detail(request, pk: int):
         try:
             if action == "save":
                 raw_price = request.POST.get("price", "")
-                if _int(raw_price) is None:
+                if params.number_param(raw_price) is None:
                     raise services.ListingError(_("판매가 '%(v)s'은(는) 숫자가 아닙니다.") % {"v": raw_price})
                 services.listing_update(company=company, listing=listing, data={
-                    "name": request.POST.get("name", ""), "price": _int(request.POST.get("price"), -1),
+                    "name": request.POST.get("name", ""), "price": params.number_param(request.POST.get("price"), -1),
                     "sale_status": request.POST.get("sale_status", ""),
                     "category_id": request.POST.get("category_id", ""),
                     "category_name": request.POST.get("category_name", ""),
                     "shipping_policy": _policy(request, request.POST.get("shipping_policy")),
                     "allocation_rule": request.POST.get("allocation_rule", ""),
-                    "allocation_value": _int(request.POST.get("allocation_value"), 0),
-                    "typed_stock": _int(request.POST.get("typed_stock")),
+                    "allocation_value": params.number_param(request.POST.get("allocation_value"), 0),
+                    "typed_stock": params.number_param(request.POST.get("typed_stock")),
                 })
                 messages.success(request, _("저장했습니다. 판매가와 재고는 쇼핑몰에 자동으로 반영되고, 상품명 등 나머지는 "
                                             "[쇼핑몰전송]을 눌러야 반영됩니다."))
@@ -121,7 +112,7 @@ def listing_detail(request, pk: int):
                 messages.success(request, _("쇼핑몰의 상품명·판매가·판매상태를 가져왔습니다."))
             elif action == "map":
                 option = ListingOption.objects.filter(company=company, listing=listing,
-                                                      pk=_int(request.POST.get("option"), 0)).first()
+                                                      pk=params.number_param(request.POST.get("option"), 0)).first()
                 if option is None:
                     raise Http404
                 code = request.POST.get("sku_code", "").strip()
@@ -129,7 +120,7 @@ def listing_detail(request, pk: int):
                 if code and sku is None:
                     raise services.ListingError(_("단품코드 '%(code)s'을(를) 찾을 수 없습니다.") % {"code": code})
                 services.listing_option_map(company=company, option=option, sku=sku,
-                                            quantity=_int(request.POST.get("quantity"), 0) or 0, user=request.user)
+                                            quantity=params.number_param(request.POST.get("quantity"), 0) or 0, user=request.user)
                 messages.success(request, _("옵션 매칭을 저장했습니다. 주문 매칭에 바로 쓰입니다."))
         except services.ListingError as exc:
             _errors(request, exc)
@@ -163,7 +154,7 @@ def listing_register(request):
                 policy = _policy(request, request.POST.get(f"policy_{account.pk}"))
                 targets.append(services.RegisterTarget(
                     account=account, name=request.POST.get(f"name_{account.pk}", ""),
-                    price=_int(request.POST.get(f"price_{account.pk}"), -1),
+                    price=params.number_param(request.POST.get(f"price_{account.pk}"), -1),
                     category_id=request.POST.get(f"category_id_{account.pk}", ""),
                     category_name=request.POST.get(f"category_name_{account.pk}", ""),
                     shipping_policy=policy))
@@ -228,7 +219,7 @@ def listing_bulk_edit(request):
             for key in ("price", "price_delta"):
                 raw = request.POST.get(key, "").strip()
                 if raw:
-                    value = _int(raw)
+                    value = params.number_param(raw)
                     if value is None:
                         errors.append(_("판매가 '%(v)s'은(는) 숫자가 아닙니다.") % {"v": raw})
                     else:
@@ -334,7 +325,7 @@ def listing_migrate(request):
                 "c": len(summary.created), "u": len(summary.updated), "m": summary.mappings})
             text = ""
     return render(request, "listings/listing_migrate.html", {"accounts": accounts, "summary": summary, "text": text,
-                                                             "account_id": _int(request.POST.get("account"))})
+                                                             "account_id": params.number_param(request.POST.get("account"))})
 
 
 # --- 배송정보설정 ---------------------------------------------------------------------------------

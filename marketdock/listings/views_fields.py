@@ -5,7 +5,6 @@ services_fields."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from marketdock.channels import selectors as channel_selectors
 from marketdock.core.redirects import safe_next
 from marketdock.core.screens import screen_view
+from marketdock.core.views_helpers import get_or_404
 
 from . import services_fields
 from .forms import ListingFieldsForm
@@ -26,10 +26,7 @@ def _next_url(request) -> str:
 @screen_view("channels.accounts")
 def account_listing_fields(request, pk: int):
     company = request.company
-    try:
-        account = channel_selectors.channel_account_get(company, pk)
-    except ObjectDoesNotExist:
-        raise Http404(_("쇼핑몰 계정을 찾을 수 없습니다."))
+    account = get_or_404(channel_selectors.channel_account_get, company, pk, _("쇼핑몰 계정을 찾을 수 없습니다."))
     specs = services_fields.listing_field_specs(account.kind)
     carriers = services_fields.carrier_choices(account.kind) if specs else []
     form = ListingFieldsForm(request.POST or None, kind=account.kind, carriers=carriers,

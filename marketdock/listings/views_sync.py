@@ -4,25 +4,22 @@ marketplace's message, and the measured lag; the auto stop-sale/resume settings;
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from marketdock.core import params
 from marketdock.core.screens import screen_view
+from marketdock.core.views_helpers import get_or_404
 
-from . import selectors_sync, services_sync
+from . import selectors_sync, services
 from .tasks_sync import stock_reconcile_job
 
 SCREEN = "channels.sync"
 
 
 def _account(request, pk: int):
-    try:
-        return selectors_sync.sync_account_get(request.company, pk)
-    except ObjectDoesNotExist:
-        raise Http404(_("쇼핑몰 계정을 찾을 수 없습니다."))
+    return get_or_404(selectors_sync.sync_account_get, request.company, pk, _("쇼핑몰 계정을 찾을 수 없습니다."))
 
 
 @screen_view(SCREEN)
@@ -43,7 +40,7 @@ def sync_settings(request, pk: int):
     account = _account(request, pk)  # another company's id: 404 whatever the method
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    services_sync.account_sync_settings_update(
+    services.account_sync_settings_update(
         company=request.company, account=account, auto_stop=request.POST.get("auto_stop") == "1",
         auto_resume=request.POST.get("auto_resume") == "1")
     messages.success(request, _("%(name)s 자동 품절/판매재개 설정을 저장했습니다.") % {"name": account.name})

@@ -12,14 +12,11 @@ class OrdersConfig(AppConfig):
         from marketdock.channels.hooks import register_account_order_counter
         from marketdock.core.dashboard import register
 
-        from . import (
-            channel_effects,  # noqa: F401  (outbox handlers: confirm, dispatch, delay)
-            tasks,  # noqa: F401  (the minute collection scheduler)
-        )
+        from . import services, tasks  # noqa: F401  (tasks: the minute collection scheduler)
         from .dashboard import order_tiles
         from .selectors import channel_account_order_count
-        from .services_match import match_waiting_by_sku_codes
 
         register(order_tiles)
-        on_sku_codes_added(match_waiting_by_sku_codes)
+        on_sku_codes_added(services.match_waiting_by_sku_codes)
         register_account_order_counter(channel_account_order_count)
+        services.register_order_handlers()  # outbox handlers: confirm, dispatch, delay

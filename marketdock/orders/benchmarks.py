@@ -117,28 +117,66 @@ def ingest_add_arguments(parser) -> None:
     parser.add_argument("--orders", type=int, default=20000, help="orders (shipment boxes) to ingest")
 
 
-def ingest_run(options: dict, out) -> dict:
-    from django.db import connection, reset_queries, transaction
+# a plain batched insert of the same rows into the same tables (another account), twice: orders +
+# lines only, and every row the ingest writes (orders, lines, components, events, stock movements)
+def _raw_insert(company, account, total: int, base: datetime, *, everything: bool) -> float:
+    from django.db import reset_queries, transaction
 
     from marketdock.catalog.models import SKU
     from marketdock.channels.connectors.coupang import parse_list_response
     from marketdock.channels.models import ChannelAccount
     from marketdock.inventory.models import StockMovement, Warehouse
+    from marketdock.orders import events
+    from marketdock.orders.models import Order, OrderLine, OrderLineComponent
+    from marketdock.orders.services import payload_hash
+    from marketdock.orders.services.ingest import _header_values, _line_values
+
+    raw_account = ChannelAccount.objects.create(company=company, kind="coupang",
+                                                name=f"{account.name} raw{int(everything)}")
+    skus = dict(SKU.objects.filter(company=company, code__startswith="BN-").values_list("code", "pk"))
+    warehouse = Warehouse.objects.get(company=company, is_default=True)
+    seconds = 0.0
+    for payload in pages(total, base):
+        orders, _errors, _ = parse_list_response(payload)
+        heads: dict[str, Order] = {}
+        rows: list[tuple[str, dict]] = []
+        for co in orders:
+            heads.setdefault(co.order_id, Order(company=company, account=raw_account, channel_order_id=co.order_id,
+                                                **_header_values(co)))
+            rows.append((co.order_id, dict(_line_values(co, payload_hash(co)), channel_line_id=co.order_line_id)))
+        began = time.perf_counter()
+        with transaction.atomic():
+            Order.objects.bulk_create(list(heads.values()))
+            lines = OrderLine.objects.bulk_create([
+                OrderLine(company=company, account=raw_account, order=heads[oid], **values) for oid, values in rows])
+            if everything:
+                sku_of = [skus[_sku_code(int(ln.channel_option_id) - 3_000_000_000)] for ln in lines]
+                OrderLineComponent.objects.bulk_create([
+                    OrderLineComponent(company=company, line=ln, sku_id=sku, quantity=ln.quantity)
+                    for ln, sku in zip(lines, sku_of, strict=True)])
+                events.record_all([events.event(company=company, order=o, kind="collected", message="주문 수집")
+                                   for o in heads.values()])
+                StockMovement.objects.bulk_create([
+                    StockMovement(company=company, sku_id=sku, warehouse=warehouse, kind="reserve", quantity=0,
+                                  reserved_change=0, on_hand_after=0, reserved_after=0,  # same row shape, no drift
+                                  reference_type="order_line", reference_id=str(ln.pk))
+                    for ln, sku in zip(lines, sku_of, strict=True)])
+        seconds += time.perf_counter() - began
+        reset_queries()
+    return seconds
+
+
+def ingest_run(options: dict, out) -> dict:
+    """Ingest throughput: first collection, re-collection, and a plain batched insert for comparison."""
+    from django.db import connection, reset_queries
+
+    from marketdock.channels.connectors.coupang import parse_list_response
     from marketdock.orders.models import (
         CollectionRun,
         Order,
-        OrderEvent,
-        OrderLine,
-        OrderLineComponent,
         StockState,
     )
-    from marketdock.orders.services_collect import (
-        _header_values,
-        _line_values,
-        channel_orders_ingest,
-        collection_run_open,
-        payload_hash,
-    )
+    from marketdock.orders.services import channel_orders_ingest, collection_run_open
 
     total = options["orders"]
     if total < 1:
@@ -167,45 +205,8 @@ def ingest_run(options: dict, out) -> dict:
     again.refresh_from_db()
     out(f"re-collect: {recollect_seconds:.1f}s unchanged={again.unchanged}")
 
-    # a plain batched insert of the same rows into the same tables (another account), twice: orders +
-    # lines only, and every row the ingest writes (orders, lines, components, events, stock movements)
-    def raw_insert(everything: bool) -> float:
-        raw_account = ChannelAccount.objects.create(company=company, kind="coupang",
-                                                    name=f"{account.name} raw{int(everything)}")
-        skus = dict(SKU.objects.filter(company=company, code__startswith="BN-").values_list("code", "pk"))
-        warehouse = Warehouse.objects.get(company=company, is_default=True)
-        seconds = 0.0
-        for payload in pages(total, base):
-            orders, _errors, _ = parse_list_response(payload)
-            heads: dict[str, Order] = {}
-            rows: list[tuple[str, dict]] = []
-            for co in orders:
-                heads.setdefault(co.order_id, Order(company=company, account=raw_account, channel_order_id=co.order_id,
-                                                    **_header_values(co)))
-                rows.append((co.order_id, dict(_line_values(co, payload_hash(co)), channel_line_id=co.order_line_id)))
-            began = time.perf_counter()
-            with transaction.atomic():
-                Order.objects.bulk_create(list(heads.values()))
-                lines = OrderLine.objects.bulk_create([
-                    OrderLine(company=company, account=raw_account, order=heads[oid], **values) for oid, values in rows])
-                if everything:
-                    sku_of = [skus[_sku_code(int(ln.channel_option_id) - 3_000_000_000)] for ln in lines]
-                    OrderLineComponent.objects.bulk_create([
-                        OrderLineComponent(company=company, line=ln, sku_id=sku, quantity=ln.quantity)
-                        for ln, sku in zip(lines, sku_of, strict=True)])
-                    OrderEvent.objects.bulk_create([OrderEvent(company=company, order=o, kind="collected",
-                                                               message="주문 수집") for o in heads.values()])
-                    StockMovement.objects.bulk_create([
-                        StockMovement(company=company, sku_id=sku, warehouse=warehouse, kind="reserve", quantity=0,
-                                      reserved_change=0, on_hand_after=0, reserved_after=0,  # same row shape, no drift
-                                      reference_type="order_line", reference_id=str(ln.pk))
-                        for ln, sku in zip(lines, sku_of, strict=True)])
-            seconds += time.perf_counter() - began
-            reset_queries()
-        return seconds
-
-    raw_seconds = raw_insert(False)
-    raw_all_seconds = raw_insert(True)
+    raw_seconds = _raw_insert(company, account, total, base, everything=False)
+    raw_all_seconds = _raw_insert(company, account, total, base, everything=True)
 
     created = Order.objects.filter(company=company, account=account).count()
     states = dict(Order.objects.filter(company=company, account=account).values_list("stock_state")
@@ -241,8 +242,9 @@ register("ingest", help="Order upsert → match → reserve throughput on genera
 
 # --- chaos -------------------------------------------------------------------------------------------
 
-CHAOS_SHOPS = ("naver-demo", "coupang-demo", "shopify-demo", "cafe24-demo")
-CHAOS_PAGE_SIZES = {"naver": 7, "coupang": 5, "shopify": 8, "cafe24": 6}
+CHAOS_SHOPS = ("naver-demo", "coupang-demo", "shopify-demo", "cafe24-demo", "gmarket-demo", "auction-demo")
+CHAOS_PAGE_SIZES = {"naver": 7, "coupang": 5, "shopify": 8, "cafe24": 6,
+                    "gmarket": 20, "auction": 20}  # ESM: 1 order lookup per 5 s, so fewer, larger pages
 
 
 def chaos_add_arguments(parser) -> None:
@@ -262,10 +264,10 @@ def _child(account_id: int) -> dict:
     import httpx
 
     from marketdock.channels.connectors.http import HttpOptions
-    from marketdock.orders import services_collect
+    from marketdock.orders.services import collection
 
-    services_collect.connector_options = lambda account: HttpOptions(timeout=httpx.Timeout(1.0, connect=2.0))
-    return services_collect.collection_execute(account_id=account_id)
+    collection.connector_options = lambda account: HttpOptions(timeout=httpx.Timeout(1.0, connect=2.0))
+    return collection.collection_execute(account_id=account_id)
 
 
 def chaos_run(options: dict, out) -> dict:

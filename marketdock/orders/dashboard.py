@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from marketdock.core.dashboard import Tile
 
-from .models import Order, OrderStatus
-from .selectors import DELAYABLE, due_q, failed_effect_order_ids
+from .models import OPEN_STATUSES, Order, OrderStatus
+from .selectors import due_q, failed_effect_order_ids
 
 S = OrderStatus
 
@@ -22,7 +22,7 @@ def order_tiles(*, company, user):
     counts = Order.objects.filter(company=company).aggregate(
         new=Count("id", filter=Q(status=S.NEW)), confirmed=Count("id", filter=Q(status=S.CONFIRMED)),
         ready=Count("id", filter=Q(status=S.READY)), hold=Count("id", filter=Q(status=S.HOLD)),
-        delayed=Count("id", filter=Q(expected_ship_date__isnull=False, status__in=DELAYABLE)),
+        delayed=Count("id", filter=Q(expected_ship_date__isnull=False, status__in=OPEN_STATUSES)),
         due_today=Count("id", filter=due_q("today")), overdue=Count("id", filter=due_q("overdue")))
     failed = Order.objects.filter(company=company, id__in=failed_effect_order_ids(company)).count()
     screen = "orders.list"

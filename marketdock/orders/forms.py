@@ -12,7 +12,7 @@ from marketdock.core import params
 from marketdock.core.forms import BootstrapFormMixin
 from marketdock.core.validators import validate_phone
 
-from .services_excel import BUILTIN_MAPPINGS, UPLOAD_FIELDS
+from .services.excel import BUILTIN_MAPPINGS, UPLOAD_FIELDS
 
 
 class UploadForm(BootstrapFormMixin, forms.Form):

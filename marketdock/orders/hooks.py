@@ -8,11 +8,22 @@ dispatched. The shipping app registers the resolver over its carrier master::
     register_carrier_resolver(resolve)   # resolve(channel: str, codes: set[str]) -> dict[str, str]
 
 Codes nobody can resolve map to "" (the tracking number is kept; the carrier is shown as unknown).
+
+`shipping()`: the carriers and packages the order flow needs when lines ship (the carrier of a typed
+tracking number and its number rule, the package an order ships in, the carrier names of the
+screens and sheets). The shipping app registers one `ShippingProvider` at ready()::
+
+    from marketdock.orders.hooks import ShippingProvider, register_shipping
+    register_shipping(ShippingProvider(carriers=..., carrier=..., validate_tracking=..., package_shipment=...))
+
+It hands over plain `CarrierRef` / `PackageShipment` values, never its models.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 
 Resolver = Callable[[str, set[str]], dict[str, str]]
 _resolvers: list[Resolver] = []
@@ -35,3 +46,62 @@ def carrier_keys_for(channel: str, codes: Iterable[str]) -> dict[str, str]:
             if key:
                 found[code] = key
     return {code: found.get(code, "") for code in wanted}
+
+
+# --- carriers and packages (registered by the shipping app) ------------------------------------------
+
+
+class TrackingRejected(Exception):
+    """A tracking number the carrier's rule refuses; `str(exc)` is a Korean message for the user."""
+
+
+@dataclass(frozen=True)
+class CarrierRef:
+    """A carrier as the order flow sees it. `codes`: the marketplace's own code per channel kind
+    (`naver` → `CJGLS`), resolved by the shipping app's carrier master."""
+
+    key: str
+    name: str
+    name_en: str = ""
+    tracking_url: str = ""  # the carrier's tracking page, the number appended
+    codes: Mapping[str, str] = field(default_factory=dict)
+    rule: object = field(default=None, compare=False, repr=False)  # the shipping app's number rule (opaque here)
+
+    def code_for(self, channel: str) -> str:
+        return self.codes.get(channel, "")
+
+    def tracking_url_for(self, number: str) -> str:
+        return f"{self.tracking_url}{number}" if self.tracking_url and number else ""
+
+
+@dataclass(frozen=True)
+class PackageShipment:
+    """How a packed order leaves: parcel (carrier + number) or visit / direct (no number)."""
+
+    method: str
+    carrier: CarrierRef | None = None
+    tracking_number: str = ""
+    shipped_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ShippingProvider:
+    carriers: Callable[..., list[CarrierRef]]  # carriers(active_only=True), in display order
+    carrier: Callable[[str], CarrierRef | None]  # by key, active or not
+    validate_tracking: Callable[[CarrierRef, str], str]  # the normalised number; raises TrackingRejected
+    package_shipment: Callable[..., PackageShipment | None]  # package_shipment(company, order)
+
+
+_shipping: list[ShippingProvider] = []
+
+
+def register_shipping(provider: ShippingProvider) -> ShippingProvider:
+    """Register the shipping app's provider (the last registration wins)."""
+    _shipping[:] = [provider]
+    return provider
+
+
+def shipping() -> ShippingProvider:
+    if not _shipping:
+        raise RuntimeError("no shipping provider registered (marketdock.shipping must be in INSTALLED_APPS)")
+    return _shipping[0]

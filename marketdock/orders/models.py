@@ -32,6 +32,29 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", _("취소")
 
 
+# Status groups, declared once (plain strings: a str-mixin Enum member hashes by its name, so
+# `"new" in {OrderStatus.NEW}` is False). Every status set of the code is one of these.
+_S = OrderStatus
+# the goods have not left: an order here can be delayed, edited, reserved; a line here has a 출고기한
+OPEN_STATUSES = frozenset(s.value for s in (_S.NEW, _S.CONFIRMED, _S.READY, _S.HOLD))
+# the goods have left (출고완료, 배송중, 배송완료)
+SHIPPED_STATUSES = frozenset(s.value for s in (_S.SHIPPED, _S.IN_TRANSIT, _S.DELIVERED))
+# orders the warehouse packs and ships now (주문확정, 출고준비)
+SHIPPABLE_STATUSES = frozenset(s.value for s in (_S.CONFIRMED, _S.READY))
+# orders stopped from leaving (보류, 취소)
+STOPPED_STATUSES = frozenset(s.value for s in (_S.HOLD, _S.CANCELLED))
+# the forward order of the flow (보류 and 취소 are off it)
+FLOW_SEQUENCE = tuple(s.value for s in (_S.NEW, _S.CONFIRMED, _S.READY, _S.SHIPPED, _S.IN_TRANSIT, _S.DELIVERED))
+
+
+def status_label(value: str) -> str:
+    """The status in the user's language (an unknown code reads as itself)."""
+    try:
+        return str(OrderStatus(value).label)
+    except ValueError:
+        return value
+
+
 class ChannelStatus(models.TextChoices):
     """The marketplace's status of a line, canonical (connectors map raw statuses onto these)."""
 
@@ -297,6 +320,8 @@ class EventKind(models.TextChoices):
     EFFECT_SENT = "effect_sent", _("쇼핑몰 전송 완료")
     EFFECT_FAILED = "effect_failed", _("쇼핑몰 전송 실패")
     EFFECT_RETRY = "effect_retry", _("쇼핑몰 재전송")
+    MARKETPLACE_PROGRESS = "marketplace_progress", _("쇼핑몰 진행 반영")
+    SHIPPED_OUTSIDE = "shipped_outside", _("쇼핑몰 직접 출고")
 
 
 class OrderEvent(CompanyOwned):
@@ -304,7 +329,7 @@ class OrderEvent(CompanyOwned):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, null=True, blank=True, related_name="events")
-    kind = models.CharField(_("구분"), max_length=30)
+    kind = models.CharField(_("구분"), max_length=30, choices=EventKind.choices)  # written by orders/events.py
     message = models.CharField(_("내용"), max_length=500)
     data = models.JSONField(default=dict, blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

@@ -19,7 +19,7 @@ from marketdock.channels.models import ChannelAccount
 from marketdock.core.models import Company
 from marketdock.core.validators import normalize_phone
 
-from .models import ExportTemplate, Order, OrderEvent, OrderLine, OrderStatus, UploadMapping
+from .models import OPEN_STATUSES, ExportTemplate, Order, OrderEvent, OrderLine, OrderStatus, UploadMapping
 
 # sort key → (model field, descending)
 SORTS: dict[str, tuple[str, bool]] = {
@@ -118,7 +118,7 @@ def order_search(company: Company, filters: OrderFilters) -> QuerySet[Order]:
     if f.effect == "failed":
         qs = qs.filter(id__in=failed_effect_order_ids(company))
     if f.delayed:
-        qs = qs.filter(expected_ship_date__isnull=False, status__in=DELAYABLE)
+        qs = qs.filter(expected_ship_date__isnull=False, status__in=OPEN_STATUSES)
     if f.due in DUE_FILTERS:
         qs = qs.filter(due_q(f.due))
     return qs
@@ -134,14 +134,11 @@ def due_q(due: str, today: date | None = None) -> Q:
     return Q(dispatch_due=today) if due == "today" else Q(dispatch_due__lt=today)
 
 
-DELAYABLE = (OrderStatus.NEW, OrderStatus.CONFIRMED, OrderStatus.READY, OrderStatus.HOLD)
-
-
 def failed_effect_order_ids(company: Company):
     """Orders with a write to the marketplace that failed (전송 실패): the outbox gave up on the
     message or the marketplace refused some of its lines (a subquery)."""
     from .models import OrderEffect
-    from .services_flow import FAILED_EFFECT_Q
+    from .services.effects import FAILED_EFFECT_Q
 
     return OrderEffect.objects.filter(company=company).filter(FAILED_EFFECT_Q).values("order_id")
 
@@ -155,7 +152,7 @@ def order_effects(company: Company, order: Order) -> QuerySet:
 def effect_states(company: Company, order_ids: list[int]) -> dict[int, str]:
     """Per order of a page: "failed" / "pending" / "sent" (the worst of its writes), for the list badge."""
     from .models import OrderEffect
-    from .services_flow import FAILED_MESSAGE
+    from .services.effects import FAILED_MESSAGE
 
     rank = {"sent": 0, "pending": 1, "failed": 2}
     out: dict[int, str] = {}

@@ -11,7 +11,7 @@ from huey.contrib.djhuey import db_periodic_task
 
 from marketdock.core.jobs import job
 
-from . import services_collect
+from . import services
 
 
 @job(kind="orders.collect", label=gettext_lazy("주문수집"))
@@ -22,7 +22,7 @@ def collect_orders(ctx, *, account_id: int, trigger: str = "manual", window_star
     def progress(pages: int, **counts: int) -> None:
         ctx.progress(min(95, pages * 5), 100, pages=pages, **counts)
 
-    return services_collect.collection_execute(
+    return services.collection_execute(
         account_id=account_id, trigger=trigger,
         window_start=datetime.fromisoformat(window_start) if window_start else None,
         window_end=datetime.fromisoformat(window_end) if window_end else None,
@@ -32,6 +32,6 @@ def collect_orders(ctx, *, account_id: int, trigger: str = "manual", window_star
 @db_periodic_task(crontab(minute="*"), name="orders.collect_due")
 def collect_due() -> None:
     """Every minute: enqueue the accounts whose scheduled collection is due (each once)."""
-    for account in services_collect.collection_due_accounts():
-        if services_collect.collection_schedule_claim(account=account):
-            services_collect.collection_run_start(account=account, trigger="schedule")
+    for account in services.collection_due_accounts():
+        if services.collection_schedule_claim(account=account):
+            services.collection_run_start(account=account, trigger="schedule")

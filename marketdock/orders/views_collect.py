@@ -17,7 +17,7 @@ from marketdock.channels.models import ChannelAccount, ChannelKind
 from marketdock.core import params
 from marketdock.core.screens import screen_view
 
-from . import services_collect, services_progress
+from . import services
 from .models import CollectionRun, QuarantinedRecord
 
 
@@ -30,10 +30,6 @@ def _account(company, pk: int) -> ChannelAccount:
     if account is None:
         raise Http404(_("쇼핑몰 계정을 찾을 수 없습니다."))
     return account
-
-
-def _int(value) -> int | None:
-    return params.int_param(value)
 
 
 @screen_view("orders.collect")
@@ -56,7 +52,7 @@ def collect(request):
         "rows": [(a, last_runs.get(a.pk)) for a in accounts], "page": page, "account_id": account_id,
         "status": status, "statuses": CollectionRun.Status.choices,
         "backfill_start": (today - timedelta(days=7)).isoformat(), "backfill_end": today.isoformat(),
-        "all_accounts": accounts, "order_settings": services_progress.order_settings(company),
+        "all_accounts": accounts, "order_settings": services.order_settings(company),
     })
 
 
@@ -64,7 +60,7 @@ def collect(request):
 def collect_settings(request):
     """The company's collection choice: deduct stock for orders the marketplace shipped itself."""
     if request.method == "POST":
-        services_progress.order_settings_save(company=request.company,
+        services.order_settings_save(company=request.company,
                                               deduct_outside_shipments=request.POST.get("deduct_outside_shipments") == "on")
         messages.success(request, _("주문 수집 설정을 저장했습니다."))
     return redirect("orders:collect")
@@ -72,8 +68,8 @@ def collect_settings(request):
 
 def _start(request, account, **kwargs):
     try:
-        job = services_collect.collection_run_start(account=account, user=request.user, **kwargs)
-    except services_collect.CollectionError as exc:
+        job = services.collection_run_start(account=account, user=request.user, **kwargs)
+    except services.CollectionError as exc:
         if request.htmx:
             return render(request, "orders/collect/_error.html", {"error": str(exc)}, status=200)
         messages.error(request, str(exc))
@@ -148,15 +144,15 @@ def schedule_edit(request, pk: int):
     account = _account(request.company, pk)
     if request.method != "POST":
         return redirect("orders:schedules")
-    minutes = _int(request.POST.get("collect_every_minutes"))
+    minutes = params.int_param(request.POST.get("collect_every_minutes"))
     try:
         if minutes is None:
-            raise services_collect.CollectionError(_("수집 주기는 분 단위 숫자로 입력하세요: %(v)s") % {
+            raise services.CollectionError(_("수집 주기는 분 단위 숫자로 입력하세요: %(v)s") % {
                 "v": request.POST.get("collect_every_minutes", "")})
-        services_collect.account_schedule_update(company=request.company, account=account,
+        services.account_schedule_update(company=request.company, account=account,
                                                  auto_collect=request.POST.get("auto_collect") == "on",
                                                  collect_every_minutes=minutes)
-    except services_collect.CollectionError as exc:
+    except services.CollectionError as exc:
         messages.error(request, f"{account.name}: {exc}")
     else:
         messages.success(request, _("%(name)s 자동 수집 설정을 저장했습니다.") % {"name": account.name})

@@ -7,7 +7,6 @@ import json
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,19 +14,11 @@ from django.utils.translation import gettext as _
 from marketdock.core import params
 from marketdock.core.downloads import xlsx_response
 from marketdock.core.screens import screen_view
+from marketdock.core.views_helpers import get_or_404
 
-from . import selectors, services_excel
+from . import selectors, services
 from .forms import ManualLineFormSet, ManualOrderForm, UploadForm, UploadMappingForm
-from .services_excel import COLUMNS_BY_KEY, DEFAULT_COLUMNS, EXPORT_COLUMNS, OrderExcelError
 from .views_list import parse_filters
-
-
-def _get(getter, company, pk):
-    try:
-        return getter(company, pk)
-    except ObjectDoesNotExist:
-        raise Http404(_("자료를 찾을 수 없습니다.")) from None
-
 
 # ---------------------------------------------------------------- export
 
@@ -39,12 +30,12 @@ def order_export(request):
     template = None
     template_id = params.id_param(request.GET.get("template"))
     if template_id:
-        template = _get(selectors.export_template_get, company, template_id)
-    ids = services_excel.excel_order_ids(company, request.GET.getlist("order")) if request.GET.getlist("order") else None
+        template = get_or_404(selectors.export_template_get, company, template_id)
+    ids = services.excel_order_ids(company, request.GET.getlist("order")) if request.GET.getlist("order") else None
     if ids is not None and not ids:
         messages.error(request, _("선택한 주문을 찾을 수 없습니다."))
         return redirect("orders:list")
-    result = services_excel.orders_export(company=company, user=request.user, filters=filters, order_ids=ids,
+    result = services.orders_export(company=company, user=request.user, filters=filters, order_ids=ids,
                                           template=template, request=request)
     return xlsx_response(result.file, result.filename)
 
@@ -54,18 +45,18 @@ def order_export(request):
 
 def _column_rows(selected: list[str]) -> list[dict]:
     """Chosen columns first in their order, then the rest of the catalogue."""
-    rows = [{"col": COLUMNS_BY_KEY[k], "checked": True} for k in selected if k in COLUMNS_BY_KEY]
-    rows += [{"col": c, "checked": False} for c in EXPORT_COLUMNS if c.key not in selected]
+    rows = [{"col": services.COLUMNS_BY_KEY[k], "checked": True} for k in selected if k in services.COLUMNS_BY_KEY]
+    rows += [{"col": c, "checked": False} for c in services.EXPORT_COLUMNS if c.key not in selected]
     return rows
 
 
 def _template_page(request, template=None, *, name="", columns=None, status=200):
     company = request.company
-    columns = columns if columns is not None else (template.columns if template else DEFAULT_COLUMNS)
+    columns = columns if columns is not None else (template.columns if template else services.DEFAULT_COLUMNS)
     return render(request, "orders/excel/export_templates.html", {
         "templates": list(selectors.export_templates(company)), "editing": template,
         "name": name or (template.name if template else ""), "column_rows": _column_rows(columns),
-        "default_columns": [COLUMNS_BY_KEY[k] for k in DEFAULT_COLUMNS],
+        "default_columns": [services.COLUMNS_BY_KEY[k] for k in services.DEFAULT_COLUMNS],
     }, status=status)
 
 
@@ -74,8 +65,8 @@ def export_templates(request):
     if request.method == "POST":
         name, columns = request.POST.get("name", ""), request.POST.getlist("columns")
         try:
-            services_excel.export_template_save(company=request.company, user=request.user, name=name, columns=columns)
-        except OrderExcelError as exc:
+            services.export_template_save(company=request.company, user=request.user, name=name, columns=columns)
+        except services.OrderExcelError as exc:
             messages.error(request, str(exc))
             return _template_page(request, name=name, columns=columns, status=400)
         messages.success(request, _("양식 '%(name)s'을(를) 저장했습니다.") % {"name": name.strip()})
@@ -85,13 +76,13 @@ def export_templates(request):
 
 @screen_view("orders.export_templates")
 def export_template_edit(request, pk: int):
-    template = _get(selectors.export_template_get, request.company, pk)
+    template = get_or_404(selectors.export_template_get, request.company, pk)
     if request.method == "POST":
         name, columns = request.POST.get("name", ""), request.POST.getlist("columns")
         try:
-            services_excel.export_template_save(company=request.company, user=request.user, name=name,
+            services.export_template_save(company=request.company, user=request.user, name=name,
                                                 columns=columns, template=template)
-        except OrderExcelError as exc:
+        except services.OrderExcelError as exc:
             messages.error(request, str(exc))
             return _template_page(request, template, name=name, columns=columns, status=400)
         messages.success(request, _("양식 '%(name)s'을(를) 저장했습니다.") % {"name": template.name})
@@ -101,10 +92,10 @@ def export_template_edit(request, pk: int):
 
 @screen_view("orders.export_templates", write=True)
 def export_template_delete(request, pk: int):
-    template = _get(selectors.export_template_get, request.company, pk)
+    template = get_or_404(selectors.export_template_get, request.company, pk)
     if request.method != "POST":
         return redirect("orders:export_template_edit", pk=pk)
-    services_excel.export_template_delete(company=request.company, template=template)
+    services.export_template_delete(company=request.company, template=template)
     messages.success(request, _("양식 '%(name)s'을(를) 삭제했습니다.") % {"name": template.name})
     return redirect("orders:export_templates")
 
@@ -120,7 +111,7 @@ def _upload_context(request, *, form=None, manual_form=None, line_formset=None, 
         "form": form or UploadForm(accounts=accounts, mappings=mappings),
         "manual_form": manual_form or ManualOrderForm(accounts=accounts, prefix="m"),
         "line_formset": line_formset or ManualLineFormSet(prefix="line"),
-        "builtins": services_excel.BUILTIN_MAPPINGS.values(), "mappings": mappings, "result": result, "tab": tab,
+        "builtins": services.BUILTIN_MAPPINGS.values(), "mappings": mappings, "result": result, "tab": tab,
         "result_errors_json": json.dumps([e.as_dict() for e in result.errors], ensure_ascii=False)
         if result and result.errors else "",
     }
@@ -139,14 +130,14 @@ def order_upload(request):
     kind, _sep, ref = form.cleaned_data["mapping"].partition(":")
     mapping = None
     if kind == "user":
-        mapping = _get(selectors.upload_mapping_get, company, int(ref))
+        mapping = get_or_404(selectors.upload_mapping_get, company, int(ref))
     upload = form.cleaned_data["file"]
     try:
-        result = services_excel.orders_upload(
+        result = services.orders_upload(
             company=company, user=request.user, account=form.cleaned_data["account"], data=upload.read(),
             filename=upload.name, builtin_code=ref if kind == "builtin" else "", mapping=mapping,
             skip_bad_rows=form.cleaned_data["skip_bad_rows"])
-    except OrderExcelError as exc:
+    except services.OrderExcelError as exc:
         form.add_error("file", str(exc))
         return render(request, "orders/excel/upload.html", _upload_context(request, form=form), status=400)
     if result.ok:
@@ -161,10 +152,10 @@ def order_upload(request):
 def upload_sample(request):
     """The sample xlsx of one built-in mapping (?code=naver|coupang: its header and a sample row)."""
     code = request.GET.get("code", "")
-    builtin = services_excel.BUILTIN_MAPPINGS.get(code)
+    builtin = services.BUILTIN_MAPPINGS.get(code)
     if builtin is None:
         raise Http404(_("자료를 찾을 수 없습니다."))
-    return xlsx_response(services_excel.builtin_sample_bytes(code), _("%(name)s_샘플.xlsx") % {"name": builtin.name})
+    return xlsx_response(services.builtin_sample_bytes(code), _("%(name)s_샘플.xlsx") % {"name": builtin.name})
 
 
 @screen_view("orders.manual", write=True)
@@ -187,9 +178,9 @@ def manual_order(request):
                       total_amount=(f.cleaned_data.get("unit_price") or 0) * f.cleaned_data["quantity"])
                  for f in lines.forms if f.cleaned_data]
     try:
-        result, run_id = services_excel.manual_order_create(company=company, user=request.user, account=d["account"],
+        result, run_id = services.manual_order_create(company=company, user=request.user, account=d["account"],
                                                             order=order, lines=line_rows)
-    except (OrderExcelError, ValueError) as exc:
+    except (services.OrderExcelError, ValueError) as exc:
         messages.error(request, str(exc))
         return render(request, "orders/excel/upload.html",
                       _upload_context(request, manual_form=form, line_formset=lines, tab="manual"), status=400)
@@ -222,7 +213,7 @@ def upload_errors(request):
         errors = [e for e in errors if isinstance(e, dict)][:10000]
     except ValueError:
         errors = []
-    return xlsx_response(services_excel.errors_workbook_bytes(errors), "주문업로드_오류.xlsx")
+    return xlsx_response(services.errors_workbook_bytes(errors), "주문업로드_오류.xlsx")
 
 
 # ---------------------------------------------------------------- user mappings
@@ -245,7 +236,7 @@ def upload_mapping_create(request):
 
 @screen_view("orders.manual")
 def upload_mapping_edit(request, pk: int):
-    return _mapping_save(request, _get(selectors.upload_mapping_get, request.company, pk))
+    return _mapping_save(request, get_or_404(selectors.upload_mapping_get, request.company, pk))
 
 
 def _mapping_save(request, mapping):
@@ -258,10 +249,10 @@ def _mapping_save(request, mapping):
     if not form.is_valid():
         return _mapping_page(request, form, mapping, status=400)
     try:
-        saved = services_excel.upload_mapping_save(
+        saved = services.upload_mapping_save(
             company=company, account=form.cleaned_data["account"], name=form.cleaned_data["name"],
             columns=form.columns(), header_row=form.cleaned_data["header_row"], mapping=mapping)
-    except OrderExcelError as exc:
+    except services.OrderExcelError as exc:
         form.add_error(None, str(exc))
         return _mapping_page(request, form, mapping, status=400)
     messages.success(request, _("매핑 '%(name)s'을(를) 저장했습니다.") % {"name": saved.name})
@@ -270,9 +261,9 @@ def _mapping_save(request, mapping):
 
 @screen_view("orders.manual", write=True)
 def upload_mapping_delete(request, pk: int):
-    mapping = _get(selectors.upload_mapping_get, request.company, pk)
+    mapping = get_or_404(selectors.upload_mapping_get, request.company, pk)
     if request.method != "POST":
         return redirect("orders:upload_mapping_edit", pk=pk)
-    services_excel.upload_mapping_delete(company=request.company, mapping=mapping)
+    services.upload_mapping_delete(company=request.company, mapping=mapping)
     messages.success(request, _("매핑 '%(name)s'을(를) 삭제했습니다.") % {"name": mapping.name})
     return redirect("orders:upload")

@@ -1,13 +1,12 @@
 """Order processing screens (ORD-4..7, ORD-9, SHP-4): bulk actions from the order list with a result
 per order, the detail's status buttons, partial shipment, 발송지연, buyer/recipient edit, retry of
 failed marketplace writes, the Excel status/tracking upload and the shipped-list download.
-Thin: parse, call services_flow / services_status_excel, render."""
+Thin: parse, call the order services, render."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,22 +14,10 @@ from django.utils.translation import gettext as _
 from marketdock.core import params
 from marketdock.core.downloads import xlsx_response
 from marketdock.core.screens import screen_view
+from marketdock.core.views_helpers import get_or_404
 
-from . import selectors, services_status_excel
+from . import selectors, services
 from .models import Order, OrderStatus
-from .services_flow import (
-    EDITABLE_FIELDS,
-    DelayReason,
-    FlowError,
-    TransitionResult,
-    order_delay,
-    order_effects_retry,
-    order_hold,
-    order_recipient_update,
-    order_ship_lines,
-    order_transition,
-    order_unhold,
-)
 from .views_list import parse_filters
 
 SCREEN = "orders.list"
@@ -42,10 +29,7 @@ BULK_ACTIONS = {
 
 
 def _order(request, pk: int) -> Order:
-    try:
-        return selectors.order_get(request.company, pk)
-    except ObjectDoesNotExist:
-        raise Http404(_("주문을 찾을 수 없습니다.")) from None
+    return get_or_404(selectors.order_get, request.company, pk, _("주문을 찾을 수 없습니다."))
 
 
 def _selected(request, source) -> tuple[list[Order], list[str]]:
@@ -61,7 +45,7 @@ def _back(request) -> str:
     return reverse("orders:list") + (f"?{back}" if back and not back.startswith(("/", "http")) else "")
 
 
-def _results(request, title: str, result: TransitionResult, missing: list[str] = (), status: int = 200):
+def _results(request, title: str, result: services.TransitionResult, missing: list[str] = (), status: int = 200):
     rows = [{"order": o.order, "ok": o.ok, "message": o.message} for o in result.outcomes]
     rows += [{"order": None, "no": m, "ok": False, "message": _("주문을 찾을 수 없습니다.")} for m in missing]
     return render(request, "orders/flow/bulk_result.html", {
@@ -87,13 +71,13 @@ def bulk_action(request):
         return redirect(_back(request))
     user, company = request.user, request.company
     if action == "hold":
-        result = order_hold(company=company, orders=orders, reason=reason, user=user)
+        result = services.order_hold(company=company, orders=orders, reason=reason, user=user)
     elif action == "unhold":
-        result = order_unhold(company=company, orders=orders, user=user, reason=reason)
+        result = services.order_unhold(company=company, orders=orders, user=user, reason=reason)
     elif action == "retry":
-        result = order_effects_retry(company=company, orders=orders, user=user)
+        result = services.order_effects_retry(company=company, orders=orders, user=user)
     else:
-        result = order_transition(company=company, orders=orders, to=BULK_ACTIONS[action], user=user, reason=reason)
+        result = services.order_transition(company=company, orders=orders, to=BULK_ACTIONS[action], user=user, reason=reason)
     return _results(request, titles[action], result, missing)
 
 
@@ -106,11 +90,11 @@ def order_status(request, pk: int):
     to = request.POST.get("to", "")
     reason = request.POST.get("reason", "").strip()[:300]
     if to == "unhold":
-        outcome = order_unhold(company=request.company, orders=[order], user=request.user, reason=reason).outcomes[0]
+        outcome = services.order_unhold(company=request.company, orders=[order], user=request.user, reason=reason).outcomes[0]
     elif to == OrderStatus.HOLD:
-        outcome = order_hold(company=request.company, orders=[order], reason=reason, user=request.user).outcomes[0]
+        outcome = services.order_hold(company=request.company, orders=[order], reason=reason, user=request.user).outcomes[0]
     else:
-        outcome = order_transition(company=request.company, orders=[order], to=to, user=request.user,
+        outcome = services.order_transition(company=request.company, orders=[order], to=to, user=request.user,
                                    reason=reason).outcomes[0]
     (messages.success if outcome.ok else messages.error)(request, outcome.message)
     return redirect("orders:detail", pk=order.pk)
@@ -135,7 +119,7 @@ def order_ship(request, pk: int):
             messages.error(request, _("택배사와 송장번호를 입력하세요."))
             return redirect("orders:detail", pk=order.pk)
         tracking = (carrier, number)
-    outcome = order_ship_lines(company=request.company, order=order, lines=lines, user=request.user,
+    outcome = services.order_ship_lines(company=request.company, order=order, lines=lines, user=request.user,
                                tracking=tracking, method=method)
     (messages.success if outcome.ok else messages.error)(request, outcome.message)
     return redirect("orders:detail", pk=order.pk)
@@ -146,7 +130,7 @@ def order_retry(request, pk: int):
     order = _order(request, pk)
     if request.method != "POST":
         return redirect("orders:detail", pk=order.pk)
-    outcome = order_effects_retry(company=request.company, orders=[order], user=request.user).outcomes[0]
+    outcome = services.order_effects_retry(company=request.company, orders=[order], user=request.user).outcomes[0]
     (messages.success if outcome.ok else messages.error)(request, outcome.message)
     return redirect("orders:detail", pk=order.pk)
 
@@ -166,12 +150,12 @@ def order_delay_view(request):
         if not orders:
             error = _("주문을 선택하세요.")
         if not error:
-            result = order_delay(company=request.company, orders=orders, expected_date=when,
+            result = services.order_delay(company=request.company, orders=orders, expected_date=when,
                                  reason_code=values["reason_code"], message=values["message"], user=request.user,
                                  hold=values["hold"])
             return _results(request, _("발송지연"), result, missing)
     return render(request, "orders/flow/delay.html", {
-        "orders": orders, "missing": missing, "values": values, "reasons": DelayReason.CHOICES, "error": error,
+        "orders": orders, "missing": missing, "values": values, "reasons": services.DelayReason.CHOICES, "error": error,
         "back_query": source.get("back", "")}, status=400 if error else 200)
 
 
@@ -180,19 +164,19 @@ def order_edit(request, pk: int):
     """주문자/수령자 정보 수정 with a change log (ORD-5)."""
     order = _order(request, pk)
     error = ""
-    values = {name: getattr(order, name) for name in EDITABLE_FIELDS}
+    values = {name: getattr(order, name) for name in services.EDITABLE_FIELDS}
     if request.method == "POST":
-        values = {name: request.POST.get(name, "") for name in EDITABLE_FIELDS}
+        values = {name: request.POST.get(name, "") for name in services.EDITABLE_FIELDS}
         try:
-            changed = order_recipient_update(company=request.company, order=order, fields=values, user=request.user,
+            changed = services.order_recipient_update(company=request.company, order=order, fields=values, user=request.user,
                                              reason=request.POST.get("reason", ""))
-        except FlowError as exc:
+        except services.FlowError as exc:
             error = str(exc)
         else:
             messages.success(request, _("주문자/수령자 정보를 저장했습니다.") if changed else _("바뀐 내용이 없습니다."))
             return redirect("orders:detail", pk=order.pk)
     fields = [{"name": n, "label": Order._meta.get_field(n).verbose_name, "value": values[n], "max": m}
-              for n, m in EDITABLE_FIELDS.items()]
+              for n, m in services.EDITABLE_FIELDS.items()]
     return render(request, "orders/flow/edit.html", {"order": order, "fields": fields, "error": error},
                   status=400 if error else 200)
 
@@ -209,20 +193,20 @@ def status_upload(request):
             error = _("파일을 선택하세요.")
         else:
             try:
-                result = services_status_excel.status_upload_apply(
+                result = services.status_upload_apply(
                     company=request.company, user=request.user, data=upload.read(), filename=upload.name,
                     all_or_nothing=not partial)
-            except services_status_excel.StatusExcelError as exc:
+            except services.StatusExcelError as exc:
                 error = str(exc)
     return render(request, "orders/flow/status_upload.html", {
-        "result": result, "error": error, "columns": services_status_excel.UPLOAD_HEADERS},
+        "result": result, "error": error, "columns": services.UPLOAD_HEADERS},
         status=400 if error or (result and result.errors and not result.applied) else 200)
 
 
 @screen_view(SCREEN)
 def status_sheet(request):
     """The status/tracking sheet of the listed orders (to edit and upload again); no personal data."""
-    result = services_status_excel.status_sheet_export(company=request.company, filters=parse_filters(request.GET))
+    result = services.status_sheet_export(company=request.company, filters=parse_filters(request.GET))
     return xlsx_response(result.file, result.filename)
 
 
@@ -230,7 +214,7 @@ def status_sheet(request):
 def shipped_export(request):
     """출고 내역 download (shipped orders with recipient and tracking number; logged as a personal-data
     download)."""
-    result = services_status_excel.shipped_export(company=request.company, user=request.user,
+    result = services.shipped_export(company=request.company, user=request.user,
                                                   filters=parse_filters(request.GET), request=request)
     return xlsx_response(result.file, result.filename)
 
@@ -239,43 +223,32 @@ def shipped_export(request):
 
 
 def detail_context(request, order: Order) -> dict:
-    from marketdock.shipping.selectors import carriers
-
-    from .models import OrderEffect
-    from .services_flow import (
-        FAILED_MESSAGE,
-        METHOD_LABELS,
-        SHIPPED_LIKE,
-        allowed_targets,
-        delay_supported,
-        line_is_cancelled,
-        status_label,
-    )
+    from .hooks import shipping
+    from .models import OPEN_STATUSES, SHIPPED_STATUSES, OrderEffect, status_label
 
     company = request.company
-    labels = {"confirm": _("발주확인"), "dispatch": _("송장전송"), "delay": _("발송지연")}
     effects = []
     for e in selectors.order_effects(company, order):
         state = e.state
         if state != OrderEffect.State.SUPERSEDED:
-            if e.message.status in FAILED_MESSAGE:
+            if e.message.status in services.FAILED_MESSAGE:
                 state = "failed"
             elif state == OrderEffect.State.PENDING and e.message.status == "sent":
                 state = "sent"
-        effects.append({"label": labels.get(e.kind, e.kind), "state": state, "attempts": e.message.attempts,
+        effects.append({"label": services.effect_label(e.kind), "state": state, "attempts": e.message.attempts,
                         "error": e.error or (e.message.last_error if state == "failed" else ""),
                         "created_at": e.created_at})
     lines = list(selectors.order_lines(company, order))
-    targets = [(s, status_label(s)) for s in allowed_targets(order) if s != OrderStatus.SHIPPED]
+    targets = [(s, status_label(s)) for s in services.allowed_targets(order) if s != OrderStatus.SHIPPED]
     if order.status == OrderStatus.HOLD:
         targets = [(s, label) for s, label in targets if s == OrderStatus.CANCELLED]
     return {
         "targets": targets,
         "hold_from_label": status_label(order.hold_from) if order.hold_from else "",
-        "delay_label": dict(DelayReason.CHOICES).get(order.delay_reason_code, order.delay_reason_code),
-        "can_delay": order.status in (OrderStatus.NEW, OrderStatus.CONFIRMED, OrderStatus.READY, OrderStatus.HOLD)
-        and (delay_supported(order.account) or order.account.kind == "manual"),
-        "shippable": [ln for ln in lines if not line_is_cancelled(ln) and ln.status not in SHIPPED_LIKE],
-        "methods": list(METHOD_LABELS.items()), "carriers": list(carriers()),
+        "delay_label": dict(services.DelayReason.CHOICES).get(order.delay_reason_code, order.delay_reason_code),
+        "can_delay": order.status in OPEN_STATUSES
+        and (services.delay_supported(order.account) or order.account.kind == "manual"),
+        "shippable": [ln for ln in lines if not services.line_is_cancelled(ln) and ln.status not in SHIPPED_STATUSES],
+        "methods": list(services.METHOD_LABELS.items()), "carriers": shipping().carriers(active_only=True),
         "effects": effects, "has_failed": any(e["state"] == "failed" for e in effects),
     }

@@ -4,10 +4,9 @@ selectors, render."""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
-from django.core.exceptions import ObjectDoesNotExist
-from django.http import Http404, QueryDict
+from django.http import QueryDict
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -21,6 +20,7 @@ from marketdock.core.money import KRW
 from marketdock.core.rates import KrwConverter, MoneyTotal
 from marketdock.core.screens import screen_view
 from marketdock.core.validators import format_phone
+from marketdock.core.views_helpers import get_or_404
 
 from . import selectors
 from .models import MatchStatus, OrderStatus
@@ -38,14 +38,6 @@ QUICK_PERIODS = (("today", gettext_lazy("오늘"), 0), ("3d", gettext_lazy("3일
                  ("1m", gettext_lazy("1개월"), 30))
 
 
-def _int(value, default=None):
-    return params.int_param(value, default)
-
-
-def _date(value: str) -> date | None:
-    return params.date_param(value)
-
-
 def parse_filters(g: QueryDict) -> OrderFilters:
     """The list's filters from the URL; anything malformed is ignored, never a 500."""
     matched = {"1": True, "0": False}.get(g.get("matched", ""))
@@ -54,7 +46,7 @@ def parse_filters(g: QueryDict) -> OrderFilters:
     return OrderFilters(
         account_ids=params.id_list(g.getlist("account")),
         date_field="collected" if g.get("date_field") == "collected" else "ordered",
-        start=_date(g.get("start", "")), end=_date(g.get("end", "")),
+        start=params.date_param(g.get("start", "")), end=params.date_param(g.get("end", "")),
         statuses=[s for s in g.getlist("status") if s in OrderStatus.values],
         matched=matched,
         name=g.get("name", "").strip()[:100], phone=g.get("phone", "").strip()[:30],
@@ -100,7 +92,7 @@ def order_list(request):
     company = request.company
     g = request.GET
     filters = parse_filters(g)
-    size = _int(g.get("size"), 50)
+    size = params.int_param(g.get("size"), 50)
     size = size if size in PAGE_SIZES else 50
     page = selectors.order_page(company, filters, cursor=g.get("cursor", ""), size=size)
     count, capped = selectors.order_count(company, filters)
@@ -153,10 +145,7 @@ def _flow_context(request, order) -> dict:
 @screen_view("orders.list")
 def order_detail(request, pk: int):
     company = request.company
-    try:
-        order = selectors.order_get(company, pk)
-    except ObjectDoesNotExist:
-        raise Http404(_("주문을 찾을 수 없습니다.")) from None
+    order = get_or_404(selectors.order_get, company, pk, _("주문을 찾을 수 없습니다."))
     full = permissions.can_write(request.user, "orders.list")
     lines = list(selectors.order_lines(company, order))
     flow = _flow_context(request, order)

@@ -19,18 +19,14 @@ from marketdock.core import params
 from marketdock.core.redirects import safe_next
 from marketdock.core.screens import screen_view
 
-from . import services_match
+from . import services
 from .models import MatchRule, OrderLine
-
-
-def _int(value) -> int | None:
-    return params.int_param(value)
 
 
 @screen_view("orders.unmatched")
 def unmatched(request):
     company = request.company
-    lines = services_match.waiting_lines(company)
+    lines = services.waiting_lines(company)
     account_id = params.id_param(request.GET.get("account"))
     if account_id:
         lines = lines.filter(account_id=account_id)
@@ -52,7 +48,7 @@ def unmatched(request):
         group["register_url"] = _register_url(group, back)
     return render(request, "orders/match/unmatched.html", {
         "page": page, "accounts": accounts.values(), "account_id": account_id, "q": q,
-        "waiting": services_match.waiting_lines(company).count(),
+        "waiting": services.waiting_lines(company).count(),
         "rules": MatchRule.objects.filter(company=company).count(),
     })
 
@@ -84,17 +80,17 @@ def line_match(request, pk: int):
         return redirect("orders:unmatched")
     components = []
     for raw in request.POST.getlist("sku"):
-        sku_id = _int(raw)
-        qty = _int(request.POST.get(f"qty_{raw}", "1"))
+        sku_id = params.int_param(raw)
+        qty = params.int_param(request.POST.get(f"qty_{raw}", "1"))
         if sku_id is None or qty is None:
             messages.error(request, _("단품 수량은 숫자로 입력하세요: %(v)s") % {"v": request.POST.get(f"qty_{raw}", "")})
             return redirect("orders:unmatched")
         components.append((sku_id, qty))
     try:
-        result = services_match.line_match_manual(company=request.company, line=line, components=components,
+        result = services.line_match_manual(company=request.company, line=line, components=components,
                                                   save_rule=request.POST.get("save_rule") == "on", user=request.user,
-                                                  scope=request.POST.get("scope") or services_match.RuleScope.ACCOUNT)
-    except services_match.MatchError as exc:
+                                                  scope=request.POST.get("scope") or services.RuleScope.ACCOUNT)
+    except services.MatchError as exc:
         messages.error(request, str(exc))
     else:
         text = _("%(n)s건을 매칭했습니다. 재고할당 %(r)s건, 재고부족 %(s)s건.") % {
@@ -108,7 +104,7 @@ def line_match(request, pk: int):
 @screen_view("orders.unmatched", write=True)
 def rules_apply(request):
     if request.method == "POST":
-        n = services_match.match_rules_apply(company=request.company, user=request.user)
+        n = services.match_rules_apply(company=request.company, user=request.user)
         messages.success(request, _("대기 중인 주문 %(n)s건을 매칭했습니다.") % {"n": n})
     return redirect("orders:unmatched")
 
@@ -131,6 +127,6 @@ def rule_delete(request, pk: int):
     if rule is None:
         raise Http404(_("매칭 규칙을 찾을 수 없습니다."))
     if request.method == "POST":
-        services_match.match_rule_delete(company=request.company, rule=rule)
+        services.match_rule_delete(company=request.company, rule=rule)
         messages.success(request, _("매칭 규칙을 삭제했습니다."))
     return redirect("orders:match_rules")

@@ -1,7 +1,7 @@
 """The carriers the sandbox's tracking API knows, by every name a marketplace or a seller uses for
 them: the carrier key ("cj", also what GoodsFlow-style trackers take), the English company name
 Shopify's trackingInfo.company carries, and the marketplaces' codes (Naver's enum, Coupang's codes,
-GoodsFlow transporters, 11st numbers). A code equal to the key (HANJIN, EPOST, ...) is the key itself.
+GoodsFlow transporters, 11st and ESM numbers). A code equal to the key (HANJIN, EPOST, ...) is the key itself.
 
 The sandbox imitates the outside world and depends on core only, so it keeps this small table of its
 own instead of reading the OMS carrier master; tests/sandbox checks that every carrier code the OMS
@@ -10,11 +10,11 @@ can send resolves here to the same carrier."""
 from __future__ import annotations
 
 CARRIER_NAMES: dict[str, tuple[str, ...]] = {
-    "cj": ("CJ Logistics", "CJGLS", "KOREX", "00034"),
-    "hanjin": ("Hanjin Express",),
-    "lotte": ("Lotte Global Logistics", "HYUNDAI", "00012"),
-    "logen": ("Logen", "KGB", "00002"),
-    "epost": ("Korea Post",),
+    "cj": ("CJ Logistics", "CJGLS", "KOREX", "00034", "10013"),
+    "hanjin": ("Hanjin Express", "10007"),
+    "lotte": ("Lotte Global Logistics", "HYUNDAI", "00012", "10008"),
+    "logen": ("Logen", "KGB", "00002", "10003"),
+    "epost": ("Korea Post", "10001"),
     "epost_registered": ("Korea Post Registered Mail", "REGISTPOST"),
     "kdexp": ("Kyungdong Express",),
     "daesin": ("Daesin Logistics",),
@@ -30,7 +30,7 @@ CARRIER_NAMES: dict[str, tuple[str, ...]] = {
     "homepick": ("Homepick",),
     "ems": ("EMS",),
     "direct": ("Direct delivery",),
-    "other": ("Other", "CH1"),
+    "other": ("Other", "CH1", "10070"),
 }
 
 

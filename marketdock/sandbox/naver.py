@@ -14,6 +14,7 @@ import bcrypt
 
 from . import naver_listings as listings
 from .http import Request, Response, kst_iso, trace_id
+from .naver_listings import _error  # one Naver error shape for orders and products
 from .state import Order, Shop
 
 if TYPE_CHECKING:
@@ -24,14 +25,6 @@ PREFIX_V2 = "/external/v2"
 TOKEN_TTL = timedelta(hours=3)
 QUERY_MAX = 300
 CONFIRM_MAX = 30
-
-
-def _error(status: int, code: str, message: str, invalid: list[dict[str, str]] | None = None) -> Response:
-    body: dict[str, Any] = {"code": code, "message": message, "timestamp": kst_iso(datetime.now().astimezone()),
-                            "traceId": trace_id()}
-    if invalid is not None:
-        body["invalidInputs"] = invalid
-    return Response(status, body)
 
 
 def _fault_response(app: SandboxApp, shop: Shop) -> Response | None:

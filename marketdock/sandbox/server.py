@@ -10,6 +10,7 @@ Admin API (JSON):
   GET  /_sandbox/shops/<shop>/faults        current faults
   POST /_sandbox/shops/<shop>/faults        merge faults, e.g. {"rate_limit_every": 3, "duplicate_items": true};
                                             11st: {"maintenance": true} answers result_code -1000
+                                            ESM: {"esm_lookup_interval": 0} lifts the 1-per-5-s order lookup limit
   GET  /_sandbox/shops/<shop>/received      every write received (confirm, dispatch, delay, stock, price,
                                             sale_status, register_listing, update_listing)
   GET  /_sandbox/shops/<shop>/listings      ground truth of the shop's products: per option stock, price,
@@ -34,7 +35,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
-from . import cafe24, coupang, elevenst, naver, shopify, shopify_graphql
+from . import cafe24, coupang, elevenst, esm, naver, shopify, shopify_graphql
 from .http import Request, Response
 from .state import SandboxState, Shop
 from .tracking import tracking_events
@@ -80,7 +81,7 @@ class SandboxApp:
             if req.path.startswith("/_sandbox/"):
                 return self._admin(req)
             self.state.advance(self.now())
-            for module in (naver, coupang, shopify, elevenst, cafe24):
+            for module in (naver, coupang, shopify, elevenst, cafe24, esm):
                 response = module.handle(self, req)
                 if response is not None:
                     self.state.save()

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-PROTOCOLS = ("naver", "coupang", "shopify", "elevenst", "cafe24")
+PROTOCOLS = ("naver", "coupang", "shopify", "elevenst", "cafe24", "gmarket", "auction")
+ESM_PROTOCOLS = ("gmarket", "auction")  # one ESM+ master account per demo suffix sells on both sites
 _KST = ZoneInfo("Asia/Seoul")
 
 _SURNAMES = "김이박최정강조윤장임한오서신권황안송류홍"
@@ -66,6 +67,7 @@ class Faults:
     malformed_order: bool = False  # the shop's first order is rendered with a broken field
     address_change: bool = False  # once an order was collected, its buyer changes the address (once)
     maintenance: bool = False  # 11st: every API call answers result_code -1000 (Friday early-morning maintenance)
+    esm_lookup_interval: float = 5.0  # ESM: order lookups closer than this per seller ID answer ResultCode 3000
 
     def update(self, values: dict[str, Any]) -> None:
         for key, value in values.items():
@@ -158,6 +160,7 @@ class Order:
     collected: bool = False
     dispatch_due: datetime | None = None  # Naver shippingDueDate after a 발송지연 (else paid + 3 days)
     line_status: dict[str, str] = field(default_factory=dict)  # 11st: a line confirmed before its order (seq → stat)
+    # ESM: each line is an OrderNo of its own (the order is the PayNo); a line's stage apart from the order's
 
 
 @dataclass
@@ -180,6 +183,7 @@ class Shop:
     available_points: float = 1000.0
     points_at: float = 0.0
     idempotency: dict[str, Any] = field(default_factory=dict)  # Shopify @idempotent key -> answer
+    last_lookup: float = 0.0  # ESM: monotonic time of the last order lookup (1 per 5 s per seller ID)
 
     def option(self, option_id: str) -> tuple[Product, Option]:
         for product in self.products:
@@ -203,6 +207,8 @@ class Shop:
             return [f"{order.order_no}-{line.line_no}" for line in order.lines]
         if self.protocol == "cafe24":
             return [f"{order.order_no}-{line.line_no}" for line in order.lines]  # order_item_code
+        if self.protocol in ESM_PROTOCOLS:
+            return [line.line_no for line in order.lines]  # OrderNo
         return [f"{order.order_no}-{line.line_no}" for line in order.lines]
 
 
@@ -259,6 +265,10 @@ class SandboxState:
         elif protocol == "cafe24":  # the app's keys; tokens come from the OAuth flow (sandbox/cafe24.py)
             credentials = {"mall_id": f"sandbox{index + 1}mall", "cafe24_client_id": f"c24{token[:19]}",
                            "cafe24_client_secret": token[19:41]}
+        elif protocol in ESM_PROTOCOLS:  # the same ESM+ master ID and secret key for both sites
+            master = hashlib.sha256(f"{self.seed}:esm-{code.split('-', 1)[1]}".encode()).hexdigest()
+            credentials = {f"{protocol}_master_id": f"sandbox-esm{index + 1}", f"{protocol}_secret_key": master[:40],
+                           f"{protocol}_seller_id": f"sb{protocol[0]}seller{index + 1}"}  # keys as the account form has them
         else:
             credentials = {"shop_domain": f"{code}.myshopify.com", "access_token": f"shpat_{token[:32]}"}
         currency = "USD" if code == "shopify-demo2" else "KRW"
@@ -272,6 +282,8 @@ class SandboxState:
                        stock=rng.choice((0, 3, 12, 25, 40, 100)))
                 for o_index, (o_name, extra) in enumerate(options)
             ]
+            if protocol in ESM_PROTOCOLS:  # ESM stock and price are per goods number: one option per product
+                opts = opts[:1]
             products.append(Product(product_id=product_id, code=f"SBP-{p_index + 1:03d}", name=name,
                                     price=price if currency == "KRW" else round(price / 13), options=opts,
                                     category_id=str(50_000_000 + p_index)))
@@ -305,6 +317,10 @@ class SandboxState:
         elif shop.protocol == "cafe24":
             order_no = f"{date_part}-{shop.index + 1}{seq:06d}"  # order_id like 20190320-0000024
             bundle = order_no
+        elif shop.protocol in ESM_PROTOCOLS:  # PayNo; each line gets its own OrderNo below
+            site = ESM_PROTOCOLS.index(shop.protocol)
+            order_no = str(2_100_000_000 + site * 100_000_000 + shop.index * 10_000_000 + seq * 10)
+            bundle = order_no
         else:
             order_no = str(5_000_000_000 + shop.index * 10_000_000 + seq)
             bundle = order_no
@@ -324,6 +340,9 @@ class SandboxState:
                 line_no = str(len(lines) + 1)  # ordPrdSeq
             elif shop.protocol == "cafe24":
                 line_no = f"{len(lines) + 1:02d}"  # order_item_code suffix
+            elif shop.protocol in ESM_PROTOCOLS:
+                line_no = str(3_100_000_000 + ESM_PROTOCOLS.index(shop.protocol) * 100_000_000
+                              + shop.index * 10_000_000 + seq * 10 + len(lines))  # OrderNo
             else:
                 line_no = str(14_000_000_000_000 + shop.index * 1_000_000_000 + seq * 100 + li)
             unit = product.price + option.extra_price
@@ -384,7 +403,15 @@ class SandboxState:
                     break
             if order.status != "N10":
                 order.changed_at = later
-        if shop.protocol in ("naver", "coupang", "elevenst", "cafe24"):
+        elif shop.protocol in ESM_PROTOCOLS:  # orderStatus: 결제완료, 배송준비중, 배송중, 배송완료
+            order.status = "1"
+            for limit, status in ((0.5, "1"), (0.7, "2"), (0.8, "3"), (1.01, "4")):
+                if roll < limit:
+                    order.status = status
+                    break
+            if order.status != "1":
+                order.changed_at = later
+        if shop.protocol in ("naver", "coupang", "elevenst", "cafe24", *ESM_PROTOCOLS):
             self._assign_claim(shop, order)
         else:
             order.status, order.financial = "UNFULFILLED", "PAID"
@@ -405,7 +432,7 @@ class SandboxState:
         shipping): about one order in ten, and always the fifth order of a shop, so a demo has one.
         Naver: claimType CANCEL / CANCEL_REQUEST; Coupang: a cancel hold (출고중지요청, RU) on every
         item. Shopify buyers cannot ask to cancel (nothing here for them)."""
-        if shop.protocol == "shopify" or order.claim_type:
+        if shop.protocol in ("shopify", *ESM_PROTOCOLS) or order.claim_type:  # ESM claims: API unconfirmed
             return
         if not (order.seq == 5 or _rng(self.seed, shop.code, "claim", order.seq).random() < 0.1):
             return

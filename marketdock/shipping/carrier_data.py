@@ -1,6 +1,6 @@
 """The carrier master's data: Korean parcel carriers, their tracking-number rules and each
 marketplace's code for them (Naver's official enum; Coupang's article; Shopify free-text company
-names; GoodsFlow transporters; 11st codes marked unverified where only third parties list them).
+names; GoodsFlow transporters; 11st and ESM (G마켓·옥션) codes marked unverified where only third parties list them).
 
 Rules: lengths are Coupang's (the strictest marketplace gate); the mod-7 check digit is enforced only
 where every real sample agreed (롯데 12, 한진 10/12, 로젠 11). CJ has no usable check digit.
@@ -45,11 +45,12 @@ CARRIERS = [
 
 # key: {channel: code or (code, verified)}
 CODES = {
-    "cj": {"naver": "CJGLS", "coupang": "CJGLS", "goodsflow": "KOREX", "11st": "00034"},
-    "hanjin": {"naver": "HANJIN", "coupang": "HANJIN", "goodsflow": "HANJIN"},
-    "lotte": {"naver": "HYUNDAI", "coupang": "HYUNDAI", "goodsflow": "LOTTE", "11st": ("00012", False)},
-    "logen": {"naver": "KGB", "coupang": "KGB", "goodsflow": "LOGEN", "11st": ("00002", False)},
-    "epost": {"naver": "EPOST", "coupang": "EPOST", "goodsflow": "EPOST"},
+    "cj": {"naver": "CJGLS", "coupang": "CJGLS", "goodsflow": "KOREX", "11st": "00034", "esm": ("10013", False)},
+    "hanjin": {"naver": "HANJIN", "coupang": "HANJIN", "goodsflow": "HANJIN", "esm": ("10007", False)},
+    "lotte": {"naver": "HYUNDAI", "coupang": "HYUNDAI", "goodsflow": "LOTTE", "11st": ("00012", False),
+              "esm": ("10008", False)},
+    "logen": {"naver": "KGB", "coupang": "KGB", "goodsflow": "LOGEN", "11st": ("00002", False), "esm": ("10003", False)},
+    "epost": {"naver": "EPOST", "coupang": "EPOST", "goodsflow": "EPOST", "esm": ("10001", False)},
     "epost_registered": {"naver": "REGISTPOST", "coupang": "REGISTPOST"},
     "kdexp": {"naver": "KDEXP", "coupang": "KDEXP"},
     "daesin": {"naver": "DAESIN", "coupang": "DAESIN"},
@@ -65,7 +66,7 @@ CODES = {
     "homepick": {"naver": "HOMEPICK"},
     "ems": {"naver": "EMS", "coupang": ("EMS", False)},
     "direct": {"coupang": "DIRECT"},
-    "other": {"naver": "CH1"},
+    "other": {"naver": "CH1", "esm": ("10070", False)},
 }
 
 

@@ -66,7 +66,7 @@ class Carrier(models.Model):
 
 
 # channel account kind → CarrierChannelCode.channel where the two spell a marketplace differently
-CHANNEL_OF_KIND = {"elevenst": "11st"}
+CHANNEL_OF_KIND = {"elevenst": "11st", "gmarket": "esm", "auction": "esm"}  # ESM: one code table, both sites
 
 
 class CarrierChannelCode(models.Model):
@@ -77,6 +77,7 @@ class CarrierChannelCode(models.Model):
         COUPANG = "coupang", _("쿠팡")
         SHOPIFY = "shopify", _("Shopify")
         ELEVENST = "11st", _("11번가")
+        ESM = "esm", _("G마켓·옥션(ESM)")
         GOODSFLOW = "goodsflow", _("굿스플로")
 
     carrier = models.ForeignKey(Carrier, on_delete=models.CASCADE, related_name="channel_codes")

@@ -1,25 +1,21 @@
 """Packages (합포장, SHP-3), label printing (SHP-2) and non-parcel handover (SHP-5).
 
 A `Package` is one box: orders awaiting shipment (주문확정/출고준비) to the same recipient — name,
-phone and address compared after normalisation (`address_key`), so "서울시 강남구 테헤란로 1 , 101호"
-and "서울특별시 강남구 테헤란로1 101호" are one address — from the same channel account (its shipping
+phone and address compared after normalisation (`addresses.address_key`) — from the same channel account (its shipping
 policy) and the same warehouse are grouped automatically into one package with one tracking number.
 An order with a no-merge lock (`PackageLock`, 합포장 제외) always ships alone. Open packages can be
 split and merged by hand.
 
 Printing issues one number per package that has none, from the chosen carrier contract's bands
-(`label_services`), and renders the labels (`labels.labels_pdf`). A reprint keeps the number; a new
+(`label_services`); `services_label_batches` renders the labels (`labels.labels_pdf`). A reprint keeps the number; a new
 number only comes after the orders were moved back to 주문확정 (`packages_reopen` voids the old one).
-Order status changes go through the order flow (`marketdock.orders.services_flow.order_transition`).
+Order status changes go through the order flow (`marketdock.orders.services.order_transition`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
-import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -29,17 +25,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketdock.core.models import Company, User
-from marketdock.core.validators import normalize_phone
-from marketdock.orders.models import Order, OrderLine, OrderStatus
+from marketdock.orders.models import (
+    SHIPPABLE_STATUSES,
+    SHIPPED_STATUSES,
+    Order,
+    OrderLine,
+    OrderStatus,
+)
 
 from . import selectors
+from .addresses import address_key, group_key
 from .label_services import LabelRequest, label_service_for
-from .labels import LAYOUTS, LabelData, labels_pdf, sender_from_warehouse
 from .models import (
     BOX_SIZES,
     CarrierContract,
     IssuedTrackingNumber,
-    LabelBatch,
     Package,
     PackageLock,
     PackageMethod,
@@ -48,67 +48,8 @@ from .models import (
 )
 from .services import ShippingError, tracking_number_mark_used, tracking_number_void
 
-AWAITING = (OrderStatus.CONFIRMED, OrderStatus.READY)
 SHORTAGE_DECISIONS = ("", "print", "skip")  # packages_print: ask / print anyway / leave out
-STOPPED = (OrderStatus.CANCELLED, OrderStatus.HOLD)
 LIVE = (PackageStatus.OPEN, PackageStatus.PRINTED)
-
-
-# --- address normalisation ------------------------------------------------------------------------
-
-# 시·도 in every spelling sellers and marketplaces use → one short form
-_REGIONS = {
-    "서울": ("서울특별시", "서울시", "서울"),
-    "부산": ("부산광역시", "부산시", "부산"),
-    "대구": ("대구광역시", "대구시", "대구"),
-    "인천": ("인천광역시", "인천시", "인천"),
-    "광주": ("광주광역시", "광주시", "광주"),
-    "대전": ("대전광역시", "대전시", "대전"),
-    "울산": ("울산광역시", "울산시", "울산"),
-    "세종": ("세종특별자치시", "세종시", "세종"),
-    "경기": ("경기도", "경기"),
-    "강원": ("강원특별자치도", "강원도", "강원"),
-    "충북": ("충청북도", "충북"),
-    "충남": ("충청남도", "충남"),
-    "전북": ("전북특별자치도", "전라북도", "전북"),
-    "전남": ("전라남도", "전남"),
-    "경북": ("경상북도", "경북"),
-    "경남": ("경상남도", "경남"),
-    "제주": ("제주특별자치도", "제주도", "제주"),
-}
-_REGION_OF = {spelling: short for short, spellings in _REGIONS.items() for spelling in spellings}
-# only the first token is read as a 시·도 ("광주" alone is 광주광역시; 경기 광주시 starts with 경기)
-_PAREN = re.compile(r"\([^()]*\)")
-_SPLIT = re.compile(r"[\s,.·/~]+")
-_JIBUN = re.compile(r"(\d)\s*번지")
-
-
-def address_key(address1: str, address2: str = "") -> str:
-    """A comparison key for a Korean address, tolerant of 시·도 spellings (서울/서울시/서울특별시),
-    spacing, punctuation, 번지 and the optional 참고항목 in parentheses. Tokens are joined without
-    spaces, except that two numbers stay apart (테헤란로 11, 01호 ≠ 테헤란로 1, 101호)."""
-    text = unicodedata.normalize("NFKC", f"{address1 or ''} {address2 or ''}").lower()
-    text = _PAREN.sub(" ", text)
-    text = _JIBUN.sub(r"\1 ", text).replace("번지", " ")
-    text = re.sub(r"\s*-\s*", "-", text)
-    tokens = [t.strip("-") for t in _SPLIT.split(text)]
-    tokens = [t for t in tokens if t]
-    if not tokens:
-        return ""
-    tokens[0] = _REGION_OF.get(tokens[0], tokens[0])
-    out = tokens[0]
-    for token in tokens[1:]:
-        out += ("|" if out[-1].isdigit() and token[0].isdigit() else "") + token
-    return out
-
-
-def name_key(name: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or "")).lower()
-
-
-def group_key(*, account_id: int, warehouse_id: int | None, name: str, phone: str, address: str) -> str:
-    raw = "|".join((str(account_id), str(warehouse_id or ""), name_key(name), normalize_phone(phone or ""), address))
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -195,9 +136,6 @@ def _void_number(company: Company, package: Package, reason: str) -> None:
 # --- building packages ----------------------------------------------------------------------------
 
 
-SHIPPED_LIKE = (OrderStatus.SHIPPED, OrderStatus.IN_TRANSIT, OrderStatus.DELIVERED)
-
-
 def packages_unship(*, company: Company, packages: Sequence[Package] | None = None) -> int:
     """Shipped packages none of whose orders is shipped any more (the order flow moved them back
     출고완료 → 출고준비 before the marketplace heard) go back to 운송장출력, their scan check to be done
@@ -207,7 +145,7 @@ def packages_unship(*, company: Company, packages: Sequence[Package] | None = No
     qs = Package.objects.filter(company=company, status=PackageStatus.SHIPPED)
     if packages is not None:
         qs = qs.filter(pk__in=[p.pk for p in packages])
-    still = PackageOrder.objects.filter(company=company, order__status__in=SHIPPED_LIKE).values("package_id")
+    still = PackageOrder.objects.filter(company=company, order__status__in=SHIPPED_STATUSES).values("package_id")
     ids = list(qs.exclude(pk__in=still).filter(memberships__isnull=False).values_list("pk", flat=True).distinct())
     if ids:
         Package.objects.filter(pk__in=ids, method=PackageMethod.PARCEL).update(status=PackageStatus.PRINTED,
@@ -227,14 +165,14 @@ def packages_build(*, company: Company, orders: Sequence[Order] | None = None, u
     Company.objects.select_for_update().filter(pk=company.pk).first()  # one grouping per company at a time
     packages_unship(company=company)
     stale = PackageOrder.objects.filter(company=company, package__status=PackageStatus.OPEN).exclude(
-        order__status__in=AWAITING)
+        order__status__in=SHIPPABLE_STATUSES)
     touched = set(stale.values_list("package_id", flat=True))
     out.removed = stale.count()
     if out.removed:
         PackageOrder.objects.filter(pk__in=list(stale.values_list("pk", flat=True))).delete()
         _void_empty(company, touched)
 
-    qs = Order.objects.filter(company=company, status__in=AWAITING, package_membership__isnull=True)
+    qs = Order.objects.filter(company=company, status__in=SHIPPABLE_STATUSES, package_membership__isnull=True)
     if orders is not None:
         qs = qs.filter(pk__in=[o.pk for o in orders])
     todo = list(qs.order_by("ordered_at", "id"))
@@ -381,7 +319,7 @@ class PackageItem:
 
 def package_items(company: Company, package: Package) -> list[PackageItem]:
     from marketdock.catalog.selectors import set_components
-    from marketdock.orders.services_match import line_effective_quantity
+    from marketdock.orders.services import component_units, line_effective_quantity
 
     lines = list(OrderLine.objects.filter(company=company, order__package_membership__package=package)
                  .select_related("order").prefetch_related("components").order_by("order__ordered_at", "order_id", "id"))
@@ -391,10 +329,9 @@ def package_items(company: Company, package: Package) -> list[PackageItem]:
         qty = line_effective_quantity(line)
         if qty <= 0:
             continue
-        ordered = max(1, line.quantity)
         skus: dict[int, int] = defaultdict(int)
         for comp in line.components.all():
-            units = comp.quantity * qty // ordered
+            units = component_units(line, comp.quantity, qty)
             for sku_id, per in sets.get(comp.sku_id, [(comp.sku_id, 1)]):
                 skus[sku_id] += units * per
         items.append(PackageItem(order=line.order, line=line, quantity=qty, skus=list(skus.items())))
@@ -436,13 +373,13 @@ def packages_shortages(company: Company, packages: Sequence[Package]) -> dict[in
     from marketdock.catalog.selectors import set_components
     from marketdock.inventory.models import StockLevel
     from marketdock.orders.models import MatchStatus, OrderLineComponent, StockState
-    from marketdock.orders.services_match import inventory_enabled, line_effective_quantity
+    from marketdock.orders.services import component_units, inventory_enabled, line_effective_quantity
 
     ids = [p.pk for p in packages]
     if not ids or not inventory_enabled(company):
         return {}
     lines = list(OrderLine.objects.filter(company=company, order__package_membership__package__in=ids,
-                                          order__status__in=AWAITING)
+                                          order__status__in=SHIPPABLE_STATUSES)
                  .exclude(stock_state__in=[StockState.DEDUCTED, StockState.UNMANAGED, StockState.RESERVED])
                  .values_list("pk", "order__package_membership__package_id", "order__channel_order_id",
                               "product_name", "quantity", "cancelled_quantity", "match_status")
@@ -464,9 +401,8 @@ def packages_shortages(company: Company, packages: Sequence[Package]) -> dict[in
         if match != MatchStatus.MATCHED or not comps.get(line_id):
             out[package_id].append(Shortage(package_id, order_no, "", name[:60]))
             continue
-        ordered = max(1, quantity)
         for sku_id, per_line in comps[line_id]:
-            units = per_line * qty // ordered
+            units = component_units(probe, per_line, qty)
             for physical, per in sets.get(sku_id, [(sku_id, 1)]):
                 need[package_id][physical] += units * per
     sku_ids = {sku for by_sku in need.values() for sku in by_sku}
@@ -492,19 +428,18 @@ def packages_shortages(company: Company, packages: Sequence[Package]) -> dict[in
 # --- printing -------------------------------------------------------------------------------------
 
 
-def _flow():
-    from marketdock.orders import services_flow
-
-    return services_flow
-
-
 def orders_transition(*, company: Company, orders: Sequence[Order], to: str, user: User | None,
                       reason: str = "", package: Package | None = None) -> dict[int, str]:
     """Move orders through the order flow; {order id: error message} for the orders it refused."""
     if not orders:
         return {}
-    extra = {"package": package} if package is not None else {}
-    result = _flow().order_transition(company=company, orders=list(orders), to=to, user=user, reason=reason, **extra)
+    from marketdock.orders import services as order_services
+
+    from .order_hooks import package_shipment_of
+
+    shipment = package_shipment_of(package) if package is not None else None
+    result = order_services.order_transition(company=company, orders=list(orders), to=to, user=user, reason=reason,
+                                             package=shipment)
     return transition_failures(result)
 
 
@@ -590,29 +525,8 @@ def packages_print(
         members[m.package_id].append(m.order)
     changed = {p.pk for p, _orders in address_changed_packages(company, ordered)}
     short = packages_shortages(company, [p for p in ordered if p.status in LIVE and p.method == PackageMethod.PARCEL])
-    todo: list[Package] = []
-    for p in ordered:
-        orders = members[p.pk]
-        if p.status not in LIVE or p.method != PackageMethod.PARCEL:
-            plan.rows.append(RowResult(p.code, False, _("출력할 수 없는 포장입니다 (%(status)s, %(method)s).")
-                                       % {"status": p.get_status_display(), "method": p.get_method_display()}))
-        elif not orders:
-            plan.rows.append(RowResult(p.code, False, _("주문이 없는 포장입니다.")))
-        elif stopped := [o for o in orders if o.status not in AWAITING]:
-            plan.rows.append(RowResult(p.code, False, _("주문 %(no)s이(가) %(status)s 상태라 출력하지 않았습니다.")
-                                       % {"no": stopped[0].channel_order_id, "status": stopped[0].get_status_display()}))
-        elif claimed := [o for o in orders if o.claim]:
-            plan.rows.append(RowResult(p.code, False, claim_message(claimed[0], _("운송장을 출력"))))
-        elif p.pk in changed and not acknowledge_address_change:
-            plan.rows.append(RowResult(p.code, False, _("수집 후 주소가 변경된 주문이 있습니다. 주소를 확인하고 '주소 변경 확인'을 선택하세요.")))
-        elif p.pk in short and shortage != "print":
-            what = "; ".join(s.text for s in short[p.pk][:3])
-            plan.rows.append(RowResult(p.code, False, (
-                _("재고 부족으로 제외했습니다: %(what)s") if shortage == "skip" else
-                _("재고가 부족해 출고준비(재고차감)를 할 수 없습니다: %(what)s — '그래도 출력' 또는 '제외'를 고르세요."))
-                % {"what": what}))
-        else:
-            todo.append(p)
+    todo = _printable(plan, ordered, members, changed=changed, short=short, shortage=shortage,
+                      acknowledge_address_change=acknowledge_address_change)
     if not todo:
         return plan
     now = timezone.now()
@@ -657,6 +571,42 @@ def packages_print(
             confirmed = [o for p in todo for o in members[p.pk] if o.status == OrderStatus.CONFIRMED]
             failures = orders_transition(company=company, orders=confirmed, to=OrderStatus.READY, user=user,
                                          reason=_("운송장 출력"))
+    _print_rows(plan, todo, new, members, failures)
+    return plan
+
+
+def _printable(plan: PrintPlan, ordered: list[Package], members: dict[int, list[Order]], *, changed: set[int],
+               short: dict, shortage: str, acknowledge_address_change: bool) -> list[Package]:
+    """The packages `packages_print` may print; each one it may not gets a result saying why."""
+    todo: list[Package] = []
+    for p in ordered:
+        orders = members[p.pk]
+        if p.status not in LIVE or p.method != PackageMethod.PARCEL:
+            plan.rows.append(RowResult(p.code, False, _("출력할 수 없는 포장입니다 (%(status)s, %(method)s).")
+                                       % {"status": p.get_status_display(), "method": p.get_method_display()}))
+        elif not orders:
+            plan.rows.append(RowResult(p.code, False, _("주문이 없는 포장입니다.")))
+        elif stopped := [o for o in orders if o.status not in SHIPPABLE_STATUSES]:
+            plan.rows.append(RowResult(p.code, False, _("주문 %(no)s이(가) %(status)s 상태라 출력하지 않았습니다.")
+                                       % {"no": stopped[0].channel_order_id, "status": stopped[0].get_status_display()}))
+        elif claimed := [o for o in orders if o.claim]:
+            plan.rows.append(RowResult(p.code, False, claim_message(claimed[0], _("운송장을 출력"))))
+        elif p.pk in changed and not acknowledge_address_change:
+            plan.rows.append(RowResult(p.code, False, _("수집 후 주소가 변경된 주문이 있습니다. 주소를 확인하고 '주소 변경 확인'을 선택하세요.")))
+        elif p.pk in short and shortage != "print":
+            what = "; ".join(s.text for s in short[p.pk][:3])
+            plan.rows.append(RowResult(p.code, False, (
+                _("재고 부족으로 제외했습니다: %(what)s") if shortage == "skip" else
+                _("재고가 부족해 출고준비(재고차감)를 할 수 없습니다: %(what)s — '그래도 출력' 또는 '제외'를 고르세요."))
+                % {"what": what}))
+        else:
+            todo.append(p)
+    return todo
+
+
+def _print_rows(plan: PrintPlan, todo: list[Package], new: list[Package], members: dict[int, list[Order]],
+                failures: dict[int, str]) -> None:
+    """One result per printed package (first print, new number or reprint; orders not moved to 출고준비)."""
     for p in todo:
         failed = [f"{o.channel_order_id}: {failures[o.pk]}" for o in members[p.pk] if o.pk in failures]
         if failed:
@@ -671,76 +621,6 @@ def packages_print(
                 message = _("재출력 (송장번호 유지)")
             plan.rows.append(RowResult(p.code, True, message))
         plan.packages.append(p)
-    return plan
-
-
-def label_data(company: Company, packages: Sequence[Package]) -> Iterator[LabelData]:
-    """The label of each package (sender = the contract's warehouse, else the package's warehouse)."""
-    today = timezone.localdate()
-    for p in packages:
-        items = package_items(company, p)
-        warehouse = p.contract.warehouse if p.contract_id else p.warehouse
-        sender = sender_from_warehouse(warehouse) if warehouse is not None else {
-            "sender_name": company.name, "sender_phone": "", "sender_address": ""}
-        order_nos = list(dict.fromkeys(i.order.channel_order_id for i in items)) or [
-            o.channel_order_id for o in selectors.package_orders(company, p)]
-        yield LabelData(
-            **sender, recipient_name=p.recipient_name, recipient_phone=p.recipient_phone,
-            recipient_postal_code=p.recipient_postal_code, recipient_address1=p.recipient_address1,
-            recipient_address2=p.recipient_address2,
-            items=[(i.line.product_name, i.line.option_text, i.quantity) for i in items],
-            delivery_message=p.delivery_message, carrier_name=p.carrier.name if p.carrier_id else "",
-            tracking_number=p.tracking_number, box_size=p.box_size, order_numbers=order_nos, print_date=today,
-            number_rule=p.carrier.rule if p.carrier_id else None)
-
-
-def labels_render(*, company: Company, packages: Sequence[Package], layout: str = "single",
-                  progress=None) -> bytes:
-    """PDF bytes of the packages' labels; `progress(done, total)` is called as labels are drawn."""
-    if layout not in LAYOUTS:
-        raise ShippingError(_("알 수 없는 출력 형식 '%(layout)s'입니다.") % {"layout": layout})
-    total = len(packages)
-
-    def counted() -> Iterator[LabelData]:
-        for i, label in enumerate(label_data(company, packages), start=1):
-            yield label
-            if progress is not None and (i % 20 == 0 or i == total):
-                progress(i, total)
-
-    return labels_pdf(counted(), layout=layout, title=_("운송장"))
-
-
-def label_batch_create(*, company: Company, packages: Sequence[Package], layout: str,
-                       user: User | None = None) -> LabelBatch:
-    return LabelBatch.objects.create(company=company, packages=[p.pk for p in packages], layout=layout,
-                                     count=len(packages), created_by=user if user and user.pk else None)
-
-
-#: over this many packages a label batch renders in a background job (with progress) instead of the request
-LABEL_JOB_THRESHOLD = 200
-
-
-def label_batch_start(*, company: Company, packages: Sequence[Package], layout: str,
-                      user: User | None = None) -> LabelBatch:
-    """Create the batch and render it now, or, for a large batch, in a job the batch page follows."""
-    batch = label_batch_create(company=company, packages=packages, layout=layout, user=user)
-    if len(packages) <= LABEL_JOB_THRESHOLD:
-        return label_batch_render(company=company, batch=batch)
-    from .tasks import render_label_batch  # tasks import this module
-
-    batch.job_run = render_label_batch.start(company=company, user=user, batch_id=batch.pk,
-                                             title=_("운송장 출력 %(n)s건") % {"n": len(packages)})
-    batch.save(update_fields=["job_run"])
-    return batch
-
-
-def label_batch_render(*, company: Company, batch: LabelBatch, progress=None) -> LabelBatch:
-    _check_company(company, batch)
-    rows = {p.pk: p for p in selectors.packages(company).filter(pk__in=batch.packages)}
-    packages = [rows[pk] for pk in batch.packages if pk in rows]
-    batch.pdf = labels_render(company=company, packages=packages, layout=batch.layout, progress=progress)
-    batch.save(update_fields=["pdf"])
-    return batch
 
 
 # --- moving back ----------------------------------------------------------------------------------
@@ -831,7 +711,7 @@ def package_handover(*, company: Company, package: Package, method: str, handove
         package = Package.objects.select_for_update().get(pk=package.pk, company=company)
         if package.status not in LIVE:
             raise ShippingError(_("이미 출고했거나 해체된 포장입니다 (%(status)s).") % {"status": package.get_status_display()})
-        stopped = selectors.package_orders(company, package).exclude(status__in=AWAITING).first()
+        stopped = selectors.package_orders(company, package).exclude(status__in=SHIPPABLE_STATUSES).first()
         if stopped is not None:
             raise ShippingError(_("주문 %(no)s이(가) %(status)s 상태입니다.")
                                 % {"no": stopped.channel_order_id, "status": stopped.get_status_display()})

@@ -21,14 +21,12 @@ from django.utils.translation import gettext as _
 
 from marketdock.catalog.models import SKU
 from marketdock.core.models import Company, User
-from marketdock.orders.models import Order, OrderLine, OrderStatus
+from marketdock.orders.models import STOPPED_STATUSES, Order, OrderLine
 
 from . import selectors
 from .models import Package, PackageScan, PackageStatus
 from .services import ShippingError
 from .services_packages import package_items, package_mark_shipped, packages_unship
-
-STOPPED = (OrderStatus.CANCELLED, OrderStatus.HOLD)
 
 
 @dataclass
@@ -104,12 +102,12 @@ def scan_state(company: Company, package: Package) -> ScanState:
     for sku in sorted(skus, key=lambda s: (s.product.name, s.option_text, s.pk)):
         state.lines.append(ScanLine(sku_id=sku.pk, code=sku.code, barcode=sku.barcode, name=sku.display_name,
                                     expected=expected[sku.pk], scanned=scanned.get(sku.pk, 0)))
-    state.stopped = list(selectors.package_orders(company, package).filter(Q(status__in=STOPPED) | ~Q(claim="")))
+    state.stopped = list(selectors.package_orders(company, package).filter(Q(status__in=STOPPED_STATUSES) | ~Q(claim="")))
     return state
 
 
 def _stopped_message(state: ScanState) -> str:
-    claimed = [o for o in state.stopped if o.claim and o.status not in STOPPED]
+    claimed = [o for o in state.stopped if o.claim and o.status not in STOPPED_STATUSES]
     if claimed:
         return _("출고 중지! 구매자가 쇼핑몰에 요청한 주문이 있습니다. 상자를 보내지 마세요: %(list)s") % {
             "list": ", ".join(f"{o.channel_order_id} ({o.get_claim_display()})" for o in claimed)}

@@ -113,7 +113,7 @@ def package_events_record(*, company: Company, package: Package, events: Sequenc
 
 
 def _orders_follow(company: Company, package: Package, user: User | None) -> None:
-    from marketdock.orders.services_flow import order_transition
+    from marketdock.orders.services import order_transition
 
     want = {PackageStatus.IN_TRANSIT: OrderStatus.IN_TRANSIT, PackageStatus.DELIVERED: OrderStatus.DELIVERED}.get(
         package.status)

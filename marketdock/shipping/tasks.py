@@ -13,7 +13,7 @@ from huey.contrib.djhuey import db_periodic_task
 from marketdock.core.jobs import job
 from marketdock.core.models import Company
 
-from . import selectors, services_packages, services_tracking
+from . import selectors, services_label_batches, services_tracking
 from .models import Package, PackageMethod
 
 logger = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 def render_label_batch(ctx, *, batch_id: int) -> dict:
     """Render a label batch's PDF; the batch page offers it once done."""
     batch = selectors.label_batch_get(ctx.company, batch_id)
-    services_packages.label_batch_render(company=ctx.company, batch=batch,
+    services_label_batches.label_batch_render(company=ctx.company, batch=batch,
                                          progress=lambda done, total: ctx.progress(done, total, labels=done))
     ctx.log(_("운송장 %(n)s건 PDF를 만들었습니다.") % {"n": batch.count})
     return {"batch_id": batch.pk, "labels": batch.count}

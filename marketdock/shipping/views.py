@@ -4,13 +4,13 @@ Views parse the request, call selectors/services and render; nothing else."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from marketdock.core.screens import screen_view
+from marketdock.core.views_helpers import get_or_404
 
 from . import selectors, services
 from .forms import BandForm, BoxRateFormSet, ContractForm, VoidForm
@@ -18,14 +18,7 @@ from .models import BOX_SIZES, CarrierChannelCode, IssuedTrackingNumber
 
 CHANNEL_COLUMNS = (CarrierChannelCode.Channel.NAVER, CarrierChannelCode.Channel.COUPANG,
                    CarrierChannelCode.Channel.SHOPIFY, CarrierChannelCode.Channel.ELEVENST,
-                   CarrierChannelCode.Channel.GOODSFLOW)
-
-
-def _get(fn, company, pk):
-    try:
-        return fn(company, pk)
-    except ObjectDoesNotExist:
-        raise Http404(_("찾을 수 없습니다.")) from None
+                   CarrierChannelCode.Channel.ESM, CarrierChannelCode.Channel.GOODSFLOW)
 
 
 # --- 택배사 연동설정 -------------------------------------------------------------------------------
@@ -83,12 +76,12 @@ def contract_create(request):
 
 @screen_view("shipping.carriers")
 def contract_edit(request, pk: int):
-    return _contract_form(request, _get(selectors.contract_get, request.company, pk))
+    return _contract_form(request, get_or_404(selectors.contract_get, request.company, pk))
 
 
 @screen_view("shipping.carriers")
 def contract_delete(request, pk: int):
-    contract = _get(selectors.contract_get, request.company, pk)
+    contract = get_or_404(selectors.contract_get, request.company, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
@@ -139,7 +132,7 @@ def band_create(request):
 
 @screen_view("shipping.bands")
 def band_detail(request, pk: int):
-    band = _get(selectors.band_get, request.company, pk)
+    band = get_or_404(selectors.band_get, request.company, pk)
     status = request.GET.get("status", "")
     numbers = selectors.issued_numbers(request.company, band=band, status=status)
     page = Paginator(numbers, 50).get_page(request.GET.get("page"))
@@ -151,7 +144,7 @@ def band_detail(request, pk: int):
 
 @screen_view("shipping.bands")
 def band_toggle(request, pk: int):
-    band = _get(selectors.band_get, request.company, pk)
+    band = get_or_404(selectors.band_get, request.company, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     services.band_set_active(company=request.company, band=band, active=not band.is_active)
@@ -164,7 +157,7 @@ def band_toggle(request, pk: int):
 
 @screen_view("shipping.bands")
 def number_void(request, pk: int):
-    number = _get(selectors.issued_number_get, request.company, pk)
+    number = get_or_404(selectors.issued_number_get, request.company, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     form = VoidForm(request.POST)

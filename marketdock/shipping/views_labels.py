@@ -1,6 +1,6 @@
 """운송장 출력 (SHP-2): pick packages, choose the contract, layout and whether to move the orders to
 출고준비, print → the PDF. Reprints keep the number; 되돌리기 moves the orders back and voids the
-numbers so the next print issues new ones. A large batch renders in a job (services_packages.LABEL_JOB_THRESHOLD)."""
+numbers so the next print issues new ones. A large batch renders in a job (services_label_batches.LABEL_JOB_THRESHOLD)."""
 
 from __future__ import annotations
 
@@ -14,17 +14,18 @@ from django.utils.translation import gettext as _
 from marketdock.core import params
 from marketdock.core.screens import screen_view
 from marketdock.core.services import personal_data_download_record
+from marketdock.core.views_helpers import get_or_404
 
-from . import selectors, services_packages
+from . import selectors, services_label_batches, services_packages
 from .labels import LAYOUT_LABELS, LAYOUTS
 from .models import BOX_SIZES, PackageStatus
 from .services import ShippingError
-from .views_packages import PAGE_SIZES, get_or_404, int_list, package_rows
+from .views_packages import PAGE_SIZES, package_rows
 
 
 def _selected(request):
     company = request.company
-    ids = int_list(request.POST.getlist("package"))
+    ids = params.id_list(request.POST.getlist("package"))
     found = {p.pk: p for p in selectors.packages(company).filter(pk__in=ids)}
     return [found[i] for i in ids if i in found]
 
@@ -84,7 +85,7 @@ def label_print(request):
     if not plan.packages:
         messages.error(request, _("출력한 운송장이 없습니다. 결과를 확인하세요."))
         return redirect(reverse("shipping:labels") + "?result=1")
-    batch = services_packages.label_batch_start(company=company, packages=plan.packages, layout=layout,
+    batch = services_label_batches.label_batch_start(company=company, packages=plan.packages, layout=layout,
                                                 user=request.user)
     return redirect("shipping:label_batch", batch.pk)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponseNotAllowed
@@ -17,30 +16,14 @@ from django.utils.translation import gettext as _
 from marketdock.core import params
 from marketdock.core.masking import mask_name, mask_phone
 from marketdock.core.screens import screen_view
-from marketdock.orders.models import Order, OrderStatus
+from marketdock.core.views_helpers import get_or_404
+from marketdock.orders.models import SHIPPABLE_STATUSES, STOPPED_STATUSES, Order
 
 from . import selectors, services_packages
 from .models import PackageLock, PackageMethod, PackageOrder, PackageStatus
 from .services import ShippingError
 
 PAGE_SIZES = (50, 100, 500)
-
-
-def get_or_404(fn, company, pk):
-    try:
-        return fn(company, pk)
-    except ObjectDoesNotExist:
-        raise Http404(_("찾을 수 없습니다.")) from None
-
-
-def int_list(values) -> list[int]:
-    out = []
-    for v in values:
-        try:
-            out.append(int(v))
-        except (TypeError, ValueError):
-            continue
-    return out
 
 
 def region(address: str) -> str:
@@ -68,7 +51,7 @@ def package_rows(company, packages) -> list[dict]:
             "region": region(p.recipient_address1), "items": " / ".join(o.item_summary for o in orders[:3]),
             "locked": any(o.pk in locked for o in orders),
             "address_changed": any(o.address_changed for o in orders),
-            "stopped": [o for o in orders if o.status in (OrderStatus.CANCELLED, OrderStatus.HOLD)],
+            "stopped": [o for o in orders if o.status in STOPPED_STATUSES],
             "claims": [o for o in orders if o.claim],
             "shortages": short.get(p.pk, []),
         })
@@ -93,7 +76,7 @@ def package_list(request):
         qs = qs.annotate(n_orders=Count("memberships")).filter(n_orders__gt=1)
     size = _page_size(request)
     page = Paginator(qs.order_by("-created_at", "-id"), size).get_page(request.GET.get("page"))
-    unpacked = Order.objects.filter(company=company, status__in=services_packages.AWAITING,
+    unpacked = Order.objects.filter(company=company, status__in=SHIPPABLE_STATUSES,
                                     package_membership__isnull=True).count()
     from marketdock.channels.models import ChannelAccount
 
@@ -133,7 +116,7 @@ def package_merge(request):
     if (resp := _post_only(request)) is not None:
         return resp
     company = request.company
-    ids = int_list(request.POST.getlist("package"))
+    ids = params.id_list(request.POST.getlist("package"))
     found = {p.pk: p for p in selectors.packages(company).filter(pk__in=ids)}
     packages = [found[i] for i in ids if i in found]
     try:
@@ -169,7 +152,7 @@ def package_split(request, pk: int):
     package = get_or_404(selectors.package_get, company, pk)
     if (resp := _post_only(request)) is not None:
         return resp
-    orders = list(selectors.package_orders(company, package).filter(pk__in=int_list(request.POST.getlist("order"))))
+    orders = list(selectors.package_orders(company, package).filter(pk__in=params.id_list(request.POST.getlist("order"))))
     try:
         new = services_packages.package_split(company=company, package=package, orders=orders, user=request.user)
     except ShippingError as exc:
@@ -234,12 +217,12 @@ def package_tiles(*, company, user):
 
     from marketdock.core.dashboard import Tile
 
-    unpacked = Order.objects.filter(company=company, status__in=services_packages.AWAITING,
+    unpacked = Order.objects.filter(company=company, status__in=SHIPPABLE_STATUSES,
                                     package_membership__isnull=True).count()
     to_print = selectors.packages(company, statuses=[PackageStatus.OPEN]).count()
     to_scan = selectors.packages(company, statuses=[PackageStatus.PRINTED]).count()
     stopped = selectors.packages(company, statuses=[PackageStatus.PRINTED]).filter(
-        memberships__order__status__in=[OrderStatus.CANCELLED, OrderStatus.HOLD]).distinct().count()
+        memberships__order__status__in=STOPPED_STATUSES).distinct().count()
     yield Tile("shipping_unpacked", gettext_lazy("합포장 대기 주문"), unpacked, reverse("shipping:packages"),
                "shipping.packages", "primary" if unpacked else "secondary")
     yield Tile("shipping_to_print", gettext_lazy("운송장 출력 대기"), to_print, reverse("shipping:labels") + "?status=open",

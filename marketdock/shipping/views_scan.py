@@ -9,10 +9,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from marketdock.core.screens import screen_view
+from marketdock.core.views_helpers import get_or_404
 
 from . import selectors, services_scan
 from .services_scan import ScanOutcome
-from .views_packages import get_or_404
 
 
 def _panel(request, outcome: ScanOutcome | None, status: int = 200):

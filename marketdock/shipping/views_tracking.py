@@ -9,10 +9,11 @@ from django.utils.translation import gettext as _
 
 from marketdock.core import params
 from marketdock.core.screens import screen_view
+from marketdock.core.views_helpers import get_or_404
 
 from . import selectors
 from .models import PackageStatus
-from .views_packages import PAGE_SIZES, get_or_404, int_list, package_rows
+from .views_packages import PAGE_SIZES, package_rows
 
 SHOWN = (PackageStatus.SHIPPED, PackageStatus.IN_TRANSIT, PackageStatus.DELIVERED)
 
@@ -40,7 +41,7 @@ def tracking_poll(request):
         return redirect("shipping:tracking")
     from .tasks import poll_tracking
 
-    ids = int_list(request.POST.getlist("package"))
+    ids = params.id_list(request.POST.getlist("package"))
     if ids:
         ids = list(selectors.packages(request.company).filter(pk__in=ids).values_list("pk", flat=True))
     run = poll_tracking.start(company=request.company, user=request.user, package_ids=ids or None,

@@ -13,8 +13,8 @@ from django.utils import timezone
 from marketdock.channels.connectors.http import HttpOptions
 from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate
 from marketdock.channels.models import ChannelAccount
-from marketdock.orders import services_collect
 from marketdock.orders.models import Order, OrderStatus
+from marketdock.orders.services import collection
 from marketdock.sandbox.server import SandboxApp, serve_in_thread
 from marketdock.sandbox.state import SandboxState
 from tests.factories.core import PASSWORD
@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def naver_shop(monkeypatch):
     state = SandboxState(seed=42, order_rate=0, initial_orders=12)
     server, base = serve_in_thread(SandboxApp(state))
-    monkeypatch.setattr(services_collect, "connector_options", lambda account: HttpOptions(
+    monkeypatch.setattr(collection, "connector_options", lambda account: HttpOptions(
         limiter=LocalRateLimiter(), sleep=lambda s: None, rate=Rate(1000, 1000), timeout=httpx.Timeout(3.0)))
     yield state, base
     server.shutdown()
@@ -40,7 +40,7 @@ def test_cancel_requested_order_is_badged_and_cannot_be_confirmed(browser, live_
                              collected_until=timezone.now() - timedelta(days=4))
     account.set_credentials(state.shops["naver-demo"].credentials)
     account.save()
-    services_collect.collection_execute(account_id=account.pk)
+    collection.collection_execute(account_id=account.pk)
     order = Order.objects.filter(company=company, claim="cancel").order_by("ordered_at").first()
     assert order is not None, "the sandbox's order stream has a cancel request"
 

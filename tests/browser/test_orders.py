@@ -14,8 +14,8 @@ from marketdock.catalog.models import SKU, Product
 from marketdock.channels.connectors.http import HttpOptions
 from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate
 from marketdock.channels.models import ChannelAccount
-from marketdock.orders import services_collect
 from marketdock.orders.models import MatchRule, Order, OrderLine
+from marketdock.orders.services import collection
 from marketdock.sandbox.server import SandboxApp, serve_in_thread
 from marketdock.sandbox.state import SandboxState
 from tests.factories.core import PASSWORD
@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def sandbox(monkeypatch):
     state = SandboxState(seed=5, order_rate=0, initial_orders=6)
     server, base = serve_in_thread(SandboxApp(state))
-    monkeypatch.setattr(services_collect, "connector_options", lambda account: HttpOptions(
+    monkeypatch.setattr(collection, "connector_options", lambda account: HttpOptions(
         limiter=LocalRateLimiter(), sleep=lambda s: None, rate=Rate(1000, 1000), timeout=httpx.Timeout(3.0)))
     yield state, base
     server.shutdown()

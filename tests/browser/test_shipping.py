@@ -18,8 +18,8 @@ from marketdock.channels.connectors.http import HttpOptions
 from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate
 from marketdock.channels.models import ChannelAccount
 from marketdock.inventory import services as inventory
-from marketdock.orders import channel_effects, services_collect
 from marketdock.orders.models import Order, OrderStatus
+from marketdock.orders.services import collection, effects
 from marketdock.sandbox.server import SandboxApp, serve_in_thread
 from marketdock.sandbox.state import SandboxState
 from marketdock.shipping import selectors
@@ -39,8 +39,8 @@ def sandbox(monkeypatch):
     server, base = serve_in_thread(SandboxApp(state))
     options = lambda account: HttpOptions(  # noqa: E731
         limiter=LocalRateLimiter(), sleep=lambda s: None, rate=Rate(1000, 1000), timeout=httpx.Timeout(3.0))
-    monkeypatch.setattr(services_collect, "connector_options", options)
-    monkeypatch.setattr(channel_effects, "connector_options", options)
+    monkeypatch.setattr(collection, "connector_options", options)
+    monkeypatch.setattr(effects, "connector_options", options)
     yield state, base
     server.shutdown()
     server.server_close()
@@ -68,7 +68,7 @@ def seller_setup(company, state, base) -> ChannelAccount:
                              collected_until=timezone.now() - timedelta(days=4))
     account.set_credentials(shop.credentials)
     account.save()
-    services_collect.collection_execute(account_id=account.pk)
+    collection.collection_execute(account_id=account.pk)
     return account
 
 

@@ -11,7 +11,7 @@ from marketdock.channels.models import ChannelKind
 from marketdock.channels.services import channel_account_create
 from marketdock.inventory import services as inventory
 from marketdock.inventory.models import InboundOrder, StockMovement, Warehouse
-from marketdock.orders import services_excel
+from marketdock.orders import services
 from marketdock.orders.models import CollectionRun, Order, QuarantinedRecord
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +59,7 @@ def test_a_quarantined_manual_order_is_reported_not_announced_as_registered(admi
                                          message="수량이 허용 범위를 넘습니다")
         return {"seen": 0, "created": 0, "updated": 0, "unchanged": 0, "quarantined": 1, "order_id": "M1"}, run.pk
 
-    monkeypatch.setattr(services_excel, "manual_order_create", quarantining)
+    monkeypatch.setattr(services, "manual_order_create", quarantining)
     response = _manual(admin_client, manual_account)
     body = response.content.decode()
     assert response.status_code == 400

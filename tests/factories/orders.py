@@ -13,8 +13,7 @@ from django.utils import timezone
 from marketdock.channels.connectors.models import ChannelOrder
 from marketdock.inventory.models import StockLevel
 from marketdock.orders.models import CollectionRun, MatchStatus, Order, OrderLine, OrderStatus
-from marketdock.orders.services_collect import channel_orders_ingest, collection_run_open
-from marketdock.orders.services_flow import order_transition
+from marketdock.orders.services import channel_orders_ingest, collection_run_open, order_transition
 
 from .catalog import make_stocked_sku
 from .channels import make_account_with_credentials

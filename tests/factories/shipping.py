@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from marketdock.inventory import services as inventory_services
 from marketdock.inventory.models import Warehouse
 from marketdock.orders.models import OrderStatus
-from marketdock.orders.services_flow import order_transition
+from marketdock.orders.services import order_transition
 from marketdock.shipping import selectors, services
 from marketdock.shipping.services_packages import packages_build, packages_print
 from marketdock.shipping.services_scan import scan_item

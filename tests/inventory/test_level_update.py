@@ -9,13 +9,14 @@ from django.test.utils import CaptureQueriesContext
 
 from marketdock.inventory import services
 from marketdock.inventory.models import StockLevel, StockMovement
+from marketdock.inventory.services import ledger
 from tests.factories.catalog import make_sku, receive
 
 
 @pytest.fixture(params=["returning", "fallback"])
 def path(request, monkeypatch):
     if request.param == "fallback":  # as on a database whose UPDATE cannot return rows
-        monkeypatch.setattr(services, "_RETURNING_VENDORS", frozenset())
+        monkeypatch.setattr(ledger, "_RETURNING_VENDORS", frozenset())
     return request.param
 
 

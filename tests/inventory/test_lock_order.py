@@ -19,8 +19,9 @@ from django.db import connection, transaction
 
 from marketdock.inventory import services
 from marketdock.inventory.models import StockLevel
+from marketdock.inventory.services import reservations
 from marketdock.orders.models import ChannelStatus, MatchStatus, Order, OrderLine, OrderStatus, StockState
-from marketdock.orders.services_match import orders_reserve
+from marketdock.orders.services import orders_reserve
 from tests.factories.catalog import make_set, make_sku, make_warehouse, receive
 
 _ids = count(1)
@@ -61,7 +62,7 @@ def test_two_pages_reserving_overlapping_skus_with_a_shortage_do_not_deadlock(co
     StockLevel.objects.get_or_create(company=company, sku=z, warehouse=warehouse)  # sold out: 0 on hand
 
     step = threading.Barrier(2, timeout=3)
-    real_apply = services._apply
+    real_apply = reservations._apply
 
     def lockstep_apply(*args, **kwargs):
         try:
@@ -70,7 +71,7 @@ def test_two_pages_reserving_overlapping_skus_with_a_shortage_do_not_deadlock(co
             pass  # the other one is waiting for our locks (or done): go on alone
         return real_apply(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_apply", lockstep_apply)
+    monkeypatch.setattr(reservations, "_apply", lockstep_apply)
     pages = [_page(company, [[a], [b], [z]]), _page(company, [[b], [a], [z]])]
     results: list[dict] = [{} for _ in pages]
 

@@ -32,7 +32,7 @@ def market_sandbox(monkeypatch):
     state = SandboxState(seed=5, order_rate=0, initial_orders=0)
     server, base = serve_in_thread(SandboxApp(state))
     limiter = LocalRateLimiter()
-    monkeypatch.setattr(services, "connector_options", lambda account: HttpOptions(
+    monkeypatch.setattr(services.common, "connector_options", lambda account: HttpOptions(
         limiter=limiter, rate=Rate(1000, 1000), sleep=lambda s: None, retry=RetryPolicy(attempts=2)))
 
     def account(company, code: str) -> ChannelAccount:

@@ -17,9 +17,10 @@ from marketdock.channels.connectors.models import (
 from marketdock.channels.models import ChannelAccount, OptionMapping
 from marketdock.inventory import services as inventory
 from marketdock.inventory.models import Warehouse
-from marketdock.listings import services_sync
+from marketdock.listings import services as services_sync
 from marketdock.listings.models import Listing, ListingOption
 from marketdock.listings.models_sync import ListingDirty
+from marketdock.listings.services import sync_transport
 from marketdock.outbox.models import OutboxMessage
 from marketdock.outbox.services import outbox_deliver_due
 
@@ -113,7 +114,7 @@ class FakeConnector:
 
 def install_fake(monkeypatch, shops: dict[int, FakeShop]) -> None:
     """Route every connector the push builds to the fake shop of its account."""
-    monkeypatch.setattr(services_sync, "_connector", lambda account, transport: shops[account.pk].connector())
+    monkeypatch.setattr(sync_transport, "_connector", lambda account, transport: shops[account.pk].connector())
 
 
 def warehouse(company, code="WH1", **extra) -> Warehouse:
@@ -149,7 +150,7 @@ def sandbox_pushes(monkeypatch, *, seed: int, attempts: int = 2):
     state = SandboxState(seed=seed, order_rate=0, initial_orders=0)
     server, base = serve_in_thread(SandboxApp(state))
     limiter = LocalRateLimiter()
-    monkeypatch.setattr(services_sync, "_connector", lambda account, transport: connector_for(
+    monkeypatch.setattr(sync_transport, "_connector", lambda account, transport: connector_for(
         account, options=HttpOptions(transport=transport, limiter=limiter, rate=Rate(1000, 1000),
                                      sleep=lambda s: None, retry=RetryPolicy(attempts=attempts))))
     try:

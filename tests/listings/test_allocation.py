@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from marketdock.catalog.models import SKUStatus
 from marketdock.inventory import services as inventory
 from marketdock.listings.models import AllocationRule
-from marketdock.listings.services_sync import allocate, channel_stock
+from marketdock.listings.services import allocate, channel_stock
 from tests.factories.catalog import make_set, make_sku
 from tests.factories.channels import make_account
 

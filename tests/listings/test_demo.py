@@ -16,8 +16,8 @@ from marketdock.inventory.models import StockLevel
 from marketdock.listings import selectors
 from marketdock.listings.demo import KINDS, UNLINKED, demo_listings
 from marketdock.listings.models import Listing
-from marketdock.orders import services_collect
 from marketdock.orders.models import MatchSource, MatchStatus, OrderLine, StockState
+from marketdock.orders.services import collection
 from marketdock.sandbox.server import SandboxApp, serve_in_thread
 from marketdock.sandbox.state import SandboxState
 from tests.factories.core import make_company
@@ -29,7 +29,7 @@ def sandbox(monkeypatch):
     server, base = serve_in_thread(SandboxApp(state))
     monkeypatch.setenv("MARKETDOCK_SANDBOX_URL", base)
     limiter = LocalRateLimiter()
-    monkeypatch.setattr(services_collect, "connector_options", lambda account: HttpOptions(
+    monkeypatch.setattr(collection, "connector_options", lambda account: HttpOptions(
         limiter=limiter, rate=Rate(1000, 1000), sleep=lambda s: None, retry=RetryPolicy(attempts=2)))
     yield state, base
     server.shutdown()
@@ -87,7 +87,7 @@ def test_demo_links_the_sandbox_products_so_collected_orders_match_and_reserve(d
 
     # orders collected from the sandbox match through the listings; the left-out product waits in 미매칭
     for account in accounts:
-        services_collect.collection_execute(account_id=account.pk)
+        collection.collection_execute(account_id=account.pk)
     lines = list(OrderLine.objects.filter(company=demo).select_related("order"))
     unlinked_ids = {p.product_id for s in state.shops.values() for p in s.products if p.code in UNLINKED}
     linked = [line for line in lines if line.channel_product_id not in unlinked_ids]

@@ -2,7 +2,7 @@
 transaction that makes them (a rolled-back or refused change marks nothing): linking (register
 success, import, link by code, an option mapped), a listing's typed stock / allocation rule / price
 (single and bulk edit), a warehouse's "expose to channels" or active flag, a SKU's status to/from
-품절/사용안함, a set's composition. Inventory and catalog tell through inventory.hooks; they never
+품절/사용안함, a set's composition. Inventory and catalog tell through catalog.hooks; they never
 import listings."""
 
 from __future__ import annotations
@@ -159,7 +159,7 @@ def test_a_successful_registration_marks_the_new_listing(company, stocked, monke
     answer = ChannelListing(product_id="9001", name="면 티셔츠", price=15000, options=[
         ChannelListingOption(option_id=f"v-{i}", name=s.option_text, stock=5, seller_option_code=s.code)
         for i, s in enumerate(skus.values())])
-    monkeypatch.setattr(services, "_connector", lambda account: FakeConnector(answer))
+    monkeypatch.setattr(services.common, "_connector", lambda account: FakeConnector(answer))
     clear()
     with pytest.raises(Rollback), transaction.atomic():
         assert services.listing_send(company=company, listing_id=listing.pk).ok
@@ -244,7 +244,7 @@ def test_bulk_edit_marks_a_price_push_for_the_repriced_listings_only(company, st
     assert sorted(dirty()) == sorted([(listings["P-1"].pk, SyncKind.PRICE), (listings["P-2"].pk, SyncKind.PRICE)])
 
 
-# --- warehouses, SKU status, sets (through inventory.hooks) --------------------------------------------
+# --- warehouses, SKU status, sets (through catalog.hooks) --------------------------------------------
 
 
 def test_a_warehouse_exposure_or_active_flag_change_marks_the_listings_selling_its_stock(company, linked, wh):

@@ -14,7 +14,8 @@ from huey.contrib.djhuey import HUEY
 
 from marketdock.core.jobs import run_consumer_in_thread, stop_consumer
 from marketdock.inventory import services as inventory
-from marketdock.listings import selectors_sync, services_sync
+from marketdock.listings import selectors_sync
+from marketdock.listings import services as services_sync
 from marketdock.listings.models import Listing
 from marketdock.listings.models_sync import ListingDirty, ListingSyncState, SyncPush
 from marketdock.outbox import services as outbox

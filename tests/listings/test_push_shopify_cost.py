@@ -10,8 +10,8 @@ import pytest
 
 from marketdock.channels.connectors import shopify
 from marketdock.inventory import services as inventory
-from marketdock.listings import services_sync
 from marketdock.listings.models_sync import SyncPush
+from marketdock.listings.services import sync_transport
 from tests.factories.catalog import make_sku
 
 from .sync_helpers import listed, push_all, stock_at, warehouse
@@ -35,7 +35,7 @@ def shopify_sandbox(monkeypatch):
         waits.append(seconds)
         time.sleep(seconds)
 
-    monkeypatch.setattr(services_sync, "_connector", lambda account, transport: connector_for(
+    monkeypatch.setattr(sync_transport, "_connector", lambda account, transport: connector_for(
         account, options=HttpOptions(transport=transport, limiter=limiter, rate=Rate(1000, 1000), sleep=sleep,
                                      retry=RetryPolicy(attempts=2))))
     shopify.INVENTORY_REFS.clear()

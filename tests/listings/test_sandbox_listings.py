@@ -17,9 +17,8 @@ from marketdock.inventory import services as inventory
 from marketdock.listings import selectors, services
 from marketdock.listings.models import Listing, ListingOption
 from marketdock.listings.tasks import listings_import_job, listings_pull_job, listings_send_job
-from marketdock.orders import services_collect
 from marketdock.orders.models import MatchSource, MatchStatus, OrderLine
-from marketdock.orders.services_collect import collection_execute
+from marketdock.orders.services import collection, collection_execute
 from marketdock.sandbox.server import SandboxApp, serve_in_thread
 from marketdock.sandbox.state import SandboxState
 from tests.factories.catalog import make_product
@@ -57,8 +56,8 @@ def sandbox(monkeypatch):
         return HttpOptions(limiter=limiter, rate=Rate(1000, 1000), sleep=lambda s: None,
                            retry=RetryPolicy(attempts=2))
 
-    monkeypatch.setattr(services, "connector_options", options)
-    monkeypatch.setattr(services_collect, "connector_options", options)
+    monkeypatch.setattr(services.common, "connector_options", options)
+    monkeypatch.setattr(collection, "connector_options", options)
     yield state, base
     server.shutdown()
     server.server_close()

@@ -12,7 +12,7 @@ from django.urls import reverse
 from marketdock.channels.models import OptionMapping
 from marketdock.listings import services
 from marketdock.listings.models import Listing, ListingOption
-from marketdock.orders.services_match import lines_find_matches
+from marketdock.orders.services import lines_find_matches
 from tests.factories.channels import make_account
 from tests.isolation import assert_isolated
 

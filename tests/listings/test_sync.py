@@ -13,7 +13,7 @@ from django.utils import timezone
 from marketdock.channels.connectors.errors import AuthError
 from marketdock.inventory import services as inventory
 from marketdock.inventory.services import InsufficientStock
-from marketdock.listings import services_sync
+from marketdock.listings import services as services_sync
 from marketdock.listings.models import AllocationRule, Listing, SaleStatus
 from marketdock.listings.models_sync import ListingDirty, ListingSyncState, SyncPush
 from marketdock.outbox.models import OutboxMessage

@@ -1,4 +1,4 @@
-"""The real channel handlers (marketdock.orders.channel_effects) delivering outbox messages to the
+"""The real channel handlers (marketdock.orders.services.effects) delivering outbox messages to the
 sandbox marketplace over HTTP: one call per message, the carrier's marketplace code filled from the
 carrier master, exactly-once arrival through a 500 outage, every-line refusals failing the message
 with the marketplace's words, per-line answers handed to the order flow, unsupported operations
@@ -16,7 +16,7 @@ from django.utils import timezone
 from marketdock.channels.connectors.http import HttpOptions
 from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate
 from marketdock.channels.models import ChannelAccount
-from marketdock.orders import channel_effects, services_flow
+from marketdock.orders.services import effects
 from marketdock.outbox import services as outbox
 from marketdock.outbox.models import OutboxMessage
 from marketdock.outbox.services import outbox_enqueue
@@ -34,7 +34,7 @@ def sandbox(monkeypatch):
     carriers_ensure()
     state = SandboxState(seed=11, order_rate=0, initial_orders=30)
     server, base = serve_in_thread(SandboxApp(state))
-    monkeypatch.setattr(channel_effects, "connector_options", lambda account: HttpOptions(
+    monkeypatch.setattr(effects, "connector_options", lambda account: HttpOptions(
         limiter=LocalRateLimiter(), sleep=lambda s: None, rate=Rate(1000, 1000), timeout=httpx.Timeout(3.0)))
     yield state, base
     server.shutdown()
@@ -129,7 +129,7 @@ def test_partial_answers_are_handed_to_the_order_flow(company, sandbox, monkeypa
     account = account_for(company, base, "naver-demo")
     shop, order = shippable(state, "naver-demo")
     calls = []
-    monkeypatch.setattr(services_flow, "effect_result_record", lambda c, m, r: calls.append((c, m.pk, r)))
+    monkeypatch.setattr(effects, "effect_result_record", lambda c, m, r: calls.append((c, m.pk, r)))
     payload = dispatch_payload(shop, order, "630011115555")
     payload["items"].append({**payload["items"][0], "order_line_id": "2099010100000000"})  # unknown line
     message = enqueue(company, account, "dispatch", "dispatch:partial", payload)

@@ -14,9 +14,12 @@ from marketdock.channels.models import ChannelAccount
 from marketdock.inventory import services as inv
 from marketdock.inventory.models import StockLevel, StockMovement
 from marketdock.orders.models import CollectionRun, Order, OrderEvent, OrderLine, OrderStatus, StockState
-from marketdock.orders.services_collect import channel_orders_ingest, collection_run_open
-from marketdock.orders.services_flow import order_transition
-from marketdock.orders.services_progress import order_settings_save
+from marketdock.orders.services import (
+    channel_orders_ingest,
+    collection_run_open,
+    order_settings_save,
+    order_transition,
+)
 
 S = OrderStatus
 AT = datetime(2024, 6, 3, 1, 0, tzinfo=UTC)

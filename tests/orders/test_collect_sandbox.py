@@ -19,9 +19,8 @@ from marketdock.channels.connectors.models import DispatchItem, FetchWindow
 from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate
 from marketdock.channels.models import ChannelAccount
 from marketdock.core.models import JobRun
-from marketdock.orders import services_collect
 from marketdock.orders.models import CollectionRun, Order, OrderEvent, OrderLine, QuarantinedRecord
-from marketdock.orders.services_collect import CollectionFailed, collection_execute, collection_run_start
+from marketdock.orders.services import CollectionFailed, collection, collection_execute, collection_run_start
 from tests.factories.sandbox import PAGE_SIZES, orders_truth, shop_info
 
 SHOPS = ["naver-demo", "naver-demo2", "coupang-demo", "coupang-demo2", "shopify-demo", "shopify-demo2"]
@@ -116,7 +115,7 @@ def test_killed_midway_and_rerun_gives_the_same_result(company, sandbox, code):
 def test_killed_worker_keeps_the_claim_until_its_lease_ends(company, sandbox):
     _, base = sandbox
     account = account_for(company, base, "coupang-demo")
-    assert services_collect.account_collect_claim(account=account)  # a worker took it, then died
+    assert collection.account_collect_claim(account=account)  # a worker took it, then died
     assert collection_execute(account_id=account.pk) == {"skipped": 1}
     ChannelAccount.objects.filter(pk=account.pk).update(next_collect_at=timezone.now() - timedelta(seconds=1))
     result = collection_execute(account_id=account.pk)

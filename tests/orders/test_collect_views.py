@@ -33,9 +33,9 @@ def test_collect_screen_lists_accounts_and_runs_drillable(company, admin_client)
 def test_collect_now_starts_a_job_and_shows_progress(company, admin_client, django_capture_on_commit_callbacks,
                                                      monkeypatch):
     from marketdock.channels.connectors.http import HttpOptions
-    from marketdock.orders import services_collect
+    from marketdock.orders.services import collection
 
-    monkeypatch.setattr(services_collect, "connector_options", lambda account: HttpOptions(sleep=lambda s: None))
+    monkeypatch.setattr(collection, "connector_options", lambda account: HttpOptions(sleep=lambda s: None))
     account = make_account_with_credentials(company)
     account.base_url = "http://127.0.0.1:9"  # nothing listens: the run fails with the connection error
     account.save()

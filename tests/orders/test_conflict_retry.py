@@ -17,10 +17,8 @@ from django.utils import timezone
 from marketdock.channels.models import ChannelAccount
 from marketdock.core import jobs
 from marketdock.core.models import JobRun
-from marketdock.orders import services_collect
 from marketdock.orders.models import CollectionRun, Order, OrderLine, OrderStatus
-from marketdock.orders.services_collect import collection_run_start
-from marketdock.orders.services_flow import order_transition
+from marketdock.orders.services import collection, collection_run_start, order_transition
 from marketdock.outbox.models import OutboxMessage
 
 SHOP = "naver-demo"
@@ -61,7 +59,7 @@ def _account(company, base: str) -> ChannelAccount:
 @pytest.mark.django_db(transaction=True)
 def test_a_page_rolled_back_by_a_deadlock_is_collected_again_exactly_once(company, marketplace, monkeypatch):
     account = _account(company, marketplace)
-    real_ingest = services_collect.channel_orders_ingest
+    real_ingest = collection.channel_orders_ingest
     calls = []
     committed_seen = []
 
@@ -73,7 +71,7 @@ def test_a_page_rolled_back_by_a_deadlock_is_collected_again_exactly_once(compan
         committed_seen.append(counts["seen"])
         return counts
 
-    monkeypatch.setattr(services_collect, "channel_orders_ingest", ingest_then_deadlock_on_page_two)
+    monkeypatch.setattr(collection, "channel_orders_ingest", ingest_then_deadlock_on_page_two)
     job_run = collection_run_start(account=account, trigger="manual")
 
     job_run.refresh_from_db()

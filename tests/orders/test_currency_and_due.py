@@ -17,7 +17,7 @@ from django.utils import timezone
 from marketdock.channels.connectors import coupang, shopify
 from marketdock.core.services_rates import rate_save
 from marketdock.orders.models import DueSource, ExportTemplate, Order, OrderLine, OrderStatus
-from marketdock.orders.services_flow import order_delay, order_transition
+from marketdock.orders.services import order_delay, order_transition
 from tests.spreadsheets import sheet_rows
 
 pytestmark = pytest.mark.django_db

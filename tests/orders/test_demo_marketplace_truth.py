@@ -16,9 +16,8 @@ from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate
 from marketdock.channels.demo import sandbox_seed
 from marketdock.channels.models import ChannelAccount, ChannelKind
 from marketdock.core.demo import run_demo
-from marketdock.orders import services_collect
 from marketdock.orders.models import OrderLine, OrderStatus, StockState
-from marketdock.orders.services_flow import order_transition
+from marketdock.orders.services import collection, order_transition
 from marketdock.sandbox.server import SandboxApp, serve_in_thread
 from marketdock.sandbox.state import SandboxState
 
@@ -26,7 +25,8 @@ S = OrderStatus
 SHIPPED = {"naver": {"DELIVERING", "DELIVERED", "PURCHASE_DECIDED"},
            "coupang": {"DEPARTURE", "DELIVERING", "FINAL_DELIVERY", "NONE_TRACKING"},
            "elevenst": {"401", "501"},  # 11st ordPrdStat: 발송완료, 배송완료
-           "cafe24": {"N30", "N40"}}  # Cafe24 item order_status: 배송중, 배송완료
+           "cafe24": {"N30", "N40"},  # Cafe24 item order_status: 배송중, 배송완료
+           "gmarket": {"3", "4", "5"}, "auction": {"3", "4", "5"}}  # ESM orderStatus: 배송중, 배송완료, 구매결정
 
 
 def kind_of(protocol: str, order: dict) -> str:
@@ -39,14 +39,16 @@ def kind_of(protocol: str, order: dict) -> str:
     if order["status"] in SHIPPED[protocol]:
         return "shipped"
     if (protocol == "naver" and order["status"] == "PAYED" and order["placed"]) or order["status"] == "INSTRUCT" \
-            or (protocol == "elevenst" and order["status"] == "301") or (protocol == "cafe24" and order["status"] == "N20"):
+            or (protocol == "elevenst" and order["status"] == "301") or (protocol == "cafe24" and order["status"] == "N20") \
+            or (protocol in ("gmarket", "auction") and order["status"] == "2"):
         return "confirmed"
     return "other"
 
 
 def shop_key(credentials: dict) -> str:
     """The credential that tells a sandbox shop apart, whatever its protocol."""
-    key = next(credentials.get(k) for k in ("client_id", "access_key", "access_token", "openapikey", "cafe24_client_id") if credentials.get(k))
+    key = next(credentials.get(k) for k in ("client_id", "access_key", "access_token", "openapikey", "cafe24_client_id",
+                                          "gmarket_seller_id", "auction_seller_id") if credentials.get(k))
     assert key
     return key
 
@@ -54,9 +56,11 @@ def shop_key(credentials: dict) -> str:
 @pytest.fixture
 def sandbox(monkeypatch):
     state = SandboxState(seed=sandbox_seed(), order_rate=0, initial_orders=40)  # `make run`'s sandbox
+    for shop in state.shops.values():
+        shop.faults.esm_lookup_interval = 0  # the connectors run unthrottled here (Rate 1000 below)
     server, base = serve_in_thread(SandboxApp(state))
     monkeypatch.setenv("MARKETDOCK_SANDBOX_URL", base)
-    monkeypatch.setattr(services_collect, "connector_options", lambda account: HttpOptions(
+    monkeypatch.setattr(collection, "connector_options", lambda account: HttpOptions(
         limiter=LocalRateLimiter(), sleep=lambda s: None, rate=Rate(1000, 1000), timeout=httpx.Timeout(5.0)))
     yield base
     server.shutdown()
@@ -72,7 +76,7 @@ def test_demo_after_one_collection_matches_the_sandbox(sandbox):
         creds = account.credentials
         shop = shops[shop_key(creds)]
         ChannelAccount.objects.filter(pk=account.pk).update(collected_until=timezone.now() - timedelta(days=4))
-        services_collect.collection_execute(account_id=account.pk)
+        collection.collection_execute(account_id=account.pk)
         truth = httpx.get(f"{sandbox}/_sandbox/shops/{shop['code']}/orders").json()
         lines = {ln.channel_line_id: ln for ln in OrderLine.objects.filter(account=account).select_related("order")}
         for order in truth["orders"]:

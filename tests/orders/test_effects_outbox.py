@@ -3,7 +3,7 @@ marketplace outage, per-line answers written back onto the order (effect_result_
 "전송 실패" filter and the retry of a whole failed message or of the refused lines only.
 
 The handlers here are fakes registered for the test (the channel handlers live in
-marketdock.orders.channel_effects); each test puts back whatever handler was registered before."""
+marketdock.orders.services.effects); each test puts back whatever handler was registered before."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.utils import timezone
 from marketdock.channels.connectors.errors import BusinessError, TemporaryError
 from marketdock.orders.models import Order, OrderEffect, OrderEvent, OrderStatus
 from marketdock.orders.selectors import OrderFilters, effect_states, order_search
-from marketdock.orders.services_flow import effect_result_record, order_effects_retry, order_transition
+from marketdock.orders.services import effect_result_record, order_effects_retry, order_transition
 from marketdock.outbox import services as outbox
 from marketdock.outbox.models import OutboxMessage
 from tests.factories.channels import make_account_with_credentials

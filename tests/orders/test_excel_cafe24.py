@@ -10,7 +10,7 @@ from openpyxl import Workbook
 
 from marketdock.channels import services as channel_services
 from marketdock.orders.models import OrderLine
-from marketdock.orders.services_excel import orders_upload
+from marketdock.orders.services import orders_upload
 
 pytestmark = pytest.mark.django_db
 

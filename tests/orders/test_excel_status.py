@@ -13,8 +13,7 @@ from openpyxl import load_workbook
 
 from marketdock.inventory.models import StockMovement
 from marketdock.orders.models import Order, OrderLine, OrderStatus
-from marketdock.orders.services_flow import order_transition
-from marketdock.orders.services_status_excel import StatusExcelError, status_upload_apply
+from marketdock.orders.services import StatusExcelError, order_transition, status_upload_apply
 from marketdock.outbox.models import OutboxMessage
 from marketdock.shipping.carrier_data import carriers_ensure
 from tests.factories.catalog import make_stocked_sku

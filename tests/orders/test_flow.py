@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from marketdock.inventory.models import StockLevel, StockMovement
 from marketdock.orders.models import Order, OrderEvent, OrderLine, OrderStatus, StockState
-from marketdock.orders.services_flow import (
+from marketdock.orders.services import (
     ALLOWED,
     FlowError,
     order_delay,

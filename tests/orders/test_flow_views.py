@@ -14,7 +14,7 @@ from django.utils import timezone
 from marketdock.core.dashboard import tiles_for
 from marketdock.core.models import PersonalDataDownloadLog
 from marketdock.orders.models import Order, OrderEvent, OrderLine, OrderStatus
-from marketdock.orders.services_flow import order_transition
+from marketdock.orders.services import order_transition
 from marketdock.outbox.models import OutboxMessage
 from marketdock.shipping.carrier_data import carriers_ensure
 from tests.factories.channels import make_account_with_credentials

@@ -11,10 +11,11 @@ from django.db import connection
 from marketdock.catalog.models import SetComponent
 from marketdock.channels.models import ChannelAccount
 from marketdock.orders.models import MatchRule, MatchSource, MatchStatus, Order, OrderLine, StockState
-from marketdock.orders.services_collect import account_collect_claim, collection_schedule_claim
-from marketdock.orders.services_match import (
+from marketdock.orders.services import (
     MatchError,
     RuleScope,
+    account_collect_claim,
+    collection_schedule_claim,
     line_match_manual,
     match_key,
     match_rules_apply,

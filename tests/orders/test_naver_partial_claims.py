@@ -17,7 +17,7 @@ from marketdock.channels.models import ChannelAccount
 from marketdock.inventory import services as inv
 from marketdock.inventory.models import StockMovement
 from marketdock.orders.models import CollectionRun, Order, OrderLine, OrderStatus, StockState
-from marketdock.orders.services_collect import channel_orders_ingest, collection_run_open
+from marketdock.orders.services import channel_orders_ingest, collection_run_open
 from tests.factories.orders import reserved
 
 ITEM = {

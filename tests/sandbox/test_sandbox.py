@@ -226,7 +226,7 @@ def test_management_command_serves_http(tmp_path):
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        assert shops and {s["protocol"] for s in shops} == {"naver", "coupang", "shopify", "elevenst", "cafe24"}
+        assert shops and {s["protocol"] for s in shops} == {"naver", "coupang", "shopify", "elevenst", "cafe24", "gmarket", "auction"}
         assert all(s["orders"] == 3 for s in shops)
     finally:
         process.terminate()

@@ -16,9 +16,12 @@ from marketdock.channels.connectors.models import ChannelOrder, Claim, Progress
 from marketdock.channels.models import ChannelAccount
 from marketdock.inventory import services as inv
 from marketdock.orders.models import CollectionRun, Order, OrderStatus
-from marketdock.orders.services_collect import channel_orders_ingest, collection_run_open
-from marketdock.orders.services_flow import order_transition
-from marketdock.orders.services_status_excel import status_upload_apply
+from marketdock.orders.services import (
+    channel_orders_ingest,
+    collection_run_open,
+    order_transition,
+    status_upload_apply,
+)
 from marketdock.shipping import selectors
 from marketdock.shipping.models import PackageStatus
 from marketdock.shipping.services import band_create

@@ -13,18 +13,12 @@ import pytest
 from pypdf import PdfReader
 
 from marketdock.orders.models import Order, OrderEvent, OrderStatus
-from marketdock.orders.services_flow import order_transition
+from marketdock.orders.services import order_transition
 from marketdock.shipping import selectors
 from marketdock.shipping.models import IssuedTrackingNumber, PackageStatus
 from marketdock.shipping.services import ShippingError, band_create
-from marketdock.shipping.services_packages import (
-    label_batch_create,
-    label_batch_render,
-    labels_render,
-    packages_build,
-    packages_move_back,
-    packages_print,
-)
+from marketdock.shipping.services_label_batches import label_batch_create, label_batch_render, labels_render
+from marketdock.shipping.services_packages import packages_build, packages_move_back, packages_print
 from tests.factories.orders import make_order
 from tests.factories.shipping import make_contract, text_of
 

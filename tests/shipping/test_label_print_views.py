@@ -107,7 +107,7 @@ def test_bad_input(admin_client, company, account, contract, other_company):
 
 def test_large_batch_runs_as_a_job(admin_client, company, account, contract, monkeypatch,
                                    django_capture_on_commit_callbacks):
-    monkeypatch.setattr("marketdock.shipping.services_packages.LABEL_JOB_THRESHOLD", 2)
+    monkeypatch.setattr("marketdock.shipping.services_label_batches.LABEL_JOB_THRESHOLD", 2)
     orders = [make_order(account, recipient_name=f"수령자{i}") for i in range(3)]
     packages_build(company=company)
     packages = [selectors.package_for_order(company, o) for o in orders]

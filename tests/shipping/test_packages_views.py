@@ -121,7 +121,7 @@ def test_other_company_cannot_reach_packages(other_client, company, account, sto
 
 def test_home_tiles_count_the_work(admin_user, admin_client, company, account, contract):
     from marketdock.core.dashboard import tiles_for
-    from marketdock.orders.services_flow import order_transition
+    from marketdock.orders.services import order_transition
     from marketdock.shipping.services_packages import packages_build, packages_print
 
     def counts():

@@ -7,7 +7,7 @@ import pytest
 
 from marketdock.catalog.models import SetComponent
 from marketdock.orders.models import Order, OrderLine, OrderStatus
-from marketdock.orders.services_flow import order_transition
+from marketdock.orders.services import order_transition
 from marketdock.outbox.models import OutboxMessage
 from marketdock.shipping import selectors
 from marketdock.shipping.models import PackageScan, PackageStatus

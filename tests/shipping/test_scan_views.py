@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from marketdock.orders.models import OrderStatus
-from marketdock.orders.services_flow import order_transition
+from marketdock.orders.services import order_transition
 from marketdock.shipping.models import PackageStatus
 from tests.isolation import assert_isolated
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from marketdock.inventory import services as inv
 from marketdock.orders.models import OrderStatus, StockState
-from marketdock.orders.services_flow import order_transition
+from marketdock.orders.services import order_transition
 from marketdock.shipping import selectors
 from marketdock.shipping.models import PackageStatus
 from marketdock.shipping.services import ShippingError

@@ -13,9 +13,8 @@ from marketdock.channels.connectors.http import HttpOptions
 from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate
 from marketdock.channels.models import ChannelAccount
 from marketdock.inventory.models import Warehouse
-from marketdock.orders import channel_effects
 from marketdock.orders.models import Order, OrderStatus
-from marketdock.orders.services_collect import collection_execute
+from marketdock.orders.services import collection_execute, effects
 from marketdock.sandbox.server import SandboxApp, serve_in_thread
 from marketdock.sandbox.state import SandboxState
 from marketdock.shipping import selectors
@@ -34,7 +33,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def sandbox(monkeypatch):
     state = SandboxState(seed=5, order_rate=0, initial_orders=20)
     server, base = serve_in_thread(SandboxApp(state))
-    monkeypatch.setattr(channel_effects, "connector_options", lambda account: HttpOptions(
+    monkeypatch.setattr(effects, "connector_options", lambda account: HttpOptions(
         limiter=LocalRateLimiter(), sleep=lambda s: None, rate=Rate(1000, 1000), timeout=httpx.Timeout(3.0)))
     yield state, base
     server.shutdown()

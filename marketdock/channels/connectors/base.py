@@ -273,12 +273,14 @@ def connector_class(kind: str) -> type[Connector]:
     from .cafe24 import Cafe24Connector
     from .coupang import CoupangConnector
     from .elevenst import ElevenstConnector
+    from .esm import AuctionConnector, GmarketConnector
     from .naver import NaverConnector
     from .shopify import ShopifyConnector
 
     classes: dict[str, type[Connector]] = {
         Marketplace.NAVER: NaverConnector, Marketplace.COUPANG: CoupangConnector, Marketplace.SHOPIFY: ShopifyConnector,
         Marketplace.ELEVENST: ElevenstConnector, Marketplace.CAFE24: Cafe24Connector,
+        Marketplace.GMARKET: GmarketConnector, Marketplace.AUCTION: AuctionConnector,
     }
     try:
         return classes[Marketplace(kind)]

@@ -16,6 +16,8 @@ class Marketplace(enum.StrEnum):
     COUPANG = "coupang"
     SHOPIFY = "shopify"
     ELEVENST = "elevenst"
+    GMARKET = "gmarket"  # ESM (one connector for both sites, the site as a parameter)
+    AUCTION = "auction"
     CAFE24 = "cafe24"
 
 

@@ -1,4 +1,4 @@
-"""`marketdock channels normalize --kind {naver,coupang,shopify,elevenst,cafe24} FILE`: print the normalized order
+"""`marketdock channels normalize --kind {naver,coupang,shopify,elevenst,cafe24,esm,gmarket,auction} FILE`: print the normalized order
 lines of a raw marketplace payload as JSON (exit status 1 with a message naming the bad field)."""
 
 import json

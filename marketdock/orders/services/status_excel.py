@@ -11,6 +11,7 @@ while applying (e.g. stock short at 출고준비) rolls every row back too. Erro
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -24,19 +25,14 @@ from marketdock.core.downloads import new_workbook, workbook_file
 from marketdock.core.models import Company, User
 from marketdock.core.services import personal_data_download_record
 
-from .models import Order, OrderLine, OrderStatus
-from .selectors import OrderFilters, order_search
-from .services_excel import OrderExcelError, read_table
-from .services_flow import (
-    CLAIM_ACTIONS,
-    SHIPPED_LIKE,
-    FlowError,
-    order_transition,
-    shipment_from_tracking,
-    status_label,
-    transition_refusal,
-)
-from .services_progress import claim_refusal
+from ..hooks import shipping
+from ..models import SHIPPED_STATUSES, Order, OrderLine, OrderStatus, status_label
+from ..selectors import OrderFilters, order_search
+from .excel import OrderExcelError, read_table
+from .lines import FlowError
+from .progress import claim_refusal
+from .shipments import METHOD_LABELS, shipment_from_tracking
+from .transitions import CLAIM_ACTIONS, order_transition, transition_refusal
 
 S = OrderStatus
 MAX_ROWS = 5000
@@ -87,10 +83,8 @@ def _statuses() -> dict[str, str]:
 
 
 def _carriers() -> dict[str, object]:
-    from marketdock.shipping.selectors import carriers
-
     out: dict[str, object] = {}
-    for c in carriers(active_only=True):
+    for c in shipping().carriers(active_only=True):
         for name in (c.key, c.name, c.name_en):
             if name:
                 out[_norm(name)] = c
@@ -120,8 +114,33 @@ def _header(rows: list[list]) -> tuple[int, dict[str, int]]:
     raise StatusExcelError(_("제목 행에서 '주문번호' 열을 찾을 수 없습니다. 내려받은 양식의 제목 행을 그대로 두세요."))
 
 
-def status_upload_apply(*, company: Company, user: User | None, data: bytes, filename: str,
-                        all_or_nothing: bool = True) -> UploadResult:
+class _Refused(Exception):
+    """One row refused: the column (HEADERS key), the value shown and the reason."""
+
+    def __init__(self, key: str, value: str, message: str) -> None:
+        super().__init__(message)
+        self.key, self.value, self.message = key, value, message
+
+
+@dataclass
+class _Sheet:
+    """The uploaded sheet being checked: its columns, the orders it names, and each order's status as
+    the rows before would leave it (rows of one order are checked in sequence)."""
+
+    company: Company
+    cols: dict[str, int]
+    orders_by_no: dict[str, list[Order]]
+    statuses: dict[str, str]
+    carriers: dict[str, object]
+    simulated: dict[int, str] = field(default_factory=dict)
+
+    def cell(self, row, key: str) -> str:
+        j = self.cols.get(key)
+        return _text(row[j]) if j is not None and j < len(row) else ""
+
+
+def _read(data: bytes, filename: str) -> tuple[dict[str, int], list[tuple[int, list]]]:
+    """The sheet's columns and its non-empty rows (with their row numbers)."""
     try:
         table = read_table(data, filename)
     except OrderExcelError as exc:
@@ -135,108 +154,106 @@ def status_upload_apply(*, company: Company, user: User | None, data: bytes, fil
         raise StatusExcelError(_("행이 %(max)s개를 넘습니다. 파일을 나눠 올리세요.") % {"max": MAX_ROWS})
     if not body:
         raise StatusExcelError(_("변경할 행이 없습니다."))
-    result = UploadResult(rows=len(body), all_or_nothing=all_or_nothing)
-    label = {key: str(HEADERS[key][0]) for key in HEADERS}
+    return cols, body
 
-    def cell(row, key) -> str:
-        j = cols.get(key)
-        return _text(row[j]) if j is not None and j < len(row) else ""
 
-    nos = {cell(row, "order_no") for _n, row in body}
-    orders_by_no: dict[str, list[Order]] = defaultdict(list)
-    for o in Order.objects.filter(company=company, channel_order_id__in=nos).select_related("account"):
-        orders_by_no[o.channel_order_id].append(o)
-    statuses, carriers = _statuses(), _carriers()
-    simulated: dict[int, str] = {}
-    good: list[_Row] = []
+def _row_order(sheet: _Sheet, row) -> Order:
+    no, account = sheet.cell(row, "order_no"), sheet.cell(row, "account")
+    if not no:
+        raise _Refused("order_no", "", _("주문번호를 입력하세요."))
+    candidates = [o for o in sheet.orders_by_no.get(no, []) if not account or o.account.name == account]
+    if not candidates:
+        raise _Refused("order_no", no, _("이 회사의 주문이 아닙니다: %(no)s") % {"no": no})
+    if len(candidates) > 1:
+        raise _Refused("account", account, _("같은 주문번호가 여러 쇼핑몰에 있습니다. 쇼핑몰 열을 채우세요."))
+    return candidates[0]
 
-    def err(n, key, value, message):
-        result.errors.append({"row": n, "column": label[key], "value": value, "message": message})
 
-    for n, row in body:
-        no, account = cell(row, "order_no"), cell(row, "account")
-        if not no:
-            err(n, "order_no", "", _("주문번호를 입력하세요."))
-            continue
-        candidates = [o for o in orders_by_no.get(no, []) if not account or o.account.name == account]
-        if not candidates:
-            err(n, "order_no", no, _("이 회사의 주문이 아닙니다: %(no)s") % {"no": no})
-            continue
-        if len(candidates) > 1:
-            err(n, "account", account, _("같은 주문번호가 여러 쇼핑몰에 있습니다. 쇼핑몰 열을 채우세요."))
-            continue
-        order = candidates[0]
-        current = simulated.get(order.pk, order.status)
-        status_text, carrier_text, number = cell(row, "status"), cell(row, "carrier"), cell(row, "number")
-        line_no, reason = cell(row, "line_no"), cell(row, "reason")
-        to = None
-        if status_text:
-            to = statuses.get(_norm(status_text))
-            if to is None:
-                err(n, "status", status_text, _("알 수 없는 상태입니다. 다음 중 하나를 쓰세요: %(list)s") % {
-                    "list": ", ".join(str(lbl) for _v, lbl in S.choices)})
-                continue
-        tracking = None
-        if carrier_text or number:
-            if not carrier_text:
-                err(n, "carrier", "", _("택배사를 입력하세요."))
-                continue
-            if not number:
-                err(n, "number", "", _("송장번호를 입력하세요."))
-                continue
-            carrier = carriers.get(_norm(carrier_text))
-            if carrier is None:
-                err(n, "carrier", carrier_text, _("알 수 없는 택배사입니다: %(c)s") % {"c": carrier_text})
-                continue
-            try:
-                shipment = shipment_from_tracking(carrier, number)
-            except FlowError as exc:
-                err(n, "number", number, str(exc))
-                continue
-            tracking = (shipment.carrier, shipment.number)
-            if current in SHIPPED_LIKE and (to is None or to == current) and OrderLine.objects.filter(
-                    company=company, order=order, tracking_number=shipment.number).exists():
-                continue  # already shipped with this number (an unedited row of the downloaded sheet)
-            if to is None or to == current:  # the downloaded sheet carries the current status
-                to = S.SHIPPED
-            elif to != S.SHIPPED:
-                err(n, "status", status_text, _("송장번호가 있는 행의 상태는 비우거나 출고완료로 쓰세요."))
-                continue
-        if to is None or (to == current and tracking is None):
-            continue  # nothing to change in this row (an unedited row of the downloaded sheet)
-        line = None
-        if line_no:
-            line = OrderLine.objects.filter(company=company, order=order, channel_line_id=line_no).first()
-            if line is None:
-                err(n, "line_no", line_no, _("이 주문의 주문상세번호가 아닙니다: %(no)s") % {"no": line_no})
-                continue
-            if to != S.SHIPPED:
-                err(n, "line_no", line_no, _("주문상세번호별 처리는 출고(송장)에서만 할 수 있습니다."))
-                continue
-        if to == S.SHIPPED and tracking is None:
-            err(n, "number", "", _("출고완료로 바꾸려면 택배사와 송장번호를 입력하세요."))
-            continue
-        probe = Order(status=current, hold_from=order.hold_from)
-        refusal = "" if (to == S.SHIPPED and current == S.READY and line is not None) else transition_refusal(probe, to)
-        if refusal:
-            err(n, "status" if status_text else "number", status_text or number, refusal)
-            continue
-        if to == S.HOLD and not reason:
-            err(n, "reason", "", _("보류 사유를 입력하세요."))
-            continue
-        if to in CLAIM_ACTIONS and (order.claim or (line is not None and line.claim)):
-            claimed = claim_refusal([line] if line is not None else list(order.lines.all()), CLAIM_ACTIONS[to])
-            if claimed:
-                err(n, "status" if status_text else "number", status_text or number, claimed)
-                continue
-        if to == S.SHIPPED and line is not None and line.status in SHIPPED_LIKE:
-            err(n, "line_no", line_no, _("이미 출고된 상품입니다."))
-            continue
-        simulated[order.pk] = to if line is None else current
-        good.append(_Row(n, order, to, tracking, line, reason))
+def _row_target(sheet: _Sheet, row) -> str | None:
+    status_text = sheet.cell(row, "status")
+    if not status_text:
+        return None
+    to = sheet.statuses.get(_norm(status_text))
+    if to is None:
+        raise _Refused("status", status_text, _("알 수 없는 상태입니다. 다음 중 하나를 쓰세요: %(list)s") % {
+            "list": ", ".join(str(lbl) for _v, lbl in S.choices)})
+    return to
 
-    if result.errors and all_or_nothing:
-        return result
+
+def _row_tracking(sheet: _Sheet, row) -> tuple | None:
+    carrier_text, number = sheet.cell(row, "carrier"), sheet.cell(row, "number")
+    if not (carrier_text or number):
+        return None
+    if not carrier_text:
+        raise _Refused("carrier", "", _("택배사를 입력하세요."))
+    if not number:
+        raise _Refused("number", "", _("송장번호를 입력하세요."))
+    carrier = sheet.carriers.get(_norm(carrier_text))
+    if carrier is None:
+        raise _Refused("carrier", carrier_text, _("알 수 없는 택배사입니다: %(c)s") % {"c": carrier_text})
+    try:
+        shipment = shipment_from_tracking(carrier, number)
+    except FlowError as exc:
+        raise _Refused("number", number, str(exc)) from None
+    return shipment.carrier, shipment.number
+
+
+def _row_line(sheet: _Sheet, row, order: Order, to: str) -> OrderLine | None:
+    line_no = sheet.cell(row, "line_no")
+    if not line_no:
+        return None
+    line = OrderLine.objects.filter(company=sheet.company, order=order, channel_line_id=line_no).first()
+    if line is None:
+        raise _Refused("line_no", line_no, _("이 주문의 주문상세번호가 아닙니다: %(no)s") % {"no": line_no})
+    if to != S.SHIPPED:
+        raise _Refused("line_no", line_no, _("주문상세번호별 처리는 출고(송장)에서만 할 수 있습니다."))
+    return line
+
+
+def _row_refusal(row_key: str, row_value: str, order: Order, current: str, to: str, line: OrderLine | None,
+                 reason: str) -> None:
+    """The flow's own rules, checked against the status the rows before leave the order in."""
+    probe = Order(status=current, hold_from=order.hold_from)
+    refusal = "" if (to == S.SHIPPED and current == S.READY and line is not None) else transition_refusal(probe, to)
+    if refusal:
+        raise _Refused(row_key, row_value, refusal)
+    if to == S.HOLD and not reason:
+        raise _Refused("reason", "", _("보류 사유를 입력하세요."))
+    if to in CLAIM_ACTIONS and (order.claim or (line is not None and line.claim)):
+        claimed = claim_refusal([line] if line is not None else list(order.lines.all()), CLAIM_ACTIONS[to])
+        if claimed:
+            raise _Refused(row_key, row_value, claimed)
+    if to == S.SHIPPED and line is not None and line.status in SHIPPED_STATUSES:
+        raise _Refused("line_no", line.channel_line_id, _("이미 출고된 상품입니다."))
+
+
+def _check_row(sheet: _Sheet, n: int, row) -> _Row | None:
+    """The change a row asks for (None: nothing to change); raises _Refused."""
+    order = _row_order(sheet, row)
+    current = sheet.simulated.get(order.pk, order.status)
+    status_text, number, reason = sheet.cell(row, "status"), sheet.cell(row, "number"), sheet.cell(row, "reason")
+    to = _row_target(sheet, row)
+    tracking = _row_tracking(sheet, row)
+    if tracking is not None:
+        if current in SHIPPED_STATUSES and (to is None or to == current) and OrderLine.objects.filter(
+                company=sheet.company, order=order, tracking_number=tracking[1]).exists():
+            return None  # already shipped with this number (an unedited row of the downloaded sheet)
+        if to is None or to == current:  # the downloaded sheet carries the current status
+            to = S.SHIPPED
+        elif to != S.SHIPPED:
+            raise _Refused("status", status_text, _("송장번호가 있는 행의 상태는 비우거나 출고완료로 쓰세요."))
+    if to is None or (to == current and tracking is None):
+        return None  # nothing to change in this row (an unedited row of the downloaded sheet)
+    line = _row_line(sheet, row, order, to)
+    if to == S.SHIPPED and tracking is None:
+        raise _Refused("number", "", _("출고완료로 바꾸려면 택배사와 송장번호를 입력하세요."))
+    _row_refusal("status" if status_text else "number", status_text or number, order, current, to, line, reason)
+    sheet.simulated[order.pk] = to if line is None else current
+    return _Row(n, order, to, tracking, line, reason)
+
+
+def _apply_rows(*, company: Company, user: User | None, good: list[_Row], result: UploadResult,
+                err: Callable[..., None]) -> None:
     applied_rows: list[_Row] = []
 
     def apply_all() -> None:
@@ -249,7 +266,7 @@ def status_upload_apply(*, company: Company, user: User | None, data: bytes, fil
             else:
                 err(r.number, "status" if r.to != S.SHIPPED else "number", status_label(r.to), outcome.message)
 
-    if all_or_nothing:
+    if result.all_or_nothing:
         try:
             with transaction.atomic():
                 apply_all()
@@ -257,11 +274,40 @@ def status_upload_apply(*, company: Company, user: User | None, data: bytes, fil
                     raise _Rollback
         except _Rollback:
             result.applied = 0
-            result.errors.sort(key=lambda e: e["row"])
-            return result
+            return
     else:
         apply_all()
     result.applied = len(applied_rows)
+
+
+def status_upload_apply(*, company: Company, user: User | None, data: bytes, filename: str,
+                        all_or_nothing: bool = True) -> UploadResult:
+    """Check every row of an uploaded status/tracking sheet, then apply the good ones through the order
+    flow (all of them or none, unless `all_or_nothing` is off); errors name the row and column."""
+    cols, body = _read(data, filename)
+    result = UploadResult(rows=len(body), all_or_nothing=all_or_nothing)
+    label = {key: str(HEADERS[key][0]) for key in HEADERS}
+
+    def err(n, key, value, message):
+        result.errors.append({"row": n, "column": label[key], "value": value, "message": message})
+
+    sheet = _Sheet(company=company, cols=cols, orders_by_no=defaultdict(list), statuses=_statuses(),
+                   carriers=_carriers())
+    nos = {sheet.cell(row, "order_no") for _n, row in body}
+    for o in Order.objects.filter(company=company, channel_order_id__in=nos).select_related("account"):
+        sheet.orders_by_no[o.channel_order_id].append(o)
+    good: list[_Row] = []
+    for n, row in body:
+        try:
+            checked = _check_row(sheet, n, row)
+        except _Refused as exc:
+            err(n, exc.key, exc.value, exc.message)
+            continue
+        if checked is not None:
+            good.append(checked)
+    if result.errors and all_or_nothing:
+        return result
+    _apply_rows(company=company, user=user, good=good, result=result, err=err)
     result.errors.sort(key=lambda e: e["row"])
     return result
 
@@ -298,9 +344,7 @@ def _write(title: str, header: list[str], rows) -> tuple[object, int]:
 
 
 def _carrier_names() -> dict[str, str]:
-    from marketdock.shipping.models import Carrier
-
-    return dict(Carrier.objects.values_list("key", "name"))
+    return {c.key: c.name for c in shipping().carriers(active_only=False)}
 
 
 def status_sheet_export(*, company: Company, filters: OrderFilters) -> ExportFile:
@@ -326,11 +370,11 @@ def shipped_export(*, company: Company, user: User | None, filters: OrderFilters
     tracking number. Contains personal data: written to the personal-data download log."""
     names = _carrier_names()
     orders = order_search(company, filters)
-    lines = (OrderLine.objects.filter(company=company, order__in=orders.values("id"), status__in=SHIPPED_LIKE)
+    lines = (OrderLine.objects.filter(company=company, order__in=orders.values("id"), status__in=SHIPPED_STATUSES)
              .select_related("order__account").order_by("-shipped_at", "-id")[:50000])
     header = [_("쇼핑몰"), _("주문번호"), _("주문상세번호"), _("상품명"), _("옵션"), _("수량"), _("수령자"), _("수령자 전화"),
               _("우편번호"), _("주소"), _("배송방법"), _("택배사"), _("송장번호"), _("출고일시")]
-    methods = {"parcel": _("택배"), "visit": _("방문수령"), "direct": _("직접배송")}
+    methods = {key: str(label) for key, label in METHOD_LABELS.items()}
 
     def rows():
         for ln in lines:

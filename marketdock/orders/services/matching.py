@@ -1,4 +1,4 @@
-"""Matching order lines to SKUs (ORD-3) and the stock reservation that follows it.
+"""Matching order lines to SKUs (ORD-3); the stock reservation that follows it is `reservation`'s.
 
 A line matches, in this order, by
 1. a listing mapping (`channels.OptionMapping`: account + channel product id + option id → SKU × qty),
@@ -7,15 +7,7 @@ A line matches, in this order, by
    normalized product name + option text when the channel has no ids).
 Everything is batched: one query for mappings, one for codes, one for rules per batch of lines.
 
-`OrderLineComponent.quantity` is the SKU units for the whole line as ordered (per-unit × line quantity);
-the reserved amount follows the line's quantity net of cancellations.
-
-Reservation (INV-5 via `inventory.services.stock_reserve_each`) is all-or-nothing per order: an
-order reserves only when every active line is matched. A page of orders is reserved in one pass over
-the ledger — its stock rows locked at once in (sku, warehouse) order, each order decided in memory in
-page order — so one short order never blocks the others and two pages never lock rows in opposite
-orders. A short order is `StockState.SHORT` with an `OrderEvent` naming the SKU — not an error of
-the run.
+A manual match is remembered as a `MatchRule`; matching waiting lines reserves the orders now complete.
 """
 
 from __future__ import annotations
@@ -24,7 +16,7 @@ import hashlib
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Q
@@ -34,18 +26,11 @@ from django.utils.translation import gettext as _
 from marketdock.catalog.models import SKU
 from marketdock.channels.models import OptionMapping
 from marketdock.core.models import Company, User
-from marketdock.inventory.models import Warehouse
-from marketdock.inventory.services import (
-    InsufficientStock,
-    StockError,
-    StockLine,
-    stock_lock,
-    stock_release,
-    stock_reserve_each,
-)
 
-from .models import (
+from .. import events as rec
+from ..models import (
     ChannelStatus,
+    EventKind,
     MatchRule,
     MatchRuleComponent,
     MatchSource,
@@ -57,15 +42,9 @@ from .models import (
     OrderStatus,
     StockState,
 )
+from .lines import ORDER_ROLLUP_FIELDS, order_rollup
+from .reservation import ReserveOutcome, inventory_enabled, orders_reserve
 
-# channel statuses of a line whose goods still have to leave the warehouse (stock is held for them)
-# (plain strings: a str-mixin Enum member hashes by its name, so `"new" in {ChannelStatus.NEW}` is False)
-RESERVABLE = frozenset(s.value for s in (ChannelStatus.NEW, ChannelStatus.CONFIRMED, ChannelStatus.READY,
-                                         ChannelStatus.CANCEL_REQUESTED))
-CANCELLED_CHANNEL = frozenset({ChannelStatus.CANCELLED.value})
-# OMS order statuses before shipping (a marketplace cancel still cancels the order)
-OPEN_ORDER = frozenset(s.value for s in (OrderStatus.NEW, OrderStatus.CONFIRMED, OrderStatus.READY, OrderStatus.HOLD))
-SHIPPED_ORDER = frozenset(s.value for s in (OrderStatus.SHIPPED, OrderStatus.IN_TRANSIT, OrderStatus.DELIVERED))
 MAX_COMPONENTS = 20
 
 
@@ -101,16 +80,8 @@ class RuleScope:
     ALL = "all"  # the same product name + option text on every channel account
 
 
-def line_effective_quantity(line: OrderLine) -> int:
-    """Units still to ship: the quantity net of cancellations (0 once the marketplace cancelled the line)."""
-    if line.channel_status in CANCELLED_CHANNEL:
-        return 0
-    return max(0, (line.quantity or 0) - (line.cancelled_quantity or 0))
 
 
-def line_is_cancelled(line: OrderLine) -> bool:
-    return line.channel_status in CANCELLED_CHANNEL or line.status == OrderStatus.CANCELLED or (
-        line.quantity > 0 and line.cancelled_quantity >= line.quantity)
 
 
 # --- batched matcher ---------------------------------------------------------------------------------
@@ -191,175 +162,24 @@ def components_for(line: OrderLine, per_unit: Iterable[tuple[int, int]]) -> list
             for sku_id, qty in merged.items()]
 
 
-# --- reservation ---------------------------------------------------------------------------------------
 
 
-def inventory_enabled(company: Company) -> bool:
-    """Stock is held for orders when the company keeps stock: it has a default warehouse."""
-    return Warehouse.objects.filter(company=company, is_default=True).exists()
 
 
-def _reserve_quantity(line: OrderLine, comp_qty: int) -> int:
-    ordered = max(1, line.quantity)
-    return comp_qty * line_effective_quantity(line) // ordered
 
 
-@dataclass
-class ReserveOutcome:
-    reserved: int = 0  # orders
-    short: int = 0
-    unmanaged: int = 0
-    events: list[OrderEvent] = field(default_factory=list)
-    changed_lines: list[OrderLine] = field(default_factory=list)
 
 
-def orders_reserve(*, company: Company, orders: Sequence[Order], lines_by_order: dict[int, list[OrderLine]],
-                   components: dict[int, list[tuple[int, int]]], user: User | None = None,
-                   run_id: int | None = None) -> ReserveOutcome:
-    """Hold stock for every order whose active lines are all matched and not yet held. Sets
-    `stock_state` on lines and orders in memory (the caller saves them) and returns the events.
-    `components` maps line id → [(sku id, units for the whole line)]."""
-    out = ReserveOutcome()
-    candidates: list[tuple[Order, list[OrderLine]]] = []
-    for order in orders:
-        if order.status not in OPEN_ORDER:
-            continue
-        lines = lines_by_order.get(order.pk, [])
-        # lines the marketplace already shipped hold nothing (their goods left without marketdock)
-        active = [ln for ln in lines if not line_is_cancelled(ln) and line_effective_quantity(ln) > 0
-                  and ln.status not in SHIPPED_ORDER]
-        if not active or any(ln.match_status != MatchStatus.MATCHED for ln in active):
-            continue
-        if any(ln.channel_status not in RESERVABLE for ln in active):
-            continue
-        todo = [ln for ln in active if ln.stock_state in (StockState.NONE, StockState.SHORT)]
-        if todo and all(components.get(ln.pk) for ln in todo):
-            candidates.append((order, todo))
-    if not candidates:
-        return out
-
-    def stock_lines(todo: list[OrderLine]) -> list[StockLine]:
-        return [StockLine(sku_id, None, _reserve_quantity(ln, qty), ("order_line", ln.pk))
-                for ln in todo for sku_id, qty in components[ln.pk] if _reserve_quantity(ln, qty) > 0]
-
-    def apply_ok(order: Order, todo: list[OrderLine], held_line_ids: set[str]) -> None:
-        codes = []
-        for ln in todo:
-            ln.stock_state = StockState.RESERVED if str(ln.pk) in held_line_ids else StockState.UNMANAGED
-            out.changed_lines.append(ln)
-            codes.append(ln.pk)
-        states = {str(ln.stock_state) for ln in lines_by_order[order.pk] if not line_is_cancelled(ln)}
-        order.stock_state = StockState.UNMANAGED if states == {StockState.UNMANAGED.value} else StockState.RESERVED
-        if order.stock_state == StockState.UNMANAGED:
-            out.unmanaged += 1
-            return
-        out.reserved += 1
-        out.events.append(OrderEvent(company=company, order=order, kind="stock_reserved", user=user,
-                                     message=_("재고를 할당했습니다."), data={"lines": codes, "run": run_id}))
-
-    def apply_short(order: Order, todo: list[OrderLine], exc: StockError) -> None:
-        for ln in todo:
-            ln.stock_state = StockState.SHORT
-            out.changed_lines.append(ln)
-        order.stock_state = StockState.SHORT
-        out.short += 1
-        data = {"run": run_id}
-        if isinstance(exc, InsufficientStock):
-            data["skus"] = [s.sku_code for s in exc.shortages]
-        out.events.append(OrderEvent(company=company, order=order, kind="stock_short", user=user,
-                                     message=str(exc)[:500], data=data))
-
-    def held(result) -> set[str]:
-        return {m.reference_id for m in result.movements if m.reference_type == "order_line"}
-
-    # One pass over the ledger for the whole page (issue 11): the page's stock rows are locked at once
-    # in (sku, warehouse) order, each order is decided in memory, first come first served.
-    outcomes = stock_reserve_each(company=company, groups=[stock_lines(todo) for _o, todo in candidates],
-                                  user=user, reason=_("주문 수집 재고할당"))
-    for (order, todo), result in zip(candidates, outcomes, strict=True):
-        if isinstance(result, StockError):
-            apply_short(order, todo, result)
-        else:
-            apply_ok(order, todo, held(result))
-    return out
 
 
-def order_lines_stock_lock(*, company: Company, lines: Sequence[OrderLine],
-                           components: dict[int, list[tuple[int, int]]]) -> None:
-    """Lock, in the one global (sku, warehouse) order, every stock row the matched `lines` hold or may
-    reserve: a transaction that releases some lines and reserves others (a collection page) calls it
-    before its first stock change, so it never takes stock rows in two different orders."""
-    stock_lock(company=company, lines=[StockLine(sku_id, None, 1) for ln in lines
-                                       for sku_id, _qty in components.get(ln.pk, [])])
 
 
-def line_release(*, company: Company, line: OrderLine, components: list[tuple[int, int]], old_effective: int,
-                 user: User | None = None) -> tuple[str, str]:
-    """Give back what a line held beyond its current effective quantity (a marketplace cancel of
-    the line, whole or partial). Returns (event kind, message)."""
-    ordered = max(1, line.quantity)
-    delta = old_effective - line_effective_quantity(line)
-    stock = [StockLine(sku_id, None, qty * delta // ordered, ("order_line", line.pk))
-             for sku_id, qty in components if qty * delta // ordered > 0]
-    if not stock:
-        return "", ""
-    try:
-        stock_release(company=company, lines=stock, user=user, reason=_("쇼핑몰 취소 재고할당 해제"))
-    except StockError as exc:
-        return "stock_error", _("재고할당 해제 실패: %(err)s") % {"err": exc}
-    if line_effective_quantity(line) == 0:
-        line.stock_state = StockState.RELEASED
-    return "stock_released", _("쇼핑몰 취소로 재고할당을 해제했습니다: %(name)s") % {"name": line.product_name[:100]}
 
 
-# --- order rollup (denormalized fields) ------------------------------------------------------------
 
 
-def order_rollup(order: Order, lines: Sequence[OrderLine]) -> None:
-    """Recompute an order's denormalized fields from all its lines (in memory)."""
-    lines = sorted(lines, key=lambda ln: (ln.pk or 0, ln.channel_line_id))
-    order.line_count = len(lines)
-    if lines:
-        first = lines[0]
-        summary = " ".join(x for x in (first.product_name, first.option_text) if x)
-        if len(lines) > 1:
-            summary += _(" 외 %(n)s건") % {"n": len(lines) - 1}
-        order.item_summary = summary[:300]
-    parts = [order.channel_order_id, order.bundle_id]
-    for ln in lines:
-        parts += [ln.product_name, ln.option_text, ln.seller_product_code, ln.seller_option_code, ln.channel_line_id]
-    order.search_text = " ".join(dict.fromkeys(p for p in parts if p))
-    active = [ln for ln in lines if not line_is_cancelled(ln)]
-    order.is_matched = bool(lines) and all(ln.match_status == MatchStatus.MATCHED for ln in (active or lines))
-    if lines and not active and order.status in OPEN_ORDER:
-        order.status = OrderStatus.CANCELLED
-    order.claim = next((ln.claim for ln in active if ln.claim), "")
-    dues = [ln.dispatch_due for ln in active if ln.dispatch_due and ln.status in TO_SHIP]
-    order.dispatch_due = min(dues) if dues else None
-    states = {str(ln.stock_state) for ln in active}
-    if not active:
-        order.stock_state = StockState.RELEASED if any(ln.stock_state == StockState.RELEASED for ln in lines) \
-            else StockState.NONE
-    elif StockState.SHORT in states:
-        order.stock_state = StockState.SHORT
-    elif states == {StockState.UNMANAGED.value}:
-        order.stock_state = StockState.UNMANAGED
-    elif states <= {StockState.RESERVED.value, StockState.UNMANAGED.value, StockState.OUTSIDE.value} \
-            and StockState.RESERVED.value in states:
-        order.stock_state = StockState.RESERVED
-    elif StockState.DEDUCTED in states:
-        order.stock_state = StockState.DEDUCTED
-    elif states <= {StockState.OUTSIDE.value, StockState.UNMANAGED.value}:
-        order.stock_state = StockState.OUTSIDE
-    else:
-        order.stock_state = StockState.NONE
 
 
-ORDER_ROLLUP_FIELDS = ["line_count", "item_summary", "search_text", "is_matched", "status", "stock_state", "claim",
-                       "dispatch_due"]
-# line statuses whose goods have not left: their 출고기한 counts
-TO_SHIP = frozenset({OrderStatus.NEW.value, OrderStatus.CONFIRMED.value, OrderStatus.READY.value,
-                     OrderStatus.HOLD.value})
 
 
 # --- applying matches to waiting lines ------------------------------------------------------------------
@@ -380,11 +200,11 @@ def _apply_matches(*, company: Company, lines: list[OrderLine], matches: dict[in
         for ln, m in matched:
             ln.match_status, ln.match_source, ln.updated_at = MatchStatus.MATCHED, m.source, now
             comps.extend(components_for(ln, m.components))
-            events.append(OrderEvent(company=company, order_id=ln.order_id, line_id=ln.pk, kind="matched", user=user,
-                                     message=_("상품 매칭: %(name)s (%(how)s)") % {
-                                         "name": f"{ln.product_name} {ln.option_text}".strip()[:200],
-                                         "how": MatchSource(m.source).label},
-                                     data={"components": m.components, "source": m.source}))
+            events.append(rec.event(company=company, order_id=ln.order_id, line_id=ln.pk, kind=EventKind.MATCHED,
+                                    user=user, message=_("상품 매칭: %(name)s (%(how)s)") % {
+                                        "name": f"{ln.product_name} {ln.option_text}".strip()[:200],
+                                        "how": MatchSource(m.source).label},
+                                    data={"components": m.components, "source": m.source}))
         OrderLineComponent.objects.bulk_create(comps)
         OrderLine.objects.bulk_update([ln for ln, _m in matched], ["match_status", "match_source", "updated_at"])
         order_ids = {ln.order_id for ln, _m in matched}
@@ -408,7 +228,7 @@ def _apply_matches(*, company: Company, lines: list[OrderLine], matches: dict[in
             order_rollup(order, lines_by_order[order.pk])
             order.changed_at = now
         Order.objects.bulk_update(orders, ORDER_ROLLUP_FIELDS + ["changed_at"])
-        OrderEvent.objects.bulk_create(events + outcome.events)
+        rec.record_all(events + outcome.events)
     return {"matched": len(matched), "reserved": outcome.reserved, "short": outcome.short}
 
 
@@ -529,5 +349,5 @@ def line_unmatch(*, company: Company, line: OrderLine, user: User | None = None)
         order = Order.objects.get(company=company, pk=line.order_id)
         order_rollup(order, list(OrderLine.objects.filter(company=company, order=order)))
         order.save(update_fields=ORDER_ROLLUP_FIELDS)
-        OrderEvent.objects.create(company=company, order=order, line=line, kind="unmatched", user=user,
-                                  message=_("상품 매칭을 취소했습니다: %(name)s") % {"name": line.product_name[:200]})
+        rec.record(company=company, order=order, line=line, kind=EventKind.UNMATCHED, user=user,
+                   message=_("상품 매칭을 취소했습니다: %(name)s") % {"name": line.product_name[:200]})
