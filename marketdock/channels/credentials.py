@@ -166,6 +166,15 @@ def _shopify_rule(values: Mapping[str, str]) -> dict[str, str]:
 CREDENTIAL_RULES: dict[str, Callable[[Mapping[str, str]], dict[str, str]]] = {ChannelKind.SHOPIFY: _shopify_rule}
 
 
+def credential_input_name(kind: str, key: str) -> str:
+    """The account form's input name for one kind's credential. The form renders every kind's inputs
+    (the page shows the chosen kind's), so a key two kinds share (Naver and Shopify both have
+    `client_id` and `client_secret`) gets the kind in front (`naver_client_id`, `shopify_client_id`):
+    one input per name, each with its own kind's label and help. Stored credentials keep the key."""
+    shared = sum(1 for fields in CREDENTIAL_FIELDS.values() if any(f.key == key for f in fields)) > 1
+    return f"{kind}_{key}" if shared else key
+
+
 def credential_fields(kind: str) -> tuple[CredentialField, ...]:
     return CREDENTIAL_FIELDS.get(kind, ())
 

@@ -4,17 +4,19 @@ limits, the Coupang default expiry) live in services.channel_account_create/upda
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from marketdock.core.forms import BootstrapFormMixin
 
 from .connectors import shopify
-from .credentials import CREDENTIAL_FIELDS, all_credential_fields
+from .credentials import CREDENTIAL_FIELDS, credential_input_name
 from .crypto import mask_secret
 from .models import ChannelKind
 
-# every credential input name (for sensitive_post_parameters and the services)
-CREDENTIAL_KEYS = tuple(f.key for f in all_credential_fields())
+# every credential input name (for sensitive_post_parameters)
+CREDENTIAL_KEYS = tuple(credential_input_name(kind, f.key) for kind, fields in CREDENTIAL_FIELDS.items()
+                        for f in fields)
 
 
 class ChannelAccountForm(BootstrapFormMixin, forms.Form):
@@ -57,10 +59,11 @@ class ChannelAccountForm(BootstrapFormMixin, forms.Form):
                     widget = forms.PasswordInput(attrs=attrs, render_value=False)
                 else:
                     widget = forms.TextInput(attrs=attrs)
-                self.fields[spec.key] = forms.CharField(label=spec.label, required=False, max_length=300,
-                                                        widget=widget, help_text=help_text, strip=True)
+                name = credential_input_name(kind, spec.key)
+                self.fields[name] = forms.CharField(label=spec.label, required=False, max_length=300,
+                                                    widget=widget, help_text=help_text, strip=True)
                 if account and account.kind == kind and not spec.secret:
-                    self.initial.setdefault(spec.key, current.get(spec.key, ""))
+                    self.initial.setdefault(name, current.get(spec.key, ""))
         if account is not None:
             self.fields["kind"].disabled = True
             self.fields["kind"].help_text = _("쇼핑몰 종류는 바꿀 수 없습니다. 다른 쇼핑몰이면 계정을 새로 등록하세요.")
@@ -69,7 +72,7 @@ class ChannelAccountForm(BootstrapFormMixin, forms.Form):
                 self.initial.setdefault(name, getattr(account, name))
             self.initial.setdefault("kind", account.kind)
         for kind, fields in CREDENTIAL_FIELDS.items():
-            self.credential_groups[kind] = [self[spec.key] for spec in fields]
+            self.credential_groups[kind] = [self[credential_input_name(kind, spec.key)] for spec in fields]
 
     @property
     def general_fields(self):
@@ -88,4 +91,17 @@ class ChannelAccountForm(BootstrapFormMixin, forms.Form):
         return shopify.API_VERSION
 
     def credentials_for(self, kind: str) -> dict[str, str]:
-        return {spec.key: self.cleaned_data.get(spec.key) or "" for spec in CREDENTIAL_FIELDS.get(kind, ())}
+        """The chosen kind's credentials under their stored keys (input names mapped back)."""
+        return {spec.key: self.cleaned_data.get(credential_input_name(kind, spec.key)) or ""
+                for spec in CREDENTIAL_FIELDS.get(kind, ())}
+
+    def add_services_error(self, kind: str, error: ValidationError) -> None:
+        """The services name credential errors by stored key (`client_id`); show each under the
+        kind's own input."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        keys = {spec.key for spec in CREDENTIAL_FIELDS.get(kind, ())}
+        for key, errors in error.error_dict.items():
+            name = credential_input_name(kind, key) if key in keys else key
+            self.add_error(name if name in self.fields else None, ValidationError(errors))

@@ -110,7 +110,7 @@ def _account_form(request, account: ChannelAccount | None):
                 before = account.credentials_expire_on
                 saved = services.channel_account_update(account=account, **values)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            form.add_services_error(kind, exc)
         else:
             messages.success(request, _("%(name)s 계정을 저장했습니다.") % {"name": saved.name})
             defaulted = (saved.kind == ChannelKind.COUPANG and saved.credentials_expire_on

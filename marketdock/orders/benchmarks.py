@@ -242,15 +242,35 @@ register("ingest", help="Order upsert → match → reserve throughput on genera
 
 # --- chaos -------------------------------------------------------------------------------------------
 
-CHAOS_SHOPS = ("naver-demo", "coupang-demo", "shopify-demo", "cafe24-demo", "gmarket-demo", "auction-demo")
-CHAOS_PAGE_SIZES = {"naver": 7, "coupang": 5, "shopify": 8, "cafe24": 6,
+CHAOS_SHOPS = ("naver-demo", "coupang-demo", "shopify-demo", "elevenst-demo", "cafe24-demo", "gmarket-demo",
+               "auction-demo")
+# 11st's order lists have no paging (one answer per list and ≤ 7-day window): its page size is not used
+CHAOS_PAGE_SIZES = {"naver": 7, "coupang": 5, "shopify": 8, "elevenst": 0, "cafe24": 6,
                     "gmarket": 20, "auction": 20}  # ESM: 1 order lookup per 5 s, so fewer, larger pages
+# the protocol each sandbox shop speaks: G마켓 and 옥션 are the one ESM Trading API
+CHAOS_PROTOCOLS = {"naver": "naver", "coupang": "coupang", "shopify": "shopify", "elevenst": "elevenst",
+                   "cafe24": "cafe24", "gmarket": "esm", "auction": "esm"}
+# ESM answers a second order lookup within 5 s per seller ID with ResultCode 3000, and the connector paces
+# itself at 1 call per 5.3 s. Chaos is about faults and a killed worker, not that pacing: unless
+# --esm-real-interval is given the sandbox lifts the interval and the worker uses this rate for ESM.
+CHAOS_ESM_RATE = 20.0
+# 11st's order lists (complete/packaging/shipping/dlvcompleted) never show a line in 701 취소처리중: a buyer's
+# cancellation before the seller collected appears only in the claim list `cancelorders` (marketplaces.md
+# §5.2/§5.3), which order collection does not call. Those orders are counted apart, not as lost.
+CLAIM_LIST_ONLY = {"elevenst": {"701"}}
+PROTOCOL_FIGURES = ("sandbox_orders", "sandbox_lines", "orders", "lines", "duplicates", "lost", "extra",
+                    "quarantined", "malformed", "claim_list_only", "killed_after_pages", "runs")
 
 
 def chaos_add_arguments(parser) -> None:
     parser.add_argument("--orders-per-shop", type=int, default=60, help="sandbox orders per shop")
     parser.add_argument("--kill-after-pages", type=int, default=3, help="SIGKILL the worker after this many pages")
+    parser.add_argument("--shops", default=",".join(CHAOS_SHOPS),
+                        help="comma-separated sandbox shops to collect from (default: one of each protocol)")
+    parser.add_argument("--esm-real-interval", action="store_true",
+                        help="keep ESM's 1 order lookup per 5 s (slow: several minutes per G마켓/옥션 shop)")
     parser.add_argument("--child-account", type=int, default=0, help=argparse_hidden())
+    parser.add_argument("--child-esm-rate", type=float, default=0.0, help=argparse_hidden())
 
 
 def argparse_hidden():
@@ -259,14 +279,18 @@ def argparse_hidden():
     return argparse.SUPPRESS
 
 
-def _child(account_id: int) -> dict:
-    """The worker process: one collection with short HTTP timeouts (the sandbox's timeouts are longer)."""
+def _child(account_id: int, esm_rate: float = 0.0) -> dict:
+    """The worker process: one collection with short HTTP timeouts (the sandbox's timeouts are longer);
+    with `esm_rate` the ESM connector paces itself at that rate instead of 1 call per 5.3 s."""
     import httpx
 
     from marketdock.channels.connectors.http import HttpOptions
+    from marketdock.channels.connectors.ratelimit import Rate
     from marketdock.orders.services import collection
 
-    collection.connector_options = lambda account: HttpOptions(timeout=httpx.Timeout(1.0, connect=2.0))
+    rate = Rate(per_second=esm_rate, burst=1) if esm_rate else None
+    collection.connector_options = lambda account: HttpOptions(
+        timeout=httpx.Timeout(1.0, connect=2.0), rate=rate if CHAOS_PROTOCOLS.get(account.kind) == "esm" else None)
     return collection.collection_execute(account_id=account_id)
 
 
@@ -282,21 +306,30 @@ def chaos_run(options: dict, out) -> dict:
     from marketdock.sandbox.state import SandboxState
 
     if options.get("child_account"):
-        return _child(options["child_account"])
+        return _child(options["child_account"], options.get("child_esm_rate") or 0.0)
     company, _account = _setup()
     state = SandboxState(seed=int(time.time()) % 100000, order_rate=0, initial_orders=options["orders_per_shop"])
     server, base = serve_in_thread(SandboxApp(state), port=0)
     operator_allow(base)
     shops = {s["code"]: s for s in httpx.get(f"{base}/_sandbox/shops").json()["shops"]}
+    codes = [code.strip() for code in options["shops"].split(",") if code.strip()]
+    unknown = [code for code in codes if code not in shops]
+    if unknown or not codes:
+        raise ValueError(f"unknown sandbox shop(s): {', '.join(unknown) or '(none given)'}; "
+                         f"known: {', '.join(sorted(shops))}")
+    esm_rate = 0.0 if options.get("esm_real_interval") else CHAOS_ESM_RATE
     totals = {"sandbox_orders": 0, "sandbox_lines": 0, "db_orders": 0, "db_lines": 0, "duplicates": 0, "lost": 0,
-              "extra": 0, "quarantined": 0, "malformed": 0, "killed_after_pages": 0, "runs": 0}
+              "extra": 0, "quarantined": 0, "malformed": 0, "claim_list_only": 0, "killed_after_pages": 0, "runs": 0}
     per_shop = {}
+    per_protocol: dict[str, dict] = {}
     try:
-        for code in CHAOS_SHOPS:
-            httpx.post(f"{base}/_sandbox/shops/{code}/faults", json={
-                "rate_limit_every": 5, "retry_after": 1, "error_500_every": 7, "timeout_every": 11,
-                "timeout_seconds": 1.5, "duplicate_items": True, "malformed_order": True})
+        for code in codes:
             info = shops[code]
+            faults = {"rate_limit_every": 5, "retry_after": 1, "error_500_every": 7, "timeout_every": 11,
+                      "timeout_seconds": 1.5, "duplicate_items": True, "malformed_order": True}
+            if CHAOS_PROTOCOLS[info["protocol"]] == "esm" and esm_rate:
+                faults["esm_lookup_interval"] = 0
+            httpx.post(f"{base}/_sandbox/shops/{code}/faults", json=faults).raise_for_status()
             stamp = timezone.now().strftime("%H%M%S%f")
             account = ChannelAccount(company=company, kind=info["protocol"], name=f"chaos {code} {stamp}",
                                      base_url=base, options={"page_size": CHAOS_PAGE_SIZES[info["protocol"]]},
@@ -308,7 +341,7 @@ def chaos_run(options: dict, out) -> dict:
 
                 seed_sandbox_cafe24_tokens(account, code, state.seed, access_valid=True)
             command = [sys.executable, "-m", "marketdock.manage", "bench", "chaos", "--no-migrate", "--json",
-                       "--child-account", str(account.pk)]
+                       "--child-account", str(account.pk), "--child-esm-rate", str(esm_rate)]
             child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             killed_at = 0
             deadline = time.monotonic() + 300
@@ -327,6 +360,9 @@ def chaos_run(options: dict, out) -> dict:
             if again.returncode != 0:
                 raise RuntimeError(f"second collection failed: {again.stderr[-2000:]}")
             truth = httpx.get(f"{base}/_sandbox/shops/{code}/orders").json()
+            hidden = CLAIM_LIST_ONLY.get(info["protocol"], set())
+            claim_only = [o for o in truth["orders"] if o.get("claim_status") in hidden]
+            truth["orders"] = [o for o in truth["orders"] if o.get("claim_status") not in hidden]
             good = [o for o in truth["orders"] if not o["malformed"]]
             bad = [o for o in truth["orders"] if o["malformed"]]
             want = {line for o in good for line in o["line_ids"]}
@@ -339,19 +375,27 @@ def chaos_run(options: dict, out) -> dict:
                 "db_lines": len(set(have)),
                 "duplicates": (len(have) - len(set(have))) + (len(orders) - len(set(orders))),
                 "lost": len(want - set(have)), "extra": len(set(have) - want),
-                "quarantined": len(quarantined), "malformed": len(bad),
+                "quarantined": len(quarantined), "malformed": len(bad), "claim_list_only": len(claim_only),
                 "killed_after_pages": killed_at, "runs": CollectionRun.objects.filter(account=account).count(),
             }
             per_shop[code] = shop
             for key, value in shop.items():
                 totals[key] += value
+            protocol = per_protocol.setdefault(CHAOS_PROTOCOLS[info["protocol"]],
+                                               {"shops": [], **dict.fromkeys(PROTOCOL_FIGURES, 0)})
+            protocol["shops"].append(code)
+            for key in PROTOCOL_FIGURES:
+                protocol[key] += shop[{"orders": "db_orders", "lines": "db_lines"}.get(key, key)]
             out(f"{code}: {shop}")
     finally:
         server.shutdown()
         server.server_close()
-    return {"database": connection.vendor, **totals, "shops": per_shop,
+    return {"database": connection.vendor, "protocols": list(per_protocol), **totals,
+            "per_protocol": per_protocol, "shops": per_shop,
             "faults": "429 every 5th call, 500 every 7th, timeout every 11th, duplicates across pages, "
-                      "a malformed order, worker SIGKILLed midway"}
+                      "a malformed order, worker SIGKILLed midway",
+            "esm_lookup_interval": "real (5 s)" if not esm_rate else
+            f"lifted in the sandbox; ESM worker paced at {esm_rate:g} calls/s"}
 
 
 register("chaos", help="Collect from the sandbox over HTTP with every fault on and the worker SIGKILLed midway: "

@@ -3,6 +3,7 @@ the sandbox marketplace over real HTTP, deletion rules, the expiry tile, the dem
 
 from __future__ import annotations
 
+import re
 import socket
 from datetime import timedelta
 
@@ -22,14 +23,14 @@ from marketdock.sandbox.state import SandboxState
 from tests.factories.channels import COUPANG_CREDENTIALS as COUPANG
 from tests.factories.channels import NAVER_CREDENTIALS as NAVER
 from tests.factories.channels import SHOPIFY_CREDENTIALS as SHOPIFY
-from tests.factories.channels import make_account_through_services
+from tests.factories.channels import account_form_inputs, make_account_through_services
 from tests.factories.core import make_company
 from tests.isolation import assert_isolated
 
 
 def form_data(kind: str, name: str, credentials: dict, **extra) -> dict:
     data = {"kind": kind, "name": name, "base_url": "", "credentials_expire_on": "", "collect_every_minutes": "30",
-            "auto_collect": "on", "is_active": "on", **credentials}
+            "auto_collect": "on", "is_active": "on", **account_form_inputs(kind, credentials)}
     data.update(extra)
     return data
 
@@ -50,6 +51,32 @@ def test_credentials_are_encrypted_at_rest_and_decrypt_back(admin_client, compan
     stored = raw_column(account)
     assert stored and all(value not in stored for value in credentials.values())
     assert account.credentials == credentials
+
+
+def test_naver_and_shopify_keys_of_the_same_name_are_separate_inputs(admin_client, company):
+    """Naver and Shopify both call their keys client_id / client_secret. The form renders every kind's
+    inputs (the chosen kind's are shown), so a browser submits the hidden ones too: each kind's input
+    needs its own name, or the empty Shopify input would override what the seller typed for Naver."""
+    page = admin_client.get(reverse("channels:account_create")).content.decode()
+    account_form = re.search(r'<form[^>]*data-testid="account-form".*?</form>', page, re.S).group(0)
+    names = re.findall(r'<input[^>]* name="([^"]+)"', account_form)
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+    assert {"naver_client_id", "naver_client_secret", "shopify_client_id", "shopify_client_secret"} <= set(names)
+    shopify_app = {"shop_domain": "my-shop.myshopify.com", "client_id": "0123456789abcdef0123456789abcdef",
+                   "client_secret": "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"}
+    everything = {**form_data("naver", "", NAVER), **form_data("shopify", "", shopify_app)}  # as a browser sends it
+    for kind, name, credentials in (("naver", "네이버 본점", NAVER), ("shopify", "Shopify 앱", shopify_app)):
+        response = admin_client.post(reverse("channels:account_create"), {**everything, "kind": kind, "name": name})
+        assert response.status_code == 302, response.content.decode()[:2000]
+        account = ChannelAccount.objects.get(company=company, name=name)
+        assert account.kind == kind and account.credentials == credentials
+    blank_shopify = {**everything, **account_form_inputs("shopify", {"client_id": "", "client_secret": ""}),
+                     "kind": "naver", "name": "네이버 2호점"}
+    assert admin_client.post(reverse("channels:account_create"), blank_shopify).status_code == 302
+    assert ChannelAccount.objects.get(company=company, name="네이버 2호점").credentials == NAVER
+    wrong = {**form_data("naver", "네이버 3호점", {**NAVER, "client_id": "x"})}
+    body = admin_client.post(reverse("channels:account_create"), wrong).content.decode()
+    assert "애플리케이션 ID는 영문·숫자 8~64자입니다" in body and "클라이언트 ID는 영문·숫자" not in body
 
 
 def test_pasted_keys_are_cleaned_before_storing(admin_client, company):

@@ -13,7 +13,14 @@ from marketdock.channels import services as channel_services
 from marketdock.channels.connectors import coupang, naver, shopify
 from marketdock.channels.connectors.http import HttpOptions, RetryPolicy
 from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate
+from marketdock.channels.credentials import credential_input_name
 from marketdock.channels.models import ChannelAccount, ChannelKind
+
+
+def account_form_inputs(kind: str, credentials: dict) -> dict:
+    """Credentials as the account form's inputs name them (a key two kinds share carries the kind)."""
+    return {credential_input_name(kind, key): value for key, value in credentials.items()}
+
 
 FIXTURES = Path(__file__).resolve().parent.parent / "channels" / "fixtures"
 

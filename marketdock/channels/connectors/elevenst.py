@@ -384,8 +384,20 @@ class ElevenstConnector(Connector):
                                                                "Accept": "application/xml"})
 
     def _get(self, path: str, *, idempotent: bool = True) -> etree._Element:
-        response = self.api.send("GET", f"/rest{path}", idempotent=idempotent, retry_status=False)
-        return _root_or_raise(response)
+        """One GET. A 5xx that is not one of 11st's own answers (an unknown path's -997, maintenance's
+        -1000: retrying changes nothing) is a passing server fault and is retried like elsewhere."""
+        attempts = self.api.options.retry.attempts if idempotent else 1
+        for attempt in range(1, attempts + 1):
+            response = self.api.send("GET", f"/rest{path}", idempotent=idempotent, retry_status=False)
+            try:
+                return _root_or_raise(response)
+            except MaintenanceError:
+                raise
+            except TemporaryError as exc:
+                if exc.status is None or exc.status < 500 or attempt == attempts:
+                    raise
+                self.api.options.sleep(self.api._backoff(attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _list(self, name: str, start: datetime, end: datetime) -> etree._Element:
         return self._get(f"/ordservices/{name}/{start.strftime(TIME_FORMAT)}/{end.strftime(TIME_FORMAT)}")
