@@ -216,6 +216,7 @@ class Order(CompanyOwned):
             models.Index(fields=["company", "account", "-ordered_at", "-id"], name="order_co_account_ordered"),
             models.Index(fields=["company", "is_matched", "-ordered_at"], name="order_co_matched"),
             models.Index(fields=["company", "dispatch_due", "id"], name="order_co_due"),
+            models.Index(fields=["company", "changed_at"], name="order_co_changed"),  # analytics' refresh scan
         ]
 
     def __str__(self) -> str:
@@ -271,6 +272,7 @@ class OrderLine(CompanyOwned):
         indexes = [
             models.Index(fields=["company", "match_status"], name="orderline_co_match"),
             models.Index(fields=["account", "channel_product_id", "channel_option_id"], name="orderline_product"),
+            models.Index(fields=["company", "updated_at"], name="orderline_co_updated"),  # analytics' refresh scan
         ]
 
     def __str__(self) -> str:
