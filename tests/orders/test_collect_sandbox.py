@@ -248,6 +248,28 @@ def test_elevenst_collects_exactly_the_sandbox_orders(company, sandbox, code):
     assert again["created"] == 0 and again["updated"] == 0
 
 
+def test_elevenst_cancel_request_after_collection_reaches_the_collected_line(company, sandbox):
+    """A buyer asks 11st to cancel an order marketdock already collected as 결제완료: the line leaves the
+    order lists (701) and the next collection finds it in the cancel-request list, with its pending claim."""
+    state, base = sandbox
+    account = elevenst_account(company, base, "elevenst-demo")
+    collection_execute(account_id=account.pk)
+    shop = state.shops["elevenst-demo"]
+    order = next(o for o in shop.orders if o.status == "202" and not o.claim_type
+                 and o.seq != state.malformed_seq(shop))
+    line = OrderLine.objects.get(account=account, channel_line_id=shop.line_ids(order)[0])
+    assert line.channel_status == ChannelStatus.NEW and not line.claim
+    with state.lock:
+        order.claim_type, order.claim_status = "CANCEL", "701"
+        order.changed_at = datetime.now(UTC)
+    again = collection_execute(account_id=account.pk)
+    assert again["quarantined"] == 0
+    line.refresh_from_db()
+    assert (line.channel_status, line.claim, line.raw_status) == (ChannelStatus.CANCEL_REQUESTED, "cancel", "701")
+    assert line.order.claim == "cancel"
+    assert OrderLine.objects.filter(account=account, channel_line_id=line.channel_line_id).count() == 1
+
+
 def test_elevenst_malformed_order_is_quarantined_and_the_rest_collected(company, sandbox):
     _, base = sandbox
     faults(base, "elevenst-demo", malformed_order=True, error_500_every=6)
