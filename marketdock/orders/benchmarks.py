@@ -254,12 +254,8 @@ CHAOS_PROTOCOLS = {"naver": "naver", "coupang": "coupang", "shopify": "shopify",
 # itself at 1 call per 5.3 s. Chaos is about faults and a killed worker, not that pacing: unless
 # --esm-real-interval is given the sandbox lifts the interval and the worker uses this rate for ESM.
 CHAOS_ESM_RATE = 20.0
-# 11st's order lists (complete/packaging/shipping/dlvcompleted) never show a line in 701 취소처리중: a buyer's
-# cancellation before the seller collected appears only in the claim list `cancelorders` (marketplaces.md
-# §5.2/§5.3), which order collection does not call. Those orders are counted apart, not as lost.
-CLAIM_LIST_ONLY = {"elevenst": {"701"}}
 PROTOCOL_FIGURES = ("sandbox_orders", "sandbox_lines", "orders", "lines", "duplicates", "lost", "extra",
-                    "quarantined", "malformed", "claim_list_only", "killed_after_pages", "runs")
+                    "quarantined", "malformed", "killed_after_pages", "runs")
 
 
 def chaos_add_arguments(parser) -> None:
@@ -319,7 +315,7 @@ def chaos_run(options: dict, out) -> dict:
                          f"known: {', '.join(sorted(shops))}")
     esm_rate = 0.0 if options.get("esm_real_interval") else CHAOS_ESM_RATE
     totals = {"sandbox_orders": 0, "sandbox_lines": 0, "db_orders": 0, "db_lines": 0, "duplicates": 0, "lost": 0,
-              "extra": 0, "quarantined": 0, "malformed": 0, "claim_list_only": 0, "killed_after_pages": 0, "runs": 0}
+              "extra": 0, "quarantined": 0, "malformed": 0, "killed_after_pages": 0, "runs": 0}
     per_shop = {}
     per_protocol: dict[str, dict] = {}
     try:
@@ -360,9 +356,6 @@ def chaos_run(options: dict, out) -> dict:
             if again.returncode != 0:
                 raise RuntimeError(f"second collection failed: {again.stderr[-2000:]}")
             truth = httpx.get(f"{base}/_sandbox/shops/{code}/orders").json()
-            hidden = CLAIM_LIST_ONLY.get(info["protocol"], set())
-            claim_only = [o for o in truth["orders"] if o.get("claim_status") in hidden]
-            truth["orders"] = [o for o in truth["orders"] if o.get("claim_status") not in hidden]
             good = [o for o in truth["orders"] if not o["malformed"]]
             bad = [o for o in truth["orders"] if o["malformed"]]
             want = {line for o in good for line in o["line_ids"]}
@@ -375,7 +368,7 @@ def chaos_run(options: dict, out) -> dict:
                 "db_lines": len(set(have)),
                 "duplicates": (len(have) - len(set(have))) + (len(orders) - len(set(orders))),
                 "lost": len(want - set(have)), "extra": len(set(have) - want),
-                "quarantined": len(quarantined), "malformed": len(bad), "claim_list_only": len(claim_only),
+                "quarantined": len(quarantined), "malformed": len(bad),
                 "killed_after_pages": killed_at, "runs": CollectionRun.objects.filter(account=account).count(),
             }
             per_shop[code] = shop

@@ -7,6 +7,10 @@
 - order lists `/rest/ordservices/{complete|packaging|shipping|dlvcompleted}/{start}/{end}` with times
   `YYYYMMDDhhmm` (KST): a bad time answers -3203/-3204, a period over one week -3205, nothing found
   result_code 0; `complete` lists by payment time, the others by the time the line reached that stage;
+- the cancel-request claim list `/rest/claimservice/cancelorders/{start}/{end}` (same time checks and
+  result codes): one `ns2:order` record per line in 701 취소처리중 whose claim time (the order's last
+  change) falls in the window, carrying ordNo, ordPrdSeq, ordPrdCnSeq, ordCnQty and the request time;
+  the order lists never show a 701 line;
 - one order's lines with their ordPrdStat: `/rest/claimservice/orderlistalladdr/{ordNo}`;
 - 발주확인 `/rest/ordservices/reqpackaging/{ordNo}/{ordPrdSeq}/{addPrdYn}/{addPrdNo}/{dlvNo}` (202 → 301);
 - 발송처리 `/rest/ordservices/reqdelivery/{sendDt}/{dlvMthdCd}/{dlvEtprsCd}/{invcNo}/{dlvNo}[/Y/{ordNo}/{ordPrdSeq}]`
@@ -39,6 +43,8 @@ LISTS = {"complete": "202", "packaging": "301", "shipping": "401", "dlvcompleted
 CARRIERS = {"00034", "00002", "00012"}  # dlvEtprsCd the sandbox knows (CJ대한통운, 로젠, 롯데)
 TIME = re.compile(r"^\d{12}$")
 _LIST = re.compile(r"^/rest/ordservices/(?P<name>complete|packaging|shipping|dlvcompleted)/(?P<s>[^/]+)/(?P<e>[^/]+)$")
+_CLAIMS = {"cancelorders": "701"}
+_CLAIM_LIST = re.compile(r"^/rest/claimservice/(?P<name>cancelorders)/(?P<s>[^/]+)/(?P<e>[^/]+)$")
 _ALL = re.compile(r"^/rest/claimservice/orderlistalladdr/(?P<ord>[^/]+)$")
 _PACK = re.compile(r"^/rest/ordservices/reqpackaging/(?P<ord>[^/]+)/(?P<seq>[^/]+)/(?P<add_yn>[^/]+)/(?P<add_no>[^/]+)"
                    r"/(?P<dlv>[^/]+)$")
@@ -93,6 +99,8 @@ def handle(app: SandboxApp, req: Request) -> Response | None:
         return _no_api()
     if match := _LIST.match(req.path):
         return _list(app, shop, match["name"], match["s"], match["e"])
+    if match := _CLAIM_LIST.match(req.path):
+        return _list(app, shop, match["name"], match["s"], match["e"])
     if match := _ALL.match(req.path):
         order = _order(shop, match["ord"])
         if order is None:
@@ -117,7 +125,7 @@ def _line_stage(order: Order, seq: str) -> str:
     return order.claim_status or order.line_status.get(seq) or order.status
 
 
-def _list(app: SandboxApp, shop: Shop, name: str, start_raw: str, end_raw: str) -> Response:
+def _window(shop: Shop, start_raw: str, end_raw: str) -> tuple[datetime, datetime] | Response:
     if not TIME.match(start_raw):
         return _result(shop, "-3203", "검색 시작일시 형식이 올바르지 않습니다 (YYYYMMDDhhmm).")
     if not TIME.match(end_raw):
@@ -131,6 +139,16 @@ def _list(app: SandboxApp, shop: Shop, name: str, start_raw: str, end_raw: str) 
         return _result(shop, "-3204", "검색 종료일시가 시작일시보다 앞입니다.")
     if end - start > timedelta(days=7):
         return _result(shop, "-3205", "조회 기간은 1주일을 넘을 수 없습니다.")
+    return start, end
+
+
+def _list(app: SandboxApp, shop: Shop, name: str, start_raw: str, end_raw: str) -> Response:
+    window = _window(shop, start_raw, end_raw)
+    if isinstance(window, Response):
+        return window
+    start, end = window
+    if name in _CLAIMS:
+        return _claims(shop, _CLAIMS[name], start, end)
     stage = LISTS[name]
     found = []
     for order in shop.orders:
@@ -140,6 +158,24 @@ def _list(app: SandboxApp, shop: Shop, name: str, start_raw: str, end_raw: str) 
         if start <= at < end + timedelta(minutes=1):
             order.collected = True
             found.extend(_render(app, shop, order, i) for i in range(len(order.lines)))
+    if not found:
+        return _result(shop, "0", "조회된 데이터가 없습니다.")
+    return _xml(shop, "".join(found))
+
+
+def _claims(shop: Shop, stage: str, start: datetime, end: datetime) -> Response:
+    """The claim list: one record per line of an order whose claim is in `stage`, by claim time."""
+    found = []
+    for order in shop.orders:
+        if order.claim_status != stage or not start <= order.changed_at < end + timedelta(minutes=1):
+            continue
+        order.collected = True
+        for number, line in enumerate(order.lines, start=1):
+            fields = {"ordNo": order.order_no, "ordPrdSeq": line.line_no, "ordPrdCnSeq": str(number),
+                      "ordCnQty": str(line.quantity), "ordCnRsnCd": "99", "ordCnDtlsRsn": "구매자 취소요청",
+                      "createDt": _kst(order.changed_at), "prdNo": shop.option(line.option_id)[0].product_id}
+            found.append("<ns2:order>" + "".join(f"<{k}>{escape(v)}</{k}>" for k, v in fields.items())
+                         + "</ns2:order>")
     if not found:
         return _result(shop, "0", "조회된 데이터가 없습니다.")
     return _xml(shop, "".join(found))

@@ -189,7 +189,9 @@ def conn(fake):
 def test_orders_are_collected_in_one_week_kst_windows_with_the_key_header(conn, fake):
     start = datetime(2026, 11, 1, 15, 0, tzinfo=UTC)  # 2026-11-02 00:00 KST
     pages = list(conn.iter_pages(FetchWindow(start=start, end=start + timedelta(days=20))))
-    assert len(pages) == 3 * len(elevenst.ALL_LISTS) and all(not p.orders for p in pages)
+    lists = len(elevenst.ALL_LISTS) + len(elevenst.ALL_CLAIM_LISTS)  # the claim lists take the same windows
+    assert len(pages) == 3 * lists and all(not p.orders for p in pages)
+    assert "/rest/claimservice/cancelorders/202611020000/202611082359" in fake.paths
     assert {r.headers["openapikey"] for r in fake.requests} == {"KEY-123"}
     first = [p for p in fake.paths if p.startswith("/rest/ordservices/complete/")]
     assert first[0] == "/rest/ordservices/complete/202611020000/202611082359"
@@ -250,6 +252,68 @@ def test_a_passing_server_fault_is_retried_and_the_orders_still_arrive(conn, fak
     with pytest.raises(MaintenanceError):
         conn.fetch_orders(FetchWindow.last(timedelta(hours=2)))
     assert len(fake.requests) == 1
+
+
+# --- the cancel-request claim list (cancelorders): 701 lines the order lists never show ----------
+
+def claim_xml(ord_no: str, seq: str, cn_seq: str = "1") -> str:
+    """A cancel-request record shaped per marketplaces.md §5.3: the keys cancelreqconf takes."""
+    return (f"<ns2:order><ordNo>{ord_no}</ordNo><ordPrdSeq>{seq}</ordPrdSeq><ordPrdCnSeq>{cn_seq}</ordPrdCnSeq>"
+            "<ordCnQty>1</ordCnQty><ordCnDtlsRsn>단순 변심</ordCnDtlsRsn><createDt>2026-12-01 11:00:00</createDt>"
+            "</ns2:order>")
+
+
+def test_claim_list_response_gives_its_order_line_keys():
+    body = envelope(claim_xml("100", "1") + claim_xml("100", "1") + claim_xml("200", "2", "7")
+                    + "<ns2:order><ordNo>300</ordNo><ordPrdSeq>null</ordPrdSeq></ns2:order>")
+    with pytest.raises(UnicodeDecodeError):
+        body.decode("utf-8")  # EUC-KR, ns2 undeclared, as 11st answers
+    keys, errors = elevenst.parse_claim_keys(elevenst.parse_xml(body))
+    assert keys == [("100", "1"), ("200", "2")]  # a repeated record counts once
+    assert len(errors) == 1 and errors[0].order_id == "300" and errors[0].field.endswith("ordPrdSeq")
+    assert elevenst.parse_claim_keys(elevenst.parse_xml(envelope(code="0", text="조회 결과가 없습니다"))) == ([], [])
+    with pytest.raises(MaintenanceError):
+        elevenst.parse_claim_keys(elevenst.parse_xml(envelope(code="-1000", text="정기점검")))
+
+
+def claim_pages(conn):
+    window = FetchWindow(start=datetime(2026, 12, 1, tzinfo=UTC), end=datetime(2026, 12, 2, tzinfo=UTC))
+    return [p for p in conn.iter_pages(window)]
+
+
+def test_cancel_request_list_collects_the_whole_order_with_its_pending_claim(conn, fake):
+    """An order cancelled by the buyer before the first collection is in no order list: it arrives from
+    the claim list, read whole (orderlistalladdr), the claimed line cancel-requested."""
+    fake.answers["/rest/claimservice/cancelorders/"] = envelope(claim_xml("100", "1") + claim_xml("200", "1"))
+    fake.orders["100"] = [order_xml("100", "1", "701"), order_xml("100", "2", "202")]
+    # 200-1: 11st's line read still says 301 while the claim list names it → marked as requested
+    fake.orders["200"] = [order_xml("200", "1", "301", plcodrCnfDt="2026-12-01 10:30:00")]
+    pages = claim_pages(conn)
+    lines = {o.order_line_id: o for p in pages for o in p.orders}
+    assert set(lines) == {"100-1", "100-2", "200-1"}
+    for claimed in ("100-1", "200-1"):
+        line = lines[claimed]
+        assert (line.status, line.claim, line.raw_claim_status) == (OrderStatus.CANCEL_REQUESTED, Claim.CANCEL, "701")
+    assert lines["100-1"].progress == Progress.PAID and lines["200-1"].progress == Progress.CONFIRMED
+    assert (lines["100-2"].status, lines["100-2"].claim) == (OrderStatus.NEW, Claim.NONE)
+    assert lines["100-1"].recipient_name == "김철수" and lines["100-1"].quantity == 1  # full line from 11st
+    assert not any(p.errors for p in pages)
+
+
+def test_claimed_line_already_cancelled_keeps_its_state_and_a_missing_line_is_reported(conn, fake):
+    fake.answers["/rest/claimservice/cancelorders/"] = envelope(claim_xml("100", "1") + claim_xml("100", "5"))
+    fake.orders["100"] = [order_xml("100", "1", "B01")]
+    pages = claim_pages(conn)
+    [line] = [o for p in pages for o in p.orders]
+    assert (line.status, line.claim) == (OrderStatus.CANCELLED, Claim.NONE)
+    [error] = [e for p in pages for e in p.errors]
+    assert error.order_line_id == "100-5"
+
+
+def test_claim_list_maintenance_is_retry_later(conn, fake):
+    fake.answers["/rest/claimservice/cancelorders/"] = envelope(code="-1000", text="정기점검 시간입니다")
+    with pytest.raises(MaintenanceError):
+        claim_pages(conn)
 
 
 def test_bad_key_is_an_auth_error(conn, fake):

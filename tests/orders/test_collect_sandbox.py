@@ -12,14 +12,22 @@ import pytest
 from django.utils import timezone
 
 from marketdock.channels.connectors.base import build_connector
-from marketdock.channels.connectors.elevenst import parse_xml, result_of
+from marketdock.channels.connectors.elevenst import parse_claim_keys, parse_xml, result_of
 from marketdock.channels.connectors.errors import MaintenanceError
 from marketdock.channels.connectors.http import HttpOptions
 from marketdock.channels.connectors.models import DispatchItem, FetchWindow
 from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate
+from marketdock.channels.connectors.values import KST
 from marketdock.channels.models import ChannelAccount
 from marketdock.core.models import JobRun
-from marketdock.orders.models import CollectionRun, Order, OrderEvent, OrderLine, QuarantinedRecord
+from marketdock.orders.models import (
+    ChannelStatus,
+    CollectionRun,
+    Order,
+    OrderEvent,
+    OrderLine,
+    QuarantinedRecord,
+)
 from marketdock.orders.services import CollectionFailed, collection, collection_execute, collection_run_start
 from tests.factories.sandbox import PAGE_SIZES, orders_truth, shop_info
 
@@ -178,8 +186,9 @@ def fast_options() -> HttpOptions:
 
 
 def listed(order: dict) -> bool:
-    """Lines in 11st's order lists (a cancel request, 701, lives in the claim lists instead)."""
-    return not order["malformed"] and not order["claim_status"]
+    """Lines marketdock collects from 11st: its order lists, and for a cancel request (701) the
+    cancel-request claim list."""
+    return not order["malformed"]
 
 
 def test_elevenst_sandbox_answers_euc_kr_xml_with_result_codes(sandbox):
@@ -199,6 +208,16 @@ def test_elevenst_sandbox_answers_euc_kr_xml_with_result_codes(sandbox):
     assert code("/rest/ordservices/complete/2026-01-01/202601020000") == "-3203"
     assert code("/rest/ordservices/complete/202001010000/202001020000") == "0"  # no data
     assert code("/rest/ordservices/complete/202601010000/202601020000", {"openapikey": "nope"}) == "-1"
+    assert code("/rest/claimservice/cancelorders/202601010000/202601090000") == "-3205"  # claim list: same codes
+    assert code("/rest/claimservice/cancelorders/202001010000/202001020000") == "0"
+    now = datetime.now(KST)
+    claims = httpx.get(f"{base}/rest/claimservice/cancelorders/{(now - timedelta(days=6)).strftime('%Y%m%d%H%M')}/"
+                       f"{now.strftime('%Y%m%d%H%M')}", headers=key)
+    assert claims.headers["content-type"] == "text/xml;charset=EUC-KR"
+    keys, errors = parse_claim_keys(parse_xml(claims.content))
+    cancel_requested = {line for o in orders_truth(base, "elevenst-demo")["orders"] if o["claim_status"] == "701"
+                        for line in o["line_ids"]}
+    assert cancel_requested and {f"{o}-{s}" for o, s in keys} == cancel_requested and not errors
     missing = httpx.get(f"{base}/rest/ordservices/nosuch", headers=key)
     assert missing.status_code == 500 and result_of(parse_xml(missing.content)).code == "-997"
 
@@ -214,14 +233,41 @@ def test_elevenst_collects_exactly_the_sandbox_orders(company, sandbox, code):
     wanted = {line_id: order for order in good for line_id in order["line_ids"]}
     lines = {ln.channel_line_id: ln for ln in OrderLine.objects.filter(account=account).select_related("order")}
     assert set(lines) == set(wanted) and len(wanted) > 20
+    assert any(o["claim_status"] == "701" for o in good)  # the shop holds cancel requests (seq 5)
     assert Order.objects.filter(account=account).count() == len(good)
     for line_id, order in wanted.items():
         line = lines[line_id]
-        assert line.order.channel_order_id == order["order_no"] and line.raw_status == order["status"]
+        assert line.order.channel_order_id == order["order_no"]
+        assert line.raw_status == (order["claim_status"] or order["status"])
+        if order["claim_status"] == "701":  # from the cancel-request list: a pending cancel claim
+            assert line.channel_status == ChannelStatus.CANCEL_REQUESTED and line.claim == "cancel", line_id
+            assert line.order.claim == "cancel", line_id
         assert line.order.recipient_address1.startswith(order["address1"])  # Korean read back from EUC-KR
         assert line.quantity == order["lines"][order["line_ids"].index(line_id)]["quantity"]
     again = collection_execute(account_id=account.pk)
     assert again["created"] == 0 and again["updated"] == 0
+
+
+def test_elevenst_cancel_request_after_collection_reaches_the_collected_line(company, sandbox):
+    """A buyer asks 11st to cancel an order marketdock already collected as 결제완료: the line leaves the
+    order lists (701) and the next collection finds it in the cancel-request list, with its pending claim."""
+    state, base = sandbox
+    account = elevenst_account(company, base, "elevenst-demo")
+    collection_execute(account_id=account.pk)
+    shop = state.shops["elevenst-demo"]
+    order = next(o for o in shop.orders if o.status == "202" and not o.claim_type
+                 and o.seq != state.malformed_seq(shop))
+    line = OrderLine.objects.get(account=account, channel_line_id=shop.line_ids(order)[0])
+    assert line.channel_status == ChannelStatus.NEW and not line.claim
+    with state.lock:
+        order.claim_type, order.claim_status = "CANCEL", "701"
+        order.changed_at = datetime.now(UTC)
+    again = collection_execute(account_id=account.pk)
+    assert again["quarantined"] == 0
+    line.refresh_from_db()
+    assert (line.channel_status, line.claim, line.raw_status) == (ChannelStatus.CANCEL_REQUESTED, "cancel", "701")
+    assert line.order.claim == "cancel"
+    assert OrderLine.objects.filter(account=account, channel_line_id=line.channel_line_id).count() == 1
 
 
 def test_elevenst_malformed_order_is_quarantined_and_the_rest_collected(company, sandbox):

@@ -14,6 +14,13 @@
   {start}/{end}`), times `YYYYMMDDhhmm` KST, at most one week per call (sliced here). The list a line
   came from gives its stage when the record has no `ordPrdStat`. One order's lines, whatever their
   stage: `/claimservice/orderlistalladdr/{ordNo}`.
+- Claim lists: the order lists never show a line in 701 (취소처리중); a buyer's cancel request is listed
+  only by `/claimservice/cancelorders/{start}/{end}` (§5.3), read after the order lists for the same
+  windows. Its records give `ordNo`/`ordPrdSeq` (the keys `cancelreqconf` takes); the whole order is
+  then read with `orderlistalladdr` so an order seen only in the claim list is collected complete, and
+  a claimed line is marked cancel-requested (pending claim CANCEL, raw 701). UNCONFIRMED: the claim
+  list's record fields beyond those keys and which time its window filters by; the return/exchange
+  request lists (`returnorders`, `exchangeorders`) have no confirmed path parameters and are not read.
 - 발주확인: `GET /ordservices/reqpackaging/{ordNo}/{ordPrdSeq}/{addPrdYn}/{addPrdNo}/{dlvNo}`.
 - 발송처리: `GET /ordservices/reqdelivery/{sendDt}/{dlvMthdCd}/{dlvEtprsCd}/{invcNo}/{dlvNo}` for a
   whole 배송번호, `.../{dlvNo}/Y/{ordNo}/{ordPrdSeq}` for part of one. Only 택배 (`dlvMthdCd` 01) is
@@ -80,6 +87,13 @@ LISTS = {
     "dlvcompleted": "501",  # 배송완료
 }
 ALL_LISTS = tuple(LISTS)
+# claim-list endpoint (under /claimservice/) → the stage a line it names is in
+CLAIM_LISTS = {
+    "cancelorders": "701",  # 취소신청 목록 → 취소처리중
+    # UNCONFIRMED: "returnorders" / "exchangeorders" (반품·교환신청 목록) — §5.3 names them without their
+    # path parameters; not read until confirmed.
+}
+ALL_CLAIM_LISTS = tuple(CLAIM_LISTS)
 
 # The status table: 11st ordPrdStat → (canonical status, how far 11st has taken the line, pending claim).
 STATUS_TABLE: dict[str, tuple[OrderStatus, Progress, Claim]] = {
@@ -345,6 +359,38 @@ def parse_payload(content: bytes | str, default_stage: str = "202") -> list[Chan
     return orders
 
 
+def parse_claim_keys(root: etree._Element) -> tuple[list[tuple[str, str]], list[RecordError]]:
+    """The (ordNo, ordPrdSeq) pairs a claim-list response names, in order, without repeats. A record is
+    any element holding an `ordNo` child (namespace and record name agnostic); one without a usable
+    ordNo/ordPrdSeq becomes a RecordError."""
+    raise_for_result(result_of(root))
+    keys: dict[tuple[str, str], None] = {}
+    errors: list[RecordError] = []
+    records = [el for el in root.iter() if isinstance(el.tag, str)
+               and any(isinstance(c.tag, str) and local(c.tag) == "ordNo" for c in el)]
+    for index, element in enumerate(records):
+        fields = {local(c.tag): _clean(c.text or "") for c in element if isinstance(c.tag, str)}
+        ord_no, seq = fields.get("ordNo", ""), fields.get("ordPrdSeq", "")
+        if not ord_no.isdigit() or not seq.isdigit():
+            name = "ordNo" if not ord_no.isdigit() else "ordPrdSeq"
+            errors.append(RecordError(order_id=ord_no, order_line_id=_ids(fields),
+                                      field=f"claims.{local(element.tag)}[{index}].{name}",
+                                      message="11번가 클레임 목록의 주문번호·주문순번이 숫자가 아닙니다", raw=fields))
+            continue
+        keys[(ord_no, seq)] = None
+    return list(keys), errors
+
+
+def mark_cancel_requested(order: ChannelOrder) -> ChannelOrder:
+    """A line the cancel-request list names but whose status does not show it yet: pending CANCEL.
+    A line already cancelled, shipped or under another claim keeps what 11st says of it."""
+    if order.claim != Claim.NONE or order.progress not in (Progress.PAID, Progress.CONFIRMED):
+        return order
+    status, _progress, claim = STATUS_TABLE["701"]
+    return order.model_copy(update={"status": status, "claim": claim, "raw_status": "701",
+                                    "raw_claim_status": "701"})
+
+
 def window_slices(window: FetchWindow) -> list[tuple[datetime, datetime]]:
     """[start, end] in KST minutes, cut into ≤ one-week pieces."""
     start = window.start.astimezone(v.KST).replace(second=0, microsecond=0)
@@ -371,12 +417,15 @@ class ElevenstConnector(Connector):
 
     def __init__(self, credentials: ElevenstCredentials, *, base_url: str | None = None,
                  options: HttpOptions | None = None, lists: Sequence[str] = ALL_LISTS,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 claim_lists: Sequence[str] = ALL_CLAIM_LISTS, clock: Callable[[], datetime] | None = None) -> None:
         self.credentials = credentials
         self.lists = tuple(lists)
         unknown = set(self.lists) - set(LISTS)
         if unknown or not self.lists:
             raise ValueError(f"unknown 11st order lists: {sorted(unknown)}")
+        self.claim_lists = tuple(claim_lists)
+        if set(self.claim_lists) - set(CLAIM_LISTS):
+            raise ValueError(f"unknown 11st claim lists: {sorted(set(self.claim_lists) - set(CLAIM_LISTS))}")
         self.clock = clock or (lambda: datetime.now(UTC))
         self.api = ApiClient(marketplace=MP, base_url=base_url or BASE_URL,
                              limiter_key=f"elevenst:{credentials.openapikey[-8:]}", rate=self.DEFAULT_RATE,
@@ -402,18 +451,42 @@ class ElevenstConnector(Connector):
     def _list(self, name: str, start: datetime, end: datetime) -> etree._Element:
         return self._get(f"/ordservices/{name}/{start.strftime(TIME_FORMAT)}/{end.strftime(TIME_FORMAT)}")
 
+    def _claim_list(self, name: str, start: datetime, end: datetime) -> tuple[list[ChannelOrder], list[RecordError]]:
+        """One claim list for one window → every line of the orders it names (orderlistalladdr), the
+        named lines marked with their pending claim."""
+        keys, errors = parse_claim_keys(self._get(
+            f"/claimservice/{name}/{start.strftime(TIME_FORMAT)}/{end.strftime(TIME_FORMAT)}"))
+        claimed = {line_id(o, s) for o, s in keys}
+        orders: list[ChannelOrder] = []
+        for order_no in dict.fromkeys(o for o, _ in keys):
+            lines, line_errors = parse_orders(self._get(
+                f"/claimservice/orderlistalladdr/{quote(order_no, safe='')}"), CLAIM_LISTS[name])
+            errors.extend(line_errors)
+            for line in lines:
+                orders.append(mark_cancel_requested(line) if line.order_line_id in claimed else line)
+            missing = claimed - {line.order_line_id for line in lines} - {e.order_line_id for e in line_errors}
+            errors.extend(RecordError(order_id=order_no, order_line_id=lid, field="claims.ordPrdSeq",
+                                      message="11번가 클레임 목록의 주문순번이 주문에 없습니다", raw={})
+                          for lid in sorted(missing) if lid.startswith(f"{order_no}-"))
+        return orders, errors
+
     def fetch_orders(self, window: FetchWindow, cursor: str | None = None) -> OrderPage:
+        """The order lists, then the claim lists, each over every ≤ 7-day slice; one call per page."""
         slices = window_slices(window)
         state = decode_cursor(cursor, MP) or {"i": 0, "s": 0}
         index, piece = int(state["i"]), int(state["s"])
-        if not slices or index >= len(self.lists) or piece >= len(slices):
+        sources = self.lists + self.claim_lists
+        if not slices or index >= len(sources) or piece >= len(slices):
             return OrderPage()
-        name = self.lists[index]
+        name = sources[index]
         start, end = slices[piece]
-        orders, errors = parse_orders(self._list(name, start, end), LISTS[name])
+        if name in LISTS:
+            orders, errors = parse_orders(self._list(name, start, end), LISTS[name])
+        else:
+            orders, errors = self._claim_list(name, start, end)
         if piece + 1 < len(slices):
             following: dict[str, int] | None = {"i": index, "s": piece + 1}
-        elif index + 1 < len(self.lists):
+        elif index + 1 < len(sources):
             following = {"i": index + 1, "s": 0}
         else:
             following = None
