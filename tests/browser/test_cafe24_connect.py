@@ -12,35 +12,23 @@ import pytest
 from django.utils import timezone
 
 from marketdock.catalog.models import SKU, Product
-from marketdock.channels.connectors.http import HttpOptions
-from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate
 from marketdock.channels.models import ChannelAccount
 from marketdock.inventory import services as inventory
 from marketdock.orders.models import Order, OrderStatus
-from marketdock.orders.services import collection, effects
-from marketdock.sandbox.server import SandboxApp, serve_in_thread
-from marketdock.sandbox.state import SandboxState
 from marketdock.shipping import selectors
 from marketdock.shipping.carrier_data import carriers_ensure
 from marketdock.shipping.models import PackageStatus
 from marketdock.shipping.services import band_create, contract_save
 from marketdock.shipping.services_scan import scan_state
 from tests.factories.core import PASSWORD
+from tests.factories.sandbox import unthrottled_sandbox
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def sandbox(monkeypatch):
-    state = SandboxState(seed=5, order_rate=0, initial_orders=8)
-    server, base = serve_in_thread(SandboxApp(state))
-    options = lambda account: HttpOptions(  # noqa: E731
-        limiter=LocalRateLimiter(), sleep=lambda s: None, rate=Rate(1000, 1000), timeout=httpx.Timeout(3.0))
-    monkeypatch.setattr(collection, "connector_options", options)
-    monkeypatch.setattr(effects, "connector_options", options)
-    yield state, base
-    server.shutdown()
-    server.server_close()
+    yield from unthrottled_sandbox(monkeypatch, initial_orders=8)
 
 
 def catalogue(company, state):

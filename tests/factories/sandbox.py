@@ -50,3 +50,24 @@ def listings_truth(base: str, code: str) -> dict[str, dict]:
 def orders_truth(base: str, code: str) -> dict:
     """The orders shop `code` holds (what a collection must end up with)."""
     return httpx.get(f"{base}/_sandbox/shops/{code}/orders").json()
+
+
+def unthrottled_sandbox(monkeypatch, *, seed: int = 5, initial_orders: int = 6):
+    """A sandbox marketplace served on a free port whose connectors (collection and sends) run without
+    rate limits or sleeps; yields (state, base address) and stops the server afterwards. For a
+    fixture: `yield from unthrottled_sandbox(monkeypatch, initial_orders=8)`."""
+    from marketdock.orders.services import collection, effects
+    from marketdock.sandbox.server import SandboxApp, serve_in_thread
+    from marketdock.sandbox.state import SandboxState
+
+    state = SandboxState(seed=seed, order_rate=0, initial_orders=initial_orders)
+    server, base = serve_in_thread(SandboxApp(state))
+    options = lambda account: HttpOptions(  # noqa: E731
+        limiter=LocalRateLimiter(), sleep=lambda s: None, rate=Rate(1000, 1000), timeout=httpx.Timeout(3.0))
+    monkeypatch.setattr(collection, "connector_options", options)
+    monkeypatch.setattr(effects, "connector_options", options)
+    try:
+        yield state, base
+    finally:
+        server.shutdown()
+        server.server_close()
