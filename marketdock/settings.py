@@ -97,7 +97,11 @@ INSTALLED_APPS = [
     "marketdock.shipping",
     "marketdock.outbox",
     "marketdock.listings",
+    "marketdock.claims",
+    "marketdock.settlement",
     "marketdock.analytics",
+    "marketdock.api",
+    "marketdock.saas",
 ]
 
 MIDDLEWARE = [

@@ -29,6 +29,10 @@ urlpatterns = [
     path("orders/", include("marketdock.orders.urls")),
     path("shipping/", include("marketdock.shipping.urls")),
     path("analytics/", include("marketdock.analytics.urls")),
+    path("claims/", include("marketdock.claims.urls")),
+    path("settlement/", include("marketdock.settlement.urls")),
+    path("api/", include("marketdock.api.urls")),
+    path("service/", include("marketdock.saas.urls")),
     path("operator/", admin.site.urls),
     path("media/<path:path>", core_views.media, name="media"),
 ]

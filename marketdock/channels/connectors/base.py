@@ -17,11 +17,20 @@ import base64
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import date
 from typing import Any, ClassVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from .cs_models import (
+    ClaimDecision,
+    ClaimDecisionResult,
+    ClaimPage,
+    InquiryAnswer,
+    InquiryAnswerResult,
+    InquiryPage,
+)
 from .errors import ConnectorError, MalformedPayload, UnsupportedOperation
 from .http import ApiClient, HttpOptions
 from .models import (
@@ -49,6 +58,7 @@ from .models import (
     StockUpdate,
     StockUpdateResult,
 )
+from .settlement_models import SettlementPage
 
 
 class Connector(ABC):
@@ -163,6 +173,28 @@ class Connector(ABC):
     def set_sale_status(self, items: Sequence[SaleStatusUpdate]) -> ListingUpdateResult:
         """판매중 ↔ 판매중지 per product."""
         raise self._unsupported("판매상태 변경")
+
+    # --- customer service (issue 13) and settlement (issue 14): cs_models.py, settlement_models.py ---
+
+    def fetch_claims(self, window: FetchWindow, cursor: str | None = None) -> ClaimPage:
+        """Claims (취소/반품/교환) created or changed in the window, resumable by cursor."""
+        raise self._unsupported("클레임 조회")
+
+    def decide_claims(self, items: Sequence[ClaimDecision]) -> ClaimDecisionResult:
+        """Approve / reject / hold / re-ship claims, or cancel lines on the seller's side."""
+        raise self._unsupported("클레임 처리")
+
+    def fetch_inquiries(self, window: FetchWindow, cursor: str | None = None) -> InquiryPage:
+        """Product Q&A and order/customer-centre inquiries asked or changed in the window."""
+        raise self._unsupported("문의 조회")
+
+    def answer_inquiries(self, items: Sequence[InquiryAnswer]) -> InquiryAnswerResult:
+        """Send answers (or edit them, with `answer_id`, where `capabilities.answer_edit`)."""
+        raise self._unsupported("문의 답변")
+
+    def fetch_settlements(self, start: date, end: date, cursor: str | None = None) -> SettlementPage:
+        """The marketplace's settlement rows whose settle_date falls in [start, end] (KST dates)."""
+        raise self._unsupported("정산 조회")
 
     def _unsupported(self, what: str) -> UnsupportedOperation:
         return UnsupportedOperation(f"{self.marketplace.value}: {what} 기능을 지원하지 않습니다",

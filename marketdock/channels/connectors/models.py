@@ -266,6 +266,13 @@ class Capabilities(BaseModel):
     register_listing: bool = False  # register_listing / update_listing (쇼핑몰전송)
     compare_and_set: bool = False  # update_stock honours StockUpdate.expected_quantity at the marketplace
     categories: bool = False  # list_categories (the marketplace's category tree for registration)
+    # customer service (cs_models.py) and settlement (settlement_models.py)
+    claims: bool = False  # fetch_claims
+    claim_decisions: bool = False  # decide_claims
+    inquiries: bool = False  # fetch_inquiries
+    inquiry_answers: bool = False  # answer_inquiries
+    answer_edit: bool = False  # answer_inquiries with answer_id edits an answer already sent
+    settlements: bool = False  # fetch_settlements
 
 
 # --- fulfilment: dispatch (발송처리) and delay (발송지연) -----------------------------------------

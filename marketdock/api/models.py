@@ -1,0 +1,3 @@
+"""api models."""
+
+from django.db import models  # noqa: F401

@@ -1,0 +1,3 @@
+"""saas models."""
+
+from django.db import models  # noqa: F401

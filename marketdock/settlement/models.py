@@ -1,0 +1,3 @@
+"""settlement models."""
+
+from django.db import models  # noqa: F401
