@@ -67,6 +67,8 @@ OUTBOX_KINDS: dict[str, str] = {
     "stock": "listings",  # 재고 전송
     "price": "listings",  # 가격 전송
     "sale_status": "listings",  # 판매상태 전송
+    "claim_decision": "claims",  # 클레임 승인/거부/보류/재발송, 판매자 취소
+    "inquiry_answer": "claims",  # 문의 답변 (등록/수정)
 }
 EFFECT_LABELS = {"confirm": gettext_lazy("발주확인"), "dispatch": gettext_lazy("송장전송"), "delay": gettext_lazy("발송지연")}
 
