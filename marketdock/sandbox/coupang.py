@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from . import coupang_listings as listings
+from . import inquiries
 from .http import KST, Request, Response, kst_naive
 from .state import Order, Shop
 
@@ -41,7 +42,7 @@ def _api_error(status: int, message: str) -> Response:
 def handle(app: SandboxApp, req: Request) -> Response | None:
     match = PREFIX.match(req.path)
     if not match:
-        return listings.handle(app, req)
+        return inquiries.route_coupang(app, req) or listings.handle(app, req)
     shop = _authenticate(app, req, match["vendor"])
     if isinstance(shop, Response):
         return shop

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import bcrypt
 
+from . import inquiries
 from . import naver_listings as listings
 from .http import Request, Response, kst_iso, trace_id
 from .naver_listings import _error  # one Naver error shape for orders and products
@@ -71,7 +72,7 @@ def handle(app: SandboxApp, req: Request) -> Response | None:
         return _query(app, shop, req)
     if path == "/pay-order/seller/product-orders/confirm" and req.method == "POST":
         return _confirm(app, shop, req)
-    routed = listings.route(app, shop, req, path)
+    routed = inquiries.route_naver(app, shop, req, path) or listings.route(app, shop, req, path)
     if routed is not None:
         return routed
     return _error(404, "GW.NOT_FOUND", "요청한 API를 찾을 수 없습니다.")

@@ -13,6 +13,7 @@ Admin API (JSON):
                                             ESM: {"esm_lookup_interval": 0} lifts the 1-per-5-s order lookup limit
   GET  /_sandbox/shops/<shop>/received      every write received (confirm, dispatch, delay, stock, price,
                                             sale_status, register_listing, update_listing)
+  GET  /_sandbox/shops/<shop>/inquiries     ground truth of buyers' questions and the answers the shop holds
   GET  /_sandbox/shops/<shop>/listings      ground truth of the shop's products: per option stock, price,
                                             sale status (registering a listing adds a product)
   POST /_sandbox/reset                      {"seed": 7, "order_rate": 2}: regenerate everything
@@ -35,14 +36,14 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
-from . import cafe24, coupang, elevenst, esm, naver, shopify, shopify_graphql
+from . import cafe24, coupang, elevenst, esm, inquiries, naver, shopify, shopify_graphql
 from .http import Request, Response
 from .state import SandboxState, Shop
 from .tracking import tracking_events
 
 log = logging.getLogger("marketdock.sandbox")
 
-_SHOP_ROUTE = re.compile(r"^/_sandbox/shops/(?P<shop>[\w-]+)/(?P<what>orders|faults|received|listings)$")
+_SHOP_ROUTE = re.compile(r"^/_sandbox/shops/(?P<shop>[\w-]+)/(?P<what>orders|faults|received|listings|inquiries)$")
 _TRACKING_ROUTE = re.compile(r"^/_sandbox/tracking/(?P<carrier>[^/]+)/(?P<number>[^/]+)$")
 
 
@@ -147,6 +148,9 @@ class SandboxApp:
                 return Response(200, asdict(shop.faults))
             if what == "received" and req.method == "GET":
                 return Response(200, {"received": shop.received})
+            if what == "inquiries" and req.method == "GET":
+                state.advance(self.now())
+                return Response(200, inquiries.ground_truth(self, shop))
             if what == "listings" and req.method == "GET":
                 return Response(200, state.listings_truth(shop))
         return Response(405, {"error": "method not allowed"})

@@ -240,6 +240,7 @@ class SandboxState:
             self.shopify_token_requests = 0
             self.cafe24_auth: dict[str, dict[str, Any]] = {}  # Cafe24 OAuth per mall (sandbox/cafe24.py)
             self.shipments: dict[str, dict[str, Any]] = {}  # tracking number -> dispatch (tracking events)
+            self.inquiry_answers: dict[str, dict[str, Any]] = {}  # answers held per question (sandbox/inquiries.py)
             self.shops: dict[str, Shop] = {}
             for protocol in PROTOCOLS:
                 for index, suffix in enumerate(("demo", "demo2")):
@@ -526,6 +527,7 @@ class SandboxState:
         with self.lock:
             payload = {"seed": self.seed, "order_rate": self.order_rate, "anchor": self.anchor.isoformat(),
                        "shipments": self.shipments, "next_id": self.next_id,
+                       "inquiry_answers": self.inquiry_answers,
                        "tracking_stage_seconds": self.tracking_stage_seconds,
                        "shops": {code: {"faults": asdict(shop.faults), "received": shop.received,
                                         "orders": [_order_json(o) for o in shop.orders],
@@ -555,6 +557,7 @@ class SandboxState:
                 if saved.get("products"):
                     shop.products = [_product_from_json(p) for p in saved["products"]]
             self.shipments = payload.get("shipments") or {}
+            self.inquiry_answers = payload.get("inquiry_answers") or {}
             self.next_id = int(payload.get("next_id") or 0)
             self.tracking_stage_seconds = float(payload.get("tracking_stage_seconds") or self.tracking_stage_seconds)
         return True

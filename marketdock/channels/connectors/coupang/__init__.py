@@ -30,6 +30,7 @@ from .fulfilment import (
     INVOICE_BATCH,
     CoupangFulfilment,
 )
+from .inquiries import CoupangInquiries
 from .listings import (
     COUPANG_REQUIRED_EXTRA,
     LISTING_PAGE,
@@ -62,13 +63,13 @@ from .transport import (
 )
 
 
-class CoupangConnector(CoupangOrders, CoupangFulfilment, CoupangListings, CoupangTransport):
+class CoupangConnector(CoupangOrders, CoupangFulfilment, CoupangListings, CoupangInquiries, CoupangTransport):
     marketplace = Marketplace.COUPANG
     capabilities = Capabilities(confirm=True, confirm_batch=ACK_BATCH, change_feed=False,
                                 max_window=timedelta(days=MAX_DAYS), page_size=PAGE_SIZE,
                                 line_key="{shipmentBoxId}-{vendorItemId}", dispatch=True, delay=False, listings=True,
                                 stock_update=True, price_update=True, sale_status=True, register_listing=True,
-                                compare_and_set=False, categories=True)
+                                compare_and_set=False, categories=True, inquiries=True, inquiry_answers=True)
     credentials_model = CoupangCredentials
     DEFAULT_RATE = Rate(per_second=5.0, burst=5)  # Coupang blocks at ~10 rps per vendor; stay well under
     STOCK_PER_OPTION = True  # one quantities PUT per vendor item
@@ -100,6 +101,7 @@ __all__ = [
     "CoupangConnector",
     "CoupangCredentials",
     "CoupangFulfilment",
+    "CoupangInquiries",
     "CoupangListings",
     "CoupangOrders",
     "CoupangTransport",

@@ -32,6 +32,7 @@ from .fulfilment import (
     DISPATCH_PATH,
     NaverFulfilment,
 )
+from .inquiries import NaverInquiries
 from .listings import (
     CATEGORIES_PATH,
     CHANGE_STATUS_PATH,
@@ -76,12 +77,13 @@ from .transport import (
 )
 
 
-class NaverConnector(NaverOrders, NaverFulfilment, NaverListings, NaverTransport):
+class NaverConnector(NaverOrders, NaverFulfilment, NaverListings, NaverInquiries, NaverTransport):
     marketplace = Marketplace.NAVER
     capabilities = Capabilities(confirm=True, confirm_batch=CONFIRM_BATCH, change_feed=True, max_window=MAX_WINDOW,
                                 page_size=300, line_key="productOrderId", dispatch=True, delay=True, listings=True,
                                 stock_update=True, price_update=True, sale_status=True, register_listing=True,
-                                compare_and_set=False, categories=True)
+                                compare_and_set=False, categories=True, inquiries=True, inquiry_answers=True,
+                                answer_edit=True)
     credentials_model = NaverCredentials
     DEFAULT_RATE = Rate(per_second=2.0, burst=4)  # the documented example: 2 rps per application
 
@@ -110,6 +112,7 @@ __all__ = [
     "NaverConnector",
     "NaverCredentials",
     "NaverFulfilment",
+    "NaverInquiries",
     "NaverListings",
     "NaverOrders",
     "NaverTransport",
