@@ -6,3 +6,13 @@ class ClaimsConfig(AppConfig):
     name = "marketdock.claims"
     label = "claims"
     verbose_name = _("클레임·CS")
+
+    def ready(self) -> None:
+        from marketdock.core import dashboard
+
+        from . import inquiry_tasks  # noqa: F401 - registers the inquiry collection jobs
+        from .inquiry_dashboard import unanswered_tiles
+        from .services.answers import register_inquiry_handlers
+
+        register_inquiry_handlers()
+        dashboard.register(unanswered_tiles)

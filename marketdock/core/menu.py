@@ -72,8 +72,8 @@ MENU: tuple[Section, ...] = (
     )),
     Section("cs", _("클레임/CS"), "headset", (
         Screen("cs.claims", _("반품/교환/취소"), "cs:claims"),
-        Screen("cs.inquiries", _("Q&A처리"), "cs:inquiries"),
-        Screen("cs.templates", _("답변 템플릿"), "cs:templates"),
+        Screen("cs.inquiries", _("문의함"), "claims:inquiries"),
+        Screen("cs.templates", _("답변 템플릿"), "claims:templates"),
     )),
     Section("settlement", _("정산"), "cash", (
         Screen("settlement.commissions", _("수수료 설정"), "settlement:commissions"),

@@ -3,7 +3,7 @@
 Questions are derived deterministically from each shop's orders (so they arrive at the order rate):
 every third order brings an order inquiry (Naver 고객문의 / Coupang 상품문의 naming the order) twenty
 minutes after payment, every fourth a product question (Naver 상품문의) or a call-centre escalation
-(Coupang, every eighth one a TRANSFER waiting to be confirmed). Every fifteenth question was already
+(Coupang, every eighth one a TRANSFER waiting to be confirmed). The questions of every fifth order were already
 answered on the marketplace's own screen an hour after it was asked. Answers sent through the API are
 kept in `state.inquiry_answers` and listed by the ground truth `GET /_sandbox/shops/<shop>/inquiries`.
 
@@ -57,6 +57,7 @@ class Question:
     line_no: str
     transfer: bool = False
     agent_answer_id: str = ""
+    seller_center: bool = False  # answered on the marketplace's own screen an hour after it was asked
 
 
 def _questions(app: SandboxApp, shop: Shop) -> list[Question]:
@@ -70,7 +71,8 @@ def _questions(app: SandboxApp, shop: Shop) -> list[Question]:
         if line is None:
             continue
         product, option = shop.option(line.option_id)
-        common = {"product_id": product.product_id if shop.protocol == "naver" else option.option_id,
+        common = {"seller_center": order.seq % 5 == 0,
+                  "product_id": product.product_id if shop.protocol == "naver" else option.option_id,
                   "product_name": product.name, "option_name": option.name, "line_no": line.line_no}
         if order.seq % 3 == 0:
             category, text = rng.choice(_ORDER_QUESTIONS)
@@ -102,7 +104,7 @@ def _answer(app: SandboxApp, shop: Shop, question: Question) -> dict[str, Any] |
     stored = app.state.inquiry_answers.get(_key(shop, question))
     if stored:
         return stored
-    if int(question.ident) % 15 == 0 and question.asked_at + timedelta(hours=1) <= app.now():
+    if question.seller_center and question.asked_at + timedelta(hours=1) <= app.now():
         return {"answer_id": f"{question.ident}9", "text": _SELLER_SCREEN_ANSWER,
                 "at": (question.asked_at + timedelta(hours=1)).isoformat(), "via": "seller_center"}
     return None

@@ -1,0 +1,65 @@
+"""Inquiry connectors read the published samples and report refusals with the marketplace's words."""
+
+from __future__ import annotations
+
+import httpx
+
+from marketdock.channels.connectors.coupang.inquiries import parse_inquiry_list
+from marketdock.channels.connectors.cs_models import InquiryAnswer, InquiryKind
+from marketdock.channels.connectors.naver.inquiries import parse_page
+from tests.factories.channels import coupang_conn, naver_conn, sample
+
+
+def test_coupang_product_inquiries_sample_answered_state_and_orders():
+    found, errors, pages = parse_inquiry_list(
+        sample("coupang/customer-service__lookup-customer-inquiry-by-product.response.json"), InquiryKind.PRODUCT)
+    assert not errors and pages == 1
+    by_id = {i.inquiry_id: i for i in found}
+    assert by_id["844"].answered and by_id["844"].answer_text == "just do it9.29"  # the latest comment
+    assert by_id["848"].order_id == "16000009476673"
+    assert not by_id["852"].answered and by_id["852"].answer_text == ""
+    assert by_id["852"].asked_at.isoformat() == "2015-05-18T08:37:39+00:00"  # KST read as KST
+
+
+def test_coupang_callcenter_sample_question_is_the_counsellors_message():
+    found, errors, _pages = parse_inquiry_list(
+        sample("coupang/customer-service__lookup-coupang-call-center-inquiry.response.json"), InquiryKind.CALLCENTER)
+    assert not errors
+    first = found[0]
+    assert first.kind == InquiryKind.CALLCENTER and first.order_id == "10000011255416"
+    assert first.body.startswith("[판매자이관]")
+    assert first.answered and first.answer_id == "1027083739" and "입고 된것으로" in first.answer_text
+
+
+def test_a_broken_record_is_reported_and_the_rest_are_read():
+    payload = {"contents": [{"questionId": 1, "createDate": "2024-05-01T10:00:00.000+09:00", "question": "재입고?",
+                             "answered": False},
+                            {"questionId": 2, "createDate": "어제", "question": "?"}], "last": True}
+    found, errors = parse_page(payload, InquiryKind.PRODUCT)
+    assert [i.inquiry_id for i in found] == ["1"]
+    assert errors[0].order_id == "2" and "createDate" in errors[0].field
+
+
+def test_naver_refusals_carry_the_published_error_codes():
+    unknown = sample("naver/pay-merchant-inquiry-answer.error.ERR-NC-101004.example.json")
+    failed = sample("naver/pay-merchant-inquiry-answer.error.ERR-NC-101006.example.json")
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, json=unknown if "/123456789/" in request.url.path else failed)
+
+    conn, recorder = naver_conn(answer)
+    result = conn.answer_inquiries([InquiryAnswer(inquiry_id="123456789", kind=InquiryKind.ORDER, text="답변"),
+                                    InquiryAnswer(inquiry_id="55", kind=InquiryKind.ORDER, text="답변")])
+    assert result.done == []
+    codes = {f.order_line_id: (f.code, f.message) for f in result.failed}
+    assert codes["123456789"][0] == "ERR-NC-101004" and "문의 번호 123456789" in codes["123456789"][1]
+    assert codes["55"][0] == "ERR-NC-101006"
+    assert recorder.bodies("/answer") == [{"answerComment": "답변"}, {"answerComment": "답변"}]
+
+
+def test_coupang_refuses_an_edit_without_calling():
+    conn, recorder = coupang_conn(lambda request: httpx.Response(500))
+    result = conn.answer_inquiries([InquiryAnswer(inquiry_id="9", kind=InquiryKind.PRODUCT, text="수정",
+                                                  answer_id="77")])
+    assert result.failed[0].code == "EDIT_UNSUPPORTED" and recorder.requests == []
+    assert conn.capabilities.inquiries and not conn.capabilities.answer_edit
