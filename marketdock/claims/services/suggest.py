@@ -6,6 +6,7 @@ A suggestion only fills the editor: nothing is sent without the user's click."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -13,6 +14,17 @@ from rank_bm25 import BM25Okapi
 
 from ..models import AnswerTemplate, Inquiry, InquiryAnswer, InquiryStatus
 from .answers import template_render
+
+
+class _BM25(BM25Okapi):
+    """Okapi BM25 with Lucene's always-positive idf, log(1 + (N − n + 0.5) / (n + 0.5)): a company with
+    few past answers (a small corpus, where the classic idf goes negative) still gets sensible scores."""
+
+    def _calc_idf(self, nd):
+        for word, freq in nd.items():
+            self.idf[word] = math.log(1 + (self.corpus_size - freq + 0.5) / (freq + 0.5))
+        self.average_idf = sum(self.idf.values()) / max(1, len(self.idf))
+
 
 PAST_ANSWERS = 500  # the most recent sent answers considered
 MIN_SCORE = 0.5  # below this nothing is suggested
@@ -66,7 +78,7 @@ def suggest_answer(inquiry: Inquiry, *, limit: int = 3) -> list[Suggestion]:
     docs = [ngrams(doc) for doc, *_rest in candidates]
     if not candidates or not query or not any(docs):
         return []
-    scores = BM25Okapi([d or ["∅"] for d in docs]).get_scores(query)
+    scores = _BM25([d or ["∅"] for d in docs]).get_scores(query)
     ranked = sorted(zip(scores, candidates, strict=True), key=lambda pair: -pair[0])
     return [Suggestion(text=c[1], score=round(float(s), 2), source=c[2], label=c[3], template_id=c[4])
             for s, c in ranked[:limit] if s >= MIN_SCORE]
