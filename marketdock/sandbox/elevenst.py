@@ -31,6 +31,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+from . import inquiries_boards
 from .http import KST, Request, Response
 from .state import Order, Shop
 
@@ -89,6 +90,9 @@ def handle(app: SandboxApp, req: Request) -> Response | None:
                                                     str(shop.faults.retry_after)})
     if fault == "error_500":
         return Response(500, b"<html><body>Internal Server Error</body></html>", {"Content-Type": "text/html"})
+    routed = inquiries_boards.route_elevenst(app, shop, req)
+    if routed is not None:
+        return routed
     if match := _STOCK.match(req.path):
         return _stock(app, shop, req, match["stck"]) if req.method == "PUT" else _no_api()
     if match := _PRICE.match(req.path):

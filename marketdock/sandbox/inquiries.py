@@ -44,7 +44,7 @@ _SELLER_SCREEN_ANSWER = "안녕하세요. 판매자센터에서 직접 답변드
 
 @dataclass
 class Question:
-    kind: str  # naver: qna | inquiry; coupang: online | callcenter
+    kind: str  # naver: qna | inquiry; coupang: online | callcenter; 11st, cafe24: board
     ident: str
     order: Order | None
     asked_at: datetime
@@ -72,26 +72,27 @@ def _questions(app: SandboxApp, shop: Shop) -> list[Question]:
             continue
         product, option = shop.option(line.option_id)
         common = {"seller_center": order.seq % 5 == 0,
-                  "product_id": product.product_id if shop.protocol == "naver" else option.option_id,
+                  "product_id": option.option_id if shop.protocol == "coupang" else product.product_id,
                   "product_name": product.name, "option_name": option.name, "line_no": line.line_no}
+        board = shop.protocol not in ("naver", "coupang")  # 11st / Cafe24: one product Q&A board
         if order.seq % 3 == 0:
             category, text = rng.choice(_ORDER_QUESTIONS)
-            kind = "inquiry" if shop.protocol == "naver" else "online"
+            kind = "board" if board else ("inquiry" if shop.protocol == "naver" else "online")
             found.append(Question(kind=kind, ident=str(base + order.seq * 10 + 1), order=order,
                                   asked_at=order.paid_at + timedelta(minutes=20), category=category,
                                   title=f"{category} 문의", body=text, **common))
         if order.seq % 4 == 1:
             text = rng.choice(_PRODUCT_QUESTIONS)
-            if shop.protocol == "naver":
-                found.append(Question(kind="qna", ident=str(base + order.seq * 10 + 2), order=None,
-                                      asked_at=order.ordered_at - timedelta(minutes=30), category="상품",
-                                      title="", body=text, **common))
-            else:
+            if shop.protocol == "coupang":
                 found.append(Question(kind="callcenter", ident=str(base + order.seq * 10 + 3), order=order,
                                       asked_at=order.paid_at + timedelta(minutes=40), category="기타문의>상품문의",
                                       title="", body=f"[판매자이관]\n◼주문번호: {order.order_no}\n◼문의내용: {text}",
                                       transfer=order.seq % 8 == 1, agent_answer_id=str(base + order.seq * 10 + 4),
                                       **common))
+            else:
+                found.append(Question(kind="board" if board else "qna", ident=str(base + order.seq * 10 + 2),
+                                      order=None, asked_at=order.ordered_at - timedelta(minutes=30), category="상품",
+                                      title="상품 문의" if board else "", body=text, **common))
     return [q for q in found if q.asked_at <= now]
 
 
@@ -124,6 +125,7 @@ def ground_truth(app: SandboxApp, shop: Shop) -> dict[str, Any]:
         answer = _answer(app, shop, q)
         rows.append({"kind": q.kind, "id": q.ident, "asked_at": q.asked_at.isoformat(), "body": q.body,
                      "order_no": q.order.order_no if q.order else "", "transfer": q.transfer,
+                     "product_id": q.product_id,
                      "answer": answer})
     return {"shop": shop.code, "inquiries": rows}
 

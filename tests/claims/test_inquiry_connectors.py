@@ -63,3 +63,38 @@ def test_coupang_refuses_an_edit_without_calling():
                                                   answer_id="77")])
     assert result.failed[0].code == "EDIT_UNSUPPORTED" and recorder.requests == []
     assert conn.capabilities.inquiries and not conn.capabilities.answer_edit
+
+
+ELEVENST_QNA = ('<?xml version="1.0" encoding="euc-kr" standalone="yes"?>\n<ns2:productQnas><ns2:productQna>'
+                "<ns2:answerYn>N</ns2:answerYn><ns2:brdInfoClfNo>13749310594</ns2:brdInfoClfNo>"
+                "<ns2:brdInfoCont>배송은 언제 시작하나요?</ns2:brdInfoCont><ns2:brdInfoNo>81234567</ns2:brdInfoNo>"
+                "<ns2:brdInfoSbjct>배송 문의</ns2:brdInfoSbjct><ns2:createDt>2026-09-08 10:15:30</ns2:createDt>"
+                "<ns2:memNM>고객A</ns2:memNM><ns2:prdNm>테스트 상품</ns2:prdNm><ns2:qnaDtlsCdNm>배송</ns2:qnaDtlsCdNm>"
+                "<ns2:ordNoDe>202609080001</ns2:ordNoDe></ns2:productQna></ns2:productQnas>")
+
+
+def test_elevenst_qna_decodes_euc_kr_without_a_namespace_declaration_and_answers_with_both_numbers():
+    from marketdock.channels.connectors.elevenst import ElevenstConnector, ElevenstCredentials, parse_xml
+    from marketdock.channels.connectors.elevenst_qna import parse_qna_list
+    from tests.factories.channels import Recorder, mock_options
+
+    found, errors = parse_qna_list(parse_xml(ELEVENST_QNA.encode("cp949")))
+    assert not errors
+    qna = found[0]
+    assert (qna.inquiry_id, qna.body, qna.order_id, qna.buyer_name) == (
+        "81234567-13749310594", "배송은 언제 시작하나요?", "202609080001", "고객A")
+    assert qna.asked_at.isoformat() == "2026-09-08T01:15:30+00:00" and not qna.answered
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=b"<ClientMessage><resultCode>200</resultCode><message>ok</message>"
+                                           b"</ClientMessage>")
+
+    recorder = Recorder(answer)
+    conn = ElevenstConnector(ElevenstCredentials(openapikey="k"), base_url="https://api.test",
+                             options=mock_options(recorder))
+    result = conn.answer_inquiries([InquiryAnswer(inquiry_id="81234567-13749310594", kind=InquiryKind.PRODUCT,
+                                                  text="확인 & <출고>")])
+    assert result.done == ["81234567-13749310594"]
+    request = recorder.requests[0]
+    assert request.method == "PUT" and request.url.path == "/rest/prodqnaservices/prodqnaanswer/81234567/13749310594"
+    assert request.content.decode() == "<ProductQna><answerCont>확인 &amp; &lt;출고&gt;</answerCont></ProductQna>"

@@ -23,7 +23,8 @@ from tests.factories.orders import make_raw_order
 pytestmark = pytest.mark.django_db(transaction=True)
 
 KINDS = {"naver-demo": {"qna": InquiryKind.PRODUCT, "inquiry": InquiryKind.ORDER},
-         "coupang-demo": {"online": InquiryKind.PRODUCT, "callcenter": InquiryKind.CALLCENTER}}
+         "coupang-demo": {"online": InquiryKind.PRODUCT, "callcenter": InquiryKind.CALLCENTER},
+         "elevenst-demo": {"board": InquiryKind.PRODUCT}}
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def _send(company, inquiry, text, user=None):
     return inquiry
 
 
-@pytest.mark.parametrize("code", ["naver-demo", "coupang-demo"])
+@pytest.mark.parametrize("code", ["naver-demo", "coupang-demo", "elevenst-demo"])
 def test_collection_brings_every_question_once_and_links_orders(company, sandbox, code):
     state, base = sandbox
     account = sandbox_account(company, base, code)
@@ -47,7 +48,8 @@ def test_collection_brings_every_question_once_and_links_orders(company, sandbox
     run = services.inquiries_collect(account=account)
     assert run.status == ClaimRun.Status.SUCCEEDED and run.what == ClaimRun.What.INQUIRIES, run.error
     rows = {(i.channel_inquiry_id, i.kind): i for i in Inquiry.objects.filter(company=company)}
-    assert set(rows) == {(qid, KINDS[code][q["kind"]].value) for qid, q in truth.items()}
+    ids = {qid: (f"{qid}-{q['product_id']}" if code.startswith("elevenst") else qid) for qid, q in truth.items()}
+    assert set(rows) == {(ids[qid], KINDS[code][q["kind"]].value) for qid, q in truth.items()}
     linked = [i for i in rows.values() if i.channel_order_id == asked_order["order_no"]]
     assert linked and all(i.order_id == order.pk for i in linked)
     again = services.inquiries_collect(account=account)
@@ -70,7 +72,8 @@ def test_an_answer_made_on_the_marketplace_screen_marks_the_inquiry_answered(com
 
 @pytest.mark.parametrize("code,kind", [("naver-demo", InquiryKind.PRODUCT), ("naver-demo", InquiryKind.ORDER),
                                        ("coupang-demo", InquiryKind.PRODUCT),
-                                       ("coupang-demo", InquiryKind.CALLCENTER)])
+                                       ("coupang-demo", InquiryKind.CALLCENTER),
+                                       ("elevenst-demo", InquiryKind.PRODUCT)])
 def test_an_answer_sent_from_marketdock_is_held_by_the_sandbox(company, admin_user, sandbox, code, kind):
     _state, base = sandbox
     account = sandbox_account(company, base, code)
@@ -79,7 +82,7 @@ def test_an_answer_sent_from_marketdock_is_held_by_the_sandbox(company, admin_us
     inquiry = _send(company, inquiry, "안녕하세요. 내일 발송됩니다.", admin_user)
     assert inquiry.status == InquiryStatus.ANSWERED, inquiry.answers.last().error
     assert inquiry.answer_text == "안녕하세요. 내일 발송됩니다."
-    held = inquiries_truth(base, code)[inquiry.channel_inquiry_id]["answer"]
+    held = inquiries_truth(base, code)[inquiry.channel_inquiry_id.split("-")[0]]["answer"]
     assert held["text"] == "안녕하세요. 내일 발송됩니다." and held["via"] == "api"
     answer = inquiry.answers.get()
     assert answer.status == InquiryAnswer.Status.SENT and answer.user == admin_user

@@ -47,6 +47,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from . import values as v
 from .base import Connector, decode_cursor, encode_cursor, unique_lines
+from .elevenst_qna import ElevenstQna
 from .errors import AuthError, BusinessError, MaintenanceError, MalformedPayload, TemporaryError
 from .http import ApiClient, HttpOptions
 from .models import (
@@ -407,11 +408,12 @@ def window_slices(window: FetchWindow) -> list[tuple[datetime, datetime]]:
 
 # --- client ----------------------------------------------------------------------------------
 
-class ElevenstConnector(Connector):
+class ElevenstConnector(ElevenstQna, Connector):
     marketplace = Marketplace.ELEVENST
     capabilities = Capabilities(confirm=True, confirm_batch=1, change_feed=False, max_window=MAX_WINDOW,
                                 page_size=0, line_key="{ordNo}-{ordPrdSeq}", dispatch=True, delay=False,
-                                stock_update=True, price_update=True, sale_status=True)
+                                stock_update=True, price_update=True, sale_status=True, inquiries=True,
+                                inquiry_answers=True)
     credentials_model = ElevenstCredentials
     DEFAULT_RATE = Rate(per_second=2.0, burst=2)  # 11st publishes no limit; stay gentle
 
