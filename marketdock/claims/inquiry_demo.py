@@ -1,0 +1,26 @@
+"""Demo: answer templates for each demo company (inquiries themselves arrive from the sandbox
+marketplaces through the scheduled collection)."""
+
+from __future__ import annotations
+
+from marketdock.core.models import Company
+
+from .models import AnswerTemplate
+
+TEMPLATES = (
+    ("배송 안내", "배송", "안녕하세요 {구매자}님. 주문하신 {상품명}은 {택배사} {송장번호}로 발송되었습니다. 감사합니다."),
+    ("발송 일정", "배송", "안녕하세요 {구매자}님. 주문번호 {주문번호}는 영업일 기준 1~2일 안에 발송될 예정입니다."),
+    ("사이즈 안내", "상품", "안녕하세요. {상품명}은 정사이즈로 나옵니다. 평소 입으시는 사이즈로 주문해 주세요."),
+    ("교환·반품 안내", "교환/반품", "안녕하세요 {구매자}님. 상품 수령 후 7일 이내 교환·반품 신청이 가능합니다. "
+                              "단순 변심의 경우 왕복 배송비가 부과됩니다."),
+)
+
+
+def demo_answer_templates(company: Company, out: list[str]) -> None:
+    made = 0
+    for name, category, text in TEMPLATES:
+        _template, created = AnswerTemplate.objects.get_or_create(
+            company=company, name=name, defaults={"category": category, "text": text})
+        made += created
+    if made:
+        out.append(f"{company.code}: {made} answer templates")
