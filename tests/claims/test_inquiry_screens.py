@@ -207,3 +207,16 @@ def test_home_tile_counts_unanswered_with_the_oldest_age_and_turns_red_when_over
     assert "미답변 문의" in admin_client.get(reverse("home")).content.decode()
     Inquiry.objects.update(status=InquiryStatus.ANSWERED)
     assert unanswered_tiles(company=account.company, user=None) == []
+
+
+def test_an_answer_the_outbox_gave_up_on_can_be_written_again(admin_client, account, company):
+    inquiry = make_inquiry(account)
+    admin_client.post(reverse("claims:inquiry_answer", args=[inquiry.pk]), {"text": "첫 답변"})
+    again = admin_client.post(reverse("claims:inquiry_answer", args=[inquiry.pk]), {"text": "두번째"}, follow=True)
+    assert "답변을 전송하는 중입니다" in again.content.decode()
+    OutboxMessage.objects.filter(kind="inquiry_answer").update(status=OutboxMessage.Status.DEAD,
+                                                                last_error="HTTP 503: 점검 중")
+    admin_client.post(reverse("claims:inquiry_answer", args=[inquiry.pk]), {"text": "다시 쓴 답변"})
+    texts = dict(InquiryAnswer.objects.filter(inquiry=inquiry).values_list("text", "status"))
+    assert texts == {"첫 답변": InquiryAnswer.Status.FAILED, "다시 쓴 답변": InquiryAnswer.Status.PENDING}
+    assert InquiryAnswer.objects.get(text="첫 답변").error == "HTTP 503: 점검 중"

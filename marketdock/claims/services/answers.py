@@ -21,6 +21,7 @@ from marketdock.channels.connectors.errors import BusinessError
 from marketdock.core.models import Company, User
 from marketdock.orders.hooks import shipping
 from marketdock.orders.services.effects import channel_capability, register_effect_handler
+from marketdock.outbox.models import OutboxMessage
 
 from ..models import AnswerTemplate, ClaimEventKind, Inquiry, InquiryAnswer, InquiryEvent, InquiryStatus
 from .effects import inquiry_answer_enqueue
@@ -111,6 +112,18 @@ def answer_edit_allowed(inquiry: Inquiry) -> bool:
     return channel_capability(inquiry.account, "answer_edit", False)
 
 
+def _delivery_gave_up(inquiry: Inquiry) -> bool:
+    """The outbox stopped retrying the last answer (dead after temporary failures): the inquiry is no
+    longer being sent; its pending answer is marked failed with the outbox's last error."""
+    message = OutboxMessage.objects.filter(company=inquiry.company_id, kind="inquiry_answer",
+                                           reference=f"inquiry:{inquiry.pk}").order_by("-id").first()
+    if message is None or message.status not in (OutboxMessage.Status.FAILED, OutboxMessage.Status.DEAD):
+        return False
+    inquiry.answers.filter(status=InquiryAnswer.Status.PENDING).update(
+        status=InquiryAnswer.Status.FAILED, error=(message.last_error or "")[:1000])
+    return True
+
+
 def answer_send(*, company: Company, inquiry: Inquiry, text: str, user: User | None,
                 template: AnswerTemplate | None = None, suggested_score: float | None = None) -> InquiryAnswer:
     """Queue `text` as the answer to `inquiry` (or as an edit of the answer the marketplace holds)."""
@@ -125,7 +138,7 @@ def answer_send(*, company: Company, inquiry: Inquiry, text: str, user: User | N
         raise AnswerError(_("이 쇼핑몰은 API로 답변할 수 없습니다. 쇼핑몰 판매자센터에서 답변하세요."))
     with transaction.atomic():
         inquiry = Inquiry.objects.select_for_update().select_related("account").get(pk=inquiry.pk, company=company)
-        if inquiry.status == InquiryStatus.SENDING:
+        if inquiry.status == InquiryStatus.SENDING and not _delivery_gave_up(inquiry):
             raise AnswerError(_("답변을 전송하는 중입니다. 결과를 확인한 뒤 다시 시도하세요."))
         is_edit = inquiry.status == InquiryStatus.ANSWERED
         if is_edit and not (answer_edit_allowed(inquiry) and inquiry.channel_answer_id):
