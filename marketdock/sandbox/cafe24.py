@@ -35,6 +35,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
+from . import inquiries_boards
 from .http import KST, Request, Response, kst_iso
 from .state import Order, Shop
 
@@ -247,7 +248,7 @@ def _admin(app: SandboxApp, shop: Shop, req: Request) -> Response:
         return _inventory(app, shop, req, match["no"], match["code"])
     if (match := _PRODUCT.match(path)) and req.method == "PUT":
         return _product(app, shop, req, match["no"])
-    return _error(404, "No API found.")
+    return inquiries_boards.route_cafe24(app, shop, req) or _error(404, "No API found.")
 
 
 def _when(raw: str, *, end: bool) -> datetime | None:

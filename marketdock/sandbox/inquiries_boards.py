@@ -1,4 +1,4 @@
-"""Sandbox Q&A boards of 11st (and the questions behind them), beside `inquiries.py`:
+"""Sandbox Q&A boards of 11st and Cafe24 (the questions behind them are in `inquiries.py`):
 
 11st `GET /rest/prodqnaservices/prodqnalist/{YYYYMMDD}/{YYYYMMDD}/{00|01|02}` (EUC-KR XML, records
 `productQna`; a bad date answers -3203/-3204, more than 7 days -3205, nothing found result_code 0) and
@@ -94,3 +94,82 @@ def _elevenst_answer(app: SandboxApp, shop: Shop, req: Request, board: str, prod
             return _message("-1", "이미 답변이 등록된 문의입니다.")
         _store(app, shop, question, text)
     return _message("200", "답변이 등록되었습니다.", product)
+
+
+# --- Cafe24 boards -----------------------------------------------------------------------------------
+
+QNA_BOARD_NO = "6"  # the sandbox mall's "상품 Q&A" board (board 1 is the notice board)
+_ARTICLES = re.compile(r"^/api/v2/admin/boards/(?P<board>\d+)/articles$")
+_COMMENTS = re.compile(r"^/api/v2/admin/boards/(?P<board>\d+)/articles/(?P<article>\d+)/comments$")
+
+
+def route_cafe24(app: SandboxApp, shop: Shop, req: Request) -> Response | None:
+    """Cafe24 `GET /boards`, `GET /boards/{no}/articles` (start_date/end_date, limit ≤ 100, offset),
+    `GET|POST /boards/{no}/articles/{article}/comments` (a second answer is refused)."""
+    from .cafe24 import _error, _json
+
+    if req.path == "/api/v2/admin/boards" and req.method == "GET":
+        return _json(200, {"boards": [{"shop_no": 1, "board_no": 1, "board_name": "공지사항"},
+                                      {"shop_no": 1, "board_no": int(QNA_BOARD_NO), "board_name": "상품 Q&A"}]})
+    match = _ARTICLES.match(req.path) or _COMMENTS.match(req.path)
+    if match is None:
+        return None
+    if match["board"] != QNA_BOARD_NO:
+        return _error(404, "No board found.")
+    if "article" not in match.groupdict():
+        return _cafe24_articles(app, shop, req) if req.method == "GET" else _error(405, "Method not allowed.")
+    with app.state.lock:
+        question = _find(app, shop, ("board",), match["article"])
+        if question is None:
+            return _error(404, "No article found.")
+        answer = _answer(app, shop, question)
+        if req.method == "GET":
+            rows = [{"shop_no": 1, "board_no": int(QNA_BOARD_NO), "article_no": int(question.ident),
+                     "comment_no": int(answer["answer_id"]), "content": answer["text"], "writer": "판매자",
+                     "created_date": _kst_iso(answer["at"])}] if answer else []
+            return _json(200, {"comments": rows})
+        if req.method != "POST":
+            return _error(405, "Method not allowed.")
+        try:
+            body = req.json()
+        except ValueError:
+            body = None
+        request = body.get("request") if isinstance(body, dict) else None
+        text = request.get("content") if isinstance(request, dict) else None
+        if not isinstance(text, str) or not text.strip() or not request.get("writer"):
+            return _error(422, "content and writer are required.")
+        if answer is not None:
+            return _error(422, "이미 답변(댓글)이 등록된 게시글입니다.")
+        entry = _store(app, shop, question, text)
+    return _json(201, {"comment": {"shop_no": 1, "board_no": int(QNA_BOARD_NO), "article_no": int(question.ident),
+                                   "comment_no": int(entry["answer_id"]), "content": text}})
+
+
+def _kst_iso(moment) -> str:
+    from datetime import datetime
+
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.astimezone(KST).strftime("%Y-%m-%dT%H:%M:%S+09:00")
+
+
+def _cafe24_articles(app: SandboxApp, shop: Shop, req: Request) -> Response:
+    from .cafe24 import _error, _json
+
+    params = req.params
+    try:
+        first = date.fromisoformat(params.get("start_date", ""))
+        last = date.fromisoformat(params.get("end_date", ""))
+        limit, offset = int(params.get("limit") or 10), int(params.get("offset") or 0)
+    except ValueError:
+        return _error(422, "start_date, end_date (YYYY-MM-DD), limit and offset are invalid.")
+    if not 1 <= limit <= 100 or offset < 0 or last < first:
+        return _error(422, "limit must be 1-100 and end_date not before start_date.")
+    with app.state.lock:
+        rows = [{"shop_no": 1, "board_no": int(QNA_BOARD_NO), "article_no": int(q.ident), "parent_article_no": None,
+                 "title": q.title, "content": q.body, "writer": (q.order.buyer_name if q.order else "고객"),
+                 "member_id": f"member{q.ident[-3:]}", "created_date": _kst_iso(q.asked_at),
+                 "product_no": int(q.product_id), "order_id": q.order.order_no if q.order else None}
+                for q in _questions(app, shop)
+                if q.kind == "board" and first <= q.asked_at.astimezone(KST).date() <= last]
+    return _json(200, {"articles": rows[offset:offset + limit]})

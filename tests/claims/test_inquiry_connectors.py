@@ -98,3 +98,25 @@ def test_elevenst_qna_decodes_euc_kr_without_a_namespace_declaration_and_answers
     request = recorder.requests[0]
     assert request.method == "PUT" and request.url.path == "/rest/prodqnaservices/prodqnaanswer/81234567/13749310594"
     assert request.content.decode() == "<ProductQna><answerCont>확인 &amp; &lt;출고&gt;</answerCont></ProductQna>"
+
+
+def test_cafe24_finds_the_qna_board_by_name_and_refuses_a_mall_without_one():
+    from marketdock.channels.connectors.cafe24.inquiries import find_qna_board, parse_article
+    from marketdock.channels.connectors.errors import BusinessError
+
+    boards = [{"board_no": 1, "board_name": "공지사항"}, {"board_no": 4, "board_name": "상품 Q&A"},
+              {"board_no": 5, "board_name": "자유게시판"}]
+    assert find_qna_board(boards) == "4"
+    try:
+        find_qna_board(boards[:1])
+    except BusinessError as exc:
+        assert "상품 Q&A 게시판을 찾지 못했습니다" in exc.message
+    else:
+        raise AssertionError("a mall without a Q&A board must be refused")
+    article = {"article_no": 12, "title": "재입고", "content": "언제 들어오나요?", "writer": "김**",
+               "created_date": "2026-12-06T10:00:00+09:00", "product_no": 31, "order_id": None}
+    open_one = parse_article("4", article, [])
+    assert (open_one.inquiry_id, open_one.answered, open_one.order_id) == ("4-12", False, "")
+    answered = parse_article("4", article, [{"comment_no": 9, "content": "다음 주 입고", "created_date":
+                                             "2026-12-06T11:00:00+09:00"}])
+    assert answered.answered and answered.answer_id == "9" and answered.answer_text == "다음 주 입고"

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 KINDS = {"naver-demo": {"qna": InquiryKind.PRODUCT, "inquiry": InquiryKind.ORDER},
          "coupang-demo": {"online": InquiryKind.PRODUCT, "callcenter": InquiryKind.CALLCENTER},
-         "elevenst-demo": {"board": InquiryKind.PRODUCT}}
+         "elevenst-demo": {"board": InquiryKind.PRODUCT}, "cafe24-demo": {"board": InquiryKind.PRODUCT}}
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def _send(company, inquiry, text, user=None):
     return inquiry
 
 
-@pytest.mark.parametrize("code", ["naver-demo", "coupang-demo", "elevenst-demo"])
+@pytest.mark.parametrize("code", ["naver-demo", "coupang-demo", "elevenst-demo", "cafe24-demo"])
 def test_collection_brings_every_question_once_and_links_orders(company, sandbox, code):
     state, base = sandbox
     account = sandbox_account(company, base, code)
@@ -48,7 +48,8 @@ def test_collection_brings_every_question_once_and_links_orders(company, sandbox
     run = services.inquiries_collect(account=account)
     assert run.status == ClaimRun.Status.SUCCEEDED and run.what == ClaimRun.What.INQUIRIES, run.error
     rows = {(i.channel_inquiry_id, i.kind): i for i in Inquiry.objects.filter(company=company)}
-    ids = {qid: (f"{qid}-{q['product_id']}" if code.startswith("elevenst") else qid) for qid, q in truth.items()}
+    ids = {qid: f"{qid}-{q['product_id']}" if code.startswith("elevenst") else f"6-{qid}" if code.startswith("cafe24")
+           else qid for qid, q in truth.items()}
     assert set(rows) == {(ids[qid], KINDS[code][q["kind"]].value) for qid, q in truth.items()}
     linked = [i for i in rows.values() if i.channel_order_id == asked_order["order_no"]]
     assert linked and all(i.order_id == order.pk for i in linked)
@@ -73,7 +74,7 @@ def test_an_answer_made_on_the_marketplace_screen_marks_the_inquiry_answered(com
 @pytest.mark.parametrize("code,kind", [("naver-demo", InquiryKind.PRODUCT), ("naver-demo", InquiryKind.ORDER),
                                        ("coupang-demo", InquiryKind.PRODUCT),
                                        ("coupang-demo", InquiryKind.CALLCENTER),
-                                       ("elevenst-demo", InquiryKind.PRODUCT)])
+                                       ("elevenst-demo", InquiryKind.PRODUCT), ("cafe24-demo", InquiryKind.PRODUCT)])
 def test_an_answer_sent_from_marketdock_is_held_by_the_sandbox(company, admin_user, sandbox, code, kind):
     _state, base = sandbox
     account = sandbox_account(company, base, code)
@@ -82,7 +83,8 @@ def test_an_answer_sent_from_marketdock_is_held_by_the_sandbox(company, admin_us
     inquiry = _send(company, inquiry, "안녕하세요. 내일 발송됩니다.", admin_user)
     assert inquiry.status == InquiryStatus.ANSWERED, inquiry.answers.last().error
     assert inquiry.answer_text == "안녕하세요. 내일 발송됩니다."
-    held = inquiries_truth(base, code)[inquiry.channel_inquiry_id.split("-")[0]]["answer"]
+    question_no = inquiry.channel_inquiry_id.split("-")[1 if code.startswith("cafe24") else 0]
+    held = inquiries_truth(base, code)[question_no]["answer"]
     assert held["text"] == "안녕하세요. 내일 발송됩니다." and held["via"] == "api"
     answer = inquiry.answers.get()
     assert answer.status == InquiryAnswer.Status.SENT and answer.user == admin_user

@@ -47,6 +47,11 @@ def sandbox_account(company, base: str, code: str) -> ChannelAccount:
     account = ChannelAccount(company=company, kind=info["protocol"], name=code, base_url=base)
     account.set_credentials(info["credentials"])
     account.save()
+    if info["protocol"] == "cafe24":  # what the OAuth callback would have stored
+        from marketdock.channels.demo import seed_sandbox_cafe24_tokens
+
+        seed = httpx.get(f"{base}/_sandbox/shops").json()["seed"]
+        seed_sandbox_cafe24_tokens(account, code, seed, access_valid=True)
     return account
 
 

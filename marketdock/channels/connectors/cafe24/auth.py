@@ -43,7 +43,7 @@ ACCESS_TOKEN_LIFETIME = timedelta(hours=2)
 REFRESH_TOKEN_LIFETIME = timedelta(days=14)
 ACCESS_REFRESH_MARGIN = timedelta(minutes=5)  # renew an access token this long before it expires
 SCOPES = ("mall.read_order", "mall.write_order", "mall.read_product", "mall.write_product", "mall.read_shipping",
-          "mall.read_store")
+          "mall.read_store", "mall.read_community", "mall.write_community")  # community: product Q&A boards
 BUCKET_SIZE = 40
 DRAIN_PER_SECOND = 2.0
 HEADROOM = 5  # keep this many calls free in the mall's bucket for the seller's other apps

@@ -12,6 +12,7 @@ from ..http import HttpOptions
 from ..models import Capabilities, ChannelOrder, ConnectionStatus, FetchWindow, Marketplace, OrderPage
 from .auth import DEFAULT_RATE, MP, Cafe24Credentials, TokenStore, Transport
 from .fulfilment import FulfilmentMixin
+from .inquiries import Cafe24Inquiries
 from .listings import ListingsMixin
 from .orders import (
     DATE_TYPES,
@@ -30,11 +31,12 @@ from .orders import (
 )
 
 
-class Cafe24Connector(FulfilmentMixin, ListingsMixin, Connector):
+class Cafe24Connector(FulfilmentMixin, ListingsMixin, Cafe24Inquiries, Connector):
     marketplace = Marketplace.CAFE24
     capabilities = Capabilities(confirm=True, confirm_batch=100, change_feed=False, max_window=MAX_WINDOW,
                                 page_size=PAGE_SIZE, line_key="{order_item_code}", dispatch=True, delay=False,
-                                stock_update=True, price_update=True, sale_status=True)
+                                stock_update=True, price_update=True, sale_status=True, inquiries=True,
+                                inquiry_answers=True)
     credentials_model = Cafe24Credentials
     DEFAULT_RATE = DEFAULT_RATE
 
