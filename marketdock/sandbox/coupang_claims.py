@@ -39,8 +39,8 @@ _EXCHANGE_STATUS = {"requested": "RECEIPT", "collecting": "PROGRESS", "collected
 
 def handle(app: SandboxApp, req: Request) -> Response | None:
     match = _ROUTE.match(req.path)
-    if not match:
-        return None
+    if not match or (match["what"] == "orders" and not re.fullmatch(r"/\d+/cancel", match["rest"] or "")):
+        return None  # other order paths (invoices …) are coupang_listings'
     shop = authenticate(app, req, match["vendor"])
     if isinstance(shop, Response):
         return shop
