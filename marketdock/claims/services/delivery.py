@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 from pydantic import ValidationError
 
 from marketdock.channels.connectors.cs_models import ClaimDecision
@@ -28,9 +28,9 @@ from marketdock.outbox.services import MAX_ATTEMPTS
 from ..models import Claim, ClaimEvent, ClaimEventKind
 
 ACTION_LABELS = {
-    "approve": gettext_lazy("승인"), "reject": gettext_lazy("거부"), "hold": gettext_lazy("보류"),
-    "release_hold": gettext_lazy("보류 해제"), "reship": gettext_lazy("재발송"),
-    "seller_cancel": gettext_lazy("판매자 취소"),
+    "approve": pgettext_lazy("claim action", "승인"), "reject": pgettext_lazy("claim action", "거부"),
+    "hold": pgettext_lazy("claim action", "보류"), "release_hold": pgettext_lazy("claim action", "보류 해제"),
+    "reship": pgettext_lazy("claim action", "재발송"), "seller_cancel": pgettext_lazy("claim action", "판매자 취소"),
 }
 
 
