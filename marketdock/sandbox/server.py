@@ -173,7 +173,11 @@ def _claim_settings(state: SandboxState, req: Request) -> Response:
             return Response(400, {"error": "claim_share must be within 0..1 and collect_seconds not negative"})
         state.claim_share, state.claim_collect_seconds = share, seconds
         state.save()
-    return Response(200, {"claim_share": state.claim_share, "collect_seconds": state.claim_collect_seconds})
+    with state.lock:  # the counts a bench compares, per shop serving claims
+        counts = {code: sandbox_claims.truth(shop)["counts"] for code, shop in state.shops.items()
+                  if shop.protocol in sandbox_claims.CLAIM_PROTOCOLS}
+    return Response(200, {"claim_share": state.claim_share, "collect_seconds": state.claim_collect_seconds,
+                          "counts": counts})
 
 
 def _shop_claims(app: SandboxApp, shop: Shop, req: Request) -> Response:

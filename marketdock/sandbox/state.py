@@ -537,6 +537,7 @@ class SandboxState:
             payload = {"seed": self.seed, "order_rate": self.order_rate, "anchor": self.anchor.isoformat(),
                        "shipments": self.shipments, "next_id": self.next_id,
                        "tracking_stage_seconds": self.tracking_stage_seconds,
+                       "claim_share": self.claim_share, "claim_collect_seconds": self.claim_collect_seconds,
                        "shops": {code: {"faults": asdict(shop.faults), "received": shop.received,
                                         "orders": [_order_json(o) for o in shop.orders],
                                         "products": [asdict(p) for p in shop.products],
@@ -569,6 +570,8 @@ class SandboxState:
             self.shipments = payload.get("shipments") or {}
             self.next_id = int(payload.get("next_id") or 0)
             self.tracking_stage_seconds = float(payload.get("tracking_stage_seconds") or self.tracking_stage_seconds)
+            self.claim_share = float(payload.get("claim_share", self.claim_share))
+            self.claim_collect_seconds = float(payload.get("claim_collect_seconds", self.claim_collect_seconds))
         return True
 
 

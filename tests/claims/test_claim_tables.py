@@ -117,3 +117,54 @@ def test_the_schedule_collects_claims_beside_the_orders(company):
     ClaimRun.objects.create(company=company, account=due, started_at=timezone.now() - timedelta(minutes=3))
     assert claims_due_accounts() == []
     assert claims_due_accounts(now=timezone.now() + timedelta(minutes=8)) == [due]
+
+
+# --- what the connectors send: the published request bodies' fields ------------------------------------
+
+def _decision(kind, action, **extra):
+    from marketdock.channels.connectors.cs_models import ClaimAction, ClaimDecision
+
+    return ClaimDecision(claim_id=extra.pop("claim_id", "363585-3187044096"), order_id="28000008707838",
+                         order_line_id="434119941-3187044096", kind=kind, action=ClaimAction(action), **extra)
+
+
+@pytest.mark.parametrize(("kind", "action", "extra", "path_end", "request_sample", "response_sample"), [
+    (ClaimKind.CANCEL, "approve", {}, "/returnRequests/363585/stoppedShipment",
+     "delivery__stop-shipping-complete-processing.request.json",
+     "delivery__stop-shipping-complete-processing.response.json"),
+    (ClaimKind.RETURN, "approve", {}, "/returnRequests/363585/approval",
+     "return__return-request-approval-processing.request.json",
+     "return__return-request-approval-processing.response.json"),
+    (ClaimKind.EXCHANGE, "reject", {"claim_id": "EX100000070-3187044096", "reason_code": "SOLDOUT"},
+     "/exchangeRequests/100000070/rejection", "exchange__exchange-request-deny-processing.request.json",
+     "return__return-request-approval-processing.response.json"),
+    (ClaimKind.EXCHANGE, "reship", {"claim_id": "EX100000170-3187044096", "marketplace_carrier_code": "CJGLS",
+                                    "tracking_number": "123456431"},
+     "/exchangeRequests/100000170/invoices", "exchange__processing-exchange-product-invoice-upload.request.json",
+     "return__return-request-approval-processing.response.json"),
+])
+def test_coupang_decisions_send_the_published_request_fields(kind, action, extra, path_end, request_sample,
+                                                             response_sample):
+    import httpx
+
+    from tests.factories.channels import coupang_conn, sample
+
+    conn, recorder = coupang_conn(lambda request: httpx.Response(200, json=sample(f"coupang/{response_sample}")))
+    result = conn.decide_claims([_decision(kind, action, **extra)])
+    assert result.done == ["434119941-3187044096"] and result.failed == []
+    request = recorder.requests[-1]
+    assert request.url.path.endswith(path_end)
+    sent, published = json.loads(request.content), sample(f"coupang/{request_sample}")
+    sent, published = (sent[0], published[0]) if isinstance(published, list) else (sent, published)
+    assert set(published) - {"userId"} <= set(sent)  # every published field (the WING user id is optional)
+
+
+def test_coupang_refusal_carries_coupangs_message():
+    import httpx
+
+    from tests.factories.channels import coupang_conn
+
+    conn, _recorder = coupang_conn(lambda request: httpx.Response(
+        400, json={"code": 400, "message": "이미 반품승인된 접수건입니다."}))
+    result = conn.decide_claims([_decision(ClaimKind.RETURN, "approve")])
+    assert result.done == [] and result.failed[0].message == "이미 반품승인된 접수건입니다."

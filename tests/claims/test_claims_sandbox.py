@@ -5,6 +5,7 @@ decisions reach the marketplace (visible in its truth) or come back refused with
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from marketdock.channels.connectors.cs_models import ClaimAction
@@ -229,3 +230,5 @@ def test_claims_truth_counts_what_a_bench_compares(sandbox):
     counts = sandbox_claims_truth(base, "naver-demo")["counts"]
     assert counts["by_kind"]["return"] >= 2 and counts["decisions"] == 0
     assert counts["claims"] == len(sandbox_claims_truth(base, "naver-demo")["claims"])
+    everywhere = httpx.get(f"{base}/_sandbox/claims").json()["counts"]
+    assert everywhere["naver-demo"] == counts and "coupang-demo" in everywhere
