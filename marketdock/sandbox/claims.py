@@ -201,12 +201,14 @@ def generate(state: SandboxState, shop: Shop, seq: int, now: datetime) -> Sandbo
     return made[0] if made else None
 
 
-def create(state: SandboxState, shop: Shop, kind: str, now: datetime, rng_pick: float = 0.0) -> list[SandboxClaim]:
-    """A claim of `kind` on an eligible order (the admin API and the stream); [] when none is."""
+def create(state: SandboxState, shop: Shop, kind: str, now: datetime, rng_pick: float = 0.0,
+           promote: bool = False) -> list[SandboxClaim]:
+    """A claim of `kind` on an eligible order (the admin API and the stream); [] when none is.
+    `promote` (admin API): with no delivered order left, one unshipped order is delivered first."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
     candidates = [o for o in shop.orders if _eligible(shop, kind, o)]
-    if not candidates and kind != "cancel":  # deliver an order so a return/exchange can start
+    if not candidates and kind != "cancel" and promote:  # deliver an order so a return/exchange can start
         shipped = [o for o in shop.orders if not o.claim_type and o.status in UNSHIPPED.get(shop.protocol, ())
                    and not any(c.order_seq == o.seq for c in shop.claims)]
         if shipped:

@@ -192,7 +192,8 @@ def _shop_claims(app: SandboxApp, shop: Shop, req: Request) -> Response:
         return Response(400, {"error": f"claims are served for {', '.join(sandbox_claims.CLAIM_PROTOCOLS)} only"})
     try:
         made = [c for _ in range(max(0, min(int(body.get("count", 1)), 200)))
-                for c in sandbox_claims.create(state, shop, str(body.get("kind", "return")), app.now())]
+                for c in sandbox_claims.create(state, shop, str(body.get("kind", "return")), app.now(),
+                                                     promote=True)]
     except (TypeError, ValueError) as exc:
         return Response(400, {"error": str(exc)})
     state.save()

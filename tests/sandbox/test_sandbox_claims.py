@@ -21,7 +21,8 @@ def test_the_order_stream_brings_claims_at_the_configured_share():
     for code in ("naver-demo", "coupang-demo"):
         made = [c for c in state.shops[code].claims if c.requested_at > NOW]
         groups = {c.group_id for c in made}
-        assert 60 <= len(groups) <= 140  # about half of 200, on eligible earlier orders
+        # about half of 200 draws; a return or exchange needs a delivered order still free of claims
+        assert 40 <= len(groups) <= 140
         assert {c.kind for c in made} == {"cancel", "return", "exchange"}
     assert state.shops["shopify-demo"].claims == []
 
