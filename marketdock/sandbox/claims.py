@@ -26,11 +26,13 @@ if TYPE_CHECKING:
     from .state import Line, Order, SandboxState, Shop
 
 KINDS = ("cancel", "return", "exchange")
-CLAIM_PROTOCOLS = ("naver", "coupang")
+CLAIM_PROTOCOLS = ("naver", "coupang", "shopify")
+STREAM_KINDS = {"shopify": ("return", "exchange")}  # Shopify buyers cannot ask to cancel
 OPEN = ("requested", "held", "collecting", "collected", "reshipped")
 # unshipped / delivered order statuses per protocol (where a cancel / a return or exchange can start)
-UNSHIPPED = {"naver": ("PAYED",), "coupang": ("ACCEPT", "INSTRUCT")}
-DELIVERED = {"naver": ("DELIVERED", "DELIVERING"), "coupang": ("FINAL_DELIVERY", "DELIVERING")}
+UNSHIPPED = {"naver": ("PAYED",), "coupang": ("ACCEPT", "INSTRUCT"), "shopify": ("UNFULFILLED",)}
+DELIVERED = {"naver": ("DELIVERED", "DELIVERING"), "coupang": ("FINAL_DELIVERY", "DELIVERING"),
+             "shopify": ("FULFILLED",)}
 REASONS = {
     "cancel": [("INTENT_CHANGED", "단순 변심으로 취소합니다"), ("DELAYED_DELIVERY", "배송이 늦어 취소합니다")],
     "return": [("COLOR_AND_SIZE", "사이즈가 맞지 않아요"), ("BROKEN", "받아보니 파손되어 있어요"),
@@ -123,6 +125,8 @@ def _follow(shop: Shop, order: Order, claim: SandboxClaim, now: datetime) -> Non
             order.claim_status = {"requested": "RU", "completed": "CC"}.get(claim.state, "")
         else:
             order.claim_type, order.claim_status = claim.kind.upper(), claim.state
+    elif shop.protocol == "shopify" and claim.kind == "cancel" and claim.state == "completed":
+        order.cancelled_at, order.financial = order.cancelled_at or now, "REFUNDED"
 
 
 def _set(shop: Shop, claim: SandboxClaim, state: str, now: datetime) -> None:
@@ -171,12 +175,15 @@ def open_claims(state: SandboxState, shop: Shop, order: Order, kind: str, now: d
 
 
 def adopt(state: SandboxState, shop: Shop, order: Order) -> None:
-    """The demo's initial cancel requests (set on the order by `_assign_claim`) become claims."""
-    if shop.protocol not in CLAIM_PROTOCOLS or order.claim_type != "CANCEL":
+    """The demo's initial cancel requests (set on the order by `_assign_claim`) become claims; a
+    Shopify order generated cancelled is a completed cancel."""
+    if shop.protocol not in CLAIM_PROTOCOLS or any(c.order_seq == order.seq for c in shop.claims):
         return
-    if any(c.order_seq == order.seq for c in shop.claims):
-        return
-    open_claims(state, shop, order, "cancel", order.changed_at)
+    if shop.protocol == "shopify" and order.cancelled_at:
+        open_claims(state, shop, order, "cancel", order.cancelled_at, claim_state="completed",
+                    reason=("CUSTOMER", "구매자 요청으로 취소"))
+    elif order.claim_type == "CANCEL":
+        open_claims(state, shop, order, "cancel", order.changed_at)
 
 
 def _eligible(shop: Shop, kind: str, order: Order) -> bool:
@@ -196,7 +203,7 @@ def generate(state: SandboxState, shop: Shop, seq: int, now: datetime) -> Sandbo
     rng = _rng(state.seed, shop.code, "claim-gen", seq)
     if rng.random() >= state.claim_share:
         return None
-    kind = rng.choice(KINDS)
+    kind = rng.choice(STREAM_KINDS.get(shop.protocol, KINDS))
     made = create(state, shop, kind, now, rng_pick=rng.random())
     return made[0] if made else None
 
@@ -205,8 +212,8 @@ def create(state: SandboxState, shop: Shop, kind: str, now: datetime, rng_pick: 
            promote: bool = False) -> list[SandboxClaim]:
     """A claim of `kind` on an eligible order (the admin API and the stream); [] when none is.
     `promote` (admin API): with no delivered order left, one unshipped order is delivered first."""
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+    if kind not in STREAM_KINDS.get(shop.protocol, KINDS):
+        raise ValueError(f"kind must be one of {', '.join(STREAM_KINDS.get(shop.protocol, KINDS))}")
     candidates = [o for o in shop.orders if _eligible(shop, kind, o)]
     if not candidates and kind != "cancel" and promote:  # deliver an order so a return/exchange can start
         shipped = [o for o in shop.orders if not o.claim_type and o.status in UNSHIPPED.get(shop.protocol, ())
@@ -296,7 +303,10 @@ def seller_cancel(state: SandboxState, shop: Shop, order: Order, line: Line, now
 
 def malformed(shop: Shop, claim: SandboxClaim) -> bool:
     """Fault `malformed_claim`: the shop's first claim (its whole request) renders a broken field."""
-    return bool(shop.faults.malformed_claim and shop.claims and claim.group_id == shop.claims[0].group_id)
+    if not shop.faults.malformed_claim:
+        return False
+    asked = [c for c in shop.claims if c.kind in STREAM_KINDS.get(shop.protocol, KINDS)]  # (Shopify: a return)
+    return bool(asked) and claim.group_id == asked[0].group_id
 
 
 def find(shop: Shop, claim_id: str) -> SandboxClaim | None:
