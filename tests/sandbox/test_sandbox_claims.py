@@ -24,7 +24,8 @@ def test_the_order_stream_brings_claims_at_the_configured_share():
         # about half of 200 draws; a return or exchange needs a delivered order still free of claims
         assert 40 <= len(groups) <= 140
         assert {c.kind for c in made} == {"cancel", "return", "exchange"}
-    assert state.shops["shopify-demo"].claims == []
+    streamed = {c.kind for c in state.shops["shopify-demo"].claims if c.requested_at > NOW}
+    assert streamed == {"return", "exchange"}  # Shopify buyers cannot ask to cancel
 
 
 def test_the_naver_order_follows_its_claim_and_decisions_move_it():
