@@ -11,7 +11,14 @@ from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection
 
 from marketdock.claims import selectors_cs as selectors
-from marketdock.claims.models import AssignmentChange, AssignmentRule, Claim, ClaimEvent, ClaimEventKind, InquiryEvent
+from marketdock.claims.models import (
+    AssignmentChange,
+    AssignmentRule,
+    Claim,
+    ClaimEvent,
+    ClaimEventKind,
+    InquiryEvent,
+)
 from marketdock.claims.services import assign, assign_new
 from marketdock.claims.services.assignment import round_robin_take
 from tests.factories.channels import make_account

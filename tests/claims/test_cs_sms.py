@@ -12,8 +12,20 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from marketdock.claims.models import ClaimEvent, InquiryEvent, SmsMessage, SmsSender
-from marketdock.claims.services import sender_confirm, sender_register, sms_to_claim, sms_to_inquiry, sms_to_orders
-from marketdock.core.sms import LogSmsBackend, MemorySmsBackend, SolapiSmsBackend, send_sms, solapi_authorization
+from marketdock.claims.services import (
+    sender_confirm,
+    sender_register,
+    sms_to_claim,
+    sms_to_inquiry,
+    sms_to_orders,
+)
+from marketdock.core.sms import (
+    LogSmsBackend,
+    MemorySmsBackend,
+    SolapiSmsBackend,
+    send_sms,
+    solapi_authorization,
+)
 from tests.factories.channels import make_account
 from tests.factories.cs import make_claim, make_inquiry, make_sender
 from tests.factories.orders import make_raw_order

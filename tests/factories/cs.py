@@ -8,8 +8,16 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from marketdock.claims.models import AssignmentRule, Claim, ClaimStatus, ClaimType, Inquiry, InquiryKind, SmsSender
 from marketdock.catalog.models import SKU
+from marketdock.claims.models import (
+    AssignmentRule,
+    Claim,
+    ClaimStatus,
+    ClaimType,
+    Inquiry,
+    InquiryKind,
+    SmsSender,
+)
 from marketdock.orders.models import OrderLine, OrderLineComponent
 
 from .catalog import make_sku
