@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from marketdock.core.models import User
+from marketdock.core.params import id_param
 
 from .models import AssignmentChange, AssignmentRule, Claim, Inquiry, SmsMessage, SmsSender
 
@@ -26,9 +27,8 @@ def assignee_filter(queryset: QuerySet, value: str, user) -> QuerySet:
         return mine(queryset, user)
     if value == ASSIGNEE_NONE:
         return queryset.filter(assignee__isnull=True)
-    if value.isdigit() and len(value) < 19:
-        return queryset.filter(assignee_id=int(value))
-    return queryset
+    pk = id_param(value)
+    return queryset if pk is None else queryset.filter(assignee_id=pk)
 
 
 def assignable_users(company) -> QuerySet:
@@ -89,16 +89,14 @@ def verified_senders(company) -> QuerySet:
     return sms_senders(company).filter(verified_at__isnull=False)
 
 
-def sms_messages(company, *, status: str = "", order=None, claim=None, inquiry=None) -> QuerySet:
+def sms_messages(company, *, status: str = "", order_id=None, claim_id=None, inquiry_id=None) -> QuerySet:
+    """The message log, newest first; optionally of one order, claim or inquiry (for their screens)."""
     rows = SmsMessage.objects.filter(company=company).select_related("user", "order", "claim", "inquiry")
     if status in SmsMessage.Status.values:
         rows = rows.filter(status=status)
-    if order is not None:
-        rows = rows.filter(order=order)
-    if claim is not None:
-        rows = rows.filter(claim=claim)
-    if inquiry is not None:
-        rows = rows.filter(inquiry=inquiry)
+    for key, pk in (("order_id", order_id), ("claim_id", claim_id), ("inquiry_id", inquiry_id)):
+        if pk is not None:
+            rows = rows.filter(**{key: pk})
     return rows
 
 

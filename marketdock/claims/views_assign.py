@@ -47,7 +47,7 @@ def _control(request, kind: str, pk: int):
         item.refresh_from_db()
         if not request.htmx:
             (messages.error if error else messages.success)(request, error or _("담당자를 바꿨습니다."))
-            return redirect(safe_next(request, reverse("claims:sms_log"), referer=True))
+            return redirect(safe_next(request, "/", referer=True))
     history = selectors.assignment_history(request.company, **{kind: item}, limit=5)
     return render(request, "claims/_assign_control.html", {
         "item": item, "kind": kind, "users": selectors.assignable_users(request.company), "history": history,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from marketdock.core.masking import mask_name, mask_phone
-from marketdock.core.params import choice_param, id_list, int_param
+from marketdock.core.params import choice_param, id_list, id_param, int_param
 from marketdock.core.redirects import safe_next
 from marketdock.core.screens import screen_view
 from marketdock.core.views_helpers import get_or_404
@@ -28,7 +28,9 @@ SENDERS = "cs.sms_senders"
 @screen_view(LOG)
 def sms_log(request):
     status = choice_param(request.GET.get("status"), SmsMessage.Status.choices)
-    rows = selectors.sms_messages(request.company, status=status)
+    links = {key: id_param(request.GET.get(key)) for key in ("order", "claim", "inquiry")}
+    rows = selectors.sms_messages(request.company, status=status,
+                                  **{f"{key}_id": pk for key, pk in links.items() if pk is not None})
     page = Paginator(rows, 50).get_page(int_param(request.GET.get("page"), 1, min_value=1))
     return render(request, "claims/sms_log.html", {"page": page, "status": status,
                                                     "statuses": SmsMessage.Status.choices})

@@ -109,7 +109,9 @@ def test_claim_and_inquiry_send_pages(admin_client, company, kit):
         assert admin_client.get(url).status_code == 200
         admin_client.post(url, {"sender": sender.pk, "text": "안내드립니다"})
     assert set(SmsMessage.objects.values_list("status", flat=True)) == {"sent"}
-    assert SmsMessage.objects.filter(claim=claim).exists() and SmsMessage.objects.filter(inquiry=inquiry).exists()
+    by_claim, by_inquiry = SmsMessage.objects.get(claim=claim), SmsMessage.objects.get(inquiry=inquiry)
+    page = admin_client.get(reverse("claims:sms_log") + f"?claim={claim.pk}").content.decode()
+    assert f'data-sms="{by_claim.pk}"' in page and f'data-sms="{by_inquiry.pk}"' not in page
 
 
 def test_rates_screen_and_xlsx(admin_client, kit):
