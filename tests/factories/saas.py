@@ -113,3 +113,24 @@ def personal_copies(order: Order, *, name: str, phone: str, address: str) -> Non
                                order=order, asked_at=timezone.now(), raw={"writer": name, "contact": phone})
         SmsMessage.objects.create(company=company, sender_number="0212345678", to_masked=mask_phone(phone),
                                   to_name=name, text=f"{name}님 주문이 출고되었습니다.", order=order)
+
+
+def age_order(order: Order, *, status: str, days: int) -> Order:
+    """The order delivered or cancelled `days` ago (straight to the table: the purge reads the date)."""
+    at = timezone.now() - timedelta(days=days)
+    Order.objects.filter(pk=order.pk).update(status=status, changed_at=at, shipped_at=at)
+    order.lines.update(status=status)
+    order.refresh_from_db()
+    return order
+
+
+def text_values(row) -> list[str]:
+    """Every text and JSON value of a row as text (JSON with its Korean as it is)."""
+    out = []
+    for f in row._meta.concrete_fields:
+        value = getattr(row, f.attname)
+        if isinstance(value, (dict, list)):
+            out.append(json.dumps(value, ensure_ascii=False))
+        elif isinstance(value, str):
+            out.append(value)
+    return out

@@ -329,7 +329,7 @@ def company_delete(company: Company) -> CompanyDeletion:
             for model, field in pending:
                 try:
                     with transaction.atomic():
-                        model._default_manager.filter(**{field: company}).delete()
+                        model._base_manager.filter(**{field: company}).delete()  # ledgers too: the whole company goes
                 except models.ProtectedError:
                     left.append((model, field))
             if not left:
