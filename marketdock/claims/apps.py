@@ -10,12 +10,18 @@ class ClaimsConfig(AppConfig):
     def ready(self) -> None:
         from marketdock.core import dashboard
         from marketdock.core.demo import register_step
+        from marketdock.orders.services import register_effect_handler
 
-        from . import inquiry_tasks  # noqa: F401 - registers the inquiry collection jobs
+        from . import (  # noqa: F401  (tasks: the minute claim-collection scheduler)
+            inquiry_tasks,  # noqa: F401 - registers the inquiry collection jobs
+            services,
+            tasks,
+        )
         from .inquiry_dashboard import unanswered_tiles
         from .inquiry_demo import demo_answer_templates
         from .services.answers import register_inquiry_handlers
 
+        register_effect_handler("claim_decision", services.deliver_claim_decision)
         register_inquiry_handlers()
         dashboard.register(unanswered_tiles)
         register_step(demo_answer_templates)

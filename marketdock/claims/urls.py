@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_inquiries
+from . import urls_cs, views_inquiries
 
 app_name = "claims"
 
@@ -16,3 +16,4 @@ urlpatterns: list = [
     path("answer-templates/<int:pk>/", views_inquiries.template_edit, name="template_edit"),
     path("answer-templates/<int:pk>/delete/", views_inquiries.template_delete, name="template_delete"),
 ]
+urlpatterns += urls_cs.urlpatterns  # 담당자 배정, 문자 발송, 클레임 분석
