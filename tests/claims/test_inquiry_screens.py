@@ -220,3 +220,25 @@ def test_an_answer_the_outbox_gave_up_on_can_be_written_again(admin_client, acco
     texts = dict(InquiryAnswer.objects.filter(inquiry=inquiry).values_list("text", "status"))
     assert texts == {"첫 답변": InquiryAnswer.Status.FAILED, "다시 쓴 답변": InquiryAnswer.Status.PENDING}
     assert InquiryAnswer.objects.get(text="첫 답변").error == "HTTP 503: 점검 중"
+
+
+def test_collected_inquiries_get_a_manager_from_the_companys_rule_and_re_collection_changes_nothing(account, company,
+                                                                                                   admin_user):
+    from django.utils import timezone
+
+    from marketdock.channels.connectors.cs_models import ChannelInquiry
+    from marketdock.claims.models import AssignmentRule, ClaimRun
+    from marketdock.claims.services import inquiries_ingest
+
+    rule = AssignmentRule.objects.create(company=company, mode=AssignmentRule.Mode.ROUND_ROBIN)
+    rule.users.add(admin_user)
+    run = ClaimRun.objects.create(company=company, account=account, what=ClaimRun.What.INQUIRIES)
+    item = ChannelInquiry(marketplace="coupang", inquiry_id="900", kind="product", body="재입고 되나요?",
+                          asked_at=timezone.now())
+    inquiries_ingest(account=account, items=[item, item], run=run)  # a page repeating an item counts once
+    inquiry = Inquiry.objects.get(company=company, channel_inquiry_id="900")
+    assert inquiry.assignee == admin_user and inquiry.due_at == item.asked_at + timedelta(hours=48)
+    inquiries_ingest(account=account, items=[item], run=run)
+    run.refresh_from_db()
+    assert (run.seen, run.created, run.unchanged) == (3, 1, 2)
+    assert Inquiry.objects.filter(company=company).count() == 1

@@ -38,6 +38,7 @@ from ..models import (
     InquiryKind,
     InquiryStatus,
 )
+from .assignment import assign_new
 
 OVERLAP = timedelta(minutes=10)
 FIRST_RUN = timedelta(days=7)
@@ -144,6 +145,7 @@ def inquiries_ingest(*, account: ChannelAccount, items: Sequence[ChannelInquiry]
     existing = {(i.channel_inquiry_id, i.kind): i for i in Inquiry.objects.select_for_update().filter(
         company=company, account=account, channel_inquiry_id__in={i.inquiry_id for i in items})}
     events: list[InquiryEvent] = []
+    new: list[Inquiry] = []
     seen_here: set[tuple[str, str]] = set()
     for item in items:
         key = (item.inquiry_id[:120], item.kind.value)
@@ -169,6 +171,7 @@ def inquiries_ingest(*, account: ChannelAccount, items: Sequence[ChannelInquiry]
         existing[key] = inquiry
         if created:
             run.created += 1
+            new.append(inquiry)
             events.append(InquiryEvent(company=company, inquiry=inquiry, kind=ClaimEventKind.COLLECTED,
                                        message=_("문의를 수집했습니다")))
         else:
@@ -176,6 +179,7 @@ def inquiries_ingest(*, account: ChannelAccount, items: Sequence[ChannelInquiry]
         if answered is not None:
             events.append(answered)
     InquiryEvent.objects.bulk_create(events)
+    assign_new(company, inquiries=new)  # CS-3: the company's 담당자 rules, if any
     if errors:
         ClaimQuarantine.objects.bulk_create([
             ClaimQuarantine(company=company, account=account, run=run, record_id=(e.order_id or e.order_line_id)[:120],
