@@ -209,3 +209,27 @@ def test_order_cancelled_whole_by_claim_is_cancelled_through_the_order_flow(shop
     order = Order.objects.get(pk=order.pk)
     assert order.status == OrderStatus.CANCELLED
     assert order.events.filter(kind="status").exists()
+
+
+def test_marketplace_completed_cancel_follows_without_telling_it_back(shop, company, admin_user):
+    order = shop.order(status=OrderStatus.READY)
+    claim = make_claim(order, type=ClaimType.CANCEL)
+    outcome = services.claim_follow_channel(company=company, claim=claim, progress="completed")
+    assert outcome.ok, outcome.message
+    claim.refresh_from_db()
+    assert claim.status == S.COMPLETED
+    assert shop.level(shop.a) == (10, 0)
+    assert not OutboxMessage.objects.filter(company=company, kind="claim_decision").exists()
+    _marketplace_cancels(shop, order)
+    assert services.claim_follow_channel(company=company, claim=claim, progress="completed").message == "바뀐 것이 없습니다."
+    assert shop.level(shop.a) == (10, 0)
+
+
+def test_marketplace_completed_return_still_waits_for_inspection(shop, company, admin_user):
+    order = shop.order(status=OrderStatus.SHIPPED)
+    claim = make_claim(order, type=ClaimType.RETURN)
+    assert services.claim_follow_channel(company=company, claim=claim, progress="completed").ok
+    claim.refresh_from_db()
+    assert claim.status == S.INSPECTING
+    assert shop.level(shop.a) == (9, 0)
+    assert services.claim_follow_channel(company=company, claim=claim, progress="approved").message == "바뀐 것이 없습니다."

@@ -7,10 +7,12 @@
 - `inspection`: 입고검수 (정상 재입고 / 불량 / 폐기) and the `return` movement of what was accepted
 - `exchange`: the replacement SKU, its order and package, the re-shipment
 - `manual`: claims entered by hand, the seller's sold-out cancel
+- `channel`: the marketplace's own progress moves our claim forward (for claim collection)
 - `effects`: what the marketplace is told (outbox)
 """
 # ruff: noqa: F401  (the re-exports are this module's purpose)
 
+from .channel import claim_follow_channel
 from .consequences import cancel_apply, cancelled_quantity_for
 from .decisions import (
     claim_push_retry,
