@@ -33,6 +33,7 @@ class ClaimFilters:
     end: date | None = None
     assignee: str = ""  # "" all, "none" unassigned, or a user id
     overdue: bool = False
+    push_failed: bool = False  # decisions the marketplace refused
     q: str = ""
 
 
@@ -92,6 +93,8 @@ def claim_list(company, f: ClaimFilters) -> QuerySet[Claim]:
         qs = qs.filter(assignee_id=int(f.assignee))
     if f.overdue:
         qs = qs.filter(overdue_q())
+    if f.push_failed:
+        qs = qs.filter(push_state="failed")
     if f.q:
         qs = qs.filter(Q(order__channel_order_id__icontains=f.q) | Q(channel_claim_id__icontains=f.q)
                        | Q(line__product_name__icontains=f.q))

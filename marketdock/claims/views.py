@@ -37,7 +37,7 @@ def parse_filters(g: QueryDict) -> selectors.ClaimFilters:
         account_ids=params.id_list(g.getlist("account")),
         start=params.date_param(g.get("start", "")), end=params.date_param(g.get("end", "")),
         assignee=assignee if assignee == "none" or params.id_param(assignee) else "",
-        overdue=g.get("overdue") == "1", q=params.text_param(g.get("q", "")),
+        overdue=g.get("overdue") == "1", push_failed=g.get("push") == "failed", q=params.text_param(g.get("q", "")),
     )
 
 
