@@ -278,3 +278,15 @@ def test_screens_show_korean_labels_not_codes(shop, admin_client, admin_user, co
         r = admin_client.get(url)
         assert r.status_code == 200, url
         _no_raw_codes(r)
+
+
+def test_claim_labels_and_screens_have_english(shop, admin_client):
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert str(ClaimStatus.INSPECTING.label) == "Return inspection"
+        assert str(InspectionOutcome.RESTOCK.label) == "Restock"
+    claim = make_claim(shop.order(status=OrderStatus.SHIPPED))
+    admin_client.cookies["django_language"] = "en"
+    body = admin_client.get(reverse("claims:detail", args=[claim.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "History" in body and "처리 이력" not in body
