@@ -72,6 +72,10 @@ def _give_back(company: Company, line: OrderLine, user: User | None) -> tuple[in
     held = line_stock_held(company, line)
     if not held:
         return 0, 0
+    # lock the rows first (collection locks them before its own releases), then read what is held
+    # again: a release committed meanwhile by a collection of the same cancel is seen, never repeated
+    stock_lock(company=company, lines=[StockLine(sku_id, wh_id, 1) for sku_id, wh_id in sorted(held)])
+    held = line_stock_held(company, line)
     need = _physical_units(company, line)
     release: list[StockLine] = []
     back: list[StockLine] = []
@@ -87,7 +91,6 @@ def _give_back(company: Company, line: OrderLine, user: User | None) -> tuple[in
         if ret:
             back.append(StockLine(sku_id, warehouse_id, ret, ref))
     try:
-        stock_lock(company=company, lines=release + back)
         if release:
             stock_release(company=company, lines=release, user=user, reason=_("클레임 취소 재고할당 해제"))
         if back:
