@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_inspection, views_manual
+from . import urls_cs, views, views_inspection, views_manual
 
 app_name = "claims"
 
@@ -15,3 +15,4 @@ urlpatterns: list = [
     path("<int:pk>/inspect/", views_inspection.inspect, name="inspect"),
     path("orders/<int:pk>/new/", views_manual.claim_new, name="new"),
 ]
+urlpatterns += urls_cs.urlpatterns  # 담당자 배정, 문자 발송, 클레임 분석

@@ -19,6 +19,7 @@ from marketdock.orders.models import SHIPPED_STATUSES, OrderLine
 from marketdock.orders.services import FlowError, line_effective_quantity, line_is_cancelled
 from marketdock.orders.services.effects import NO_API_CHANNELS
 
+from .. import hooks
 from ..models import Claim, ClaimEventKind, ClaimSource, ClaimStatus, ClaimType, ReasonClass, Requester
 from . import consequences
 from .effects import claim_decision_enqueue
@@ -53,6 +54,7 @@ def _new(company: Company, line: OrderLine, type_: str, quantity: int, reason: s
     claim_event(claim, ClaimEventKind.CREATED, _("%(source)s: %(type)s %(n)s개 · %(reason)s") % {
         "source": claim.get_source_display(), "type": claim.get_type_display(), "n": quantity, "reason": reason[:200]},
         user, "", ClaimStatus.REQUESTED)
+    hooks.claim_created(company, [claim.pk])
     return claim
 
 

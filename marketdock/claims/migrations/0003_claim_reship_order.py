@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0001_initial'),
+        ('claims', '0002_smssender_verification'),
         ('orders', '0009_changed_indexes'),
     ]
 
