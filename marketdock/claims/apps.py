@@ -8,20 +8,22 @@ class ClaimsConfig(AppConfig):
     verbose_name = _("클레임·CS")
 
     def ready(self) -> None:
-        from marketdock.core import dashboard
+        from marketdock.core import dashboard as core_dashboard
         from marketdock.core.demo import register_step
+        from marketdock.orders.hooks import register_order_action, register_shipment_taker
         from marketdock.orders.services import register_effect_handler
 
-        from . import (  # noqa: F401  (tasks: the minute claim-collection scheduler)
-            inquiry_tasks,  # noqa: F401 - registers the inquiry collection jobs
-            services,
-            tasks,
-        )
+        # tasks / inquiry_tasks: the minute claim- and inquiry-collection schedulers and their jobs
+        from . import dashboard, inquiry_tasks, services, tasks  # noqa: F401
         from .inquiry_dashboard import unanswered_tiles
         from .inquiry_demo import demo_answer_templates
         from .services.answers import register_inquiry_handlers
+        from .services.exchange import reship_taken
 
         register_effect_handler("claim_decision", services.deliver_claim_decision)
         register_inquiry_handlers()
-        dashboard.register(unanswered_tiles)
+        register_shipment_taker(reship_taken)
+        register_order_action(dashboard.order_actions)
+        core_dashboard.register(dashboard.claim_tiles)
+        core_dashboard.register(unanswered_tiles)
         register_step(demo_answer_templates)

@@ -42,6 +42,11 @@ WAITING_DECISION_STATUSES = (ClaimStatus.REQUESTED, ClaimStatus.HELD)
 OPEN_CLAIM_STATUSES = (ClaimStatus.REQUESTED, ClaimStatus.HELD, ClaimStatus.APPROVED, ClaimStatus.COLLECTING,
                        ClaimStatus.INSPECTING, ClaimStatus.RESHIPPING)
 CLOSED_CLAIM_STATUSES = (ClaimStatus.REJECTED, ClaimStatus.COMPLETED, ClaimStatus.WITHDRAWN)
+# returns (and exchanges) whose goods are on the way back or waiting for 입고검수
+RETURNING_STATUSES = (ClaimStatus.COLLECTING, ClaimStatus.INSPECTING)
+# 처리기한: a request still waiting for a decision (요청/보류) this many business days (KST) after it was
+# requested is overdue (지연). Declared once; the list filter, the badges and the home tile read it.
+OVERDUE_BUSINESS_DAYS = {"cancel": 1, "return": 3, "exchange": 3}
 
 
 class ClaimSource(models.TextChoices):
@@ -152,6 +157,9 @@ class Claim(CompanyOwned):
                                      related_name="+", verbose_name=_("교환 SKU"))
     reship_carrier_key = models.CharField(_("재발송 택배사"), max_length=30, blank=True)
     reship_tracking_number = models.CharField(_("재발송 송장번호"), max_length=30, blank=True)
+    # the exchange's replacement: an order of its own that ships through packages, labels and the scan check
+    reship_order = models.ForeignKey("orders.Order", on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name=_("재발송 주문"))
 
     requested_at = models.DateTimeField(_("요청일시"), default=timezone.now)
     decided_at = models.DateTimeField(_("처리일시"), null=True, blank=True)

@@ -70,8 +70,9 @@ MENU: tuple[Section, ...] = (
         Screen("channels.sync", _("동기화 현황"), "channels:sync_status"),
         Screen("channels.shipping_policies", _("배송정보설정"), "channels:shipping_policies"),
     )),
-    Section("cs", _("클레임/CS"), "headset", (
-        Screen("cs.claims", _("반품/교환/취소"), "cs:claims"),
+    Section("cs", _("클레임·CS"), "headset", (
+        Screen("cs.claims", _("클레임 목록"), "claims:list"),
+        Screen("cs.inspection", _("입고검수"), "claims:inspection"),
         Screen("cs.inquiries", _("문의함"), "claims:inquiries"),
         Screen("cs.templates", _("답변 템플릿"), "claims:templates"),
         Screen("cs.assignment", _("담당자 배정 규칙"), "claims:assign_rules"),

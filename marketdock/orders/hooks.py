@@ -107,6 +107,52 @@ def shipping() -> ShippingProvider:
     return _shipping[0]
 
 
+# --- shipments another app reports to the marketplace itself (registered by claims) -------------------
+#
+# An exchange's replacement ships as an order of its own (claims creates it through
+# `services.order_reship_create`), through packages, labels and the scan check like any other; the
+# marketplace must hear about it as the claim's re-shipment, not as a 송장전송 of an order it does not
+# know. The claims app registers a taker at ready()::
+#
+#     register_shipment_taker(fn)   # fn(*, company, order, lines, shipment) -> bool
+#
+# called inside the order flow's transaction when lines ship; True means "this shipment is mine: I
+# queued what the marketplace must hear", and the order flow then sends no 송장전송 of its own.
+
+ShipmentTaker = Callable[..., bool]
+_takers: list[ShipmentTaker] = []
+
+
+def register_shipment_taker(fn: ShipmentTaker) -> ShipmentTaker:
+    if fn not in _takers:
+        _takers.append(fn)
+    return fn
+
+
+def shipment_taken(*, company, order, lines, shipment) -> bool:
+    return any([taker(company=company, order=order, lines=lines, shipment=shipment) for taker in list(_takers)])
+
+
+# --- extra actions on the order detail (registered by higher apps) -------------------------------------
+#
+#     register_order_action(fn)   # fn(*, request, order) -> [(label, url), ...]
+#
+# The order detail shows each as a link button (e.g. claims: 클레임 등록 / 품절 취소).
+
+OrderAction = Callable[..., Iterable[tuple[str, str]]]
+_actions: list[OrderAction] = []
+
+
+def register_order_action(fn: OrderAction) -> OrderAction:
+    if fn not in _actions:
+        _actions.append(fn)
+    return fn
+
+
+def order_actions(*, request, order) -> list[tuple[str, str]]:
+    return [action for fn in list(_actions) for action in (fn(request=request, order=order) or ())]
+
+
 # --- order history listeners (registered by higher apps, e.g. saas webhooks) ----------------------------
 
 EventsListener = Callable[..., None]

@@ -22,7 +22,7 @@ from marketdock.core.screens import screen_view
 from marketdock.core.validators import format_phone
 from marketdock.core.views_helpers import get_or_404
 
-from . import selectors
+from . import hooks, selectors
 from .models import MatchStatus, OrderStatus
 from .selectors import OrderFilters
 
@@ -182,4 +182,5 @@ def order_detail(request, pk: int):
         "unmatched_url": _unmatched_url(request),
         "flow": flow, "today": timezone.localdate(),
         "krw_rate": krw_rate, "krw_total": krw_total,
+        "extra_actions": hooks.order_actions(request=request, order=order),
     })

@@ -14,11 +14,13 @@
 - `export`: the order Excel download and its column templates
 - `excel`: upload mappings, order uploads, 수기주문
 - `status_excel`: the status/tracking sheet and 출고 내역
+- `claims`: what a decided claim does to orders (line cancel, an exchange's replacement order)
 
 Tests that replace a module's function (e.g. `collection.connector_options`) patch that module.
 """
 # ruff: noqa: F401  (the re-exports are this module's purpose)
 
+from .claims import line_stock_held, order_line_cancel, order_reship_create
 from .collection import (
     CollectionError,
     CollectionFailed,

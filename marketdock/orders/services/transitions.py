@@ -33,7 +33,7 @@ from django.utils.translation import pgettext_lazy
 from marketdock.core.models import Company, User
 
 from .. import events
-from ..hooks import PackageShipment
+from ..hooks import PackageShipment, shipment_taken
 from ..models import (
     FLOW_SEQUENCE,
     SHIPPED_STATUSES,
@@ -240,7 +240,8 @@ def _ship(m: Move) -> str:
         ln.carrier_key = shipment.carrier.key if shipment.carrier is not None else ""
         ln.tracking_number = shipment.number
     m.moved.extend(chosen)
-    if m.order.account.kind not in effects.NO_API_CHANNELS:
+    taken = shipment_taken(company=m.company, order=m.order, lines=chosen, shipment=shipment)
+    if not taken and m.order.account.kind not in effects.NO_API_CHANNELS:
         effects.dispatch_enqueue(company=m.company, order=m.order, lines=chosen, shipment=shipment)
     active = m.active
     if [ln for ln in active if ln.status not in SHIPPED_STATUSES]:  # the rest ships later
