@@ -77,6 +77,16 @@ RETURN_PROGRESS: dict[str, ClaimProgress] = {
     "DECLINED": ClaimProgress.REJECTED,
     "CANCELED": ClaimProgress.WITHDRAWN,
 }
+
+
+def _unless_done(answer: Mapping[str, Any], done: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The mutation's user errors, none when the return already stands where the decision takes it: a
+    retry after an answer lost on the way (a timeout) finds its own decision applied."""
+    errors = user_errors(answer)
+    status = (answer.get("return") or {}).get("status") if isinstance(answer.get("return"), Mapping) else None
+    return [] if errors and status in done else errors
+
+
 DECLINE_REASONS = ("FINAL_SALE", "RETURN_PERIOD_ENDED", "OTHER")
 CANCEL_REASONS = ("CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "OTHER", "STAFF")
 
@@ -180,12 +190,12 @@ class ShopifyClaims:
         return_gid = f"gid://shopify/Return/{item.claim_id.split(':', 1)[0]}"
         if item.kind != ClaimKind.CANCEL and item.action == ClaimAction.APPROVE:
             answer = self._graphql(RETURN_APPROVE, {"input": {"id": return_gid, "notifyCustomer": True}})
-            return user_errors(answer.get("returnApproveRequest") or {})
+            return _unless_done(answer.get("returnApproveRequest") or {}, ("OPEN", "CLOSED"))
         if item.kind != ClaimKind.CANCEL and item.action == ClaimAction.REJECT:
             reason = item.reason_code if item.reason_code in DECLINE_REASONS else "OTHER"
             answer = self._graphql(RETURN_DECLINE, {"input": {"id": return_gid, "declineReason": reason,
                                                               "declineNote": item.memo or None}})
-            return user_errors(answer.get("returnDeclineRequest") or {})
+            return _unless_done(answer.get("returnDeclineRequest") or {}, ("DECLINED",))
         return [{"message": f"Shopify는 이 처리를 API로 받지 않습니다 ({item.kind.value}/{item.action.value}); "
                             f"Shopify 관리자에서 처리하세요", "code": "UNSUPPORTED"}]
 

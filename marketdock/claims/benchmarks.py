@@ -1,0 +1,400 @@
+"""Claims and CS benchmark for `marketdock bench claims`.
+
+A sandbox marketplace (in a thread) with every fault on (429, 500, timeouts, duplicates across pages,
+a malformed order and a malformed claim) serves `--orders` orders across the shops; a share of them
+become cancels / returns / exchanges, and the order stream brings buyers' questions. Collection
+(orders, claims, inquiries) and the outbox delivery of decisions and answers run in a child worker
+process (`--child-step`), never here. Between the worker runs this process does what the seller does:
+approve every cancel and return, inspect every returned item (alternately 정상 / 불량) and answer every
+inquiry. Then the database is compared with the sandbox's truth: `duplicates`, `lost` and
+`stock_drift` must be 0 and every decision and answer confirmed by the sandbox.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+from marketdock.core.bench import register
+
+SHOPS = ("naver-demo", "coupang-demo", "shopify-demo")
+PAGE_SIZES = {"naver": 7, "coupang": 5, "shopify": 8}
+KINDS = {"naver": ("cancel", "return", "exchange"), "coupang": ("cancel", "return", "exchange"),
+         "shopify": ("return", "exchange")}
+FAULTS = {"rate_limit_every": 5, "retry_after": 1, "error_500_every": 7, "timeout_every": 11,
+          "timeout_seconds": 1.5, "duplicate_items": True, "malformed_order": True, "malformed_claim": True}
+COLLECT_SECONDS = 2.0  # how long a returned parcel travels back in the sandbox
+INITIAL_STOCK = 100_000
+SKU_CODES = [f"SB-{p:02d}-{o:02d}" for p, n in ((1, 3), (2, 2), (3, 2), (4, 1), (5, 2), (6, 1))
+             for o in range(1, n + 1)]
+
+
+def add_arguments(parser) -> None:
+    import argparse
+
+    parser.add_argument("--orders", type=int, default=2000, help="sandbox orders across the shops")
+    parser.add_argument("--shops", default=",".join(SHOPS), help="comma-separated sandbox shops")
+    parser.add_argument("--claim-share", type=float, default=0.3, help="share of orders that bring a claim")
+    parser.add_argument("--child-step", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--child-accounts", default="", help=argparse.SUPPRESS)
+
+
+# --- the worker (child process) -----------------------------------------------------------------------
+
+def _short_timeouts() -> None:
+    """Short HTTP timeouts (the sandbox's timeouts hang longer) for every connector the worker uses."""
+    import httpx
+
+    from marketdock.channels.connectors.http import HttpOptions
+    from marketdock.claims.services import collection as claim_collection
+    from marketdock.claims.services import delivery, inquiries
+    from marketdock.orders.services import collection, effects
+
+    options = lambda account: HttpOptions(timeout=httpx.Timeout(1.0, connect=2.0))  # noqa: E731
+    for module in (collection, effects, claim_collection, delivery, inquiries):
+        module.connector_options = options
+
+
+def _child(step: str, account_ids: list[int]) -> dict:
+    from django.utils import timezone
+
+    from marketdock.channels.models import ChannelAccount
+    from marketdock.claims.services import claims_collection_execute, inquiries_collect
+    from marketdock.claims.services.inquiries import inquiry_capable
+    from marketdock.orders.services import collection_execute
+    from marketdock.outbox.models import OutboxMessage
+    from marketdock.outbox.services import outbox_deliver_due
+
+    _short_timeouts()
+    done: dict = {}
+    if step in ("orders", "all"):
+        for pk in account_ids:
+            ChannelAccount.objects.filter(pk=pk).update(next_collect_at=timezone.now() - timedelta(seconds=1))
+            done[f"orders:{pk}"] = str(collection_execute(account_id=pk))[:200]
+    if step in ("claims", "all"):
+        for pk in account_ids:
+            done[f"claims:{pk}"] = claims_collection_execute(account_id=pk)
+            account = ChannelAccount.objects.get(pk=pk)
+            if inquiry_capable(account):
+                run = inquiries_collect(account=account)
+                done[f"inquiries:{pk}"] = run.status if run else "skipped"
+    if step == "deliver":  # the outbox worker until nothing is left to send (backoff waits skipped)
+        live = (OutboxMessage.Status.PENDING, OutboxMessage.Status.FAILED)
+        for _round in range(30):  # a retry waits for its backoff: the bench brings it forward
+            OutboxMessage.objects.filter(account_id__in=account_ids, status=OutboxMessage.Status.PENDING).update(
+                next_attempt_at=timezone.now())
+            outbox_deliver_due()
+            if not OutboxMessage.objects.filter(account_id__in=account_ids, status__in=live).exists():
+                break
+        done["left"] = OutboxMessage.objects.filter(account_id__in=account_ids, status__in=live).count()
+    return done
+
+
+def _worker(step: str, accounts, out) -> None:
+    ids = ",".join(str(a.pk) for a in accounts)
+    command = [sys.executable, "-m", "marketdock.manage", "bench", "claims", "--no-migrate", "--json",
+               "--child-step", step, "--child-accounts", ids]
+    started = time.monotonic()
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+    if done.returncode != 0:
+        raise RuntimeError(f"worker step {step} failed: {done.stderr[-3000:]}")
+    out(f"worker {step} ({time.monotonic() - started:.1f} s): {done.stdout.strip().splitlines()[-1][:300] if done.stdout.strip() else ''}")
+
+
+# --- the seller (this process) --------------------------------------------------------------------------
+
+def _setup(base: str, codes: list[str], shops: dict):
+    from django.utils import timezone
+
+    from marketdock.catalog.models import SKU, Product
+    from marketdock.channels.models import ChannelAccount
+    from marketdock.core.models import Company
+    from marketdock.inventory import services as inv
+
+    code = "claimbench-" + timezone.now().strftime("%m%d%H%M%S%f")
+    company = Company.objects.create(code=code, name="클레임 벤치마크", business_no="124-81-00998")
+    warehouse = inv.warehouse_default(company) or inv.warehouse_save(company=company, code="BENCH", name="벤치창고")
+    product = Product.objects.create(company=company, code="BENCH-CLAIMS", name="벤치 상품")
+    skus = SKU.objects.bulk_create([SKU(company=company, product=product, code=c, barcode=f"CB-{c}")
+                                    for c in SKU_CODES])
+    for sku in skus:
+        inv.stock_adjust(company=company, sku_id=sku.pk, warehouse_id=warehouse.pk, quantity=INITIAL_STOCK,
+                         reason="벤치마크 기초재고")
+    accounts = []
+    for shop in codes:
+        info = shops[shop]
+        account = ChannelAccount(company=company, kind=info["protocol"], name=f"claimbench {shop}", base_url=base,
+                                 options={"page_size": PAGE_SIZES[info["protocol"]]},
+                                 collected_until=timezone.now() - timedelta(days=4))
+        account.set_credentials(info["credentials"])
+        account.save()
+        accounts.append(account)
+    return company, warehouse, accounts
+
+
+def _make_claims(base: str, codes: list[str], shops: dict, per_shop: int, share: float) -> int:
+    import httpx
+
+    made = 0
+    for shop in codes:
+        kinds = KINDS[shops[shop]["protocol"]]
+        count = max(1, round(per_shop * share / len(kinds)))
+        for kind in kinds:
+            response = httpx.post(f"{base}/_sandbox/shops/{shop}/claims", json={"count": count, "kind": kind},
+                                  timeout=30)
+            made += len(response.json().get("created", [])) if response.status_code == 201 else 0
+    return made
+
+
+def _decide(company, accounts, out) -> int:
+    from marketdock.claims.models import Claim, ClaimStatus, ClaimType
+    from marketdock.claims.services import claims_approve
+
+    waiting = list(Claim.objects.filter(company=company, account__in=accounts, status=ClaimStatus.REQUESTED,
+                                        type__in=(ClaimType.CANCEL, ClaimType.RETURN)).order_by("pk"))
+    results = claims_approve(company=company, claims=waiting, user=None)
+    refused = [r.message for r in results if not r.ok]
+    out(f"approved {len(results) - len(refused)} of {len(results)} claims; refused: {refused[:3]}")
+    return len(results) - len(refused)
+
+
+def _answer(company, accounts, out) -> int:
+    from marketdock.claims.models import Inquiry, InquiryStatus
+    from marketdock.claims.services import AnswerError, answer_send
+
+    sent = 0
+    for inquiry in Inquiry.objects.filter(company=company, account__in=accounts, status=InquiryStatus.OPEN):
+        try:
+            answer_send(company=company, inquiry=inquiry, text=f"문의 주셔서 감사합니다. ({inquiry.pk}) 확인 후 처리하겠습니다.",
+                        user=None)
+            sent += 1
+        except AnswerError as exc:
+            out(f"answer refused: {exc}")
+    return sent
+
+
+def _inspect(company, warehouse, accounts, out) -> int:
+    from marketdock.claims.models import Claim, ClaimStatus, ClaimType, InspectionOutcome
+    from marketdock.claims.services import claim_inspect, inspection_items
+
+    done = 0
+    for n, claim in enumerate(Claim.objects.filter(company=company, account__in=accounts, type=ClaimType.RETURN,
+                                                   status=ClaimStatus.INSPECTING).order_by("pk")):
+        outcome = InspectionOutcome.RESTOCK if n % 2 == 0 else InspectionOutcome.DEFECT
+        counts = {item.sku.pk: {outcome: item.expected} for item in inspection_items(company, claim)}
+        result = claim_inspect(company=company, claim=claim, counts=counts, warehouse=warehouse, user=None)
+        done += result.ok
+        if not result.ok:
+            out(f"inspection refused ({claim.pk}): {result.message}")
+    return done
+
+
+# --- comparing with the sandbox's truth ------------------------------------------------------------------
+
+def _stock_drift(company) -> dict:
+    """Per SKU, on hand now vs the ledger rules computed from the lines, claims and inspections:
+    initial + 정상 재입고 − units shipped by marketdock (net of cancelled quantities, which are given back).
+    A line the marketplace shipped without marketdock (외부출고) takes no stock (the company default), and
+    a line not shipped holds its units as reserved unless it is cancelled."""
+    from collections import defaultdict
+
+    from django.db.models import Sum
+
+    from marketdock.claims.models import ClaimInspection, InspectionOutcome
+    from marketdock.inventory.models import StockLevel
+    from marketdock.orders.models import OrderLine, OrderStatus, StockState
+
+    unshipped = (OrderStatus.NEW, OrderStatus.CONFIRMED, OrderStatus.READY, OrderStatus.HOLD)
+    expected_on_hand: dict[int, int] = defaultdict(lambda: INITIAL_STOCK)
+    expected_reserved: dict[int, int] = defaultdict(int)
+    restocked = 0
+    for row in (ClaimInspection.objects.filter(company=company, outcome=InspectionOutcome.RESTOCK)
+                .values("sku_id").annotate(n=Sum("quantity"))):
+        expected_on_hand[row["sku_id"]] += row["n"]
+        restocked += row["n"]
+    lines = OrderLine.objects.filter(company=company).select_related("order").prefetch_related("components")
+    for line in lines:
+        net = line.quantity - line.cancelled_quantity
+        for comp in line.components.all():
+            units = comp.quantity * net // max(1, line.quantity)
+            if line.stock_state == StockState.DEDUCTED:
+                expected_on_hand[comp.sku_id] -= units
+            elif line.order.status in unshipped and line.stock_state == StockState.RESERVED:
+                expected_reserved[comp.sku_id] += units
+    on_hand = dict(StockLevel.objects.filter(company=company).values("sku_id").annotate(n=Sum("on_hand"))
+                   .values_list("sku_id", "n"))
+    reserved = dict(StockLevel.objects.filter(company=company).values("sku_id").annotate(n=Sum("reserved"))
+                    .values_list("sku_id", "n"))
+    skus = set(on_hand) | set(expected_on_hand)
+    return {"stock_drift": sum(abs(on_hand.get(s, 0) - expected_on_hand[s]) for s in skus),
+            "reserved_drift": sum(abs(reserved.get(s, 0) - expected_reserved[s]) for s in skus | set(reserved)),
+            "restocked_units": restocked}
+
+
+def _compare_claims(base: str, shop: str, account) -> dict:
+    import httpx
+
+    from marketdock.claims.models import Claim, ClaimQuarantine, ClaimSource
+    from marketdock.outbox.models import OutboxMessage
+
+    orders = {o["seq"]: o for o in httpx.get(f"{base}/_sandbox/shops/{shop}/orders", timeout=30).json()["orders"]}
+    truth = httpx.get(f"{base}/_sandbox/shops/{shop}/claims", timeout=30).json()["claims"]
+    want, bad, on_bad_orders, decisions = {}, 0, 0, {}
+    for claim in truth:
+        order = orders[claim["order_seq"]]
+        line_id = order["line_ids"][[ln["line_no"] for ln in order["lines"]].index(claim["line_no"])]
+        if claim["malformed"]:
+            bad += 1
+            continue
+        if order["malformed"]:  # the order itself was quarantined: its claim waits for it, not lost
+            on_bad_orders += 1
+            continue
+        want[(line_id, claim["kind"])] = claim
+        decisions[(line_id, claim["kind"])] = {d["action"] for d in claim["decisions"]}
+    rows = list(Claim.objects.filter(account=account, source=ClaimSource.CHANNEL)
+                .values_list("line__channel_line_id", "type", "pk"))
+    keys = [(line_id, kind) for line_id, kind, _pk in rows]
+    pushed = confirmed = not_sent = 0
+    by_pk = {pk: (line_id, kind) for line_id, kind, pk in rows}
+    for message in OutboxMessage.objects.filter(account=account, kind="claim_decision"):
+        pushed += 1
+        not_sent += message.status != OutboxMessage.Status.SENT
+        key = by_pk.get(message.payload.get("claim"))
+        confirmed += bool(key and message.payload["item"]["action"] in decisions.get(key, set()))
+    if set(want) - set(keys):
+        lost = [want[k] for k in set(want) - set(keys)]
+        print("lost:", json.dumps([(c["claim_id"], c["kind"], c["order_seq"]) for c in lost]), file=sys.stderr)
+    return {"sandbox_claims": len(want), "db_claims": len(set(keys)), "duplicates": len(keys) - len(set(keys)),
+            "lost": len(set(want) - set(keys)), "extra": len(set(keys) - set(want)),
+            "claims_on_malformed_orders": on_bad_orders,
+            "quarantined": ClaimQuarantine.objects.filter(account=account).exclude(record_id="").values(
+                "record_id").distinct().count(), "malformed": bad,
+            "pushed_decisions": pushed, "confirmed_by_sandbox": confirmed, "decisions_failed_here": not_sent}
+
+
+def _compare_inquiries(base: str, shop: str, account) -> dict:
+    import httpx
+
+    from marketdock.claims.models import Inquiry, InquiryAnswer
+
+    from .services.inquiries import inquiry_capable
+
+    if not inquiry_capable(account):  # (Shopify: no inquiry API; its questions stay on the marketplace)
+        return {"sandbox_inquiries": 0, "inquiries": 0, "inquiry_duplicates": 0, "inquiries_lost": 0,
+                "answered": 0, "answers_confirmed": 0}
+    truth = httpx.get(f"{base}/_sandbox/shops/{shop}/inquiries", timeout=30).json().get("inquiries", [])
+    held = {str(q["id"]): q for q in truth}
+    ids = list(Inquiry.objects.filter(account=account).values_list("channel_inquiry_id", flat=True))
+    answers = list(InquiryAnswer.objects.filter(inquiry__account=account).select_related("inquiry"))
+    confirmed = 0
+    for answer in answers:
+        question = held.get(answer.inquiry.channel_inquiry_id) or {}
+        confirmed += answer.text in json.dumps(question, ensure_ascii=False)
+    return {"sandbox_inquiries": len(held), "inquiries": len(set(ids)),
+            "inquiry_duplicates": len(ids) - len(set(ids)), "inquiries_lost": len(set(held) - set(ids)),
+            "answered": len(answers), "answers_confirmed": confirmed}
+
+
+# --- the run ----------------------------------------------------------------------------------------------
+
+PROTOCOL_FIGURES = ("sandbox_claims", "db_claims", "duplicates", "lost", "extra", "claims_on_malformed_orders",
+                    "quarantined", "malformed",
+                    "pushed_decisions", "confirmed_by_sandbox", "decisions_failed_here", "sandbox_inquiries", "inquiries",
+                    "inquiry_duplicates", "inquiries_lost", "answered", "answers_confirmed")
+
+
+def _returns_waiting(company, exclude_kind: str = "") -> int:
+    from marketdock.claims.models import Claim, ClaimStatus, ClaimType
+
+    return (Claim.objects.filter(company=company, type=ClaimType.RETURN, status=ClaimStatus.COLLECTING)
+            .exclude(account__kind=exclude_kind).count())
+
+
+def _receive_by_hand(company, accounts, out) -> None:
+    """Shopify keeps a return OPEN until it is closed (no 수거완료 through the API): the seller marks the
+    parcel as arrived (회수 도착)."""
+    from marketdock.claims.models import Claim, ClaimStatus, ClaimType
+    from marketdock.claims.services import claims_receive
+
+    waiting = list(Claim.objects.filter(company=company, account__in=[a for a in accounts if a.kind == "shopify"],
+                                        type=ClaimType.RETURN, status=ClaimStatus.COLLECTING))
+    results = claims_receive(company=company, claims=waiting, user=None)
+    out(f"marked {sum(r.ok for r in results)} Shopify returns as arrived")
+
+
+def _flow(base, codes, shops, options, out) -> tuple:
+    company, warehouse, accounts = _setup(base, codes, shops)
+    _worker("orders", accounts, out)  # orders collected: matched and reserved
+    made = _make_claims(base, codes, shops, options["orders"] // len(codes), options["claim_share"])
+    out(f"sandbox buyers asked {made} claims")
+    _worker("all", accounts, out)  # orders again (cancels change them), claims and inquiries
+    approved = _decide(company, accounts, out)
+    answered = _answer(company, accounts, out)
+    out(f"approved {approved}, answers queued {answered}")
+    _worker("deliver", accounts, out)
+    for _round in range(5):  # the parcels travel back; then the marketplace says 수거완료
+        time.sleep(COLLECT_SECONDS + 0.5)
+        _worker("claims", accounts, out)
+        if not _returns_waiting(company, exclude_kind="shopify"):
+            break
+    _receive_by_hand(company, accounts, out)
+    inspected = _inspect(company, warehouse, accounts, out)
+    out(f"inspected {inspected} returns")
+    _worker("deliver", accounts, out)
+    _worker("all", accounts, out)  # the marketplace's last word on everything
+    return company, accounts, {"approved": approved, "inspected": inspected,
+                               "returns_not_collected": _returns_waiting(company)}
+
+
+def run(options: dict, out) -> dict:
+    import httpx
+    from django.db import connection
+
+    from marketdock.channels.hosts import operator_allow
+    from marketdock.sandbox.server import SandboxApp, serve_in_thread
+    from marketdock.sandbox.state import SandboxState
+
+    if options.get("child_step"):
+        return _child(options["child_step"], [int(x) for x in options["child_accounts"].split(",") if x])
+    started = time.monotonic()
+    codes = [c.strip() for c in options["shops"].split(",") if c.strip()]
+    state = SandboxState(seed=int(time.time()) % 100000, order_rate=0,
+                         initial_orders=max(1, options["orders"] // max(1, len(codes))))
+    server, base = serve_in_thread(SandboxApp(state), port=0)
+    operator_allow(base)
+    try:
+        httpx.post(f"{base}/_sandbox/claims", json={"claim_share": options["claim_share"],
+                                                    "collect_seconds": COLLECT_SECONDS}).raise_for_status()
+        shops = {s["code"]: s for s in httpx.get(f"{base}/_sandbox/shops").json()["shops"]}
+        unknown = [c for c in codes if c not in shops or shops[c]["protocol"] not in PAGE_SIZES]
+        if unknown or not codes:
+            raise ValueError(f"not a claims sandbox shop: {', '.join(unknown) or '(none given)'}")
+        for code in codes:
+            httpx.post(f"{base}/_sandbox/shops/{code}/faults", json=FAULTS).raise_for_status()
+        company, accounts, steps = _flow(base, codes, shops, options, out)
+        per_protocol: dict[str, dict] = {}
+        totals = dict.fromkeys(PROTOCOL_FIGURES, 0)
+        for code, account in zip(codes, accounts, strict=True):
+            figures = {**_compare_claims(base, code, account), **_compare_inquiries(base, code, account)}
+            protocol = per_protocol.setdefault(account.kind, {"shops": [], **dict.fromkeys(PROTOCOL_FIGURES, 0)})
+            protocol["shops"].append(code)
+            for key in PROTOCOL_FIGURES:
+                protocol[key] += figures[key]
+                totals[key] += figures[key]
+            out(f"{code}: {figures}")
+    finally:
+        server.shutdown()
+        server.server_close()
+    return {"database": connection.vendor, "orders": options["orders"], "shops": codes, **totals,
+            **_stock_drift(company), **steps, "per_protocol": per_protocol,
+            "faults": "429 every 5th call, 500 every 7th, timeout every 11th, duplicates across pages, "
+                      "a malformed order and a malformed claim per shop",
+            "seconds": round(time.monotonic() - started, 1)}
+
+
+register("claims", help="Orders, claims and inquiries from the sandbox with every fault on; cancels and returns "
+                        "approved, returns inspected, inquiries answered through the worker: 0 duplicates, 0 lost, "
+                        "0 stock drift, every decision and answer confirmed.", add_arguments=add_arguments, run=run)
