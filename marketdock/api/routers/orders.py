@@ -40,9 +40,11 @@ def orders_get(request, order_id: PathId):
 
 
 def _moved(request, ids, to: str, reason: str):
+    ids = list(dict.fromkeys(ids))
     orders = list(order_selectors.orders_by_ids(request.company, ids))
     result = order_services.order_transition(company=request.company, orders=orders, to=to, user=None, reason=reason)
-    return 200, bulk_out(ids, result.outcomes)
+    by_id = {outcome.order.pk: outcome for outcome in result.outcomes}
+    return 200, bulk_out(ids, [by_id.get(pk) for pk in ids])
 
 
 @router.post("/orders/{int:order_id}/status", auth=WRITE, response=error_responses({200: s.BulkOut}),
