@@ -5,11 +5,13 @@ X-RateLimit-* headers."""
 
 from __future__ import annotations
 
+import json
 import time
 from functools import wraps
 
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja.security.http import HttpBearer
 
 from marketdock.core.services import client_ip
@@ -52,12 +54,26 @@ class KeyAuth(HttpBearer):
         return key
 
 
-def _refuse_nul(request):
-    """A NUL character means nothing to a seller and PostgreSQL refuses it in text: a 400, never a 500."""
+def _refuse_bad_input(request):
+    """A NUL character means nothing to a seller and PostgreSQL refuses it in text; a request body must be a
+    JSON object. Either is a 400/422 in the one error shape, never a 500."""
     query = request.META.get("QUERY_STRING", "")
     if "%00" in query or "\x00" in query or b"\\u0000" in request.body or b"\x00" in request.body:
         return JsonResponse(errors_body("invalid", _("입력값에 허용되지 않는 문자(NUL)가 있습니다.")), status=400)
+    if request.body.strip():
+        try:
+            value = json.loads(request.body)
+        except ValueError:
+            return JsonResponse(errors_body("invalid_json", _("요청 본문이 올바른 JSON이 아닙니다.")), status=400)
+        if not isinstance(value, dict):
+            return JsonResponse(errors_body("invalid", _("요청 본문은 JSON 객체({...})여야 합니다.")), status=422)
     return None
+
+
+@csrf_exempt
+def not_found(request, *args, **kwargs):
+    """Any other address under /api/v1/: the JSON 404, not the HTML page."""
+    return JsonResponse(errors_body("not_found", _("찾을 수 없습니다.")), status=404)
 
 
 def logged(view):
@@ -69,7 +85,7 @@ def logged(view):
         request.api_key = None
         request.api_key_seen = None
         request.api_rate = None
-        refused = _refuse_nul(request)
+        refused = _refuse_bad_input(request)
         response = refused or view(request, *args, **kwargs)
         state = request.api_rate
         if state is not None:

@@ -1,7 +1,7 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from . import views
-from .auth import logged
+from .auth import logged, not_found
 from .v1 import api
 
 app_name = "api"
@@ -16,4 +16,5 @@ urlpatterns = [
     path("keys/<int:pk>/revoke/", views.key_revoke, name="key_revoke"),
     path("logs/", views.call_log, name="logs"),
     path("v1/", include((_patterns, "v1"), namespace="v1")),
+    re_path(r"^v1/", not_found),  # an id that is not a number, an unknown path: the JSON 404
 ]

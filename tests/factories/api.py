@@ -9,11 +9,10 @@ from django.test import Client
 
 from marketdock.api import services
 from marketdock.api.models import SCOPES
+from marketdock.orders.models import OrderStatus
 
 from .catalog import make_stocked_sku, make_warehouse
 from .channels import make_account_with_credentials
-from marketdock.orders.models import OrderStatus
-
 from .orders import make_order
 
 
@@ -48,7 +47,7 @@ def api_world(company, *, code: str = "API") -> ApiWorld:
 
     warehouse = make_warehouse(company, code=f"{code}WH", name="본사창고", is_default=True)
     sku = make_stocked_sku(company, "SKU-A", stock=50)
-    account = make_account_with_credentials(company, name=f"{code} 쿠팡")
+    account = make_account_with_credentials(company, name=f"{code} 쿠팡", base_url="http://127.0.0.1:9")
     order = make_order(account, skus=(("SKU-A", 1),))
     ready = make_order(account, skus=(("SKU-A", 1),), status=OrderStatus.READY)
     inbound = inventory.inbound_create(company=company, warehouse=warehouse, lines=[(sku.pk, 5)])

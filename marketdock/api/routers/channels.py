@@ -4,8 +4,8 @@ and the change feed for integrations that poll (`GET /changes?since=`)."""
 from __future__ import annotations
 
 import base64
-import heapq
 import binascii
+import heapq
 import re
 
 from django.utils.translation import gettext as _
