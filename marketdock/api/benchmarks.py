@@ -173,10 +173,13 @@ def _duplicates(company, stamp: str) -> int:
 
 
 def run(options, out) -> dict:
+    import logging
+
     from django.db import connection
 
     from marketdock.api import services
 
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
     rng, stamp = random.Random(options["seed"]), uuid.uuid4().hex[:6]
     company = _company()
     account, order_ids, sku_ids = _seed(company, options["orders"], stamp, out)
