@@ -252,6 +252,11 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.fileb
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "marketdock <no-reply@marketdock.local>")
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "marketdock.core.sms.LogSmsBackend")
+SMS_SENDER = os.environ.get("SMS_SENDER", "")  # the operator's verified number for system messages
+# SOLAPI (SMS_BACKEND=marketdock.core.sms.SolapiSmsBackend)
+SOLAPI_API_KEY = os.environ.get("SOLAPI_API_KEY", "")
+SOLAPI_API_SECRET = os.environ.get("SOLAPI_API_SECRET", "")
+SOLAPI_BASE_URL = os.environ.get("SOLAPI_BASE_URL", "https://api.solapi.com")
 
 # --- delivery tracking (marketdock.shipping.tracking_provider) --------------------------------
 MARKETDOCK_SANDBOX_URL = os.environ.get("MARKETDOCK_SANDBOX_URL", "http://127.0.0.1:8010")

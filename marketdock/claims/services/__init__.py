@@ -4,3 +4,18 @@
 from .effects import claim_decision_enqueue, inquiry_answer_enqueue
 
 __all__ = ["claim_decision_enqueue", "inquiry_answer_enqueue"]
+
+# 담당자 (CS-3), 문자 (CS-4), 사유 분류 (CS-5)
+from .assignment import assign, assign_new, rule_delete, rule_save  # noqa: E402
+from .reasons import claims_classify, classify_reason  # noqa: E402
+from .sms import (  # noqa: E402
+    sender_confirm,
+    sender_register,
+    sms_send,
+    sms_to_claim,
+    sms_to_inquiry,
+    sms_to_orders,
+)
+
+__all__ += ["assign", "assign_new", "rule_save", "rule_delete", "classify_reason", "claims_classify",
+            "sender_register", "sender_confirm", "sms_send", "sms_to_orders", "sms_to_claim", "sms_to_inquiry"]
