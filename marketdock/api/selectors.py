@@ -38,3 +38,22 @@ def api_calls(company: Company, *, key_id: int | None = None, date_from: date | 
     elif status == "ok":
         qs = qs.filter(status__lt=400)
     return qs.order_by("-at", "-id")
+
+
+def claims(company: Company, *, status: str = "", type: str = ""):
+    """Claims of the company for the API list (the CS screens keep their own filters)."""
+    from marketdock.claims.models import Claim
+
+    qs = Claim.objects.filter(company=company)
+    if status:
+        qs = qs.filter(status=status)
+    if type:
+        qs = qs.filter(type=type)
+    return qs
+
+
+def inquiries(company: Company, *, status: str = ""):
+    from marketdock.claims.models import Inquiry
+
+    qs = Inquiry.objects.filter(company=company)
+    return qs.filter(status=status) if status else qs

@@ -7,7 +7,7 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
 from . import errors
-from .routers import catalog, channels, orders, stock
+from .routers import catalog, channels, claims, orders, stock
 
 DESCRIPTION = """marketdock 오픈 API. 회사의 주관리자가 **시스템관리 › Open API**에서 만든 키를
 `Authorization: Bearer md_…` (또는 `X-API-Key`) 헤더로 보냅니다. 쓰기 요청에는 `Idempotency-Key` 헤더를 붙이면
@@ -24,5 +24,5 @@ headers; over it the answer is 429 with `Retry-After`."""
 api = NinjaAPI(title="marketdock API", version="1.0.0", description=DESCRIPTION, urls_namespace="v1",
                docs=Swagger(settings={"persistAuthorization": False}))
 errors.install(api)
-for module in (orders, catalog, stock, channels):
+for module in (orders, catalog, stock, channels, claims):
     api.add_router("/", module.router)

@@ -39,7 +39,8 @@ def _url(template: str, ids: dict) -> str:
 
 def _ids(world) -> dict:
     return {"order_id": world.order.pk, "package_id": 10**6, "product_id": world.sku.product_id,
-            "sku_id": world.sku.pk, "inbound_id": world.inbound.pk, "account_id": world.account.pk}
+            "sku_id": world.sku.pk, "inbound_id": world.inbound.pk, "account_id": world.account.pk,
+            "claim_id": world.claim.pk, "inquiry_id": world.inquiry.pk}
 
 
 def _bodies(w) -> dict:
@@ -86,7 +87,7 @@ def test_a_key_of_one_company_sees_and_changes_nothing_of_another(company, other
     client = api_client(make_key(company))
     before = _snapshot(other_company)
     bodies = _bodies(theirs)
-    secrets = (theirs.account.name, theirs.order.channel_order_id, theirs.inbound.number, "OTH-P1")
+    secrets = (theirs.account.name, theirs.order.channel_order_id, theirs.inbound.number, "OTH-P1", "OTH 문의")
     probed = []
     for method, template, _scope in operations():
         url = _url(template, _ids(theirs))
@@ -134,8 +135,8 @@ def test_every_operation_is_probed_for_isolation():
 def test_each_operation_needs_its_scope(company, op):
     method, template, scope = op
     client = api_client(make_key(company, scopes=[s for s in SCOPES if s != scope]))
-    url = _url(template, {"order_id": 1, "package_id": 1, "product_id": 1, "sku_id": 1, "inbound_id": 1,
-                          "account_id": 1})
+    url = _url(template, dict.fromkeys(("order_id", "package_id", "product_id", "sku_id", "inbound_id", "account_id",
+                                        "claim_id", "inquiry_id"), 1))
     response = getattr(client, method.lower())(url, {}, **({} if method == "GET" else {"content_type": "application/json"}))
     assert response.status_code == 403, (method, url, response.content)
     assert response.json()["code"] == "scope_missing"

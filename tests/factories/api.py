@@ -13,6 +13,7 @@ from marketdock.orders.models import OrderStatus
 
 from .catalog import make_stocked_sku, make_warehouse
 from .channels import make_account_with_credentials
+from .cs import make_claim, make_inquiry
 from .orders import make_order
 
 
@@ -37,7 +38,8 @@ class ApiWorld:
     ready_order: object
     inbound: object
     listing: object
-    package: object | None = None
+    claim: object | None = None
+    inquiry: object | None = None
 
 
 def api_world(company, *, code: str = "API") -> ApiWorld:
@@ -54,5 +56,7 @@ def api_world(company, *, code: str = "API") -> ApiWorld:
     listing = Listing.objects.create(company=company, account=account, product=sku.product, name="API 상품",
                                      channel_product_id=f"{code}-P1", price=10000)
     ListingOption.objects.create(company=company, listing=listing, channel_option_id="O1", name="기본", sku=sku)
+    claim = make_claim(account, order=order)
+    inquiry = make_inquiry(account, order=order, title=f"{code} 문의")
     return ApiWorld(company=company, account=account, sku=sku, warehouse=warehouse, order=order, ready_order=ready,
-                    inbound=inbound, listing=listing)
+                    inbound=inbound, listing=listing, claim=claim, inquiry=inquiry)
