@@ -339,3 +339,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"huey": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# --- webhooks and retention (saas) ------------------------------------------------------------
+# Webhook receivers must be https and public. Hosts the operator allows over plain http
+# (comma-separated), and whether private/loopback receivers are allowed (tests and the demo only).
+MARKETDOCK_WEBHOOK_HTTP_HOSTS = [h.strip() for h in os.environ.get("MARKETDOCK_WEBHOOK_HTTP_HOSTS", "").split(",")
+                                 if h.strip()]
+MARKETDOCK_WEBHOOK_ALLOW_PRIVATE = _env_bool("MARKETDOCK_WEBHOOK_ALLOW_PRIVATE", False)
+# Days after delivery or cancellation before buyer personal data is purged (README, "보관 기간");
+# a company's own value (set by the operator) overrides it.
+MARKETDOCK_BUYER_DATA_DAYS = int(os.environ.get("MARKETDOCK_BUYER_DATA_DAYS", "90"))

@@ -105,6 +105,8 @@ MENU: tuple[Section, ...] = (
         Screen("core.notices", _("공지사항"), "core:notice_list"),
         Screen("core.jobs", _("작업 현황"), "core:job_list"),
         Screen("api.keys", _("Open API"), "api:keys"),
+        Screen("saas.webhooks", _("웹훅"), "saas:webhooks"),
+        Screen("saas.usage", _("서비스 사용량"), "saas:usage"),
     )),
 )
 
