@@ -27,6 +27,6 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(live_server,
          "--checks", CHECKS, "--mode", "all", "--max-examples", "8", "--workers", "1", "--seed", "7",
          "--phases", "examples,coverage,fuzzing,stateful", "--max-time", "110", "--no-color",
          "--generation-database", "none", "--request-timeout", "20", "--report-dir", str(tmp_path)],
-        capture_output=True, text=True, timeout=400)
+        capture_output=True, text=True, timeout=400, cwd=tmp_path)  # its cache stays out of the checkout
     (tmp_path.parent / "st-out.txt").write_text(run.stdout + run.stderr)
     assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
