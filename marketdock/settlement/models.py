@@ -486,3 +486,15 @@ class SalesDirtyDay(CompanyOwned):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["company", "day"], name="salesdirty_unique_day")]
+
+
+class SettlementState(CompanyOwned):
+    """Per company: up to when expected settlements and the daily sales rollup were brought up to date
+    (the refresh jobs scan order lines, claims and store sales written since, with some overlap)."""
+
+    expected_as_of = models.DateTimeField(_("정산예정 기준 시각"), null=True, blank=True)
+    sales_as_of = models.DateTimeField(_("매출 집계 기준 시각"), null=True, blank=True)
+    refreshed_at = models.DateTimeField(_("갱신 시각"), default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["company"], name="settlestate_unique_company")]
