@@ -207,3 +207,13 @@ def test_a_weekend_confirmation_pays_on_the_first_business_day_after_it():
     naver = Schedule(ScheduleKind.AFTER_CONFIRM, days=1)
     assert payout_date(naver, date(2026, 3, 7)) == date(2026, 3, 9)  # Saturday → Monday
     assert payout_date(naver, date(2026, 2, 15)) == date(2026, 2, 19)  # Sunday before 설날 → Thursday
+
+
+def test_a_collected_order_is_queued_by_the_ingest_hook(company, order_kit):
+    account = order_kit.account()
+    [order] = order_kit.ingest(account, [order_kit.line(quantity=2, unit_price=9900, total_amount=19800)])
+    line = order.lines.get()
+    assert RecomputeQueue.objects.filter(company=company, line_id=line.pk).exists()
+    services.settlement_refresh(company)
+    row = ExpectedSettlement.objects.get(line=line)
+    assert row.sale_amount == 19800 and row.sale_commission == 2138  # Coupang's seeded 10.8 %

@@ -15,10 +15,10 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
@@ -43,11 +43,6 @@ from .schedule import Schedule, basis_date, kst_date, payout_date
 
 BATCH = 2000
 OVERLAP = timedelta(minutes=5)
-EXPECTED_FIELDS = ["order", "account", "currency", "quantity", "cancelled_quantity", "sale_amount", "seller_discount",
-                   "marketplace_discount", "shipping_fee", "sale_commission", "payment_commission",
-                   "shipping_commission", "fixed_fee", "refunded_amount", "buyer_return_fee", "expected_payout",
-                   "basis_date", "payout_date", "payout_estimated", "state", "source", "rule", "order_date",
-                   "recomputed_at"]
 ADJ_FIELDS = ["kind", "account", "order", "line", "claim", "quantity", "currency", "amount", "commission_reversed",
               "shipping_fee", "net", "booked_on"]
 LINE_VALUES = ("id", "order_id", "account_id", "quantity", "cancelled_quantity", "unit_price", "discount_amount",
@@ -157,23 +152,21 @@ def expected_recompute(company: Company, line_ids: Iterable[int], *, book: RuleB
     for ln in lines:
         li, meta = _line_input(ln, ctx, book)
         values, adjs = line_figures(li)
-        rows.append(ExpectedSettlement(
-            company=company, line_id=ln["id"], order_id=ln["order_id"], account_id=ln["account_id"],
-            currency=ln["currency"], basis_date=meta["basis_date"], payout_date=meta["payout_date"],
-            payout_estimated=li.estimated, rule_id=meta["rule_id"], order_date=meta["order_date"], recomputed_at=now,
-            **asdict(values)))
+        rows.append({"company_id": company.pk, "line_id": ln["id"], "order_id": ln["order_id"],
+                     "account_id": ln["account_id"], "currency": ln["currency"], "basis_date": meta["basis_date"],
+                     "payout_date": meta["payout_date"], "payout_estimated": li.estimated, "rule_id": meta["rule_id"],
+                     "order_date": meta["order_date"], "recomputed_at": now, **vars(values)})
         days.add(meta["order_date"])
         adjustments.extend(SettlementAdjustment(
             company=company, account_id=ln["account_id"], order_id=ln["order_id"], line_id=ln["id"],
-            currency=ln["currency"], **asdict(a)) for a in adjs)
+            currency=ln["currency"], **vars(a)) for a in adjs)
     _write(company, rows, adjustments, days, [ln["id"] for ln in lines])
     return len(rows)
 
 
 def _write(company, rows, adjustments, days, line_ids) -> None:
     with transaction.atomic():
-        ExpectedSettlement.objects.bulk_create(rows, update_conflicts=True, unique_fields=["line"],
-                                               update_fields=EXPECTED_FIELDS, batch_size=1000)
+        _upsert_expected(rows)
         keep = {a.key for a in adjustments}
         (SettlementAdjustment.objects.filter(company=company, line_id__in=line_ids, claim__isnull=False)
          .exclude(key__in=keep).delete())
@@ -184,6 +177,36 @@ def _write(company, rows, adjustments, days, line_ids) -> None:
                                                      unique_fields=["company", "key"], update_fields=ADJ_FIELDS)
         SalesDirtyDay.objects.bulk_create([SalesDirtyDay(company=company, day=d) for d in days if d],
                                           ignore_conflicts=True)
+
+
+def _upsert_expected(rows: list[dict]) -> None:
+    """INSERT … ON CONFLICT (line) DO UPDATE, many rows per statement (PostgreSQL and SQLite): the
+    ORM's bulk_create builds a model instance per row, which dominated the recomputation."""
+    if not rows:
+        return
+    ops = connection.ops
+    columns = list(rows[0])
+    table = ExpectedSettlement._meta.db_table
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in ("company_id", "line_id"))
+    dates = {"basis_date", "payout_date", "order_date"}
+    chunk = max(1, 30000 // len(columns) // 2)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), chunk):
+            part = rows[start:start + chunk]
+            params = []
+            for row in part:
+                for c in columns:
+                    value = row[c]
+                    if c in dates:
+                        value = ops.adapt_datefield_value(value)
+                    elif c == "recomputed_at":
+                        value = ops.adapt_datetimefield_value(value)
+                    elif isinstance(value, str):
+                        value = str(value)  # a TextChoices member as its plain value
+                    params.append(value)
+            marks = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(part))
+            cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {marks} "  # noqa: S608 - names, not input
+                           f"ON CONFLICT (line_id) DO UPDATE SET {updates}", params)
 
 
 @dataclass

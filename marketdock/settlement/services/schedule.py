@@ -16,6 +16,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from marketdock.core.business_days import next_business_day
@@ -50,6 +51,7 @@ def business_days_after(day: date, n: int) -> date:
     return day
 
 
+@lru_cache(maxsize=8192)
 def payout_date(schedule: Schedule, basis: date) -> date:
     kind = schedule.kind
     if kind == ScheduleKind.WEEKLY:
