@@ -180,8 +180,9 @@ def _write(company, rows, adjustments, days, line_ids) -> None:
 
 
 def _upsert_expected(rows: list[dict]) -> None:
-    """INSERT … ON CONFLICT (line) DO UPDATE, many rows per statement (PostgreSQL and SQLite): the
-    ORM's bulk_create builds a model instance per row, which dominated the recomputation."""
+    """INSERT … ON CONFLICT (line) DO UPDATE through executemany (one prepared statement, pipelined on
+    PostgreSQL): the ORM's bulk_create builds a model instance per row, which dominated the
+    recomputation, and one huge multi-row statement costs psycopg more to parse than to run."""
     if not rows:
         return
     ops = connection.ops
@@ -189,24 +190,24 @@ def _upsert_expected(rows: list[dict]) -> None:
     table = ExpectedSettlement._meta.db_table
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in ("company_id", "line_id"))
     dates = {"basis_date", "payout_date", "order_date"}
-    chunk = max(1, 30000 // len(columns) // 2)
+
+    def prepared(row: dict) -> tuple:
+        values = []
+        for c in columns:
+            value = row[c]
+            if c in dates:
+                value = ops.adapt_datefield_value(value)
+            elif c == "recomputed_at":
+                value = ops.adapt_datetimefield_value(value)
+            elif isinstance(value, str):
+                value = str(value)  # a TextChoices member as its plain value
+            values.append(value)
+        return tuple(values)
+
+    marks = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), chunk):
-            part = rows[start:start + chunk]
-            params = []
-            for row in part:
-                for c in columns:
-                    value = row[c]
-                    if c in dates:
-                        value = ops.adapt_datefield_value(value)
-                    elif c == "recomputed_at":
-                        value = ops.adapt_datetimefield_value(value)
-                    elif isinstance(value, str):
-                        value = str(value)  # a TextChoices member as its plain value
-                    params.append(value)
-            marks = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(part))
-            cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {marks} "  # noqa: S608 - names, not input
-                           f"ON CONFLICT (line_id) DO UPDATE SET {updates}", params)
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) "  # noqa: S608 - names only
+                           f"ON CONFLICT (line_id) DO UPDATE SET {updates}", [prepared(r) for r in rows])
 
 
 @dataclass
