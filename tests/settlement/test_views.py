@@ -144,3 +144,12 @@ def test_void_from_the_screen_returns_the_stock(admin_client, shop):
     before = on_hand(shop["sku"], shop["store"])
     response = admin_client.post(reverse("settlement:store_sale_void", args=[shop["sale"].pk]))
     assert response.status_code == 302 and on_hand(shop["sku"], shop["store"]) == before + 1
+
+
+def test_english_catalogue_covers_the_settlement_screens():
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert translation.gettext("정산예정·매출 집계 갱신") == "Refresh expected settlement and sales figures"
+        assert translation.gettext("쇼핑몰 제공") == "Reported by the marketplace"
+        assert str(ScheduleKind.WEEKLY.label) == "Weekly settlement"
