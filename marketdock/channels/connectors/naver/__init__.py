@@ -24,6 +24,7 @@ from .auth import (
     canonical_salt,
     client_secret_sign,
 )
+from .claims import CLAIM_PATH, CLAIM_PROGRESS, NaverClaims, parse_claim, parse_claims
 from .fulfilment import (
     DELAY_PATH,
     DELAY_REASONS,
@@ -76,12 +77,12 @@ from .transport import (
 )
 
 
-class NaverConnector(NaverOrders, NaverFulfilment, NaverListings, NaverTransport):
+class NaverConnector(NaverOrders, NaverFulfilment, NaverClaims, NaverListings, NaverTransport):
     marketplace = Marketplace.NAVER
     capabilities = Capabilities(confirm=True, confirm_batch=CONFIRM_BATCH, change_feed=True, max_window=MAX_WINDOW,
                                 page_size=300, line_key="productOrderId", dispatch=True, delay=True, listings=True,
                                 stock_update=True, price_update=True, sale_status=True, register_listing=True,
-                                compare_and_set=False, categories=True)
+                                compare_and_set=False, categories=True, claims=True, claim_decisions=True)
     credentials_model = NaverCredentials
     DEFAULT_RATE = Rate(per_second=2.0, burst=4)  # the documented example: 2 rps per application
 
@@ -90,6 +91,8 @@ __all__ = [
     "BASE_URL",
     "CATEGORIES_PATH",
     "CHANGES_PATH",
+    "CLAIM_PATH",
+    "CLAIM_PROGRESS",
     "CHANGE_STATUS_PATH",
     "CLAIM_DECIDED",
     "CLAIM_PENDING",
@@ -108,6 +111,7 @@ __all__ = [
     "MULTI_UPDATE_STOCK",
     "NAVER_REQUIRED_EXTRA",
     "NaverConnector",
+    "NaverClaims",
     "NaverCredentials",
     "NaverFulfilment",
     "NaverListings",
@@ -132,6 +136,8 @@ __all__ = [
     "marketplace_state",
     "parse_categories",
     "parse_changed_status",
+    "parse_claim",
+    "parse_claims",
     "parse_changed_statuses",
     "parse_origin_product",
     "parse_payload",
