@@ -54,6 +54,13 @@ from .orders import (
     parse_payload,
     split_line_id,
 )
+from .settlement import (
+    PAYOUTS_PATH,
+    REVENUE_PATH,
+    CoupangSettlement,
+    parse_payouts_response,
+    parse_revenue_response,
+)
 from .transport import (
     API_PREFIX,
     CoupangTransport,
@@ -62,13 +69,13 @@ from .transport import (
 )
 
 
-class CoupangConnector(CoupangOrders, CoupangFulfilment, CoupangListings, CoupangTransport):
+class CoupangConnector(CoupangOrders, CoupangFulfilment, CoupangListings, CoupangSettlement, CoupangTransport):
     marketplace = Marketplace.COUPANG
     capabilities = Capabilities(confirm=True, confirm_batch=ACK_BATCH, change_feed=False,
                                 max_window=timedelta(days=MAX_DAYS), page_size=PAGE_SIZE,
                                 line_key="{shipmentBoxId}-{vendorItemId}", dispatch=True, delay=False, listings=True,
                                 stock_update=True, price_update=True, sale_status=True, register_listing=True,
-                                compare_and_set=False, categories=True)
+                                compare_and_set=False, categories=True, settlements=True)
     credentials_model = CoupangCredentials
     DEFAULT_RATE = Rate(per_second=5.0, burst=5)  # Coupang blocks at ~10 rps per vendor; stay well under
     STOCK_PER_OPTION = True  # one quantities PUT per vendor item
@@ -98,6 +105,11 @@ __all__ = [
     "BASE_URL",
     "COUPANG_REQUIRED_EXTRA",
     "CoupangConnector",
+    "CoupangSettlement",
+    "PAYOUTS_PATH",
+    "REVENUE_PATH",
+    "parse_payouts_response",
+    "parse_revenue_response",
     "CoupangCredentials",
     "CoupangFulfilment",
     "CoupangListings",
