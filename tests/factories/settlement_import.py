@@ -3,6 +3,8 @@ settlement payloads in the documented shapes, ChannelSettlement rows."""
 
 from __future__ import annotations
 
+from datetime import date
+
 
 def _case(line: str, kind: str, pay: int, interlock: int, pay_commission: int, expect: int, *, basis: str,
           complete: str | None, order: str = "2026030112345") -> dict:
@@ -30,3 +32,66 @@ def naver_commission_payload() -> dict:
         {"orderId": "2026030112345", "productOrderId": "2026030112345601", "productOrderType": "PROD_ORDER",
          "commissionClassType": "PAY_COMMISSION", "commissionSettleAmount": -1404},
     ], "pagination": {"page": 1, "size": 100, "totalPages": 1}}
+
+
+# --- rows and expected settlements for import / reconciliation tests ------------------------------
+
+def settled(order_id: str, key: str, *, payout: int, sale: int = 0, commission: int = 0, other_fee: int = 0,
+            kind: str = "sale", record_id: str | None = None, settle_date: date = date(2026, 3, 5),
+            pay_date: date | None = date(2026, 3, 10), paid: bool = True, marketplace: str = "naver",
+            match_key: str = "", **extra):
+    """One ChannelSettlement row (Naver-like unless told: the line id is the key)."""
+    from marketdock.channels.connectors.settlement_models import ChannelSettlement
+
+    return ChannelSettlement(marketplace=marketplace, record_id=record_id or f"{key}-{kind}", kind=kind,
+                             order_id=order_id, order_line_id="" if match_key else key, match_key=match_key,
+                             settle_date=settle_date, pay_date=pay_date, paid=paid, sale_amount=sale,
+                             sale_commission=commission, other_fee=other_fee, payout_amount=payout, **extra)
+
+
+def make_expected(account, *, order_no: str, line_no: str | None = None, payout: int = 36000, sale: int = 40000,
+                  commission: int = 4000, shipping: int = 0, due: date | None = date(2026, 3, 10),
+                  state: str = "scheduled"):
+    """An order with one line (straight to the tables) and its expected settlement row."""
+    from marketdock.orders.models import OrderLine
+    from marketdock.settlement.models import ExpectedSettlement
+
+    from .orders import make_raw_order
+
+    order = make_raw_order(account, no=order_no, total=sale)
+    line = OrderLine.objects.get(order=order)
+    if line_no:
+        line.channel_line_id = line_no
+        line.save(update_fields=["channel_line_id"])
+    return ExpectedSettlement.objects.create(
+        company=account.company, account=account, line=line, order=order, quantity=1, sale_amount=sale,
+        shipping_fee=shipping, sale_commission=commission, expected_payout=payout, payout_date=due,
+        payout_estimated=False, state=state)
+
+
+class PagedSettlements:
+    """A stand-in connector answering two settlement pages (the second with an unreadable row), or
+    failing with a marketplace 500 on page 2 (`fail=True`)."""
+
+    def __init__(self, fail: bool = False):
+        from datetime import timedelta
+
+        from marketdock.channels.connectors.models import Capabilities
+
+        self.capabilities = Capabilities(confirm=False, change_feed=False, max_window=timedelta(days=1), page_size=1,
+                                         line_key="productOrderId", settlements=True)
+        self.fail, self.calls = fail, []
+
+    def fetch_settlements(self, start, end, cursor=None):
+        from marketdock.channels.connectors.errors import TemporaryError
+        from marketdock.channels.connectors.models import RecordError
+        from marketdock.channels.connectors.settlement_models import SettlementPage
+
+        self.calls.append(cursor)
+        if cursor is None:
+            return SettlementPage(records=[settled("N1", "L1", payout=36000)], next_cursor="p2", has_more=True)
+        if self.fail:
+            raise TemporaryError("HTTP 500: 내부 서버 오류", marketplace="naver", status=500)
+        return SettlementPage(records=[settled("N2", "L2", payout=1000)],
+                              errors=[RecordError(order_id="N3", field="elements[1].settleBasisDate",
+                                                  message="값이 없습니다")])
