@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 
 from django.db import transaction
@@ -34,12 +34,18 @@ _FIELDS = ("kind", "order_id", "order_line_id", "settle_date", "pay_date", "paid
            "shipping_commission", "other_fee", "payout_amount", "payout_id")
 
 
-def match_key(kind: str, order_id: str, line_id: str) -> str:
-    """The key our order line is compared on for this marketplace (its connector decides)."""
+def key_functions(kind: str) -> tuple[Callable[[str, str], str], Callable[[str], str]]:
+    """(line key, shipping key) of this marketplace: what our lines are compared on (its connector
+    decides; channels without a connector: the line id, shipping with the line)."""
     try:
-        return connector_class(kind).settlement_match_key(order_id, line_id)
-    except ConnectorError:  # manual / file-only channels: the line id itself
-        return line_id
+        cls = connector_class(kind)
+    except ConnectorError:
+        return (lambda order_id, line_id: line_id), (lambda order_id: "")
+    return cls.settlement_match_key, cls.settlement_shipping_key
+
+
+def match_key(kind: str, order_id: str, line_id: str) -> str:
+    return key_functions(kind)[0](order_id, line_id)
 
 
 def line_keys(account: ChannelAccount, order_ids: Iterable[str] | None = None) -> dict[str, int]:
@@ -49,9 +55,13 @@ def line_keys(account: ChannelAccount, order_ids: Iterable[str] | None = None) -
     if order_ids is not None:
         lines = lines.filter(order__channel_order_id__in=list(order_ids))
     keys: dict[str, int] = {}
+    line_key, shipping_key = key_functions(account.kind)
     for line_id, order_id, channel_line in lines.order_by("id").values_list("id", "order__channel_order_id",
                                                                             "channel_line_id").iterator(chunk_size=5000):
-        keys.setdefault(match_key(account.kind, order_id, channel_line), line_id)
+        keys.setdefault(line_key(order_id, channel_line), line_id)
+        ship = shipping_key(order_id)
+        if ship:
+            keys.setdefault(ship, line_id)
     return keys
 
 

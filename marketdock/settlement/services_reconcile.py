@@ -41,7 +41,7 @@ from .models import (
     SettlementRecord,
     SettlementRun,
 )
-from .services_import import match_key, run_finish, run_start
+from .services_import import key_functions, run_finish, run_start
 
 
 @dataclass
@@ -60,29 +60,41 @@ class _Side:
     lines: list[int] = field(default_factory=list)
 
 
+def _side(sides: dict[str, _Side], key: str, currency: str, line_id: int, order_id: str) -> _Side:
+    side = sides.get(key)
+    if side is None:
+        side = sides[key] = _Side(currency=currency, line_id=line_id, order_id=order_id)
+    return side
+
+
 def _expected(account: ChannelAccount) -> dict[str, _Side]:
     adjustments = {row["line_id"]: row for row in SettlementAdjustment.objects.filter(
         company_id=account.company_id, account=account, line__isnull=False).values("line_id").annotate(
         net=Sum("net"), reversed=Sum("commission_reversed"), shipping=Sum("shipping_fee"))}
     sides: dict[str, _Side] = {}
+    line_key, shipping_key = key_functions(account.kind)
     rows = ExpectedSettlement.objects.filter(company_id=account.company_id, account=account).values_list(
         "line_id", "order__channel_order_id", "line__channel_line_id", "currency", "expected_payout",
         "sale_commission", "payment_commission", "shipping_commission", "fixed_fee", "seller_discount",
         "marketplace_discount", "shipping_fee", "payout_date", "state")
     for (line_id, order_id, channel_line, currency, payout, sale_c, pay_c, ship_c, fixed, seller_d, market_d, ship,
          due, state) in rows.iterator(chunk_size=5000):
-        key = match_key(account.kind, order_id, channel_line)
-        side = sides.get(key)
-        if side is None:
-            side = sides[key] = _Side(currency=currency, line_id=line_id, order_id=order_id, due=due)
         adj = adjustments.get(line_id) or {}
-        side.lines.append(line_id)
-        side.total += payout + (adj.get("net") or 0)
-        side.commission += sale_c + pay_c + ship_c + fixed - (adj.get("reversed") or 0)
-        side.discount += market_d - seller_d
-        side.shipping += ship + (adj.get("shipping") or 0)
-        if state != ExpectedState.CANCELLED and due and (side.due is None or due > side.due):
-            side.due = due
+        line_side = _side(sides, line_key(order_id, channel_line), currency, line_id, order_id)
+        ship_total = ship + (adj.get("shipping") or 0)
+        ship_key = shipping_key(order_id) if ship_total or ship_c else ""
+        ship_side = _side(sides, ship_key, currency, line_id, order_id) if ship_key else line_side
+        # the shipping fee and its commission go where the marketplace settles them (per order for some)
+        line_side.total += payout + (adj.get("net") or 0) - (ship_total - ship_c)
+        ship_side.total += ship_total - ship_c
+        line_side.commission += sale_c + pay_c + fixed - (adj.get("reversed") or 0)
+        ship_side.commission += ship_c
+        line_side.discount += market_d - seller_d
+        ship_side.shipping += ship_total
+        line_side.lines.append(line_id)
+        if state != ExpectedState.CANCELLED and due:
+            for side in {id(line_side): line_side, id(ship_side): ship_side}.values():
+                side.due = max(side.due, due) if side.due else due
     return sides
 
 
@@ -145,9 +157,10 @@ def _compare(key: str, exp: _Side | None, paid: _Side | None, today: date) -> tu
     else:
         recon.status = ReconStatus.AMOUNT_DIFFERS
         findings.append(_difference(recon, paid, money))
-    if paid.all_paid and paid.paid_date and exp.due and paid.paid_date > exp.due:
-        findings.append(Finding(IssueKind.LATE, _("지급예정일 %(due)s보다 늦게 %(paid)s에 지급되었습니다")
-                                % {"due": exp.due.isoformat(), "paid": paid.paid_date.isoformat()}))
+    if paid.paid_date and exp.due and paid.paid_date > exp.due:  # paid, or scheduled by the marketplace, too late
+        text = (_("지급예정일 %(due)s보다 늦게 %(paid)s에 지급되었습니다") if paid.all_paid
+                else _("쇼핑몰 지급예정일 %(paid)s이 우리 지급예정일 %(due)s보다 늦습니다"))
+        findings.append(Finding(IssueKind.LATE, text % {"due": exp.due.isoformat(), "paid": paid.paid_date.isoformat()}))
     return recon, findings
 
 

@@ -153,6 +153,10 @@ class CoupangSettlement(Connector):
         _box, _sep, item = order_line_id.partition("-")
         return f"{order_id}/{item}"
 
+    @classmethod
+    def settlement_shipping_key(cls, order_id: str) -> str:
+        return f"{order_id}/delivery"
+
     def fetch_settlements(self, start: date, end: date, cursor: str | None = None) -> SettlementPage:
         state = decode_cursor(cursor, MP) or {}
         today = v.kst_date(self.clock())

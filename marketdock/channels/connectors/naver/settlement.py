@@ -41,6 +41,12 @@ _KIND = {
 _SALE_CLASSES = ("SALE", "SELLING", "CHANNEL", "INTERLOCK")  # 판매/연동 수수료; the rest is 결제수수료
 
 
+def shipping_key(order_id: str) -> str:
+    """Naver settles the shipping fee on a DELIVERY row under one product order of the bundle; it is
+    compared per order (our lines carry a share of the order's fee each)."""
+    return f"{order_id}/delivery"
+
+
 def _elements(payload: Any) -> tuple[list[Any], int]:
     body = payload.get("data", payload) if isinstance(payload, Mapping) else payload
     if not isinstance(body, Mapping):
@@ -112,11 +118,20 @@ def parse_case(element: Any, prefix: str, commissions: Mapping[str, tuple[int, i
         sale_commission, payment_commission = split
     gross = abs(paid_amount)
     shipping = kind == SettlementKind.SHIPPING
+    if kind == SettlementKind.ADJUSTMENT:  # a charge or correction outside sale / shipping / refund
+        return ChannelSettlement(
+            marketplace=Marketplace.NAVER, record_id=f"{line}-{product_type}-{basis}", kind=kind, order_id=order_id,
+            order_line_id=line, settle_date=basis, pay_date=complete or expected, paid=complete is not None,
+            sale_amount=paid_amount, other_fee=sale_commission + payment_commission,
+            payout_amount=v.integer(element.get("settleExpectAmount", element.get("settleAmount")),
+                                    f"{prefix}.settleExpectAmount", marketplace=MP),
+            payout_id=(complete or expected or basis).isoformat(), raw=dict(element))
     payout = element.get("settleExpectAmount", element.get("settleAmount"))
     settle_type = v.text(element.get("settleType"), f"{prefix}.settleType", marketplace=MP)
     return ChannelSettlement(
         marketplace=Marketplace.NAVER, record_id=f"{line}-{product_type}-{settle_type or 'SETTLE'}-{basis}",
-        kind=kind, order_id=order_id, order_line_id=line, settle_date=basis, pay_date=complete or expected,
+        kind=kind, order_id=order_id, order_line_id=line, match_key=shipping_key(order_id) if shipping else "",
+        settle_date=basis, pay_date=complete or expected,
         paid=complete is not None, sale_amount=0 if shipping else sign * gross,
         shipping_fee=sign * gross if shipping else 0,
         marketplace_discount=sign * abs(amount("benefitSettleAmount")),
@@ -145,6 +160,10 @@ def parse_case_response(payload: Any, commissions: Mapping[str, tuple[int, int]]
 
 class NaverSettlement(Connector):
     """fetch_settlements (mixed into NaverConnector: `_call`)."""
+
+    @classmethod
+    def settlement_shipping_key(cls, order_id: str) -> str:
+        return shipping_key(order_id)
 
     def fetch_settlements(self, start: date, end: date, cursor: str | None = None) -> SettlementPage:
         state = decode_cursor(cursor, MP) or {}
