@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import bcrypt
 
 from . import naver_listings as listings
+from . import settlement_api
 from .http import Request, Response, kst_iso, trace_id
 from .naver_listings import _error  # one Naver error shape for orders and products
 from .state import Order, Shop
@@ -71,6 +72,8 @@ def handle(app: SandboxApp, req: Request) -> Response | None:
         return _query(app, shop, req)
     if path == "/pay-order/seller/product-orders/confirm" and req.method == "POST":
         return _confirm(app, shop, req)
+    if path.startswith("/pay-settle/"):
+        return settlement_api.naver(app, shop, req, path)
     routed = listings.route(app, shop, req, path)
     if routed is not None:
         return routed

@@ -16,6 +16,8 @@ Admin API (JSON):
   GET  /_sandbox/shops/<shop>/listings      ground truth of the shop's products: per option stock, price,
                                             sale status (registering a listing adds a product)
   POST /_sandbox/reset                      {"seed": 7, "order_rate": 2}: regenerate everything
+  GET  /_sandbox/shops/<shop>/settlements   the settlement ledger's seeded differences by kind (settlement_api)
+  POST /_sandbox/shops/<shop>/settlements   {"share": 0.1}: the share of deliberate differences of each kind
   GET  /_sandbox/tracking/<carrier>/<number>[?now=ISO]
                                             tracking events of a number the sandbox received in a
                                             dispatch (404 otherwise): picked_up at dispatch, then
@@ -35,14 +37,14 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
-from . import cafe24, coupang, elevenst, esm, naver, shopify, shopify_graphql
+from . import cafe24, coupang, elevenst, esm, naver, settlement_api, shopify, shopify_graphql
 from .http import Request, Response
 from .state import SandboxState, Shop
 from .tracking import tracking_events
 
 log = logging.getLogger("marketdock.sandbox")
 
-_SHOP_ROUTE = re.compile(r"^/_sandbox/shops/(?P<shop>[\w-]+)/(?P<what>orders|faults|received|listings)$")
+_SHOP_ROUTE = re.compile(r"^/_sandbox/shops/(?P<shop>[\w-]+)/(?P<what>orders|faults|received|listings|settlements)$")
 _TRACKING_ROUTE = re.compile(r"^/_sandbox/tracking/(?P<carrier>[^/]+)/(?P<number>[^/]+)$")
 
 
@@ -149,6 +151,10 @@ class SandboxApp:
                 return Response(200, {"received": shop.received})
             if what == "listings" and req.method == "GET":
                 return Response(200, state.listings_truth(shop))
+        if what == "settlements" and req.method == "GET":  # the ledger takes the lock itself
+            return Response(200, settlement_api.truth(self, shop))
+        if what == "settlements" and req.method == "POST":
+            return settlement_api.configure(self, shop, _json_body(req))
         return Response(405, {"error": "method not allowed"})
 
 

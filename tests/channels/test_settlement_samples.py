@@ -105,6 +105,7 @@ def test_naver_case_with_commission_details():
     assert sale.pay_date == date(2026, 3, 10) and sale.settle_date == date(2026, 3, 5)
     assert (shipping.kind, shipping.shipping_fee, shipping.shipping_commission, shipping.payout_amount) == (
         SettlementKind.SHIPPING, 3000, 108, 2892)
+    assert shipping.key == naver.NaverConnector.settlement_shipping_key("2026030112345") == "2026030112345/delivery"
     assert (refund.kind, refund.sale_amount, refund.payment_commission, refund.payout_amount, refund.paid) == (
         SettlementKind.REFUND, -12000, -432, -11568, False)
 

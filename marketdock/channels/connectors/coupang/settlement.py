@@ -175,7 +175,7 @@ class CoupangSettlement(Connector):
             paid_dates = state.get("paid", [])
         params = [("vendorId", self.credentials.vendor_id), ("recognitionDateFrom", chunk_start.isoformat()),
                   ("recognitionDateTo", chunk_end.isoformat()), ("token", state.get("token", "")),
-                  ("maxPerPage", str(REVENUE_PAGE))]
+                  ("maxPerPage", str(max(1, min(REVENUE_PAGE, getattr(self, "page_size", REVENUE_PAGE)))))]
         payload = self._call("GET", REVENUE_PATH, params=params)
         rows, errors, token = parse_revenue_response(payload, frozenset(date.fromisoformat(d) for d in paid_dates))
         if token:

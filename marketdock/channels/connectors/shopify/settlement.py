@@ -175,10 +175,13 @@ class ShopifySettlement(Connector):
     def settlement_match_key(cls, order_id: str, order_line_id: str) -> str:
         return order_id
 
+    def _settlement_page(self) -> int:
+        return max(1, min(SETTLEMENT_PAGE, getattr(self, "page_size", SETTLEMENT_PAGE) * 4))
+
     def fetch_settlements(self, start: date, end: date, cursor: str | None = None) -> SettlementPage:
         state = decode_cursor(cursor, MP) or {}
         search = f"processed_at:>={start.isoformat()} processed_at:<={end.isoformat()}"
-        data = self._graphql(BALANCE_TRANSACTIONS_QUERY, {"first": SETTLEMENT_PAGE, "after": state.get("after"),
+        data = self._graphql(BALANCE_TRANSACTIONS_QUERY, {"first": self._settlement_page(), "after": state.get("after"),
                                                           "query": search})
         account = data.get("shopifyPaymentsAccount")
         if not isinstance(account, Mapping):  # Shopify Payments not activated: nothing is settled here
