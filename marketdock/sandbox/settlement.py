@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -137,11 +137,15 @@ def build(protocol: str, units: Iterable[Unit], *, today: date, seed: Any = 0, s
     kind_of = {key: kind for kind, keys in ledger.seeded.items() for key in keys}
     for unit in units:
         kind = kind_of.get(unit.key)
-        if kind == "missing":
-            continue
-        if kind == "late":
-            unit = replace(unit, pay_date=unit.pay_date + timedelta(days=LATE_DAYS))  # noqa: PLW2901
         rows = clean_rows(unit, rates, today)
+        # a missing or late line is the goods row; the order's shipping row (per order) is paid as usual
+        if kind == "missing":
+            rows = [r for r in rows if r["kind"] == "shipping"]
+        if kind == "late":
+            late = unit.pay_date + timedelta(days=LATE_DAYS)
+            for row in rows:
+                if row["kind"] != "shipping":
+                    row.update(pay_date=late, paid=late <= today)
         if kind == "commission":
             extra = max(1, Rates.of(unit.sale, 100))
             rows[0]["sale_commission"] += extra
@@ -184,10 +188,10 @@ def naver_elements(rows: Sequence[dict[str, Any]]) -> tuple[list[dict], list[dic
 
 def coupang_elements(rows: Sequence[dict[str, Any]]) -> list[dict]:
     """revenue-history elements: per order and sale type, items per vendor item, the delivery fee."""
-    grouped: dict[tuple[str, str, date], dict] = {}
+    grouped: dict[tuple[str, str, date, date], dict] = {}
     for row in rows:
         sale_type = "REFUND" if row["kind"] == "refund" else "SALE"
-        element = grouped.setdefault((row["order_no"], sale_type, row["settle_date"]), {
+        element = grouped.setdefault((row["order_no"], sale_type, row["settle_date"], row["pay_date"]), {
             "orderId": int(row["order_no"]) if row["order_no"].isdigit() else row["order_no"], "saleType": sale_type,
             "saleDate": row["settle_date"].isoformat(), "recognitionDate": row["settle_date"].isoformat(),
             "settlementDate": row["pay_date"].isoformat(), "finalSettlementDate": row["pay_date"].isoformat(),

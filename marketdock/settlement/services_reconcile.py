@@ -150,7 +150,8 @@ def _compare(key: str, exp: _Side | None, paid: _Side | None, today: date) -> tu
         return recon, findings
     recon.diff_commission = exp.commission - paid.commission
     recon.diff_discount = paid.discount - exp.discount
-    recon.diff_shipping = paid.shipping - exp.shipping
+    # a marketplace that charges goods and shipping together (Shopify) reports no shipping to compare
+    recon.diff_shipping = paid.shipping - exp.shipping if paid.shipping else 0
     recon.diff_other = recon.difference - recon.diff_commission - recon.diff_discount - recon.diff_shipping
     if recon.difference == 0:
         recon.status = ReconStatus.MATCHED
