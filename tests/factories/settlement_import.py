@@ -95,3 +95,26 @@ class PagedSettlements:
         return SettlementPage(records=[settled("N2", "L2", payout=1000)],
                               errors=[RecordError(order_id="N3", field="elements[1].settleBasisDate",
                                                   message="값이 없습니다")])
+
+
+def reconciled_account(company, name: str = "스마트스토어"):
+    """A Naver account with one matched line, one commission difference and one unpaid line,
+    imported and reconciled through the real services: (account, {kind: issue})."""
+    from marketdock.settlement.models import SettlementIssue, SettlementRun
+    from marketdock.settlement.services_import import run_start, settlement_records_store
+    from marketdock.settlement.services_reconcile import settlement_reconcile
+
+    from .channels import make_account
+
+    account = make_account(company, name)
+    prefix = f"{company.pk}-"
+    make_expected(account, order_no=prefix + "N1", line_no=prefix + "MATCH", payout=36000, commission=4000)
+    make_expected(account, order_no=prefix + "N2", line_no=prefix + "COMM", payout=36000, commission=4000)
+    make_expected(account, order_no=prefix + "N3", line_no=prefix + "UNPAID", payout=20000, due=date(2026, 3, 10))
+    run = run_start(account, SettlementRun.What.IMPORT)
+    settlement_records_store(account, [
+        settled(prefix + "N1", prefix + "MATCH", sale=40000, commission=4000, payout=36000),
+        settled(prefix + "N2", prefix + "COMM", sale=40000, commission=4800, payout=35200),
+    ], run)
+    settlement_reconcile(account, today=date(2026, 3, 20))
+    return account, {i.kind: i for i in SettlementIssue.objects.filter(account=account)}
