@@ -75,8 +75,11 @@ MENU: tuple[Section, ...] = (
         Screen("cs.inquiries", _("Q&A처리"), "cs:inquiries"),
         Screen("cs.templates", _("답변 템플릿"), "cs:templates"),
     )),
-    Section("settlement", _("정산"), "cash", (
+    Section("settlement", _("정산관리"), "cash", (
         Screen("settlement.commissions", _("수수료 설정"), "settlement:commissions"),
+        Screen("settlement.expected", _("정산예정"), "settlement:expected"),
+        Screen("settlement.sales", _("매출실적"), "settlement:sales"),
+        Screen("settlement.store_sales", _("매장 매출"), "settlement:store_sales"),
         Screen("settlement.statements", _("정산 내역"), "settlement:statements"),
         Screen("settlement.reconcile", _("정산 대사"), "settlement:reconcile"),
         Screen("settlement.report", _("정산 리포트"), "settlement:report"),

@@ -105,3 +105,27 @@ def shipping() -> ShippingProvider:
     if not _shipping:
         raise RuntimeError("no shipping provider registered (marketdock.shipping must be in INSTALLED_APPS)")
     return _shipping[0]
+
+
+# --- lines changed (registered by settlement) ---------------------------------------------------------
+# `lines_changed(company_id, line_ids)` is called after order lines were created or changed (collection,
+# edits); a higher app (settlement: expected settlement per line) registers a listener that queues the
+# lines for its own debounced recomputation. Listeners run inside the caller's transaction: keep them cheap.
+
+LinesListener = Callable[[int, list[int]], None]
+_lines_listeners: list[LinesListener] = []
+
+
+def register_lines_changed(fn: LinesListener) -> LinesListener:
+    """Register `fn(company_id, line_ids)`; registering twice is a no-op."""
+    if fn not in _lines_listeners:
+        _lines_listeners.append(fn)
+    return fn
+
+
+def lines_changed(company_id: int, line_ids: Iterable[int]) -> None:
+    ids = sorted({int(i) for i in line_ids if i})
+    if not ids:
+        return
+    for listener in list(_lines_listeners):
+        listener(company_id, ids)

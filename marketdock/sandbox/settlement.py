@@ -44,15 +44,17 @@ class Rates:
         return amount * rate // 10000
 
 
-# Naver: 네이버페이 주문관리 수수료 3.63 % (card, 일반 등급) + 네이버쇼핑 매출연동 수수료 2 % (커머스솔루션
-# 마켓 "판매 수수료 안내"); Coupang: 판매수수료 10.8 % incl. VAT for most categories and 3.3 % on the
-# delivery fee (WING 카테고리별 수수료표; feeRatio 3 + VAT in the published revenue-history sample);
-# Shopify Payments: 2.9 % + 30¢ per online card charge (Basic plan, shopify.com/pricing).
+# Naver: 네이버페이 주문관리 수수료 3.63 % (card, 일반 등급, also on the shipping fee) + 네이버쇼핑
+# 매출연동 수수료 2 % (스마트스토어센터 "판매 수수료 안내"); Coupang: 판매수수료 10.8 % for most categories
+# and 3 % on the delivery fee (WING 카테고리별 수수료표; feeRatio 3 in the published revenue-history
+# sample); Shopify Payments: 2.9 % + 30¢ per online card charge (Basic plan, shopify.com/pricing; the
+# fixed part only in USD). The same defaults the settlement app seeds as commission rules.
 RATES = {
     "naver": Rates(sale=200, payment=363, shipping=363),
-    "coupang": Rates(sale=1080, shipping=330),
-    "shopify": Rates(payment=290, fixed=30),
+    "coupang": Rates(sale=1080, shipping=300),
+    "shopify": Rates(payment=290, shipping=290, fixed=30),
 }
+FIXED_CURRENCY = "USD"
 
 
 @dataclass(frozen=True)
@@ -102,14 +104,19 @@ def choose(units: Sequence[Unit], *, today: date, seed: Any, share: float = 0.0,
 
 def clean_rows(unit: Unit, rates: Rates, today: date) -> list[dict[str, Any]]:
     """What the marketplace owes for the unit, undisturbed: the sale row, a shipping row, a refund.
-    A marketplace with a fixed fee per charge (Shopify) charges goods and shipping together."""
+    A marketplace with a fixed fee per charge (Shopify) charges goods and shipping together, one row."""
     together = rates.fixed > 0
-    goods = unit.sale + (unit.shipping if together else 0)
-    rows = [_row(unit, "sale", today, sale=goods, sale_commission=Rates.of(goods, rates.sale),
-                 payment_commission=Rates.of(goods, rates.payment) + rates.fixed)]
-    if unit.shipping and not together:
-        rows.append(_row(unit, "shipping", today, shipping=unit.shipping,
-                         shipping_commission=Rates.of(unit.shipping, rates.shipping)))
+    fixed = rates.fixed if unit.currency == FIXED_CURRENCY else 0
+    if together:
+        rows = [_row(unit, "sale", today, sale=unit.sale + unit.shipping,
+                     payment_commission=Rates.of(unit.sale, rates.payment) + Rates.of(unit.shipping, rates.shipping)
+                     + fixed)]
+    else:
+        rows = [_row(unit, "sale", today, sale=unit.sale, sale_commission=Rates.of(unit.sale, rates.sale),
+                     payment_commission=Rates.of(unit.sale, rates.payment))]
+        if unit.shipping:
+            rows.append(_row(unit, "shipping", today, shipping=unit.shipping,
+                             shipping_commission=Rates.of(unit.shipping, rates.shipping)))
     if unit.refund:
         rows.append(_row(unit, "refund", today, sale=-unit.refund, sale_commission=-Rates.of(unit.refund, rates.sale),
                          payment_commission=-Rates.of(unit.refund, rates.payment)))

@@ -32,6 +32,7 @@ from marketdock.core.models import Company, User
 from marketdock.core.validators import normalize_phone
 
 from .. import events as rec
+from .. import hooks
 from ..models import (
     ChannelStatus,
     CollectionRun,
@@ -498,6 +499,7 @@ def _upsert(**kwargs) -> None:
     # 7. duplicate orders (same buyer + phone, same items, within the window)
     p.events.extend(_flag_duplicates(company=p.company, orders=p.new_orders, lines_by_order=p.by_pk_lines, now=p.now))
     rec.record_all(p.events)
+    hooks.lines_changed(p.company.pk, [ln.pk for ln in p.new_lines + p.changed_lines])
 
 
 def _item_signature(lines: Sequence[OrderLine]) -> tuple:
