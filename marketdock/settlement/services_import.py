@@ -92,7 +92,7 @@ def settlement_records_store(account: ChannelAccount, rows: Sequence[ChannelSett
             old = existing.get(record_id)
             if old is None:
                 new.append(SettlementRecord(company_id=account.company_id, account=account, run=run,
-                                            marketplace=row.marketplace.value, record_id=record_id, line_id=line_id,
+                                            marketplace=str(row.marketplace), record_id=record_id, line_id=line_id,
                                             raw=row.raw, payload_hash=digest, imported_at=now, updated_at=now,
                                             **values))
             elif old.payload_hash != digest or old.line_id != line_id:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("reconcile/<int:pk>/", views_reconcile.issue_detail, name="issue_detail"),
     path("statements/", views_reconcile.statements, name="statements"),
     path("statements/import/", views_reconcile.import_now, name="import_now"),
+    path("statements/upload/", views_reconcile.upload, name="upload"),
     path("report/", views_reconcile.report, name="report"),
     path("report/xlsx/", views_reconcile.report_download, {"fmt": "xlsx"}, name="report_xlsx"),
     path("report/pdf/", views_reconcile.report_download, {"fmt": "pdf"}, name="report_pdf"),

@@ -23,6 +23,7 @@ from marketdock.core.views_helpers import get_or_404
 from . import selectors_reconcile as sel
 from .models import IssueKind, IssueState
 from .report_files import report_pdf, report_xlsx
+from .services_reconcile import settlement_reconcile
 from .tasks_import import settlement_import_now
 
 QUEUE, STATEMENTS, REPORT = "settlement.reconcile", "settlement.statements", "settlement.report"
@@ -89,6 +90,32 @@ def import_now(request):
     else:
         settlement_import_now(account.pk, start.isoformat(), end.isoformat(), request.user.pk)
         messages.success(request, _("%(account)s 정산 가져오기를 시작했습니다. 끝나면 대사까지 합니다.") % {"account": account.name})
+    return redirect("settlement:statements")
+
+
+@screen_view(STATEMENTS, write=True)
+def upload(request):
+    from marketdock.core.uploads import MAX_FILE_BYTES, UploadRejected
+
+    from .excel_settlements import settlement_file_import
+
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    account = get_or_404(lambda company, pk: sel.accounts(company).get(pk=pk), request.company,
+                         id_param(request.POST.get("account")), _("쇼핑몰 계정을 찾을 수 없습니다."))
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("올릴 정산 파일을 선택하세요."))
+        return redirect("settlement:statements")
+    try:
+        run = settlement_file_import(account, upload.read(MAX_FILE_BYTES + 1), file_name=upload.name, user=request.user)
+    except UploadRejected as exc:
+        messages.error(request, str(exc))
+        return redirect("settlement:statements")
+    settlement_reconcile(account, trigger="manual", user=request.user)
+    text = _("정산 파일을 읽었습니다: %(seen)s행 (신규 %(created)s, 변경 %(updated)s, 오류 %(bad)s).") % {
+        "seen": run.seen, "created": run.created, "updated": run.updated, "bad": run.quarantined}
+    (messages.warning if run.quarantined else messages.success)(request, text + (f" {run.error[:300]}" if run.error else ""))
     return redirect("settlement:statements")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,7 +28,7 @@ class ChannelSettlement(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    marketplace: Marketplace
+    marketplace: Marketplace | Literal["manual"]  # "manual": a settlement file of a channel without an API
     record_id: str = Field(min_length=1)
     kind: SettlementKind
     order_id: str = ""
