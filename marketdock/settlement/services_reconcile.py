@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Max, Min, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -104,7 +104,8 @@ def _paid(account: ChannelAccount) -> dict[str, _Side]:
         currency=Max("currency"), total=Sum("payout_amount"), sale_c=Sum("sale_commission"),
         pay_c=Sum("payment_commission"), ship_c=Sum("shipping_commission"), other=Sum("other_fee"),
         market_d=Sum("marketplace_discount"), seller_d=Sum("seller_discount"), ship=Sum("shipping_fee"),
-        paid_date=Max("pay_date"), all_paid=Min("paid"), line=Max("line_id"), order=Max("order_id"))
+        paid_date=Max("pay_date"), unpaid=Count("id", filter=Q(paid=False)), line=Max("line_id"),
+        order=Max("order_id"))
     sides: dict[str, _Side] = {}
     for row in rows.iterator(chunk_size=5000):
         key = row["order_line_id"]
@@ -112,7 +113,7 @@ def _paid(account: ChannelAccount) -> dict[str, _Side]:
                            commission=(row["sale_c"] or 0) + (row["pay_c"] or 0) + (row["ship_c"] or 0),
                            discount=(row["market_d"] or 0) - (row["seller_d"] or 0), shipping=row["ship"] or 0,
                            other_fee=row["other"] or 0, line_id=row["line"], paid_date=row["paid_date"],
-                           all_paid=bool(row["all_paid"]), order_id=row["order"] or "")
+                           all_paid=not row["unpaid"], order_id=row["order"] or "")
     return sides
 
 
