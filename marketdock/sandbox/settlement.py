@@ -95,7 +95,7 @@ def choose(units: Sequence[Unit], *, today: date, seed: Any, share: float = 0.0,
     count = per_kind if per_kind is not None else int(len(units) * share)
     taken: set[str] = set()
     ordered = sorted(units, key=lambda u: u.key)
-    past_due = [u for u in ordered if u.pay_date < today]
+    past_due = [u for u in ordered if u.pay_date < today and not u.refund]  # a fully returned line owes nothing
     chosen = {"missing": _pick(rng, past_due, count, taken)}
     for kind in ("commission", "late", "extra_fee"):
         chosen[kind] = _pick(rng, [u for u in ordered if u.sale > 0], count, taken)
