@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -123,11 +123,60 @@ class Finding:
     reason: str
 
 
-def _compare(key: str, exp: _Side | None, paid: _Side | None, today: date) -> tuple[Reconciliation, list[Finding]]:
+@dataclass
+class _Outcome:
+    """One key's Reconciliation row before it is written (plain values: written in bulk by SQL)."""
+
+    line_key: str
+    line_id: int | None
+    currency: str
+    expected_amount: int
+    paid_amount: int
+    due_date: date | None
+    paid_date: date | None
+    status: str = ReconStatus.MATCHED
+    difference: int = 0
+    diff_commission: int = 0
+    diff_discount: int = 0
+    diff_shipping: int = 0
+    diff_other: int = 0
+
+
+_RECON_COLUMNS = ("line_id", "line_key", "status", "currency", "expected_amount", "paid_amount", "difference",
+                  "diff_commission", "diff_discount", "diff_shipping", "diff_other", "due_date", "paid_date")
+
+
+def _recon_write(account: ChannelAccount, run: SettlementRun, outcomes: list[_Outcome]) -> None:
+    """Upsert the outcomes that changed on (company, account, line_key) — no model instances; a row
+    whose outcome is the same as last time is left alone (the daily re-run touches only what moved)."""
+    ops = connection.ops
+    previous = {row[1]: row for row in Reconciliation.objects.filter(
+        company_id=account.company_id, account=account).values_list(*_RECON_COLUMNS).iterator(chunk_size=5000)}
+    table = ops.quote_name(Reconciliation._meta.db_table)
+    columns = ("company_id", "account_id", "run_id", *_RECON_COLUMNS, "reconciled_at")
+    names = ", ".join(ops.quote_name(c) for c in columns)
+    updates = ", ".join(f"{ops.quote_name(c)} = EXCLUDED.{ops.quote_name(c)}" for c in columns[2:])
+    sql = (f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))}) "
+           f"ON CONFLICT (company_id, account_id, line_key) DO UPDATE SET {updates}")
+    now = ops.adapt_datetimefield_value(timezone.now())
+    rows = []
+    for o in outcomes:
+        values = (o.line_id, o.line_key, str(o.status), o.currency, o.expected_amount, o.paid_amount, o.difference,
+                  o.diff_commission, o.diff_discount, o.diff_shipping, o.diff_other, o.due_date, o.paid_date)
+        if previous.get(o.line_key) == values:
+            continue
+        rows.append((account.company_id, account.id, run.id, *values[:11], ops.adapt_datefield_value(o.due_date),
+                     ops.adapt_datefield_value(o.paid_date), now))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[start:start + 5000])
+
+
+def _compare(key: str, exp: _Side | None, paid: _Side | None, today: date) -> tuple[_Outcome, list[Finding]]:
     """One key's outcome and the issues it raises."""
-    recon = Reconciliation(line_key=key[:120], line_id=(exp or paid).line_id, currency=(exp or paid).currency,
-                           expected_amount=exp.total if exp else 0, paid_amount=paid.total if paid else 0,
-                           due_date=exp.due if exp else None, paid_date=paid.paid_date if paid else None)
+    recon = _Outcome(line_key=key[:120], line_id=(exp or paid).line_id, currency=(exp or paid).currency,
+                     expected_amount=exp.total if exp else 0, paid_amount=paid.total if paid else 0,
+                     due_date=exp.due if exp else None, paid_date=paid.paid_date if paid else None)
     recon.difference = recon.paid_amount - recon.expected_amount
 
     def money(amount: int) -> str:
@@ -166,7 +215,7 @@ def _compare(key: str, exp: _Side | None, paid: _Side | None, today: date) -> tu
     return recon, findings
 
 
-def _difference(recon: Reconciliation, paid: _Side, money) -> Finding:
+def _difference(recon: _Outcome, paid: _Side, money) -> Finding:
     parts = {IssueKind.COMMISSION: recon.diff_commission, IssueKind.DISCOUNT: recon.diff_discount,
              IssueKind.SHIPPING: recon.diff_shipping, IssueKind.OTHER: recon.diff_other}
     kind = max(parts, key=lambda k: abs(parts[k]))
@@ -187,22 +236,17 @@ def settlement_reconcile(account: ChannelAccount, *, today: date | None = None, 
     today = today or timezone.localdate()
     run = run_start(account, SettlementRun.What.RECONCILE, trigger=trigger, user=user)
     expected, paid = _expected(account), _paid(account)
-    recons: list[Reconciliation] = []
-    findings: dict[str, tuple[Reconciliation, Finding]] = {}
+    recons: list[_Outcome] = []
+    findings: dict[str, tuple[_Outcome, Finding]] = {}
     for key in expected.keys() | paid.keys():
         if not key:
             continue
         recon, found = _compare(key, expected.get(key), paid.get(key), today)
-        recon.company_id, recon.account_id, recon.run = account.company_id, account.id, run
         recons.append(recon)
         for finding in found:
             findings[f"{account.id}:{recon.line_key}:{finding.kind}"[:200]] = (recon, finding)
     with transaction.atomic():
-        Reconciliation.objects.bulk_create(
-            recons, batch_size=2000, update_conflicts=True, unique_fields=["company", "account", "line_key"],
-            update_fields=["line", "run", "status", "currency", "expected_amount", "paid_amount", "difference",
-                           "diff_commission", "diff_discount", "diff_shipping", "diff_other", "due_date",
-                           "paid_date", "reconciled_at"])
+        _recon_write(account, run, recons)
         _issues_sync(account, findings, paid)
         run.seen = len(recons)
         run.matched = sum(1 for r in recons if r.status == ReconStatus.MATCHED)
@@ -211,12 +255,13 @@ def settlement_reconcile(account: ChannelAccount, *, today: date | None = None, 
     return run_finish(run)
 
 
-def _issues_sync(account: ChannelAccount, findings: dict[str, tuple[Reconciliation, Finding]],
+def _issues_sync(account: ChannelAccount, findings: dict[str, tuple[_Outcome, Finding]],
                  paid: dict[str, _Side]) -> None:
     now = timezone.now()
     existing = {i.key: i for i in SettlementIssue.objects.filter(company_id=account.company_id, account=account)}
-    recon_ids = dict(Reconciliation.objects.filter(company_id=account.company_id, account=account).values_list(
-        "line_key", "id"))
+    recon_ids = dict(Reconciliation.objects.filter(
+        company_id=account.company_id, account=account,
+        line_key__in=list({recon.line_key for recon, _finding in findings.values()})).values_list("line_key", "id"))
     new, changed, events = [], [], []
     for key, (recon, finding) in findings.items():
         issue = existing.get(key)
