@@ -251,6 +251,11 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.fileb
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "marketdock <no-reply@marketdock.local>")
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "marketdock.core.sms.LogSmsBackend")
+SMS_SENDER = os.environ.get("SMS_SENDER", "")  # the operator's verified number for system messages
+# SOLAPI (SMS_BACKEND=marketdock.core.sms.SolapiSmsBackend)
+SOLAPI_API_KEY = os.environ.get("SOLAPI_API_KEY", "")
+SOLAPI_API_SECRET = os.environ.get("SOLAPI_API_SECRET", "")
+SOLAPI_BASE_URL = os.environ.get("SOLAPI_BASE_URL", "https://api.solapi.com")
 
 # --- delivery tracking (marketdock.shipping.tracking_provider) --------------------------------
 MARKETDOCK_SANDBOX_URL = os.environ.get("MARKETDOCK_SANDBOX_URL", "http://127.0.0.1:8010")
@@ -333,3 +338,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"huey": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# --- webhooks and retention (saas) ------------------------------------------------------------
+# Webhook receivers must be https and public. Hosts the operator allows over plain http
+# (comma-separated), and whether private/loopback receivers are allowed (tests and the demo only).
+MARKETDOCK_WEBHOOK_HTTP_HOSTS = [h.strip() for h in os.environ.get("MARKETDOCK_WEBHOOK_HTTP_HOSTS", "").split(",")
+                                 if h.strip()]
+MARKETDOCK_WEBHOOK_ALLOW_PRIVATE = _env_bool("MARKETDOCK_WEBHOOK_ALLOW_PRIVATE", False)
+# Days after delivery or cancellation before buyer personal data is purged (README, "보관 기간");
+# a company's own value (set by the operator) overrides it.
+MARKETDOCK_BUYER_DATA_DAYS = int(os.environ.get("MARKETDOCK_BUYER_DATA_DAYS", "90"))

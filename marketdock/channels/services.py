@@ -26,6 +26,7 @@ from marketdock.channels.connectors.errors import (
     TemporaryError,
 )
 from marketdock.channels.connectors.http import HttpOptions, RetryPolicy
+from marketdock.core.usage import usage_limit_check
 
 from . import hooks, selectors
 from .credentials import credentials_check
@@ -136,6 +137,8 @@ def channel_account_create(*, company, kind: str, name: str, credentials: dict[s
     errors.update(cred_errors)
     if errors:
         raise ValidationError(errors)
+    # service usage (SYS-8): stores (channel accounts) are limited by the plan, with a 10 % grace
+    usage_limit_check(company, "stores", current=ChannelAccount.objects.filter(company=company).count())
     account = ChannelAccount(company=company, kind=kind, name=name, base_url=base_url,
                              collect_every_minutes=collect_every_minutes, auto_collect=auto_collect,
                              credentials_expire_on=_default_expiry(kind, credentials_expire_on), is_active=is_active,

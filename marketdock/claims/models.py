@@ -408,6 +408,10 @@ class SmsSender(CompanyOwned):
     verified_at = models.DateTimeField(_("인증일시"), null=True, blank=True)
     is_default = models.BooleanField(_("기본"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # the verification code sent to the number (only its hash), until it is confirmed
+    code_hash = models.CharField(max_length=64, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    code_attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-is_default", "id"]

@@ -67,3 +67,30 @@ def _job_failures(*, company, user):
     yield Tile("jobs_failed", _("작업 실패 (24시간)"), failed, url + "?status=failed", "core.jobs",
                "danger" if failed else "secondary")
     yield Tile("jobs_running", _("진행중 작업"), running, url + "?status=running", "core.jobs", "primary")
+
+
+# --- home panels (e.g. the saas app's 서비스 사용량) ------------------------------------------------
+
+
+@dataclass
+class Panel:
+    """A block on the home screen: `template` rendered with `context`; `charts` loads md-charts.js."""
+
+    key: str
+    template: str
+    context: dict
+    charts: bool = False
+
+
+_panels: list[Callable[..., Panel | None]] = []
+
+
+def register_panel(provider: Callable[..., Panel | None]) -> Callable[..., Panel | None]:
+    """`provider(*, company, user) -> Panel | None`, registered from an app's ready()."""
+    if provider not in _panels:
+        _panels.append(provider)
+    return provider
+
+
+def panels_for(company, user) -> list[Panel]:
+    return [p for p in (provider(company=company, user=user) for provider in _panels) if p is not None]

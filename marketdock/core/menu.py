@@ -74,6 +74,10 @@ MENU: tuple[Section, ...] = (
         Screen("cs.claims", _("반품/교환/취소"), "cs:claims"),
         Screen("cs.inquiries", _("Q&A처리"), "cs:inquiries"),
         Screen("cs.templates", _("답변 템플릿"), "cs:templates"),
+        Screen("cs.assignment", _("담당자 배정 규칙"), "claims:assign_rules"),
+        Screen("cs.sms", _("문자 발송 내역"), "claims:sms_log"),
+        Screen("cs.sms_senders", _("발신번호 관리"), "claims:sms_senders"),
+        Screen("cs.analysis", _("클레임 분석"), "claims:rates"),
     )),
     Section("settlement", _("정산관리"), "cash", (
         Screen("settlement.commissions", _("수수료 설정"), "settlement:commissions"),
@@ -104,6 +108,8 @@ MENU: tuple[Section, ...] = (
         Screen("core.notices", _("공지사항"), "core:notice_list"),
         Screen("core.jobs", _("작업 현황"), "core:job_list"),
         Screen("api.keys", _("Open API"), "api:keys"),
+        Screen("saas.webhooks", _("웹훅"), "saas:webhooks"),
+        Screen("saas.usage", _("서비스 사용량"), "saas:usage"),
     )),
 )
 

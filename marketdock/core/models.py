@@ -410,3 +410,20 @@ class ExchangeRate(CompanyOwned):
 
     def __str__(self) -> str:
         return f"{self.currency} {self.valid_from} {self.krw_per_unit}"
+
+
+class UsageCounter(CompanyOwned):
+    """Service usage of one company in one calendar month (KST) (SYS-8): the monthly metrics counted as
+    they happen (orders collected, products registered to channels), the cumulative ones (SKUs, users,
+    stores) as the month's highest count seen. Written only through `core.usage`."""
+
+    month = models.DateField(_("월"))  # the first day of the KST month
+    metric = models.CharField(_("항목"), max_length=20)
+    value = models.PositiveIntegerField(_("사용량"), default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("서비스 사용량")
+        verbose_name_plural = _("서비스 사용량")
+        ordering = ["-month", "metric"]
+        constraints = [models.UniqueConstraint(fields=["company", "month", "metric"], name="usagecounter_unique")]

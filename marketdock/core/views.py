@@ -61,7 +61,9 @@ def home(request):
     notices = None
     if permissions.can_read(request.user, "core.notices"):
         notices = selectors.notices_active(request.company).order_by("-starts_at")[:5]
-    return render(request, "core/home.html", {"tiles": tiles, "recent_failures": recent_failures, "notices": notices})
+    panels = dashboard.panels_for(request.company, request.user)
+    return render(request, "core/home.html", {"tiles": tiles, "recent_failures": recent_failures, "notices": notices,
+                                              "panels": panels, "charts": any(p.charts for p in panels)})
 
 
 @never_cache

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from . import hooks
 from .models import EventKind, Order, OrderEvent, OrderLine
 
 MESSAGE_MAX = 500
@@ -44,9 +45,13 @@ def record(**kwargs) -> OrderEvent:
     """Build and save one event (same arguments as `event`)."""
     row = event(**kwargs)
     row.save(force_insert=True)
+    hooks.order_events_recorded([row])
     return row
 
 
 def record_all(rows: Iterable[OrderEvent]) -> list[OrderEvent]:
-    """Save events built by `event` in one INSERT."""
-    return OrderEvent.objects.bulk_create(list(rows))
+    """Save events built by `event` in one INSERT (listeners of `hooks.on_order_events` are told)."""
+    saved = OrderEvent.objects.bulk_create(list(rows))
+    if saved:
+        hooks.order_events_recorded(saved)
+    return saved

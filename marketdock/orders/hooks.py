@@ -129,3 +129,28 @@ def lines_changed(company_id: int, line_ids: Iterable[int]) -> None:
         return
     for listener in list(_lines_listeners):
         listener(company_id, ids)
+
+
+# --- order history listeners (registered by higher apps, e.g. saas webhooks) ----------------------------
+
+EventsListener = Callable[..., None]
+_event_listeners: list[EventsListener] = []
+
+
+def on_order_events(fn: EventsListener) -> EventsListener:
+    """Register `fn(*, company, events: list[OrderEvent])`, told about every order history row
+    `orders/events.py` writes, inside the transaction that writes it (so what a listener writes — an
+    outbox message — commits or rolls back with the change). Listeners must be small and do no
+    network I/O; registering twice is a no-op."""
+    if fn not in _event_listeners:
+        _event_listeners.append(fn)
+    return fn
+
+
+def order_events_recorded(rows: list) -> None:
+    by_company: dict[int, list] = {}
+    for row in rows:
+        by_company.setdefault(row.company_id, []).append(row)
+    for listener in list(_event_listeners):
+        for events in by_company.values():
+            listener(company=events[0].company, events=events)

@@ -34,8 +34,14 @@ class OutboxMessage(CompanyOwned):
         FAILED = "failed", _("전송실패")
         DEAD = "dead", _("재시도 중단")
 
+    # a message goes to a marketplace account, or to another destination named by its `lane`
+    # (e.g. "webhook:12": a seller's webhook endpoint); each account or lane is delivered by its own task
     account = models.ForeignKey("channels.ChannelAccount", on_delete=models.CASCADE, related_name="outbox_messages",
-                                verbose_name=_("쇼핑몰 계정"))
+                                null=True, blank=True, verbose_name=_("쇼핑몰 계정"))
+    lane = models.CharField(_("전송 대상"), max_length=40, blank=True, default="")
+    # messages with the same ordering key in one account or lane are delivered in id order: a later one
+    # waits while an earlier one is still pending or sending (e.g. "order:12" for one order's webhooks)
+    ordering_key = models.CharField(max_length=100, blank=True, default="")
     kind = models.CharField(_("구분"), max_length=30, choices=OutboxKind.choices)
     key = models.CharField(_("중복방지 키"), max_length=200)
     payload = models.JSONField(_("내용"), default=dict, blank=True)
@@ -55,10 +61,14 @@ class OutboxMessage(CompanyOwned):
         verbose_name = _("쇼핑몰 전송")
         verbose_name_plural = _("쇼핑몰 전송")
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["company", "key"], name="outboxmessage_unique_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "key"], name="outboxmessage_unique_key"),
+            models.CheckConstraint(condition=Q(account__isnull=False) | ~Q(lane=""), name="outbox_account_or_lane"),
+        ]
         indexes = [
             models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="outbox_due"),
             models.Index(fields=["company", "status", "-created_at"], name="outbox_company_status"),
+            models.Index(fields=["lane", "ordering_key", "id"], condition=~Q(lane=""), name="outbox_lane_order"),
         ]
 
     def __str__(self) -> str:

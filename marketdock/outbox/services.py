@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -69,50 +69,59 @@ def handler_for(kind: str) -> Handler | None:
 # --- enqueue -----------------------------------------------------------------------------------
 
 
-def _kick(account_ids: Iterable[int]) -> None:
-    """One delivery task per account: a slow or failing marketplace holds its own worker thread, never
-    another account's messages."""
-    from .tasks import deliver_account
+def _kick(account_ids: Iterable[int], lanes: Iterable[str] = ()) -> None:
+    """One delivery task per account (and per lane): a slow or failing marketplace or endpoint holds its
+    own worker thread, never another one's messages."""
+    from .tasks import deliver_account, deliver_lane
 
     for account_id in sorted(set(account_ids)):
         deliver_account(account_id)
+    for lane in sorted(set(lanes)):
+        deliver_lane(lane)
 
 
-def _kick_on_commit(account_id: int) -> None:
-    """Start the account's delivery right after the surrounding transaction commits (one task per
-    account and transaction)."""
+def _kick_on_commit(account_id: int | None, lane: str = "") -> None:
+    """Start the account's (or lane's) delivery right after the surrounding transaction commits (one
+    task per account or lane and transaction)."""
     for entry in getattr(connection, "run_on_commit", []):
-        accounts = getattr(entry[1] if len(entry) > 1 else None, "_outbox_accounts", None)
-        if accounts is not None:
-            accounts.add(account_id)
+        targets = getattr(entry[1] if len(entry) > 1 else None, "_outbox_targets", None)
+        if targets is not None:
+            (targets[0].add(account_id) if account_id is not None else targets[1].add(lane))
             return
-    accounts: set[int] = {account_id}
+    accounts: set[int] = {account_id} if account_id is not None else set()
+    lanes: set[str] = {lane} if account_id is None else set()
 
     def callback() -> None:
-        _kick(accounts)
+        _kick(accounts, lanes)
 
-    callback._outbox_accounts = accounts
+    callback._outbox_targets = (accounts, lanes)
     transaction.on_commit(callback, robust=True)
 
 
 def outbox_enqueue(
-    *, company, account, kind: str, key: str, payload: dict, reference: str = ""
+    *, company, kind: str, key: str, payload: dict, account=None, lane: str = "", reference: str = "",
+    ordering_key: str = "",
 ) -> tuple[OutboxMessage, bool]:
-    """Record a write to a marketplace in the caller's transaction (the same one as the state change
-    that causes it). Idempotent by `key`: a second enqueue with the same key returns the existing
-    message and changes nothing. Returns (message, created)."""
+    """Record a write to a marketplace account (or to another destination named by `lane`, e.g.
+    "webhook:12") in the caller's transaction (the same one as the state change that causes it).
+    Idempotent by `key`: a second enqueue with the same key returns the existing message and changes
+    nothing. Messages of one account or lane with the same `ordering_key` are delivered in the order
+    they were enqueued. Returns (message, created)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox_enqueue must be called inside the caller's transaction.atomic()")
-    if account.company_id != company.pk:
+    if (account is None) == (not lane):
+        raise ValueError("a message goes to exactly one channel account or lane")
+    if account is not None and account.company_id != company.pk:
         raise ValueError("the channel account belongs to another company")
     if not key or len(key) > 200:
         raise ValueError("an idempotency key of 1..200 characters is required")
     message, created = OutboxMessage.objects.get_or_create(
         company=company, key=key,
-        defaults={"account": account, "kind": kind, "payload": payload, "reference": reference[:100]},
+        defaults={"account": account, "lane": lane[:40], "kind": kind, "payload": payload,
+                  "reference": reference[:100], "ordering_key": ordering_key[:100]},
     )
     if created:
-        _kick_on_commit(account.pk)
+        _kick_on_commit(account.pk if account is not None else None, lane)
     return message, created
 
 
@@ -132,11 +141,20 @@ def outbox_release_stale(*, now: datetime | None = None) -> int:
         status=Status.PENDING, claim_token="", next_attempt_at=now)
 
 
+def _not_waiting(qs):
+    """Messages no earlier message of the same account or lane and ordering key is still ahead of."""
+    earlier = OutboxMessage.objects.filter(ordering_key=OuterRef("ordering_key"), id__lt=OuterRef("id"),
+                                           status__in=[Status.PENDING, Status.SENDING])
+    same_account = earlier.filter(account_id=OuterRef("account_id"))  # NULL accounts never match
+    same_lane = earlier.filter(lane=OuterRef("lane")).exclude(lane="")
+    return qs.filter(Q(ordering_key="") | (~Exists(same_account) & ~Exists(same_lane)))
+
+
 def outbox_claim(*, now: datetime | None = None, limit: int = CLAIM_BATCH,
-                 account_id: int | None = None) -> list[OutboxMessage]:
-    """Atomically take up to `limit` due messages (of one account, when given) for this worker: a
-    conditional UPDATE moves them pending → sending under a fresh claim token, so a message is claimed
-    by one worker only."""
+                 account_id: int | None = None, lane: str = "") -> list[OutboxMessage]:
+    """Atomically take up to `limit` due messages (of one account or lane, when given) for this worker:
+    a conditional UPDATE moves them pending → sending under a fresh claim token, so a message is
+    claimed by one worker only. A message waits while an earlier one of its ordering key is ahead."""
     now = now or timezone.now()
     token = uuid.uuid4().hex
     with transaction.atomic():
@@ -146,6 +164,9 @@ def outbox_claim(*, now: datetime | None = None, limit: int = CLAIM_BATCH,
             status=Status.PENDING, next_attempt_at__lte=now)
         if account_id is not None:
             due = due.filter(account_id=account_id)
+        if lane:
+            due = due.filter(lane=lane)
+        due = _not_waiting(due)
         ids = list(due.order_by("next_attempt_at", "id").values_list("pk", flat=True)[:limit])
         if not ids:
             return []
@@ -213,35 +234,50 @@ def _defer(message: OutboxMessage, until: datetime) -> None:
 def outbox_accounts_due(*, now: datetime | None = None) -> list[int]:
     """Accounts with a message due now (the minute sweep starts one delivery task for each)."""
     now = now or timezone.now()
-    return sorted(set(OutboxMessage.objects.filter(status=Status.PENDING, next_attempt_at__lte=now)
+    return sorted(set(OutboxMessage.objects.filter(status=Status.PENDING, next_attempt_at__lte=now,
+                                                   account__isnull=False)
                       .order_by().values_list("account_id", flat=True).distinct()))
 
 
+def outbox_lanes_due(*, now: datetime | None = None) -> list[str]:
+    """Lanes (destinations other than accounts) with a message due now."""
+    now = now or timezone.now()
+    return sorted(set(OutboxMessage.objects.filter(status=Status.PENDING, next_attempt_at__lte=now,
+                                                   account__isnull=True)
+                      .order_by().values_list("lane", flat=True).distinct()))
+
+
 def outbox_deliver_due(*, now: datetime | None = None, limit: int = 500,
-                       account_id: int | None = None) -> dict[str, int]:
-    """Claim and deliver due messages (of one account, when given: the delivery tasks go per account)
-    until none is due or `limit` were handled. A throttled account's other messages in the batch wait
-    for its retry time; other accounts go on."""
+                       account_id: int | None = None, lane: str = "") -> dict[str, int]:
+    """Claim and deliver due messages (of one account or lane, when given: the delivery tasks go per
+    account or lane) until none is due or `limit` were handled. A throttled account's other messages in
+    the batch wait for its retry time; other accounts go on. A message whose ordering key's earlier
+    message was not delivered in this batch waits for it."""
     fixed_now = now
     counts: Counter[str] = Counter()
     outbox_release_stale(now=fixed_now)
     handled = 0
     while handled < limit:
-        batch = outbox_claim(now=fixed_now, limit=min(CLAIM_BATCH, limit - handled), account_id=account_id)
+        batch = outbox_claim(now=fixed_now, limit=min(CLAIM_BATCH, limit - handled), account_id=account_id,
+                             lane=lane)
         if not batch:
             break
-        throttled: dict[int, datetime] = {}
+        throttled: dict[object, datetime] = {}
+        stuck: set[str] = set()  # ordering keys whose earlier message was not delivered in this batch
         for message in batch:
             at = fixed_now or timezone.now()
-            if message.account_id in throttled:
-                _defer(message, throttled[message.account_id])
+            target = message.account_id or message.lane
+            if target in throttled or (message.ordering_key and message.ordering_key in stuck):
+                _defer(message, throttled.get(target) or at)
                 counts["deferred"] += 1
                 continue
             outcome = outbox_deliver(message, now=at)
             counts[outcome] += 1
+            if outcome not in ("sent", "failed", "dead") and message.ordering_key:
+                stuck.add(message.ordering_key)
             if outcome == "throttled":
                 retry_at = OutboxMessage.objects.filter(pk=message.pk).values_list("next_attempt_at", flat=True).first()
-                throttled[message.account_id] = retry_at or at
+                throttled[target] = retry_at or at
         handled += len(batch)
     return dict(counts)
 
@@ -260,7 +296,7 @@ def outbox_retry(*, company, message_ids: Iterable[int]) -> list[tuple[int, bool
                 pk=pk, company=company, status__in=[Status.FAILED, Status.DEAD]
             ).update(status=Status.PENDING, attempts=0, next_attempt_at=now, claim_token="")
             if updated:
-                _kick_on_commit(OutboxMessage.objects.filter(pk=pk).values_list("account_id", flat=True).get())
+                _kick_on_commit(*OutboxMessage.objects.filter(pk=pk).values_list("account_id", "lane").get())
                 results.append((pk, True, _("다시 전송합니다.")))
             elif OutboxMessage.objects.filter(pk=pk, company=company).exists():
                 results.append((pk, False, _("실패한 전송만 다시 보낼 수 있습니다.")))

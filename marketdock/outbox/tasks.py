@@ -15,6 +15,12 @@ def deliver_account(account_id: int) -> dict:
     return services.outbox_deliver_due(account_id=account_id)
 
 
+@db_task(name="outbox.deliver_lane")
+def deliver_lane(lane: str) -> dict:
+    """The due messages of one destination other than a channel account (e.g. a webhook endpoint)."""
+    return services.outbox_deliver_due(lane=lane)
+
+
 @db_task(name="outbox.deliver_now")
 def deliver_now() -> dict:
     """Every account's due messages in this one task (kept for tasks queued before an upgrade)."""
@@ -27,4 +33,7 @@ def deliver_due_every_minute() -> dict:
     accounts = services.outbox_accounts_due()
     for account_id in accounts:
         deliver_account(account_id)
-    return {"accounts": len(accounts)}
+    lanes = services.outbox_lanes_due()
+    for lane in lanes:
+        deliver_lane(lane)
+    return {"accounts": len(accounts), "lanes": len(lanes)}

@@ -47,7 +47,9 @@ def handle(app: SandboxApp, req: Request) -> Response | None:
         return fault_response(app, shop) or settlement_api.coupang(app, shop, req)
     match = PREFIX.match(req.path)
     if not match:
-        return listings.handle(app, req)
+        from . import coupang_claims  # noqa: PLC0415 - it builds on this module's auth and errors
+
+        return coupang_claims.handle(app, req) or listings.handle(app, req)
     shop = _authenticate(app, req, match["vendor"])
     if isinstance(shop, Response):
         return shop
@@ -126,11 +128,12 @@ def render_sheet(app: SandboxApp, shop: Shop, order: Order, version: str = "v4")
             "etcInfoHeader": None, "etcInfoValue": None, "etcInfoValues": None,
             "sellerProductId": int(product.product_id), "sellerProductName": product.name,
             "sellerProductItemName": option.name, "firstSellerProductItemName": option.name,
-            "cancelCount": 0, "holdCountForCancel": line.quantity if order.claim_type == "CANCEL" else 0,
+            "cancelCount": line.quantity if (order.claim_type, order.claim_status) == ("CANCEL", "CC") else 0,
+            "holdCountForCancel": line.quantity if (order.claim_type, order.claim_status) == ("CANCEL", "RU") else 0,
             "estimatedShippingDate": (order.ordered_at.astimezone(KST).date() + timedelta(days=2)).isoformat(),
             "plannedShippingDate": "", "invoiceNumberUploadDate": "", "extraProperties": {},
             "pricingBadge": False, "usedProduct": False, "confirmDate": None, "deliveryChargeTypeName": "유료",
-            "canceled": False,
+            "canceled": (order.claim_type, order.claim_status) == ("CANCEL", "CC"),
         })
     return {
         "shipmentBoxId": int(order.bundle_no), "orderId": int(order.order_no),

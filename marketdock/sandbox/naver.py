@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import bcrypt
 
+from . import naver_claims, settlement_api
 from . import naver_listings as listings
-from . import settlement_api
 from .http import Request, Response, kst_iso, trace_id
 from .naver_listings import _error  # one Naver error shape for orders and products
 from .state import Order, Shop
@@ -74,7 +74,7 @@ def handle(app: SandboxApp, req: Request) -> Response | None:
         return _confirm(app, shop, req)
     if path.startswith("/pay-settle/"):
         return settlement_api.naver(app, shop, req, path)
-    routed = listings.route(app, shop, req, path)
+    routed = listings.route(app, shop, req, path) or naver_claims.route(app, shop, req, path)
     if routed is not None:
         return routed
     return _error(404, "GW.NOT_FOUND", "요청한 API를 찾을 수 없습니다.")
@@ -177,7 +177,9 @@ def render_product_order(app: SandboxApp, shop: Shop, order: Order, line) -> dic
     }
     if order.claim_type:
         po["claimType"], po["claimStatus"] = order.claim_type, order.claim_status
-    return {
+    claim = naver_claims.claim_object(shop, line.line_no)
+    item: dict[str, Any] = {claim[0]: claim[1]} if claim else {}
+    return {**item,
         "order": {
             "orderId": order.order_no, "orderDate": kst_iso(order.ordered_at), "paymentDate": kst_iso(order.paid_at),
             "ordererId": f"buyer{order.seq:04d}", "ordererName": order.buyer_name, "ordererTel": order.buyer_phone,

@@ -15,6 +15,10 @@ Admin API (JSON):
                                             sale_status, register_listing, update_listing)
   GET  /_sandbox/shops/<shop>/listings      ground truth of the shop's products: per option stock, price,
                                             sale status (registering a listing adds a product)
+  GET  /_sandbox/shops/<shop>/claims        claims ground truth (Naver, Coupang): every claim with its state and the
+                                            decisions received, and counts (claims, by kind, by state, decisions)
+  POST /_sandbox/shops/<shop>/claims        {"count": n, "kind": "cancel"|"return"|"exchange"}: n buyer claims now
+  GET|POST /_sandbox/claims                 {"claim_share": 0.1, "collect_seconds": 600}: claim stream settings
   POST /_sandbox/reset                      {"seed": 7, "order_rate": 2}: regenerate everything
   GET  /_sandbox/shops/<shop>/settlements   the settlement ledger's seeded differences by kind (settlement_api)
   POST /_sandbox/shops/<shop>/settlements   {"share": 0.1}: the share of deliberate differences of each kind
@@ -38,13 +42,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
 from . import cafe24, coupang, elevenst, esm, naver, settlement_api, shopify, shopify_graphql
+from . import claims as sandbox_claims
 from .http import Request, Response
 from .state import SandboxState, Shop
 from .tracking import tracking_events
 
 log = logging.getLogger("marketdock.sandbox")
 
-_SHOP_ROUTE = re.compile(r"^/_sandbox/shops/(?P<shop>[\w-]+)/(?P<what>orders|faults|received|listings|settlements)$")
+_SHOP_ROUTE = re.compile(r"^/_sandbox/shops/(?P<shop>[\w-]+)/(?P<what>orders|faults|received|listings|claims|settlements)$")
 _TRACKING_ROUTE = re.compile(r"^/_sandbox/tracking/(?P<carrier>[^/]+)/(?P<number>[^/]+)$")
 
 
@@ -115,6 +120,8 @@ class SandboxApp:
                 state.tracking_stage_seconds = seconds
                 state.save()
             return Response(200, {"stage_seconds": state.tracking_stage_seconds})
+        if req.path == "/_sandbox/claims":
+            return _claim_settings(state, req)
         tracking = _TRACKING_ROUTE.match(req.path)
         if tracking and req.method == "GET":
             return tracking_events(state, unquote(tracking["carrier"]), unquote(tracking["number"]),
@@ -151,11 +158,52 @@ class SandboxApp:
                 return Response(200, {"received": shop.received})
             if what == "listings" and req.method == "GET":
                 return Response(200, state.listings_truth(shop))
+            if what == "claims":
+                return _shop_claims(self, shop, req)
         if what == "settlements" and req.method == "GET":  # the ledger takes the lock itself
             return Response(200, settlement_api.truth(self, shop))
         if what == "settlements" and req.method == "POST":
             return settlement_api.configure(self, shop, _json_body(req))
         return Response(405, {"error": "method not allowed"})
+
+
+def _claim_settings(state: SandboxState, req: Request) -> Response:
+    if req.method == "POST":
+        body = _json_body(req)
+        try:
+            share = float((body or {}).get("claim_share", state.claim_share))
+            seconds = float((body or {}).get("collect_seconds", state.claim_collect_seconds))
+        except (TypeError, ValueError):
+            return Response(400, {"error": "claim_share (0..1) and collect_seconds (≥ 0) expected"})
+        if not 0 <= share <= 1 or seconds < 0:
+            return Response(400, {"error": "claim_share must be within 0..1 and collect_seconds not negative"})
+        state.claim_share, state.claim_collect_seconds = share, seconds
+        state.save()
+    with state.lock:  # the counts a bench compares, per shop serving claims
+        counts = {code: sandbox_claims.truth(shop)["counts"] for code, shop in state.shops.items()
+                  if shop.protocol in sandbox_claims.CLAIM_PROTOCOLS}
+    return Response(200, {"claim_share": state.claim_share, "collect_seconds": state.claim_collect_seconds,
+                          "counts": counts})
+
+
+def _shop_claims(app: SandboxApp, shop: Shop, req: Request) -> Response:
+    state = app.state
+    state.advance(app.now())
+    if req.method == "GET":
+        return Response(200, sandbox_claims.truth(shop))
+    if req.method != "POST":
+        return Response(405, {"error": "method not allowed"})
+    body = _json_body(req) or {}
+    if shop.protocol not in sandbox_claims.CLAIM_PROTOCOLS:
+        return Response(400, {"error": f"claims are served for {', '.join(sandbox_claims.CLAIM_PROTOCOLS)} only"})
+    try:
+        made = [c for _ in range(max(0, min(int(body.get("count", 1)), 200)))
+                for c in sandbox_claims.create(state, shop, str(body.get("kind", "return")), app.now(),
+                                                     promote=True)]
+    except (TypeError, ValueError) as exc:
+        return Response(400, {"error": str(exc)})
+    state.save()
+    return Response(201, {"created": [sandbox_claims.claim_json(c) for c in made]})
 
 
 def _json_body(req: Request):

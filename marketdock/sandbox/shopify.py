@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from graphql.execution.values import get_argument_values, get_directive_values
 
-from . import settlement_api
+from . import settlement_api, shopify_claims
 from . import shopify_graphql as gql
 from . import shopify_listings as listings
 from .http import Request, Response, utc_z
@@ -161,7 +161,7 @@ ROOT_FIELDS = {
     "query": {"orders", "order", "shop", "products", "product", "productVariant", "nodes", "locations",
               "shopifyPaymentsAccount"},
     "mutation": {"fulfillmentCreate", "inventorySetQuantities", "productVariantsBulkUpdate", "productUpdate",
-                 "productSet"},
+                 "productSet", "returnApproveRequest", "returnDeclineRequest", "orderCancel"},
 }
 
 
@@ -230,6 +230,7 @@ def _root(app: SandboxApp, shop: Shop, query: str, version: str, spent: list[int
         "productVariantsBulkUpdate": listing("VariantsPrice", "productVariantsBulkUpdate"),
         "productUpdate": listing("ProductStatus", "productUpdate"),
         "productSet": listing("ProductSet", "productSet"),
+        **shopify_claims.resolvers(app, shop, spent),
     }
 
 
@@ -311,7 +312,8 @@ def render_order(app: SandboxApp, shop: Shop, order: Order, line_first: int) -> 
         "createdAt": "yesterday" if malformed else utc_z(order.ordered_at), "processedAt": utc_z(order.paid_at),
         "updatedAt": utc_z(order.changed_at), "cancelledAt": utc_z(order.cancelled_at),
         "displayFinancialStatus": order.financial, "displayFulfillmentStatus": order.status,
-        "returnStatus": "NO_RETURN",
+        "returnStatus": "NO_RETURN", "cancelReason": shopify_claims.cancel_reason(shop, order),
+        "returns": shopify_claims.returns(shop, order),
         "fulfillments": [{"createdAt": utc_z(order.changed_at), "displayStatus": "IN_TRANSIT",
                           "trackingInfo": [{"company": "CJ Logistics", "number": f"7{order.seq:011d}"}]}]
         if order.status == "FULFILLED" else [],

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from . import claims as sandbox_claims
+
 PROTOCOLS = ("naver", "coupang", "shopify", "elevenst", "cafe24", "gmarket", "auction")
 ESM_PROTOCOLS = ("gmarket", "auction")  # one ESM+ master account per demo suffix sells on both sites
 _KST = ZoneInfo("Asia/Seoul")
@@ -65,6 +67,7 @@ class Faults:
     timeout_seconds: float = 5.0
     duplicate_items: bool = False  # continuation pages repeat the previous page's last item
     malformed_order: bool = False  # the shop's first order is rendered with a broken field
+    malformed_claim: bool = False  # the shop's first claim is rendered with a broken field (sandbox/claims.py)
     address_change: bool = False  # once an order was collected, its buyer changes the address (once)
     maintenance: bool = False  # 11st: every API call answers result_code -1000 (Friday early-morning maintenance)
     esm_lookup_interval: float = 5.0  # ESM: order lookups closer than this per seller ID answer ResultCode 3000
@@ -184,6 +187,7 @@ class Shop:
     points_at: float = 0.0
     idempotency: dict[str, Any] = field(default_factory=dict)  # Shopify @idempotent key -> answer
     last_lookup: float = 0.0  # ESM: monotonic time of the last order lookup (1 per 5 s per seller ID)
+    claims: list[sandbox_claims.SandboxClaim] = field(default_factory=list)  # sandbox/claims.py
 
     def option(self, option_id: str) -> tuple[Product, Option]:
         for product in self.products:
@@ -224,6 +228,8 @@ class SandboxState:
         self.shopify_tokens: dict[str, tuple[str, datetime]] = {}  # client-credentials token -> (shop, expires)
         self.shopify_token_requests = 0
         self.tracking_stage_seconds = 1800.0  # picked up → in transit → out for delivery → delivered
+        self.claim_share = 0.1  # share of live orders that bring a claim on an earlier order (sandbox/claims.py)
+        self.claim_collect_seconds = 600.0  # a return travels back (collecting → collected) in this long
         self.next_id = 0
         self.reset(now=now)
 
@@ -247,6 +253,7 @@ class SandboxState:
                     self.shops[shop.code] = shop
                     for seq in range(1, self.initial_orders + 1):
                         shop.orders.append(self._make_order(shop, seq, live=False))
+                        sandbox_claims.adopt(self, shop, shop.orders[-1])
 
     def _make_shop(self, protocol: str, code: str, index: int) -> Shop:
         rng = _rng(self.seed, code, "shop")
@@ -456,6 +463,8 @@ class SandboxState:
                     shop.live_generated += 1
                     at = self.anchor + timedelta(minutes=shop.live_generated / self.order_rate)
                     self.add_order(shop, at=at)
+                    sandbox_claims.generate(self, shop, shop.live_generated, at)
+                sandbox_claims.advance(self, shop, now)
                 if shop.faults.address_change and not any(o.address_changed for o in shop.orders):
                     # one buyer changes the address of an order the OMS already collected
                     collected = next((o for o in shop.orders if o.collected), None)
@@ -467,6 +476,7 @@ class SandboxState:
             seq = len(shop.orders) + 1
             order = self._make_order(shop, seq, live=True, at=at or datetime.now(UTC))
             shop.orders.append(order)
+            sandbox_claims.adopt(self, shop, order)
             return order
 
     def change_address(self, shop: Shop, order: Order, now: datetime) -> None:
@@ -527,10 +537,12 @@ class SandboxState:
             payload = {"seed": self.seed, "order_rate": self.order_rate, "anchor": self.anchor.isoformat(),
                        "shipments": self.shipments, "next_id": self.next_id,
                        "tracking_stage_seconds": self.tracking_stage_seconds,
+                       "claim_share": self.claim_share, "claim_collect_seconds": self.claim_collect_seconds,
                        "shops": {code: {"faults": asdict(shop.faults), "received": shop.received,
                                         "orders": [_order_json(o) for o in shop.orders],
                                         "products": [asdict(p) for p in shop.products],
-                                        "live_generated": shop.live_generated}
+                                        "live_generated": shop.live_generated,
+                                        "claims": [sandbox_claims.claim_json(c) for c in shop.claims]}
                                  for code, shop in self.shops.items()}}
         self.persist_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.persist_path.with_suffix(f".{secrets.token_hex(4)}.tmp")
@@ -552,11 +564,14 @@ class SandboxState:
                 shop.received = saved["received"]
                 shop.live_generated = saved["live_generated"]
                 shop.orders = [_order_from_json(o) for o in saved["orders"]]
+                shop.claims = [sandbox_claims.claim_from_json(c) for c in saved.get("claims") or []]
                 if saved.get("products"):
                     shop.products = [_product_from_json(p) for p in saved["products"]]
             self.shipments = payload.get("shipments") or {}
             self.next_id = int(payload.get("next_id") or 0)
             self.tracking_stage_seconds = float(payload.get("tracking_stage_seconds") or self.tracking_stage_seconds)
+            self.claim_share = float(payload.get("claim_share", self.claim_share))
+            self.claim_collect_seconds = float(payload.get("claim_collect_seconds", self.claim_collect_seconds))
         return True
 
 

@@ -170,6 +170,34 @@ def test_a_successful_registration_marks_the_new_listing(company, stocked, monke
     assert dirty() == [(listing.pk, SyncKind.STOCK)]
 
 
+def test_registrations_count_as_usage_and_stop_beyond_the_grace(company, stocked, monkeypatch):
+    """서비스 사용량 (SYS-8): a first registration counts in the month's 상품등록수; beyond the plan's
+    limit and its 10 % grace (베이직: 1,000 + 100) it is refused in Korean before anything is sent."""
+    from marketdock.channels.connectors.coupang import COUPANG_REQUIRED_EXTRA
+    from marketdock.core.models import UsageCounter
+    from marketdock.core.usage import usage_month, usage_record
+
+    account = make_account(company, "쿠팡", ChannelKind.COUPANG)
+    services.account_listing_fields_save(company=company, account=account, fields={
+        **{key: "x" for key in COUPANG_REQUIRED_EXTRA}, "image_urls": ["https://img.example.com/a.jpg"]})
+    product, skus = stocked
+    listing = services.listings_draft(company=company, product=product, user=None, targets=[
+        services.RegisterTarget(account=account, name="면 티셔츠", price=15000, category_id="56137")])[0]
+    answer = ChannelListing(product_id="9002", name="면 티셔츠", price=15000, options=[
+        ChannelListingOption(option_id=f"v-{i}", name=s.option_text, stock=5, seller_option_code=s.code)
+        for i, s in enumerate(skus.values())])
+    calls = []
+    monkeypatch.setattr(services.common, "_connector", lambda account: calls.append(1) or FakeConnector(answer))
+    usage_record(company, "products", 1100)
+    refused = services.listing_send(company=company, listing_id=listing.pk)
+    assert not refused.ok and "상품등록수" in refused.message and calls == []
+    UsageCounter.objects.filter(company=company, metric="products").update(value=5)
+    assert services.listing_send(company=company, listing_id=listing.pk).ok
+    assert usage_month(company, "products") == 6
+    assert services.listing_send(company=company, listing_id=listing.pk).ok  # an update is not a registration
+    assert usage_month(company, "products") == 6
+
+
 def test_mapping_an_option_of_a_linked_listing_marks_it(company, linked):
     listing, product, skus = linked
     option = listing.options.order_by("id").first()

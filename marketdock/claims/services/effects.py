@@ -44,6 +44,8 @@ def claim_decision_enqueue(*, claim: Claim, action: ClaimAction, reason_code: st
                                       reference=f"claim:{claim.pk}")
     if not created and message.status in (OutboxMessage.Status.FAILED, OutboxMessage.Status.DEAD):
         outbox_retry(company=claim.company, message_ids=[message.pk])
+    elif not created:  # the same decision again: already on its way or answered, its state stands
+        return message
     claim.push_state, claim.push_error, claim.updated_at = "pending", "", timezone.now()
     claim.save(update_fields=["push_state", "push_error", "updated_at"])
     return message

@@ -13,6 +13,7 @@ from marketdock.channels.connectors.errors import ConnectorError
 from marketdock.channels.connectors.models import ChannelListing
 from marketdock.channels.models import ChannelAccount, OptionMapping
 from marketdock.core.models import Company, User
+from marketdock.core.usage import UsageLimitExceeded, usage_limit_check, usage_month, usage_record
 
 from ..models import AllocationRule, Listing, ListingOption, SaleStatus
 from ..models_sync import SyncKind
@@ -179,6 +180,12 @@ def listing_send(*, company: Company, listing_id: int, user: User | None = None)
         message = _("전송할 자료가 올바르지 않습니다: %(error)s") % {"error": exc}
         _record_error(company=company, listing_id=listing_id, message=message)
         return SendResult(listing.pk, label, False, message)
+    registering = not listing.channel_product_id
+    try:  # service usage (SYS-8): a first registration counts against the month's 상품등록수
+        warning = usage_limit_check(company, "products", current=usage_month(company, "products")) if registering else ""
+    except UsageLimitExceeded as exc:
+        _record_error(company=company, listing_id=listing_id, message=exc.messages[0])
+        return SendResult(listing.pk, label, False, exc.messages[0])
     if listing.status != Listing.Status.LINKED:
         Listing.objects.filter(pk=listing.pk).update(status=Listing.Status.REGISTERING)
     try:
@@ -201,7 +208,10 @@ def listing_send(*, company: Company, listing_id: int, user: User | None = None)
             "code": order_product_id(cl)}
         _record_error(company=company, listing_id=listing_id, message=message)
         return SendResult(listing_id, label, False, message)
-    return SendResult(listing.pk, label, True, _("전송 완료"), listing.channel_product_id)
+    if registering:
+        usage_record(company, "products", 1)
+    done = _("전송 완료") + (f" ({warning})" if warning else "")
+    return SendResult(listing.pk, label, True, done, listing.channel_product_id)
 
 
 # --- bulk edit (LST-5) -------------------------------------------------------------------------------

@@ -69,6 +69,7 @@ OUTBOX_KINDS: dict[str, str] = {
     "sale_status": "listings",  # 판매상태 전송
     "claim_decision": "claims",  # 클레임 승인/거부/보류/재발송, 판매자 취소
     "inquiry_answer": "claims",  # 문의 답변 (등록/수정)
+    "webhook": "saas",  # 웹훅 (판매자의 외부 시스템으로 이벤트 전송)
 }
 EFFECT_LABELS = {"confirm": gettext_lazy("발주확인"), "dispatch": gettext_lazy("송장전송"), "delay": gettext_lazy("발송지연")}
 

@@ -25,10 +25,12 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketdock.catalog.models import SKU
 from marketdock.channels.connectors.models import ChannelOrder, RecordError
 from marketdock.channels.models import ChannelAccount
 from marketdock.core.business_days import dispatch_due
 from marketdock.core.models import Company, User
+from marketdock.core.usage import usage_record
 from marketdock.core.validators import normalize_phone
 
 from .. import events as rec
@@ -500,6 +502,17 @@ def _upsert(**kwargs) -> None:
     p.events.extend(_flag_duplicates(company=p.company, orders=p.new_orders, lines_by_order=p.by_pk_lines, now=p.now))
     rec.record_all(p.events)
     hooks.lines_changed(p.company.pk, [ln.pk for ln in p.new_lines + p.changed_lines])
+    usage_record(p.company, "orders", _collected_count(p), at=p.now)
+
+
+def _collected_count(p: _Page) -> int:
+    """Service usage (SYS-8): the lines collected in this page. A line matched only to gift SKUs is a
+    gift and does not count; a set counts once (its components are not lines); a line collected again
+    after its order was deleted is a new line and counts again."""
+    comps = {ln.pk: p.comp_map.get(ln.pk, []) for ln in p.new_lines}
+    sku_ids = {sku_id for rows in comps.values() for sku_id, _qty in rows}
+    gifts = set(SKU.objects.filter(pk__in=sku_ids, is_gift=True).values_list("pk", flat=True)) if sku_ids else set()
+    return sum(1 for rows in comps.values() if not rows or not all(sku_id in gifts for sku_id, _qty in rows))
 
 
 def _item_signature(lines: Sequence[OrderLine]) -> tuple:

@@ -26,6 +26,14 @@ from .auth import (
     signature,
     signed_date,
 )
+from .claims import (
+    EXCHANGE_PROGRESS,
+    RECEIPT_PROGRESS,
+    CoupangClaims,
+    parse_claim_list,
+    parse_exchange,
+    parse_receipt,
+)
 from .fulfilment import (
     INVOICE_BATCH,
     CoupangFulfilment,
@@ -69,13 +77,15 @@ from .transport import (
 )
 
 
-class CoupangConnector(CoupangOrders, CoupangFulfilment, CoupangListings, CoupangSettlement, CoupangTransport):
+class CoupangConnector(CoupangOrders, CoupangFulfilment, CoupangClaims, CoupangListings, CoupangSettlement,
+                       CoupangTransport):
     marketplace = Marketplace.COUPANG
     capabilities = Capabilities(confirm=True, confirm_batch=ACK_BATCH, change_feed=False,
                                 max_window=timedelta(days=MAX_DAYS), page_size=PAGE_SIZE,
                                 line_key="{shipmentBoxId}-{vendorItemId}", dispatch=True, delay=False, listings=True,
                                 stock_update=True, price_update=True, sale_status=True, register_listing=True,
-                                compare_and_set=False, categories=True, settlements=True)
+                                compare_and_set=False, categories=True, claims=True, claim_decisions=True,
+                                settlements=True)
     credentials_model = CoupangCredentials
     DEFAULT_RATE = Rate(per_second=5.0, burst=5)  # Coupang blocks at ~10 rps per vendor; stay well under
     STOCK_PER_OPTION = True  # one quantities PUT per vendor item
@@ -104,6 +114,9 @@ __all__ = [
     "API_PREFIX",
     "BASE_URL",
     "COUPANG_REQUIRED_EXTRA",
+    "EXCHANGE_PROGRESS",
+    "RECEIPT_PROGRESS",
+    "CoupangClaims",
     "CoupangConnector",
     "CoupangSettlement",
     "PAYOUTS_PATH",
@@ -129,7 +142,10 @@ __all__ = [
     "build_seller_product",
     "envelope",
     "line_id",
+    "parse_claim_list",
     "parse_display_categories",
+    "parse_exchange",
+    "parse_receipt",
     "parse_list_response",
     "parse_ordersheet",
     "parse_payload",

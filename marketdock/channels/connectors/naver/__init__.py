@@ -24,6 +24,7 @@ from .auth import (
     canonical_salt,
     client_secret_sign,
 )
+from .claims import CLAIM_PATH, CLAIM_PROGRESS, NaverClaims, parse_claim, parse_claims
 from .fulfilment import (
     DELAY_PATH,
     DELAY_REASONS,
@@ -83,12 +84,13 @@ from .transport import (
 )
 
 
-class NaverConnector(NaverOrders, NaverFulfilment, NaverListings, NaverSettlement, NaverTransport):
+class NaverConnector(NaverOrders, NaverFulfilment, NaverClaims, NaverListings, NaverSettlement, NaverTransport):
     marketplace = Marketplace.NAVER
     capabilities = Capabilities(confirm=True, confirm_batch=CONFIRM_BATCH, change_feed=True, max_window=MAX_WINDOW,
                                 page_size=300, line_key="productOrderId", dispatch=True, delay=True, listings=True,
                                 stock_update=True, price_update=True, sale_status=True, register_listing=True,
-                                compare_and_set=False, categories=True, settlements=True)
+                                compare_and_set=False, categories=True, claims=True, claim_decisions=True,
+                                settlements=True)
     credentials_model = NaverCredentials
     DEFAULT_RATE = Rate(per_second=2.0, burst=4)  # the documented example: 2 rps per application
 
@@ -102,6 +104,8 @@ __all__ = [
     "parse_commissions",
     "CATEGORIES_PATH",
     "CHANGES_PATH",
+    "CLAIM_PATH",
+    "CLAIM_PROGRESS",
     "CHANGE_STATUS_PATH",
     "CLAIM_DECIDED",
     "CLAIM_PENDING",
@@ -120,6 +124,7 @@ __all__ = [
     "MULTI_UPDATE_STOCK",
     "NAVER_REQUIRED_EXTRA",
     "NaverConnector",
+    "NaverClaims",
     "NaverCredentials",
     "NaverFulfilment",
     "NaverListings",
@@ -144,6 +149,8 @@ __all__ = [
     "marketplace_state",
     "parse_categories",
     "parse_changed_status",
+    "parse_claim",
+    "parse_claims",
     "parse_changed_statuses",
     "parse_origin_product",
     "parse_payload",

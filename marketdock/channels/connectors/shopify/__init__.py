@@ -33,6 +33,7 @@ from .auth import (
     verify_webhook,
     webhook_hmac,
 )
+from .claims import CLAIMS_QUERY, RETURN_PROGRESS, ShopifyClaims, parse_claims_page, parse_order_claims
 from .fulfilment import (
     FULFILLMENT_CREATE,
     FULFILLMENT_ORDERS_QUERY,
@@ -107,17 +108,24 @@ from .transport import (
 )
 
 
-class ShopifyConnector(ShopifyOrders, ShopifyFulfilment, ShopifyListings, ShopifySettlement, ShopifyTransport):
+class ShopifyConnector(ShopifyOrders, ShopifyFulfilment, ShopifyClaims, ShopifyListings, ShopifySettlement,
+                       ShopifyTransport):
     marketplace = Marketplace.SHOPIFY
     capabilities = Capabilities(confirm=False, change_feed=True, max_window=timedelta(days=3650),
                                 page_size=ORDERS_PAGE, line_key="{orderId}-{lineItemId}", dispatch=True, delay=False,
                                 listings=True, stock_update=True, price_update=True, sale_status=True,
-                                register_listing=True, compare_and_set=True, settlements=True)
+                                register_listing=True, compare_and_set=True, claims=True, claim_decisions=True,
+                                settlements=True)
     credentials_model = ShopifyCredentials
     DEFAULT_RATE = Rate(per_second=4.0, burst=8)  # request pacing; points are handled by the cost logic
 
 
 __all__ = [
+    "CLAIMS_QUERY",
+    "RETURN_PROGRESS",
+    "ShopifyClaims",
+    "parse_claims_page",
+    "parse_order_claims",
     "COST_BUCKET", "COST_BUCKETS", "COST_RESTORE_RATE", "CostBuckets", "INVENTORY_SET_COST", "VARIANT_LOOKUP_COST",
     "API_VERSION",
     "BALANCE_TRANSACTIONS_QUERY", "PAYOUTS_QUERY", "ShopifySettlement", "parse_balance_transaction",

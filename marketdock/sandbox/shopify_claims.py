@@ -1,0 +1,114 @@
+"""Sandbox side of Shopify returns and cancellations (Admin GraphQL): `Order.returns` (returns and
+exchanges = returns with exchange line items) and `Order.cancelReason` from the claim book, and the
+mutations returnApproveRequest, returnDeclineRequest and orderCancel with Shopify's userErrors.
+
+Generic claim state → ReturnStatus: requested/held REQUESTED, collecting/collected/reshipped OPEN,
+completed CLOSED, rejected DECLINED, withdrawn CANCELED."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import claims
+from .http import utc_z
+
+if TYPE_CHECKING:
+    from .server import SandboxApp
+    from .state import Order, Shop
+
+RETURN_STATUS = {"requested": "REQUESTED", "held": "REQUESTED", "collecting": "OPEN", "collected": "OPEN",
+                 "reshipped": "OPEN", "completed": "CLOSED", "rejected": "DECLINED", "withdrawn": "CANCELED"}
+RETURN_REASON = {"COLOR_AND_SIZE": "SIZE_TOO_SMALL", "BROKEN": "DEFECTIVE", "INTENT_CHANGED": "UNWANTED",
+                 "WRONG_DELIVERY": "WRONG_ITEM", "WRONG_OPTION": "COLOR"}
+
+
+def cancel_reason(shop: Shop, order: Order) -> str | None:
+    if not order.cancelled_at:
+        return None
+    cancel = next((c for c in shop.claims if c.order_seq == order.seq and c.kind == "cancel"), None)
+    return "INVENTORY" if cancel is not None and cancel.requester == "seller" else "CUSTOMER"
+
+
+def returns(shop: Shop, order: Order) -> dict[str, Any]:
+    """The order's `returns` connection (first page; the sandbox's orders have few)."""
+    groups: dict[str, list[claims.SandboxClaim]] = {}
+    for claim in shop.claims:
+        if claim.order_seq == order.seq and claim.kind != "cancel":
+            groups.setdefault(claim.group_id, []).append(claim)
+    lines = {line.line_no: line for line in order.lines}
+    nodes = []
+    for index, (group_id, group) in enumerate(groups.items()):
+        first = group[0]
+        nodes.append({
+            "id": f"gid://shopify/Return/{group_id}", "name": f"#{1000 + order.seq}-R{index + 1}",
+            "status": RETURN_STATUS[first.state],
+            "createdAt": "yesterday" if claims.malformed(shop, first) else utc_z(first.requested_at),
+            "closedAt": utc_z(first.changed_at) if first.state == "completed" else None,
+            "decline": {"reason": "OTHER", "note": (first.decisions[-1].get("reason") or "")}
+            if first.state == "rejected" and first.decisions else None,
+            "exchangeLineItems": {"nodes": [{"id": f"gid://shopify/ExchangeLineItem/{c.claim_id}"} for c in group
+                                            if c.kind == "exchange"]},
+            "returnLineItems": {"nodes": [{
+                "__typename": "ReturnLineItem", "id": f"gid://shopify/ReturnLineItem/{c.claim_id}",
+                "quantity": c.quantity, "returnReason": RETURN_REASON.get(c.reason_code, "OTHER"),
+                "returnReasonNote": "", "customerNote": c.reason_text,
+                "fulfillmentLineItem": {"lineItem": {"id": f"gid://shopify/LineItem/{lines[c.line_no].line_no}"}},
+            } for c in group]},
+        })
+    return {"nodes": nodes, "pageInfo": {"hasNextPage": False, "endCursor": None}}
+
+
+def _group(shop: Shop, gid: Any) -> list[claims.SandboxClaim]:
+    tail = str(gid or "").rsplit("/", 1)[-1]
+    return [c for c in shop.claims if c.group_id == tail and c.kind != "cancel"]
+
+
+def _return_answer(group: list[claims.SandboxClaim], errors: list[dict[str, Any]]) -> dict[str, Any]:
+    node = {"id": f"gid://shopify/Return/{group[0].group_id}", "status": RETURN_STATUS[group[0].state]} \
+        if group else None
+    return {"return": node, "userErrors": errors}
+
+
+def resolvers(app: SandboxApp, shop: Shop, spent: list[int]) -> dict[str, Any]:
+    def approve(info, **args):
+        return _decide(args["input"], "approve", "Return is not approvable. Only returns with status REQUESTED "
+                                                 "can be approved.")
+
+    def decline(info, **args):
+        return _decide(args["input"], "reject", "Return is not declinable. Only non-refunded returns with status "
+                                                "REQUESTED can be declined.")
+
+    def _decide(data: dict[str, Any], action: str, refusal: str) -> dict[str, Any]:
+        spent.append(10)
+        with app.state.lock:
+            group = _group(shop, data.get("id"))
+            if not group:
+                return _return_answer([], [{"field": ["id"], "message": "Return does not exist.", "code": "NOT_FOUND"}])
+            if any(c.state not in ("requested", "held") for c in group):
+                return _return_answer(group, [{"field": ["id"], "message": refusal, "code": "INVALID_STATE"}])
+            for claim in group:
+                claims.decide(shop, claim, action, app.now(), reason=data.get("declineNote") or data.get("declineReason"))
+            return _return_answer(group, [])
+
+    def cancel(info, **args):
+        spent.append(10)
+        with app.state.lock:
+            tail = str(args.get("orderId") or "").rsplit("/", 1)[-1]
+            order = next((o for o in shop.orders if o.order_no == tail), None)
+            if order is None:
+                return {"job": None, "userErrors": [], "orderCancelUserErrors": [
+                    {"field": ["orderId"], "message": "Order does not exist", "code": "NOT_FOUND"}]}
+            if order.cancelled_at or order.status not in claims.UNSHIPPED["shopify"]:
+                return {"job": None, "userErrors": [], "orderCancelUserErrors": [
+                    {"field": ["orderId"], "message": "Cannot cancel an order that is fulfilled or already cancelled",
+                     "code": "INVALID"}]}
+            try:
+                for line in order.lines:
+                    claims.seller_cancel(app.state, shop, order, line, app.now(), reason=str(args.get("reason")))
+            except claims.Refused as exc:
+                return {"job": None, "userErrors": [], "orderCancelUserErrors": [
+                    {"field": ["orderId"], "message": exc.message, "code": "INVALID"}]}
+            return {"job": {"id": f"gid://shopify/Job/{order.order_no}", "done": True}, "userErrors": [],
+                    "orderCancelUserErrors": []}
+
+    return {"returnApproveRequest": approve, "returnDeclineRequest": decline, "orderCancel": cancel}

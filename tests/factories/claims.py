@@ -1,0 +1,106 @@
+"""Claims test data (issue 13). Several helpers add here: each keeps its functions in its own marked
+block."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+from django.db import transaction
+from django.utils import timezone
+
+from marketdock.channels.connectors.http import HttpOptions
+from marketdock.channels.connectors.ratelimit import LocalRateLimiter, Rate
+from marketdock.channels.models import ChannelAccount
+
+# === claimsync: claims collected from the sandbox marketplace and decisions delivered to it ============
+
+SANDBOX_PAGE_SIZES = {"naver": 7, "coupang": 5, "shopify": 10}
+
+
+def claims_sandbox(monkeypatch, *, seed: int = 7, initial_orders: int = 20, collect_seconds: float = 600.0):
+    """A sandbox marketplace on a free port (no order stream, no claim stream) whose connectors —
+    order collection, claim collection and the claim-decision delivery — run without rate limits.
+    Yields (state, base address). For a fixture: `yield from claims_sandbox(monkeypatch)`."""
+    from marketdock.claims.services import collection as claim_collection
+    from marketdock.claims.services import delivery
+    from marketdock.orders.services import collection, effects
+    from marketdock.sandbox.server import SandboxApp, serve_in_thread
+    from marketdock.sandbox.state import SandboxState
+
+    state = SandboxState(seed=seed, order_rate=0, initial_orders=initial_orders)
+    state.claim_share, state.claim_collect_seconds = 0.0, collect_seconds
+    server, base = serve_in_thread(SandboxApp(state))
+    options = lambda account: HttpOptions(  # noqa: E731
+        limiter=LocalRateLimiter(), sleep=lambda s: None, rate=Rate(1000, 1000), timeout=httpx.Timeout(3.0))
+    for module in (collection, effects, claim_collection, delivery):
+        monkeypatch.setattr(module, "connector_options", options)
+    try:
+        yield state, base
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def sandbox_claim_account(company, base: str, code: str, **extra) -> ChannelAccount:
+    """A channel account of sandbox shop `code` (small pages, so collections page several times)."""
+    info = next(s for s in httpx.get(f"{base}/_sandbox/shops").json()["shops"] if s["code"] == code)
+    account = ChannelAccount(company=company, kind=info["protocol"], name=code, base_url=base,
+                             options={"page_size": SANDBOX_PAGE_SIZES[info["protocol"]]},
+                             collected_until=timezone.now() - timedelta(days=4), **extra)
+    account.set_credentials(info["credentials"])
+    account.save()
+    return account
+
+
+def sandbox_claims_make(base: str, code: str, kind: str, count: int = 1) -> list[dict]:
+    """Buyers of shop `code` ask for `count` claims of `kind` now (the sandbox picks eligible orders)."""
+    response = httpx.post(f"{base}/_sandbox/shops/{code}/claims", json={"count": count, "kind": kind})
+    assert response.status_code == 201, response.text
+    return response.json()["created"]
+
+
+def sandbox_claims_truth(base: str, code: str) -> dict:
+    """Every claim shop `code` holds (state, decisions received) and its counts."""
+    return httpx.get(f"{base}/_sandbox/shops/{code}/claims").json()
+
+
+def sandbox_claim_line_ids(base: str, code: str) -> dict[str, dict]:
+    """The shop's claims by the order line id the connectors use for that line."""
+    orders = {o["seq"]: o for o in httpx.get(f"{base}/_sandbox/shops/{code}/orders").json()["orders"]}
+    found = {}
+    for claim in sandbox_claims_truth(base, code)["claims"]:
+        order = orders[claim["order_seq"]]
+        index = [line["line_no"] for line in order["lines"]].index(claim["line_no"])
+        found[order["line_ids"][index]] = claim
+    return found
+
+
+def collect_orders_and_claims(account: ChannelAccount) -> dict:
+    """Collect the account's orders, then its claims (as the schedule does); the claim run's counts."""
+    from marketdock.claims.services import claims_collection_execute
+    from marketdock.orders.services import collection_execute
+
+    collection_execute(account_id=account.pk)
+    return claims_collection_execute(account_id=account.pk)
+
+
+def decide(claim, action, **details):
+    """The claim flow's part, in short: enqueue one decision on `claim`, then let the outbox worker
+    deliver what is due (as it does after the commit). Returns the outbox message."""
+    from marketdock.claims.services import claim_decision_enqueue
+    from marketdock.outbox.services import outbox_deliver_due
+
+    with transaction.atomic():
+        message = claim_decision_enqueue(claim=claim, action=action, **details)
+    outbox_deliver_due()
+    return message
+
+
+def make_seller_claim(line, *, kind: str = "cancel", quantity: int | None = None):
+    """A claim the seller starts on `line` (판매자 취소) before anything exists at the marketplace."""
+    from marketdock.claims.models import Claim, ClaimSource, Requester
+
+    return Claim.objects.create(company=line.company, order=line.order, line=line, account=line.account, type=kind,
+                                source=ClaimSource.SELLER, requester=Requester.SELLER,
+                                quantity=quantity or line.quantity)

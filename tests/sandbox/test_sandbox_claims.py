@@ -1,0 +1,58 @@
+"""The sandbox's claim stream and claim book (no database): live orders bring claims at the configured
+share on earlier orders, the order's status follows its claim as the marketplace's does, decisions move
+claims and are refused in the marketplace's words, and a saved sandbox keeps its claims."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from marketdock.sandbox import claims
+from marketdock.sandbox.state import SandboxState
+
+NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+
+
+def test_the_order_stream_brings_claims_at_the_configured_share():
+    state = SandboxState(seed=3, order_rate=10, initial_orders=30, now=NOW)
+    state.claim_share = 0.5
+    state.advance(NOW + timedelta(minutes=20))  # 200 live orders per shop
+    for code in ("naver-demo", "coupang-demo"):
+        made = [c for c in state.shops[code].claims if c.requested_at > NOW]
+        groups = {c.group_id for c in made}
+        # about half of 200 draws; a return or exchange needs a delivered order still free of claims
+        assert 40 <= len(groups) <= 140
+        assert {c.kind for c in made} == {"cancel", "return", "exchange"}
+    streamed = {c.kind for c in state.shops["shopify-demo"].claims if c.requested_at > NOW}
+    assert streamed == {"return", "exchange"}  # Shopify buyers cannot ask to cancel
+
+
+def test_the_naver_order_follows_its_claim_and_decisions_move_it():
+    state = SandboxState(seed=3, order_rate=0, initial_orders=30, now=NOW)
+    shop = state.shops["naver-demo"]
+    claim = claims.create(state, shop, "return", NOW)[0]
+    order = next(o for o in shop.orders if o.seq == claim.order_seq)
+    assert (order.claim_type, order.claim_status, order.change_type) == ("RETURN", "RETURN_REQUEST", "CLAIM_REQUESTED")
+    claims.decide(shop, claim, "approve", NOW)
+    assert claim.state == "collecting" and claim.collect_tracking and order.claim_status == "COLLECTING"
+    with pytest.raises(claims.Refused, match="승인할 수 없습니다"):
+        claims.decide(shop, claim, "approve", NOW)
+    state.claim_collect_seconds = 60
+    claims.advance(state, shop, NOW + timedelta(minutes=2))
+    assert claim.state == "collected" and order.claim_status == "COLLECT_DONE"
+    claims.decide(shop, claim, "approve", NOW + timedelta(minutes=3))
+    assert claim.state == "completed" and order.status == "RETURNED"
+    assert [d["action"] for d in claim.decisions] == ["approve", "approve"]
+    assert claims.truth(shop)["counts"]["decisions"] == 2
+
+
+def test_a_saved_sandbox_keeps_its_claims(tmp_path):
+    state = SandboxState(seed=3, order_rate=0, initial_orders=20, now=NOW, persist_path=tmp_path / "s.json")
+    shop = state.shops["coupang-demo"]
+    claims.create(state, shop, "exchange", NOW)
+    before = claims.truth(shop)
+    state.save()
+    again = SandboxState(seed=3, order_rate=0, initial_orders=20, now=NOW, persist_path=tmp_path / "s.json")
+    assert again.load()
+    assert claims.truth(again.shops["coupang-demo"]) == before
