@@ -11,7 +11,10 @@ class SettlementConfig(AppConfig):
         from marketdock.core.demo import register_step
         from marketdock.orders.hooks import register_lines_changed
 
-        from . import tasks  # noqa: F401  (the debounced settlement refresh)
+        from . import (
+            tasks,  # noqa: F401  (the debounced settlement refresh)
+            tasks_import,  # noqa: F401  (the settlement import job and its daily schedule)
+        )
         from .demo import demo_settlement
         from .services.queue import queue_lines
 

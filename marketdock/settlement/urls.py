@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views, views_sales, views_store
+from .urls_reconcile import urlpatterns as reconcile_urls
 
 app_name = "settlement"
 
@@ -20,3 +21,4 @@ urlpatterns = [
     path("store-sales/<int:pk>/", views_store.store_sale_detail, name="store_sale_detail"),
     path("store-sales/<int:pk>/void/", views_store.store_sale_void, name="store_sale_void"),
 ]
+urlpatterns += reconcile_urls
