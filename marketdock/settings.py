@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "axes",
     "huey.contrib.djhuey",
     "csp",
+    "ninja",  # the API docs page serves Swagger UI from the package's static files (no CDN, CSP-safe)
     "marketdock.core",
     "marketdock.catalog",
     "marketdock.inventory",

@@ -80,8 +80,11 @@ MENU: tuple[Section, ...] = (
         Screen("cs.sms_senders", _("발신번호 관리"), "claims:sms_senders"),
         Screen("cs.analysis", _("클레임 분석"), "claims:rates"),
     )),
-    Section("settlement", _("정산"), "cash", (
+    Section("settlement", _("정산관리"), "cash", (
         Screen("settlement.commissions", _("수수료 설정"), "settlement:commissions"),
+        Screen("settlement.expected", _("정산예정"), "settlement:expected"),
+        Screen("settlement.sales", _("매출실적"), "settlement:sales"),
+        Screen("settlement.store_sales", _("매장 매출"), "settlement:store_sales"),
         Screen("settlement.statements", _("정산 내역"), "settlement:statements"),
         Screen("settlement.reconcile", _("정산 대사"), "settlement:reconcile"),
         Screen("settlement.report", _("정산 리포트"), "settlement:report"),

@@ -153,6 +153,30 @@ def order_actions(*, request, order) -> list[tuple[str, str]]:
     return [action for fn in list(_actions) for action in (fn(request=request, order=order) or ())]
 
 
+# --- lines changed (registered by settlement) ---------------------------------------------------------
+# `lines_changed(company_id, line_ids)` is called after order lines were created or changed (collection,
+# edits); a higher app (settlement: expected settlement per line) registers a listener that queues the
+# lines for its own debounced recomputation. Listeners run inside the caller's transaction: keep them cheap.
+
+LinesListener = Callable[[int, list[int]], None]
+_lines_listeners: list[LinesListener] = []
+
+
+def register_lines_changed(fn: LinesListener) -> LinesListener:
+    """Register `fn(company_id, line_ids)`; registering twice is a no-op."""
+    if fn not in _lines_listeners:
+        _lines_listeners.append(fn)
+    return fn
+
+
+def lines_changed(company_id: int, line_ids: Iterable[int]) -> None:
+    ids = sorted({int(i) for i in line_ids if i})
+    if not ids:
+        return
+    for listener in list(_lines_listeners):
+        listener(company_id, ids)
+
+
 # --- order history listeners (registered by higher apps, e.g. saas webhooks) ----------------------------
 
 EventsListener = Callable[..., None]

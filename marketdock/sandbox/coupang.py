@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from . import coupang_listings as listings
-from . import inquiries
+from . import inquiries, settlement_api
 from .http import KST, Request, Response, kst_naive
 from .state import Order, Shop
 
@@ -40,6 +40,11 @@ def _api_error(status: int, message: str) -> Response:
 
 
 def handle(app: SandboxApp, req: Request) -> Response | None:
+    if req.path in settlement_api.COUPANG_PATHS:
+        shop = _authenticate(app, req, None)
+        if isinstance(shop, Response):
+            return shop
+        return fault_response(app, shop) or settlement_api.coupang(app, shop, req)
     match = PREFIX.match(req.path)
     if not match:
         from . import coupang_claims  # noqa: PLC0415 - it builds on this module's auth and errors

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import bcrypt
 
-from . import inquiries, naver_claims
+from . import inquiries, naver_claims, settlement_api
 from . import naver_listings as listings
 from .http import Request, Response, kst_iso, trace_id
 from .naver_listings import _error  # one Naver error shape for orders and products
@@ -72,6 +72,8 @@ def handle(app: SandboxApp, req: Request) -> Response | None:
         return _query(app, shop, req)
     if path == "/pay-order/seller/product-orders/confirm" and req.method == "POST":
         return _confirm(app, shop, req)
+    if path.startswith("/pay-settle/"):
+        return settlement_api.naver(app, shop, req, path)
     routed = (inquiries.route_naver(app, shop, req, path) or listings.route(app, shop, req, path)
               or naver_claims.route(app, shop, req, path))
     if routed is not None:

@@ -21,6 +21,8 @@ Admin API (JSON):
   POST /_sandbox/shops/<shop>/claims        {"count": n, "kind": "cancel"|"return"|"exchange"}: n buyer claims now
   GET|POST /_sandbox/claims                 {"claim_share": 0.1, "collect_seconds": 600}: claim stream settings
   POST /_sandbox/reset                      {"seed": 7, "order_rate": 2}: regenerate everything
+  GET  /_sandbox/shops/<shop>/settlements   the settlement ledger's seeded differences by kind (settlement_api)
+  POST /_sandbox/shops/<shop>/settlements   {"share": 0.1}: the share of deliberate differences of each kind
   GET  /_sandbox/tracking/<carrier>/<number>[?now=ISO]
                                             tracking events of a number the sandbox received in a
                                             dispatch (404 otherwise): picked_up at dispatch, then
@@ -40,7 +42,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
-from . import cafe24, coupang, elevenst, esm, inquiries, naver, shopify, shopify_graphql
+from . import cafe24, coupang, elevenst, esm, inquiries, naver, settlement_api, shopify, shopify_graphql
 from . import claims as sandbox_claims
 from .http import Request, Response
 from .state import SandboxState, Shop
@@ -48,7 +50,7 @@ from .tracking import tracking_events
 
 log = logging.getLogger("marketdock.sandbox")
 
-_SHOP_ROUTE = re.compile(r"^/_sandbox/shops/(?P<shop>[\w-]+)/(?P<what>orders|faults|received|listings|claims|inquiries)$")
+_SHOP_ROUTE = re.compile(r"^/_sandbox/shops/(?P<shop>[\w-]+)/(?P<what>orders|faults|received|listings|claims|inquiries|settlements)$")
 _TRACKING_ROUTE = re.compile(r"^/_sandbox/tracking/(?P<carrier>[^/]+)/(?P<number>[^/]+)$")
 
 
@@ -162,6 +164,10 @@ class SandboxApp:
                 return Response(200, state.listings_truth(shop))
             if what == "claims":
                 return _shop_claims(self, shop, req)
+        if what == "settlements" and req.method == "GET":  # the ledger takes the lock itself
+            return Response(200, settlement_api.truth(self, shop))
+        if what == "settlements" and req.method == "POST":
+            return settlement_api.configure(self, shop, _json_body(req))
         return Response(405, {"error": "method not allowed"})
 
 

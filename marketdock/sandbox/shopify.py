@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from graphql.execution.values import get_argument_values, get_directive_values
 
-from . import shopify_claims
+from . import settlement_api, shopify_claims
 from . import shopify_graphql as gql
 from . import shopify_listings as listings
 from .http import Request, Response, utc_z
@@ -158,7 +158,8 @@ def _graphql(app: SandboxApp, req: Request, shop: Shop, version: str) -> Respons
 # The root fields the sandbox answers, by operation type; the rest of the schema validates but is
 # refused as UNSUPPORTED_BY_SANDBOX.
 ROOT_FIELDS = {
-    "query": {"orders", "order", "shop", "products", "product", "productVariant", "nodes", "locations"},
+    "query": {"orders", "order", "shop", "products", "product", "productVariant", "nodes", "locations",
+              "shopifyPaymentsAccount"},
     "mutation": {"fulfillmentCreate", "inventorySetQuantities", "productVariantsBulkUpdate", "productUpdate",
                  "productSet", "returnApproveRequest", "returnDeclineRequest", "orderCancel"},
 }
@@ -207,11 +208,23 @@ def _root(app: SandboxApp, shop: Shop, query: str, version: str, spent: list[int
         values = get_directive_values(directive, info.field_nodes[0], info.variable_values) if directive else None
         return {**args, "idempotencyKey": (values or {}).get("key")}
 
+    variant_nodes = listing("VariantsInventory", "nodes")
+
+    def nodes(info, **args):
+        if settlement_api.is_payout_lookup(args.get("ids")):
+            spent.append(len(args["ids"]))
+            return settlement_api.shopify_payouts(app, shop, args["ids"])
+        return variant_nodes(info, **args)
+
+    def payments_account(info, **args):
+        spent.append(10)
+        return settlement_api.shopify_account(app, shop, _connection_args(info, "balanceTransactions"))
+
     return {
-        "orders": orders, "order": order, "shop": shop_field,
+        "orders": orders, "order": order, "shop": shop_field, "shopifyPaymentsAccount": payments_account,
         "products": listing("Products", "products"), "product": listing("Product", "product"),
         "productVariant": listing("VariantInventory", "productVariant"),
-        "nodes": listing("VariantsInventory", "nodes"), "locations": listing("Locations", "locations"),
+        "nodes": nodes, "locations": listing("Locations", "locations"),
         "fulfillmentCreate": listing("FulfillmentCreate", "fulfillmentCreate"),
         "inventorySetQuantities": listing("InventorySet", "inventorySetQuantities", idempotent),
         "productVariantsBulkUpdate": listing("VariantsPrice", "productVariantsBulkUpdate"),
@@ -219,6 +232,16 @@ def _root(app: SandboxApp, shop: Shop, query: str, version: str, spent: list[int
         "productSet": listing("ProductSet", "productSet"),
         **shopify_claims.resolvers(app, shop, spent),
     }
+
+
+def _connection_args(info, name: str) -> dict[str, Any]:
+    """The arguments of the connection field `name` selected under this root field."""
+    parent = info.schema.get_type(info.return_type.of_type.name if hasattr(info.return_type, "of_type")
+                                  else info.return_type.name)
+    for selection in info.field_nodes[0].selection_set.selections:
+        if getattr(selection, "name", None) and selection.name.value == name:
+            return get_argument_values(parent.fields[name], selection, info.variable_values)
+    return {}
 
 
 def _line_args(info) -> tuple[int, str | None]:

@@ -6,3 +6,17 @@ class SettlementConfig(AppConfig):
     name = "marketdock.settlement"
     label = "settlement"
     verbose_name = _("정산관리")
+
+    def ready(self) -> None:
+        from marketdock.core.demo import register_step
+        from marketdock.orders.hooks import register_lines_changed
+
+        from . import (
+            tasks,  # noqa: F401  (the debounced settlement refresh)
+            tasks_import,  # noqa: F401  (the settlement import job and its daily schedule)
+        )
+        from .demo import demo_settlement
+        from .services.queue import queue_lines
+
+        register_lines_changed(queue_lines)
+        register_step(demo_settlement)

@@ -30,7 +30,8 @@ from marketdock.orders.models import (
 
 pytestmark = pytest.mark.django_db
 
-APP_NAMESPACES = {"core", "catalog", "inventory", "channels", "orders", "shipping", "analytics", "claims", "saas"}
+APP_NAMESPACES = {"core", "catalog", "inventory", "channels", "orders", "shipping", "analytics", "settlement", "claims",
+                  "saas"}
 PROGRESS_WORDS = {"pages", "seen", "created", "updated", "unchanged", "quarantined", "skipped", "labels",
                   "checked", "drift", "fixed", "adjusted", "sent", "failed", "pulled", "linked", "error"}
 LAYOUTS = {"single", "a4_2", "a4_4"}

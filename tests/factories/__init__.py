@@ -10,4 +10,5 @@ defined once (tests/core/test_architecture_tests.py checks both).
     shipping   sender warehouses, carrier contracts, tracking stand-ins, label text
     sandbox    connectors on the sandbox marketplace and what it recorded
     analytics  order histories written straight to the order tables for the sales rollup
+    settlement orders, claims, commission rules and payout schedules for the settlement services; stores
 """

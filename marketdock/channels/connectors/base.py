@@ -196,6 +196,19 @@ class Connector(ABC):
         """The marketplace's settlement rows whose settle_date falls in [start, end] (KST dates)."""
         raise self._unsupported("정산 조회")
 
+    @classmethod
+    def settlement_match_key(cls, order_id: str, order_line_id: str) -> str:
+        """The key an order line of ours is matched on against `ChannelSettlement.key`: the line itself
+        where the marketplace settles per line (Naver), coarser where it does not (Coupang, Shopify)."""
+        return order_line_id
+
+    @classmethod
+    def settlement_shipping_key(cls, order_id: str) -> str:
+        """The key the marketplace settles an order's shipping fee under when it does so per order
+        (Naver DELIVERY rows, Coupang deliveryFee): our lines' shipping share is compared there. Empty:
+        shipping is settled with the line (or the whole order is one key)."""
+        return ""
+
     def _unsupported(self, what: str) -> UnsupportedOperation:
         return UnsupportedOperation(f"{self.marketplace.value}: {what} 기능을 지원하지 않습니다",
                                     marketplace=self.marketplace.value)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,7 +28,7 @@ class ChannelSettlement(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    marketplace: Marketplace
+    marketplace: Marketplace | Literal["manual"]  # "manual": a settlement file of a channel without an API
     record_id: str = Field(min_length=1)
     kind: SettlementKind
     order_id: str = ""
@@ -47,11 +47,42 @@ class ChannelSettlement(BaseModel):
     other_fee: int = 0
     payout_amount: int  # the net for the row, signed
     payout_id: str = ""  # the marketplace's payout / settlement batch id
+    item_id: str = ""  # the marketplace's item id when it reports per order + item, not per line (Coupang)
+    match_key: str = ""  # what our order lines are matched on when it is not order_line_id (see
+    # Connector.settlement_match_key: Coupang order + item, Shopify the order)
+    raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+    @property
+    def key(self) -> str:
+        return self.match_key or self.order_line_id
+
+    @property
+    def deductions(self) -> int:
+        return self.sale_commission + self.payment_commission + self.shipping_commission + self.other_fee
+
+
+class ChannelPayout(BaseModel):
+    """One payout (지급) batch as the marketplace reports it: Coupang settlement-histories, Shopify
+    payouts, Naver settle/daily. Optional context for the rows of a page (which batch, paid or not)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    marketplace: Marketplace
+    payout_id: str = Field(min_length=1)
+    pay_date: date | None = None
+    paid: bool = False
+    currency: str = "KRW"
+    gross_amount: int = 0  # sales before the marketplace's deductions
+    fee_amount: int = 0  # everything the marketplace kept
+    payout_amount: int  # what reaches (or reached) the bank account, signed
+    kind: str = ""  # the marketplace's own label (WEEKLY, MONTHLY, …), shown as is only in raw views
     raw: dict[str, Any] = Field(default_factory=dict, repr=False)
 
 
 class SettlementPage(BaseModel):
     records: list[ChannelSettlement] = Field(default_factory=list)
+    payouts: list[ChannelPayout] = Field(default_factory=list)
     errors: list[RecordError] = Field(default_factory=list)
     next_cursor: str | None = None
     has_more: bool = False
+

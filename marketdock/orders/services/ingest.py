@@ -34,6 +34,7 @@ from marketdock.core.usage import usage_record
 from marketdock.core.validators import normalize_phone
 
 from .. import events as rec
+from .. import hooks
 from ..models import (
     ChannelStatus,
     CollectionRun,
@@ -500,6 +501,7 @@ def _upsert(**kwargs) -> None:
     # 7. duplicate orders (same buyer + phone, same items, within the window)
     p.events.extend(_flag_duplicates(company=p.company, orders=p.new_orders, lines_by_order=p.by_pk_lines, now=p.now))
     rec.record_all(p.events)
+    hooks.lines_changed(p.company.pk, [ln.pk for ln in p.new_lines + p.changed_lines])
     usage_record(p.company, "orders", _collected_count(p), at=p.now)
 
 

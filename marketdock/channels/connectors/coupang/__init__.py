@@ -63,6 +63,13 @@ from .orders import (
     parse_payload,
     split_line_id,
 )
+from .settlement import (
+    PAYOUTS_PATH,
+    REVENUE_PATH,
+    CoupangSettlement,
+    parse_payouts_response,
+    parse_revenue_response,
+)
 from .transport import (
     API_PREFIX,
     CoupangTransport,
@@ -71,7 +78,7 @@ from .transport import (
 )
 
 
-class CoupangConnector(CoupangOrders, CoupangFulfilment, CoupangClaims, CoupangListings, CoupangInquiries,
+class CoupangConnector(CoupangOrders, CoupangFulfilment, CoupangClaims, CoupangListings, CoupangInquiries, CoupangSettlement,
                        CoupangTransport):
     marketplace = Marketplace.COUPANG
     capabilities = Capabilities(confirm=True, confirm_batch=ACK_BATCH, change_feed=False,
@@ -79,7 +86,8 @@ class CoupangConnector(CoupangOrders, CoupangFulfilment, CoupangClaims, CoupangL
                                 line_key="{shipmentBoxId}-{vendorItemId}", dispatch=True, delay=False, listings=True,
                                 stock_update=True, price_update=True, sale_status=True, register_listing=True,
                                 compare_and_set=False, categories=True, claims=True, claim_decisions=True,
-                                inquiries=True, inquiry_answers=True)
+                                inquiries=True, inquiry_answers=True,
+                                settlements=True)
     credentials_model = CoupangCredentials
     DEFAULT_RATE = Rate(per_second=5.0, burst=5)  # Coupang blocks at ~10 rps per vendor; stay well under
     STOCK_PER_OPTION = True  # one quantities PUT per vendor item
@@ -112,6 +120,11 @@ __all__ = [
     "RECEIPT_PROGRESS",
     "CoupangClaims",
     "CoupangConnector",
+    "CoupangSettlement",
+    "PAYOUTS_PATH",
+    "REVENUE_PATH",
+    "parse_payouts_response",
+    "parse_revenue_response",
     "CoupangCredentials",
     "CoupangFulfilment",
     "CoupangInquiries",

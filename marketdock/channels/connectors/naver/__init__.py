@@ -71,6 +71,13 @@ from .orders import (
     parse_product_order,
     parse_query_response,
 )
+from .settlement import (
+    CASE_PATH,
+    COMMISSION_PATH,
+    NaverSettlement,
+    parse_case_response,
+    parse_commissions,
+)
 from .transport import (
     NaverTransport,
     query_string,
@@ -78,19 +85,25 @@ from .transport import (
 )
 
 
-class NaverConnector(NaverOrders, NaverFulfilment, NaverClaims, NaverListings, NaverInquiries, NaverTransport):
+class NaverConnector(NaverOrders, NaverFulfilment, NaverClaims, NaverListings, NaverInquiries, NaverSettlement, NaverTransport):
     marketplace = Marketplace.NAVER
     capabilities = Capabilities(confirm=True, confirm_batch=CONFIRM_BATCH, change_feed=True, max_window=MAX_WINDOW,
                                 page_size=300, line_key="productOrderId", dispatch=True, delay=True, listings=True,
                                 stock_update=True, price_update=True, sale_status=True, register_listing=True,
                                 compare_and_set=False, categories=True, claims=True, claim_decisions=True,
-                                inquiries=True, inquiry_answers=True, answer_edit=True)
+                                inquiries=True, inquiry_answers=True, answer_edit=True,
+                                settlements=True)
     credentials_model = NaverCredentials
     DEFAULT_RATE = Rate(per_second=2.0, burst=4)  # the documented example: 2 rps per application
 
 
 __all__ = [
     "BASE_URL",
+    "CASE_PATH",
+    "COMMISSION_PATH",
+    "NaverSettlement",
+    "parse_case_response",
+    "parse_commissions",
     "CATEGORIES_PATH",
     "CHANGES_PATH",
     "CLAIM_PATH",

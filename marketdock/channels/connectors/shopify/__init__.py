@@ -81,6 +81,16 @@ from .orders import (
     parse_payload,
     parse_rest_order,
 )
+from .settlement import (
+    BALANCE_TRANSACTIONS_QUERY,
+    PAYOUTS_QUERY,
+    ShopifySettlement,
+    parse_balance_transaction,
+    parse_graphql_payout,
+    parse_rest_payout,
+    parse_rest_transaction,
+    parse_rest_transactions,
+)
 from .transport import (
     COST_BUCKET,
     COST_BUCKETS,
@@ -98,12 +108,14 @@ from .transport import (
 )
 
 
-class ShopifyConnector(ShopifyOrders, ShopifyFulfilment, ShopifyClaims, ShopifyListings, ShopifyTransport):
+class ShopifyConnector(ShopifyOrders, ShopifyFulfilment, ShopifyClaims, ShopifyListings, ShopifySettlement,
+                       ShopifyTransport):
     marketplace = Marketplace.SHOPIFY
     capabilities = Capabilities(confirm=False, change_feed=True, max_window=timedelta(days=3650),
                                 page_size=ORDERS_PAGE, line_key="{orderId}-{lineItemId}", dispatch=True, delay=False,
                                 listings=True, stock_update=True, price_update=True, sale_status=True,
-                                register_listing=True, compare_and_set=True, claims=True, claim_decisions=True)
+                                register_listing=True, compare_and_set=True, claims=True, claim_decisions=True,
+                                settlements=True)
     credentials_model = ShopifyCredentials
     DEFAULT_RATE = Rate(per_second=4.0, burst=8)  # request pacing; points are handled by the cost logic
 
@@ -116,6 +128,8 @@ __all__ = [
     "parse_order_claims",
     "COST_BUCKET", "COST_BUCKETS", "COST_RESTORE_RATE", "CostBuckets", "INVENTORY_SET_COST", "VARIANT_LOOKUP_COST",
     "API_VERSION",
+    "BALANCE_TRANSACTIONS_QUERY", "PAYOUTS_QUERY", "ShopifySettlement", "parse_balance_transaction",
+    "parse_graphql_payout", "parse_rest_payout", "parse_rest_transaction", "parse_rest_transactions",
     "FINANCIAL_PROGRESS",
     "FULFILLMENT_CREATE",
     "FULFILLMENT_ORDERS_QUERY",

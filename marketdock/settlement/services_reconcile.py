@@ -1,0 +1,308 @@
+"""Line-level reconciliation (STL-3): what each order line should pay (`ExpectedSettlement` plus its
+`SettlementAdjustment`s) against what the marketplace settled (`SettlementRecord`), per settlement key
+of an account (see services_import: the line for Naver, order + item for Coupang, the order for Shopify).
+
+Set-based: both sides are read in two grouped queries, compared in memory, and the outcomes written
+with one bulk upsert per table — no query per line. Outcomes (`ReconStatus`):
+
+- matched: paid (or scheduled) = expected;
+- amount differs: the difference split into commission / discount / shipping / other;
+- paid but unknown to us: rows under a key none of our lines has;
+- expected but not paid after its due date (before it: not due yet).
+
+Each difference becomes a 정산 오류 (`SettlementIssue`, keyed account + line key + kind so re-running
+changes nothing); a difference that went away resolves its open issue; an issue the user accepted or
+sent to the marketplace keeps its state. A payment later than the due date is an issue of its own
+(`late`), also when the amount matches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import connection, transaction
+from django.db.models import Count, Max, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketdock.channels.models import ChannelAccount
+from marketdock.core.money import format_money
+
+from .models import (
+    ExpectedSettlement,
+    ExpectedState,
+    IssueKind,
+    IssueState,
+    Reconciliation,
+    ReconStatus,
+    SettlementAdjustment,
+    SettlementIssue,
+    SettlementIssueEvent,
+    SettlementRecord,
+    SettlementRun,
+)
+from .services_import import key_functions, run_finish, run_start
+
+
+@dataclass
+class _Side:
+    currency: str = "KRW"
+    total: int = 0
+    commission: int = 0
+    discount: int = 0  # marketplace-funded discount − seller discount
+    shipping: int = 0
+    other_fee: int = 0
+    line_id: int | None = None
+    due: date | None = None
+    paid_date: date | None = None
+    all_paid: bool = True
+    order_id: str = ""
+    lines: list[int] = field(default_factory=list)
+
+
+def _side(sides: dict[str, _Side], key: str, currency: str, line_id: int, order_id: str) -> _Side:
+    side = sides.get(key)
+    if side is None:
+        side = sides[key] = _Side(currency=currency, line_id=line_id, order_id=order_id)
+    return side
+
+
+def _expected(account: ChannelAccount) -> dict[str, _Side]:
+    adjustments = {row["line_id"]: row for row in SettlementAdjustment.objects.filter(
+        company_id=account.company_id, account=account, line__isnull=False).values("line_id").annotate(
+        net=Sum("net"), reversed=Sum("commission_reversed"), shipping=Sum("shipping_fee"))}
+    sides: dict[str, _Side] = {}
+    line_key, shipping_key = key_functions(account.kind)
+    rows = ExpectedSettlement.objects.filter(company_id=account.company_id, account=account).values_list(
+        "line_id", "order__channel_order_id", "line__channel_line_id", "currency", "expected_payout",
+        "sale_commission", "payment_commission", "shipping_commission", "fixed_fee", "seller_discount",
+        "marketplace_discount", "shipping_fee", "payout_date", "state")
+    for (line_id, order_id, channel_line, currency, payout, sale_c, pay_c, ship_c, fixed, seller_d, market_d, ship,
+         due, state) in rows.iterator(chunk_size=5000):
+        adj = adjustments.get(line_id) or {}
+        line_side = _side(sides, line_key(order_id, channel_line), currency, line_id, order_id)
+        ship_total = ship + (adj.get("shipping") or 0)
+        ship_key = shipping_key(order_id) if ship_total or ship_c else ""
+        ship_side = _side(sides, ship_key, currency, line_id, order_id) if ship_key else line_side
+        # the shipping fee and its commission go where the marketplace settles them (per order for some)
+        line_side.total += payout + (adj.get("net") or 0) - (ship_total - ship_c)
+        ship_side.total += ship_total - ship_c
+        line_side.commission += sale_c + pay_c + fixed - (adj.get("reversed") or 0)
+        ship_side.commission += ship_c
+        line_side.discount += market_d - seller_d
+        ship_side.shipping += ship_total
+        line_side.lines.append(line_id)
+        if state != ExpectedState.CANCELLED and due:
+            for side in {id(line_side): line_side, id(ship_side): ship_side}.values():
+                side.due = max(side.due, due) if side.due else due
+    return sides
+
+
+def _paid(account: ChannelAccount) -> dict[str, _Side]:
+    rows = SettlementRecord.objects.filter(company_id=account.company_id, account=account).values(
+        "order_line_id").annotate(
+        currency=Max("currency"), total=Sum("payout_amount"), sale_c=Sum("sale_commission"),
+        pay_c=Sum("payment_commission"), ship_c=Sum("shipping_commission"), other=Sum("other_fee"),
+        market_d=Sum("marketplace_discount"), seller_d=Sum("seller_discount"), ship=Sum("shipping_fee"),
+        paid_date=Max("pay_date"), unpaid=Count("id", filter=Q(paid=False)), line=Max("line_id"),
+        order=Max("order_id"))
+    sides: dict[str, _Side] = {}
+    for row in rows.iterator(chunk_size=5000):
+        key = row["order_line_id"]
+        sides[key] = _Side(currency=row["currency"] or "KRW", total=row["total"] or 0,
+                           commission=(row["sale_c"] or 0) + (row["pay_c"] or 0) + (row["ship_c"] or 0),
+                           discount=(row["market_d"] or 0) - (row["seller_d"] or 0), shipping=row["ship"] or 0,
+                           other_fee=row["other"] or 0, line_id=row["line"], paid_date=row["paid_date"],
+                           all_paid=not row["unpaid"], order_id=row["order"] or "")
+    return sides
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    reason: str
+
+
+@dataclass
+class _Outcome:
+    """One key's Reconciliation row before it is written (plain values: written in bulk by SQL)."""
+
+    line_key: str
+    line_id: int | None
+    currency: str
+    expected_amount: int
+    paid_amount: int
+    due_date: date | None
+    paid_date: date | None
+    status: str = ReconStatus.MATCHED
+    difference: int = 0
+    diff_commission: int = 0
+    diff_discount: int = 0
+    diff_shipping: int = 0
+    diff_other: int = 0
+
+
+_RECON_COLUMNS = ("line_id", "line_key", "status", "currency", "expected_amount", "paid_amount", "difference",
+                  "diff_commission", "diff_discount", "diff_shipping", "diff_other", "due_date", "paid_date")
+
+
+def _recon_write(account: ChannelAccount, run: SettlementRun, outcomes: list[_Outcome]) -> None:
+    """Upsert the outcomes that changed on (company, account, line_key) — no model instances; a row
+    whose outcome is the same as last time is left alone (the daily re-run touches only what moved)."""
+    ops = connection.ops
+    previous = {row[1]: row for row in Reconciliation.objects.filter(
+        company_id=account.company_id, account=account).values_list(*_RECON_COLUMNS).iterator(chunk_size=5000)}
+    table = ops.quote_name(Reconciliation._meta.db_table)
+    columns = ("company_id", "account_id", "run_id", *_RECON_COLUMNS, "reconciled_at")
+    names = ", ".join(ops.quote_name(c) for c in columns)
+    updates = ", ".join(f"{ops.quote_name(c)} = EXCLUDED.{ops.quote_name(c)}" for c in columns[2:])
+    sql = (f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))}) "
+           f"ON CONFLICT (company_id, account_id, line_key) DO UPDATE SET {updates}")
+    now = ops.adapt_datetimefield_value(timezone.now())
+    rows = []
+    for o in outcomes:
+        values = (o.line_id, o.line_key, str(o.status), o.currency, o.expected_amount, o.paid_amount, o.difference,
+                  o.diff_commission, o.diff_discount, o.diff_shipping, o.diff_other, o.due_date, o.paid_date)
+        if previous.get(o.line_key) == values:
+            continue
+        rows.append((account.company_id, account.id, run.id, *values[:11], ops.adapt_datefield_value(o.due_date),
+                     ops.adapt_datefield_value(o.paid_date), now))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[start:start + 5000])
+
+
+def _compare(key: str, exp: _Side | None, paid: _Side | None, today: date) -> tuple[_Outcome, list[Finding]]:
+    """One key's outcome and the issues it raises."""
+    recon = _Outcome(line_key=key[:120], line_id=(exp or paid).line_id, currency=(exp or paid).currency,
+                     expected_amount=exp.total if exp else 0, paid_amount=paid.total if paid else 0,
+                     due_date=exp.due if exp else None, paid_date=paid.paid_date if paid else None)
+    recon.difference = recon.paid_amount - recon.expected_amount
+
+    def money(amount: int) -> str:
+        return format_money(amount, recon.currency)
+
+    findings: list[Finding] = []
+    if exp is None:
+        recon.status = ReconStatus.PAID_UNKNOWN
+        findings.append(Finding(IssueKind.PAID_UNKNOWN, _("우리 주문에 없는 정산 내역입니다 (%(amount)s)")
+                                % {"amount": money(recon.paid_amount)}))
+        return recon, findings
+    if paid is None:
+        if exp.total == 0:
+            recon.status = ReconStatus.MATCHED  # cancelled before payout: nothing due, nothing paid
+        elif exp.due and exp.due < today:
+            recon.status = ReconStatus.EXPECTED_UNPAID
+            findings.append(Finding(IssueKind.UNPAID, _("지급예정일(%(due)s)이 지났는데 정산되지 않았습니다 (%(amount)s)")
+                                    % {"due": exp.due.isoformat(), "amount": money(exp.total)}))
+        else:
+            recon.status = ReconStatus.NOT_DUE
+        return recon, findings
+    recon.diff_commission = exp.commission - paid.commission
+    recon.diff_discount = paid.discount - exp.discount
+    # a marketplace that charges goods and shipping together (Shopify) reports no shipping to compare
+    recon.diff_shipping = paid.shipping - exp.shipping if paid.shipping else 0
+    recon.diff_other = recon.difference - recon.diff_commission - recon.diff_discount - recon.diff_shipping
+    if recon.difference == 0:
+        recon.status = ReconStatus.MATCHED
+    else:
+        recon.status = ReconStatus.AMOUNT_DIFFERS
+        findings.append(_difference(recon, paid, money))
+    if paid.paid_date and exp.due and paid.paid_date > exp.due:  # paid, or scheduled by the marketplace, too late
+        text = (_("지급예정일 %(due)s보다 늦게 %(paid)s에 지급되었습니다") if paid.all_paid
+                else _("쇼핑몰 지급예정일 %(paid)s이 우리 지급예정일 %(due)s보다 늦습니다"))
+        findings.append(Finding(IssueKind.LATE, text % {"due": exp.due.isoformat(), "paid": paid.paid_date.isoformat()}))
+    return recon, findings
+
+
+def _difference(recon: _Outcome, paid: _Side, money) -> Finding:
+    parts = {IssueKind.COMMISSION: recon.diff_commission, IssueKind.DISCOUNT: recon.diff_discount,
+             IssueKind.SHIPPING: recon.diff_shipping, IssueKind.OTHER: recon.diff_other}
+    kind = max(parts, key=lambda k: abs(parts[k]))
+    if kind == IssueKind.OTHER and paid.other_fee > 0 and recon.diff_other < 0:
+        kind = IssueKind.EXTRA_FEE
+    labels = {IssueKind.COMMISSION: _("수수료"), IssueKind.DISCOUNT: _("할인"), IssueKind.SHIPPING: _("배송비"),
+              IssueKind.OTHER: _("기타"), IssueKind.EXTRA_FEE: _("추가 차감")}
+    detail = ", ".join(f"{labels[k]} {money(v)}" for k, v in parts.items() if v)
+    reason = _("정산금액이 예정보다 %(diff)s 다릅니다 (%(detail)s)") % {"diff": money(recon.difference), "detail": detail}
+    if kind == IssueKind.EXTRA_FEE:
+        reason = _("예정에 없는 차감 %(fee)s이 있습니다") % {"fee": money(paid.other_fee)}
+    return Finding(kind, reason)
+
+
+def settlement_reconcile(account: ChannelAccount, *, today: date | None = None, trigger: str = "schedule",
+                         user=None) -> SettlementRun:
+    """Reconcile every key of the account (idempotent: the same data gives the same rows and issues)."""
+    today = today or timezone.localdate()
+    run = run_start(account, SettlementRun.What.RECONCILE, trigger=trigger, user=user)
+    expected, paid = _expected(account), _paid(account)
+    recons: list[_Outcome] = []
+    findings: dict[str, tuple[_Outcome, Finding]] = {}
+    for key in expected.keys() | paid.keys():
+        if not key:
+            continue
+        recon, found = _compare(key, expected.get(key), paid.get(key), today)
+        recons.append(recon)
+        for finding in found:
+            findings[f"{account.id}:{recon.line_key}:{finding.kind}"[:200]] = (recon, finding)
+    with transaction.atomic():
+        _recon_write(account, run, recons)
+        _issues_sync(account, findings, paid)
+        run.seen = len(recons)
+        run.matched = sum(1 for r in recons if r.status == ReconStatus.MATCHED)
+        run.differences = len(findings)
+        run.save(update_fields=["seen", "matched", "differences"])
+    return run_finish(run)
+
+
+def _issues_sync(account: ChannelAccount, findings: dict[str, tuple[_Outcome, Finding]],
+                 paid: dict[str, _Side]) -> None:
+    now = timezone.now()
+    existing = {i.key: i for i in SettlementIssue.objects.filter(company_id=account.company_id, account=account)}
+    recon_ids = dict(Reconciliation.objects.filter(
+        company_id=account.company_id, account=account,
+        line_key__in=list({recon.line_key for recon, _finding in findings.values()})).values_list("line_key", "id"))
+    new, changed, events = [], [], []
+    for key, (recon, finding) in findings.items():
+        issue = existing.get(key)
+        values = {"reconciliation_id": recon_ids.get(recon.line_key), "line_id": recon.line_id, "kind": finding.kind,
+                  "currency": recon.currency, "expected_amount": recon.expected_amount,
+                  "paid_amount": recon.paid_amount, "difference": recon.difference, "reason": finding.reason[:500],
+                  "due_date": recon.due_date}
+        if issue is None:
+            side = paid.get(recon.line_key)
+            new.append(SettlementIssue(company_id=account.company_id, account=account, key=key,
+                                       channel_order_id=(side.order_id if side else "")[:100],
+                                       channel_line_id=recon.line_key, created_at=now, updated_at=now, **values))
+            continue
+        reopened = issue.state == IssueState.RESOLVED
+        if reopened or any(getattr(issue, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(issue, name, value)
+            if reopened:
+                events.append(SettlementIssueEvent(company_id=account.company_id, issue=issue,
+                                                   old_state=issue.state, new_state=IssueState.OPEN,
+                                                   message=_("차이가 다시 발견되었습니다"), at=now))
+                issue.state = IssueState.OPEN
+            issue.updated_at = now
+            changed.append(issue)
+    for key, issue in existing.items():
+        if key not in findings and issue.state == IssueState.OPEN:
+            events.append(SettlementIssueEvent(company_id=account.company_id, issue=issue, old_state=issue.state,
+                                               new_state=IssueState.RESOLVED,
+                                               message=_("다시 대사한 결과 차이가 없어졌습니다"), at=now))
+            issue.state, issue.updated_at = IssueState.RESOLVED, now
+            changed.append(issue)
+    created = SettlementIssue.objects.bulk_create(new, batch_size=2000)
+    SettlementIssue.objects.bulk_update(changed, ["reconciliation", "line", "kind", "currency", "expected_amount",
+                                                  "paid_amount", "difference", "reason", "due_date", "state",
+                                                  "updated_at"], batch_size=2000)
+    if created and created[0].pk is None:  # backends that do not return ids: read them back
+        by_key = dict(SettlementIssue.objects.filter(company_id=account.company_id, account=account,
+                                                     key__in=[i.key for i in created]).values_list("key", "id"))
+        for issue in created:
+            issue.pk = issue.id = by_key[issue.key]
+    events.extend(SettlementIssueEvent(company_id=account.company_id, issue=issue, new_state=IssueState.OPEN,
+                                       message=issue.reason, at=now) for issue in created)
+    SettlementIssueEvent.objects.bulk_create(events, batch_size=2000)
+

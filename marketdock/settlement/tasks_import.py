@@ -1,0 +1,61 @@
+"""Settlement import jobs: one account's import + reconciliation (정산 가져오기, on demand or from the
+daily schedule) and the daily scheduler that starts one per account with a settlement API."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from marketdock.channels.connectors.base import connector_class
+from marketdock.channels.connectors.errors import ConnectorError
+from marketdock.channels.models import ChannelAccount
+from marketdock.core.jobs import job
+
+from .services_import import settlement_import
+from .services_reconcile import settlement_reconcile
+
+DAILY_DAYS = 35  # the window re-read every day: late rows and corrections of the last month
+
+
+@job(kind="settlement.import", label=gettext_lazy("정산 가져오기"))
+def import_settlements(ctx, *, account_id: int, start: str, end: str, trigger: str = "manual") -> dict:
+    account = ChannelAccount.objects.get(pk=account_id)
+    run = settlement_import(account, date.fromisoformat(start), date.fromisoformat(end), trigger=trigger,
+                            user=ctx.user)
+    recon = settlement_reconcile(account, trigger=trigger, user=ctx.user)
+    return {"status": run.status, "seen": run.seen, "created": run.created, "updated": run.updated,
+            "quarantined": run.quarantined, "matched": recon.matched, "differences": recon.differences}
+
+
+def settlement_import_now(account_id: int, start: str, end: str, user_id: int | None, trigger: str = "manual"):
+    account = ChannelAccount.objects.get(pk=account_id)
+    from marketdock.core.models import User
+
+    user = User.objects.filter(pk=user_id).first() if user_id else None
+    return import_settlements.start(company=account.company, user=user,
+                                    title=_("%(account)s 정산 가져오기") % {"account": account.name},
+                                    account_id=account.pk, start=start, end=end, trigger=trigger)
+
+
+def settlement_accounts():
+    """Active accounts whose marketplace has a settlement API."""
+    for account in ChannelAccount.objects.filter(is_active=True).order_by("id"):
+        try:
+            if connector_class(account.kind).capabilities.settlements:
+                yield account
+        except ConnectorError:
+            continue
+
+
+@db_periodic_task(crontab(hour="5", minute="10"), name="settlement.import_daily")
+def import_daily() -> None:
+    """Every morning: each account's settlement rows of the last DAILY_DAYS days, then reconciliation."""
+    today = timezone.localdate()
+    for account in settlement_accounts():
+        settlement_import_now(account.pk, (today - timedelta(days=DAILY_DAYS)).isoformat(), today.isoformat(), None,
+                              trigger="schedule")
