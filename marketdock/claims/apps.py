@@ -16,7 +16,7 @@ class ClaimsConfig(AppConfig):
         # tasks / inquiry_tasks: the minute claim- and inquiry-collection schedulers and their jobs
         from . import dashboard, inquiry_tasks, services, tasks  # noqa: F401
         from .inquiry_dashboard import unanswered_tiles
-        from .inquiry_demo import demo_answer_templates
+        from .inquiry_demo import demo_answer_templates, demo_cs_settings
         from .services.answers import register_inquiry_handlers
         from .services.exchange import reship_taken
 
@@ -27,3 +27,4 @@ class ClaimsConfig(AppConfig):
         core_dashboard.register(dashboard.claim_tiles)
         core_dashboard.register(unanswered_tiles)
         register_step(demo_answer_templates)
+        register_step(demo_cs_settings)

@@ -24,10 +24,13 @@ def claim_tiles(*, company, user):
 
 
 def order_actions(*, request, order):
-    """The order detail's buttons into the claims (only for users who may write claims)."""
+    """The order detail's buttons into the claims and 문자 발송 (only for users who may write them)."""
     from marketdock.core import permissions
 
-    if not permissions.can_write(request.user, "cs.claims"):
-        return []
-    url = reverse("claims:new", args=[order.pk])
-    return [(_("클레임 등록"), url), (_("품절 취소"), url + "?type=sold_out")]
+    actions = []
+    if permissions.can_write(request.user, "cs.claims"):
+        url = reverse("claims:new", args=[order.pk])
+        actions += [(_("클레임 등록"), url), (_("품절 취소"), url + "?type=sold_out")]
+    if permissions.can_write(request.user, "cs.sms"):  # 문자 발송 to this order's buyer (CS-4)
+        actions.append((_("문자 발송"), f"{reverse('claims:sms_send_orders')}?order={order.pk}"))
+    return actions

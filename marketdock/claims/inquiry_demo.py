@@ -24,3 +24,24 @@ def demo_answer_templates(company: Company, out: list[str]) -> None:
         made += created
     if made:
         out.append(f"{company.code}: {made} answer templates")
+
+
+DEMO_SENDER = "01000000000"  # not a real number: the demo's SMS go to the file/log backend
+
+
+def demo_cs_settings(company: Company, out: list[str]) -> None:
+    """A verified demo sender number (clearly a demo value) and a round-robin 담당자 rule that is off
+    until the seller switches it on."""
+    from django.utils import timezone
+
+    from .models import AssignmentRule, SmsSender
+
+    sender, created = SmsSender.objects.get_or_create(
+        company=company, number=DEMO_SENDER,
+        defaults={"label": "데모 발신번호 (실제 발송 안 됨)", "verified_at": timezone.now(), "is_default": True})
+    if not AssignmentRule.objects.filter(company=company).exists():
+        rule = AssignmentRule.objects.create(company=company, mode=AssignmentRule.Mode.ROUND_ROBIN,
+                                             target=AssignmentRule.Target.BOTH, is_active=False)
+        rule.users.set(company.users.filter(is_active=True))
+    if created:
+        out.append(f"{company.code}: demo SMS sender {sender.number}, 담당자 rule (off)")

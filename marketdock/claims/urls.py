@@ -17,6 +17,7 @@ urlpatterns: list = [
     path("answer-templates/<int:pk>/delete/", views_inquiries.template_delete, name="template_delete"),
     path("", views.claim_list, name="list"),
     path("bulk/", views.claim_bulk, name="bulk"),
+    path("collect/", views.claim_collect, name="collect"),
     path("<int:pk>/", views.claim_detail, name="detail"),
     path("<int:pk>/decide/", views.claim_decide, name="decide"),
     path("<int:pk>/retry/", views.claim_retry, name="retry"),

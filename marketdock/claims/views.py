@@ -10,13 +10,14 @@ from django.http import HttpResponseNotAllowed, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from marketdock.catalog.models import SKU
 from marketdock.core import params
 from marketdock.core.screens import screen_view
 from marketdock.core.views_helpers import get_or_404
 
-from . import selectors, services
+from . import selectors, selectors_cs, services
 from .models import OVERDUE_BUSINESS_DAYS, Claim, ClaimStatus, ClaimType
 
 SCREEN = "cs.claims"
@@ -67,15 +68,33 @@ def claim_list(request):
     company, g = request.company, request.GET
     filters = parse_filters(g)
     size = params.size_param(g.get("size"), PAGE_SIZES, 50)
-    page = Paginator(selectors.claim_list(company, filters), size).get_page(params.int_param(g.get("page"), 1))
+    claims = selectors.claim_list(company, filters)
+    if g.get("assignee") == selectors_cs.ASSIGNEE_MINE:  # "내 담당" (CS-3)
+        claims = selectors_cs.assignee_filter(claims, selectors_cs.ASSIGNEE_MINE, request.user)
+    page = Paginator(claims, size).get_page(params.int_param(g.get("page"), 1))
     query = g.copy()
     query.pop("page", None)
     rows = [{"claim": c, "overdue": selectors.is_overdue(c)} for c in page.object_list]
     return render(request, "claims/list.html", {
         "rows": rows, "page": page, "filters": filters, "size": size, "sizes": PAGE_SIZES, "query": query.urlencode(),
         "types": ClaimType.choices, "statuses": ClaimStatus.choices, "accounts": selectors.channel_accounts(company),
-        "users": selectors.company_users(company), "overdue_days": OVERDUE_BUSINESS_DAYS,
+        "users": selectors_cs.assignable_users(company), "overdue_days": OVERDUE_BUSINESS_DAYS,
+        "assignee": g.get("assignee", ""),
     })
+
+
+@require_POST
+@screen_view(SCREEN, write=True)
+def claim_collect(request):
+    """지금 수집: a claim collection job per claim-capable account of the company."""
+    try:
+        jobs = services.claims_collect_now(request.company, user=request.user)
+    except services.ClaimCollectError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("클레임 수집을 시작했습니다 (%(n)s개 쇼핑몰). 잠시 후 목록을 새로고침하세요.")
+                         % {"n": len(jobs)})
+    return redirect("claims:list")
 
 
 @screen_view(SCREEN)
@@ -112,6 +131,11 @@ def claim_detail(request, pk: int):
         "overdue": selectors.is_overdue(claim), "exchange_sku": services.exchange_sku(company, claim)
         if claim.type == ClaimType.EXCHANGE else None, "skus": skus,
         "tells_marketplace": services.tells_marketplace(claim),
+        # 담당자 and 문자 (CS-3, CS-4)
+        "item": claim, "kind": "claim", "users": selectors_cs.assignable_users(company),
+        "history": selectors_cs.assignment_history(company, claim=claim, limit=5),
+        "url": reverse("claims:claim_assign", args=[claim.pk]),
+        "sms_messages": selectors_cs.sms_messages(company, claim_id=claim.pk)[:10],
     })
 
 

@@ -66,7 +66,7 @@ def inquiry_assign(request, pk: int):
 
 
 def _bulk(request, kind: str, fallback: str):
-    ids = id_list(request.POST.getlist("ids"))
+    ids = id_list(request.POST.getlist("ids") or request.POST.getlist(kind))  # the claim list names them "claim"
     try:
         assignee = _assignee(request)
         result = assignment.assign(company=request.company, assignee=assignee, user=request.user,

@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,7 +19,7 @@ from marketdock.core.screens import screen_view
 from marketdock.core.views_helpers import get_or_404
 
 from . import inquiry_selectors as selectors
-from . import services
+from . import selectors_cs, services
 from .models import AnswerTemplate, InquiryKind, InquiryStatus
 from .services.answers import VARIABLES, answer_edit_allowed
 from .services.inquiries import DEADLINE_SOURCES, DEFAULT_DEADLINE_HOURS, inquiry_capable
@@ -40,16 +41,19 @@ def inquiry_list(request):
                "status": choice_param(params.get("status"), InquiryStatus.values),
                "unanswered": params.get("unanswered") == "1", "start": start,
                "end": end + timedelta(days=1) if end else None,
-               # CS-3 (assignment) wires its control here: the 담당자 filter reads `assignee`
                "assignee": id_param(params.get("assignee")), "q": text_param(params.get("q"))}
-    page = Paginator(selectors.inquiries_filtered(company, **filters), 50).get_page(params.get("page"))
+    rows = selectors.inquiries_filtered(company, **filters)
+    if params.get("assignee") in (selectors_cs.ASSIGNEE_MINE, selectors_cs.ASSIGNEE_NONE):  # 담당자 (CS-3)
+        rows = selectors_cs.assignee_filter(rows, params["assignee"], request.user)
+    page = Paginator(rows, 50).get_page(params.get("page"))
     accounts = ChannelAccount.objects.filter(company=company, is_active=True).order_by("name")
     return render(request, "claims/inquiries/list.html", {
         "page": page, "filters": filters, "params": params, "accounts": accounts, "kinds": InquiryKind.choices,
         "statuses": InquiryStatus.choices, "now": timezone.now(),
         "templates": selectors.templates(company, active_only=True), "summary": selectors.unanswered_summary(company),
         "collectable": [a for a in accounts if inquiry_capable(a)], "default_deadline": DEFAULT_DEADLINE_HOURS,
-        "deadline_sources": [str(s) for s in DEADLINE_SOURCES.values()]})
+        "deadline_sources": [str(s) for s in DEADLINE_SOURCES.values()],
+        "users": selectors_cs.assignable_users(company), "assignee": params.get("assignee", "")})
 
 
 @screen_view(INBOX)
@@ -72,7 +76,12 @@ def inquiry_detail(request, pk: int):
         "history": selectors.buyer_orders(company, inquiry), "events": inquiry.events.select_related("user"),
         "answers": inquiry.answers.select_related("user"), "now": timezone.now(),
         "templates": selectors.templates(company, active_only=True), "can_edit": answer_edit_allowed(inquiry),
-        "lines": inquiry.order.lines.all() if inquiry.order_id else []})
+        "lines": inquiry.order.lines.all() if inquiry.order_id else [],
+        # 담당자 and 문자 (CS-3, CS-4)
+        "item": inquiry, "kind": "inquiry", "users": selectors_cs.assignable_users(company),
+        "assign_history": selectors_cs.assignment_history(company, inquiry=inquiry, limit=5),
+        "url": reverse("claims:inquiry_assign", args=[inquiry.pk]),
+        "sms_messages": selectors_cs.sms_messages(company, inquiry_id=inquiry.pk)[:10]})
 
 
 @require_POST

@@ -257,4 +257,5 @@ def test_a_shopify_return_approved_is_open_and_followed(company, sandbox):
     assert sandbox_claim_line_ids(base, "shopify-demo")[claim.line.channel_line_id]["state"] == "collecting"
     claims_collection_execute(account_id=account.pk)
     claim.refresh_from_db()
-    assert claim.raw_status == "OPEN" and claim.status == ClaimStatus.APPROVED
+    # approved at the marketplace: ours follows as our own approval would, to 회수중 (waiting for the goods)
+    assert claim.raw_status == "OPEN" and claim.status == ClaimStatus.COLLECTING

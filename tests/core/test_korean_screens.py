@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from marketdock.claims.models import Claim, ClaimEventKind, ClaimStatus, ClaimType, Inquiry, InquiryStatus
 from marketdock.core.demo import run_demo
 from marketdock.core.models import JobRun, User
 from marketdock.orders.models import (
@@ -29,7 +30,8 @@ from marketdock.orders.models import (
 
 pytestmark = pytest.mark.django_db
 
-APP_NAMESPACES = {"core", "catalog", "inventory", "channels", "orders", "shipping", "analytics", "settlement"}
+APP_NAMESPACES = {"core", "catalog", "inventory", "channels", "orders", "shipping", "analytics", "settlement", "claims",
+                  "saas"}
 PROGRESS_WORDS = {"pages", "seen", "created", "updated", "unchanged", "quarantined", "skipped", "labels",
                   "checked", "drift", "fixed", "adjusted", "sent", "failed", "pulled", "linked", "error"}
 LAYOUTS = {"single", "a4_2", "a4_4"}
@@ -67,6 +69,7 @@ def _raw_codes() -> set[str]:
 
     codes = set(EventKind.values) | set(JobRun.Status.values) | set(CollectionRun.Status.values)
     codes |= set(Carrier.objects.values_list("key", flat=True)) | PROGRESS_WORDS | LAYOUTS
+    codes |= set(ClaimStatus.values) | set(ClaimType.values) | set(ClaimEventKind.values) | set(InquiryStatus.values)
     return codes
 
 
@@ -142,6 +145,11 @@ def _details(data) -> list[str]:
     package = Package.objects.filter(company=data["company"]).first()
     if package:
         urls.append(reverse("shipping:package_detail", args=[package.pk]))
+    for claim in Claim.objects.filter(company=data["company"]).order_by("id")[:5]:
+        urls.append(reverse("claims:detail", args=[claim.pk]))
+    inquiry = Inquiry.objects.filter(company=data["company"]).first()
+    if inquiry:
+        urls.append(reverse("claims:inquiry_detail", args=[inquiry.pk]))
     return urls
 
 

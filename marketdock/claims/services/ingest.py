@@ -6,9 +6,14 @@
   collected yet is not lost: it waits in `ClaimQuarantine` (field `WAITING_FIELD`) and every later run
   of the account links it once the order has arrived (the run also asks for an order collection).
 - A record the connector could not read is quarantined with its payload and counted on the run.
-- Our `ClaimStatus` follows the marketplace's progress forward only (`CLAIM_STATUS_FOR_PROGRESS`,
-  declared once here) and never contradicts it: a status we reached ahead of the marketplace (an
-  approval on its way) stays; 보류 and its release follow the marketplace both ways.
+- Our `ClaimStatus` follows the marketplace's progress forward only and never contradicts it: the
+  move is `channel.claim_follow_channel` (the same moves and consequences as our own decisions, so a
+  cancel the marketplace completed gives its stock back exactly once, and a return it completed stops
+  at 입고검수). A status we reached ahead of the marketplace (an approval on its way) stays; 보류 and
+  its release follow the marketplace both ways. `claim_status_for` / `claim_status_next` remain as
+  the table of where a progress leads (reads, the benchmark).
+- A new claim gets its reason class, the company's 담당자 rules and the `claim_created` hook (saas
+  webhooks) in the same transaction.
 - `ClaimEvent`: COLLECTED on create; CHANNEL_STATUS on each change of the marketplace's status, and
   STATUS when ours moves with it."""
 
@@ -30,6 +35,7 @@ from marketdock.channels.models import ChannelAccount
 from marketdock.orders.hooks import carrier_keys_for
 from marketdock.orders.models import OrderLine
 
+from .. import hooks
 from ..models import (
     CLOSED_CLAIM_STATUSES,
     Claim,
@@ -40,6 +46,10 @@ from ..models import (
     ClaimSource,
     ClaimStatus,
 )
+from .assignment import assign_new
+from .channel import claim_follow_channel
+from .flow import claim_move
+from .reasons import classify_reason
 
 WAITING_FIELD = "order_line"  # ClaimQuarantine.field of a claim waiting for its order line
 
@@ -152,6 +162,7 @@ def channel_claims_ingest(*, account: ChannelAccount, claims: Sequence[ChannelCl
     carriers = carrier_keys_for(account.kind, {c.collect_carrier_code for c in page.values()})
     now = timezone.now()
     events: list[ClaimEvent] = []
+    follow: list[tuple[Claim, ClaimChange]] = []
     for claim_id, claim in page.items():
         line = lines.get(claim.order_line_id)
         if line is None and claim_id not in existing:
@@ -169,19 +180,47 @@ def channel_claims_ingest(*, account: ChannelAccount, claims: Sequence[ChannelCl
             existing[claim_id] = row
             row.payload_hash = ""
         if row is None:
-            events.extend(_create(account, run, claim, line, values, now))
+            row, event = _create(account, run, claim, line, values, now)
+            events.append(event)
+            follow.append((row, ClaimChange(claim.progress.value, "", created=True)))
             counts.created += 1
         elif row.payload_hash == values["payload_hash"]:
             counts.unchanged += 1
         else:
+            before = row.channel_progress
             events.extend(_update(row, claim, values, now))
+            follow.append((row, ClaimChange(claim.progress.value, before)))
             counts.updated += 1
     # the waiting rows of every claim of this page are replaced (linked now, or written anew above)
     ClaimQuarantine.objects.filter(company=company, account=account, field=WAITING_FIELD,
                                    record_id__in=[cid[:120] for cid in page]).delete()
     ClaimQuarantine.objects.bulk_create(rows)
     ClaimEvent.objects.bulk_create(events)
+    created = [row for row, change in follow if change.created]
+    if created:
+        assign_new(company, claims=created)  # CS-3: the company's 담당자 rules, if any
+        hooks.claim_created(company, [row.pk for row in created])
+    for row, change in follow:
+        _follow(row, change)
     return counts
+
+
+@dataclass(frozen=True)
+class ClaimChange:
+    progress: str  # the marketplace's progress now
+    before: str  # its progress before this collection ("" for a new claim)
+    created: bool = False
+
+
+def _follow(row: Claim, change: ClaimChange) -> None:
+    """Our claim follows the marketplace: forward through the flow (consequences included), and back
+    from 보류 to 요청 when the marketplace released its hold."""
+    if change.progress == ClaimProgress.REQUESTED and change.before == ClaimProgress.HELD:
+        if row.status == ClaimStatus.HELD:
+            with transaction.atomic():
+                claim_move(row, ClaimStatus.REQUESTED, user=None, note=_("쇼핑몰에서 보류 해제됨"))
+        return
+    claim_follow_channel(company=row.company, claim=row, progress=change.progress)
 
 
 def _adoptable(account: ChannelAccount, line: OrderLine | None, claim: ChannelClaim) -> Claim | None:
@@ -204,15 +243,17 @@ def waiting_values(waiting: dict[str, tuple[int, ChannelClaim]]) -> list[Channel
 
 
 def _create(account: ChannelAccount, run: ClaimRun, claim: ChannelClaim, line: OrderLine, values: dict,
-            now) -> list[ClaimEvent]:
-    status = claim_status_for(claim.kind, claim.progress)
+            now) -> tuple[Claim, ClaimEvent]:
+    """A new claim starts at 요청; `_follow` then takes it as far as the marketplace already did."""
+    status = ClaimStatus.REQUESTED
     row = Claim.objects.create(
         company=account.company, order=line.order, line=line, account=account, channel_claim_id=claim.claim_id,
         status=status, source=ClaimSource.CHANNEL, created_run=run, created_at=now, updated_at=now,
-        decided_at=claim.decided_at, **values)
-    return [ClaimEvent(company=account.company, claim=row, kind=ClaimEventKind.COLLECTED, new_value=status,
-                       message=_("쇼핑몰에서 클레임을 수집했습니다 (%(raw)s)") % {"raw": claim.raw_status},
-                       created_at=now)]
+        decided_at=claim.decided_at, reason_class=classify_reason(account.kind, claim.reason_code, claim.reason_text),
+        **values)
+    return row, ClaimEvent(company=account.company, claim=row, kind=ClaimEventKind.COLLECTED, new_value=status,
+                           message=_("쇼핑몰에서 클레임을 수집했습니다 (%(raw)s)") % {"raw": claim.raw_status},
+                           created_at=now)
 
 
 def _update(row: Claim, claim: ChannelClaim, values: dict, now) -> list[ClaimEvent]:
@@ -222,14 +263,6 @@ def _update(row: Claim, claim: ChannelClaim, values: dict, now) -> list[ClaimEve
                                  old_value=row.raw_status[:100], new_value=values["raw_status"][:100], created_at=now,
                                  message=_("쇼핑몰 상태: %(old)s → %(new)s") % {"old": row.raw_status or "-",
                                                                               "new": values["raw_status"]}))
-    status = claim_status_next(row.status, claim.kind, claim.progress)
-    if status != row.status:
-        events.append(ClaimEvent(company_id=row.company_id, claim=row, kind=ClaimEventKind.STATUS,
-                                 old_value=row.status, new_value=status, created_at=now,
-                                 message=_("쇼핑몰 진행에 따라 상태가 바뀌었습니다")))
-        row.status = status
-        if status in CLOSED_CLAIM_STATUSES and row.completed_at is None:
-            row.completed_at = claim.completed_at or now
     for key, value in values.items():
         if key == "type":
             continue  # a claim never changes its type
@@ -238,5 +271,6 @@ def _update(row: Claim, claim: ChannelClaim, values: dict, now) -> list[ClaimEve
         setattr(row, key, value)
     row.updated_at = now
     with transaction.atomic():
-        row.save()
+        row.save(update_fields=[k for k in values if k not in ("type", "completed_at")]
+                 + (["completed_at"] if values["completed_at"] is not None else []) + ["updated_at", "channel_claim_id"])
     return events

@@ -29,6 +29,7 @@ from marketdock.channels.models import ChannelAccount, ChannelKind
 from marketdock.core.models import Company, User
 from marketdock.orders.models import Order, OrderLine
 
+from .. import hooks
 from ..models import (
     ClaimEventKind,
     ClaimQuarantine,
@@ -180,6 +181,7 @@ def inquiries_ingest(*, account: ChannelAccount, items: Sequence[ChannelInquiry]
             events.append(answered)
     InquiryEvent.objects.bulk_create(events)
     assign_new(company, inquiries=new)  # CS-3: the company's 담당자 rules, if any
+    hooks.inquiry_created(company, [i.pk for i in new])  # saas webhooks, in this transaction
     if errors:
         ClaimQuarantine.objects.bulk_create([
             ClaimQuarantine(company=company, account=account, run=run, record_id=(e.order_id or e.order_line_id)[:120],
