@@ -26,13 +26,14 @@ if TYPE_CHECKING:
     from .state import Line, Order, SandboxState, Shop
 
 KINDS = ("cancel", "return", "exchange")
-CLAIM_PROTOCOLS = ("naver", "coupang", "shopify")
+CLAIM_PROTOCOLS = ("naver", "coupang", "shopify", "elevenst")
 STREAM_KINDS = {"shopify": ("return", "exchange")}  # Shopify buyers cannot ask to cancel
 OPEN = ("requested", "held", "collecting", "collected", "reshipped")
 # unshipped / delivered order statuses per protocol (where a cancel / a return or exchange can start)
-UNSHIPPED = {"naver": ("PAYED",), "coupang": ("ACCEPT", "INSTRUCT"), "shopify": ("UNFULFILLED",)}
+UNSHIPPED = {"naver": ("PAYED",), "coupang": ("ACCEPT", "INSTRUCT"), "shopify": ("UNFULFILLED",),
+             "elevenst": ("202", "301")}
 DELIVERED = {"naver": ("DELIVERED", "DELIVERING"), "coupang": ("FINAL_DELIVERY", "DELIVERING"),
-             "shopify": ("FULFILLED",)}
+             "shopify": ("FULFILLED",), "elevenst": ("501", "401")}
 REASONS = {
     "cancel": [("INTENT_CHANGED", "단순 변심으로 취소합니다"), ("DELAYED_DELIVERY", "배송이 늦어 취소합니다")],
     "return": [("COLOR_AND_SIZE", "사이즈가 맞지 않아요"), ("BROKEN", "받아보니 파손되어 있어요"),
@@ -125,8 +126,35 @@ def _follow(shop: Shop, order: Order, claim: SandboxClaim, now: datetime) -> Non
             order.claim_status = {"requested": "RU", "completed": "CC"}.get(claim.state, "")
         else:
             order.claim_type, order.claim_status = claim.kind.upper(), claim.state
+    elif shop.protocol == "elevenst":
+        _follow_elevenst(order, claim)
     elif shop.protocol == "shopify" and claim.kind == "cancel" and claim.state == "completed":
         order.cancelled_at, order.financial = order.cancelled_at or now, "REFUNDED"
+
+
+# 11st ordPrdStat of a line under a claim (None: back to the order's own stage)
+_ELEVENST_STAGE = {("cancel", "requested"): "701", ("cancel", "completed"): "B01", ("return", "completed"): "A01"}
+
+
+def _follow_elevenst(order: Order, claim: SandboxClaim) -> None:
+    """11st: the claimed line's ordPrdStat (701 취소처리중, 601 클레임진행중, B01 주문취소, A01 반품완료);
+    the order's own claim_status when every line is at the same claim stage."""
+    if claim.state in OPEN and claim.kind != "cancel":
+        stage: str | None = "601"
+    else:
+        stage = _ELEVENST_STAGE.get((claim.kind, claim.state))
+    if stage is None:
+        order.line_status.pop(claim.line_no, None)
+    else:
+        order.line_status[claim.line_no] = stage
+    stages = {order.line_status.get(line.line_no) for line in order.lines}
+    common = stages.pop() if len(stages) == 1 else None
+    if common in ("701", "601"):
+        order.claim_type, order.claim_status = ("CANCEL" if common == "701" else claim.kind.upper()), common
+    else:
+        order.claim_type, order.claim_status = "", ""
+    if common in ("B01", "A01"):
+        order.status, order.line_status = common, {}
 
 
 def _set(shop: Shop, claim: SandboxClaim, state: str, now: datetime) -> None:
@@ -289,7 +317,7 @@ def decide(shop: Shop, claim: SandboxClaim, action: str, now: datetime, **detail
 
 def seller_cancel(state: SandboxState, shop: Shop, order: Order, line: Line, now: datetime,
                   reason: str = "SOLD_OUT") -> SandboxClaim:
-    if any(c.line_no == line.line_no and c.state in OPEN for c in shop.claims):
+    if any(c.order_seq == order.seq and c.line_no == line.line_no and c.state in OPEN for c in shop.claims):
         raise Refused("CLAIM_EXISTS", "이미 진행 중인 클레임이 있습니다.")
     if order.status not in UNSHIPPED.get(shop.protocol, ()):
         raise Refused("INVALID_STATE", "이미 발송된 주문은 판매취소할 수 없습니다.")
@@ -299,6 +327,14 @@ def seller_cancel(state: SandboxState, shop: Shop, order: Order, line: Line, now
     shop.record(now, "claim_decision", claim_id=claim.claim_id, kind="cancel", action="seller_cancel",
                 state="completed")
     return claim
+
+
+def withdraw(shop: Shop, claim: SandboxClaim, now: datetime) -> None:
+    """The buyer withdraws an open request (철회): listed by 11st's withdraw/retract lists."""
+    if claim.state not in ("requested", "held"):
+        raise Refused("INVALID_STATE", f"현재 클레임 상태({claim.state})에서는 철회할 수 없습니다.")
+    shop.record(now, "claim_withdrawn", claim_id=claim.claim_id, kind=claim.kind)
+    _set(shop, claim, "withdrawn", now)
 
 
 def malformed(shop: Shop, claim: SandboxClaim) -> bool:

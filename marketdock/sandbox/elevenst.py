@@ -7,10 +7,9 @@
 - order lists `/rest/ordservices/{complete|packaging|shipping|dlvcompleted}/{start}/{end}` with times
   `YYYYMMDDhhmm` (KST): a bad time answers -3203/-3204, a period over one week -3205, nothing found
   result_code 0; `complete` lists by payment time, the others by the time the line reached that stage;
-- the cancel-request claim list `/rest/claimservice/cancelorders/{start}/{end}` (same time checks and
-  result codes): one `ns2:order` record per line in 701 취소처리중 whose claim time (the order's last
-  change) falls in the window, carrying ordNo, ordPrdSeq, ordPrdCnSeq, ordCnQty and the request time;
-  the order lists never show a 701 line;
+- the nine claim lists `/rest/claimservice/{cancelorders|returnorders|…}/{start}/{end}` and the claim
+  decisions, rendered from the shared claim book: `elevenst_claims.py`; the order lists never show a
+  701 line;
 - one order's lines with their ordPrdStat: `/rest/claimservice/orderlistalladdr/{ordNo}`;
 - 발주확인 `/rest/ordservices/reqpackaging/{ordNo}/{ordPrdSeq}/{addPrdYn}/{addPrdNo}/{dlvNo}` (202 → 301);
 - 발송처리 `/rest/ordservices/reqdelivery/{sendDt}/{dlvMthdCd}/{dlvEtprsCd}/{invcNo}/{dlvNo}[/Y/{ordNo}/{ordPrdSeq}]`
@@ -31,7 +30,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from . import inquiries_boards
+from . import elevenst_claims, inquiries_boards
 from .http import KST, Request, Response
 from .state import Order, Shop
 
@@ -44,8 +43,6 @@ LISTS = {"complete": "202", "packaging": "301", "shipping": "401", "dlvcompleted
 CARRIERS = {"00034", "00002", "00012"}  # dlvEtprsCd the sandbox knows (CJ대한통운, 로젠, 롯데)
 TIME = re.compile(r"^\d{12}$")
 _LIST = re.compile(r"^/rest/ordservices/(?P<name>complete|packaging|shipping|dlvcompleted)/(?P<s>[^/]+)/(?P<e>[^/]+)$")
-_CLAIMS = {"cancelorders": "701"}
-_CLAIM_LIST = re.compile(r"^/rest/claimservice/(?P<name>cancelorders)/(?P<s>[^/]+)/(?P<e>[^/]+)$")
 _ALL = re.compile(r"^/rest/claimservice/orderlistalladdr/(?P<ord>[^/]+)$")
 _PACK = re.compile(r"^/rest/ordservices/reqpackaging/(?P<ord>[^/]+)/(?P<seq>[^/]+)/(?P<add_yn>[^/]+)/(?P<add_no>[^/]+)"
                    r"/(?P<dlv>[^/]+)$")
@@ -93,6 +90,10 @@ def handle(app: SandboxApp, req: Request) -> Response | None:
     routed = inquiries_boards.route_elevenst(app, shop, req)
     if routed is not None:
         return routed
+    if req.method == "GET":
+        routed = elevenst_claims.route(app, shop, req.path, _window, _result, _xml, _kst)
+        if routed is not None:
+            return routed
     if match := _STOCK.match(req.path):
         return _stock(app, shop, req, match["stck"]) if req.method == "PUT" else _no_api()
     if match := _PRICE.match(req.path):
@@ -102,8 +103,6 @@ def handle(app: SandboxApp, req: Request) -> Response | None:
     if req.method != "GET":
         return _no_api()
     if match := _LIST.match(req.path):
-        return _list(app, shop, match["name"], match["s"], match["e"])
-    if match := _CLAIM_LIST.match(req.path):
         return _list(app, shop, match["name"], match["s"], match["e"])
     if match := _ALL.match(req.path):
         order = _order(shop, match["ord"])
@@ -151,8 +150,6 @@ def _list(app: SandboxApp, shop: Shop, name: str, start_raw: str, end_raw: str) 
     if isinstance(window, Response):
         return window
     start, end = window
-    if name in _CLAIMS:
-        return _claims(shop, _CLAIMS[name], start, end)
     stage = LISTS[name]
     found = []
     for order in shop.orders:
@@ -162,24 +159,6 @@ def _list(app: SandboxApp, shop: Shop, name: str, start_raw: str, end_raw: str) 
         if start <= at < end + timedelta(minutes=1):
             order.collected = True
             found.extend(_render(app, shop, order, i) for i in range(len(order.lines)))
-    if not found:
-        return _result(shop, "0", "조회된 데이터가 없습니다.")
-    return _xml(shop, "".join(found))
-
-
-def _claims(shop: Shop, stage: str, start: datetime, end: datetime) -> Response:
-    """The claim list: one record per line of an order whose claim is in `stage`, by claim time."""
-    found = []
-    for order in shop.orders:
-        if order.claim_status != stage or not start <= order.changed_at < end + timedelta(minutes=1):
-            continue
-        order.collected = True
-        for number, line in enumerate(order.lines, start=1):
-            fields = {"ordNo": order.order_no, "ordPrdSeq": line.line_no, "ordPrdCnSeq": str(number),
-                      "ordCnQty": str(line.quantity), "ordCnRsnCd": "99", "ordCnDtlsRsn": "구매자 취소요청",
-                      "createDt": _kst(order.changed_at), "prdNo": shop.option(line.option_id)[0].product_id}
-            found.append("<ns2:order>" + "".join(f"<{k}>{escape(v)}</{k}>" for k, v in fields.items())
-                         + "</ns2:order>")
     if not found:
         return _result(shop, "0", "조회된 데이터가 없습니다.")
     return _xml(shop, "".join(found))

@@ -16,7 +16,7 @@ Admin API (JSON):
   GET  /_sandbox/shops/<shop>/inquiries     ground truth of buyers' questions and the answers the shop holds
   GET  /_sandbox/shops/<shop>/listings      ground truth of the shop's products: per option stock, price,
                                             sale status (registering a listing adds a product)
-  GET  /_sandbox/shops/<shop>/claims        claims ground truth (Naver, Coupang): every claim with its state and the
+  GET  /_sandbox/shops/<shop>/claims        claims ground truth (Naver, Coupang, 11st): every claim with its state and the
                                             decisions received, and counts (claims, by kind, by state, decisions)
   POST /_sandbox/shops/<shop>/claims        {"count": n, "kind": "cancel"|"return"|"exchange"}: n buyer claims now
   GET|POST /_sandbox/claims                 {"claim_share": 0.1, "collect_seconds": 600}: claim stream settings

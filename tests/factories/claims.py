@@ -39,7 +39,7 @@ def claims_sandbox(monkeypatch, *, seed: int = 7, initial_orders: int = 20, coll
     state.claim_share, state.claim_collect_seconds = 0.0, collect_seconds
     server, base = serve_in_thread(SandboxApp(state))
     options = lambda account: HttpOptions(  # noqa: E731
-        limiter=LocalRateLimiter(), sleep=lambda s: None, rate=Rate(1000, 1000), timeout=httpx.Timeout(3.0))
+        limiter=LocalRateLimiter(), sleep=lambda s: None, rate=Rate(1000, 1000), timeout=httpx.Timeout(10.0))
     for module in (collection, effects, claim_collection, delivery):
         monkeypatch.setattr(module, "connector_options", options)
     try:

@@ -63,7 +63,7 @@ def unthrottled_sandbox(monkeypatch, *, seed: int = 5, initial_orders: int = 6):
     state = SandboxState(seed=seed, order_rate=0, initial_orders=initial_orders)
     server, base = serve_in_thread(SandboxApp(state))
     options = lambda account: HttpOptions(  # noqa: E731
-        limiter=LocalRateLimiter(), sleep=lambda s: None, rate=Rate(1000, 1000), timeout=httpx.Timeout(3.0))
+        limiter=LocalRateLimiter(), sleep=lambda s: None, rate=Rate(1000, 1000), timeout=httpx.Timeout(10.0))
     monkeypatch.setattr(collection, "connector_options", options)
     monkeypatch.setattr(effects, "connector_options", options)
     try:

@@ -29,6 +29,7 @@ from marketdock.orders.models import (
     QuarantinedRecord,
 )
 from marketdock.orders.services import CollectionFailed, collection, collection_execute, collection_run_start
+from marketdock.sandbox import claims as sandbox_claims
 from tests.factories.sandbox import PAGE_SIZES, orders_truth, shop_info
 
 SHOPS = ["naver-demo", "naver-demo2", "coupang-demo", "coupang-demo2", "shopify-demo", "shopify-demo2"]
@@ -259,9 +260,8 @@ def test_elevenst_cancel_request_after_collection_reaches_the_collected_line(com
                  and o.seq != state.malformed_seq(shop))
     line = OrderLine.objects.get(account=account, channel_line_id=shop.line_ids(order)[0])
     assert line.channel_status == ChannelStatus.NEW and not line.claim
-    with state.lock:
-        order.claim_type, order.claim_status = "CANCEL", "701"
-        order.changed_at = datetime.now(UTC)
+    with state.lock:  # the buyer's request goes into the sandbox's claim book (the order follows: 701)
+        sandbox_claims.open_claims(state, shop, order, "cancel", datetime.now(UTC))
     again = collection_execute(account_id=account.pk)
     assert again["quarantined"] == 0
     line.refresh_from_db()

@@ -19,8 +19,8 @@
   windows. Its records give `ordNo`/`ordPrdSeq` (the keys `cancelreqconf` takes); the whole order is
   then read with `orderlistalladdr` so an order seen only in the claim list is collected complete, and
   a claimed line is marked cancel-requested (pending claim CANCEL, raw 701). UNCONFIRMED: the claim
-  list's record fields beyond those keys and which time its window filters by; the return/exchange
-  request lists (`returnorders`, `exchangeorders`) have no confirmed path parameters and are not read.
+  list's record fields beyond those keys and which time its window filters by.
+- Claims as claims (fetch_claims / decide_claims over all nine §5.3 lists): `elevenst_claims.py`.
 - 발주확인: `GET /ordservices/reqpackaging/{ordNo}/{ordPrdSeq}/{addPrdYn}/{addPrdNo}/{dlvNo}`.
 - 발송처리: `GET /ordservices/reqdelivery/{sendDt}/{dlvMthdCd}/{dlvEtprsCd}/{invcNo}/{dlvNo}` for a
   whole 배송번호, `.../{dlvNo}/Y/{ordNo}/{ordPrdSeq}` for part of one. Only 택배 (`dlvMthdCd` 01) is
@@ -47,6 +47,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from . import values as v
 from .base import Connector, decode_cursor, encode_cursor, unique_lines
+from .elevenst_claims import ElevenstClaims
 from .elevenst_qna import ElevenstQna
 from .errors import AuthError, BusinessError, MaintenanceError, MalformedPayload, TemporaryError
 from .http import ApiClient, HttpOptions
@@ -408,12 +409,12 @@ def window_slices(window: FetchWindow) -> list[tuple[datetime, datetime]]:
 
 # --- client ----------------------------------------------------------------------------------
 
-class ElevenstConnector(ElevenstQna, Connector):
+class ElevenstConnector(ElevenstClaims, ElevenstQna, Connector):
     marketplace = Marketplace.ELEVENST
     capabilities = Capabilities(confirm=True, confirm_batch=1, change_feed=False, max_window=MAX_WINDOW,
                                 page_size=0, line_key="{ordNo}-{ordPrdSeq}", dispatch=True, delay=False,
                                 stock_update=True, price_update=True, sale_status=True, inquiries=True,
-                                inquiry_answers=True)
+                                inquiry_answers=True, claims=True, claim_decisions=True)
     credentials_model = ElevenstCredentials
     DEFAULT_RATE = Rate(per_second=2.0, burst=2)  # 11st publishes no limit; stay gentle
 
