@@ -14,6 +14,7 @@ from marketdock.core.models import Company
 from marketdock.core.rates import MoneyTotal
 from marketdock.core.selectors import krw_converter
 from marketdock.inventory.models import Warehouse
+from marketdock.orders.models import Order
 
 from .models import (
     CommissionRule,
@@ -21,6 +22,7 @@ from .models import (
     ExpectedSettlement,
     PayoutSchedule,
     SettlementAdjustment,
+    SettlementRun,
     SettlementState,
     StoreSale,
 )
@@ -29,6 +31,18 @@ from .models import (
 def companies_to_refresh() -> QuerySet[Company]:
     return Company.objects.filter(
         Q(pk__in=ChannelAccount.objects.values("company_id")) | Q(pk__in=StoreSale.objects.values("company_id")))
+
+
+def accounts_never_imported(company: Company, *, since) -> list[ChannelAccount]:
+    """Active accounts of the company that collected orders but never imported settlement successfully,
+    with no import attempt after `since` (a failing account is retried now and then, not every run)."""
+    runs = SettlementRun.objects.filter(company=company, what=SettlementRun.What.IMPORT)
+    return list(ChannelAccount.objects.filter(company=company, is_active=True)
+                .filter(pk__in=Order.objects.filter(company=company).values("account_id"))
+                .exclude(pk__in=runs.filter(status__in=[SettlementRun.Status.DONE, SettlementRun.Status.PARTIAL],
+                                            seen__gt=0).values("account_id"))
+                .exclude(pk__in=runs.filter(started_at__gte=since).values("account_id"))
+                .order_by("pk"))
 
 
 def state(company: Company) -> SettlementState | None:

@@ -80,33 +80,32 @@ def settlement_records_store(account: ChannelAccount, rows: Sequence[ChannelSett
     now = timezone.now()
     by_id: dict[str, ChannelSettlement] = {r.record_id: r for r in rows}  # the last copy of a repeated row wins
     with transaction.atomic():
-        existing = {rec.record_id: rec for rec in SettlementRecord.objects.filter(
-            company_id=account.company_id, account=account, record_id__in=list(by_id))}
-        new, changed = [], []
+        existing = {record_id: (digest, line_id) for record_id, digest, line_id in SettlementRecord.objects.filter(
+            company_id=account.company_id, account=account, record_id__in=list(by_id)).values_list(
+            "record_id", "payload_hash", "line_id")}
+        upserts, created = [], 0
         for record_id, row in by_id.items():
             digest = _hash(row)
+            line_id = keys.get(row.key) if row.key else None
+            old = existing.get(record_id)
+            if old == (digest, line_id):
+                continue
+            created += old is None
             values = {name: getattr(row, name) for name in _FIELDS}
             values["kind"] = row.kind.value
             values["order_line_id"] = row.key
-            line_id = keys.get(row.key) if row.key else None
-            old = existing.get(record_id)
-            if old is None:
-                new.append(SettlementRecord(company_id=account.company_id, account=account, run=run,
+            upserts.append(SettlementRecord(company_id=account.company_id, account=account, run=run,
                                             marketplace=str(row.marketplace), record_id=record_id, line_id=line_id,
                                             raw=row.raw, payload_hash=digest, imported_at=now, updated_at=now,
                                             **values))
-            elif old.payload_hash != digest or old.line_id != line_id:
-                for name, value in values.items():
-                    setattr(old, name, value)
-                old.line_id, old.raw, old.payload_hash, old.updated_at, old.run = line_id, row.raw, digest, now, run
-                changed.append(old)
-        SettlementRecord.objects.bulk_create(new, batch_size=2000)
-        SettlementRecord.objects.bulk_update(changed, [*_FIELDS, "line", "raw", "payload_hash", "updated_at", "run"],
-                                             batch_size=2000)
+        # one upsert for new and changed rows (a changed row keeps its first import time)
+        SettlementRecord.objects.bulk_create(
+            upserts, batch_size=1000, update_conflicts=True, unique_fields=["company", "account", "record_id"],
+            update_fields=[*_FIELDS, "marketplace", "line", "raw", "payload_hash", "updated_at", "run"])
         run.seen += len(rows)
-        run.created += len(new)
-        run.updated += len(changed)
-        run.unchanged += len(by_id) - len(new) - len(changed)
+        run.created += created
+        run.updated += len(upserts) - created
+        run.unchanged += len(by_id) - len(upserts)
         run.save(update_fields=["seen", "created", "updated", "unchanged"])
 
 

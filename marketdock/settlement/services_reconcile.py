@@ -142,6 +142,7 @@ class _Outcome:
     diff_other: int = 0
 
 
+WRITE_BATCH = 500  # rows per upsert statement (17 parameters each: within SQLite's and PostgreSQL's limits)
 _RECON_COLUMNS = ("line_id", "line_key", "status", "currency", "expected_amount", "paid_amount", "difference",
                   "diff_commission", "diff_discount", "diff_shipping", "diff_other", "due_date", "paid_date")
 
@@ -156,8 +157,7 @@ def _recon_write(account: ChannelAccount, run: SettlementRun, outcomes: list[_Ou
     columns = ("company_id", "account_id", "run_id", *_RECON_COLUMNS, "reconciled_at")
     names = ", ".join(ops.quote_name(c) for c in columns)
     updates = ", ".join(f"{ops.quote_name(c)} = EXCLUDED.{ops.quote_name(c)}" for c in columns[2:])
-    sql = (f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))}) "
-           f"ON CONFLICT (company_id, account_id, line_key) DO UPDATE SET {updates}")
+    row_sql = f"({', '.join(['%s'] * len(columns))})"
     now = ops.adapt_datetimefield_value(timezone.now())
     rows = []
     for o in outcomes:
@@ -167,9 +167,12 @@ def _recon_write(account: ChannelAccount, run: SettlementRun, outcomes: list[_Ou
             continue
         rows.append((account.company_id, account.id, run.id, *values[:11], ops.adapt_datefield_value(o.due_date),
                      ops.adapt_datefield_value(o.paid_date), now))
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 5000):
-            cursor.executemany(sql, rows[start:start + 5000])
+    with connection.cursor() as cursor:  # multi-row statements: one round trip per WRITE_BATCH rows
+        for start in range(0, len(rows), WRITE_BATCH):
+            batch = rows[start:start + WRITE_BATCH]
+            cursor.execute(f"INSERT INTO {table} ({names}) VALUES {', '.join([row_sql] * len(batch))} "
+                           f"ON CONFLICT (company_id, account_id, line_key) DO UPDATE SET {updates}",
+                           [value for row in batch for value in row])
 
 
 def _compare(key: str, exp: _Side | None, paid: _Side | None, today: date) -> tuple[_Outcome, list[Finding]]:

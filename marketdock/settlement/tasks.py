@@ -14,6 +14,7 @@ from huey.contrib.djhuey import db_periodic_task
 from marketdock.core.jobs import job
 
 from . import selectors, services
+from .tasks_import import import_first
 
 logger = logging.getLogger(__name__)
 
@@ -37,5 +38,6 @@ def refresh_due() -> None:
     for company in selectors.companies_to_refresh():
         try:
             services.settlement_refresh(company)
+            import_first(company)
         except Exception:  # one company's failure must not stop the others
             logger.exception("settlement refresh failed for company %s", company.pk)

@@ -16,10 +16,12 @@ from marketdock.channels.connectors.errors import ConnectorError
 from marketdock.channels.models import ChannelAccount
 from marketdock.core.jobs import job
 
+from . import selectors
 from .services_import import settlement_import
 from .services_reconcile import settlement_reconcile
 
 DAILY_DAYS = 35  # the window re-read every day: late rows and corrections of the last month
+FIRST_RETRY = timedelta(minutes=30)  # an account whose first import failed is tried again after this
 
 
 @job(kind="settlement.import", label=gettext_lazy("정산 가져오기"))
@@ -42,14 +44,18 @@ def settlement_import_now(account_id: int, start: str, end: str, user_id: int | 
                                     account_id=account.pk, start=start, end=end, trigger=trigger)
 
 
+def _has_api(kind: str) -> bool:
+    try:
+        return bool(connector_class(kind).capabilities.settlements)
+    except ConnectorError:
+        return False
+
+
 def settlement_accounts():
     """Active accounts whose marketplace has a settlement API."""
     for account in ChannelAccount.objects.filter(is_active=True).order_by("id"):
-        try:
-            if connector_class(account.kind).capabilities.settlements:
-                yield account
-        except ConnectorError:
-            continue
+        if _has_api(account.kind):
+            yield account
 
 
 @db_periodic_task(crontab(hour="5", minute="10"), name="settlement.import_daily")
@@ -59,3 +65,16 @@ def import_daily() -> None:
     for account in settlement_accounts():
         settlement_import_now(account.pk, (today - timedelta(days=DAILY_DAYS)).isoformat(), today.isoformat(), None,
                               trigger="schedule")
+
+
+def import_first(company) -> int:
+    """After the expected settlement is refreshed: each account that collected orders but never imported
+    its settlement gets its first import + reconciliation now, not at the next morning's run (a new
+    account, and the demo company right after `make run`, see their 정산 오류 without pressing a button)."""
+    today = timezone.localdate()
+    accounts = [a for a in selectors.accounts_never_imported(company, since=timezone.now() - FIRST_RETRY)
+                if _has_api(a.kind)]
+    for account in accounts:
+        settlement_import_now(account.pk, (today - timedelta(days=DAILY_DAYS)).isoformat(), today.isoformat(), None,
+                              trigger="schedule")
+    return len(accounts)

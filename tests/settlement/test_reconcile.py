@@ -132,3 +132,23 @@ def test_reconciliation_never_touches_another_company(company, other_company):
     settlement_reconcile(mine, today=TODAY)
     assert not Reconciliation.objects.filter(account=theirs).exists()
     assert not SettlementIssue.objects.exists()
+
+
+def test_an_account_that_collected_orders_gets_its_first_settlement_import_by_itself(company, monkeypatch):
+    from marketdock.settlement import tasks_import
+
+    started = []
+    monkeypatch.setattr(tasks_import, "settlement_import_now", lambda account_id, *args, **kw: started.append(account_id))
+    naver = make_account(company)
+    make_expected(naver, order_no="N1")
+    make_account(company, "쿠팡", kind="coupang")  # no orders collected yet: nothing to settle
+    assert tasks_import.import_first(company) == 1 and started == [naver.pk]
+    failed = run_start(naver, SettlementRun.What.IMPORT)
+    failed.status = SettlementRun.Status.FAILED
+    failed.save()
+    assert tasks_import.import_first(company) == 0  # a failed attempt is retried later, not every run
+    SettlementRun.objects.filter(pk=failed.pk).update(started_at=failed.started_at.replace(year=2025))
+    assert tasks_import.import_first(company) == 1
+    SettlementRun.objects.filter(pk=failed.pk).update(status=SettlementRun.Status.DONE, seen=3)
+    assert tasks_import.import_first(company) == 0  # imported once: the daily schedule takes over
+    assert started == [naver.pk, naver.pk]
