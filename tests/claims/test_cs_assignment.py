@@ -23,7 +23,8 @@ from marketdock.claims.services import assign, assign_new
 from marketdock.claims.services.assignment import round_robin_take
 from tests.factories.channels import make_account
 from tests.factories.core import make_user
-from tests.factories.cs import make_claim, make_inquiry, make_rule
+from tests.factories.cs import make_account_claim, make_rule
+from tests.factories.inquiries import make_inquiry
 
 pytestmark = pytest.mark.django_db
 RR, BY_CHANNEL = AssignmentRule.Mode.ROUND_ROBIN, AssignmentRule.Mode.BY_CHANNEL
@@ -35,7 +36,7 @@ def account(company):
 
 
 def test_assign_keeps_history_and_writes_the_claim_event(company, account, admin_user, operator_user):
-    claim = make_claim(account)
+    claim = make_account_claim(account)
     assign(company=company, assignee=operator_user, claims=[claim], user=admin_user)
     assign(company=company, assignee=admin_user, claims=[claim], user=admin_user)
     assign(company=company, assignee=None, claims=[claim], user=admin_user)
@@ -49,7 +50,7 @@ def test_assign_keeps_history_and_writes_the_claim_event(company, account, admin
 
 
 def test_same_assignee_again_changes_nothing(company, account, admin_user, operator_user):
-    claim = make_claim(account, assignee=operator_user)
+    claim = make_account_claim(account, assignee=operator_user)
     result = assign(company=company, assignee=operator_user, claims=[claim], user=admin_user)
     assert result.changed == [] and len(result.unchanged) == 1
     assert not AssignmentChange.objects.filter(claim=claim).exists()
@@ -63,8 +64,8 @@ def test_inquiry_assignment_writes_its_event(company, account, admin_user, opera
 
 
 def test_bulk_assign_skips_other_companies_rows(company, other_company, account, admin_user, operator_user):
-    mine = [make_claim(account) for _ in range(3)]
-    theirs = make_claim(make_account(other_company, "남의 몰"))
+    mine = [make_account_claim(account) for _ in range(3)]
+    theirs = make_account_claim(make_account(other_company, "남의 몰"))
     result = assign(company=company, assignee=operator_user, claims=[c.pk for c in mine] + [theirs.pk],
                     user=admin_user)
     assert len(result.changed) == 3
@@ -73,7 +74,7 @@ def test_bulk_assign_skips_other_companies_rows(company, other_company, account,
 
 
 def test_a_user_of_another_company_cannot_be_assignee(company, other_admin, account, admin_user):
-    claim = make_claim(account)
+    claim = make_account_claim(account)
     with pytest.raises(ValidationError):
         assign(company=company, assignee=other_admin, claims=[claim], user=admin_user)
     claim.refresh_from_db()
@@ -81,9 +82,9 @@ def test_a_user_of_another_company_cannot_be_assignee(company, other_admin, acco
 
 
 def test_mine_filter_for_claims_and_inquiries(company, account, admin_user, operator_user):
-    mine_claim = make_claim(account, assignee=operator_user)
-    make_claim(account, assignee=admin_user)
-    free = make_claim(account)
+    mine_claim = make_account_claim(account, assignee=operator_user)
+    make_account_claim(account, assignee=admin_user)
+    free = make_account_claim(account)
     mine_q = make_inquiry(account, assignee=operator_user)
     make_inquiry(account)
     claims = Claim.objects.filter(company=company)
@@ -97,7 +98,7 @@ def test_mine_filter_for_claims_and_inquiries(company, account, admin_user, oper
 def test_round_robin_deals_new_items_in_turn(company, account, admin_user, operator_user):
     third = make_user(company, "acme_third")
     make_rule(company, RR, [admin_user, operator_user, third])
-    claims = [make_claim(account) for _ in range(7)]
+    claims = [make_account_claim(account) for _ in range(7)]
     inquiries = [make_inquiry(account) for _ in range(2)]
     assert assign_new(company, claims=claims, inquiries=inquiries) == 9
     counts = Counter(Claim.objects.filter(company=company).values_list("assignee", flat=True))
@@ -109,7 +110,7 @@ def test_round_robin_deals_new_items_in_turn(company, account, admin_user, opera
 
 def test_rules_leave_assigned_items_alone(company, account, admin_user, operator_user):
     make_rule(company, RR, [admin_user])
-    claim = make_claim(account, assignee=operator_user)
+    claim = make_account_claim(account, assignee=operator_user)
     assert assign_new(company, claims=[claim]) == 0
     claim.refresh_from_db()
     assert claim.assignee == operator_user
@@ -119,8 +120,8 @@ def test_by_channel_rule_goes_first_then_round_robin(company, account, admin_use
     coupang = make_account(company, "쿠팡", kind="coupang")
     make_rule(company, BY_CHANNEL, [operator_user], account=coupang, target=AssignmentRule.Target.CLAIMS)
     make_rule(company, RR, [admin_user])
-    c1, c2 = make_claim(coupang), make_claim(coupang)
-    naver = make_claim(account)
+    c1, c2 = make_account_claim(coupang), make_account_claim(coupang)
+    naver = make_account_claim(account)
     q = make_inquiry(coupang)  # the channel rule is for claims only
     assign_new(company, claims=[c1, c2, naver], inquiries=[q])
     for item in (c1, c2, naver, q):
@@ -133,7 +134,7 @@ def test_inactive_rules_and_no_rules_assign_nothing(company, account, admin_user
     rule = make_rule(company, RR, [admin_user])
     rule.is_active = False
     rule.save()
-    claim = make_claim(account)
+    claim = make_account_claim(account)
     assert assign_new(company, claims=[claim]) == 0
 
 

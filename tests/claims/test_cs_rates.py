@@ -11,7 +11,7 @@ from django.utils import timezone
 from marketdock.claims import selectors_rates as rates
 from marketdock.claims.models import ClaimStatus, ClaimType, ReasonClass
 from tests.factories.channels import make_account
-from tests.factories.cs import make_claim, match_line
+from tests.factories.cs import make_account_claim, match_line
 from tests.factories.orders import make_raw_order
 
 pytestmark = pytest.mark.django_db
@@ -34,15 +34,15 @@ def data(company):
         match_line(o.lines.get(), "TEE", "반팔 티셔츠")
     for o in n_orders[6:] + c_orders:
         match_line(o.lines.get(), "KNIT", "니트")
-    make_claim(naver, order=n_orders[0], line=n_orders[0].lines.get(), reason_class=ReasonClass.SIZE)
-    make_claim(naver, order=n_orders[1], line=n_orders[1].lines.get(), reason_class=ReasonClass.DEFECT)
-    make_claim(naver, order=n_orders[2], line=n_orders[2].lines.get(), status=ClaimStatus.WITHDRAWN)
-    make_claim(naver, order=n_orders[7], line=n_orders[7].lines.get(), type=ClaimType.CANCEL,
+    make_account_claim(naver, order=n_orders[0], line=n_orders[0].lines.get(), reason_class=ReasonClass.SIZE)
+    make_account_claim(naver, order=n_orders[1], line=n_orders[1].lines.get(), reason_class=ReasonClass.DEFECT)
+    make_account_claim(naver, order=n_orders[2], line=n_orders[2].lines.get(), status=ClaimStatus.WITHDRAWN)
+    make_account_claim(naver, order=n_orders[7], line=n_orders[7].lines.get(), type=ClaimType.CANCEL,
                reason_class=ReasonClass.CHANGE_OF_MIND)
-    make_claim(coupang, order=c_orders[0], line=c_orders[0].lines.get(), type=ClaimType.EXCHANGE,
+    make_account_claim(coupang, order=c_orders[0], line=c_orders[0].lines.get(), type=ClaimType.EXCHANGE,
                reason_class=ReasonClass.SIZE)
     old = make_raw_order(naver, ordered_at=_at(1) - timedelta(days=10))
-    make_claim(naver, order=old, line=old.lines.get())
+    make_account_claim(naver, order=old, line=old.lines.get())
     return naver, coupang
 
 
@@ -78,7 +78,7 @@ def test_account_filter_and_period(company, data):
 def test_unmatched_lines_grouped_by_name(company):
     account = make_account(company)
     order = make_raw_order(account, product="무지 양말", ordered_at=_at(3))
-    make_claim(account, order=order, line=order.lines.get())
+    make_account_claim(account, order=order, line=order.lines.get())
     [row] = rates.by_product(company, _march())
     assert row.label == "무지 양말 (미매칭)" and row.rate("return") == 1.0
 

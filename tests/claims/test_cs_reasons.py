@@ -7,7 +7,7 @@ import pytest
 from marketdock.claims.models import Claim, ReasonClass
 from marketdock.claims.services import claims_classify, classify_reason
 from tests.factories.channels import make_account
-from tests.factories.cs import make_claim
+from tests.factories.cs import make_account_claim
 
 C = ReasonClass
 
@@ -60,9 +60,9 @@ def test_code_case_and_spaces_do_not_matter():
 @pytest.mark.django_db
 def test_claims_classify_sets_classes_and_counts_changes(company):
     naver = make_account(company, "스마트스토어", kind="naver")
-    a = make_claim(naver, reason_code="COLOR_AND_SIZE")
-    b = make_claim(naver, reason_code="ETC", reason_text="파손되어 도착했습니다")
-    c = make_claim(naver, reason_code="BROKEN", reason_class=C.DEFECT)
+    a = make_account_claim(naver, reason_code="COLOR_AND_SIZE")
+    b = make_account_claim(naver, reason_code="ETC", reason_text="파손되어 도착했습니다")
+    c = make_account_claim(naver, reason_code="BROKEN", reason_class=C.DEFECT)
     assert claims_classify(company=company) == 2
     assert dict(Claim.objects.values_list("pk", "reason_class")) == {a.pk: C.SIZE, b.pk: C.DEFECT, c.pk: C.DEFECT}
     assert claims_classify(company=company) == 0

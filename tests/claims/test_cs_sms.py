@@ -27,7 +27,8 @@ from marketdock.core.sms import (
     solapi_authorization,
 )
 from tests.factories.channels import make_account
-from tests.factories.cs import make_claim, make_inquiry, make_sender
+from tests.factories.cs import make_account_claim, make_sender
+from tests.factories.inquiries import make_inquiry
 from tests.factories.orders import make_raw_order
 
 pytestmark = pytest.mark.django_db
@@ -167,7 +168,7 @@ def test_claim_and_inquiry_sms_write_masked_history(company, admin_user):
     account = make_account(company)
     make_sender(company)
     order = make_raw_order(account, buyer_phone=BUYER, product="니트 가디건")
-    claim = make_claim(account, order=order, line=order.lines.first())
+    claim = make_account_claim(account, order=order, line=order.lines.first())
     m = sms_to_claim(company=company, user=admin_user, text="{상품명} 반품 접수되었습니다", claim=claim)
     assert m.status == "sent" and m.claim == claim and m.order == order and m.text == "니트 가디건 반품 접수되었습니다"
     assert MemorySmsBackend.outbox[-1]["to"] == BUYER and MemorySmsBackend.outbox[-1]["from"] == "0212345678"

@@ -11,7 +11,8 @@ from django.urls import reverse
 from marketdock.claims.models import AssignmentChange, AssignmentRule, Claim, SmsMessage, SmsSender
 from marketdock.core.sms import MemorySmsBackend
 from tests.factories.channels import make_account
-from tests.factories.cs import make_claim, make_inquiry, make_rule, make_sender
+from tests.factories.cs import make_account_claim, make_rule, make_sender
+from tests.factories.inquiries import make_inquiry
 from tests.factories.orders import make_raw_order
 from tests.isolation import assert_isolated
 
@@ -25,7 +26,7 @@ RAW_CODES = ("round_robin", "by_channel", "change_of_mind", "wrong_item", "reque
 def kit(company):
     account = make_account(company, "스마트스토어")
     order = make_raw_order(account, buyer="홍길동", buyer_phone=BUYER)
-    claim = make_claim(account, order=order, line=order.lines.get(), reason_class="size")
+    claim = make_account_claim(account, order=order, line=order.lines.get(), reason_class="size")
     inquiry = make_inquiry(account, order=order)
     return account, order, claim, inquiry
 
@@ -51,7 +52,7 @@ def test_assign_control_renders_and_changes_the_assignee(admin_client, kit, oper
 
 def test_bulk_assign_view(admin_client, kit, operator_user):
     account, _order, claim, _inquiry = kit
-    other = make_claim(account)
+    other = make_account_claim(account)
     response = admin_client.post(reverse("claims:claims_assign_bulk"),
                                  {"ids": [claim.pk, other.pk], "assignee": operator_user.pk, "next": "/"})
     assert response.status_code == 302

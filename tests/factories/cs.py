@@ -4,7 +4,6 @@ straight to the tables (on orders from `make_raw_order`), verified sender number
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
 
 from django.utils import timezone
 
@@ -14,8 +13,6 @@ from marketdock.claims.models import (
     Claim,
     ClaimStatus,
     ClaimType,
-    Inquiry,
-    InquiryKind,
     SmsSender,
 )
 from marketdock.orders.models import OrderLine, OrderLineComponent
@@ -26,7 +23,7 @@ from .orders import make_raw_order
 _seq = itertools.count(1)
 
 
-def make_claim(account, *, order=None, line=None, type=ClaimType.RETURN, status=ClaimStatus.REQUESTED,
+def make_account_claim(account, *, order=None, line=None, type=ClaimType.RETURN, status=ClaimStatus.REQUESTED,
                reason_code="", reason_text="", reason_class="", assignee=None, **extra) -> Claim:
     """A claim on `line` (default: the first line of a new order of `account`)."""
     if line is None:
@@ -36,14 +33,6 @@ def make_claim(account, *, order=None, line=None, type=ClaimType.RETURN, status=
     return Claim.objects.create(company=account.company, order=line.order, line=line, account=account,
                                 channel_claim_id=f"CL{n:05d}", type=type, status=status, reason_code=reason_code,
                                 reason_text=reason_text, reason_class=reason_class, assignee=assignee, **extra)
-
-
-def make_inquiry(account, *, order=None, assignee=None, body="배송 언제 되나요?", **extra) -> Inquiry:
-    n = next(_seq)
-    return Inquiry.objects.create(company=account.company, account=account, channel_inquiry_id=f"Q{n:05d}",
-                                  kind=InquiryKind.ORDER if order else InquiryKind.PRODUCT, body=body,
-                                  order=order, asked_at=timezone.now() - timedelta(hours=1), assignee=assignee,
-                                  **extra)
 
 
 def make_sender(company, number="02-1234-5678", *, verified=True, default=True) -> SmsSender:
