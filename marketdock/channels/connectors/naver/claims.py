@@ -29,7 +29,7 @@ from ..cs_models import (
     ClaimRequester,
     FeePayer,
 )
-from ..errors import BusinessError, MalformedPayload
+from ..errors import BusinessError, ConnectorError, MalformedPayload
 from ..models import FetchWindow, LineFailure, Marketplace, RecordError
 from .auth import MP
 from .fulfilment import _processing_result
@@ -149,6 +149,18 @@ def parse_claims(items: Sequence[Mapping[str, Any]]) -> tuple[list[ChannelClaim]
     return claims, errors
 
 
+# where each decision leaves a claim at Naver (used to recognise a decision already applied)
+_APPLIED: dict[ClaimAction, tuple[ClaimProgress, ...]] = {
+    ClaimAction.APPROVE: (ClaimProgress.APPROVED, ClaimProgress.COLLECTING, ClaimProgress.COLLECTED,
+                          ClaimProgress.RESHIPPED, ClaimProgress.COMPLETED),
+    ClaimAction.REJECT: (ClaimProgress.REJECTED,),
+    ClaimAction.HOLD: (ClaimProgress.HELD,),
+    ClaimAction.RELEASE_HOLD: (ClaimProgress.REQUESTED, ClaimProgress.APPROVED, ClaimProgress.COLLECTING,
+                               ClaimProgress.COLLECTED),
+    ClaimAction.RESHIP: (ClaimProgress.RESHIPPED, ClaimProgress.COMPLETED),
+}
+
+
 class NaverClaims:
     """fetch_claims / decide_claims (mixed into NaverConnector)."""
 
@@ -181,9 +193,28 @@ class NaverClaims:
             try:
                 payload = self._call("POST", path, json=body, idempotent=False)
             except BusinessError as exc:  # this claim refused; the others go on
-                result.failed.append(LineFailure(order_line_id=item.order_line_id, code=exc.code, message=exc.message))
+                if self._already_applied(item):  # a retry after an answer lost on the way (a timeout)
+                    result.done.append(item.order_line_id)
+                else:
+                    result.failed.append(LineFailure(order_line_id=item.order_line_id, code=exc.code,
+                                                     message=exc.message))
                 continue
             ok, failed = _processing_result(payload, [item.order_line_id])
             result.done.extend(ok)
             result.failed.extend(failed)
         return result
+
+    def _already_applied(self, item: ClaimDecision) -> bool:
+        """Naver refuses a decision the claim has already had ("처리할 수 있는 클레임이 없습니다"): when the
+        line's claim of the same kind now stands where the decision takes it, the earlier attempt — whose
+        answer was lost — went through, and the decision is done. A failed re-read keeps the refusal."""
+        try:
+            claim = parse_claim(self.get_order(item.order_line_id).raw)
+        except ConnectorError:
+            return False
+        if claim is None:
+            return False
+        if item.action == ClaimAction.SELLER_CANCEL:
+            return claim.kind == ClaimKind.CANCEL and claim.progress in (ClaimProgress.APPROVED,
+                                                                         ClaimProgress.COMPLETED)
+        return claim.kind == item.kind and claim.progress in _APPLIED.get(item.action, ())
