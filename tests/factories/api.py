@@ -9,11 +9,13 @@ from django.test import Client
 
 from marketdock.api import services
 from marketdock.api.models import SCOPES
+from marketdock.claims.models import InquiryKind
 from marketdock.orders.models import OrderStatus
 
 from .catalog import make_stocked_sku, make_warehouse
 from .channels import make_account_with_credentials
-from .cs import make_claim, make_inquiry
+from .cs import make_account_claim
+from .inquiries import make_inquiry
 from .orders import make_order
 
 
@@ -56,7 +58,7 @@ def api_world(company, *, code: str = "API") -> ApiWorld:
     listing = Listing.objects.create(company=company, account=account, product=sku.product, name="API 상품",
                                      channel_product_id=f"{code}-P1", price=10000)
     ListingOption.objects.create(company=company, listing=listing, channel_option_id="O1", name="기본", sku=sku)
-    claim = make_claim(account, order=order)
-    inquiry = make_inquiry(account, order=order, title=f"{code} 문의")
+    claim = make_account_claim(account, order=order)
+    inquiry = make_inquiry(account, order=order, kind=InquiryKind.ORDER, title=f"{code} 문의")
     return ApiWorld(company=company, account=account, sku=sku, warehouse=warehouse, order=order, ready_order=ready,
                     inbound=inbound, listing=listing, claim=claim, inquiry=inquiry)
