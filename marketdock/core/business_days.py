@@ -36,11 +36,24 @@ def next_business_day(day: date) -> date:
 
 
 def add_business_days(day: date, n: int) -> date:
-    """The n-th business day after `day` (n = 0: `day` or the next business day)."""
+    """Deadline counting: a `day` that is not a business day counts as the next business day, then n
+    business days more (n = 0: `day` or the next business day). A request on Saturday with a one-day
+    deadline is due on Tuesday."""
     current = next_business_day(day)
     for _ in range(max(0, n)):
         current = next_business_day(current + timedelta(days=1))
     return current
+
+
+def business_days_after(day: date, n: int) -> date:
+    """Payout counting: the n-th business day strictly after `day`, whatever `day` is (n = 0: `day` or
+    the next business day). A purchase confirmed on Saturday and paid one business day later is paid
+    on Monday."""
+    if n <= 0:
+        return next_business_day(day)
+    for _ in range(n):
+        day = next_business_day(day + timedelta(days=1))
+    return day
 
 
 def dispatch_due(paid_at: datetime, *, days: int, cutoff_hour: int) -> date:

@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from marketdock.core.business_days import add_business_days, dispatch_due, holiday_name, is_business_day
+from marketdock.core.business_days import (
+    add_business_days,
+    business_days_after,
+    dispatch_due,
+    holiday_name,
+    is_business_day,
+)
 
 KST = ZoneInfo("Asia/Seoul")
 
@@ -46,3 +52,12 @@ def test_dispatch_due_skips_weekends_and_holidays(paid, days, cutoff, due):
 def test_add_business_days_from_a_holiday_starts_on_the_next_business_day():
     assert add_business_days(date(2026, 9, 25), 0) == date(2026, 9, 28)
     assert add_business_days(date(2026, 9, 25), 1) == date(2026, 9, 29)
+
+
+def test_payout_counting_is_strictly_after_the_day_while_deadlines_start_from_the_next_business_day():
+    saturday = date(2026, 12, 5)
+    assert business_days_after(saturday, 1) == date(2026, 12, 7)  # paid Monday
+    assert add_business_days(saturday, 1) == date(2026, 12, 8)  # due Tuesday
+    assert business_days_after(saturday, 0) == add_business_days(saturday, 0) == date(2026, 12, 7)
+    # 추석 2026 (9/24–26) and the weekend: confirmed on Wednesday 9/23, one business day later is Monday 9/28
+    assert business_days_after(date(2026, 9, 23), 1) == date(2026, 9, 28)

@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from marketdock.core.business_days import next_business_day
+from marketdock.core.business_days import business_days_after
 
 from ..models import ScheduleKind
 
@@ -38,17 +38,6 @@ class Schedule:
 
 def kst_date(moment: datetime | None) -> date | None:
     return moment.astimezone(KST).date() if moment else None
-
-
-def business_days_after(day: date, n: int) -> date:
-    """The n-th business day strictly after `day` (a Saturday + 1 is Monday); n = 0: `day` or the next
-    business day. (core's add_business_days starts counting from the next business day, which adds a
-    day when `day` itself is not one.)"""
-    if n <= 0:
-        return next_business_day(day)
-    for _ in range(n):
-        day = next_business_day(day + timedelta(days=1))
-    return day
 
 
 @lru_cache(maxsize=8192)
