@@ -96,3 +96,32 @@ def test_concurrent_multi_line_orders_in_opposite_order_do_not_deadlock_or_overs
         lv = StockLevel.objects.get(sku=sku, warehouse=warehouse)
         assert (lv.on_hand, lv.reserved) == (12, 12)
     assert services.stock_levels_reconcile(company=company, fix=False)["drift"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_set_to_counts_and_adjustments_never_compute_from_a_stale_figure(company):
+    """An ERP sets on hand to a counted figure while other workers add stock: every set lands exactly on
+    its figure (its movement's on-hand-after is the figure), and the level agrees with the ledger."""
+    warehouse = make_warehouse(company)
+    sku = make_sku(company, "COUNTED")
+    receive(company, sku, warehouse, 10)
+    targets: list[int] = []
+
+    def set_or_add(i, out):
+        for n in range(5):
+            if i % 2:
+                target = 100 + i * 10 + n
+                targets.append(target)
+                services.stock_set(company=company, sku_id=sku.pk, warehouse_id=warehouse.pk, on_hand=target,
+                                   reason=f"set {target}")
+            else:
+                services.stock_adjust(company=company, sku_id=sku.pk, warehouse_id=warehouse.pk, quantity=1,
+                                      reason="add")
+            out["ok"] += 1
+
+    results = _run_workers(set_or_add, WORKERS)
+    assert [r["errors"] for r in results] == [[]] * WORKERS
+    for target in targets:
+        movement = StockMovement.objects.get(sku=sku, reason=f"set {target}")
+        assert movement.on_hand_after == target
+    assert services.stock_levels_reconcile(company=company, fix=False)["drift"] == 0

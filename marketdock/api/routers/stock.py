@@ -8,7 +8,6 @@ from ninja import Field, Query, Router, Schema
 
 from marketdock.inventory import selectors as inventory_selectors
 from marketdock.inventory import services as inventory_services
-from marketdock.inventory.models import StockLevel
 
 from .. import schemas as s
 from ..auth import KeyAuth
@@ -47,16 +46,16 @@ def _adjust_one(company, item: s.StockAdjustIn) -> dict:
         return {"sku_id": item.sku_id, "ok": False, "on_hand": None,
                 "message": _("quantity 또는 set_to 중 하나만 보내세요.")}
     try:
-        quantity = item.quantity
         if item.set_to is not None:
-            warehouse = item.warehouse_id or getattr(inventory_services.warehouse_default(company), "pk", None)
-            current = StockLevel.objects.filter(company=company, sku_id=item.sku_id, warehouse_id=warehouse).values_list(
-                "on_hand", flat=True).first() or 0
-            quantity = item.set_to - current
-            if quantity == 0:
+            result, current = inventory_services.stock_set(company=company, sku_id=item.sku_id,
+                                                           warehouse_id=item.warehouse_id, on_hand=item.set_to,
+                                                           reason=item.reason)
+            if not result.movements and not result.skipped_sku_ids:
                 return {"sku_id": item.sku_id, "ok": True, "on_hand": current, "message": _("변경 없음")}
-        result = inventory_services.stock_adjust(company=company, sku_id=item.sku_id, warehouse_id=item.warehouse_id,
-                                                 quantity=quantity, reason=item.reason)
+        else:
+            result = inventory_services.stock_adjust(company=company, sku_id=item.sku_id,
+                                                     warehouse_id=item.warehouse_id, quantity=item.quantity,
+                                                     reason=item.reason)
     except inventory_services.StockError as exc:
         return {"sku_id": item.sku_id, "ok": False, "on_hand": None, "message": str(exc)}
     after = result.movements[-1].on_hand_after if result.movements else None

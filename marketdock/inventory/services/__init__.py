@@ -43,7 +43,14 @@ from .inbound import (
     inbound_xlsx_precheck,
 )
 from .ledger import warehouse_default
-from .levels import Drift, sku_thresholds_update, stock_adjust, stock_levels_reconcile, transfer_create
+from .levels import (
+    Drift,
+    sku_thresholds_update,
+    stock_adjust,
+    stock_levels_reconcile,
+    stock_set,
+    transfer_create,
+)
 from .reservations import (
     stock_deduct,
     stock_lock,
@@ -89,6 +96,7 @@ __all__ = [
     "inbound_xlsx_precheck",
     "sku_thresholds_update",
     "stock_adjust",
+    "stock_set",
     "stock_deduct",
     "stock_levels_reconcile",
     "stock_lock",

@@ -41,6 +41,32 @@ def stock_adjust(*, company: Company, sku_id: int, warehouse_id: int | None, qua
     return StockResult(movements=_apply(company, [op], user=user, skus=skus, warehouses=warehouses))
 
 
+def stock_set(*, company: Company, sku_id: int, warehouse_id: int | None, on_hand: int, reason: str,
+              user: User | None = None) -> tuple[StockResult, int]:
+    """Set on-hand stock to a number (an ERP's count): the difference is written as one adjustment.
+    The level row is locked while the difference is computed and applied, so two concurrent sets (or
+    a set racing an order's deduction) can never both compute from the same old figure. Returns the
+    result and the on-hand quantity after it (unchanged when it already was `on_hand`)."""
+    if not isinstance(on_hand, int) or isinstance(on_hand, bool) or on_hand < 0:
+        raise StockInputError(_("재고 수량은 0 이상의 정수여야 합니다."))
+    skus = _skus_for(company, [sku_id])
+    if skus[sku_id].is_set:
+        raise StockInputError(_("세트 SKU %(code)s는 재고를 직접 가지지 않습니다. 구성품을 조정하세요.") % {"code": skus[sku_id].code})
+    if not _is_managed(skus[sku_id]):
+        return StockResult(skipped_sku_ids=[sku_id]), 0
+    warehouse_id = warehouse_id or _warehouses_for(company, {warehouse_id})[1].pk
+    with transaction.atomic():
+        StockLevel.objects.bulk_create([StockLevel(company=company, sku_id=sku_id, warehouse_id=warehouse_id)],
+                                       ignore_conflicts=True)
+        current = (StockLevel.objects.select_for_update().filter(company=company, sku_id=sku_id, warehouse_id=warehouse_id)
+                   .values_list("on_hand", flat=True).get())
+        if on_hand == current:
+            return StockResult(), current
+        result = stock_adjust(company=company, sku_id=sku_id, warehouse_id=warehouse_id, quantity=on_hand - current,
+                              reason=reason, user=user)
+    return result, on_hand
+
+
 # --- reconciliation ------------------------------------------------------------------------------
 
 
