@@ -6,3 +6,6 @@ class ApiConfig(AppConfig):
     name = "marketdock.api"
     label = "api"
     verbose_name = _("오픈 API")
+
+    def ready(self) -> None:
+        from . import tasks  # noqa: F401  (the nightly housekeeping)

@@ -17,7 +17,7 @@ import math
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import F, Value
@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from marketdock.core.models import Company, User
 
-from .models import SCOPES, ApiCall, ApiKey, RateBucket
+from .models import SCOPES, ApiCall, ApiKey, IdempotencyRecord, RateBucket
 
 KEY_PREFIX = "md"
 MAX_RATE_PER_MINUTE = 100_000
@@ -199,3 +199,17 @@ def call_record(*, key: ApiKey, method: str, path: str, status: int, duration_ms
         ApiCall.objects.create(company_id=key.company_id, key=key, method=method[:10], path=path[:300], status=status,
                                duration_ms=max(0, duration_ms), ip=ip)
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now(), last_used_ip=ip)
+
+
+# An `Idempotency-Key` answers repeats for a day (a client's retries come within minutes; Stripe keeps
+# keys 24 hours); after that the same key is a new request. The call log is kept 90 days for support.
+IDEMPOTENCY_KEEP = timedelta(hours=24)
+CALL_LOG_KEEP = timedelta(days=90)
+
+
+def housekeeping(*, now: datetime | None = None) -> dict[str, int]:
+    """Drop idempotency answers older than a day and API log rows older than 90 days (all companies)."""
+    now = now or timezone.now()
+    idempotency, _n = IdempotencyRecord.objects.filter(created_at__lt=now - IDEMPOTENCY_KEEP).delete()
+    calls, _n = ApiCall.objects.filter(at__lt=now - CALL_LOG_KEEP).delete()
+    return {"idempotency_records": idempotency, "api_calls": calls}

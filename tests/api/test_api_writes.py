@@ -42,6 +42,31 @@ def test_same_idempotency_key_same_answer_one_effect(company):
     assert StockMovement.objects.filter(company=company).count() == moves + 2
 
 
+def test_idempotency_answers_expire_after_a_day_and_old_call_logs_go(company):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from marketdock.api.models import ApiCall
+    from marketdock.api.services import housekeeping
+
+    world = api_world(company)
+    client = api_client(make_key(company))
+    body = {"items": [{"sku_id": world.sku.pk, "quantity": -1, "reason": "파손"}]}
+    moves = StockMovement.objects.filter(company=company).count()
+    _post(client, "/api/v1/stock/adjustments", body, HTTP_IDEMPOTENCY_KEY="daily-1")
+    assert housekeeping(now=timezone.now() + timedelta(hours=23)) == {"idempotency_records": 0, "api_calls": 0}
+    _post(client, "/api/v1/stock/adjustments", body, HTTP_IDEMPOTENCY_KEY="daily-1")
+    assert StockMovement.objects.filter(company=company).count() == moves + 1  # still a repeat within the day
+    later = timezone.now() + timedelta(hours=25)
+    assert housekeeping(now=later)["idempotency_records"] == 1
+    _post(client, "/api/v1/stock/adjustments", body, HTTP_IDEMPOTENCY_KEY="daily-1")
+    assert StockMovement.objects.filter(company=company).count() == moves + 2  # a new request the next day
+    calls = ApiCall.objects.filter(company=company).count()
+    assert calls == 3
+    assert housekeeping(now=timezone.now() + timedelta(days=91))["api_calls"] == calls
+
+
 def test_repeated_tracking_registration_sends_the_number_once(company):
     world = api_world(company)
     client = api_client(make_key(company, scopes=["orders:write"]))
