@@ -8,6 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth.hashers import get_hashers
 from django.test import Client
 from huey.contrib.djhuey import HUEY
 from hypothesis import HealthCheck, settings
@@ -22,6 +24,9 @@ from .isolation import check_isolation_coverage, probed_names
 # checks (deadline, too_slow) then fail tests whose logic is fine. Properties are checked, not speed.
 settings.register_profile("marketdock", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("marketdock")
+
+django_settings.PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher"]
+get_hashers.cache_clear()
 
 
 @pytest.fixture(autouse=True)
