@@ -14,8 +14,12 @@ from marketdock.settlement.models import (
     SettlementRecord,
     SettlementRun,
 )
-from marketdock.settlement.services_import import run_start, settlement_import, settlement_records_store
-from marketdock.settlement.services_reconcile import settlement_reconcile
+from marketdock.settlement.services import (
+    run_start,
+    settlement_import,
+    settlement_reconcile,
+    settlement_records_store,
+)
 from tests.factories.channels import make_account
 from tests.factories.settlement_import import PagedSettlements, make_expected, settled
 

@@ -1,6 +1,6 @@
 """Line-level reconciliation (STL-3): what each order line should pay (`ExpectedSettlement` plus its
 `SettlementAdjustment`s) against what the marketplace settled (`SettlementRecord`), per settlement key
-of an account (see services_import: the line for Naver, order + item for Coupang, the order for Shopify).
+of an account (see `imports`: the line for Naver, order + item for Coupang, the order for Shopify).
 
 Set-based: both sides are read in two grouped queries, compared in memory, and the outcomes written
 with one bulk upsert per table — no query per line. Outcomes (`ReconStatus`):
@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from marketdock.channels.models import ChannelAccount
 from marketdock.core.money import format_money
 
-from .models import (
+from ..models import (
     ExpectedSettlement,
     ExpectedState,
     IssueKind,
@@ -41,7 +41,7 @@ from .models import (
     SettlementRecord,
     SettlementRun,
 )
-from .services_import import key_functions, run_finish, run_start
+from .imports import key_functions, run_finish, run_start, settlement_file_import
 
 
 @dataclass
@@ -256,6 +256,14 @@ def settlement_reconcile(account: ChannelAccount, *, today: date | None = None, 
         run.differences = len(findings)
         run.save(update_fields=["seen", "matched", "differences"])
     return run_finish(run)
+
+
+def settlement_file_upload(account: ChannelAccount, data: bytes, *, file_name: str,
+                           user=None) -> tuple[SettlementRun, SettlementRun]:
+    """An uploaded settlement file: its rows stored (the FILE run), then the account reconciled against
+    them (the RECONCILE run); UploadRejected when the file is unreadable (nothing stored)."""
+    stored = settlement_file_import(account, data, file_name=file_name, user=user)
+    return stored, settlement_reconcile(account, trigger="manual", user=user)
 
 
 def _issues_sync(account: ChannelAccount, findings: dict[str, tuple[_Outcome, Finding]],
