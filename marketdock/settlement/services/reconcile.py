@@ -142,37 +142,66 @@ class _Outcome:
     diff_other: int = 0
 
 
-WRITE_BATCH = 500  # rows per upsert statement (17 parameters each: within SQLite's and PostgreSQL's limits)
+WRITE_BATCH = 500  # rows per multi-row VALUES statement (17 parameters each: within SQLite's limit)
+ARRAY_BATCH = 20_000  # rows per PostgreSQL statement (17 array parameters whatever the row count)
 _RECON_COLUMNS = ("line_id", "line_key", "status", "currency", "expected_amount", "paid_amount", "difference",
                   "diff_commission", "diff_discount", "diff_shipping", "diff_other", "due_date", "paid_date")
+_WRITE_COLUMNS = ("company_id", "account_id", "run_id", *_RECON_COLUMNS, "reconciled_at")
 
 
 def _recon_write(account: ChannelAccount, run: SettlementRun, outcomes: list[_Outcome]) -> None:
     """Upsert the outcomes that changed on (company, account, line_key) — no model instances; a row
     whose outcome is the same as last time is left alone (the daily re-run touches only what moved)."""
-    ops = connection.ops
     previous = {row[1]: row for row in Reconciliation.objects.filter(
         company_id=account.company_id, account=account).values_list(*_RECON_COLUMNS).iterator(chunk_size=5000)}
-    table = ops.quote_name(Reconciliation._meta.db_table)
-    columns = ("company_id", "account_id", "run_id", *_RECON_COLUMNS, "reconciled_at")
-    names = ", ".join(ops.quote_name(c) for c in columns)
-    updates = ", ".join(f"{ops.quote_name(c)} = EXCLUDED.{ops.quote_name(c)}" for c in columns[2:])
-    row_sql = f"({', '.join(['%s'] * len(columns))})"
-    now = ops.adapt_datetimefield_value(timezone.now())
+    now = timezone.now()
     rows = []
     for o in outcomes:
         values = (o.line_id, o.line_key, str(o.status), o.currency, o.expected_amount, o.paid_amount, o.difference,
                   o.diff_commission, o.diff_discount, o.diff_shipping, o.diff_other, o.due_date, o.paid_date)
-        if previous.get(o.line_key) == values:
-            continue
-        rows.append((account.company_id, account.id, run.id, *values[:11], ops.adapt_datefield_value(o.due_date),
-                     ops.adapt_datefield_value(o.paid_date), now))
-    with connection.cursor() as cursor:  # multi-row statements: one round trip per WRITE_BATCH rows
+        if previous.get(o.line_key) != values:
+            rows.append((account.company_id, account.id, run.id, *values, now))
+    if rows:
+        (_upsert_arrays if connection.vendor == "postgresql" else _upsert_values)(rows)
+
+
+def _upsert_tail() -> str:
+    quote = connection.ops.quote_name
+    updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in _WRITE_COLUMNS[2:])
+    return f"ON CONFLICT (company_id, account_id, line_key) DO UPDATE SET {updates}"
+
+
+def _upsert_arrays(rows: list[tuple]) -> None:
+    """PostgreSQL: one statement per ARRAY_BATCH rows, each column one typed array unnested server-side
+    (a VALUES list of thousands of placeholders costs more to bind than to run)."""
+    quote = connection.ops.quote_name
+    meta = Reconciliation._meta
+    arrays = ", ".join(f"%s::{meta.get_field(c).db_type(connection)}[]" for c in _WRITE_COLUMNS)
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in _WRITE_COLUMNS)}) "
+           f"SELECT * FROM unnest({arrays}) {_upsert_tail()}")
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), ARRAY_BATCH):
+            cursor.execute(sql, [list(column) for column in zip(*rows[start:start + ARRAY_BATCH], strict=True)])
+
+
+def _upsert_values(rows: list[tuple]) -> None:
+    """Other backends: multi-row VALUES statements, one round trip per WRITE_BATCH rows."""
+    ops = connection.ops
+    dates = {_WRITE_COLUMNS.index("due_date"), _WRITE_COLUMNS.index("paid_date")}
+    stamp = _WRITE_COLUMNS.index("reconciled_at")
+
+    def adapt(row: tuple) -> tuple:
+        return tuple(ops.adapt_datefield_value(v) if i in dates else ops.adapt_datetimefield_value(v) if i == stamp
+                     else v for i, v in enumerate(row))
+
+    table = ops.quote_name(Reconciliation._meta.db_table)
+    names = ", ".join(ops.quote_name(c) for c in _WRITE_COLUMNS)
+    row_sql = f"({', '.join(['%s'] * len(_WRITE_COLUMNS))})"
+    with connection.cursor() as cursor:
         for start in range(0, len(rows), WRITE_BATCH):
             batch = rows[start:start + WRITE_BATCH]
-            cursor.execute(f"INSERT INTO {table} ({names}) VALUES {', '.join([row_sql] * len(batch))} "
-                           f"ON CONFLICT (company_id, account_id, line_key) DO UPDATE SET {updates}",
-                           [value for row in batch for value in row])
+            cursor.execute(f"INSERT INTO {table} ({names}) VALUES {', '.join([row_sql] * len(batch))} {_upsert_tail()}",
+                           [value for row in batch for value in adapt(row)])
 
 
 def _compare(key: str, exp: _Side | None, paid: _Side | None, today: date) -> tuple[_Outcome, list[Finding]]:
