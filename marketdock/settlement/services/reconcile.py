@@ -187,21 +187,20 @@ def _upsert_arrays(rows: list[tuple]) -> None:
 def _upsert_values(rows: list[tuple]) -> None:
     """Other backends: multi-row VALUES statements, one round trip per WRITE_BATCH rows."""
     ops = connection.ops
-    dates = {_WRITE_COLUMNS.index("due_date"), _WRITE_COLUMNS.index("paid_date")}
-    stamp = _WRITE_COLUMNS.index("reconciled_at")
-
-    def adapt(row: tuple) -> tuple:
-        return tuple(ops.adapt_datefield_value(v) if i in dates else ops.adapt_datetimefield_value(v) if i == stamp
-                     else v for i, v in enumerate(row))
-
+    day = ops.adapt_datefield_value
+    stamp = ops.adapt_datetimefield_value(rows[0][-1])  # one time for the whole run
     table = ops.quote_name(Reconciliation._meta.db_table)
     names = ", ".join(ops.quote_name(c) for c in _WRITE_COLUMNS)
     row_sql = f"({', '.join(['%s'] * len(_WRITE_COLUMNS))})"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), WRITE_BATCH):
             batch = rows[start:start + WRITE_BATCH]
+            params = []
+            for row in batch:  # (…, due_date, paid_date, reconciled_at): dates as the backend stores them
+                params.extend(row[:-3])
+                params.extend((day(row[-3]), day(row[-2]), stamp))
             cursor.execute(f"INSERT INTO {table} ({names}) VALUES {', '.join([row_sql] * len(batch))} {_upsert_tail()}",
-                           [value for row in batch for value in adapt(row)])
+                           params)
 
 
 def _compare(key: str, exp: _Side | None, paid: _Side | None, today: date) -> tuple[_Outcome, list[Finding]]:
@@ -295,44 +294,51 @@ def settlement_file_upload(account: ChannelAccount, data: bytes, *, file_name: s
     return stored, settlement_reconcile(account, trigger="manual", user=user)
 
 
+_ISSUE_FIELDS = ("reconciliation_id", "line_id", "kind", "currency", "expected_amount", "paid_amount", "difference",
+                 "reason", "due_date")
+LOOKUP_BATCH = 2000  # keys per IN (…) lookup
+
+
 def _issues_sync(account: ChannelAccount, findings: dict[str, tuple[_Outcome, Finding]],
                  paid: dict[str, _Side]) -> None:
+    """Issues of the account as plain tuples (key → id, state, compared values): a model instance is
+    built only for an issue that changes."""
     now = timezone.now()
-    existing = {i.key: i for i in SettlementIssue.objects.filter(company_id=account.company_id, account=account)}
-    recon_ids = dict(Reconciliation.objects.filter(
-        company_id=account.company_id, account=account,
-        line_key__in=list({recon.line_key for recon, _finding in findings.values()})).values_list("line_key", "id"))
+    existing = {key: (pk, state, values) for key, pk, state, *values in SettlementIssue.objects.filter(
+        company_id=account.company_id, account=account).values_list("key", "id", "state", *_ISSUE_FIELDS).iterator(
+        chunk_size=5000)}
+    line_keys = list({recon.line_key for recon, _finding in findings.values()})
+    recon_ids = {}
+    for start in range(0, len(line_keys), LOOKUP_BATCH):
+        recon_ids.update(Reconciliation.objects.filter(
+            company_id=account.company_id, account=account,
+            line_key__in=line_keys[start:start + LOOKUP_BATCH]).values_list("line_key", "id"))
     new, changed, events = [], [], []
     for key, (recon, finding) in findings.items():
-        issue = existing.get(key)
-        values = {"reconciliation_id": recon_ids.get(recon.line_key), "line_id": recon.line_id, "kind": finding.kind,
-                  "currency": recon.currency, "expected_amount": recon.expected_amount,
-                  "paid_amount": recon.paid_amount, "difference": recon.difference, "reason": finding.reason[:500],
-                  "due_date": recon.due_date}
-        if issue is None:
+        values = (recon_ids.get(recon.line_key), recon.line_id, finding.kind, recon.currency, recon.expected_amount,
+                  recon.paid_amount, recon.difference, finding.reason[:500], recon.due_date)
+        if key not in existing:
             side = paid.get(recon.line_key)
             new.append(SettlementIssue(company_id=account.company_id, account=account, key=key,
                                        channel_order_id=(side.order_id if side else "")[:100],
-                                       channel_line_id=recon.line_key, created_at=now, updated_at=now, **values))
+                                       channel_line_id=recon.line_key, created_at=now, updated_at=now,
+                                       **dict(zip(_ISSUE_FIELDS, values, strict=True))))
             continue
-        reopened = issue.state == IssueState.RESOLVED
-        if reopened or any(getattr(issue, name) != value for name, value in values.items()):
-            for name, value in values.items():
-                setattr(issue, name, value)
-            if reopened:
-                events.append(SettlementIssueEvent(company_id=account.company_id, issue=issue,
-                                                   old_state=issue.state, new_state=IssueState.OPEN,
-                                                   message=_("차이가 다시 발견되었습니다"), at=now))
-                issue.state = IssueState.OPEN
-            issue.updated_at = now
-            changed.append(issue)
-    for key, issue in existing.items():
-        if key not in findings and issue.state == IssueState.OPEN:
-            events.append(SettlementIssueEvent(company_id=account.company_id, issue=issue, old_state=issue.state,
-                                               new_state=IssueState.RESOLVED,
-                                               message=_("다시 대사한 결과 차이가 없어졌습니다"), at=now))
-            issue.state, issue.updated_at = IssueState.RESOLVED, now
-            changed.append(issue)
+        pk, state, old = existing[key]
+        if state == IssueState.RESOLVED:
+            events.append(SettlementIssueEvent(company_id=account.company_id, issue_id=pk, old_state=state,
+                                               new_state=IssueState.OPEN, message=_("차이가 다시 발견되었습니다"), at=now))
+            state = IssueState.OPEN
+        elif tuple(old) == values:
+            continue
+        changed.append(SettlementIssue(pk=pk, state=state, updated_at=now, **dict(zip(_ISSUE_FIELDS, values, strict=True))))
+    gone = [pk for key, (pk, state, _old) in existing.items() if key not in findings and state == IssueState.OPEN]
+    events.extend(SettlementIssueEvent(company_id=account.company_id, issue_id=pk, old_state=IssueState.OPEN,
+                                       new_state=IssueState.RESOLVED, message=_("다시 대사한 결과 차이가 없어졌습니다"),
+                                       at=now) for pk in gone)
+    for start in range(0, len(gone), LOOKUP_BATCH):
+        SettlementIssue.objects.filter(company_id=account.company_id, pk__in=gone[start:start + LOOKUP_BATCH]).update(
+            state=IssueState.RESOLVED, updated_at=now)
     created = SettlementIssue.objects.bulk_create(new, batch_size=2000)
     SettlementIssue.objects.bulk_update(changed, ["reconciliation", "line", "kind", "currency", "expected_amount",
                                                   "paid_amount", "difference", "reason", "due_date", "state",
