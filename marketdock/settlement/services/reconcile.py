@@ -17,11 +17,13 @@ sent to the marketplace keeps its state. A payment later than the due date is an
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import BigIntegerField, Count, F, Max, Q, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -98,22 +100,25 @@ def _expected(account: ChannelAccount) -> dict[str, _Side]:
     return sides
 
 
+def _total(expression) -> Cast:
+    """A column's SUM as a 64-bit integer (PostgreSQL sums bigint into numeric: a Decimal per value)."""
+    return Cast(Sum(expression), BigIntegerField())
+
+
 def _paid(account: ChannelAccount) -> dict[str, _Side]:
-    rows = SettlementRecord.objects.filter(company_id=account.company_id, account=account).values(
+    rows = SettlementRecord.objects.filter(company_id=account.company_id, account=account).values_list(
         "order_line_id").annotate(
-        currency=Max("currency"), total=Sum("payout_amount"), sale_c=Sum("sale_commission"),
-        pay_c=Sum("payment_commission"), ship_c=Sum("shipping_commission"), other=Sum("other_fee"),
-        market_d=Sum("marketplace_discount"), seller_d=Sum("seller_discount"), ship=Sum("shipping_fee"),
-        paid_date=Max("pay_date"), unpaid=Count("id", filter=Q(paid=False)), line=Max("line_id"),
-        order=Max("order_id"))
+        currency=Max("currency"), total=_total("payout_amount"),
+        commission=_total(F("sale_commission") + F("payment_commission") + F("shipping_commission")),
+        discount=_total(F("marketplace_discount") - F("seller_discount")), shipping=_total("shipping_fee"),
+        other=_total("other_fee"), paid_date=Max("pay_date"), unpaid=Count("id", filter=Q(paid=False)),
+        line=Max("line_id"), order=Max("order_id"))
     sides: dict[str, _Side] = {}
-    for row in rows.iterator(chunk_size=5000):
-        key = row["order_line_id"]
-        sides[key] = _Side(currency=row["currency"] or "KRW", total=row["total"] or 0,
-                           commission=(row["sale_c"] or 0) + (row["pay_c"] or 0) + (row["ship_c"] or 0),
-                           discount=(row["market_d"] or 0) - (row["seller_d"] or 0), shipping=row["ship"] or 0,
-                           other_fee=row["other"] or 0, line_id=row["line"], paid_date=row["paid_date"],
-                           all_paid=not row["unpaid"], order_id=row["order"] or "")
+    for key, currency, total, commission, discount, shipping, other, paid_date, unpaid, line, order in rows.iterator(
+            chunk_size=5000):
+        sides[key] = _Side(currency=currency or "KRW", total=total, commission=commission, discount=discount,
+                           shipping=shipping, other_fee=other, line_id=line, paid_date=paid_date, all_paid=not unpaid,
+                           order_id=order or "")
     return sides
 
 
@@ -143,7 +148,7 @@ class _Outcome:
 
 
 WRITE_BATCH = 500  # rows per multi-row VALUES statement (17 parameters each: within SQLite's limit)
-ARRAY_BATCH = 20_000  # rows per PostgreSQL statement (17 array parameters whatever the row count)
+JSON_BATCH = 20_000  # rows per PostgreSQL statement (one JSON parameter whatever the row count)
 _RECON_COLUMNS = ("line_id", "line_key", "status", "currency", "expected_amount", "paid_amount", "difference",
                   "diff_commission", "diff_discount", "diff_shipping", "diff_other", "due_date", "paid_date")
 _WRITE_COLUMNS = ("company_id", "account_id", "run_id", *_RECON_COLUMNS, "reconciled_at")
@@ -162,7 +167,7 @@ def _recon_write(account: ChannelAccount, run: SettlementRun, outcomes: list[_Ou
         if previous.get(o.line_key) != values:
             rows.append((account.company_id, account.id, run.id, *values, now))
     if rows:
-        (_upsert_arrays if connection.vendor == "postgresql" else _upsert_values)(rows)
+        (_upsert_json if connection.vendor == "postgresql" else _upsert_values)(rows)
 
 
 def _upsert_tail() -> str:
@@ -171,17 +176,22 @@ def _upsert_tail() -> str:
     return f"ON CONFLICT (company_id, account_id, line_key) DO UPDATE SET {updates}"
 
 
-def _upsert_arrays(rows: list[tuple]) -> None:
-    """PostgreSQL: one statement per ARRAY_BATCH rows, each column one typed array unnested server-side
-    (a VALUES list of thousands of placeholders costs more to bind than to run)."""
+def _upsert_json(rows: list[tuple]) -> None:
+    """PostgreSQL: one statement per JSON_BATCH rows, the outcome columns sent as one JSON array of rows
+    (serialised in C, taken apart server-side) and the run's own columns (company, account, run, time)
+    once — a VALUES list of thousands of placeholders, or an array per column, costs more to bind
+    client-side than the insert takes."""
     quote = connection.ops.quote_name
     meta = Reconciliation._meta
-    arrays = ", ".join(f"%s::{meta.get_field(c).db_type(connection)}[]" for c in _WRITE_COLUMNS)
+    casts = ", ".join(f"(e->>{i})::{meta.get_field(c).db_type(connection)}" for i, c in enumerate(_RECON_COLUMNS))
     sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in _WRITE_COLUMNS)}) "
-           f"SELECT * FROM unnest({arrays}) {_upsert_tail()}")
+           f"SELECT %s, %s, %s, {casts}, %s FROM json_array_elements(%s::json) AS e {_upsert_tail()}")
+    own = [*rows[0][:3], rows[0][-1]]  # a row: (company, account, run, *outcome, time); all but the outcome shared
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), ARRAY_BATCH):
-            cursor.execute(sql, [list(column) for column in zip(*rows[start:start + ARRAY_BATCH], strict=True)])
+        for start in range(0, len(rows), JSON_BATCH):
+            data = json.dumps([row[3:-1] for row in rows[start:start + JSON_BATCH]], default=date.isoformat,
+                              separators=(",", ":"), ensure_ascii=False)
+            cursor.execute(sql, [*own, data])
 
 
 def _upsert_values(rows: list[tuple]) -> None:
