@@ -171,8 +171,12 @@ def run(options, out) -> dict:
     from marketdock.core.models import Company
     from marketdock.sandbox import settlement as ledger
     from marketdock.settlement.models import SettlementIssue, SettlementRun
-    from marketdock.settlement.services_import import line_keys, run_start, settlement_records_store
-    from marketdock.settlement.services_reconcile import settlement_reconcile
+    from marketdock.settlement.services import (
+        line_keys,
+        run_start,
+        settlement_reconcile,
+        settlement_records_store,
+    )
 
     today = timezone.localdate()
     company = Company.objects.create(code="bench-settle-" + timezone.now().strftime("%m%d%H%M%S%f"),

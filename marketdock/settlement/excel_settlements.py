@@ -1,7 +1,8 @@
 """Settlement files for channels without a settlement API (11번가, G마켓/옥션, 카페24 PG, 기타): per-channel
 column mappings (several spellings per field; the header row is found among the first rows) turning
-each row into a ChannelSettlement, and the upload service (bounded by core/uploads.py) that stores them
-through the same idempotent import as the API.
+each row into a ChannelSettlement, and `file_rows` reading an upload (bounded by core/uploads.py) for the
+upload service (`services.settlement_file_import`), which stores them through the same idempotent import as
+the API.
 
 Headers follow the seller centers' settlement downloads as integrators reproduce them [UNCONFIRMED —
 no published sample]: 11번가 셀러오피스 › 정산관리 › 정산내역, ESM+ › 정산관리 › 정산내역(판매대금),
@@ -180,14 +181,12 @@ def _record(fmt: dict, cell: dict, marketplace: str, number: int) -> ChannelSett
                              paid=pay is not None and pay <= timezone.localdate(), **money)
 
 
-def settlement_file_import(account, data: bytes, *, file_name: str, user=None):
-    """An uploaded settlement file of the account's format → a FILE run (UploadRejected when unreadable)."""
-    from .services_import import settlement_file_store
-
-    fmt = format_for(account.kind)
-    marketplace = fmt["marketplace"] or "manual"
+def file_rows(kind: str, data: bytes) -> tuple[list[ChannelSettlement], list[RecordError]]:
+    """An uploaded settlement file of this channel's format → (rows, unreadable rows); UploadRejected when
+    the file cannot be read or holds no data rows (the upload service stores what it gives)."""
+    fmt = format_for(kind)
     with open_xlsx(data, max_rows=MAX_ROWS + HEADER_SEARCH, shown_limit=MAX_ROWS) as sheet:
-        records, errors = parse_rows(account.kind, sheet.rows(), marketplace)
+        records, errors = parse_rows(kind, sheet.rows(), fmt["marketplace"] or "manual")
     if not records and not errors:
         raise UploadRejected(_("정산 파일에 자료 행이 없습니다."))
-    return settlement_file_store(account, records, errors, file_name=file_name, user=user)
+    return records, errors

@@ -376,7 +376,8 @@ class SettlementIssue(CompanyOwned):
         verbose_name = _("정산 오류")
         verbose_name_plural = _("정산 오류")
         constraints = [models.UniqueConstraint(fields=["company", "key"], name="settleissue_unique_key")]
-        indexes = [models.Index(fields=["company", "state", "-created_at"], name="settleissue_co_state")]
+        indexes = [models.Index(fields=["company", "state", "-created_at"], name="settleissue_co_state"),
+                   models.Index(fields=["company", "account"], name="settleissue_co_acc")]  # each reconciliation's sync
 
 
 class SettlementIssueEvent(CompanyOwned):

@@ -17,8 +17,7 @@ from marketdock.channels.models import ChannelAccount
 from marketdock.core.jobs import job
 
 from . import selectors
-from .services_import import settlement_import
-from .services_reconcile import settlement_reconcile
+from .services import settlement_import, settlement_reconcile
 
 DAILY_DAYS = 35  # the window re-read every day: late rows and corrections of the last month
 FIRST_RETRY = timedelta(minutes=30)  # an account whose first import failed is tried again after this

@@ -21,9 +21,9 @@ from marketdock.core.services import personal_data_download_record
 from marketdock.core.views_helpers import get_or_404
 
 from . import selectors_reconcile as sel
+from . import services
 from .models import IssueKind, IssueState
 from .report_files import report_pdf, report_xlsx
-from .services_reconcile import settlement_reconcile
 from .tasks_import import settlement_import_now
 
 QUEUE, STATEMENTS, REPORT = "settlement.reconcile", "settlement.statements", "settlement.report"
@@ -52,13 +52,11 @@ def reconcile(request):
 
 @screen_view(QUEUE)
 def issue_detail(request, pk: int):
-    from .services_issues import issue_decide
-
     issue = get_or_404(sel.issue_get, request.company, pk, _("정산 오류를 찾을 수 없습니다."))
     if request.method == "POST":
         to = choice_param(request.POST.get("to"), IssueState.values, "")
         try:
-            issue = issue_decide(issue=issue, to=to, user=request.user, note=request.POST.get("note", ""))
+            issue = services.issue_decide(issue=issue, to=to, user=request.user, note=request.POST.get("note", ""))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -97,8 +95,6 @@ def import_now(request):
 def upload(request):
     from marketdock.core.uploads import MAX_FILE_BYTES, UploadRejected
 
-    from .excel_settlements import settlement_file_import
-
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     account = get_or_404(lambda company, pk: sel.accounts(company).get(pk=pk), request.company,
@@ -108,11 +104,11 @@ def upload(request):
         messages.error(request, _("올릴 정산 파일을 선택하세요."))
         return redirect("settlement:statements")
     try:
-        run = settlement_file_import(account, upload.read(MAX_FILE_BYTES + 1), file_name=upload.name, user=request.user)
+        run, _recon = services.settlement_file_upload(account, upload.read(MAX_FILE_BYTES + 1), file_name=upload.name,
+                                                      user=request.user)
     except UploadRejected as exc:
         messages.error(request, str(exc))
         return redirect("settlement:statements")
-    settlement_reconcile(account, trigger="manual", user=request.user)
     text = _("정산 파일을 읽었습니다: %(seen)s행 (신규 %(created)s, 변경 %(updated)s, 오류 %(bad)s).") % {
         "seen": run.seen, "created": run.created, "updated": run.updated, "bad": run.quarantined}
     (messages.warning if run.quarantined else messages.success)(request, text + (f" {run.error[:300]}" if run.error else ""))

@@ -101,8 +101,7 @@ def reconciled_account(company, name: str = "스마트스토어"):
     """A Naver account with one matched line, one commission difference and one unpaid line,
     imported and reconciled through the real services: (account, {kind: issue})."""
     from marketdock.settlement.models import SettlementIssue, SettlementRun
-    from marketdock.settlement.services_import import run_start, settlement_records_store
-    from marketdock.settlement.services_reconcile import settlement_reconcile
+    from marketdock.settlement.services import run_start, settlement_reconcile, settlement_records_store
 
     from .channels import make_account
 

@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 
+from marketdock.settlement import services
 from marketdock.settlement.models import (
     IssueKind,
     IssueState,
@@ -14,8 +15,12 @@ from marketdock.settlement.models import (
     SettlementRecord,
     SettlementRun,
 )
-from marketdock.settlement.services_import import run_start, settlement_import, settlement_records_store
-from marketdock.settlement.services_reconcile import settlement_reconcile
+from marketdock.settlement.services import (
+    run_start,
+    settlement_import,
+    settlement_reconcile,
+    settlement_records_store,
+)
 from tests.factories.channels import make_account
 from tests.factories.settlement_import import PagedSettlements, make_expected, settled
 
@@ -112,6 +117,26 @@ def test_reconciling_again_is_idempotent_and_a_fixed_difference_resolves(company
     issue.refresh_from_db()
     assert issue.state == IssueState.RESOLVED
     assert list(issue.events.values_list("new_state", flat=True)) == [IssueState.OPEN, IssueState.RESOLVED]
+
+
+def test_a_difference_that_comes_back_reopens_and_a_decided_issue_keeps_its_state(company):
+    account = make_account(company)
+    make_expected(account, order_no="N2", line_no="COMM", payout=36000, commission=4000)
+    for commission in (4800, 4000, 5000):  # wrong, corrected, wrong again
+        _store(account, [settled("N2", "COMM", sale=40000, commission=commission, payout=40000 - commission)])
+        settlement_reconcile(account, today=TODAY)
+    issue = SettlementIssue.objects.get(account=account)
+    assert (issue.state, issue.difference) == (IssueState.OPEN, -1000)
+    assert list(issue.events.values_list("new_state", flat=True)) == [IssueState.OPEN, IssueState.RESOLVED,
+                                                                      IssueState.OPEN]
+    services.issue_decide(issue=issue, to=IssueState.ACCEPTED, user=None, note="프로모션 수수료")
+    _store(account, [settled("N2", "COMM", sale=40000, commission=4900, payout=35100)])
+    settlement_reconcile(account, today=TODAY)
+    issue.refresh_from_db()
+    assert (issue.state, issue.difference, issue.paid_amount) == (IssueState.ACCEPTED, -900, 35100)
+    settlement_reconcile(account, today=TODAY)  # nothing moved: the issue is left alone
+    assert SettlementIssue.objects.get(pk=issue.pk).updated_at == issue.updated_at
+    assert issue.events.count() == 4
 
 
 def test_coupang_rows_match_our_lines_by_order_and_vendor_item(company):

@@ -10,8 +10,9 @@ from django.urls import reverse
 
 from marketdock.channels.connectors.settlement_models import SettlementKind
 from marketdock.core.uploads import UploadRejected
-from marketdock.settlement.excel_settlements import TEMPLATE_HEADERS, parse_rows, settlement_file_import
-from marketdock.settlement.models import SettlementRecord
+from marketdock.settlement.excel_settlements import TEMPLATE_HEADERS, parse_rows
+from marketdock.settlement.models import SettlementRecord, SettlementRun
+from marketdock.settlement.services import settlement_file_import
 from tests.factories.channels import make_account
 from tests.spreadsheets import workbook_bytes
 
@@ -70,6 +71,7 @@ def test_upload_screen_viewer_and_another_company(admin_client, viewer_client, o
     page = post(admin_client).content.decode()
     assert "신규 2" in page and "5행" in page
     assert SettlementRecord.objects.filter(account=account).count() == 2
+    assert SettlementRun.objects.filter(account=account, what=SettlementRun.What.RECONCILE).count() == 1
     garbage = admin_client.post(reverse("settlement:upload"), {
         "account": account.pk, "file": SimpleUploadedFile("x.xlsx", b"not a workbook")}, follow=True)
     assert "엑셀 파일(.xlsx)을 열 수 없습니다" in garbage.content.decode()

@@ -9,6 +9,9 @@
 - `queue`: what must be recomputed (the orders hook, rule changes)
 - `sales`: the daily sales rollup (STL-5)
 - `store`: store sales (STL-6)
+- `imports`: the marketplaces' settled rows, by API or from an uploaded file (STL-3)
+- `reconcile`: line-level reconciliation into 정산 오류 issues, and an upload stored then reconciled (STL-3)
+- `issues`: the 정산 오류 queue's decisions (accept, dispute, reopen)
 """
 
 from .commission import (
@@ -23,7 +26,10 @@ from .commission import (
 )
 from .expected import expected_recompute, expected_refresh
 from .figures import ClaimInput, LineInput, Reported, line_figures
+from .imports import line_keys, run_start, settlement_file_import, settlement_import, settlement_records_store
+from .issues import issue_decide
 from .queue import queue_accounts, queue_lines
+from .reconcile import settlement_file_upload, settlement_reconcile
 from .sales import mark_days, sales_rebuild, sales_rebuild_days, sales_refresh
 from .schedule import Schedule, basis_date, payout_date
 from .store import SaleItem, store_sale_create, store_sale_void
@@ -33,6 +39,8 @@ __all__ = [
     "schedule_save", "expected_recompute", "expected_refresh", "ClaimInput", "LineInput", "Reported", "line_figures",
     "queue_accounts", "queue_lines", "mark_days", "sales_rebuild", "sales_rebuild_days", "sales_refresh", "Schedule",
     "basis_date", "payout_date", "SaleItem", "store_sale_create", "store_sale_void", "settlement_refresh",
+    "line_keys", "run_start", "settlement_file_import", "settlement_import", "settlement_records_store",
+    "issue_decide", "settlement_file_upload", "settlement_reconcile",
 ]
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import IssueState, SettlementIssue, SettlementIssueEvent
+from ..models import IssueState, SettlementIssue, SettlementIssueEvent
 
 NOTE_MAX = 1000
 # what each decision may follow (a resolved issue went away by itself: nothing to decide)

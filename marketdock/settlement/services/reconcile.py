@@ -1,6 +1,6 @@
 """Line-level reconciliation (STL-3): what each order line should pay (`ExpectedSettlement` plus its
 `SettlementAdjustment`s) against what the marketplace settled (`SettlementRecord`), per settlement key
-of an account (see services_import: the line for Naver, order + item for Coupang, the order for Shopify).
+of an account (see `imports`: the line for Naver, order + item for Coupang, the order for Shopify).
 
 Set-based: both sides are read in two grouped queries, compared in memory, and the outcomes written
 with one bulk upsert per table — no query per line. Outcomes (`ReconStatus`):
@@ -17,18 +17,20 @@ sent to the marketplace keeps its state. A payment later than the due date is an
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import BigIntegerField, Count, F, Max, Q, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketdock.channels.models import ChannelAccount
 from marketdock.core.money import format_money
 
-from .models import (
+from ..models import (
     ExpectedSettlement,
     ExpectedState,
     IssueKind,
@@ -41,7 +43,7 @@ from .models import (
     SettlementRecord,
     SettlementRun,
 )
-from .services_import import key_functions, run_finish, run_start
+from .imports import key_functions, run_finish, run_start, settlement_file_import
 
 
 @dataclass
@@ -98,22 +100,25 @@ def _expected(account: ChannelAccount) -> dict[str, _Side]:
     return sides
 
 
+def _total(expression) -> Cast:
+    """A column's SUM as a 64-bit integer (PostgreSQL sums bigint into numeric: a Decimal per value)."""
+    return Cast(Sum(expression), BigIntegerField())
+
+
 def _paid(account: ChannelAccount) -> dict[str, _Side]:
-    rows = SettlementRecord.objects.filter(company_id=account.company_id, account=account).values(
+    rows = SettlementRecord.objects.filter(company_id=account.company_id, account=account).values_list(
         "order_line_id").annotate(
-        currency=Max("currency"), total=Sum("payout_amount"), sale_c=Sum("sale_commission"),
-        pay_c=Sum("payment_commission"), ship_c=Sum("shipping_commission"), other=Sum("other_fee"),
-        market_d=Sum("marketplace_discount"), seller_d=Sum("seller_discount"), ship=Sum("shipping_fee"),
-        paid_date=Max("pay_date"), unpaid=Count("id", filter=Q(paid=False)), line=Max("line_id"),
-        order=Max("order_id"))
+        currency=Max("currency"), total=_total("payout_amount"),
+        commission=_total(F("sale_commission") + F("payment_commission") + F("shipping_commission")),
+        discount=_total(F("marketplace_discount") - F("seller_discount")), shipping=_total("shipping_fee"),
+        other=_total("other_fee"), paid_date=Max("pay_date"), unpaid=Count("id", filter=Q(paid=False)),
+        line=Max("line_id"), order=Max("order_id"))
     sides: dict[str, _Side] = {}
-    for row in rows.iterator(chunk_size=5000):
-        key = row["order_line_id"]
-        sides[key] = _Side(currency=row["currency"] or "KRW", total=row["total"] or 0,
-                           commission=(row["sale_c"] or 0) + (row["pay_c"] or 0) + (row["ship_c"] or 0),
-                           discount=(row["market_d"] or 0) - (row["seller_d"] or 0), shipping=row["ship"] or 0,
-                           other_fee=row["other"] or 0, line_id=row["line"], paid_date=row["paid_date"],
-                           all_paid=not row["unpaid"], order_id=row["order"] or "")
+    for key, currency, total, commission, discount, shipping, other, paid_date, unpaid, line, order in rows.iterator(
+            chunk_size=5000):
+        sides[key] = _Side(currency=currency or "KRW", total=total, commission=commission, discount=discount,
+                           shipping=shipping, other_fee=other, line_id=line, paid_date=paid_date, all_paid=not unpaid,
+                           order_id=order or "")
     return sides
 
 
@@ -142,37 +147,70 @@ class _Outcome:
     diff_other: int = 0
 
 
-WRITE_BATCH = 500  # rows per upsert statement (17 parameters each: within SQLite's and PostgreSQL's limits)
+WRITE_BATCH = 500  # rows per multi-row VALUES statement (17 parameters each: within SQLite's limit)
+JSON_BATCH = 20_000  # rows per PostgreSQL statement (one JSON parameter whatever the row count)
 _RECON_COLUMNS = ("line_id", "line_key", "status", "currency", "expected_amount", "paid_amount", "difference",
                   "diff_commission", "diff_discount", "diff_shipping", "diff_other", "due_date", "paid_date")
+_WRITE_COLUMNS = ("company_id", "account_id", "run_id", *_RECON_COLUMNS, "reconciled_at")
 
 
 def _recon_write(account: ChannelAccount, run: SettlementRun, outcomes: list[_Outcome]) -> None:
     """Upsert the outcomes that changed on (company, account, line_key) — no model instances; a row
     whose outcome is the same as last time is left alone (the daily re-run touches only what moved)."""
-    ops = connection.ops
     previous = {row[1]: row for row in Reconciliation.objects.filter(
         company_id=account.company_id, account=account).values_list(*_RECON_COLUMNS).iterator(chunk_size=5000)}
-    table = ops.quote_name(Reconciliation._meta.db_table)
-    columns = ("company_id", "account_id", "run_id", *_RECON_COLUMNS, "reconciled_at")
-    names = ", ".join(ops.quote_name(c) for c in columns)
-    updates = ", ".join(f"{ops.quote_name(c)} = EXCLUDED.{ops.quote_name(c)}" for c in columns[2:])
-    row_sql = f"({', '.join(['%s'] * len(columns))})"
-    now = ops.adapt_datetimefield_value(timezone.now())
+    now = timezone.now()
     rows = []
     for o in outcomes:
         values = (o.line_id, o.line_key, str(o.status), o.currency, o.expected_amount, o.paid_amount, o.difference,
                   o.diff_commission, o.diff_discount, o.diff_shipping, o.diff_other, o.due_date, o.paid_date)
-        if previous.get(o.line_key) == values:
-            continue
-        rows.append((account.company_id, account.id, run.id, *values[:11], ops.adapt_datefield_value(o.due_date),
-                     ops.adapt_datefield_value(o.paid_date), now))
-    with connection.cursor() as cursor:  # multi-row statements: one round trip per WRITE_BATCH rows
+        if previous.get(o.line_key) != values:
+            rows.append((account.company_id, account.id, run.id, *values, now))
+    if rows:
+        (_upsert_json if connection.vendor == "postgresql" else _upsert_values)(rows)
+
+
+def _upsert_tail() -> str:
+    quote = connection.ops.quote_name
+    updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in _WRITE_COLUMNS[2:])
+    return f"ON CONFLICT (company_id, account_id, line_key) DO UPDATE SET {updates}"
+
+
+def _upsert_json(rows: list[tuple]) -> None:
+    """PostgreSQL: one statement per JSON_BATCH rows, the outcome columns sent as one JSON array of rows
+    (serialised in C, taken apart server-side) and the run's own columns (company, account, run, time)
+    once — a VALUES list of thousands of placeholders, or an array per column, costs more to bind
+    client-side than the insert takes."""
+    quote = connection.ops.quote_name
+    meta = Reconciliation._meta
+    casts = ", ".join(f"(e->>{i})::{meta.get_field(c).db_type(connection)}" for i, c in enumerate(_RECON_COLUMNS))
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in _WRITE_COLUMNS)}) "
+           f"SELECT %s, %s, %s, {casts}, %s FROM json_array_elements(%s::json) AS e {_upsert_tail()}")
+    own = [*rows[0][:3], rows[0][-1]]  # a row: (company, account, run, *outcome, time); all but the outcome shared
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), JSON_BATCH):
+            data = json.dumps([row[3:-1] for row in rows[start:start + JSON_BATCH]], default=date.isoformat,
+                              separators=(",", ":"), ensure_ascii=False)
+            cursor.execute(sql, [*own, data])
+
+
+def _upsert_values(rows: list[tuple]) -> None:
+    """Other backends: multi-row VALUES statements, one round trip per WRITE_BATCH rows."""
+    ops = connection.ops
+    day = ops.adapt_datefield_value
+    stamp = ops.adapt_datetimefield_value(rows[0][-1])  # one time for the whole run
+    table = ops.quote_name(Reconciliation._meta.db_table)
+    names = ", ".join(ops.quote_name(c) for c in _WRITE_COLUMNS)
+    row_sql = f"({', '.join(['%s'] * len(_WRITE_COLUMNS))})"
+    with connection.cursor() as cursor:
         for start in range(0, len(rows), WRITE_BATCH):
             batch = rows[start:start + WRITE_BATCH]
-            cursor.execute(f"INSERT INTO {table} ({names}) VALUES {', '.join([row_sql] * len(batch))} "
-                           f"ON CONFLICT (company_id, account_id, line_key) DO UPDATE SET {updates}",
-                           [value for row in batch for value in row])
+            params = []
+            for row in batch:  # (…, due_date, paid_date, reconciled_at): dates as the backend stores them
+                params.extend(row[:-3])
+                params.extend((day(row[-3]), day(row[-2]), stamp))
+            cursor.execute(f"INSERT INTO {table} ({names}) VALUES {', '.join([row_sql] * len(batch))} {_upsert_tail()}",
+                           params)
 
 
 def _compare(key: str, exp: _Side | None, paid: _Side | None, today: date) -> tuple[_Outcome, list[Finding]]:
@@ -258,44 +296,59 @@ def settlement_reconcile(account: ChannelAccount, *, today: date | None = None, 
     return run_finish(run)
 
 
+def settlement_file_upload(account: ChannelAccount, data: bytes, *, file_name: str,
+                           user=None) -> tuple[SettlementRun, SettlementRun]:
+    """An uploaded settlement file: its rows stored (the FILE run), then the account reconciled against
+    them (the RECONCILE run); UploadRejected when the file is unreadable (nothing stored)."""
+    stored = settlement_file_import(account, data, file_name=file_name, user=user)
+    return stored, settlement_reconcile(account, trigger="manual", user=user)
+
+
+_ISSUE_FIELDS = ("reconciliation_id", "line_id", "kind", "currency", "expected_amount", "paid_amount", "difference",
+                 "reason", "due_date")
+LOOKUP_BATCH = 2000  # keys per IN (…) lookup
+
+
 def _issues_sync(account: ChannelAccount, findings: dict[str, tuple[_Outcome, Finding]],
                  paid: dict[str, _Side]) -> None:
+    """Issues of the account as plain tuples (key → id, state, compared values): a model instance is
+    built only for an issue that changes."""
     now = timezone.now()
-    existing = {i.key: i for i in SettlementIssue.objects.filter(company_id=account.company_id, account=account)}
-    recon_ids = dict(Reconciliation.objects.filter(
-        company_id=account.company_id, account=account,
-        line_key__in=list({recon.line_key for recon, _finding in findings.values()})).values_list("line_key", "id"))
+    existing = {key: (pk, state, values) for key, pk, state, *values in SettlementIssue.objects.filter(
+        company_id=account.company_id, account=account).values_list("key", "id", "state", *_ISSUE_FIELDS).iterator(
+        chunk_size=5000)}
+    line_keys = list({recon.line_key for recon, _finding in findings.values()})
+    recon_ids = {}
+    for start in range(0, len(line_keys), LOOKUP_BATCH):
+        recon_ids.update(Reconciliation.objects.filter(
+            company_id=account.company_id, account=account,
+            line_key__in=line_keys[start:start + LOOKUP_BATCH]).values_list("line_key", "id"))
     new, changed, events = [], [], []
     for key, (recon, finding) in findings.items():
-        issue = existing.get(key)
-        values = {"reconciliation_id": recon_ids.get(recon.line_key), "line_id": recon.line_id, "kind": finding.kind,
-                  "currency": recon.currency, "expected_amount": recon.expected_amount,
-                  "paid_amount": recon.paid_amount, "difference": recon.difference, "reason": finding.reason[:500],
-                  "due_date": recon.due_date}
-        if issue is None:
+        values = (recon_ids.get(recon.line_key), recon.line_id, finding.kind, recon.currency, recon.expected_amount,
+                  recon.paid_amount, recon.difference, finding.reason[:500], recon.due_date)
+        if key not in existing:
             side = paid.get(recon.line_key)
             new.append(SettlementIssue(company_id=account.company_id, account=account, key=key,
                                        channel_order_id=(side.order_id if side else "")[:100],
-                                       channel_line_id=recon.line_key, created_at=now, updated_at=now, **values))
+                                       channel_line_id=recon.line_key, created_at=now, updated_at=now,
+                                       **dict(zip(_ISSUE_FIELDS, values, strict=True))))
             continue
-        reopened = issue.state == IssueState.RESOLVED
-        if reopened or any(getattr(issue, name) != value for name, value in values.items()):
-            for name, value in values.items():
-                setattr(issue, name, value)
-            if reopened:
-                events.append(SettlementIssueEvent(company_id=account.company_id, issue=issue,
-                                                   old_state=issue.state, new_state=IssueState.OPEN,
-                                                   message=_("차이가 다시 발견되었습니다"), at=now))
-                issue.state = IssueState.OPEN
-            issue.updated_at = now
-            changed.append(issue)
-    for key, issue in existing.items():
-        if key not in findings and issue.state == IssueState.OPEN:
-            events.append(SettlementIssueEvent(company_id=account.company_id, issue=issue, old_state=issue.state,
-                                               new_state=IssueState.RESOLVED,
-                                               message=_("다시 대사한 결과 차이가 없어졌습니다"), at=now))
-            issue.state, issue.updated_at = IssueState.RESOLVED, now
-            changed.append(issue)
+        pk, state, old = existing[key]
+        if state == IssueState.RESOLVED:
+            events.append(SettlementIssueEvent(company_id=account.company_id, issue_id=pk, old_state=state,
+                                               new_state=IssueState.OPEN, message=_("차이가 다시 발견되었습니다"), at=now))
+            state = IssueState.OPEN
+        elif tuple(old) == values:
+            continue
+        changed.append(SettlementIssue(pk=pk, state=state, updated_at=now, **dict(zip(_ISSUE_FIELDS, values, strict=True))))
+    gone = [pk for key, (pk, state, _old) in existing.items() if key not in findings and state == IssueState.OPEN]
+    events.extend(SettlementIssueEvent(company_id=account.company_id, issue_id=pk, old_state=IssueState.OPEN,
+                                       new_state=IssueState.RESOLVED, message=_("다시 대사한 결과 차이가 없어졌습니다"),
+                                       at=now) for pk in gone)
+    for start in range(0, len(gone), LOOKUP_BATCH):
+        SettlementIssue.objects.filter(company_id=account.company_id, pk__in=gone[start:start + LOOKUP_BATCH]).update(
+            state=IssueState.RESOLVED, updated_at=now)
     created = SettlementIssue.objects.bulk_create(new, batch_size=2000)
     SettlementIssue.objects.bulk_update(changed, ["reconciliation", "line", "kind", "currency", "expected_amount",
                                                   "paid_amount", "difference", "reason", "due_date", "state",

@@ -1,5 +1,5 @@
 """Actual settlement import (STL-3): the marketplace's settled rows into `SettlementRecord`, by API
-(`settlement_import`, a daily job and on demand) or from a file (`settlement_records_store` with the
+(`settlement_import`, a daily job and on demand) or from an uploaded file (`settlement_file_import`: the
 rows an Excel mapping produced). Idempotent: one row per (account, record_id); a re-import with the same
 content changes nothing, a changed row is updated. Every import is a `SettlementRun` (the ledger).
 
@@ -26,7 +26,8 @@ from marketdock.channels.connectors.settlement_models import ChannelSettlement
 from marketdock.channels.models import ChannelAccount
 from marketdock.orders.models import OrderLine
 
-from .models import SettlementRecord, SettlementRun
+from ..excel_settlements import file_rows
+from ..models import SettlementRecord, SettlementRun
 
 PAGE_LIMIT = 5000  # pages of one import (a runaway cursor stops here)
 _FIELDS = ("kind", "order_id", "order_line_id", "settle_date", "pay_date", "paid", "currency", "sale_amount",
@@ -174,3 +175,9 @@ def settlement_file_store(account: ChannelAccount, rows: Sequence[ChannelSettlem
         settlement_records_store(account, rows[offset:offset + 2000], run, keys)
     _quarantine(run, errors)
     return run_finish(run)
+
+
+def settlement_file_import(account: ChannelAccount, data: bytes, *, file_name: str, user=None) -> SettlementRun:
+    """An uploaded settlement file of the account's format → a FILE run (UploadRejected when unreadable)."""
+    records, errors = file_rows(account.kind, data)
+    return settlement_file_store(account, records, errors, file_name=file_name, user=user)
