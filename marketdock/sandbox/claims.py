@@ -237,11 +237,15 @@ def generate(state: SandboxState, shop: Shop, seq: int, now: datetime) -> Sandbo
 
 
 def create(state: SandboxState, shop: Shop, kind: str, now: datetime, rng_pick: float = 0.0,
-           promote: bool = False) -> list[SandboxClaim]:
+           promote: bool = False, order_seq: int | None = None) -> list[SandboxClaim]:
     """A claim of `kind` on an eligible order (the admin API and the stream); [] when none is.
-    `promote` (admin API): with no delivered order left, one unshipped order is delivered first."""
+    `promote` (admin API): with no delivered order left, one unshipped order is delivered first.
+    `order_seq` (admin API): that order only (a test that needs a known order), [] when not eligible."""
     if kind not in STREAM_KINDS.get(shop.protocol, KINDS):
         raise ValueError(f"kind must be one of {', '.join(STREAM_KINDS.get(shop.protocol, KINDS))}")
+    if order_seq is not None:
+        chosen = [o for o in shop.orders if o.seq == order_seq and _eligible(shop, kind, o)]
+        return open_claims(state, shop, chosen[0], kind, now) if chosen else []
     candidates = [o for o in shop.orders if _eligible(shop, kind, o)]
     if not candidates and kind != "cancel" and promote:  # deliver an order so a return/exchange can start
         shipped = [o for o in shop.orders if not o.claim_type and o.status in UNSHIPPED.get(shop.protocol, ())

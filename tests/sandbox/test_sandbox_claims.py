@@ -56,3 +56,14 @@ def test_a_saved_sandbox_keeps_its_claims(tmp_path):
     again = SandboxState(seed=3, order_rate=0, initial_orders=20, now=NOW, persist_path=tmp_path / "s.json")
     assert again.load()
     assert claims.truth(again.shops["coupang-demo"]) == before
+
+
+def test_a_claim_asked_on_a_named_order_lands_there_or_nowhere():
+    state = SandboxState(seed=3, order_rate=0, initial_orders=30, now=NOW)
+    shop = state.shops["naver-demo"]
+    delivered = next(o for o in shop.orders if o.status == "DELIVERED" and not o.claim_type)
+    made = claims.create(state, shop, "return", NOW, order_seq=delivered.seq)
+    assert {c.order_seq for c in made} == {delivered.seq} and len(made) == len(delivered.lines)
+    assert claims.create(state, shop, "return", NOW, order_seq=delivered.seq) == []  # it has its claim now
+    unshipped = next(o for o in shop.orders if o.status == "PAYED" and not o.claim_type)
+    assert claims.create(state, shop, "return", NOW, order_seq=unshipped.seq) == []  # nothing to return yet
