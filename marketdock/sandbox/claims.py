@@ -214,6 +214,38 @@ def adopt(state: SandboxState, shop: Shop, order: Order) -> None:
         open_claims(state, shop, order, "cancel", order.changed_at)
 
 
+# the initial returns and exchanges of a seeded sandbox (`SandboxState(seeded_claims=True)`, as
+# `marketdock sandbox` runs): (kind, where it stands, hours before the anchor it was asked), each on
+# the first delivered order of at most two lines still free of claims
+SEEDED = (("return", "collected", 30), ("return", "requested", 5), ("exchange", "requested", 3),
+          ("return", "collecting", 20))
+
+
+def seed_returns(state: SandboxState, shop: Shop) -> None:
+    """Returns and exchanges buyers asked on earlier delivered orders, at the stages a demo shows: a
+    return the seller approved whose parcel is back (입고검수 waits), one being picked up, and a return
+    and an exchange waiting for the seller's decision."""
+    if shop.protocol not in CLAIM_PROTOCOLS:
+        return
+    for kind, stage, hours in SEEDED:
+        if kind not in STREAM_KINDS.get(shop.protocol, KINDS):
+            continue
+        eligible = [o for o in shop.orders if _eligible(shop, kind, o)]
+        if not eligible:
+            continue
+        order = min(eligible, key=lambda o: (len(o.lines) > 2, o.seq))  # a small order reads best
+        asked = max(order.changed_at, state.anchor - timedelta(hours=hours))
+        made = open_claims(state, shop, order, kind, asked)
+        if stage == "requested":
+            continue
+        approved = min(state.anchor, asked + timedelta(hours=2))
+        for claim in made:
+            claim.decisions.append({"at": approved.isoformat(), "action": "approve"})
+            _set(shop, claim, "collecting", approved)
+            if stage == "collected":
+                _set(shop, claim, "collected", min(state.anchor, approved + timedelta(hours=20)))
+
+
 def _eligible(shop: Shop, kind: str, order: Order) -> bool:
     if order.claim_type or any(c.order_seq == order.seq for c in shop.claims):
         return False
