@@ -10,7 +10,11 @@ class ClaimsConfig(AppConfig):
     def ready(self) -> None:
         from marketdock.core import dashboard as core_dashboard
         from marketdock.core.demo import register_step
-        from marketdock.orders.hooks import register_order_action, register_shipment_taker
+        from marketdock.orders.hooks import (
+            register_bulk_action,
+            register_order_action,
+            register_shipment_taker,
+        )
         from marketdock.orders.services import register_effect_handler
 
         # tasks / inquiry_tasks: the minute claim- and inquiry-collection schedulers and their jobs
@@ -24,6 +28,7 @@ class ClaimsConfig(AppConfig):
         register_inquiry_handlers()
         register_shipment_taker(reship_taken)
         register_order_action(dashboard.order_actions)
+        register_bulk_action(dashboard.order_bulk_actions)
         core_dashboard.register(dashboard.claim_tiles)
         core_dashboard.register(unanswered_tiles)
         register_step(demo_answer_templates)

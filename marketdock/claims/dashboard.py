@@ -34,3 +34,12 @@ def order_actions(*, request, order):
     if permissions.can_write(request.user, "cs.sms"):  # 문자 발송 to this order's buyer (CS-4)
         actions.append((_("문자 발송"), f"{reverse('claims:sms_send_orders')}?order={order.pk}"))
     return actions
+
+
+def order_bulk_actions(*, request):
+    """The order list's bulk 문자 보내기 to the selected orders' buyers (CS-4), for users who may send."""
+    from marketdock.core import permissions
+    from marketdock.orders.hooks import BulkAction
+
+    if permissions.can_write(request.user, "cs.sms"):
+        yield BulkAction("sms", _("문자 보내기"), reverse("claims:sms_send_orders"))

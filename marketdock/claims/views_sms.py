@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -117,6 +118,15 @@ def _send_page(request, *, title: str, orders, send, back: str):
         "back": back, "has_sender": selectors.verified_senders(request.company).exists()})
 
 
+def _orders_back(request) -> str:
+    """Where 돌아가기 leads: `next` (an order's detail), or the order list with the query it was opened
+    from (`back`, as the list's bulk buttons pass it)."""
+    back = request.GET.get("back", "")
+    if back and not back.startswith(("/", "http")) and "://" not in back:
+        return f"{reverse('orders:list')}?{back}"
+    return safe_next(request, "", referer=False)
+
+
 @screen_view(LOG)
 def sms_send_orders(request):
     """GET/POST ?order=<id>&order=<id>…: text the buyers of the selected orders (from the order list or
@@ -125,8 +135,7 @@ def sms_send_orders(request):
     orders = selectors.orders_for_sms(request.company, ids)
     if request.method == "POST" and not orders:
         messages.error(request, _("문자를 보낼 주문을 선택하세요."))
-    return _send_page(request, title=_("주문 구매자에게 문자 발송"), orders=orders,
-                      back=safe_next(request, "", referer=False),
+    return _send_page(request, title=_("주문 구매자에게 문자 발송"), orders=orders, back=_orders_back(request),
                       send=lambda sender, text: sms_services.sms_to_orders(
                           company=request.company, user=request.user, text=text, orders=orders, sender=sender))
 

@@ -153,6 +153,37 @@ def order_actions(*, request, order) -> list[tuple[str, str]]:
     return [action for fn in list(_actions) for action in (fn(request=request, order=order) or ())]
 
 
+# --- bulk actions on the order list's selection (registered by higher apps) ---------------------------
+#
+#     register_bulk_action(fn)   # fn(*, request) -> [BulkAction(...), ...]
+#
+# The order list shows each as a button beside its own bulk actions; pressing it opens `url` with the
+# selected orders as `?order=<id>&order=<id>…` plus `back=<the list's query>` (a GET: the action's own
+# screen confirms and does the work, company-scoped and permission-checked there). `fn` returns only
+# the actions the request's user may use (e.g. claims: 문자 보내기 for users who may send SMS).
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    key: str  # stable name: the button's data-testid is `bulk-<key>`
+    label: str
+    url: str
+
+
+BulkActions = Callable[..., Iterable[BulkAction]]
+_bulk_actions: list[BulkActions] = []
+
+
+def register_bulk_action(fn: BulkActions) -> BulkActions:
+    if fn not in _bulk_actions:
+        _bulk_actions.append(fn)
+    return fn
+
+
+def bulk_actions(*, request) -> list[BulkAction]:
+    return [action for fn in list(_bulk_actions) for action in (fn(request=request) or ())]
+
+
 # --- lines changed (registered by settlement) ---------------------------------------------------------
 # `lines_changed(company_id, line_ids)` is called after order lines were created or changed (collection,
 # edits); a higher app (settlement: expected settlement per line) registers a listener that queues the

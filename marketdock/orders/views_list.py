@@ -122,6 +122,7 @@ def order_list(request):
         "prev_query": _query(g, cursor=page.prev_cursor) if page.prev_cursor else "",
         "first_query": _query(g, cursor="") if g.get("cursor") else "",
         "export_templates": list(selectors.export_templates(company)),
+        "bulk_actions": hooks.bulk_actions(request=request),
         "hidden_filters": [(k, v) for k in g for v in g.getlist(k) if k not in ("cursor", "order", "template")],
     })
 

@@ -214,6 +214,38 @@ def adopt(state: SandboxState, shop: Shop, order: Order) -> None:
         open_claims(state, shop, order, "cancel", order.changed_at)
 
 
+# the initial returns and exchanges of a seeded sandbox (`SandboxState(seeded_claims=True)`, as
+# `marketdock sandbox` runs): (kind, where it stands, hours before the anchor it was asked), each on
+# the first delivered order of at most two lines still free of claims
+SEEDED = (("return", "collected", 30), ("return", "requested", 5), ("exchange", "requested", 3),
+          ("return", "collecting", 20))
+
+
+def seed_returns(state: SandboxState, shop: Shop) -> None:
+    """Returns and exchanges buyers asked on earlier delivered orders, at the stages a demo shows: a
+    return the seller approved whose parcel is back (입고검수 waits), one being picked up, and a return
+    and an exchange waiting for the seller's decision."""
+    if shop.protocol not in CLAIM_PROTOCOLS:
+        return
+    for kind, stage, hours in SEEDED:
+        if kind not in STREAM_KINDS.get(shop.protocol, KINDS):
+            continue
+        eligible = [o for o in shop.orders if _eligible(shop, kind, o)]
+        if not eligible:
+            continue
+        order = min(eligible, key=lambda o: (len(o.lines) > 2, o.seq))  # a small order reads best
+        asked = max(order.changed_at, state.anchor - timedelta(hours=hours))
+        made = open_claims(state, shop, order, kind, asked)
+        if stage == "requested":
+            continue
+        approved = min(state.anchor, asked + timedelta(hours=2))
+        for claim in made:
+            claim.decisions.append({"at": approved.isoformat(), "action": "approve"})
+            _set(shop, claim, "collecting", approved)
+            if stage == "collected":
+                _set(shop, claim, "collected", min(state.anchor, approved + timedelta(hours=20)))
+
+
 def _eligible(shop: Shop, kind: str, order: Order) -> bool:
     if order.claim_type or any(c.order_seq == order.seq for c in shop.claims):
         return False
@@ -237,11 +269,15 @@ def generate(state: SandboxState, shop: Shop, seq: int, now: datetime) -> Sandbo
 
 
 def create(state: SandboxState, shop: Shop, kind: str, now: datetime, rng_pick: float = 0.0,
-           promote: bool = False) -> list[SandboxClaim]:
+           promote: bool = False, order_seq: int | None = None) -> list[SandboxClaim]:
     """A claim of `kind` on an eligible order (the admin API and the stream); [] when none is.
-    `promote` (admin API): with no delivered order left, one unshipped order is delivered first."""
+    `promote` (admin API): with no delivered order left, one unshipped order is delivered first.
+    `order_seq` (admin API): that order only (a test that needs a known order), [] when not eligible."""
     if kind not in STREAM_KINDS.get(shop.protocol, KINDS):
         raise ValueError(f"kind must be one of {', '.join(STREAM_KINDS.get(shop.protocol, KINDS))}")
+    if order_seq is not None:
+        chosen = [o for o in shop.orders if o.seq == order_seq and _eligible(shop, kind, o)]
+        return open_claims(state, shop, chosen[0], kind, now) if chosen else []
     candidates = [o for o in shop.orders if _eligible(shop, kind, o)]
     if not candidates and kind != "cancel" and promote:  # deliver an order so a return/exchange can start
         shipped = [o for o in shop.orders if not o.claim_type and o.status in UNSHIPPED.get(shop.protocol, ())

@@ -18,7 +18,8 @@ Admin API (JSON):
                                             sale status (registering a listing adds a product)
   GET  /_sandbox/shops/<shop>/claims        claims ground truth (Naver, Coupang, 11st): every claim with its state and the
                                             decisions received, and counts (claims, by kind, by state, decisions)
-  POST /_sandbox/shops/<shop>/claims        {"count": n, "kind": "cancel"|"return"|"exchange"}: n buyer claims now
+  POST /_sandbox/shops/<shop>/claims        {"count": n, "kind": "cancel"|"return"|"exchange"}: n buyer claims now;
+                                            "order_seq": s asks on that order only (409 when it cannot take one)
   GET|POST /_sandbox/claims                 {"claim_share": 0.1, "collect_seconds": 600}: claim stream settings
   POST /_sandbox/reset                      {"seed": 7, "order_rate": 2}: regenerate everything
   GET  /_sandbox/shops/<shop>/settlements   the settlement ledger's seeded differences by kind (settlement_api)
@@ -201,11 +202,14 @@ def _shop_claims(app: SandboxApp, shop: Shop, req: Request) -> Response:
     if shop.protocol not in sandbox_claims.CLAIM_PROTOCOLS:
         return Response(400, {"error": f"claims are served for {', '.join(sandbox_claims.CLAIM_PROTOCOLS)} only"})
     try:
+        seq = int(body["order_seq"]) if body.get("order_seq") is not None else None
         made = [c for _ in range(max(0, min(int(body.get("count", 1)), 200)))
                 for c in sandbox_claims.create(state, shop, str(body.get("kind", "return")), app.now(),
-                                                     promote=True)]
+                                                     promote=True, order_seq=seq)]
     except (TypeError, ValueError) as exc:
         return Response(400, {"error": str(exc)})
+    if seq is not None and not made:
+        return Response(409, {"error": f"order {seq} cannot take a {body.get('kind', 'return')} claim now"})
     state.save()
     return Response(201, {"created": [sandbox_claims.claim_json(c) for c in made]})
 

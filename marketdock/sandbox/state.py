@@ -218,8 +218,11 @@ class Shop:
 
 class SandboxState:
     def __init__(self, *, seed: int = 42, order_rate: float = 1.0, initial_orders: int = 40,
-                 now: datetime | None = None, persist_path: Path | None = None) -> None:
+                 now: datetime | None = None, persist_path: Path | None = None, seeded_claims: bool = False) -> None:
         self.lock = threading.RLock()
+        # the initial orders also bring returns and exchanges at every stage a demo shows
+        # (`sandbox_claims.seed_returns`); `marketdock sandbox` turns it on, tests ask for it
+        self.seeded_claims = seeded_claims
         self.seed = seed
         self.order_rate = order_rate
         self.initial_orders = initial_orders
@@ -255,6 +258,8 @@ class SandboxState:
                     for seq in range(1, self.initial_orders + 1):
                         shop.orders.append(self._make_order(shop, seq, live=False))
                         sandbox_claims.adopt(self, shop, shop.orders[-1])
+                    if self.seeded_claims:
+                        sandbox_claims.seed_returns(self, shop)
 
     def _make_shop(self, protocol: str, code: str, index: int) -> Shop:
         rng = _rng(self.seed, code, "shop")

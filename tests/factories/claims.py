@@ -18,6 +18,7 @@ from marketdock.inventory import services as inventory_services
 from marketdock.orders.models import Order, OrderLine, OrderStatus
 from marketdock.orders.services import order_transition
 
+from .catalog import make_warehouse
 from .orders import OrderKit
 
 # === claimsync: claims collected from the sandbox marketplace and decisions delivered to it ============
@@ -172,3 +173,78 @@ class ClaimShop:
         return (row.on_hand, row.reserved) if row else (0, 0)
 
 # === end claimflow ==================================================================================
+
+
+# === clmflow: a return that arrives from the sandbox, its SKU stocked and listed at the same shop ====
+
+def return_flow_sandbox(monkeypatch, *, seed: int = 3):
+    """`claims_sandbox` whose stock pushes (listings sync) also go to it over HTTP through the real
+    connectors, unthrottled. Yields (state, base). For a fixture: `yield from return_flow_sandbox(mp)`."""
+    from marketdock.channels.services import connector_for
+    from marketdock.listings.services import sync_transport
+
+    limiter = LocalRateLimiter()
+    monkeypatch.setattr(sync_transport, "_connector", lambda account, transport: connector_for(
+        account, options=HttpOptions(transport=transport, limiter=limiter, rate=Rate(1000, 1000),
+                                     sleep=lambda s: None)))
+    yield from claims_sandbox(monkeypatch, seed=seed)
+
+
+def sandbox_delivered_order(base: str, code: str, quantity: int) -> dict:
+    """A delivered order of shop `code` with one line of `quantity` units and no claim (ground truth)."""
+    orders = httpx.get(f"{base}/_sandbox/shops/{code}/orders").json()["orders"]
+    found = [o for o in orders if o["status"] in ("DELIVERED", "DELIVERING") and not o["claim_type"]
+             and len(o["lines"]) == 1 and o["lines"][0]["quantity"] == quantity]
+    assert found, f"{code} has no delivered order of one line × {quantity} under this seed"
+    return found[0]
+
+
+def sandbox_return_on(base: str, code: str, order: dict) -> dict:
+    """The buyer of `order` asks to return it (the whole line)."""
+    response = httpx.post(f"{base}/_sandbox/shops/{code}/claims", json={"kind": "return", "order_seq": order["seq"]})
+    assert response.status_code == 201, response.text
+    (claim,) = response.json()["created"]
+    return claim
+
+
+def import_sandbox_product(account: ChannelAccount, product_id: str, *, stock: int):
+    """The shop's product read through the connector (쇼핑몰 상품 가져오기), created in the catalogue and
+    linked; its SKUs get `stock` on hand at the default warehouse. Returns the listing."""
+    from marketdock.channels.services import connector_for
+    from marketdock.listings.models import Listing
+    from marketdock.listings.services import listing_import_one
+
+    with connector_for(account, options=HttpOptions(limiter=LocalRateLimiter(), rate=Rate(1000, 1000),
+                                                    sleep=lambda s: None)) as connector:
+        cl = next(c for c in connector.iter_listings() if c.product_id == product_id)
+    outcome = listing_import_one(company=account.company, account=account, cl=cl, create_missing=True)
+    assert outcome.outcome == "created", outcome.message
+    listing = Listing.objects.get(pk=outcome.listing_id)
+    warehouse = inventory_services.warehouse_default(account.company) or make_warehouse(account.company)
+    for option in listing.options.exclude(sku=None):
+        inventory_services.stock_adjust(company=account.company, sku_id=option.sku_id, warehouse_id=warehouse.pk,
+                                        quantity=stock, reason="기초재고")
+    return listing
+
+
+def stock_push_all(company, rounds: int = 10) -> None:
+    """Run the stock push cycle and the outbox until nothing is left to push."""
+    from marketdock.listings.models_sync import ListingDirty
+    from marketdock.listings.services import stock_sync_cycle
+    from marketdock.outbox.models import OutboxMessage
+    from marketdock.outbox.services import outbox_deliver_due
+
+    for _ in range(rounds):
+        stock_sync_cycle(company=company)
+        outbox_deliver_due()
+        due = OutboxMessage.objects.filter(company=company, status=OutboxMessage.Status.PENDING).exists()
+        if not ListingDirty.objects.filter(company=company, claim="").exists() and not due:
+            return
+
+
+def sandbox_option_stock(base: str, code: str, option_id: str) -> int:
+    """The stock shop `code` shows for one option (its listings ground truth)."""
+    products = httpx.get(f"{base}/_sandbox/shops/{code}/listings").json()["products"]
+    return next(o["stock"] for p in products for o in p["options"] if o["option_id"] == option_id)
+
+# === end clmflow ====================================================================================

@@ -56,3 +56,28 @@ def test_a_saved_sandbox_keeps_its_claims(tmp_path):
     again = SandboxState(seed=3, order_rate=0, initial_orders=20, now=NOW, persist_path=tmp_path / "s.json")
     assert again.load()
     assert claims.truth(again.shops["coupang-demo"]) == before
+
+
+def test_a_claim_asked_on_a_named_order_lands_there_or_nowhere():
+    state = SandboxState(seed=3, order_rate=0, initial_orders=30, now=NOW)
+    shop = state.shops["naver-demo"]
+    delivered = next(o for o in shop.orders if o.status == "DELIVERED" and not o.claim_type)
+    made = claims.create(state, shop, "return", NOW, order_seq=delivered.seq)
+    assert {c.order_seq for c in made} == {delivered.seq} and len(made) == len(delivered.lines)
+    assert claims.create(state, shop, "return", NOW, order_seq=delivered.seq) == []  # it has its claim now
+    unshipped = next(o for o in shop.orders if o.status == "PAYED" and not o.claim_type)
+    assert claims.create(state, shop, "return", NOW, order_seq=unshipped.seq) == []  # nothing to return yet
+
+
+def test_a_seeded_sandbox_starts_with_returns_and_exchanges_at_every_stage():
+    plain = SandboxState(seed=42, order_rate=0, initial_orders=40, now=NOW)
+    assert {c.kind for shop in plain.shops.values() for c in shop.claims} <= {"cancel"}
+    seeded = SandboxState(seed=42, order_rate=0, initial_orders=40, now=NOW, seeded_claims=True)
+    for code in ("naver-demo", "coupang-demo", "shopify-demo", "elevenst-demo"):
+        shop = seeded.shops[code]
+        stages = {(c.kind, c.state) for c in shop.claims}
+        assert {("return", "collected"), ("return", "collecting"), ("return", "requested"),
+                ("exchange", "requested")} <= stages, code
+        back = next(c for c in shop.claims if c.state == "collected")
+        assert back.collect_tracking and [d["action"] for d in back.decisions] == ["approve"]
+        assert back.requested_at <= NOW and back.changed_at <= NOW

@@ -23,6 +23,8 @@ class Command(BaseCommand):
         parser.add_argument("--order-rate", type=float, default=1.0, help="new orders per minute per shop")
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--initial-orders", type=int, default=40, help="orders per shop at start")
+        parser.add_argument("--no-seeded-claims", dest="seeded_claims", action="store_false",
+                            help="start without the demo's returns and exchanges on the initial orders")
         parser.add_argument("--persist", action="store_true",
                             help="keep the state in MARKETDOCK_VAR/sandbox/state.json across restarts")
 
@@ -30,7 +32,8 @@ class Command(BaseCommand):
         logging.basicConfig(level=logging.INFO)
         persist = Path(settings.VAR_DIR) / "sandbox" / "state.json" if options["persist"] else None
         state = SandboxState(seed=options["seed"], order_rate=options["order_rate"],
-                             initial_orders=options["initial_orders"], persist_path=persist)
+                             initial_orders=options["initial_orders"], persist_path=persist,
+                             seeded_claims=options["seeded_claims"])
         if persist and state.load():
             self.stdout.write(f"state loaded from {persist}")
         server = make_server(SandboxApp(state), options["host"], options["port"])
