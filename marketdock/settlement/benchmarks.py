@@ -117,7 +117,7 @@ def _expected(company, account, units, today: date) -> int:
             shipping_fee=unit.shipping, sale_commission=sum(r["sale_commission"] for r in sale),
             payment_commission=sum(r["payment_commission"] for r in sale),
             shipping_commission=sum(r["shipping_commission"] for r in sale), expected_payout=payout,
-            payout_date=unit.pay_date, payout_estimated=False, order_date=unit.settle_date,
+            payout_date=unit.pay_date, due_date=unit.pay_date, payout_estimated=False, order_date=unit.settle_date,
             state="paid" if unit.pay_date <= today else "scheduled"))
         total += payout
         for refund in (r for r in clean if r["kind"] == "refund"):

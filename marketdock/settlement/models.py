@@ -132,7 +132,10 @@ class ExpectedSettlement(CompanyOwned):
     buyer_return_fee = models.BigIntegerField(_("구매자 부담 반품배송비"), default=0)  # added to the payout
     expected_payout = models.BigIntegerField(_("정산예정금액"), default=0)
     basis_date = models.DateField(_("정산 기준일"), null=True, blank=True)  # confirmation / delivery / payment
-    payout_date = models.DateField(_("지급예정일"), null=True, blank=True)
+    payout_date = models.DateField(_("지급예정일"), null=True, blank=True)  # the marketplace's pay day once paid
+    # the day the channel's schedule owes the payout: kept when the marketplace pays on another day, so a
+    # late payment stays late after the paid record moved payout_date
+    due_date = models.DateField(_("지급기한"), null=True, blank=True)
     payout_estimated = models.BooleanField(_("예상 지급일"), default=True)  # basis not reached yet
     state = models.CharField(_("상태"), max_length=20, choices=ExpectedState.choices, default=ExpectedState.WAITING)
     source = models.CharField(_("수수료 근거"), max_length=20, choices=FigureSource.choices,

@@ -65,7 +65,7 @@ def make_expected(account, *, order_no: str, line_no: str | None = None, payout:
         line.save(update_fields=["channel_line_id"])
     return ExpectedSettlement.objects.create(
         company=account.company, account=account, line=line, order=order, quantity=1, sale_amount=sale,
-        shipping_fee=shipping, sale_commission=commission, expected_payout=payout, payout_date=due,
+        shipping_fee=shipping, sale_commission=commission, expected_payout=payout, payout_date=due, due_date=due,
         payout_estimated=False, state=state)
 
 

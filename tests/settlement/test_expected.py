@@ -186,6 +186,28 @@ def test_paid_state_follows_the_imported_paid_record(kit):
     assert row.state == ExpectedState.PAID and row.payout_date == date(2026, 3, 10) and not row.payout_estimated
 
 
+def test_a_late_payment_stays_late_after_the_paid_record_moves_the_payout_date(kit):
+    from marketdock.settlement.models import IssueKind, SettlementIssue, SettlementRecord
+    from marketdock.settlement.services import settlement_reconcile
+    from marketdock.settlement.services.imports import match_key
+
+    account = _account(kit)
+    order = kit.order(account, ordered=date(2026, 3, 2), shipped=date(2026, 3, 3))
+    line = order.lines.get()
+    due = kit.expected(order).payout_date
+    paid_on = date(2026, 3, 27)
+    assert due < paid_on
+    SettlementRecord.objects.create(company=kit.company, account=account, line=line, marketplace="coupang",
+                                    record_id="R1", kind="sale", order_id=order.channel_order_id,
+                                    order_line_id=match_key("coupang", order.channel_order_id, line.channel_line_id),
+                                    settle_date=paid_on, pay_date=paid_on, paid=True, payout_amount=9000)
+    row = kit.expected(order)  # the refresh takes the marketplace's pay day; the schedule's day is kept
+    assert (row.state, row.payout_date, row.due_date) == (ExpectedState.PAID, paid_on, due)
+    settlement_reconcile(account, today=date(2026, 3, 30))
+    late = SettlementIssue.objects.get(account=account, kind=IssueKind.LATE)
+    assert due.isoformat() in late.reason and paid_on.isoformat() in late.reason
+
+
 # --- recomputation triggers ------------------------------------------------------------------------------
 
 

@@ -129,7 +129,8 @@ def _line_input(ln: dict, ctx: Context, book: RuleBook) -> tuple[LineInput, dict
         returned_without_claim=ln["channel_status"] == ChannelStatus.RETURNED,
         claims=ctx.claims.get(ln["id"], []),
         reported=ctx.reported[ln["id"]].figures if ln["id"] in ctx.reported else None)
-    meta = {"order_date": ordered, "basis_date": basis, "payout_date": paid_day or due, "rule_id": rates.rule_id}
+    meta = {"order_date": ordered, "basis_date": basis, "payout_date": paid_day or due, "due_date": due,
+            "rule_id": rates.rule_id}
     return li, meta
 
 
@@ -154,7 +155,7 @@ def expected_recompute(company: Company, line_ids: Iterable[int], *, book: RuleB
         values, adjs = line_figures(li)
         rows.append({"company_id": company.pk, "line_id": ln["id"], "order_id": ln["order_id"],
                      "account_id": ln["account_id"], "currency": ln["currency"], "basis_date": meta["basis_date"],
-                     "payout_date": meta["payout_date"], "payout_estimated": li.estimated, "rule_id": meta["rule_id"],
+                     "payout_date": meta["payout_date"], "due_date": meta["due_date"], "payout_estimated": li.estimated, "rule_id": meta["rule_id"],
                      "order_date": meta["order_date"], "recomputed_at": now, **vars(values)})
         days.add(meta["order_date"])
         adjustments.extend(SettlementAdjustment(
@@ -189,7 +190,7 @@ def _upsert_expected(rows: list[dict]) -> None:
     columns = list(rows[0])
     table = ExpectedSettlement._meta.db_table
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in ("company_id", "line_id"))
-    dates = {"basis_date", "payout_date", "order_date"}
+    dates = {"basis_date", "payout_date", "due_date", "order_date"}
 
     def prepared(row: dict) -> tuple:
         values = []

@@ -23,7 +23,7 @@ from datetime import date
 
 from django.db import connection, transaction
 from django.db.models import BigIntegerField, Count, F, Max, Q, Sum
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -78,7 +78,7 @@ def _expected(account: ChannelAccount) -> dict[str, _Side]:
     rows = ExpectedSettlement.objects.filter(company_id=account.company_id, account=account).values_list(
         "line_id", "order__channel_order_id", "line__channel_line_id", "currency", "expected_payout",
         "sale_commission", "payment_commission", "shipping_commission", "fixed_fee", "seller_discount",
-        "marketplace_discount", "shipping_fee", "payout_date", "state")
+        "marketplace_discount", "shipping_fee", Coalesce("due_date", "payout_date"), "state")
     for (line_id, order_id, channel_line, currency, payout, sale_c, pay_c, ship_c, fixed, seller_d, market_d, ship,
          due, state) in rows.iterator(chunk_size=5000):
         adj = adjustments.get(line_id) or {}
