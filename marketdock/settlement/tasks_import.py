@@ -16,8 +16,7 @@ from marketdock.channels.connectors.errors import ConnectorError
 from marketdock.channels.models import ChannelAccount
 from marketdock.core.jobs import job
 
-from . import selectors
-from .services import settlement_import, settlement_reconcile
+from . import selectors, services
 
 DAILY_DAYS = 35  # the window re-read every day: late rows and corrections of the last month
 FIRST_RETRY = timedelta(minutes=30)  # an account whose first import failed is tried again after this
@@ -26,9 +25,8 @@ FIRST_RETRY = timedelta(minutes=30)  # an account whose first import failed is t
 @job(kind="settlement.import", label=gettext_lazy("정산 가져오기"))
 def import_settlements(ctx, *, account_id: int, start: str, end: str, trigger: str = "manual") -> dict:
     account = ChannelAccount.objects.get(pk=account_id)
-    run = settlement_import(account, date.fromisoformat(start), date.fromisoformat(end), trigger=trigger,
-                            user=ctx.user)
-    recon = settlement_reconcile(account, trigger=trigger, user=ctx.user)
+    run, recon = services.settlement_import_reconcile(account, date.fromisoformat(start), date.fromisoformat(end),
+                                                      trigger=trigger, user=ctx.user)
     return {"status": run.status, "seen": run.seen, "created": run.created, "updated": run.updated,
             "quarantined": run.quarantined, "matched": recon.matched, "differences": recon.differences}
 

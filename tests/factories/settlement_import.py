@@ -97,6 +97,20 @@ class PagedSettlements:
                                                   message="값이 없습니다")])
 
 
+class OnePageSettlements(PagedSettlements):
+    """A stand-in connector answering the given rows on one page."""
+
+    def __init__(self, records):
+        super().__init__()
+        self.records = records
+
+    def fetch_settlements(self, start, end, cursor=None):
+        from marketdock.channels.connectors.settlement_models import SettlementPage
+
+        self.calls.append(cursor)
+        return SettlementPage(records=list(self.records))
+
+
 def reconciled_account(company, name: str = "스마트스토어"):
     """A Naver account with one matched line, one commission difference and one unpaid line,
     imported and reconciled through the real services: (account, {kind: issue})."""

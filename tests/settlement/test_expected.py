@@ -186,26 +186,52 @@ def test_paid_state_follows_the_imported_paid_record(kit):
     assert row.state == ExpectedState.PAID and row.payout_date == date(2026, 3, 10) and not row.payout_estimated
 
 
-def test_a_late_payment_stays_late_after_the_paid_record_moves_the_payout_date(kit):
-    from marketdock.settlement.models import IssueKind, SettlementIssue, SettlementRecord
-    from marketdock.settlement.services import settlement_reconcile
+LATE_PAY_DAY = date(2026, 3, 27)
+
+
+def _line_paid_late(kit):
+    """A Coupang line due by its schedule well before LATE_PAY_DAY: (account, line, due, match key)."""
     from marketdock.settlement.services.imports import match_key
 
     account = _account(kit)
     order = kit.order(account, ordered=date(2026, 3, 2), shipped=date(2026, 3, 3))
     line = order.lines.get()
     due = kit.expected(order).payout_date
-    paid_on = date(2026, 3, 27)
-    assert due < paid_on
+    assert due < LATE_PAY_DAY
+    return account, line, due, match_key("coupang", order.channel_order_id, line.channel_line_id)
+
+
+def test_a_late_payment_stays_late_after_the_paid_record_moves_the_payout_date(kit):
+    from marketdock.settlement.models import IssueKind, SettlementIssue, SettlementRecord
+    from marketdock.settlement.services import settlement_reconcile
+
+    account, line, due, key = _line_paid_late(kit)
     SettlementRecord.objects.create(company=kit.company, account=account, line=line, marketplace="coupang",
-                                    record_id="R1", kind="sale", order_id=order.channel_order_id,
-                                    order_line_id=match_key("coupang", order.channel_order_id, line.channel_line_id),
-                                    settle_date=paid_on, pay_date=paid_on, paid=True, payout_amount=9000)
-    row = kit.expected(order)  # the refresh takes the marketplace's pay day; the schedule's day is kept
-    assert (row.state, row.payout_date, row.due_date) == (ExpectedState.PAID, paid_on, due)
+                                    record_id="R1", kind="sale", order_id=line.order.channel_order_id,
+                                    order_line_id=key, settle_date=LATE_PAY_DAY, pay_date=LATE_PAY_DAY, paid=True,
+                                    payout_amount=9000)
+    row = kit.expected(line.order)  # the refresh takes the marketplace's pay day; the schedule's day is kept
+    assert (row.state, row.payout_date, row.due_date) == (ExpectedState.PAID, LATE_PAY_DAY, due)
     settlement_reconcile(account, today=date(2026, 3, 30))
     late = SettlementIssue.objects.get(account=account, kind=IssueKind.LATE)
-    assert due.isoformat() in late.reason and paid_on.isoformat() in late.reason
+    assert due.isoformat() in late.reason and LATE_PAY_DAY.isoformat() in late.reason
+
+
+def test_an_import_brings_the_paid_lines_to_the_pay_day_before_it_reconciles(kit):
+    from marketdock.settlement.models import IssueKind, SettlementIssue
+    from marketdock.settlement.services import settlement_import_reconcile
+    from tests.factories.settlement_import import OnePageSettlements, settled
+
+    account, line, due, key = _line_paid_late(kit)
+    connector = OnePageSettlements([settled(line.order.channel_order_id, key, match_key=key, marketplace="coupang",
+                                            sale=10000, commission=1000, payout=9000, settle_date=LATE_PAY_DAY,
+                                            pay_date=LATE_PAY_DAY)])
+    stored, recon = settlement_import_reconcile(account, date(2026, 3, 1), date(2026, 3, 31), connector=connector,
+                                                today=date(2026, 3, 30))
+    assert stored.created == 1 and recon.seen == 1
+    row = ExpectedSettlement.objects.get(line=line)  # the screen's figures see the line paid on its pay day
+    assert (row.state, row.payout_date, row.due_date) == (ExpectedState.PAID, LATE_PAY_DAY, due)
+    assert list(SettlementIssue.objects.filter(account=account).values_list("kind", flat=True)) == [IssueKind.LATE]
 
 
 # --- recomputation triggers ------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from .figures import ClaimInput, LineInput, Reported, line_figures
 from .imports import line_keys, run_start, settlement_file_import, settlement_import, settlement_records_store
 from .issues import issue_decide
 from .queue import queue_accounts, queue_lines
-from .reconcile import settlement_file_upload, settlement_reconcile
+from .reconcile import settlement_file_upload, settlement_import_reconcile, settlement_reconcile
 from .sales import mark_days, sales_rebuild, sales_rebuild_days, sales_refresh
 from .schedule import Schedule, basis_date, payout_date
 from .store import SaleItem, store_sale_create, store_sale_void
@@ -40,7 +40,7 @@ __all__ = [
     "queue_accounts", "queue_lines", "mark_days", "sales_rebuild", "sales_rebuild_days", "sales_refresh", "Schedule",
     "basis_date", "payout_date", "SaleItem", "store_sale_create", "store_sale_void", "settlement_refresh",
     "line_keys", "run_start", "settlement_file_import", "settlement_import", "settlement_records_store",
-    "issue_decide", "settlement_file_upload", "settlement_reconcile",
+    "issue_decide", "settlement_file_upload", "settlement_import_reconcile", "settlement_reconcile",
 ]
 
 

@@ -43,7 +43,8 @@ from ..models import (
     SettlementRecord,
     SettlementRun,
 )
-from .imports import key_functions, run_finish, run_start, settlement_file_import
+from .expected import expected_refresh
+from .imports import key_functions, run_finish, run_start, settlement_file_import, settlement_import
 
 
 @dataclass
@@ -301,7 +302,18 @@ def settlement_file_upload(account: ChannelAccount, data: bytes, *, file_name: s
     """An uploaded settlement file: its rows stored (the FILE run), then the account reconciled against
     them (the RECONCILE run); UploadRejected when the file is unreadable (nothing stored)."""
     stored = settlement_file_import(account, data, file_name=file_name, user=user)
+    expected_refresh(account.company)
     return stored, settlement_reconcile(account, trigger="manual", user=user)
+
+
+def settlement_import_reconcile(account: ChannelAccount, start: date, end: date, *, trigger: str = "manual",
+                                user=None, connector=None, today: date | None = None
+                                ) -> tuple[SettlementRun, SettlementRun]:
+    """정산 가져오기: the marketplace's rows of the period stored (the IMPORT run), the expected rows of the
+    lines they paid brought to the marketplace's pay day and state, then the account reconciled."""
+    stored = settlement_import(account, start, end, trigger=trigger, user=user, connector=connector)
+    expected_refresh(account.company)
+    return stored, settlement_reconcile(account, trigger=trigger, user=user, today=today)
 
 
 _ISSUE_FIELDS = ("reconciliation_id", "line_id", "kind", "currency", "expected_amount", "paid_amount", "difference",
