@@ -172,3 +172,48 @@ class ClaimShop:
         return (row.on_hand, row.reserved) if row else (0, 0)
 
 # === end claimflow ==================================================================================
+
+
+# === clmbench: Shopify orders with more line items than one page ======================================
+
+def sandbox_shopify_big_order(state, code: str = "shopify-demo", *, lines: int = 26, delivered: bool = True):
+    """The sandbox Shopify shop's big order (seq 3, 22 lines) grown to `lines` line items and changed now:
+    delivered (a return can start) or still unfulfilled (a cancel can). Returns the sandbox order."""
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    with state.lock:
+        shop = state.shops[code]
+        order = next(o for o in shop.orders if o.seq == 3)
+        base = int(order.lines[0].line_no)
+        while len(order.lines) < lines:
+            order.lines.append(replace(order.lines[-1], line_no=str(base + len(order.lines)), quantity=2))
+        order.status = "FULFILLED" if delivered else "UNFULFILLED"
+        for line in order.lines:
+            line.fulfilled = line.quantity if delivered else 0
+        order.claim_type = ""
+        order.changed_at = datetime.now(UTC).replace(microsecond=0)
+        return order
+
+
+def sandbox_shopify_return_all(state, order, code: str = "shopify-demo") -> list:
+    """The buyer asks to return every line of `order` (one return, one return line item per line)."""
+    from datetime import UTC, datetime
+
+    from marketdock.sandbox import claims as sandbox_claims
+
+    with state.lock:
+        return sandbox_claims.open_claims(state, state.shops[code], order, "return", datetime.now(UTC))
+
+
+def sandbox_shopify_cancel_all(state, order, code: str = "shopify-demo") -> None:
+    """The seller cancels the whole `order` in Shopify's admin (orderCancel: every line cancelled)."""
+    from datetime import UTC, datetime
+
+    from marketdock.sandbox import claims as sandbox_claims
+
+    now = datetime.now(UTC)
+    with state.lock:
+        for line in order.lines:
+            sandbox_claims.seller_cancel(state, state.shops[code], order, line, now, reason="INVENTORY")
+
