@@ -217,3 +217,38 @@ def sandbox_shopify_cancel_all(state, order, code: str = "shopify-demo") -> None
         for line in order.lines:
             sandbox_claims.seller_cancel(state, state.shops[code], order, line, now, reason="INVENTORY")
 
+
+def sandbox_orders_changed_together(state, code: str, count: int) -> list:
+    """`count` orders of sandbox shop `code` change within one millisecond (as a burst of claims does),
+    at a moment that is not a whole millisecond. Returns those orders."""
+    from datetime import UTC, datetime
+
+    moment = datetime.now(UTC).replace(microsecond=185437)
+    with state.lock:
+        orders = state.shops[code].orders[:count]
+        for order in orders:
+            order.changed_at = moment
+        return orders
+
+
+class LoopingClaimsConnector:
+    """A claims connector that keeps saying there is another page and hands back the cursor it was
+    asked with (after `limit` calls it raises, so a collection that never stops shows as an error)."""
+
+    def __init__(self, limit: int = 50):
+        self.calls, self.limit = 0, limit
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+    def fetch_claims(self, window, cursor=None):
+        from marketdock.channels.connectors.cs_models import ClaimPage
+
+        self.calls += 1
+        if self.calls > self.limit:
+            raise RuntimeError("the collection read the same page over and over")
+        return ClaimPage(claims=[], has_more=True, next_cursor=cursor or "page-2")
+
