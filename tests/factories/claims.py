@@ -252,3 +252,15 @@ class LoopingClaimsConnector:
             raise RuntimeError("the collection read the same page over and over")
         return ClaimPage(claims=[], has_more=True, next_cursor=cursor or "page-2")
 
+
+def outbox_answer_lost(inquiry, *, text: str = ""):
+    """The outbox message of `inquiry`'s answer as after a timeout on the way back: the marketplace holds
+    the answer, the worker did not hear so, and the message is due to be sent again (with `text`
+    instead of the answer sent, when given). Returns the message."""
+    from marketdock.outbox.models import OutboxMessage
+
+    message = OutboxMessage.objects.filter(kind="inquiry_answer", reference=f"inquiry:{inquiry.pk}").last()
+    payload = {**message.payload, "item": {**message.payload["item"], "text": text}} if text else message.payload
+    OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxMessage.Status.PENDING, payload=payload,
+                                                      next_attempt_at=timezone.now(), sent_at=None)
+    return message
