@@ -234,6 +234,15 @@ def _defer(message: OutboxMessage, until: datetime) -> None:
     _finish(message, status=Status.PENDING, next_attempt_at=until, attempts=F("attempts") - 1)
 
 
+def outbox_account_busy(account_id: int, *, now: datetime | None = None) -> bool:
+    """Another worker is delivering this account's messages right now (it holds some in "sending",
+    claimed within STALE_SENDING_AFTER): it goes on until none is due, so a second delivery task of the
+    account has nothing to add — and would only hold a worker thread other accounts' deliveries wait for."""
+    now = now or timezone.now()
+    return OutboxMessage.objects.filter(account_id=account_id, status=Status.SENDING,
+                                        claimed_at__gt=now - STALE_SENDING_AFTER).exists()
+
+
 def outbox_accounts_due(*, now: datetime | None = None) -> list[int]:
     """Accounts with a message due now (the minute sweep starts one delivery task for each)."""
     now = now or timezone.now()
