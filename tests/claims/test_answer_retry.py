@@ -59,3 +59,22 @@ def test_a_resent_answer_refused_over_another_text_stays_refused(company, sandbo
 
     message.refresh_from_db()
     assert message.status == OutboxMessage.Status.FAILED and "이미 답변이 등록된" in message.last_error
+
+
+def test_a_resent_answer_whose_re_read_fails_is_sent_again_later(company, sandbox, monkeypatch):
+    from marketdock.channels.connectors.coupang import CoupangConnector
+    from marketdock.channels.connectors.errors import TemporaryError
+
+    def down(self, window, cursor=None):
+        raise TemporaryError("503 Service Unavailable")
+
+    _state, base = sandbox
+    inquiry = _answered_once(company, base, "coupang-demo", InquiryKind.PRODUCT)
+    message = outbox_answer_lost(inquiry)
+    monkeypatch.setattr(CoupangConnector, "fetch_inquiries", down)
+
+    outbox_deliver_due()
+
+    message.refresh_from_db()
+    assert message.status == OutboxMessage.Status.PENDING and message.attempts == 2  # not given up
+    assert "다시 확인하지 못했습니다" in message.last_error

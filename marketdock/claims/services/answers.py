@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from marketdock.channels.connectors.base import next_page_cursor
 from marketdock.channels.connectors.cs_models import InquiryAnswer as AnswerItem
-from marketdock.channels.connectors.errors import BusinessError, ConnectorError
+from marketdock.channels.connectors.errors import BusinessError, ConnectorError, TemporaryError
 from marketdock.channels.connectors.models import FetchWindow
 from marketdock.core.models import Company, User
 from marketdock.orders.hooks import shipping
@@ -221,14 +221,17 @@ def _record(answer: InquiryAnswer, *, ok: bool, error: str = "", answer_id: str 
                                     message=message[:1000], user=answer.user)
 
 
-ANSWER_LOOKUP_PAGES = 20
+ANSWER_LOOKUP_PAGES = 100
+ANSWER_LOOKUP_MARGIN = timedelta(minutes=1)
 
 
 def _answer_already_there(conn, inquiry: Inquiry, item: AnswerItem):
     """The marketplace's copy of `inquiry` when it already holds this very answer text: a retried answer
     is refused ("이미 답변이 등록된 문의입니다" / ERR-NC-101006) because the first attempt went through
-    and only its answer was lost. None otherwise (also when the re-read fails: the refusal stands)."""
-    window = FetchWindow(start=inquiry.asked_at - timedelta(minutes=1), end=timezone.now())
+    and only its reply was lost. None when it holds no answer or another text (the refusal stands). A
+    re-read that fails is a temporary failure: the outbox sends again later rather than give up."""
+    window = FetchWindow(start=inquiry.asked_at - ANSWER_LOOKUP_MARGIN,
+                         end=min(timezone.now(), inquiry.asked_at + ANSWER_LOOKUP_MARGIN))
     cursor = None
     try:
         for _page in range(ANSWER_LOOKUP_PAGES):
@@ -240,8 +243,8 @@ def _answer_already_there(conn, inquiry: Inquiry, item: AnswerItem):
             if not page.has_more:
                 return None
             cursor = next_page_cursor(page, cursor)
-    except ConnectorError:
-        return None
+    except ConnectorError as exc:
+        raise TemporaryError(_("답변이 이미 등록되었는지 다시 확인하지 못했습니다: %(e)s") % {"e": exc}) from exc
     return None
 
 
