@@ -185,7 +185,9 @@ def _deliver(company, accounts, worker, out, limit: float = 600.0) -> None:
             raise RuntimeError(f"delivery: messages still pending after {limit:.0f} s")
         due = set(OutboxMessage.objects.filter(account_id__in=ids, status=OutboxMessage.Status.PENDING,
                                                next_attempt_at__lte=timezone.now())
-                  .values_list("account_id", flat=True).distinct())
+                  .values_list("account_id", flat=True).distinct()) - set(
+            OutboxMessage.objects.filter(account_id__in=ids, status=OutboxMessage.Status.SENDING)
+            .values_list("account_id", flat=True).distinct())  # a delivery of its own is running
         for account_id in due:
             previous = kicked.get(account_id)
             if previous is None or previous.get() is not None or worker is None:
