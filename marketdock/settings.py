@@ -286,6 +286,8 @@ else:
         "consumer": {"workers": int(os.environ.get("WORKER_THREADS", "4")), "worker_type": "thread"},
     }
 WORKER_STALE_AFTER_SECONDS = 120
+# The outbox's first retry waits this long (then doubling, capped at 1 h; ±20 % jitter).
+OUTBOX_BACKOFF_BASE_SECONDS = float(os.environ.get("MARKETDOCK_OUTBOX_BACKOFF_SECONDS", "30"))
 # One collection page of a company at a time (a PostgreSQL advisory lock per company), on top of the
 # row locks; `marketdock bench workers` measures both ways (README, "several workers").
 COLLECT_PAGE_PER_COMPANY = _env_bool("MARKETDOCK_COLLECT_PAGE_PER_COMPANY", False)

@@ -2,12 +2,17 @@
 
 A sandbox marketplace (in a thread) with every fault on (429, 500, timeouts, duplicates across pages,
 a malformed order and a malformed claim) serves `--orders` orders across the shops; a share of them
-become cancels / returns / exchanges, and the order stream brings buyers' questions. Collection
-(orders, claims, inquiries) and the outbox delivery of decisions and answers run in a child worker
-process (`--child-step`), never here. Between the worker runs this process does what the seller does:
-approve every cancel and return, inspect every returned item (alternately 정상 / 불량) and answer every
-inquiry. Then the database is compared with the sandbox's truth: `duplicates`, `lost` and
-`stock_drift` must be 0 and every decision and answer confirmed by the sandbox.
+become cancels / returns / exchanges, and the order stream brings buyers' questions. Everything that talks
+to the marketplace runs in a child worker process, a Huey consumer exactly as `marketdock worker` runs it:
+this process starts the collections (orders, claims, inquiries) as the screens do (`orders.collect`,
+`claims.collect`, `claims.collect_inquiries` jobs) and waits on the jobs' progress; decisions and answers
+go out through the outbox (`outbox.deliver_account`, started when they commit, and again — as the minute
+sweep would — when a retry comes due). The worker keeps the production retries with short waits: HTTP
+timeouts and retry backoffs for the sandbox, and OUTBOX_BACKOFF_BASE_SECONDS = 0.2 s. Between the
+collections this process does what the seller does: approve every cancel and return, inspect every
+returned item (alternately 정상 / 불량) and answer every inquiry. Then the database is compared with the
+sandbox's truth: `duplicates`, `lost` and `stock_drift` must be 0 and every decision and answer confirmed
+by the sandbox.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import subprocess
 import sys
 import time
 from datetime import timedelta
+
+from django.db.models import Count
 
 from marketdock.core.bench import register
 
@@ -39,69 +46,157 @@ def add_arguments(parser) -> None:
     parser.add_argument("--shops", default=",".join(SHOPS), help="comma-separated sandbox shops")
     parser.add_argument("--claim-share", type=float, default=0.3, help="share of orders that bring a claim")
     parser.add_argument("--child-step", default="", help=argparse.SUPPRESS)
-    parser.add_argument("--child-accounts", default="", help=argparse.SUPPRESS)
 
 
 # --- the worker (child process) -----------------------------------------------------------------------
 
-def _short_timeouts() -> None:
-    """Short HTTP timeouts (the sandbox's timeouts hang longer) for every connector the worker uses."""
-    import httpx
+WORKER_THREADS = 4
+POLL = 0.1  # seconds between looks at the jobs' and the outbox's progress
+OUTBOX_BACKOFF_SECONDS = 0.2  # the worker's outbox backoff (production: 30 s, doubling): retries stay real
 
-    from marketdock.channels.connectors.http import HttpOptions
+
+def _short_timeouts() -> None:
+    """Short HTTP timeouts and retry backoffs (the sandbox's timeouts hang longer) for every connector the
+    worker uses, and a short outbox backoff: the same retries as in production, sooner."""
+    import httpx
+    from django.conf import settings
+
+    from marketdock.channels.connectors.http import HttpOptions, RetryPolicy
+    from marketdock.channels.connectors.ratelimit import Rate
     from marketdock.claims.services import collection as claim_collection
     from marketdock.claims.services import delivery, inquiries
     from marketdock.orders.services import collection, effects
 
-    options = lambda account: HttpOptions(timeout=httpx.Timeout(1.0, connect=2.0))  # noqa: E731
+    # the sandbox is no marketplace: no 2-calls-a-second pacing (its faults throttle it instead)
+    options = lambda account: HttpOptions(timeout=httpx.Timeout(1.0, connect=2.0), rate=Rate(200.0, burst=50),  # noqa: E731
+                                          retry=RetryPolicy(backoff_base=0.05, backoff_max=0.5))
     for module in (collection, effects, claim_collection, delivery, inquiries):
         module.connector_options = options
+    settings.OUTBOX_BACKOFF_BASE_SECONDS = OUTBOX_BACKOFF_SECONDS
 
 
-def _child(step: str, account_ids: list[int]) -> dict:
-    from django.utils import timezone
-
-    from marketdock.channels.models import ChannelAccount
-    from marketdock.claims.services import claims_collection_execute, inquiries_collect
-    from marketdock.claims.services.inquiries import inquiry_capable
-    from marketdock.orders.services import collection_execute
-    from marketdock.outbox.models import OutboxMessage
-    from marketdock.outbox.services import outbox_deliver_due
+def _serve_worker() -> dict:
+    """The child process: a Huey consumer exactly as `marketdock worker --no-periodic` runs it (the
+    bench plays the minute schedule itself, sooner), until the bench closes its stdin."""
+    from marketdock.core.jobs import run_consumer_in_thread, stop_consumer
 
     _short_timeouts()
-    done: dict = {}
-    if step in ("orders", "all"):
-        for pk in account_ids:
-            ChannelAccount.objects.filter(pk=pk).update(next_collect_at=timezone.now() - timedelta(seconds=1))
-            done[f"orders:{pk}"] = str(collection_execute(account_id=pk))[:200]
-    if step in ("claims", "all"):
-        for pk in account_ids:
-            done[f"claims:{pk}"] = claims_collection_execute(account_id=pk)
-            account = ChannelAccount.objects.get(pk=pk)
-            if inquiry_capable(account):
-                run = inquiries_collect(account=account)
-                done[f"inquiries:{pk}"] = run.status if run else "skipped"
-    if step == "deliver":  # the outbox worker until nothing is left to send (backoff waits skipped)
-        live = (OutboxMessage.Status.PENDING, OutboxMessage.Status.FAILED)
-        for _round in range(30):  # a retry waits for its backoff: the bench brings it forward
-            OutboxMessage.objects.filter(account_id__in=account_ids, status=OutboxMessage.Status.PENDING).update(
-                next_attempt_at=timezone.now())
-            outbox_deliver_due()
-            if not OutboxMessage.objects.filter(account_id__in=account_ids, status__in=live).exists():
-                break
-        done["left"] = OutboxMessage.objects.filter(account_id__in=account_ids, status__in=live).count()
-    return done
+    consumer = run_consumer_in_thread(workers=WORKER_THREADS, periodic=False)
+    try:
+        sys.stdin.read()
+    finally:
+        stop_consumer(consumer)
+    return {"stopped": True}
 
 
-def _worker(step: str, accounts, out) -> None:
-    ids = ",".join(str(a.pk) for a in accounts)
+def _start_worker(out):
+    from django.conf import settings
+
+    if settings.HUEY.get("immediate"):
+        out("HUEY_IMMEDIATE: the jobs run in this process")
+        _short_timeouts()
+        return None
     command = [sys.executable, "-m", "marketdock.manage", "bench", "claims", "--no-migrate", "--json",
-               "--child-step", step, "--child-accounts", ids]
+               "--child-step", "worker"]
+    log = settings.VAR_DIR / "bench-claims-worker.log"
+    with open(log, "w") as handle:  # the worker's log lines (every HTTP call): a pipe nobody reads would fill
+        worker = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,  # noqa: S603
+                                  stderr=handle, text=True)
+    worker.log_path = log
+    out(f"worker started (pid {worker.pid}, {WORKER_THREADS} threads, log {log.name})")
+    return worker
+
+
+def _worker_check(worker, label: str) -> None:
+    if worker is not None and worker.poll() is not None:
+        raise RuntimeError(f"the worker died during {label}: {worker.log_path.read_text()[-3000:]}")
+
+
+def _stop_worker(worker) -> None:
+    if worker is None:
+        return
+    worker.stdin.close()
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
+def _wait_jobs(company, runs, worker, out, label: str, limit: float = 900.0) -> list:
+    """Wait until none of the company's jobs is queued or running (a claim collection may start an
+    order collection of its own); returns the given runs that failed."""
+    from marketdock.core.models import JobRun
+
     started = time.monotonic()
-    done = subprocess.run(command, capture_output=True, text=True, timeout=1800)
-    if done.returncode != 0:
-        raise RuntimeError(f"worker step {step} failed: {done.stderr[-3000:]}")
-    out(f"worker {step} ({time.monotonic() - started:.1f} s): {done.stdout.strip().splitlines()[-1][:300] if done.stdout.strip() else ''}")
+    live = (JobRun.Status.QUEUED, JobRun.Status.RUNNING)
+    while JobRun.objects.filter(company=company, status__in=live).exists():
+        _worker_check(worker, label)
+        if time.monotonic() - started > limit:
+            raise RuntimeError(f"{label}: the jobs did not finish within {limit:.0f} s")
+        time.sleep(POLL)
+    failed = list(JobRun.objects.filter(pk__in=[r.pk for r in runs], status=JobRun.Status.FAILED))
+    out(f"{label}: {len(runs)} jobs in {time.monotonic() - started:.1f} s, failed {len(failed)}"
+        + (f" ({failed[0].error.splitlines()[0][:200]})" if failed else ""))
+    return failed
+
+
+def _collect(company, accounts, what: str, worker, out, tries: int = 4) -> None:
+    """Start the collection jobs (주문 / 클레임 / 문의 수집, as the screens and the schedule do) and wait for
+    them; an account whose job failed (the marketplace failed several times in a row) is collected again,
+    as its next scheduled run would."""
+    from marketdock.claims.services import claims_collect_now, inquiries_collect_start
+    from marketdock.claims.services.inquiries import inquiry_capable
+    from marketdock.orders.services import collection_run_start
+
+    pending = [a for a in accounts if what != "inquiries" or inquiry_capable(a)]
+    for attempt in range(1, tries + 1):
+        if what == "orders":
+            runs = [collection_run_start(account=a, trigger="manual") for a in pending]
+        elif what == "claims":
+            runs = [run for a in pending for run in claims_collect_now(company, account=a)]
+        else:
+            runs = [inquiries_collect_start(company=company, account=a) for a in pending]
+        failed = _wait_jobs(company, runs, worker, out, f"{what} #{attempt}")
+        again = {run.params.get("account_id") for run in failed}
+        pending = [a for a in pending if a.pk in again]
+        if not pending:
+            return
+    raise RuntimeError(f"{what}: still failing after {tries} tries")
+
+
+def _deliver(company, accounts, worker, out, limit: float = 600.0) -> None:
+    """Wait until the outbox has nothing left to send for the accounts. The messages go out through the
+    worker's `outbox.deliver_account` tasks (started when a decision commits); a retry that has come
+    due is started as the minute sweep starts it (the same task), as soon as it is due."""
+    from django.utils import timezone
+
+    from marketdock.outbox.models import OutboxMessage
+    from marketdock.outbox.tasks import deliver_account
+
+    started = time.monotonic()
+    ids = [a.pk for a in accounts]
+    live = (OutboxMessage.Status.PENDING, OutboxMessage.Status.SENDING)
+    kicked: dict[int, object] = {}
+    kicks = 0
+    while OutboxMessage.objects.filter(account_id__in=ids, status__in=live).exists():
+        _worker_check(worker, "delivery")
+        if time.monotonic() - started > limit:
+            raise RuntimeError(f"delivery: messages still pending after {limit:.0f} s")
+        due = set(OutboxMessage.objects.filter(account_id__in=ids, status=OutboxMessage.Status.PENDING,
+                                               next_attempt_at__lte=timezone.now())
+                  .values_list("account_id", flat=True).distinct()) - set(
+            OutboxMessage.objects.filter(account_id__in=ids, status=OutboxMessage.Status.SENDING)
+            .values_list("account_id", flat=True).distinct())  # a delivery of its own is running
+        for account_id in due:
+            previous = kicked.get(account_id)
+            if previous is None or previous.get() is not None or worker is None:
+                kicked[account_id] = deliver_account(account_id)
+                kicks += 1
+        time.sleep(POLL)
+    counts = dict(OutboxMessage.objects.filter(account_id__in=ids).values_list("status").annotate(
+        n=Count("pk")).order_by())
+    out(f"delivery done in {time.monotonic() - started:.1f} s ({kicks} due retries started): {counts}")
 
 
 # --- the seller (this process) --------------------------------------------------------------------------
@@ -325,26 +420,38 @@ def _receive_by_hand(company, accounts, out) -> None:
     out(f"marked {sum(r.ok for r in results)} Shopify returns as arrived")
 
 
+def _collect_all(company, accounts, worker, out) -> None:
+    """Orders first (cancels change them), then claims and inquiries: the schedule's order of work."""
+    _collect(company, accounts, "orders", worker, out)
+    _collect(company, accounts, "claims", worker, out)
+    _collect(company, accounts, "inquiries", worker, out)
+
+
 def _flow(base, codes, shops, options, out) -> tuple:
     company, warehouse, accounts = _setup(base, codes, shops)
-    _worker("orders", accounts, out)  # orders collected: matched and reserved
-    made = _make_claims(base, codes, shops, options["orders"] // len(codes), options["claim_share"])
-    out(f"sandbox buyers asked {made} claims")
-    _worker("all", accounts, out)  # orders again (cancels change them), claims and inquiries
-    approved = _decide(company, accounts, out)
-    answered = _answer(company, accounts, out)
-    out(f"approved {approved}, answers queued {answered}")
-    _worker("deliver", accounts, out)
-    for _round in range(5):  # the parcels travel back; then the marketplace says 수거완료
-        time.sleep(COLLECT_SECONDS + 0.5)
-        _worker("claims", accounts, out)
-        if not _returns_waiting(company, exclude_kind="shopify"):
-            break
-    _receive_by_hand(company, accounts, out)
-    inspected = _inspect(company, warehouse, accounts, out)
-    out(f"inspected {inspected} returns")
-    _worker("deliver", accounts, out)
-    _worker("all", accounts, out)  # the marketplace's last word on everything
+    worker = _start_worker(out)
+    try:
+        _collect(company, accounts, "orders", worker, out)  # orders collected: matched and reserved
+        made = _make_claims(base, codes, shops, options["orders"] // len(codes), options["claim_share"])
+        out(f"sandbox buyers asked {made} claims")
+        _collect_all(company, accounts, worker, out)
+        approved = _decide(company, accounts, out)
+        answered = _answer(company, accounts, out)
+        out(f"approved {approved}, answers queued {answered}")
+        _deliver(company, accounts, worker, out)
+        deadline = time.monotonic() + COLLECT_SECONDS * 10
+        while True:  # the parcels travel back; then the marketplace says 수거완료
+            _collect(company, accounts, "claims", worker, out)
+            if not _returns_waiting(company, exclude_kind="shopify") or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        _receive_by_hand(company, accounts, out)
+        inspected = _inspect(company, warehouse, accounts, out)
+        out(f"inspected {inspected} returns")
+        _deliver(company, accounts, worker, out)
+        _collect_all(company, accounts, worker, out)  # the marketplace's last word on everything
+    finally:
+        _stop_worker(worker)
     return company, accounts, {"approved": approved, "inspected": inspected,
                                "returns_not_collected": _returns_waiting(company)}
 
@@ -357,8 +464,8 @@ def run(options: dict, out) -> dict:
     from marketdock.sandbox.server import SandboxApp, serve_in_thread
     from marketdock.sandbox.state import SandboxState
 
-    if options.get("child_step"):
-        return _child(options["child_step"], [int(x) for x in options["child_accounts"].split(",") if x])
+    if options.get("child_step") == "worker":
+        return _serve_worker()
     started = time.monotonic()
     codes = [c.strip() for c in options["shops"].split(",") if c.strip()]
     state = SandboxState(seed=int(time.time()) % 100000, order_rate=0,

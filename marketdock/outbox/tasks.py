@@ -12,6 +12,11 @@ from . import services
 
 @db_task(name="outbox.deliver_account")
 def deliver_account(account_id: int) -> dict:
+    """The account's due messages; nothing when another worker is delivering them already (every commit
+    that enqueues starts this task: a bulk approval of 400 claims must not fill every worker thread
+    with one account while the other accounts' deliveries wait in the queue)."""
+    if services.outbox_account_busy(account_id):
+        return {"busy": 1}
     return services.outbox_deliver_due(account_id=account_id)
 
 

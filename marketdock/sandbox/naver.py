@@ -205,6 +205,10 @@ def _change_row(order: Order, line) -> dict[str, Any]:
     return row
 
 
+def _ms(moment: datetime) -> datetime:
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
 def _changes(app: SandboxApp, shop: Shop, req: Request) -> Response:
     params = req.params
     start = _parse_time(params.get("lastChangedFrom"))
@@ -226,8 +230,10 @@ def _changes(app: SandboxApp, shop: Shop, req: Request) -> Response:
                       [{"name": "limitCount", "type": "InvalidValue", "message": "1~300 사이여야 합니다."}])
     sequence = params.get("moreSequence") or ""
     with app.state.lock:
-        rows = sorted(((order.changed_at, line.line_no, order, line) for order, line in _lines(shop)
-                       if start <= order.changed_at <= end), key=lambda r: (r[0], r[1]))
+        # Naver keeps change times to the millisecond: compare (and page) at that precision, or rows
+        # changed within one millisecond would never get past their own moreFrom
+        rows = sorted(((_ms(order.changed_at), line.line_no, order, line) for order, line in _lines(shop)
+                       if start <= _ms(order.changed_at) <= end), key=lambda r: (r[0], r[1]))
         if sequence:
             begin = next((i for i, r in enumerate(rows) if (r[0], r[1]) >= (start, sequence)), len(rows))
         else:

@@ -158,7 +158,7 @@ def _graphql(app: SandboxApp, req: Request, shop: Shop, version: str) -> Respons
 # The root fields the sandbox answers, by operation type; the rest of the schema validates but is
 # refused as UNSUPPORTED_BY_SANDBOX.
 ROOT_FIELDS = {
-    "query": {"orders", "order", "shop", "products", "product", "productVariant", "nodes", "locations",
+    "query": {"orders", "order", "return", "shop", "products", "product", "productVariant", "nodes", "locations",
               "shopifyPaymentsAccount"},
     "mutation": {"fulfillmentCreate", "inventorySetQuantities", "productVariantsBulkUpdate", "productUpdate",
                  "productSet", "returnApproveRequest", "returnDeclineRequest", "orderCancel"},

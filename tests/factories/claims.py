@@ -248,3 +248,93 @@ def sandbox_option_stock(base: str, code: str, option_id: str) -> int:
     return next(o["stock"] for p in products for o in p["options"] if o["option_id"] == option_id)
 
 # === end clmflow ====================================================================================
+# === clmbench: Shopify orders with more line items than one page ======================================
+
+def sandbox_shopify_big_order(state, code: str = "shopify-demo", *, lines: int = 26, delivered: bool = True):
+    """The sandbox Shopify shop's big order (seq 3, 22 lines) grown to `lines` line items and changed now:
+    delivered (a return can start) or still unfulfilled (a cancel can). Returns the sandbox order."""
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    with state.lock:
+        shop = state.shops[code]
+        order = next(o for o in shop.orders if o.seq == 3)
+        base = int(order.lines[0].line_no)
+        while len(order.lines) < lines:
+            order.lines.append(replace(order.lines[-1], line_no=str(base + len(order.lines)), quantity=2))
+        order.status = "FULFILLED" if delivered else "UNFULFILLED"
+        for line in order.lines:
+            line.fulfilled = line.quantity if delivered else 0
+        order.claim_type = ""
+        order.changed_at = datetime.now(UTC).replace(microsecond=0)
+        return order
+
+
+def sandbox_shopify_return_all(state, order, code: str = "shopify-demo") -> list:
+    """The buyer asks to return every line of `order` (one return, one return line item per line)."""
+    from datetime import UTC, datetime
+
+    from marketdock.sandbox import claims as sandbox_claims
+
+    with state.lock:
+        return sandbox_claims.open_claims(state, state.shops[code], order, "return", datetime.now(UTC))
+
+
+def sandbox_shopify_cancel_all(state, order, code: str = "shopify-demo") -> None:
+    """The seller cancels the whole `order` in Shopify's admin (orderCancel: every line cancelled)."""
+    from datetime import UTC, datetime
+
+    from marketdock.sandbox import claims as sandbox_claims
+
+    now = datetime.now(UTC)
+    with state.lock:
+        for line in order.lines:
+            sandbox_claims.seller_cancel(state, state.shops[code], order, line, now, reason="INVENTORY")
+
+
+def sandbox_orders_changed_together(state, code: str, count: int) -> list:
+    """`count` orders of sandbox shop `code` change within one millisecond (as a burst of claims does),
+    at a moment that is not a whole millisecond. Returns those orders."""
+    from datetime import UTC, datetime
+
+    moment = datetime.now(UTC).replace(microsecond=185437)
+    with state.lock:
+        orders = state.shops[code].orders[:count]
+        for order in orders:
+            order.changed_at = moment
+        return orders
+
+
+class LoopingClaimsConnector:
+    """A claims connector that keeps saying there is another page and hands back the cursor it was
+    asked with (after `limit` calls it raises, so a collection that never stops shows as an error)."""
+
+    def __init__(self, limit: int = 50):
+        self.calls, self.limit = 0, limit
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+    def fetch_claims(self, window, cursor=None):
+        from marketdock.channels.connectors.cs_models import ClaimPage
+
+        self.calls += 1
+        if self.calls > self.limit:
+            raise RuntimeError("the collection read the same page over and over")
+        return ClaimPage(claims=[], has_more=True, next_cursor=cursor or "page-2")
+
+
+def outbox_answer_lost(inquiry, *, text: str = ""):
+    """The outbox message of `inquiry`'s answer as after a timeout on the way back: the marketplace holds
+    the answer, the worker did not hear so, and the message is due to be sent again (with `text`
+    instead of the answer sent, when given). Returns the message."""
+    from marketdock.outbox.models import OutboxMessage
+
+    message = OutboxMessage.objects.filter(kind="inquiry_answer", reference=f"inquiry:{inquiry.pk}").last()
+    payload = {**message.payload, "item": {**message.payload["item"], "text": text}} if text else message.payload
+    OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxMessage.Status.PENDING, payload=payload,
+                                                      next_attempt_at=timezone.now(), sent_at=None)
+    return message

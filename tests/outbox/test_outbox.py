@@ -273,3 +273,23 @@ def test_concurrent_workers_never_deliver_one_message_twice(company, marketplace
     assert errors == []
     assert len(marketplace.arrived) == 80 and len(set(marketplace.arrived)) == 80
     assert OutboxMessage.objects.filter(status=Status.SENT, attempts=1).count() == 80
+
+
+def test_a_second_delivery_task_of_an_account_being_delivered_leaves_its_thread_free(company, marketplace):
+    """Every commit that enqueues starts the account's delivery task: found by `marketdock bench claims`
+    at 2,000 orders, 400 approvals of one account filled every worker thread with that account while the
+    other accounts' deliveries waited in the queue. A task whose account is being delivered does nothing
+    (the running delivery goes on until none is due); a dead worker's claim does not count."""
+    from marketdock.outbox.tasks import deliver_account
+
+    busy, other = make_account(company), make_account(company, name="쿠팡 본점", kind="coupang")
+    enqueue(company, busy, 1)
+    services.outbox_claim(account_id=busy.pk)  # a worker is delivering this account right now
+    enqueue(company, busy, 2)
+    enqueue(company, other, 3)
+
+    assert deliver_account.call_local(busy.pk) == {"busy": 1}
+    assert deliver_account.call_local(other.pk) == {"sent": 1}
+    assert [key.split(":")[1] for key in marketplace.arrived] == ["3"]
+    later = timezone.now() + services.STALE_SENDING_AFTER + timedelta(minutes=1)
+    assert services.outbox_account_busy(busy.pk, now=later) is False

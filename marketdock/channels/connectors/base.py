@@ -219,7 +219,7 @@ class Connector(ABC):
             yield page
             if not page.has_more:
                 return
-            cursor = page.next_cursor
+            cursor = next_page_cursor(page, cursor, self.marketplace)
 
     def close(self) -> None:
         self.api.close()
@@ -232,6 +232,17 @@ class Connector(ABC):
 
 
 # --- helpers shared by the connector modules --------------------------------------------------
+
+def next_page_cursor(page: Any, cursor: str | None, marketplace: str = "") -> str:
+    """The cursor of the page after `page` (fetched with `cursor`). A marketplace that says there is more
+    but hands back no cursor, or the very cursor it was asked with, would have the collection read the
+    same page forever: that answer is refused (the collection fails and the next run starts over)."""
+    following = page.next_cursor
+    if not following or following == cursor:
+        raise MalformedPayload("next_cursor", "다음 페이지가 있다고 하면서 같은 페이지를 다시 가리킵니다",
+                               marketplace=str(marketplace or ""), value=following)
+    return following
+
 
 def encode_cursor(state: Mapping[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode().rstrip("=")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -16,8 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
+from marketdock.channels.connectors.base import next_page_cursor
 from marketdock.channels.connectors.cs_models import InquiryAnswer as AnswerItem
-from marketdock.channels.connectors.errors import BusinessError
+from marketdock.channels.connectors.errors import BusinessError, ConnectorError, TemporaryError
+from marketdock.channels.connectors.models import FetchWindow
 from marketdock.core.models import Company, User
 from marketdock.orders.hooks import shipping
 from marketdock.orders.services.effects import channel_capability, register_effect_handler
@@ -218,6 +221,33 @@ def _record(answer: InquiryAnswer, *, ok: bool, error: str = "", answer_id: str 
                                     message=message[:1000], user=answer.user)
 
 
+ANSWER_LOOKUP_PAGES = 100
+ANSWER_LOOKUP_MARGIN = timedelta(minutes=1)
+
+
+def _answer_already_there(conn, inquiry: Inquiry, item: AnswerItem):
+    """The marketplace's copy of `inquiry` when it already holds this very answer text: a retried answer
+    is refused ("이미 답변이 등록된 문의입니다" / ERR-NC-101006) because the first attempt went through
+    and only its reply was lost. None when it holds no answer or another text (the refusal stands). A
+    re-read that fails is a temporary failure: the outbox sends again later rather than give up."""
+    window = FetchWindow(start=inquiry.asked_at - ANSWER_LOOKUP_MARGIN,
+                         end=min(timezone.now(), inquiry.asked_at + ANSWER_LOOKUP_MARGIN))
+    cursor = None
+    try:
+        for _page in range(ANSWER_LOOKUP_PAGES):
+            page = conn.fetch_inquiries(window, cursor)
+            for found in page.inquiries:
+                if found.inquiry_id == item.inquiry_id:
+                    same = found.answered and found.answer_text.strip() == item.text.strip()
+                    return found if same else None
+            if not page.has_more:
+                return None
+            cursor = next_page_cursor(page, cursor)
+    except ConnectorError as exc:
+        raise TemporaryError(_("답변이 이미 등록되었는지 다시 확인하지 못했습니다: %(e)s") % {"e": exc}) from exc
+    return None
+
+
 def deliver_inquiry_answer(message) -> dict[str, Any]:
     payload = message.payload or {}
     answer = InquiryAnswer.objects.filter(pk=payload.get("answer"), company=message.company_id).first()
@@ -229,6 +259,11 @@ def deliver_inquiry_answer(message) -> dict[str, Any]:
         raise BusinessError("답변을 찾을 수 없습니다", code="BAD_PAYLOAD")
     with _connector(message.account) as conn:
         result = conn.answer_inquiries([item])
+        if item.inquiry_id not in result.done and message.attempts > 1 and not item.answer_id:
+            held = _answer_already_there(conn, answer.inquiry, item)
+            if held is not None:  # the earlier attempt went through; its answer was lost (a timeout)
+                result.done.append(item.inquiry_id)
+                result.answer_ids[item.inquiry_id] = held.answer_id
     if item.inquiry_id in result.done:
         _record(answer, ok=True, answer_id=result.answer_ids.get(item.inquiry_id, ""))
         return {"done": [item.inquiry_id], "answer_id": result.answer_ids.get(item.inquiry_id, "")}

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketdock.channels.connectors.base import next_page_cursor
 from marketdock.channels.connectors.errors import ConnectorError
 from marketdock.channels.connectors.http import HttpOptions
 from marketdock.channels.connectors.models import FetchWindow
@@ -195,7 +196,7 @@ def claims_collection_execute(*, account_id: int, trigger: str = "manual", log: 
                     progress(pages, **{key: getattr(run, key) for key in _COUNTS})
                 if not page.has_more:
                     break
-                cursor = page.next_cursor
+                cursor = next_page_cursor(page, cursor, account.kind)
     except (ConnectorError, ValueError) as exc:
         _close(run, str(exc))
         log(str(exc))

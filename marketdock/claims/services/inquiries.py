@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from marketdock.channels.connectors.base import next_page_cursor
 from marketdock.channels.connectors.cs_models import ChannelInquiry, InquiryPage
 from marketdock.channels.connectors.errors import ConnectorError
 from marketdock.channels.connectors.http import HttpOptions
@@ -239,7 +240,7 @@ def inquiries_collect(*, account: ChannelAccount, trigger: str = "manual",
                     inquiries_ingest(account=account, items=page.inquiries, run=run, errors=page.errors)
                 if not page.has_more:
                     break
-                cursor = page.next_cursor
+                cursor = next_page_cursor(page, cursor, account.kind)
     except (ConnectorError, ValueError) as exc:
         error = str(exc)
         log(error)

@@ -200,6 +200,8 @@ class NaverClaims:
                                                      message=exc.message))
                 continue
             ok, failed = _processing_result(payload, [item.order_line_id])
+            if failed and self._already_applied(item):  # refused in the answer's failProductOrderInfos
+                ok, failed = [item.order_line_id], []
             result.done.extend(ok)
             result.failed.extend(failed)
         return result

@@ -30,31 +30,41 @@ from ..errors import MalformedPayload
 from ..models import FetchWindow, LineFailure, Marketplace, RecordError
 from .auth import MP
 from .orders import line_id
-from .transport import connection_nodes, gid_tail, order_gid, user_errors
+from .transport import connection_nodes, gid_tail, next_page_query, order_gid, user_errors
 
 CLAIMS_PAGE = 10  # orders per page: their returns and line items stay well under the cost bucket
-CLAIMS_QUERY = """query OrderClaims($first: Int!, $after: String, $query: String!) {
-  orders(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {
-    pageInfo { hasNextPage endCursor }
-    nodes {
-      id legacyResourceId updatedAt cancelledAt cancelReason currencyCode
-      lineItems(first: 20) { nodes { id quantity } }
-      returns(first: 10) {
-        nodes {
+LINES_PAGE = 20  # line items (and return line items) per page; the rest are read page by page
+RETURNS_PAGE = 10
+_RETURN_FIELDS = f"""
           id name status createdAt closedAt
-          decline { reason note }
-          exchangeLineItems(first: 5) { nodes { id } }
-          returnLineItems(first: 20) {
-            nodes {
+          decline {{ reason note }}
+          exchangeLineItems(first: 5) {{ nodes {{ id }} }}
+          returnLineItems(first: {LINES_PAGE}) {{
+            pageInfo {{ hasNextPage endCursor }}
+            nodes {{{{RETURN_LINE_FIELDS}}}}
+          }}"""
+_RETURN_LINE_FIELDS = """
               id quantity returnReason returnReasonNote customerNote
-              ... on ReturnLineItem { fulfillmentLineItem { lineItem { id } } }
-            }
-          }
-        }
-      }
-    }
-  }
-}"""
+              ... on ReturnLineItem { fulfillmentLineItem { lineItem { id } } }"""
+_RETURN_FIELDS = _RETURN_FIELDS.replace("{RETURN_LINE_FIELDS}", _RETURN_LINE_FIELDS)
+CLAIMS_QUERY = f"""query OrderClaims($first: Int!, $after: String, $query: String!) {{
+  orders(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {{
+    pageInfo {{ hasNextPage endCursor }}
+    nodes {{
+      id legacyResourceId updatedAt cancelledAt cancelReason currencyCode
+      lineItems(first: {LINES_PAGE}) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ id quantity }} }}
+      returns(first: {RETURNS_PAGE}) {{
+        pageInfo {{ hasNextPage endCursor }}
+        nodes {{{_RETURN_FIELDS}
+        }}
+      }}
+    }}
+  }}
+}}"""
+# the pages after the first of an order's nested connections
+CLAIM_LINES_QUERY = next_page_query("OrderClaimLines", "order", "lineItems", LINES_PAGE, " id quantity")
+RETURNS_QUERY = next_page_query("OrderReturns", "order", "returns", RETURNS_PAGE, _RETURN_FIELDS)
+RETURN_LINES_QUERY = next_page_query("ReturnLines", "return", "returnLineItems", LINES_PAGE, _RETURN_LINE_FIELDS)
 RETURN_APPROVE = """mutation ReturnApprove($input: ReturnApproveRequestInput!) {
   returnApproveRequest(input: $input) { return { id status } userErrors { field message } }
 }"""
@@ -164,15 +174,56 @@ def parse_claims_page(nodes: Sequence[Any], prefix: str) -> tuple[list[ChannelCl
     return claims, errors
 
 
+def _rest(connection: Any) -> str | None:
+    """The cursor of a nested connection's next page (None when it has none or the page is not a
+    connection: the parser reports that)."""
+    page_info = connection.get("pageInfo") if isinstance(connection, Mapping) else None
+    if isinstance(page_info, Mapping) and page_info.get("hasNextPage") and page_info.get("endCursor"):
+        return str(page_info["endCursor"])
+    return None
+
+
 class ShopifyClaims:
     """fetch_claims / decide_claims (mixed into ShopifyConnector)."""
+
+    def _follow(self, query: str, gid: Any, root: str, field: str, connection: Mapping[str, Any]) -> dict[str, Any]:
+        """`connection` with the nodes of all its further pages (read by `query` on `root(id: gid)`)."""
+        nodes = list(connection.get("nodes") or [])
+        after = _rest(connection)
+        while after:
+            data = self._graphql(query, {"id": gid, "after": after})
+            page = (data.get(root) or {}).get(field) if isinstance(data.get(root), Mapping) else None
+            nodes.extend(connection_nodes(page, f"data.{root}.{field}"))
+            after = _rest(page)
+        return {**connection, "nodes": nodes, "pageInfo": {"hasNextPage": False, "endCursor": None}}
+
+    def _complete(self, node: Any) -> Any:
+        """An order node of CLAIMS_QUERY with every page of its nested connections: the line items of a
+        cancelled order (one cancel claim per line), its returns, and each return's line items."""
+        if not isinstance(node, Mapping) or not node.get("id"):
+            return node
+        node = dict(node)
+        if node.get("cancelledAt") and _rest(node.get("lineItems")):
+            node["lineItems"] = self._follow(CLAIM_LINES_QUERY, node["id"], "order", "lineItems", node["lineItems"])
+        if _rest(node.get("returns")):
+            node["returns"] = self._follow(RETURNS_QUERY, node["id"], "order", "returns", node["returns"])
+        returns = node.get("returns")
+        if isinstance(returns, Mapping) and isinstance(returns.get("nodes"), list) and any(
+                _rest((ret or {}).get("returnLineItems")) for ret in returns["nodes"] if isinstance(ret, Mapping)):
+            node["returns"] = {**returns, "nodes": [
+                {**ret, "returnLineItems": self._follow(RETURN_LINES_QUERY, ret.get("id"), "return", "returnLineItems",
+                                                        ret["returnLineItems"])}
+                if isinstance(ret, Mapping) and _rest(ret.get("returnLineItems")) else ret
+                for ret in returns["nodes"]]}
+        return node
 
     def fetch_claims(self, window: FetchWindow, cursor: str | None = None) -> ClaimPage:
         search = f"updated_at:>='{v.utc_z(window.start)}' AND updated_at:<='{v.utc_z(window.end)}'"
         data = self._graphql(CLAIMS_QUERY, {"first": min(CLAIMS_PAGE, self.page_size), "after": cursor or None,
                                             "query": search})
         connection = data.get("orders")
-        claims, errors = parse_claims_page(connection_nodes(connection, "data.orders"), "data.orders.nodes")
+        nodes = [self._complete(node) for node in connection_nodes(connection, "data.orders")]
+        claims, errors = parse_claims_page(nodes, "data.orders.nodes")
         page_info = connection.get("pageInfo") or {}
         has_more = bool(page_info.get("hasNextPage"))
         end_cursor = page_info.get("endCursor") if has_more else None

@@ -31,7 +31,7 @@ from ..models import (
     RecordError,
 )
 from .auth import MP
-from .transport import connection_nodes, gid_tail, order_gid
+from .transport import connection_nodes, gid_tail, next_page_query, order_gid
 
 LINE_ITEMS_PAGE = 20  # 25 × (1 + 20) ≈ 527 requested points: under the 1000-point bucket
 
@@ -72,15 +72,7 @@ ORDER_QUERY = f"""query Order($id: ID!) {{
   }}
 }}"""
 
-LINE_ITEMS_QUERY = f"""query OrderLineItems($id: ID!, $after: String) {{
-  order(id: $id) {{
-    lineItems(first: {LINE_ITEMS_PAGE}, after: $after) {{
-      pageInfo {{ hasNextPage endCursor }}
-      nodes {{{_LINE_FIELDS}
-      }}
-    }}
-  }}
-}}"""
+LINE_ITEMS_QUERY = next_page_query("OrderLineItems", "order", "lineItems", LINE_ITEMS_PAGE, _LINE_FIELDS)
 
 
 def line_id(order_id: str, line_item_id: str) -> str:

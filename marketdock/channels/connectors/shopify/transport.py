@@ -59,6 +59,20 @@ def order_gid(order_id: str) -> str:
     return f"gid://shopify/Order/{order_id}"
 
 
+def next_page_query(name: str, root: str, field: str, first: int, fields: str) -> str:
+    """The query for the pages after the first of the nested connection `field` of `root(id:)` (Shopify
+    pages every connection alike: `first`/`after` and pageInfo)."""
+    return f"""query {name}($id: ID!, $after: String) {{
+  {root}(id: $id) {{
+    {field}(first: {first}, after: $after) {{
+      pageInfo {{ hasNextPage endCursor }}
+      nodes {{{fields}
+      }}
+    }}
+  }}
+}}"""
+
+
 def connection_nodes(connection: Any, field: str) -> list[Mapping[str, Any]]:
     if not isinstance(connection, Mapping):
         raise MalformedPayload(field, "목록이 아닙니다", marketplace=MP, value=connection)
