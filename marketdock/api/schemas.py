@@ -6,11 +6,25 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import BeforeValidator, ConfigDict
 
+from marketdock.core.params import date_param
 from marketdock.orders.models import OrderStatus
 
 Pk = Annotated[int, Field(ge=1, le=2**53)]
+
+
+def _iso_day(value):
+    """Only a YYYY-MM-DD date from 1970 to 2100: pydantic alone would read the number 0 as 1970-01-01."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    parsed = date_param(value) if isinstance(value, str) else None
+    if parsed is None:
+        raise ValueError("YYYY-MM-DD date between 1970-01-01 and 2100-12-31")
+    return parsed
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_day)]
 OrderStatusCode = Literal[tuple(OrderStatus.values)]  # type: ignore[valid-type]
 
 
@@ -98,8 +112,8 @@ class OrderPageOut(Schema):
 class OrderQuery(Schema):
     account: list[Pk] = Field([], description="쇼핑몰 계정 id / channel account ids")
     date_field: Literal["ordered", "collected"] = "ordered"
-    start: date | None = Field(None, description="시작일(KST) / start date", examples=["2026-12-01"])
-    end: date | None = Field(None, description="종료일(KST) / end date", examples=["2026-12-07"])
+    start: IsoDate | None = Field(None, description="시작일(KST) / start date", examples=["2026-12-01"])
+    end: IsoDate | None = Field(None, description="종료일(KST) / end date", examples=["2026-12-07"])
     status: list[OrderStatusCode] = Field([], description="주문상태 / order statuses")
     matched: Literal["1", "0", ""] = ""
     name: str = Field("", max_length=100, description="주문자/수령자 이름 / buyer or recipient name")
@@ -281,7 +295,7 @@ class InboundLineIn(Schema):
 
 class InboundIn(Schema):
     warehouse_id: int | None = Field(None, ge=1, le=2**53, description="없으면 기본 창고 / default warehouse")
-    expected_date: date | None = None
+    expected_date: IsoDate | None = None
     supplier_name: str = Field("", max_length=100)
     memo: str = Field("", max_length=300)
     lines: list[InboundLineIn] = Field(..., min_length=1, max_length=1000)

@@ -202,3 +202,14 @@ def test_apikey_command_prints_a_working_key_last(company):
     token = out.getvalue().strip().splitlines()[-1]
     assert api_client(token).get("/api/v1/orders").status_code == 200
     assert api_client(token).post("/api/v1/orders/hold", {}, content_type="application/json").status_code == 403
+
+
+@pytest.mark.parametrize("bad", ["0", "20261201", "2026-13-01", "1900-01-01", "2026-12-01T00:00:00"])
+def test_a_date_parameter_that_is_not_an_iso_day_is_refused_not_read_as_1970(company, bad):
+    api_world(company)
+    client = api_client(make_key(company))
+    answer = client.get(f"/api/v1/orders?start={bad}")
+    assert answer.status_code in (400, 422) and answer.json()["fields"][0]["field"].endswith("start"), answer.json()
+    assert client.get("/api/v1/orders?start=2024-05-01&end=2024-05-01").status_code == 200
+    inbound = _post(client, "/api/v1/inbounds", {"expected_date": 0, "lines": [{"sku_id": 1, "quantity": 1}]})
+    assert inbound.status_code in (400, 422) and "expected_date" in inbound.json()["fields"][0]["field"]
