@@ -297,7 +297,8 @@ def sandbox_orders_changed_together(state, code: str, count: int) -> list:
     at a moment that is not a whole millisecond. Returns those orders."""
     from datetime import UTC, datetime
 
-    moment = datetime.now(UTC).replace(microsecond=185437)
+    # a moment safely in the past: one within this second could lie ahead of the collection window's end
+    moment = (datetime.now(UTC) - timedelta(minutes=1)).replace(microsecond=185437)
     with state.lock:
         orders = state.shops[code].orders[:count]
         for order in orders:

@@ -110,7 +110,7 @@ def test_concurrent_set_to_counts_and_adjustments_never_compute_from_a_stale_fig
     def set_or_add(i, out):
         for n in range(5):
             if i % 2:
-                target = 100 + i * 10 + n
+                target = 100 * (1 + i * 5 + n)  # 100 apart: the adds (15 in all) never reach the next target
                 targets.append(target)
                 services.stock_set(company=company, sku_id=sku.pk, warehouse_id=warehouse.pk, on_hand=target,
                                    reason=f"set {target}")
