@@ -37,7 +37,8 @@ def format_money(minor, currency: str = KRW) -> str:
         return ""
     code = (currency or KRW).upper()
     if code == KRW:
-        return _("%(amount)s원") % {"amount": f"{minor:,}"}
+        sign = "-" if minor < 0 else ""  # before the symbol: "-800원", "-₩800"
+        return sign + _("%(amount)s원") % {"amount": f"{abs(minor):,}"}
     locale = "en_US" if (get_language() or "ko").startswith("en") else "ko_KR"
     try:
         return format_currency(to_major(minor, code), code, locale=locale)

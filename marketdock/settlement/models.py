@@ -27,9 +27,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from marketdock.core.models import CompanyOwned
+from marketdock.core.money import format_money
 
 # --- commission rules and payout schedules (STL-1) ---------------------------------------------------
 
@@ -341,6 +343,37 @@ class IssueKind(models.TextChoices):
     LATE = "late", _("지급 지연")
 
 
+# Why an issue was raised, and the system's lines in its history: stored as a code with its values and
+# worded when shown, so each reader sees them in their own language (money in the issue's currency).
+ISSUE_TEXTS = {
+    "paid_unknown": gettext_noop("우리 주문에 없는 정산 내역입니다 (%(amount)s)"),
+    "unpaid": gettext_noop("지급예정일(%(due)s)이 지났는데 정산되지 않았습니다 (%(amount)s)"),
+    "differs": gettext_noop("정산금액이 예정보다 %(diff)s 다릅니다 (%(detail)s)"),
+    "extra_fee": gettext_noop("예정에 없는 차감 %(fee)s이 있습니다"),
+    "paid_late": gettext_noop("지급예정일 %(due)s보다 늦게 %(paid)s에 지급되었습니다"),
+    "scheduled_late": gettext_noop("쇼핑몰 지급예정일 %(paid)s이 우리 지급예정일 %(due)s보다 늦습니다"),
+    "found_again": gettext_noop("차이가 다시 발견되었습니다"),
+    "gone": gettext_noop("다시 대사한 결과 차이가 없어졌습니다"),
+    "accepted": gettext_noop("인정 처리"),
+    "disputed": gettext_noop("쇼핑몰 문의로 표시"),
+    "reopened": gettext_noop("다시 열기"),
+}
+_MONEY_PARAMS = ("amount", "diff", "fee")
+_PART_LABELS = {"commission": gettext_noop("수수료"), "discount": gettext_noop("할인"),
+                "shipping": gettext_noop("배송비"), "other": gettext_noop("기타"), "extra_fee": gettext_noop("추가 차감")}
+
+
+def issue_text(code: str, params: dict, currency: str) -> str:
+    """The words of an issue code in the active language; `text` is a stored wording kept as it is."""
+    if code not in ISSUE_TEXTS:
+        return str(params.get("text", ""))
+    values = {k: format_money(v, currency) if k in _MONEY_PARAMS else v for k, v in params.items()}
+    if "detail" in params:
+        values["detail"] = ", ".join(f"{gettext(_PART_LABELS.get(part, part))} {format_money(amount, currency)}"
+                                     for part, amount in params["detail"])
+    return gettext(ISSUE_TEXTS[code]) % values if values else gettext(ISSUE_TEXTS[code])
+
+
 class IssueState(models.TextChoices):
     OPEN = "open", _("확인 필요")
     ACCEPTED = "accepted", _("인정(종결)")
@@ -366,7 +399,8 @@ class SettlementIssue(CompanyOwned):
     expected_amount = models.BigIntegerField(_("정산예정금액"), default=0)
     paid_amount = models.BigIntegerField(_("지급금액"), default=0)
     difference = models.BigIntegerField(_("차이"), default=0)
-    reason = models.CharField(_("사유"), max_length=500, blank=True)
+    reason_code = models.CharField(_("사유"), max_length=30, blank=True)  # a key of ISSUE_TEXTS
+    reason_params = models.JSONField(default=dict, blank=True)
     note = models.CharField(_("메모"), max_length=1000, blank=True)
     due_date = models.DateField(_("지급예정일"), null=True, blank=True)
     created_at = models.DateTimeField(_("발견일시"), default=timezone.now)
@@ -382,18 +416,28 @@ class SettlementIssue(CompanyOwned):
         indexes = [models.Index(fields=["company", "state", "-created_at"], name="settleissue_co_state"),
                    models.Index(fields=["company", "account"], name="settleissue_co_acc")]  # each reconciliation's sync
 
+    @property
+    def reason(self) -> str:
+        return issue_text(self.reason_code, self.reason_params, self.currency)
+
 
 class SettlementIssueEvent(CompanyOwned):
     issue = models.ForeignKey(SettlementIssue, on_delete=models.CASCADE, related_name="events")
     old_state = models.CharField(_("이전 상태"), max_length=20, choices=IssueState.choices, blank=True)
     new_state = models.CharField(_("상태"), max_length=20, choices=IssueState.choices, blank=True)
-    message = models.CharField(_("내용"), max_length=1000, blank=True)
+    message = models.CharField(_("내용"), max_length=1000, blank=True)  # the user's note as they wrote it
+    code = models.CharField(max_length=30, blank=True)  # or the system's line: a key of ISSUE_TEXTS
+    params = models.JSONField(default=dict, blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                              related_name="+")
     at = models.DateTimeField(_("일시"), default=timezone.now)
 
     class Meta:
         ordering = ["at", "id"]
+
+    @property
+    def text(self) -> str:
+        return self.message or issue_text(self.code, self.params, self.issue.currency)
 
 
 # --- store sales (STL-6) ----------------------------------------------------------------------------

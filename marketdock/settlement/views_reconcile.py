@@ -63,7 +63,7 @@ def issue_detail(request, pk: int):
             messages.success(request, _("정산 오류를 '%(state)s' 상태로 바꿨습니다.") % {"state": issue.get_state_display()})
             return redirect("settlement:issue_detail", pk=issue.pk)
     return render(request, "settlement/issue_detail.html", {
-        "issue": issue, "events": issue.events.select_related("user"), "records": sel.issue_records(issue)})
+        "issue": issue, "events": issue.events.select_related("user", "issue"), "records": sel.issue_records(issue)})
 
 
 @screen_view(STATEMENTS)

@@ -32,6 +32,9 @@ def test_english_screens_use_english_symbols():
     with translation.override("en"):
         assert format_money(6908, "USD") == "$69.08"
         assert format_money(12900, "KRW") == "₩12,900"
+        assert format_money(-800, "KRW") == "-₩800"  # the sign before the symbol, as with other currencies
+    with translation.override("ko"):
+        assert format_money(-800, "KRW") == "-800원"
 
 
 def test_minor_units_follow_the_currency():

@@ -26,6 +26,19 @@ def test_queue_lists_open_differences_with_their_reason(admin_client, company):
     assert "UNPAID" in only and "COMM" not in only
 
 
+def test_a_difference_reads_in_the_language_of_whoever_opens_it(admin_client, company):
+    """The reason and the system's lines of the history are worded when shown, not when found."""
+    _account, issues = reconciled_account(company)
+    issue = issues[IssueKind.COMMISSION]
+    url = reverse("settlement:issue_detail", args=[issue.pk])
+    korean = admin_client.get(url).content.decode()
+    assert "정산금액이 예정보다 -800원 다릅니다 (수수료 -800원)" in korean
+    admin_client.cookies["django_language"] = "en"
+    english = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Settled -₩800 differently from expected (Commission -₩800)" in english
+    assert "정산금액" not in english and "수수료" not in english
+
+
 def test_accept_needs_a_note_and_keeps_the_history(admin_client, company, admin_user):
     _account, issues = reconciled_account(company)
     issue = issues[IssueKind.COMMISSION]

@@ -20,6 +20,7 @@ _FROM = {
 }
 _DONE = {IssueState.ACCEPTED: gettext_lazy("인정 처리"), IssueState.DISPUTED: gettext_lazy("쇼핑몰 문의로 표시"),
          IssueState.OPEN: gettext_lazy("다시 열기")}
+_EVENT_CODE = {IssueState.ACCEPTED: "accepted", IssueState.DISPUTED: "disputed", IssueState.OPEN: "reopened"}
 
 
 def issue_decide(*, issue: SettlementIssue, to: str, user, note: str = "") -> SettlementIssue:
@@ -39,7 +40,7 @@ def issue_decide(*, issue: SettlementIssue, to: str, user, note: str = "") -> Se
                                   % {"state": locked.get_state_display(), "action": _DONE[to]})
         now = timezone.now()
         SettlementIssueEvent.objects.create(company_id=locked.company_id, issue=locked, old_state=locked.state,
-                                            new_state=to, message=note or str(_DONE[to]), user=user, at=now)
+                                            new_state=to, message=note, code=_EVENT_CODE[to], user=user, at=now)
         locked.state, locked.updated_at = to, now
         if note:
             locked.note = note

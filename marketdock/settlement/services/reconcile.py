@@ -25,10 +25,8 @@ from django.db import connection, transaction
 from django.db.models import BigIntegerField, Count, F, Max, Q, Sum
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from marketdock.channels.models import ChannelAccount
-from marketdock.core.money import format_money
 
 from ..models import (
     ExpectedSettlement,
@@ -126,7 +124,8 @@ def _paid(account: ChannelAccount) -> dict[str, _Side]:
 @dataclass(frozen=True)
 class Finding:
     kind: str
-    reason: str
+    code: str  # a key of models.ISSUE_TEXTS, worded when shown
+    params: dict
 
 
 @dataclass
@@ -221,22 +220,17 @@ def _compare(key: str, exp: _Side | None, paid: _Side | None, today: date) -> tu
                      due_date=exp.due if exp else None, paid_date=paid.paid_date if paid else None)
     recon.difference = recon.paid_amount - recon.expected_amount
 
-    def money(amount: int) -> str:
-        return format_money(amount, recon.currency)
-
     findings: list[Finding] = []
     if exp is None:
         recon.status = ReconStatus.PAID_UNKNOWN
-        findings.append(Finding(IssueKind.PAID_UNKNOWN, _("우리 주문에 없는 정산 내역입니다 (%(amount)s)")
-                                % {"amount": money(recon.paid_amount)}))
+        findings.append(Finding(IssueKind.PAID_UNKNOWN, "paid_unknown", {"amount": recon.paid_amount}))
         return recon, findings
     if paid is None:
         if exp.total == 0:
             recon.status = ReconStatus.MATCHED  # cancelled before payout: nothing due, nothing paid
         elif exp.due and exp.due < today:
             recon.status = ReconStatus.EXPECTED_UNPAID
-            findings.append(Finding(IssueKind.UNPAID, _("지급예정일(%(due)s)이 지났는데 정산되지 않았습니다 (%(amount)s)")
-                                    % {"due": exp.due.isoformat(), "amount": money(exp.total)}))
+            findings.append(Finding(IssueKind.UNPAID, "unpaid", {"due": exp.due.isoformat(), "amount": exp.total}))
         else:
             recon.status = ReconStatus.NOT_DUE
         return recon, findings
@@ -249,27 +243,23 @@ def _compare(key: str, exp: _Side | None, paid: _Side | None, today: date) -> tu
         recon.status = ReconStatus.MATCHED
     else:
         recon.status = ReconStatus.AMOUNT_DIFFERS
-        findings.append(_difference(recon, paid, money))
+        findings.append(_difference(recon, paid))
     if paid.paid_date and exp.due and paid.paid_date > exp.due:  # paid, or scheduled by the marketplace, too late
-        text = (_("지급예정일 %(due)s보다 늦게 %(paid)s에 지급되었습니다") if paid.all_paid
-                else _("쇼핑몰 지급예정일 %(paid)s이 우리 지급예정일 %(due)s보다 늦습니다"))
-        findings.append(Finding(IssueKind.LATE, text % {"due": exp.due.isoformat(), "paid": paid.paid_date.isoformat()}))
+        findings.append(Finding(IssueKind.LATE, "paid_late" if paid.all_paid else "scheduled_late",
+                                {"due": exp.due.isoformat(), "paid": paid.paid_date.isoformat()}))
     return recon, findings
 
 
-def _difference(recon: _Outcome, paid: _Side, money) -> Finding:
+def _difference(recon: _Outcome, paid: _Side) -> Finding:
     parts = {IssueKind.COMMISSION: recon.diff_commission, IssueKind.DISCOUNT: recon.diff_discount,
              IssueKind.SHIPPING: recon.diff_shipping, IssueKind.OTHER: recon.diff_other}
     kind = max(parts, key=lambda k: abs(parts[k]))
     if kind == IssueKind.OTHER and paid.other_fee > 0 and recon.diff_other < 0:
         kind = IssueKind.EXTRA_FEE
-    labels = {IssueKind.COMMISSION: _("수수료"), IssueKind.DISCOUNT: _("할인"), IssueKind.SHIPPING: _("배송비"),
-              IssueKind.OTHER: _("기타"), IssueKind.EXTRA_FEE: _("추가 차감")}
-    detail = ", ".join(f"{labels[k]} {money(v)}" for k, v in parts.items() if v)
-    reason = _("정산금액이 예정보다 %(diff)s 다릅니다 (%(detail)s)") % {"diff": money(recon.difference), "detail": detail}
     if kind == IssueKind.EXTRA_FEE:
-        reason = _("예정에 없는 차감 %(fee)s이 있습니다") % {"fee": money(paid.other_fee)}
-    return Finding(kind, reason)
+        return Finding(kind, "extra_fee", {"fee": paid.other_fee})
+    return Finding(kind, "differs", {"diff": recon.difference,
+                                     "detail": [[str(k), v] for k, v in parts.items() if v]})
 
 
 def settlement_reconcile(account: ChannelAccount, *, today: date | None = None, trigger: str = "schedule",
@@ -317,7 +307,7 @@ def settlement_import_reconcile(account: ChannelAccount, start: date, end: date,
 
 
 _ISSUE_FIELDS = ("reconciliation_id", "line_id", "kind", "currency", "expected_amount", "paid_amount", "difference",
-                 "reason", "due_date")
+                 "reason_code", "reason_params", "due_date")
 LOOKUP_BATCH = 2000  # keys per IN (…) lookup
 
 
@@ -338,7 +328,7 @@ def _issues_sync(account: ChannelAccount, findings: dict[str, tuple[_Outcome, Fi
     new, changed, events = [], [], []
     for key, (recon, finding) in findings.items():
         values = (recon_ids.get(recon.line_key), recon.line_id, finding.kind, recon.currency, recon.expected_amount,
-                  recon.paid_amount, recon.difference, finding.reason[:500], recon.due_date)
+                  recon.paid_amount, recon.difference, finding.code, finding.params, recon.due_date)
         if key not in existing:
             side = paid.get(recon.line_key)
             new.append(SettlementIssue(company_id=account.company_id, account=account, key=key,
@@ -349,21 +339,21 @@ def _issues_sync(account: ChannelAccount, findings: dict[str, tuple[_Outcome, Fi
         pk, state, old = existing[key]
         if state == IssueState.RESOLVED:
             events.append(SettlementIssueEvent(company_id=account.company_id, issue_id=pk, old_state=state,
-                                               new_state=IssueState.OPEN, message=_("차이가 다시 발견되었습니다"), at=now))
+                                               new_state=IssueState.OPEN, code="found_again", at=now))
             state = IssueState.OPEN
         elif tuple(old) == values:
             continue
         changed.append(SettlementIssue(pk=pk, state=state, updated_at=now, **dict(zip(_ISSUE_FIELDS, values, strict=True))))
     gone = [pk for key, (pk, state, _old) in existing.items() if key not in findings and state == IssueState.OPEN]
     events.extend(SettlementIssueEvent(company_id=account.company_id, issue_id=pk, old_state=IssueState.OPEN,
-                                       new_state=IssueState.RESOLVED, message=_("다시 대사한 결과 차이가 없어졌습니다"),
-                                       at=now) for pk in gone)
+                                       new_state=IssueState.RESOLVED, code="gone", at=now) for pk in gone)
     for start in range(0, len(gone), LOOKUP_BATCH):
         SettlementIssue.objects.filter(company_id=account.company_id, pk__in=gone[start:start + LOOKUP_BATCH]).update(
             state=IssueState.RESOLVED, updated_at=now)
     created = SettlementIssue.objects.bulk_create(new, batch_size=2000)
     SettlementIssue.objects.bulk_update(changed, ["reconciliation", "line", "kind", "currency", "expected_amount",
-                                                  "paid_amount", "difference", "reason", "due_date", "state",
+                                                  "paid_amount", "difference", "reason_code", "reason_params",
+                                                  "due_date", "state",
                                                   "updated_at"], batch_size=2000)
     if created and created[0].pk is None:  # backends that do not return ids: read them back
         by_key = dict(SettlementIssue.objects.filter(company_id=account.company_id, account=account,
@@ -371,6 +361,7 @@ def _issues_sync(account: ChannelAccount, findings: dict[str, tuple[_Outcome, Fi
         for issue in created:
             issue.pk = issue.id = by_key[issue.key]
     events.extend(SettlementIssueEvent(company_id=account.company_id, issue=issue, new_state=IssueState.OPEN,
-                                       message=issue.reason, at=now) for issue in created)
+                                       code=issue.reason_code, params=issue.reason_params, at=now)
+                  for issue in created)
     SettlementIssueEvent.objects.bulk_create(events, batch_size=2000)
 
