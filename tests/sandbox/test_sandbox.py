@@ -246,3 +246,16 @@ def test_state_persists_across_restarts(tmp_path):
     again = restored.shops["naver-demo"]
     assert restored.seed == 5 and len(again.orders) == 5 and again.faults.rate_limit_every == 3
     assert restored.ground_truth(again) == state.ground_truth(shop)
+
+
+def test_the_sandbox_listens_where_the_web_app_and_workers_look_for_it(monkeypatch):
+    """MARKETDOCK_SANDBOX_URL moves the sandbox too (it listened on 8010 while the app looked elsewhere)."""
+    from marketdock.sandbox.management.commands.sandbox import _default_port
+
+    monkeypatch.delenv("MARKETDOCK_SANDBOX_PORT", raising=False)
+    monkeypatch.delenv("MARKETDOCK_SANDBOX_URL", raising=False)
+    assert _default_port() == 8010
+    monkeypatch.setenv("MARKETDOCK_SANDBOX_URL", "http://127.0.0.1:8310")
+    assert _default_port() == 8310
+    monkeypatch.setenv("MARKETDOCK_SANDBOX_PORT", "8411")
+    assert _default_port() == 8411

@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -14,12 +15,20 @@ from marketdock.sandbox.server import SandboxApp, make_server
 from marketdock.sandbox.state import SandboxState
 
 
+def _default_port() -> int:
+    """MARKETDOCK_SANDBOX_PORT, else the port of MARKETDOCK_SANDBOX_URL (where the web app and the workers
+    look for the sandbox), else 8010."""
+    if os.environ.get("MARKETDOCK_SANDBOX_PORT"):
+        return int(os.environ["MARKETDOCK_SANDBOX_PORT"])
+    return urlsplit(os.environ.get("MARKETDOCK_SANDBOX_URL") or "http://127.0.0.1:8010").port or 8010
+
+
 class Command(BaseCommand):
     help = "Run the sandbox marketplace (Naver / Coupang / Shopify protocols) on 127.0.0.1:8010."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("MARKETDOCK_SANDBOX_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("MARKETDOCK_SANDBOX_PORT", "8010")))
+        parser.add_argument("--port", type=int, default=_default_port())
         parser.add_argument("--order-rate", type=float, default=1.0, help="new orders per minute per shop")
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--initial-orders", type=int, default=40, help="orders per shop at start")
