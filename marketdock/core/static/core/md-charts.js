@@ -93,7 +93,8 @@
     if (!source || !window.Plotly) return;
     var spec = JSON.parse(source.textContent);
     window.Plotly.newPlot(el, traces(spec), layout(spec), {
-      responsive: true, displaylogo: false, locale: 'ko',
+      responsive: true, displaylogo: false,
+      locale: (document.documentElement.lang || 'ko').indexOf('en') === 0 ? 'en' : 'ko',  // the page's language
       modeBarButtonsToRemove: ['select2d', 'lasso2d']
     }).then(function () { el.setAttribute('data-md-drawn', '1'); });
   }
