@@ -119,6 +119,20 @@ def test_bulk_answer_with_a_template_reports_each_inquiry(admin_client, account,
     assert OutboxMessage.objects.filter(kind="inquiry_answer").count() == 2
 
 
+def test_a_template_variable_without_a_value_is_never_sent_as_a_hole(admin_client, account, company):
+    """A product question has no tracking number: the draft keeps {송장번호} for the seller to fill, and
+    a bulk answer refuses that inquiry instead of sending "…은 로 발송되었습니다"."""
+    template = make_template(company, name="발송 안내", text="{구매자}님, {상품명}은 {송장번호}로 발송되었습니다.")
+    question = make_inquiry(account, buyer_name="김민준")
+    draft = admin_client.get(reverse("claims:inquiry_detail", args=[question.pk]) + f"?template={template.pk}")
+    assert "김민준님, 기모 트레이닝 팬츠은 {송장번호}로 발송되었습니다." in draft.content.decode()
+    page = admin_client.post(reverse("claims:inquiry_bulk_answer"), {"template": template.pk, "ids": [question.pk]},
+                             follow=True).content.decode()
+    assert f"문의 {question.pk}: 답변에 채워지지 않은 변수가 있습니다: {{송장번호}}" in page
+    assert not InquiryAnswer.objects.filter(inquiry=question).exists()
+    assert not OutboxMessage.objects.filter(kind="inquiry_answer").exists()
+
+
 def test_templates_crud_and_unknown_variables_refused(admin_client, company):
     url = reverse("claims:template_create")
     bad = admin_client.post(url, {"name": "오류", "text": "{고객명}님", "is_active": "1"})

@@ -59,9 +59,14 @@ def template_variables(inquiry: Inquiry) -> dict[str, str]:
     }
 
 
+_VARIABLE = re.compile(r"\{(구매자|상품명|주문번호|송장번호|택배사)\}")
+
+
 def template_render(text: str, inquiry: Inquiry) -> str:
+    """The template filled for `inquiry`; a variable with no value for it stays as written ({송장번호}
+    before anything shipped), for the seller to fill in — never a hole in the buyer's answer."""
     values = template_variables(inquiry)
-    return re.sub(r"\{(구매자|상품명|주문번호|송장번호|택배사)\}", lambda m: values[m.group(0)], text)
+    return _VARIABLE.sub(lambda m: values[m.group(0)] or m.group(0), text)
 
 
 def _template_clean(company: Company, name: str, text: str, template: AnswerTemplate | None) -> tuple[str, str]:
@@ -137,6 +142,10 @@ def answer_send(*, company: Company, inquiry: Inquiry, text: str, user: User | N
         raise AnswerError(_("답변 내용을 입력하세요."))
     if len(text) > MAX_ANSWER:
         raise AnswerError(_("답변은 %(n)s자 이내로 입력하세요.") % {"n": MAX_ANSWER})
+    unfilled = sorted(set(m.group(0) for m in _VARIABLE.finditer(text)))
+    if unfilled:
+        raise AnswerError(_("답변에 채워지지 않은 변수가 있습니다: %(v)s. 값을 직접 입력한 뒤 보내세요.")
+                          % {"v": ", ".join(unfilled)})
     if not channel_capability(inquiry.account, "inquiry_answers", False):
         raise AnswerError(_("이 쇼핑몰은 API로 답변할 수 없습니다. 쇼핑몰 판매자센터에서 답변하세요."))
     with transaction.atomic():
