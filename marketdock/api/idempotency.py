@@ -5,6 +5,10 @@ The record is inserted in the SAME transaction as the write, before it: a concur
 the unique (company, key) row until the first commits, then finds the stored answer (PostgreSQL); on
 SQLite the write lock serialises them. A write that is refused (4xx) rolls back with its record, so a
 corrected retry with the same key is allowed. The same key with a different request is refused (422).
+
+A key answers repeats for `services.IDEMPOTENCY_KEEP` (24 hours) exactly: an older record is ignored by the
+lookup and replaced in the write's transaction, whether or not the nightly housekeeping
+(`services.housekeeping`) has dropped it yet.
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ from collections.abc import Callable
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Status
 
 from .errors import ApiError
 from .models import IdempotencyRecord
+from .services import IDEMPOTENCY_KEEP
 
 HEADER = "Idempotency-Key"
 
@@ -45,10 +51,14 @@ def idempotent(request, payload, run: Callable[[], tuple[int, object]]):
     if len(value) > 200:
         raise ApiError(400, "invalid", _("Idempotency-Key는 200자 이하여야 합니다."), [{"field": HEADER, "message": ""}])
     company, digest = request.company, _digest(request, payload)
-    found = IdempotencyRecord.objects.filter(company=company, key=value).first()
+    cutoff = timezone.now() - IDEMPOTENCY_KEEP
+    found = IdempotencyRecord.objects.filter(company=company, key=value, created_at__gte=cutoff).first()
     if found is not None:
         return _replay(found, digest)
     with transaction.atomic():
+        # an answer older than IDEMPOTENCY_KEEP no longer answers repeats: this write replaces it (a refused
+        # write rolls back and leaves it, still ignored)
+        IdempotencyRecord.objects.filter(company=company, key=value, created_at__lt=cutoff).delete()
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(company=company, key=value, api_key=request.api_key,

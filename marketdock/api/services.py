@@ -202,7 +202,8 @@ def call_record(*, key: ApiKey, method: str, path: str, status: int, duration_ms
 
 
 # An `Idempotency-Key` answers repeats for a day (a client's retries come within minutes; Stripe keeps
-# keys 24 hours); after that the same key is a new request. The call log is kept 90 days for support.
+# keys 24 hours); after that the same key is a new request — the lookup ignores (and the write replaces) an
+# older record at once, housekeeping only drops the rows. The call log is kept 90 days for support.
 IDEMPOTENCY_KEEP = timedelta(hours=24)
 CALL_LOG_KEEP = timedelta(days=90)
 

@@ -9,14 +9,16 @@ class SettlementConfig(AppConfig):
 
     def ready(self) -> None:
         from marketdock.core.demo import register_step
+        from marketdock.core.serve import register_startup
         from marketdock.orders.hooks import register_lines_changed
 
         from . import (
             tasks,  # noqa: F401  (the debounced settlement refresh)
             tasks_import,  # noqa: F401  (the settlement import job and its daily schedule)
         )
-        from .demo import demo_settlement
+        from .demo import demo_first_settlement, demo_settlement
         from .services.queue import queue_lines
 
         register_lines_changed(queue_lines)
         register_step(demo_settlement)
+        register_startup(demo_first_settlement)  # `make run`: the demo's first import once the sandbox answers

@@ -67,6 +67,39 @@ def test_idempotency_answers_expire_after_a_day_and_old_call_logs_go(company):
     assert housekeeping(now=timezone.now() + timedelta(days=91))["api_calls"] == calls
 
 
+@pytest.mark.parametrize("age_hours, replayed", [(1, True), (25, False)])
+def test_an_idempotency_key_older_than_a_day_is_a_new_request_before_housekeeping(company, age_hours, replayed):
+    """The 24-hour window holds at the lookup, not only after the nightly purge: a 25-hour-old record is
+    ignored and replaced by the new write; a 1-hour-old one still answers the repeat."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from marketdock.api.models import IdempotencyRecord
+
+    world = api_world(company)
+    client = api_client(make_key(company))
+    body = {"items": [{"sku_id": world.sku.pk, "quantity": -1, "reason": "파손"}]}
+    moves = StockMovement.objects.filter(company=company).count()
+    first = _post(client, "/api/v1/stock/adjustments", body, HTTP_IDEMPOTENCY_KEY="aged-1")
+    aged = timezone.now() - timedelta(hours=age_hours)
+    IdempotencyRecord.objects.filter(company=company, key="aged-1").update(created_at=aged)
+    again = _post(client, "/api/v1/stock/adjustments", body, HTTP_IDEMPOTENCY_KEY="aged-1")
+    assert first.status_code == again.status_code == 200
+    record = IdempotencyRecord.objects.get(company=company, key="aged-1")  # still one record per key
+    if replayed:
+        assert again.json() == first.json()
+        assert StockMovement.objects.filter(company=company).count() == moves + 1
+        assert record.created_at == aged
+    else:
+        assert StockMovement.objects.filter(company=company).count() == moves + 2
+        assert record.created_at > aged + timedelta(hours=24) and record.response == again.json()
+        # the replacing record answers the next repeat
+        third = _post(client, "/api/v1/stock/adjustments", body, HTTP_IDEMPOTENCY_KEY="aged-1")
+        assert third.json() == again.json()
+        assert StockMovement.objects.filter(company=company).count() == moves + 2
+
+
 def test_repeated_tracking_registration_sends_the_number_once(company):
     world = api_world(company)
     client = api_client(make_key(company, scopes=["orders:write"]))

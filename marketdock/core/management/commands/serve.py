@@ -1,7 +1,9 @@
 """`marketdock serve`: the web app (gunicorn) and the job worker in one process group.
 
 Ctrl-C (SIGINT) or SIGTERM stops both cleanly. Extra long-running services (the sandbox
-marketplace) register themselves in `marketdock.core.serve.EXTRA_PROCESSES`."""
+marketplace) register themselves in `marketdock.core.serve` and start first; then the registered
+start-up steps run (the demo's first collection and settlement import from the sandbox), then the web
+app and the worker start."""
 
 import os
 import signal
@@ -10,8 +12,9 @@ import sys
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import connections
 
-from marketdock.core.serve import extra_processes
+from marketdock.core.serve import extra_processes, startup_steps
 
 
 class Command(BaseCommand):
@@ -31,11 +34,21 @@ class Command(BaseCommand):
             "--access-logfile", "-", "--logger-class", "marketdock.core.accesslog.GunicornLogger",
             "--graceful-timeout", "10",
         ]
-        procs.append(("web", subprocess.Popen(web)))
-        if not options["no_worker"]:
-            procs.append(("worker", subprocess.Popen([python, "-m", "marketdock.manage", "worker"])))
         for name, argv in extra_processes():
             procs.append((name, subprocess.Popen(argv)))
+
+        def interrupt(signum, frame):
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, interrupt)
+        try:
+            self._startup()
+        except BaseException:  # Ctrl-C or SIGTERM during the start-up steps: stop what was started
+            self._stop(procs)
+            raise
+        procs.insert(0, ("web", subprocess.Popen(web)))
+        if not options["no_worker"]:
+            procs.insert(1, ("worker", subprocess.Popen([python, "-m", "marketdock.manage", "worker"])))
         self.stdout.write(self.style.SUCCESS(f"marketdock on http://{options['bind']}  (Ctrl-C stops everything)"))
 
         stopping = False
@@ -57,13 +70,27 @@ class Command(BaseCommand):
                         break
                 time.sleep(0.5)
         finally:
-            for _, p in procs:
-                if p.poll() is None:
-                    p.send_signal(signal.SIGTERM)
-            deadline = time.time() + 15
-            for _, p in procs:
-                try:
-                    p.wait(timeout=max(0.1, deadline - time.time()))
-                except subprocess.TimeoutExpired:
-                    p.kill()
+            self._stop(procs)
         sys.exit(exit_code)
+
+    def _startup(self) -> None:
+        """The registered start-up steps, in this process, before the web app and the worker start; a
+        failing step is reported and skipped (the periodic schedule does the same work later)."""
+        for step in startup_steps():
+            try:
+                step(self.stdout.write)
+            except Exception as exc:  # a demo nicety must never keep the app from starting
+                self.stderr.write(f"start-up step {getattr(step, '__name__', step)} failed: {exc}")
+        connections.close_all()
+
+    @staticmethod
+    def _stop(procs: list[tuple[str, subprocess.Popen]]) -> None:
+        for _, p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        deadline = time.time() + 15
+        for _, p in procs:
+            try:
+                p.wait(timeout=max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                p.kill()
