@@ -1,9 +1,9 @@
 """Registries `marketdock serve` reads, filled by apps in AppConfig.ready():
 
 - extra processes it starts beside the web app and the worker (e.g. the sandbox marketplace);
-- start-up steps it runs once those extra processes are started and before the web app and the worker
-  start (e.g. the demo's first order collection and settlement import from the sandbox, so the screens
-  are filled when the web app answers). A step gets a `log(line)` callable, must be quick when it has
+- start-up steps it runs in a thread once those processes, the web app and the worker are started (e.g.
+  the demo's first order collection and settlement import from the sandbox, so the screens fill within
+  seconds of the web app answering). A step gets a `log(line)` callable, must be quick when it has
   nothing to do and must not raise for a failure that the periodic schedule will repair."""
 
 from collections.abc import Callable

@@ -34,6 +34,7 @@ from .models import PaymentMethod, SettlementRun, StoreSale
 from .tasks_import import DAILY_DAYS
 
 SANDBOX_WAIT_SECONDS = 30  # how long the start-up step waits for the sandbox process to answer
+COLLECTED_WAIT_SECONDS = 60  # how long it waits for the worker's own first collection of an account
 
 
 def _store_sales(company, out: list[str]) -> None:
@@ -89,6 +90,17 @@ def _sandbox_answers(url: str, wait: float) -> bool:
         time.sleep(0.2)
 
 
+def _collected_elsewhere(account: ChannelAccount, wait: float = COLLECTED_WAIT_SECONDS) -> bool:
+    """The worker started at the same time is collecting the account: wait for it to finish."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        account.refresh_from_db(fields=["collected_until"])
+        if account.collected_until is not None:
+            return True
+        time.sleep(1)
+    return False
+
+
 def demo_first_settlement(log: Callable[[str], None] = lambda line: None, *, wait: float | None = None) -> int:
     """Collect, then import and reconcile the settlement of each demo account `first_settlement_accounts`
     names (nothing to do, and no waiting, on a demo that already imported). Returns the accounts imported."""
@@ -112,9 +124,10 @@ def demo_first_settlement(log: Callable[[str], None] = lambda line: None, *, wai
             except (CollectionError, CollectionFailed) as exc:
                 log(f"{label}: order collection failed ({exc}); the schedule collects and imports later")
                 continue
-            if ledger.get("skipped"):
-                continue  # another collection holds the account: the 5-minute refresh imports after it
-            log(f"{label}: {ledger['created']} orders collected")
+            if ledger.get("skipped") and not _collected_elsewhere(account):
+                log(f"{label}: another collection still holds the account; the 5-minute refresh imports later")
+                continue
+            log(f"{label}: {ledger.get('created', 0)} orders collected")
         # from the day of its oldest order (nothing of ours settles earlier; the daily import reads its 35 days
         # from tomorrow on): a few days of calls instead of 35 at the marketplace's rate
         first = Order.objects.filter(company_id=account.company_id, account=account).aggregate(

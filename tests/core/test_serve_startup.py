@@ -1,6 +1,6 @@
-"""`marketdock serve` starts the extra processes (the sandbox) first, then runs the registered start-up
-steps (the demo's first settlement), and only then the web app and the worker; a failing step is
-reported and the app starts anyway."""
+"""`marketdock serve` starts the extra processes (the sandbox), the web app and the worker, then runs the
+registered start-up steps (the demo's first settlement) beside them — a slow marketplace never holds the
+screens back; a failing step is reported and the others still run."""
 
 from __future__ import annotations
 
@@ -22,7 +22,17 @@ class _Exited:
         return 0
 
 
-def test_startup_steps_run_after_the_sandbox_and_before_the_web_app(monkeypatch, capsys):
+class _Inline:
+    """A thread that runs its target when started (so the test sees the steps' order)."""
+
+    def __init__(self, target, **kwargs):
+        self.target = target
+
+    def start(self):
+        self.target()
+
+
+def test_startup_steps_run_beside_the_web_app_once_everything_is_started(monkeypatch, capsys):
     events: list[str] = []
 
     def popen(argv, *args, **kwargs):
@@ -41,8 +51,9 @@ def test_startup_steps_run_after_the_sandbox_and_before_the_web_app(monkeypatch,
     monkeypatch.setattr(serve_command.signal, "signal", lambda *args: None)
     monkeypatch.setattr(serve_command, "extra_processes", lambda: [("sandbox", ["python", "sandbox"])])
     monkeypatch.setattr(serve_command, "startup_steps", lambda: [broken, step])
+    monkeypatch.setattr(serve_command.threading, "Thread", _Inline)
     with pytest.raises(SystemExit):  # the fake children have exited: the command stops
         call_command("serve")
-    assert events == ["sandbox", "broken", "step", "web", "worker"]
+    assert events == ["sandbox", "web", "worker", "broken", "step"]
     out, err = capsys.readouterr()
     assert "step ran" in out and "broken failed: sandbox gone" in err

@@ -1,14 +1,15 @@
 """`marketdock serve`: the web app (gunicorn) and the job worker in one process group.
 
 Ctrl-C (SIGINT) or SIGTERM stops both cleanly. Extra long-running services (the sandbox
-marketplace) register themselves in `marketdock.core.serve` and start first; then the registered
-start-up steps run (the demo's first collection and settlement import from the sandbox), then the web
-app and the worker start."""
+marketplace) register themselves in `marketdock.core.serve` and start with the web app and the worker;
+then the registered start-up steps (the demo's first collection and settlement import from the sandbox)
+run in a thread beside them."""
 
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 from django.core.management.base import BaseCommand
@@ -36,19 +37,11 @@ class Command(BaseCommand):
         ]
         for name, argv in extra_processes():
             procs.append((name, subprocess.Popen(argv)))
-
-        def interrupt(signum, frame):
-            raise KeyboardInterrupt
-
-        signal.signal(signal.SIGTERM, interrupt)
-        try:
-            self._startup()
-        except BaseException:  # Ctrl-C or SIGTERM during the start-up steps: stop what was started
-            self._stop(procs)
-            raise
         procs.insert(0, ("web", subprocess.Popen(web)))
         if not options["no_worker"]:
             procs.insert(1, ("worker", subprocess.Popen([python, "-m", "marketdock.manage", "worker"])))
+        # beside the web app, never before it: a slow or stuck marketplace cannot keep the screens from coming up
+        threading.Thread(target=self._startup, name="startup-steps", daemon=True).start()
         self.stdout.write(self.style.SUCCESS(f"marketdock on http://{options['bind']}  (Ctrl-C stops everything)"))
 
         stopping = False
@@ -74,8 +67,8 @@ class Command(BaseCommand):
         sys.exit(exit_code)
 
     def _startup(self) -> None:
-        """The registered start-up steps, in this process, before the web app and the worker start; a
-        failing step is reported and skipped (the periodic schedule does the same work later)."""
+        """The registered start-up steps, in a thread of this process once the web app and the worker are
+        started; a failing step is reported and skipped (the periodic schedule does the same work later)."""
         for step in startup_steps():
             try:
                 step(self.stdout.write)
