@@ -29,10 +29,14 @@ from .tasks_import import settlement_import_now
 QUEUE, STATEMENTS, REPORT = "settlement.reconcile", "settlement.statements", "settlement.report"
 
 
-def _period(request, days: int = 30):
+def _period(request, days: int = 30, ahead: int = 14):
+    """The chosen period; by default the last `days` days and the coming `ahead` (payouts already
+    scheduled, and the differences due in them, belong on a settlement screen)."""
     today = timezone.localdate()
-    end = date_param(request.GET.get("end"), today) or today
-    start = date_param(request.GET.get("start"), end - timedelta(days=days)) or end - timedelta(days=days)
+    default_end = today + timedelta(days=ahead)
+    end = date_param(request.GET.get("end"), default_end) or default_end
+    default_start = end - timedelta(days=days + ahead)
+    start = date_param(request.GET.get("start"), default_start) or default_start
     return (start, end) if start <= end else (end, start)
 
 

@@ -131,3 +131,19 @@ def test_import_now_starts_the_job_for_a_valid_period(admin_client, company, mon
     bad = admin_client.post(reverse("settlement:import_now"), {"account": account.pk, "start": "2026-03-31",
                                                                "end": "2026-01-01"}, follow=True)
     assert "기간이 잘못되었습니다" in bad.content.decode() and len(started) == 1
+
+
+def test_the_default_period_includes_the_coming_payouts_and_their_differences(admin_client, company):
+    """정산 내역 opens on the last 30 days and the coming 14: a payout scheduled for next week, and the open
+    difference due with it, are on the first screen."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    account, issues = reconciled_account(company)
+    soon = timezone.localdate() + timedelta(days=7)
+    for issue in issues.values():
+        type(issue).objects.filter(pk=issue.pk).update(due_date=soon)
+    page = admin_client.get(reverse("settlement:statements")).content.decode()
+    assert account.name in page
+    assert f'href="{reverse("settlement:reconcile")}?account={account.pk}">{len(issues)}</a>' in page
