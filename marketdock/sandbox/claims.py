@@ -7,6 +7,9 @@ and productOrderStatus, Coupang holdCountForCancel/cancelCount), as the real one
 Life of a claim (`state`):
     cancel    requested ─approve→ completed (the line is cancelled)      ─reject→ rejected
     return    requested ─approve→ collecting ─(collect_seconds)→ collected ─approve→ completed
+              collecting ─receive→ collected (the seller confirms the parcel is in: Coupang 입고확인)
+              collecting/collected ─complete→ completed (the seller's last step once the goods are in:
+              Naver 반품 승인, Coupang 반품승인, Shopify returnClose; the collection is then done too)
     exchange  requested ─approve→ collecting ─(collect_seconds)→ collected ─reship→ reshipped
               ─(collect_seconds)→ completed
     hold: requested/collected → held; release: held → where it was; reject: requested/held/collected.
@@ -336,6 +339,14 @@ def decide(shop: Shop, claim: SandboxClaim, action: str, now: datetime, **detail
         if state != "held":
             raise Refused("INVALID_STATE", "보류 중인 클레임이 아닙니다.")
         new = claim.held_from or "requested"
+    elif action == "receive":
+        if kind != "return" or state != "collecting":
+            raise Refused("INVALID_STATE", f"회수 중인 반품만 입고확인할 수 있습니다 (현재 {state}).")
+        new = "collected"
+    elif action == "complete":
+        if kind != "return" or state not in ("collecting", "collected"):
+            raise Refused("INVALID_STATE", f"현재 클레임 상태({state})에서는 반품을 완료할 수 없습니다.")
+        new = "completed"
     elif action == "reship":
         if kind != "exchange" or state != "collected":
             raise Refused("INVALID_STATE", "수거가 완료된 교환만 재배송할 수 있습니다.")

@@ -191,9 +191,13 @@ def return_flow_sandbox(monkeypatch, *, seed: int = 3):
 
 
 def sandbox_delivered_order(base: str, code: str, quantity: int) -> dict:
-    """A delivered order of shop `code` with one line of `quantity` units and no claim (ground truth)."""
+    """A delivered order of shop `code` with one line of `quantity` units and no claim (ground truth),
+    in the shop protocol's own statuses (Naver DELIVERED, Coupang FINAL_DELIVERY, Shopify FULFILLED …)."""
+    from marketdock.sandbox.claims import DELIVERED
+
+    shop = next(s for s in httpx.get(f"{base}/_sandbox/shops").json()["shops"] if s["code"] == code)
     orders = httpx.get(f"{base}/_sandbox/shops/{code}/orders").json()["orders"]
-    found = [o for o in orders if o["status"] in ("DELIVERED", "DELIVERING") and not o["claim_type"]
+    found = [o for o in orders if o["status"] in DELIVERED[shop["protocol"]] and not o["claim_type"]
              and len(o["lines"]) == 1 and o["lines"][0]["quantity"] == quantity]
     assert found, f"{code} has no delivered order of one line × {quantity} under this seed"
     return found[0]

@@ -269,6 +269,7 @@ class Capabilities(BaseModel):
     # customer service (cs_models.py) and settlement (settlement_models.py)
     claims: bool = False  # fetch_claims
     claim_decisions: bool = False  # decide_claims
+    return_completion: bool = False  # decide_claims takes COMPLETE for a return (its goods are back and inspected)
     inquiries: bool = False  # fetch_inquiries
     inquiry_answers: bool = False  # answer_inquiries
     answer_edit: bool = False  # answer_inquiries with answer_id edits an answer already sent

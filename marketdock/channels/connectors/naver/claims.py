@@ -7,7 +7,10 @@
 - Decisions: `POST /v1/pay-order/seller/product-orders/{productOrderId}/claim/...` (cancel/approve,
   cancel/request = 판매자 취소, return/approve|reject|holdback|holdback/release,
   exchange/collect/approve|dispatch|reject|holdback|holdback/release), each answering the common
-  처리 결과 per product order."""
+  처리 결과 per product order.
+- Completing a return (COMPLETE, once its goods are back and inspected): Naver's 반품 승인
+  `return/approve` is the refund itself — the claim goes to RETURN_DONE (collection done) at once, from
+  수거중 as from 수거완료; there is no separate 수거완료 call for returns."""
 
 from __future__ import annotations
 
@@ -62,6 +65,7 @@ _REASON_KEY = {"cancel": "cancelReason", "return": "returnReason", "exchange": "
 _OPS: dict[tuple[ClaimKind, ClaimAction], tuple[str, Any]] = {
     (ClaimKind.CANCEL, ClaimAction.APPROVE): ("cancel/approve", lambda d: {}),
     (ClaimKind.RETURN, ClaimAction.APPROVE): ("return/approve", lambda d: {}),
+    (ClaimKind.RETURN, ClaimAction.COMPLETE): ("return/approve", lambda d: {}),  # 반품 승인 → RETURN_DONE
     (ClaimKind.RETURN, ClaimAction.REJECT): ("return/reject",
                                              lambda d: {"rejectReturnReason": d.memo or d.reason_code}),
     (ClaimKind.RETURN, ClaimAction.HOLD): ("return/holdback", lambda d: {
@@ -158,6 +162,7 @@ _APPLIED: dict[ClaimAction, tuple[ClaimProgress, ...]] = {
     ClaimAction.RELEASE_HOLD: (ClaimProgress.REQUESTED, ClaimProgress.APPROVED, ClaimProgress.COLLECTING,
                                ClaimProgress.COLLECTED),
     ClaimAction.RESHIP: (ClaimProgress.RESHIPPED, ClaimProgress.COMPLETED),
+    ClaimAction.COMPLETE: (ClaimProgress.COMPLETED,),
 }
 
 
