@@ -4,8 +4,8 @@ good unit (a `return` movement referencing the claim). Screenshots: var/screensh
 var/screenshots/claims-inspection.png.
 
 The second test has the return arrive from the sandbox marketplace over HTTP (claim collection), the
-approval delivered to it through the outbox and the restocked unit pushed back to it as the listing's
-stock. Screenshots: var/screenshots/claims-list-sandbox.png, var/screenshots/claims-inspection-sandbox.png."""
+approval delivered to it through the outbox, the return completed there once inspected (Naver 반품 승인 →
+RETURN_DONE) and the restocked unit pushed back to it as the listing's stock. Screenshots: var/screenshots/claims-list-sandbox.png, var/screenshots/claims-inspection-sandbox.png."""
 
 from __future__ import annotations
 
@@ -88,7 +88,8 @@ def test_a_return_from_the_sandbox_is_approved_inspected_and_the_good_unit_reach
         page, login, screenshot, company, admin_user, sandbox):
     """The sandbox's buyer asks to return both units of a delivered order → the claim collection brings
     it → approve (through the outbox: the sandbox records it) → 회수 도착 → 입고검수 정상 1 · 불량 1 →
-    on-hand +1, and the stock push shows the sandbox shop the new figure."""
+    the sandbox's return is completed (반품 승인 through the outbox) → on-hand +1, and the stock push
+    shows the sandbox shop the new figure."""
     state, base = sandbox
     code = "naver-demo"
     account = sandbox_claim_account(company, base, code)
@@ -118,6 +119,14 @@ def test_a_return_from_the_sandbox_is_approved_inspected_and_the_good_unit_reach
     assert claim.push_state == "sent", claim.push_error
 
     receive_and_inspect(page, screenshot, sku.code, "claims-inspection-sandbox")
+    outbox_deliver_due()  # the worker's part (if it has not run yet): the marketplace is told the return is done
+    truth = sandbox_claim_line_ids(base, code)[claim.line.channel_line_id]
+    assert truth["state"] == "completed" and [d["action"] for d in truth["decisions"]] == ["approve", "complete"]
+    claim.refresh_from_db()
+    assert claim.push_state == "sent", claim.push_error
+    claims_collection_execute(account_id=account.pk)  # the marketplace's own word: 반품완료
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.COMPLETED and claim.raw_status == "RETURN:RETURN_DONE"
 
     assert on_hand(sku, warehouse_default(company)) == on_hand_before + 1  # only the 정상 unit is back on hand
     stock_push_all(company)
