@@ -6,17 +6,21 @@ bodies as the ordersheets):
     PATCH v4 .../returnRequests/{receiptId}/stoppedShipment {vendorId, receiptId, cancelCount} (출고중지완료)
     GET   v6 .../returnRequests/{receiptId} — one receipt (data: a list of one)
     PATCH v4|v5 .../returnRequests/{receiptId}/receiveConfirmation {vendorId, receiptId} (반품상품 입고확인:
-          a return being collected → VENDOR_WAREHOUSE_CONFIRM)
-    PATCH v5 .../returnRequests/{receiptId}/approval {vendorId, receiptId, cancelCount} (반품승인: on a
-          return being collected or confirmed in, it completes it → RETURNS_COMPLETED; on one still
-          unchecked the sandbox takes it as the seller's go-ahead → collecting, as marketdock sends it)
+          a return not confirmed in yet → VENDOR_WAREHOUSE_CONFIRM)
+    PATCH v5 .../returnRequests/{receiptId}/approval {vendorId, receiptId, cancelCount} (반품승인, the
+          refund: it completes the return → RETURNS_COMPLETED, at once — on one still unchecked too,
+          the goods not back yet)
     GET   v4 .../exchangeRequests?createdAtFrom=yyyy-MM-ddTHH:mm:ss&createdAtTo=…(≤7 days)&nextToken&maxPerPage
-    PATCH v4 .../exchangeRequests/{exchangeId}/receiveConfirmation {exchangeId, vendorId}
+    PATCH v4 .../exchangeRequests/{exchangeId}/receiveConfirmation {exchangeId, vendorId} (교환 입고확인:
+          the item is back at the seller → collected)
     PATCH v4 .../exchangeRequests/{exchangeId}/rejection {exchangeId, exchangeRejectCode: SOLDOUT|WITHDRAW}
     POST  v4 .../exchangeRequests/{exchangeId}/invoices [{exchangeId, vendorId, shipmentBoxId,
           goodsDeliveryCode, invoiceNumber}]
     POST  v5 .../orders/{orderId}/cancel {orderId, vendorItemIds, receiptCounts, bigCancelCode,
           middleCancelCode, vendorId, userId} (판매자 취소)
+
+Coupang's logistics pick returns and exchanges up (requested → collecting → collected on the sandbox's
+clock, `claims.advance`; a return's receiptStatus stays RETURNS_UNCHECKED until it is collected).
 
 Status filter UC holds both 반품접수 (RETURNS_UNCHECKED) and 입고확인 (VENDOR_WAREHOUSE_CONFIRM)."""
 
@@ -238,7 +242,7 @@ def _receipt(app: SandboxApp, shop: Shop, group_id: str) -> Response:
 _OPS = {("returnRequests", "stoppedShipment"): ("cancel", "approve"),
         ("returnRequests", "approval"): ("return", "approve"),
         ("returnRequests", "receiveConfirmation"): ("return", "receive"),
-        ("exchangeRequests", "receiveConfirmation"): ("exchange", "approve"),
+        ("exchangeRequests", "receiveConfirmation"): ("exchange", "receive"),
         ("exchangeRequests", "rejection"): ("exchange", "reject"),
         ("exchangeRequests", "invoices"): ("exchange", "reship")}
 

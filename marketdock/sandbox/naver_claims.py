@@ -11,9 +11,11 @@
 
 Each answers the common 처리 결과 `data{successProductOrderIds, failProductOrderInfos}`.
 
-return/approve (반품 승인) is Naver's refund: on a return being collected or collected it completes it
-(RETURN_DONE, collectStatus COLLECT_DONE) — the seller's last step once the goods are in; on a return
-still at 반품요청 the sandbox takes it as the seller's go-ahead (→ COLLECTING), as marketdock sends it."""
+Naver picks returns and exchanges up itself (자동 수거: 반품요청 → COLLECTING → COLLECT_DONE on the
+sandbox's clock, `claims.advance`). return/approve (반품 승인) is Naver's refund: it completes the return
+(RETURN_DONE, collectStatus COLLECT_DONE) at once — the seller's last step once the goods are in, and
+equally (the buyer refunded before anything came back) on a return still at 반품요청.
+exchange/collect/approve (교환 수거 완료) is the seller's word that the item is in: → COLLECT_DONE."""
 
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ _ROUTE = re.compile(r"^/pay-order/seller/product-orders/(?P<id>[^/]+)/claim/(?P<
 _OPS = {
     "cancel/approve": ("cancel", "approve"), "return/approve": ("return", "approve"),
     "return/reject": ("return", "reject"), "return/holdback": ("return", "hold"),
-    "return/holdback/release": ("return", "release_hold"), "exchange/collect/approve": ("exchange", "approve"),
+    "return/holdback/release": ("return", "release_hold"), "exchange/collect/approve": ("exchange", "receive"),
     "exchange/dispatch": ("exchange", "reship"), "exchange/reject": ("exchange", "reject"),
     "exchange/holdback": ("exchange", "hold"), "exchange/holdback/release": ("exchange", "release_hold"),
 }

@@ -2,7 +2,8 @@
 in marketdock: the marketplace is then told the return is done (Naver 반품 승인 → RETURN_DONE, Coupang
 입고확인 then 반품승인 → RETURNS_COMPLETED, Shopify returnClose → CLOSED) through the outbox, and the
 sandbox's return ends completed. A retry of that step whose first attempt went through — or whose step
-the marketplace already took — counts as done and doubles nothing."""
+the marketplace already took — counts as done and doubles nothing. At Naver and Coupang our 승인 of
+the request sends nothing (their approve is the refund): the marketplace picks the parcel up itself."""
 
 from __future__ import annotations
 
@@ -28,11 +29,16 @@ from tests.factories.claims import (
     import_sandbox_product,
     sandbox_claim_account,
     sandbox_claim_line_ids,
+    sandbox_claims_clock_forward,
     sandbox_delivered_order,
     sandbox_return_on,
 )
 
 SHOPS = ["naver-demo", "coupang-demo", "shopify-demo"]
+COLLECTS = ("naver", "coupang")  # the marketplace picks the return up itself; our 승인 is no call
+# what the marketplace received for the return, in the sandbox's words: Naver 반품 승인 at 수거중 (the
+# refund), Coupang 입고확인 + 반품승인, Shopify returnApproveRequest at 승인 and returnClose at 검수
+ACTIONS = {"naver-demo": ["complete"], "coupang-demo": ["receive", "complete"], "shopify-demo": ["approve", "complete"]}
 # what the marketplace says once the return is done, in its own words (our claim's raw status)
 DONE = {"naver-demo": "RETURN:RETURN_DONE", "coupang-demo": "RETURNS_COMPLETED", "shopify-demo": "CLOSED"}
 
@@ -57,10 +63,18 @@ def _returned(company, base: str, code: str) -> tuple[Claim, str]:
     return claim, line_id
 
 
-def _approve_receive_inspect(company, claim: Claim) -> None:
+def _approve_receive_inspect(company, claim: Claim, state=None, base: str = "") -> None:
+    """승인 → (Naver, Coupang: the marketplace picks the parcel up itself) → 회수 도착 → 입고검수."""
     (approved,) = claims_approve(company=company, claims=[claim], user=None)
     assert approved.ok, approved.message
     outbox_deliver_due()
+    code = claim.account.kind
+    if state is not None and code in COLLECTS:
+        # nothing went out: Naver 반품 승인 / Coupang 반품승인 would have refunded the buyer now
+        assert not OutboxMessage.objects.filter(reference=f"claim:{claim.pk}").exists()
+        truth = sandbox_claim_line_ids(base, f"{code}-demo")[claim.line.channel_line_id]
+        assert truth["state"] == "requested" and truth["decisions"] == []
+        sandbox_claims_clock_forward(state, f"{code}-demo")  # the marketplace's pickup: 수거중
     (received,) = claims_receive(company=company, claims=[claim], user=None)
     assert received.ok, received.message
     (item,) = inspection_items(company, claim)
@@ -72,9 +86,9 @@ def _approve_receive_inspect(company, claim: Claim) -> None:
 
 @pytest.mark.parametrize("code", SHOPS)
 def test_inspecting_a_return_completes_it_at_the_marketplace(company, sandbox, code):
-    _, base = sandbox
+    state, base = sandbox
     claim, line_id = _returned(company, base, code)
-    _approve_receive_inspect(company, claim)
+    _approve_receive_inspect(company, claim, state, base)
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.COMPLETED
     message = OutboxMessage.objects.get(reference=f"claim:{claim.pk}", payload__item__action="complete")
@@ -87,8 +101,7 @@ def test_inspecting_a_return_completes_it_at_the_marketplace(company, sandbox, c
     assert ClaimEvent.objects.filter(claim=claim, kind=ClaimEventKind.PUSH_SENT, new_value="complete").count() == 1
     truth = sandbox_claim_line_ids(base, code)[line_id]
     assert truth["state"] == "completed"
-    actions = [d["action"] for d in truth["decisions"]]
-    assert actions == (["approve", "receive", "complete"] if code == "coupang-demo" else ["approve", "complete"])
+    assert [d["action"] for d in truth["decisions"]] == ACTIONS[code]
 
     collect_orders_and_claims(account=claim.account)  # the marketplace's own word agrees
     claim.refresh_from_db()
@@ -112,7 +125,7 @@ def test_coupang_skips_the_receipt_confirmation_the_marketplace_already_has(comp
     (approved,) = claims_approve(company=company, claims=[claim], user=None)
     assert approved.ok
     outbox_deliver_due()
-    state.claim_collect_seconds = 0  # the parcel is back: 입고확인 (VENDOR_WAREHOUSE_CONFIRM)
+    sandbox_claims_clock_forward(state, "coupang-demo", legs=2)  # picked up, back: 입고확인 (VENDOR_WAREHOUSE_CONFIRM)
     assert sandbox_claim_line_ids(base, "coupang-demo")[line_id]["state"] == "collected"
     claim.refresh_from_db()
     (item,) = inspection_items(company, claim)
@@ -124,7 +137,7 @@ def test_coupang_skips_the_receipt_confirmation_the_marketplace_already_has(comp
     claim.refresh_from_db()
     assert claim.push_state == "sent", claim.push_error
     truth = sandbox_claim_line_ids(base, "coupang-demo")[line_id]
-    assert truth["state"] == "completed" and [d["action"] for d in truth["decisions"]] == ["approve", "complete"]
+    assert truth["state"] == "completed" and [d["action"] for d in truth["decisions"]] == ["complete"]
 
 
 def test_a_manual_return_tells_no_marketplace(company, sandbox):

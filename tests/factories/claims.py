@@ -84,6 +84,23 @@ def sandbox_claim_line_ids(base: str, code: str) -> dict[str, dict]:
     return found
 
 
+def sandbox_claims_clock_forward(state, code: str, legs: int = 1) -> None:
+    """The sandbox's claim clock moves on `legs` × `collect_seconds` for shop `code` without sleeping:
+    each open claim's last change is set that much earlier (at Naver and Coupang one leg takes a
+    return or exchange request to 수거중, the next to 수거완료)."""
+    from datetime import UTC, datetime
+
+    from marketdock.sandbox.claims import OPEN
+
+    shop = state.shops[code]
+    for _leg in range(legs):
+        with state.lock:
+            for claim in shop.claims:
+                if claim.state in OPEN:
+                    claim.changed_at -= timedelta(seconds=state.claim_collect_seconds)
+            state.advance(datetime.now(UTC))
+
+
 def collect_orders_and_claims(account: ChannelAccount) -> dict:
     """Collect the account's orders, then its claims (as the schedule does); the claim run's counts."""
     from marketdock.claims.services import claims_collection_execute

@@ -20,9 +20,7 @@ from django.utils.translation import gettext as _
 
 from marketdock.catalog.models import SKU
 from marketdock.catalog.selectors import set_components
-from marketdock.channels.connectors.base import connector_class
 from marketdock.channels.connectors.cs_models import ClaimAction
-from marketdock.channels.connectors.errors import ConnectorError
 from marketdock.core.models import Company, User
 from marketdock.inventory.models import Warehouse
 from marketdock.inventory.services import StockError, StockLine, stock_return
@@ -30,7 +28,7 @@ from marketdock.orders.services import component_units, line_components
 
 from ..models import Claim, ClaimEventKind, ClaimInspection, ClaimStatus, ClaimType, InspectionOutcome
 from . import exchange
-from .decisions import _run, tells_marketplace
+from .decisions import _run, marketplace_capabilities
 from .effects import claim_decision_enqueue
 from .flow import ClaimError, ClaimOutcome, claim_event, claim_move
 
@@ -86,13 +84,8 @@ def _validate(items: list[InspectionItem], counts: Mapping[int, Mapping[str, int
 def _completes_at_marketplace(claim: Claim) -> bool:
     """The claim's marketplace is told the return is done once its goods are in (its connector says it
     has such a step)."""
-    if claim.type != ClaimType.RETURN or not tells_marketplace(claim):
-        return False
-    try:
-        capabilities = connector_class(claim.account.kind).capabilities
-    except ConnectorError:
-        return False
-    return capabilities.claim_decisions and capabilities.return_completion
+    capabilities = marketplace_capabilities(claim) if claim.type == ClaimType.RETURN else None
+    return capabilities is not None and capabilities.claim_decisions and capabilities.return_completion
 
 
 def claim_inspect(*, company: Company, claim: Claim, counts: Mapping[int, Mapping[str, int]],

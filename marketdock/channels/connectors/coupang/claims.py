@@ -18,7 +18,10 @@
   (→ VENDOR_WAREHOUSE_CONFIRM), then 반품승인 `…/approval` (→ RETURNS_COMPLETED). The receipt is read
   first (`GET v6 …/returnRequests/{receiptId}`) so a step already taken — by an earlier attempt whose
   answer was lost, or in WING — is not sent again, and a refused step is re-read before it counts as a
-  refusal."""
+  refusal.
+- Coupang's logistics pick returned and exchanged goods up: approving a return request is no call
+  (반품승인 is the refund, 반품완료 — marketdock sends it only as COMPLETE), and an exchange's 입고확인
+  goes out as RECEIVE when the item arrived at the seller."""
 
 from __future__ import annotations
 
@@ -269,7 +272,7 @@ class CoupangClaims:
                               json={"vendorId": vendor_id, "receiptId": int(group), "cancelCount": item.quantity},
                               idempotent=False)
         base = f"{OPENAPI}/v4/vendors/{vendor}/exchangeRequests/{group}"
-        if kind == ClaimKind.EXCHANGE and action == ClaimAction.APPROVE:
+        if kind == ClaimKind.EXCHANGE and action in (ClaimAction.APPROVE, ClaimAction.RECEIVE):  # 교환 입고확인
             return self._call("PATCH", f"{base}/receiveConfirmation", json={"exchangeId": int(group),
                                                                              "vendorId": vendor_id}, idempotent=False)
         if kind == ClaimKind.EXCHANGE and action == ClaimAction.REJECT:
