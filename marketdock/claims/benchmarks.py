@@ -12,8 +12,11 @@ timeouts and retry backoffs for the sandbox, and OUTBOX_BACKOFF_BASE_SECONDS = 0
 collections this process does what the seller does: approve every cancel and return, inspect every
 returned item (alternately 정상 / 불량) and answer every inquiry. Then the database is compared with the
 sandbox's truth: `duplicates`, `lost` and `stock_drift` must be 0 and every decision and answer confirmed
-by the sandbox — the approvals and, for every return inspected, the marketplace's own last step (Naver
-반품 승인, Coupang 입고확인 + 반품승인, Shopify returnClose): `returns_open_at_marketplace` must be 0.
+by the sandbox — every decision pushed (`pushed_decisions` = `confirmed_by_sandbox`): the cancels' and
+Shopify returns' approvals and, for every return inspected, the marketplace's own last step (Naver
+반품 승인, Coupang 입고확인 + 반품승인, Shopify returnClose): `returns_open_at_marketplace` must be 0. A
+Naver or Coupang return approved here is not pushed at all (those marketplaces pick the parcel up
+themselves and their approval is the refund), so it counts in `approved` but not among the decisions.
 """
 
 from __future__ import annotations
