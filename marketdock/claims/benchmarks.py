@@ -16,7 +16,8 @@ by the sandbox — every decision pushed (`pushed_decisions` = `confirmed_by_san
 Shopify returns' approvals and, for every return inspected, the marketplace's own last step (Naver
 반품 승인, Coupang 입고확인 + 반품승인, Shopify returnClose): `returns_open_at_marketplace` must be 0. A
 Naver or Coupang return approved here is not pushed at all (those marketplaces pick the parcel up
-themselves and their approval is the refund), so it counts in `approved` but not among the decisions.
+themselves and their approval is the refund), so it counts in `approved` but not among the decisions;
+`returns_refunded_before_inspection` (a return there that received that approval) must be 0.
 """
 
 from __future__ import annotations
@@ -340,7 +341,12 @@ def _compare_claims(base: str, shop: str, account) -> dict:
     from marketdock.outbox.models import OutboxMessage
 
     orders = {o["seq"]: o for o in httpx.get(f"{base}/_sandbox/shops/{shop}/orders", timeout=30).json()["orders"]}
-    truth = httpx.get(f"{base}/_sandbox/shops/{shop}/claims", timeout=30).json()["claims"]
+    book = httpx.get(f"{base}/_sandbox/shops/{shop}/claims", timeout=30).json()
+    truth = book["claims"]
+    # returns whose marketplace was sent its approve — at Naver and Coupang the refund — rather than the
+    # completion after inspection: refunded before the goods were back
+    early = sum(1 for c in truth if c["kind"] == "return" and book["protocol"] in ("naver", "coupang")
+                and any(d["action"] == "approve" for d in c["decisions"]))
     want, bad, on_bad_orders, decisions = {}, 0, 0, {}
     for claim in truth:
         order = orders[claim["order_seq"]]
@@ -377,7 +383,7 @@ def _compare_claims(base: str, shop: str, account) -> dict:
             "quarantined": ClaimQuarantine.objects.filter(account=account).exclude(record_id="").values(
                 "record_id").distinct().count(), "malformed": bad,
             "pushed_decisions": pushed, "confirmed_by_sandbox": confirmed, "decisions_failed_here": not_sent,
-            "returns_open_at_marketplace": open_there}
+            "returns_open_at_marketplace": open_there, "returns_refunded_before_inspection": early}
 
 
 def _compare_inquiries(base: str, shop: str, account) -> dict:
@@ -408,6 +414,7 @@ def _compare_inquiries(base: str, shop: str, account) -> dict:
 PROTOCOL_FIGURES = ("sandbox_claims", "db_claims", "duplicates", "lost", "extra", "claims_on_malformed_orders",
                     "quarantined", "malformed",
                     "pushed_decisions", "confirmed_by_sandbox", "decisions_failed_here", "returns_open_at_marketplace",
+                    "returns_refunded_before_inspection",
                     "sandbox_inquiries", "inquiries",
                     "inquiry_duplicates", "inquiries_lost", "answered", "answers_confirmed")
 
