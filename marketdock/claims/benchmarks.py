@@ -12,7 +12,12 @@ timeouts and retry backoffs for the sandbox, and OUTBOX_BACKOFF_BASE_SECONDS = 0
 collections this process does what the seller does: approve every cancel and return, inspect every
 returned item (alternately 정상 / 불량) and answer every inquiry. Then the database is compared with the
 sandbox's truth: `duplicates`, `lost` and `stock_drift` must be 0 and every decision and answer confirmed
-by the sandbox.
+by the sandbox — every decision pushed (`pushed_decisions` = `confirmed_by_sandbox`): the cancels' and
+Shopify returns' approvals and, for every return inspected, the marketplace's own last step (Naver
+반품 승인, Coupang 입고확인 + 반품승인, Shopify returnClose): `returns_open_at_marketplace` must be 0. A
+Naver or Coupang return approved here is not pushed at all (those marketplaces pick the parcel up
+themselves and their approval is the refund), so it counts in `approved` but not among the decisions;
+`returns_refunded_before_inspection` (a return there that received that approval) must be 0.
 """
 
 from __future__ import annotations
@@ -332,11 +337,16 @@ def _stock_drift(company) -> dict:
 def _compare_claims(base: str, shop: str, account) -> dict:
     import httpx
 
-    from marketdock.claims.models import Claim, ClaimQuarantine, ClaimSource
+    from marketdock.claims.models import Claim, ClaimQuarantine, ClaimSource, ClaimStatus, ClaimType
     from marketdock.outbox.models import OutboxMessage
 
     orders = {o["seq"]: o for o in httpx.get(f"{base}/_sandbox/shops/{shop}/orders", timeout=30).json()["orders"]}
-    truth = httpx.get(f"{base}/_sandbox/shops/{shop}/claims", timeout=30).json()["claims"]
+    book = httpx.get(f"{base}/_sandbox/shops/{shop}/claims", timeout=30).json()
+    truth = book["claims"]
+    # returns whose marketplace was sent its approve — at Naver and Coupang the refund — rather than the
+    # completion after inspection: refunded before the goods were back
+    early = sum(1 for c in truth if c["kind"] == "return" and book["protocol"] in ("naver", "coupang")
+                and any(d["action"] == "approve" for d in c["decisions"]))
     want, bad, on_bad_orders, decisions = {}, 0, 0, {}
     for claim in truth:
         order = orders[claim["order_seq"]]
@@ -351,6 +361,11 @@ def _compare_claims(base: str, shop: str, account) -> dict:
         decisions[(line_id, claim["kind"])] = {d["action"] for d in claim["decisions"]}
     rows = list(Claim.objects.filter(account=account, source=ClaimSource.CHANNEL)
                 .values_list("line__channel_line_id", "type", "pk"))
+    # returns inspected here (완료) that the marketplace still holds open: its last step never reached it
+    done_here = Claim.objects.filter(account=account, source=ClaimSource.CHANNEL, type=ClaimType.RETURN,
+                                     status=ClaimStatus.COMPLETED).values_list("line__channel_line_id", flat=True)
+    open_there = sum(1 for line_id in done_here
+                     if want.get((line_id, "return"), {}).get("state", "completed") != "completed")
     keys = [(line_id, kind) for line_id, kind, _pk in rows]
     pushed = confirmed = not_sent = 0
     by_pk = {pk: (line_id, kind) for line_id, kind, pk in rows}
@@ -367,7 +382,8 @@ def _compare_claims(base: str, shop: str, account) -> dict:
             "claims_on_malformed_orders": on_bad_orders,
             "quarantined": ClaimQuarantine.objects.filter(account=account).exclude(record_id="").values(
                 "record_id").distinct().count(), "malformed": bad,
-            "pushed_decisions": pushed, "confirmed_by_sandbox": confirmed, "decisions_failed_here": not_sent}
+            "pushed_decisions": pushed, "confirmed_by_sandbox": confirmed, "decisions_failed_here": not_sent,
+            "returns_open_at_marketplace": open_there, "returns_refunded_before_inspection": early}
 
 
 def _compare_inquiries(base: str, shop: str, account) -> dict:
@@ -397,7 +413,9 @@ def _compare_inquiries(base: str, shop: str, account) -> dict:
 
 PROTOCOL_FIGURES = ("sandbox_claims", "db_claims", "duplicates", "lost", "extra", "claims_on_malformed_orders",
                     "quarantined", "malformed",
-                    "pushed_decisions", "confirmed_by_sandbox", "decisions_failed_here", "sandbox_inquiries", "inquiries",
+                    "pushed_decisions", "confirmed_by_sandbox", "decisions_failed_here", "returns_open_at_marketplace",
+                    "returns_refunded_before_inspection",
+                    "sandbox_inquiries", "inquiries",
                     "inquiry_duplicates", "inquiries_lost", "answered", "answers_confirmed")
 
 

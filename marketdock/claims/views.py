@@ -131,6 +131,7 @@ def claim_detail(request, pk: int):
         "overdue": selectors.is_overdue(claim), "exchange_sku": services.exchange_sku(company, claim)
         if claim.type == ClaimType.EXCHANGE else None, "skus": skus,
         "tells_marketplace": services.tells_marketplace(claim),
+        "marketplace_collects": services.marketplace_collects(claim),
         # 담당자 and 문자 (CS-3, CS-4)
         "item": claim, "kind": "claim", "users": selectors_cs.assignable_users(company),
         "history": selectors_cs.assignment_history(company, claim=claim, limit=5),

@@ -7,10 +7,21 @@ and productOrderStatus, Coupang holdCountForCancel/cancelCount), as the real one
 Life of a claim (`state`):
     cancel    requested ─approve→ completed (the line is cancelled)      ─reject→ rejected
     return    requested ─approve→ collecting ─(collect_seconds)→ collected ─approve→ completed
+              requested/collecting ─receive→ collected (the seller confirms the parcel is in: Coupang 입고확인)
+              collecting/collected ─complete→ completed (the seller's last step once the goods are in:
+              Naver 반품 승인, Coupang 반품승인, Shopify returnClose; the collection is then done too)
     exchange  requested ─approve→ collecting ─(collect_seconds)→ collected ─reship→ reshipped
               ─(collect_seconds)→ completed
+              requested/collecting/collected ─receive→ collected (Naver 교환 수거 완료, Coupang 입고확인)
     hold: requested/collected → held; release: held → where it was; reject: requested/held/collected.
     seller_cancel: a line without a claim, not shipped yet → a completed cancel asked by the seller.
+
+Naver and Coupang (`SELF_COLLECT`) pick returned and exchanged goods up themselves: a return or
+exchange request goes requested ─(collect_seconds)→ collecting ─(collect_seconds)→ collected on the
+sandbox's clock, with no call of the seller (`advance`; `claim_collect_seconds` = 0 — state or the
+admin API's claim stream `collect_seconds` — does both at the next look). Their approve of a return
+(Naver return/approve, Coupang approval) is the refund: at any open stage before completion — still
+requested (the goods not back yet) included — it completes the return at once, as the real ones do.
 
 Claims arrive at a steady rate: every live order generated has `claim_share` chance of bringing a
 claim on an earlier order (a cancel on an unshipped one, a return or an exchange on a delivered one).
@@ -28,6 +39,7 @@ if TYPE_CHECKING:
 KINDS = ("cancel", "return", "exchange")
 CLAIM_PROTOCOLS = ("naver", "coupang", "shopify", "elevenst")
 STREAM_KINDS = {"shopify": ("return", "exchange")}  # Shopify buyers cannot ask to cancel
+SELF_COLLECT = ("naver", "coupang")  # the marketplace picks returns and exchanges up itself
 OPEN = ("requested", "held", "collecting", "collected", "reshipped")
 # unshipped / delivered order statuses per protocol (where a cancel / a return or exchange can start)
 UNSHIPPED = {"naver": ("PAYED",), "coupang": ("ACCEPT", "INSTRUCT"), "shopify": ("UNFULFILLED",),
@@ -240,7 +252,8 @@ def seed_returns(state: SandboxState, shop: Shop) -> None:
             continue
         approved = min(state.anchor, asked + timedelta(hours=2))
         for claim in made:
-            claim.decisions.append({"at": approved.isoformat(), "action": "approve"})
+            if shop.protocol not in SELF_COLLECT:  # (Naver and Coupang collect without the seller's word)
+                claim.decisions.append({"at": approved.isoformat(), "action": "approve"})
             _set(shop, claim, "collecting", approved)
             if stage == "collected":
                 _set(shop, claim, "collected", min(state.anchor, approved + timedelta(hours=20)))
@@ -295,9 +308,13 @@ def create(state: SandboxState, shop: Shop, kind: str, now: datetime, rng_pick: 
 
 
 def advance(state: SandboxState, shop: Shop, now: datetime) -> None:
-    """Returns travel back: collecting → collected, re-shipped exchanges → completed."""
+    """Returns travel back: collecting → collected, re-shipped exchanges → completed; at Naver and
+    Coupang a return or exchange request is picked up first (requested → collecting), by the marketplace."""
     wait = timedelta(seconds=state.claim_collect_seconds)
     for claim in shop.claims:
+        if (claim.state == "requested" and claim.kind != "cancel" and shop.protocol in SELF_COLLECT
+                and now - claim.changed_at >= wait):
+            _set(shop, claim, "collecting", max(now, claim.changed_at))
         if claim.state == "collecting" and now - claim.changed_at >= wait:
             _set(shop, claim, "collected", max(now, claim.changed_at))
         elif claim.state == "reshipped" and now - claim.changed_at >= wait:
@@ -316,7 +333,9 @@ def decide(shop: Shop, claim: SandboxClaim, action: str, now: datetime, **detail
     """Apply one decision of the seller (raises Refused with the marketplace's words)."""
     state, kind = claim.state, claim.kind
     if action == "approve":
-        if state in ("requested", "held"):
+        if state in ("requested", "held") and kind == "return" and shop.protocol in SELF_COLLECT:
+            new = "completed"  # Naver 반품 승인 / Coupang 반품승인 is the refund, goods back or not
+        elif state in ("requested", "held"):
             new = "completed" if kind == "cancel" else "collecting"
         elif state == "collected" and kind == "return":
             new = "completed"
@@ -336,6 +355,15 @@ def decide(shop: Shop, claim: SandboxClaim, action: str, now: datetime, **detail
         if state != "held":
             raise Refused("INVALID_STATE", "보류 중인 클레임이 아닙니다.")
         new = claim.held_from or "requested"
+    elif action == "receive":  # the seller says the goods are in (반품 / 교환 입고확인, 교환 수거 완료)
+        allowed = ("requested", "collecting", "collected") if kind == "exchange" else ("requested", "collecting")
+        if kind == "cancel" or state not in allowed:
+            raise Refused("INVALID_STATE", f"현재 클레임 상태({state})에서는 입고확인할 수 없습니다.")
+        new = "collected"
+    elif action == "complete":
+        if kind != "return" or state not in ("collecting", "collected"):
+            raise Refused("INVALID_STATE", f"현재 클레임 상태({state})에서는 반품을 완료할 수 없습니다.")
+        new = "completed"
     elif action == "reship":
         if kind != "exchange" or state != "collected":
             raise Refused("INVALID_STATE", "수거가 완료된 교환만 재배송할 수 있습니다.")

@@ -4,14 +4,23 @@ bodies as the ordersheets):
     GET   v6 .../returnRequests?createdAtFrom=yyyy-MM-dd&createdAtTo=yyyy-MM-dd&status=RU|UC|PR|CC
           (or cancelType=CANCEL without status)&nextToken&maxPerPage≤50 — one receipt per buyer request
     PATCH v4 .../returnRequests/{receiptId}/stoppedShipment {vendorId, receiptId, cancelCount} (출고중지완료)
-    PATCH v5 .../returnRequests/{receiptId}/approval {vendorId, receiptId, cancelCount} (반품승인)
+    GET   v6 .../returnRequests/{receiptId} — one receipt (data: a list of one)
+    PATCH v4|v5 .../returnRequests/{receiptId}/receiveConfirmation {vendorId, receiptId} (반품상품 입고확인:
+          a return not confirmed in yet → VENDOR_WAREHOUSE_CONFIRM)
+    PATCH v5 .../returnRequests/{receiptId}/approval {vendorId, receiptId, cancelCount} (반품승인, the
+          refund: it completes the return → RETURNS_COMPLETED, at once — on one still unchecked too,
+          the goods not back yet)
     GET   v4 .../exchangeRequests?createdAtFrom=yyyy-MM-ddTHH:mm:ss&createdAtTo=…(≤7 days)&nextToken&maxPerPage
-    PATCH v4 .../exchangeRequests/{exchangeId}/receiveConfirmation {exchangeId, vendorId}
+    PATCH v4 .../exchangeRequests/{exchangeId}/receiveConfirmation {exchangeId, vendorId} (교환 입고확인:
+          the item is back at the seller → collected)
     PATCH v4 .../exchangeRequests/{exchangeId}/rejection {exchangeId, exchangeRejectCode: SOLDOUT|WITHDRAW}
     POST  v4 .../exchangeRequests/{exchangeId}/invoices [{exchangeId, vendorId, shipmentBoxId,
           goodsDeliveryCode, invoiceNumber}]
     POST  v5 .../orders/{orderId}/cancel {orderId, vendorItemIds, receiptCounts, bigCancelCode,
           middleCancelCode, vendorId, userId} (판매자 취소)
+
+Coupang's logistics pick returns and exchanges up (requested → collecting → collected on the sandbox's
+clock, `claims.advance`; a return's receiptStatus stays RETURNS_UNCHECKED until it is collected).
 
 Status filter UC holds both 반품접수 (RETURNS_UNCHECKED) and 입고확인 (VENDOR_WAREHOUSE_CONFIRM)."""
 
@@ -52,6 +61,9 @@ def handle(app: SandboxApp, req: Request) -> Response | None:
         return _returns(app, shop, req)
     if what == "exchangeRequests" and rest == "" and method == "GET":
         return _exchanges(app, shop, req)
+    single = re.fullmatch(r"/(?P<id>\d+)", rest)
+    if what == "returnRequests" and single and method == "GET":
+        return _receipt(app, shop, single["id"])
     action = re.fullmatch(r"/(?P<id>\d+)/(?P<op>[A-Za-z]+)", rest)
     if what == "orders" and action and action["op"] == "cancel" and method == "POST":
         return _seller_cancel(app, shop, req, action["id"])
@@ -218,9 +230,19 @@ def _exchanges(app: SandboxApp, shop: Shop, req: Request) -> Response:
     return Response(200, {"code": 200, "message": "OK", "data": data, "nextToken": next_token})
 
 
+def _receipt(app: SandboxApp, shop: Shop, group_id: str) -> Response:
+    with app.state.lock:
+        group = _groups(shop, ("cancel", "return")).get(group_id)
+        if not group:
+            return _api_error(400, f"receiptId ({group_id}) is not found.")
+        data = [render_receipt(shop, group)]
+    return Response(200, {"code": 200, "message": "OK", "data": data})
+
+
 _OPS = {("returnRequests", "stoppedShipment"): ("cancel", "approve"),
         ("returnRequests", "approval"): ("return", "approve"),
-        ("exchangeRequests", "receiveConfirmation"): ("exchange", "approve"),
+        ("returnRequests", "receiveConfirmation"): ("return", "receive"),
+        ("exchangeRequests", "receiveConfirmation"): ("exchange", "receive"),
         ("exchangeRequests", "rejection"): ("exchange", "reject"),
         ("exchangeRequests", "invoices"): ("exchange", "reship")}
 
@@ -238,6 +260,8 @@ def _decide(app: SandboxApp, shop: Shop, req: Request, what: str, group_id: str,
         return _api_error(400, "request body must be a JSON object.")
     if any(str(e.get("vendorId", shop.credentials["vendor_id"])) != shop.credentials["vendor_id"] for e in entries):
         return _api_error(400, "vendorId does not match.")
+    if what == "returnRequests" and any(str(e.get("receiptId", group_id)) != group_id for e in entries):
+        return _api_error(400, "receiptId does not match.")
     details: dict[str, Any] = {}
     if action == "reject":
         details["reason"] = entries[0].get("exchangeRejectCode")
@@ -250,6 +274,8 @@ def _decide(app: SandboxApp, shop: Shop, req: Request, what: str, group_id: str,
         group = _groups(shop, (kind,)).get(group_id)
         if not group:
             return _api_error(400, f"{'exchangeId' if kind == 'exchange' else 'receiptId'} ({group_id}) is not found.")
+        if op == "approval" and any(c.state in ("collecting", "collected") for c in group):
+            action = "complete"  # 반품승인 once the goods are in: 반품완료
         # one receipt covers several lines: a line the same decision already moved is done, not refused
         pending = [c for c in group if not (c.decisions and c.decisions[-1]["action"] == action)]
         try:

@@ -9,7 +9,13 @@
     reDeliveryTrackingNumber}, exchange/reject {rejectExchangeReason}, exchange/holdback,
     exchange/holdback/release
 
-Each answers the common 처리 결과 `data{successProductOrderIds, failProductOrderInfos}`."""
+Each answers the common 처리 결과 `data{successProductOrderIds, failProductOrderInfos}`.
+
+Naver picks returns and exchanges up itself (자동 수거: 반품요청 → COLLECTING → COLLECT_DONE on the
+sandbox's clock, `claims.advance`). return/approve (반품 승인) is Naver's refund: it completes the return
+(RETURN_DONE, collectStatus COLLECT_DONE) at once — the seller's last step once the goods are in, and
+equally (the buyer refunded before anything came back) on a return still at 반품요청.
+exchange/collect/approve (교환 수거 완료) is the seller's word that the item is in: → COLLECT_DONE."""
 
 from __future__ import annotations
 
@@ -28,7 +34,7 @@ _ROUTE = re.compile(r"^/pay-order/seller/product-orders/(?P<id>[^/]+)/claim/(?P<
 _OPS = {
     "cancel/approve": ("cancel", "approve"), "return/approve": ("return", "approve"),
     "return/reject": ("return", "reject"), "return/holdback": ("return", "hold"),
-    "return/holdback/release": ("return", "release_hold"), "exchange/collect/approve": ("exchange", "approve"),
+    "return/holdback/release": ("return", "release_hold"), "exchange/collect/approve": ("exchange", "receive"),
     "exchange/dispatch": ("exchange", "reship"), "exchange/reject": ("exchange", "reject"),
     "exchange/holdback": ("exchange", "hold"), "exchange/holdback/release": ("exchange", "release_hold"),
 }
@@ -55,7 +61,8 @@ def claim_object(shop: Shop, line_no: str) -> tuple[str, dict[str, Any]] | None:
            "claimDeliveryFeePayMethod": "환불금에서 차감" if claim.fee_payer == "buyer" else "",
            "collectDeliveryMethod": "RETURN_DESIGNATED", "collectDeliveryCompany": claim.collect_carrier,
            "collectTrackingNumber": claim.collect_tracking,
-           "collectStatus": {"collecting": "COLLECTING", "collected": "COLLECT_DONE"}.get(claim.state, "NOT_REQUESTED"),
+           "collectStatus": {"collecting": "COLLECTING", "collected": "COLLECT_DONE", "completed": "COLLECT_DONE",
+                             "reshipped": "COLLECT_DONE"}.get(claim.state, "NOT_REQUESTED"),
            "holdbackStatus": "HOLDBACK" if claim.state == "held" else "RELEASED"}
     if claim.kind == "return":
         return "return", {**common, **fee, "returnReason": claim.reason_code, "returnDetailedReason": claim.reason_text,
@@ -102,6 +109,8 @@ def route(app: SandboxApp, shop: Shop, req: Request, path: str) -> Response | No
                 claim = claims.open_for_line(shop, line_no, kind)
                 if claim is None or claim.state not in claims.OPEN:
                     raise claims.Refused("104417", "처리할 수 있는 클레임이 없습니다.")
+                if op == "return/approve" and claim.state in ("collecting", "collected"):
+                    action = "complete"  # 반품 승인 once the goods are in: the refund, RETURN_DONE
                 claims.decide(shop, claim, action, now, reason=body.get("rejectReturnReason")
                               or body.get("rejectExchangeReason") or body.get("holdbackReturnDetailReason")
                               or body.get("holdbackExchangeDetailReason"),

@@ -161,7 +161,7 @@ ROOT_FIELDS = {
     "query": {"orders", "order", "return", "shop", "products", "product", "productVariant", "nodes", "locations",
               "shopifyPaymentsAccount"},
     "mutation": {"fulfillmentCreate", "inventorySetQuantities", "productVariantsBulkUpdate", "productUpdate",
-                 "productSet", "returnApproveRequest", "returnDeclineRequest", "orderCancel"},
+                 "productSet", "returnApproveRequest", "returnDeclineRequest", "returnClose", "orderCancel"},
 }
 
 

@@ -1,6 +1,7 @@
 """Sandbox side of Shopify returns and cancellations (Admin GraphQL): `Order.returns` (returns and
 exchanges = returns with exchange line items) and `Order.cancelReason` from the claim book, and the
-mutations returnApproveRequest, returnDeclineRequest and orderCancel with Shopify's userErrors. The
+mutations returnApproveRequest, returnDeclineRequest, returnClose (an OPEN return whose goods are in →
+CLOSED) and orderCancel with Shopify's userErrors. The
 nested connections (`returns`, `returnLineItems`) page by their `first`/`after` arguments, and the root
 field `return(id:)` serves one return (its further line items).
 
@@ -116,13 +117,20 @@ def resolvers(app: SandboxApp, shop: Shop, spent: list[int]) -> dict[str, Any]:
         return _decide(args["input"], "reject", "Return is not declinable. Only non-refunded returns with status "
                                                 "REQUESTED can be declined.")
 
-    def _decide(data: dict[str, Any], action: str, refusal: str) -> dict[str, Any]:
+    def close(info, **args):
+        return _decide({"id": args.get("id")}, "complete", "Return is not closable. Only returns with status OPEN "
+                                                           "can be closed.", from_states=("collecting", "collected"))
+
+    def _decide(data: dict[str, Any], action: str, refusal: str,
+                from_states: tuple[str, ...] = ("requested", "held")) -> dict[str, Any]:
         spent.append(10)
         with app.state.lock:
             group = _group(shop, data.get("id"))
             if not group:
                 return _return_answer([], [{"field": ["id"], "message": "Return does not exist.", "code": "NOT_FOUND"}])
-            if any(c.state not in ("requested", "held") for c in group):
+            if action == "complete" and any(c.kind != "return" for c in group):
+                return _return_answer(group, [{"field": ["id"], "message": refusal, "code": "INVALID_STATE"}])
+            if any(c.state not in from_states for c in group):
                 return _return_answer(group, [{"field": ["id"], "message": refusal, "code": "INVALID_STATE"}])
             for claim in group:
                 claims.decide(shop, claim, action, app.now(), reason=data.get("declineNote") or data.get("declineReason"))
@@ -153,5 +161,5 @@ def resolvers(app: SandboxApp, shop: Shop, spent: list[int]) -> dict[str, Any]:
         spent.append(1)
         return return_by_id(shop, shop.orders, args.get("id"))
 
-    return {"returnApproveRequest": approve, "returnDeclineRequest": decline, "orderCancel": cancel,
+    return {"returnApproveRequest": approve, "returnDeclineRequest": decline, "returnClose": close, "orderCancel": cancel,
             "return": return_field}

@@ -4,8 +4,9 @@ good unit (a `return` movement referencing the claim). Screenshots: var/screensh
 var/screenshots/claims-inspection.png.
 
 The second test has the return arrive from the sandbox marketplace over HTTP (claim collection), the
-approval delivered to it through the outbox and the restocked unit pushed back to it as the listing's
-stock. Screenshots: var/screenshots/claims-list-sandbox.png, var/screenshots/claims-inspection-sandbox.png."""
+approval kept here (Naver picks the parcel up itself; its 반품 승인 is the refund), the return completed
+there once inspected (반품 승인 through the outbox → RETURN_DONE) and the restocked unit pushed back to it
+as the listing's stock. Screenshots: var/screenshots/claims-list-sandbox.png, var/screenshots/claims-inspection-sandbox.png."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from tests.factories.claims import (
     return_flow_sandbox,
     sandbox_claim_account,
     sandbox_claim_line_ids,
+    sandbox_claims_clock_forward,
     sandbox_delivered_order,
     sandbox_option_stock,
     sandbox_return_on,
@@ -36,13 +38,17 @@ from tests.factories.core import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def open_from_list_and_approve(page, screenshot, claim, shot: str) -> None:
-    """클레임 목록 shows the requested return → its detail → 승인 (the parcel is on its way back)."""
+def open_from_list_and_approve(page, screenshot, claim, shot: str, hint: bool = False) -> None:
+    """클레임 목록 shows the requested return → its detail → 승인 (the parcel is on its way back).
+    `hint`: the marketplace collects itself, and the screen says 승인 is not sent to it."""
     page.goto("/claims/")
     row = page.locator(f"tr[data-claim='{claim.pk}']")
     assert "반품" in row.inner_text() and "요청" in row.inner_text()
     screenshot(page, shot, full_page=False)
     row.locator("[data-testid=claim-link]").click()
+    assert page.locator("[data-testid=collect-hint]").count() == (1 if hint else 0)
+    if hint:
+        assert "보내지 않습니다" in page.locator("[data-testid=collect-hint]").inner_text()
     page.click("[data-testid=btn-approve]")
     page.wait_for_selector("[data-testid=btn-receive]")
     assert page.locator("[data-testid=claim-status]").inner_text().startswith("회수중")
@@ -69,7 +75,7 @@ def test_return_approve_inspect_restocks_only_the_good_unit(page, login, screens
 
     login(page, admin_user.username, PASSWORD)
     page.set_viewport_size({"width": 1366, "height": 900})
-    open_from_list_and_approve(page, screenshot, claim, "claims-list")
+    open_from_list_and_approve(page, screenshot, claim, "claims-list", hint=True)  # (a Coupang return)
     receive_and_inspect(page, screenshot, "SKU-A", "claims-inspection")
 
     claim.refresh_from_db()
@@ -87,7 +93,8 @@ def sandbox(monkeypatch):
 def test_a_return_from_the_sandbox_is_approved_inspected_and_the_good_unit_reaches_the_channel(
         page, login, screenshot, company, admin_user, sandbox):
     """The sandbox's buyer asks to return both units of a delivered order → the claim collection brings
-    it → approve (through the outbox: the sandbox records it) → 회수 도착 → 입고검수 정상 1 · 불량 1 →
+    it → approve (nothing sent: the screen says so, and Naver collects the parcel itself) → 회수 도착 →
+    입고검수 정상 1 · 불량 1 → the sandbox's return is completed (반품 승인 through the outbox) →
     on-hand +1, and the stock push shows the sandbox shop the new figure."""
     state, base = sandbox
     code = "naver-demo"
@@ -109,15 +116,25 @@ def test_a_return_from_the_sandbox_is_approved_inspected_and_the_good_unit_reach
     assert list(claim.line.components.values_list("sku_id", flat=True)) == [sku.pk]  # matched to the SKU
 
     login(page, admin_user.username, PASSWORD)
-    open_from_list_and_approve(page, screenshot, claim, "claims-list-sandbox")
-    outbox_deliver_due()  # the worker's part: the decision leaves through the outbox
+    open_from_list_and_approve(page, screenshot, claim, "claims-list-sandbox", hint=True)
+    outbox_deliver_due()  # the worker's part: nothing to deliver (반품 승인 now would refund the buyer)
     truth = sandbox_claim_line_ids(base, code)[claim.line.channel_line_id]
     assert truth["claim_id"] == asked["claim_id"]
-    assert truth["decisions"][0]["action"] == "approve" and truth["state"] == "collecting"
+    assert truth["decisions"] == [] and truth["state"] == "requested"
     claim.refresh_from_db()
-    assert claim.push_state == "sent", claim.push_error
+    assert claim.push_state == ""
+    sandbox_claims_clock_forward(state, code)  # Naver's own pickup (자동 수거)
+    assert sandbox_claim_line_ids(base, code)[claim.line.channel_line_id]["state"] == "collecting"
 
     receive_and_inspect(page, screenshot, sku.code, "claims-inspection-sandbox")
+    outbox_deliver_due()  # the worker's part (if it has not run yet): the marketplace is told the return is done
+    truth = sandbox_claim_line_ids(base, code)[claim.line.channel_line_id]
+    assert truth["state"] == "completed" and [d["action"] for d in truth["decisions"]] == ["complete"]
+    claim.refresh_from_db()
+    assert claim.push_state == "sent", claim.push_error
+    claims_collection_execute(account_id=account.pk)  # the marketplace's own word: 반품완료
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.COMPLETED and claim.raw_status == "RETURN:RETURN_DONE"
 
     assert on_hand(sku, warehouse_default(company)) == on_hand_before + 1  # only the 정상 unit is back on hand
     stock_push_all(company)

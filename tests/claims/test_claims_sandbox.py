@@ -10,10 +10,11 @@ import pytest
 
 from marketdock.channels.connectors.cs_models import ClaimAction
 from marketdock.claims.models import Claim, ClaimEvent, ClaimEventKind, ClaimQuarantine, ClaimRun, ClaimStatus
-from marketdock.claims.services import claims_collection_execute
+from marketdock.claims.services import claims_approve, claims_collection_execute
 from marketdock.orders.models import OrderLine
 from marketdock.orders.services import collection_execute
 from marketdock.outbox.models import OutboxMessage
+from marketdock.outbox.services import outbox_deliver_due
 from tests.factories.claims import (
     claims_sandbox,
     collect_orders_and_claims,
@@ -21,6 +22,7 @@ from tests.factories.claims import (
     make_seller_claim,
     sandbox_claim_account,
     sandbox_claim_line_ids,
+    sandbox_claims_clock_forward,
     sandbox_claims_make,
     sandbox_claims_truth,
 )
@@ -148,15 +150,22 @@ def test_approving_a_cancel_reaches_the_marketplace_and_the_order_follows(compan
 
 @pytest.mark.parametrize("code", SHOPS[:2])
 def test_a_return_goes_collecting_then_collected_and_waits_for_inspection(company, sandbox, code):
+    """The marketplace picks the return up itself (Naver 자동 수거, Coupang 회수); our 승인 sends nothing."""
     state, base = sandbox
     sandbox_claims_make(base, code, "return")
     account = sandbox_claim_account(company, base, code)
     collect_orders_and_claims(account)
     claim = _one(account, "return")
-    decide(claim, ClaimAction.APPROVE)
+    (approved,) = claims_approve(company=company, claims=[claim], user=None)
+    assert approved.ok, approved.message
+    outbox_deliver_due()
+    assert not OutboxMessage.objects.filter(reference=f"claim:{claim.pk}").exists()
+    sandbox_claims_clock_forward(state, code)  # the pickup starts
+    truth = sandbox_claim_line_ids(base, code)[claim.line.channel_line_id]
+    assert truth["state"] == "collecting" and truth["decisions"] == []
     claims_collection_execute(account_id=account.pk)
     claim.refresh_from_db()
-    assert claim.status == ClaimStatus.COLLECTING and claim.push_state == "sent"
+    assert claim.status == ClaimStatus.COLLECTING and claim.push_state == ""
     assert claim.collect_tracking_number  # the pickup's tracking number, as the marketplace reports it
 
     state.claim_collect_seconds = 0  # the parcel is back at the seller
@@ -171,10 +180,11 @@ def test_an_exchange_is_reshipped_with_its_tracking_number(company, sandbox, cod
     state, base = sandbox
     state.claim_collect_seconds = 0
     sandbox_claims_make(base, code, "exchange")
+    sandbox_claims_clock_forward(state, code)  # (Naver, Coupang: picked up and back before the collection)
     account = sandbox_claim_account(company, base, code)
     collect_orders_and_claims(account)
     claim = _one(account, "exchange")
-    decide(claim, ClaimAction.APPROVE)
+    decide(claim, ClaimAction.RECEIVE)  # the item is back (교환 수거 완료 / 입고확인)
     decide(claim, ClaimAction.RESHIP, marketplace_carrier_code="CJGLS", tracking_number="612345678901")
     claim.refresh_from_db()
     assert claim.push_state == "sent", claim.push_error
@@ -184,12 +194,15 @@ def test_an_exchange_is_reshipped_with_its_tracking_number(company, sandbox, cod
 
 @pytest.mark.parametrize("code", SHOPS)
 def test_a_refusal_is_recorded_with_the_marketplaces_message(company, sandbox, code):
-    _, base = sandbox
+    state, base = sandbox
     sandbox_claims_make(base, code, "exchange")
     account = sandbox_claim_account(company, base, code)
     collect_orders_and_claims(account)
     claim = _one(account, "exchange")
-    decide(claim, ClaimAction.APPROVE)  # → collecting
+    if code == "shopify-demo":
+        decide(claim, ClaimAction.APPROVE)  # → collecting
+    else:
+        sandbox_claims_clock_forward(state, code)  # the marketplace picks it up: → collecting
     message = decide(claim, ClaimAction.REJECT, reason_code="SOLDOUT", memo="품절")  # while the parcel travels
     words = "not declinable" if code.startswith("shopify") else "거부할 수 없습니다"  # the marketplace's words
     claim.refresh_from_db()

@@ -35,6 +35,19 @@ def _to_inspection(shop, company, user):
     return order, claim
 
 
+def test_the_marketplace_hears_the_receipt_at_arrival_not_at_approval(shop, company, admin_user):
+    """Coupang (as Naver) picks the item up itself: 승인 sends nothing; 회수 도착 sends its receipt step
+    (RECEIVE: Coupang 교환 입고확인, Naver 교환 수거 완료) — once."""
+    claim = make_claim(shop.order(status=OrderStatus.SHIPPED), type=ClaimType.EXCHANGE)
+    assert services.claims_approve(company=company, claims=[claim], user=admin_user)[0].ok
+    assert not OutboxMessage.objects.filter(company=company, kind="claim_decision").exists()
+    assert services.claims_receive(company=company, claims=[claim], user=admin_user)[0].ok
+    (message,) = OutboxMessage.objects.filter(company=company, kind="claim_decision", reference=f"claim:{claim.pk}")
+    assert message.payload["item"]["action"] == "receive" and message.payload["item"]["kind"] == "exchange"
+    claim.refresh_from_db()
+    assert claim.push_state == "pending"
+
+
 def test_exchange_defaults_to_the_same_sku_and_can_be_changed(shop, company, admin_user):
     order, claim = _to_inspection(shop, company, admin_user)
     assert services.exchange_sku(company, claim) == shop.a

@@ -55,7 +55,8 @@ def test_terminal_statuses_allow_nothing():
 
 
 def test_approve_a_return_records_decider_history_and_queues_the_decision(shop, admin_user, company):
-    order = shop.order(status=OrderStatus.SHIPPED)
+    """Shopify: approving the return request (returnApproveRequest) is its own call, not the refund."""
+    order = shop.order(status=OrderStatus.SHIPPED, account=shop.kit.account(name="쇼피파이", kind="shopify"))
     claim = make_claim(order, type=ClaimType.RETURN)
     (outcome,) = services.claims_approve(company=company, claims=[claim], user=admin_user, note="확인")
     assert outcome.ok, outcome.message
@@ -68,6 +69,22 @@ def test_approve_a_return_records_decider_history_and_queues_the_decision(shop, 
     assert message.payload["item"]["action"] == "approve"
     assert message.payload["item"]["claim_id"] == claim.channel_claim_id
     assert claim.push_state == "pending"
+
+
+@pytest.mark.parametrize("type_", [ClaimType.RETURN, ClaimType.EXCHANGE])
+def test_approving_where_the_marketplace_collects_records_who_and_sends_nothing(shop, admin_user, company, type_):
+    """Coupang (as Naver) picks the goods up itself; its 반품승인 is the refund and its exchange
+    입고확인 the receipt — neither is our request-stage 승인."""
+    claim = make_claim(shop.order(status=OrderStatus.SHIPPED), type=type_)
+    (outcome,) = services.claims_approve(company=company, claims=[claim], user=admin_user, note="확인")
+    assert outcome.ok, outcome.message
+    claim.refresh_from_db()
+    assert claim.status == S.COLLECTING and claim.decided_by == admin_user
+    moves = list(ClaimEvent.objects.filter(claim=claim, kind="status").values_list("old_value", "new_value", "user"))
+    assert moves == [(S.REQUESTED, S.APPROVED, admin_user.pk), (S.APPROVED, S.COLLECTING, admin_user.pk)]
+    assert ClaimEvent.objects.filter(claim=claim, kind="note", message__contains="직접 회수").exists()
+    assert not OutboxMessage.objects.filter(company=company, kind="claim_decision").exists()
+    assert claim.push_state == ""
 
 
 def test_reject_and_hold_need_a_reason_and_change_nothing_without_one(shop, admin_user, company):
@@ -130,7 +147,7 @@ def test_manual_claim_refuses_a_quantity_beyond_the_line(shop, admin_user, compa
 
 
 def test_push_retry_sends_a_refused_decision_again(shop, admin_user, company):
-    claim = make_claim(shop.order(status=OrderStatus.SHIPPED))
+    claim = make_claim(shop.order(status=OrderStatus.CONFIRMED), type=ClaimType.CANCEL)
     assert services.claims_approve(company=company, claims=[claim], user=admin_user)[0].ok
     message = OutboxMessage.objects.get(company=company, kind="claim_decision")
     OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxMessage.Status.FAILED, last_error="이미 처리됨")

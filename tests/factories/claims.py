@@ -84,6 +84,23 @@ def sandbox_claim_line_ids(base: str, code: str) -> dict[str, dict]:
     return found
 
 
+def sandbox_claims_clock_forward(state, code: str, legs: int = 1) -> None:
+    """The sandbox's claim clock moves on `legs` × `collect_seconds` for shop `code` without sleeping:
+    each open claim's last change is set that much earlier (at Naver and Coupang one leg takes a
+    return or exchange request to 수거중, the next to 수거완료)."""
+    from datetime import UTC, datetime
+
+    from marketdock.sandbox.claims import OPEN
+
+    shop = state.shops[code]
+    for _leg in range(legs):
+        with state.lock:
+            for claim in shop.claims:
+                if claim.state in OPEN:
+                    claim.changed_at -= timedelta(seconds=state.claim_collect_seconds)
+            state.advance(datetime.now(UTC))
+
+
 def collect_orders_and_claims(account: ChannelAccount) -> dict:
     """Collect the account's orders, then its claims (as the schedule does); the claim run's counts."""
     from marketdock.claims.services import claims_collection_execute
@@ -191,9 +208,13 @@ def return_flow_sandbox(monkeypatch, *, seed: int = 3):
 
 
 def sandbox_delivered_order(base: str, code: str, quantity: int) -> dict:
-    """A delivered order of shop `code` with one line of `quantity` units and no claim (ground truth)."""
+    """A delivered order of shop `code` with one line of `quantity` units and no claim (ground truth),
+    in the shop protocol's own statuses (Naver DELIVERED, Coupang FINAL_DELIVERY, Shopify FULFILLED …)."""
+    from marketdock.sandbox.claims import DELIVERED
+
+    shop = next(s for s in httpx.get(f"{base}/_sandbox/shops").json()["shops"] if s["code"] == code)
     orders = httpx.get(f"{base}/_sandbox/shops/{code}/orders").json()["orders"]
-    found = [o for o in orders if o["status"] in ("DELIVERED", "DELIVERING") and not o["claim_type"]
+    found = [o for o in orders if o["status"] in DELIVERED[shop["protocol"]] and not o["claim_type"]
              and len(o["lines"]) == 1 and o["lines"][0]["quantity"] == quantity]
     assert found, f"{code} has no delivered order of one line × {quantity} under this seed"
     return found[0]

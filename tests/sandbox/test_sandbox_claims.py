@@ -28,23 +28,64 @@ def test_the_order_stream_brings_claims_at_the_configured_share():
     assert streamed == {"return", "exchange"}  # Shopify buyers cannot ask to cancel
 
 
-def test_the_naver_order_follows_its_claim_and_decisions_move_it():
+def test_the_naver_order_follows_its_claim_and_naver_collects_it_itself():
+    """Naver picks the return up on its own clock (no call of the seller); 반품 승인 then refunds it."""
     state = SandboxState(seed=3, order_rate=0, initial_orders=30, now=NOW)
+    state.claim_collect_seconds = 60
     shop = state.shops["naver-demo"]
     claim = claims.create(state, shop, "return", NOW)[0]
     order = next(o for o in shop.orders if o.seq == claim.order_seq)
     assert (order.claim_type, order.claim_status, order.change_type) == ("RETURN", "RETURN_REQUEST", "CLAIM_REQUESTED")
-    claims.decide(shop, claim, "approve", NOW)
+    claims.advance(state, shop, NOW + timedelta(seconds=30))
+    assert claim.state == "requested"
+    claims.advance(state, shop, NOW + timedelta(minutes=1))  # 자동 수거
     assert claim.state == "collecting" and claim.collect_tracking and order.claim_status == "COLLECTING"
-    with pytest.raises(claims.Refused, match="승인할 수 없습니다"):
-        claims.decide(shop, claim, "approve", NOW)
-    state.claim_collect_seconds = 60
     claims.advance(state, shop, NOW + timedelta(minutes=2))
     assert claim.state == "collected" and order.claim_status == "COLLECT_DONE"
+    assert claim.decisions == []  # the seller said nothing
     claims.decide(shop, claim, "approve", NOW + timedelta(minutes=3))
     assert claim.state == "completed" and order.status == "RETURNED"
-    assert [d["action"] for d in claim.decisions] == ["approve", "approve"]
-    assert claims.truth(shop)["counts"]["decisions"] == 2
+    assert [d["action"] for d in claim.decisions] == ["approve"]
+    assert claims.truth(shop)["counts"]["decisions"] == 1
+    with pytest.raises(claims.Refused, match="승인할 수 없습니다"):
+        claims.decide(shop, claim, "approve", NOW + timedelta(minutes=4))
+
+
+@pytest.mark.parametrize("code", ["naver-demo", "coupang-demo"])
+def test_approving_a_return_still_requested_refunds_it_at_once(code):
+    """Naver 반품 승인 / Coupang 반품승인 is the refund: sent before the goods are back, it completes the
+    return all the same (what marketdock must therefore not send at request time)."""
+    state = SandboxState(seed=3, order_rate=0, initial_orders=30, now=NOW)
+    shop = state.shops[code]
+    claim = claims.create(state, shop, "return", NOW)[0]
+    claims.decide(shop, claim, "approve", NOW)
+    assert claim.state == "completed"
+
+
+def test_an_exchange_receipt_is_taken_at_any_stage_before_the_reship():
+    state = SandboxState(seed=3, order_rate=0, initial_orders=30, now=NOW)
+    shop = state.shops["coupang-demo"]
+    asked, picked_up = claims.create(state, shop, "exchange", NOW)[0], claims.create(state, shop, "exchange", NOW)[0]
+    state.claim_collect_seconds = 60
+    claims.advance(state, shop, NOW + timedelta(minutes=1))
+    assert picked_up.state == "collecting"
+    asked.state = "requested"
+    for claim in (asked, picked_up):
+        claims.decide(shop, claim, "receive", NOW + timedelta(minutes=1))
+        assert claim.state == "collected"
+    claims.decide(shop, picked_up, "receive", NOW + timedelta(minutes=1))  # said twice: still collected
+    assert picked_up.state == "collected"
+
+
+def test_a_shopify_return_waits_for_the_sellers_approval():
+    state = SandboxState(seed=3, order_rate=0, initial_orders=30, now=NOW)
+    state.claim_collect_seconds = 0
+    shop = state.shops["shopify-demo"]
+    claim = claims.create(state, shop, "return", NOW)[0]
+    claims.advance(state, shop, NOW + timedelta(hours=1))
+    assert claim.state == "requested"
+    claims.decide(shop, claim, "approve", NOW)
+    assert claim.state == "collecting"
 
 
 def test_a_saved_sandbox_keeps_its_claims(tmp_path):
@@ -79,5 +120,7 @@ def test_a_seeded_sandbox_starts_with_returns_and_exchanges_at_every_stage():
         assert {("return", "collected"), ("return", "collecting"), ("return", "requested"),
                 ("exchange", "requested")} <= stages, code
         back = next(c for c in shop.claims if c.state == "collected")
-        assert back.collect_tracking and [d["action"] for d in back.decisions] == ["approve"]
+        # Naver and Coupang collect without the seller's word; Shopify and 11st after its approval
+        approved = [] if code in ("naver-demo", "coupang-demo") else ["approve"]
+        assert back.collect_tracking and [d["action"] for d in back.decisions] == approved, code
         assert back.requested_at <= NOW and back.changed_at <= NOW

@@ -95,6 +95,12 @@ class ClaimAction(enum.StrEnum):
     RELEASE_HOLD = "release_hold"  # 보류 해제
     RESHIP = "reship"  # exchange: 재배송 with carrier + tracking number
     SELLER_CANCEL = "seller_cancel"  # 판매취소 / 품절취소 by the seller
+    COMPLETE = "complete"  # return: the goods came back and were inspected — the marketplace's own last step
+    # (Naver 반품 승인 → RETURN_DONE, Coupang 입고확인 then 반품승인, Shopify returnClose); only where
+    # `Capabilities.return_completion`
+    RECEIVE = "receive"  # exchange: the item the marketplace picked up arrived at the seller (Naver 교환 수거 완료
+    # exchange/collect/approve, Coupang 교환 입고확인 receiveConfirmation); only where
+    # `Capabilities.marketplace_collects`
 
 
 class ClaimDecision(BaseModel):

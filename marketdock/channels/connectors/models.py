@@ -269,6 +269,11 @@ class Capabilities(BaseModel):
     # customer service (cs_models.py) and settlement (settlement_models.py)
     claims: bool = False  # fetch_claims
     claim_decisions: bool = False  # decide_claims
+    return_completion: bool = False  # decide_claims takes COMPLETE for a return (its goods are back and inspected)
+    # the marketplace picks returned and exchanged goods up itself (Naver 자동 수거, Coupang 회수): the seller's
+    # 승인 of a return or exchange request is no call — the marketplace's approve is the refund (a return:
+    # COMPLETE after inspection) or the receipt (an exchange: RECEIVE when the item arrives)
+    marketplace_collects: bool = False
     inquiries: bool = False  # fetch_inquiries
     inquiry_answers: bool = False  # answer_inquiries
     answer_edit: bool = False  # answer_inquiries with answer_id edits an answer already sent

@@ -4,6 +4,14 @@ Each decision on one claim is one transaction: the move (`flow.claim_move`, with
 consequences for the order and stock (`consequences`), and — for a claim collected from the channel —
 the decision queued for the marketplace (`effects.claim_decision_enqueue`). A refused decision
 changes nothing. Bulk decisions give one result per claim; one refused claim never blocks another.
+
+Where the marketplace picks returned and exchanged goods up itself (`Capabilities.marketplace_collects`:
+Naver, Coupang) its approve call is not our request-stage 승인 — for a return it is the refund (Naver
+반품 승인, Coupang 반품승인), for an exchange the receipt (교환 수거 완료 / 입고확인). So 승인 of such a
+return or exchange sends nothing: the claim moves to 회수중 here (the history says who approved), the
+marketplace collects, and its step goes out when the goods are in — an exchange's RECEIVE at 회수 도착,
+a return's COMPLETE at 입고검수 (`inspection`). Cancels, and returns elsewhere (Shopify
+returnApproveRequest, 11st), send their approval as before; 거부 and 보류 always go out.
 """
 
 from __future__ import annotations
@@ -13,7 +21,10 @@ from collections.abc import Callable, Sequence
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from marketdock.channels.connectors.base import connector_class
 from marketdock.channels.connectors.cs_models import ClaimAction
+from marketdock.channels.connectors.errors import ConnectorError
+from marketdock.channels.connectors.models import Capabilities
 from marketdock.core.models import Company, User
 from marketdock.orders.services import FlowError
 from marketdock.outbox.models import OutboxMessage
@@ -31,6 +42,23 @@ FAILED_MESSAGE = (OutboxMessage.Status.FAILED, OutboxMessage.Status.DEAD)
 def tells_marketplace(claim: Claim) -> bool:
     """Decisions on a claim collected from the channel go back to it; manual claims stay here."""
     return claim.source == ClaimSource.CHANNEL and bool(claim.channel_claim_id)
+
+
+def marketplace_capabilities(claim: Claim) -> Capabilities | None:
+    """What the claim's marketplace takes (None for a manual claim or an unknown connector)."""
+    if not tells_marketplace(claim):
+        return None
+    try:
+        return connector_class(claim.account.kind).capabilities
+    except ConnectorError:
+        return None
+
+
+def marketplace_collects(claim: Claim) -> bool:
+    """A return or exchange whose marketplace picks the goods up itself: our 승인 is not sent to it."""
+    capabilities = marketplace_capabilities(claim)
+    return (claim.type in (ClaimType.RETURN, ClaimType.EXCHANGE) and capabilities is not None
+            and capabilities.marketplace_collects)
 
 
 def _locked(company: Company, claim: Claim) -> Claim:
@@ -66,7 +94,11 @@ def _enqueue(claim: Claim, action: ClaimAction, note: str = "") -> None:
 
 def _approve(claim: Claim, user: User | None, note: str) -> str:
     claim_move(claim, S.APPROVED, user=user, note=note)
-    _enqueue(claim, ClaimAction.APPROVE, note)
+    if marketplace_collects(claim):  # its approve would refund (a return) or say the goods are in (an exchange)
+        claim_event(claim, ClaimEventKind.NOTE, _("쇼핑몰이 직접 회수합니다: 승인은 쇼핑몰에 보내지 않고, 상품이 "
+                                                  "도착하면(교환 회수 도착 · 반품 입고검수) 쇼핑몰 처리를 보냅니다."), user)
+    else:
+        _enqueue(claim, ClaimAction.APPROVE, note)
     if claim.type == ClaimType.CANCEL:
         done = consequences.cancel_apply(claim, user)
         claim_move(claim, S.COMPLETED, user=user)
@@ -118,9 +150,12 @@ def claims_release_hold(*, company: Company, claims: Sequence[Claim], user: User
 
 
 def claims_receive(*, company: Company, claims: Sequence[Claim], user: User | None) -> list[ClaimOutcome]:
-    """회수 도착: the returned goods arrived; they wait for 입고검수."""
+    """회수 도착: the returned goods arrived; they wait for 입고검수. For an exchange the marketplace
+    collected itself, its receipt step (RECEIVE: Naver 교환 수거 완료, Coupang 입고확인) goes out now."""
     def step(claim: Claim) -> str:
         claim_move(claim, S.INSPECTING, user=user)
+        if claim.type == ClaimType.EXCHANGE and marketplace_collects(claim):
+            _enqueue(claim, ClaimAction.RECEIVE)
         return _("회수 상품이 도착했습니다. 입고검수를 하세요.")
     return _run(company, claims, step)
 

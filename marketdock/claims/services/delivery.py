@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "approve": pgettext_lazy("claim action", "승인"), "reject": pgettext_lazy("claim action", "거부"),
     "hold": pgettext_lazy("claim action", "보류"), "release_hold": pgettext_lazy("claim action", "보류 해제"),
     "reship": pgettext_lazy("claim action", "재발송"), "seller_cancel": pgettext_lazy("claim action", "판매자 취소"),
+    "complete": pgettext_lazy("claim action", "반품 완료"), "receive": pgettext_lazy("claim action", "교환 수거 완료"),
 }
 
 

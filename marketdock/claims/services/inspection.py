@@ -4,7 +4,9 @@ Only 정상 재입고 puts stock back: one `return` movement per SKU into the ch
 to the claim (reference type "claim", id the claim's pk). 불량 and 폐기 are recorded on the claim
 (`ClaimInspection`) and add nothing. The SKUs expected are the physical SKUs of the claimed quantity
 of the line (sets expanded), and no SKU may be judged for more units than came back. A return is
-then 완료; an exchange goes on to its replacement (`exchange.reship_start`).
+then 완료 — and, for a claim collected from a marketplace that has a last step for returns
+(`Capabilities.return_completion`), that step (ClaimAction.COMPLETE) is queued for it in the same
+transaction; an exchange goes on to its replacement (`exchange.reship_start`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from marketdock.catalog.models import SKU
 from marketdock.catalog.selectors import set_components
+from marketdock.channels.connectors.cs_models import ClaimAction
 from marketdock.core.models import Company, User
 from marketdock.inventory.models import Warehouse
 from marketdock.inventory.services import StockError, StockLine, stock_return
@@ -25,7 +28,8 @@ from marketdock.orders.services import component_units, line_components
 
 from ..models import Claim, ClaimEventKind, ClaimInspection, ClaimStatus, ClaimType, InspectionOutcome
 from . import exchange
-from .decisions import _run
+from .decisions import _run, marketplace_capabilities
+from .effects import claim_decision_enqueue
 from .flow import ClaimError, ClaimOutcome, claim_event, claim_move
 
 OUTCOMES = tuple(InspectionOutcome.values)
@@ -77,6 +81,13 @@ def _validate(items: list[InspectionItem], counts: Mapping[int, Mapping[str, int
     return rows
 
 
+def _completes_at_marketplace(claim: Claim) -> bool:
+    """The claim's marketplace is told the return is done once its goods are in (its connector says it
+    has such a step)."""
+    capabilities = marketplace_capabilities(claim) if claim.type == ClaimType.RETURN else None
+    return capabilities is not None and capabilities.claim_decisions and capabilities.return_completion
+
+
 def claim_inspect(*, company: Company, claim: Claim, counts: Mapping[int, Mapping[str, int]],
                   warehouse: Warehouse | None, user: User | None, note: str = "") -> ClaimOutcome:
     """Record 입고검수 (`counts`: {sku id: {outcome: units}}); 정상 재입고 goes back on hand in `warehouse`."""
@@ -106,6 +117,8 @@ def claim_inspect(*, company: Company, claim: Claim, counts: Mapping[int, Mappin
             claim_move(locked, ClaimStatus.RESHIPPING, user=user)
             return _("검수했습니다. %(what)s") % {"what": text}
         claim_move(locked, ClaimStatus.COMPLETED, user=user)
+        if _completes_at_marketplace(locked):
+            claim_decision_enqueue(claim=locked, action=ClaimAction.COMPLETE, memo=note[:300])
         return _("검수를 마쳤습니다: %(what)s") % {"what": summary}
 
     with transaction.atomic():

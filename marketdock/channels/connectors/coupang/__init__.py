@@ -85,7 +85,8 @@ class CoupangConnector(CoupangOrders, CoupangFulfilment, CoupangClaims, CoupangL
                                 max_window=timedelta(days=MAX_DAYS), page_size=PAGE_SIZE,
                                 line_key="{shipmentBoxId}-{vendorItemId}", dispatch=True, delay=False, listings=True,
                                 stock_update=True, price_update=True, sale_status=True, register_listing=True,
-                                compare_and_set=False, categories=True, claims=True, claim_decisions=True,
+                                compare_and_set=False, categories=True, claims=True, claim_decisions=True, return_completion=True,
+                                marketplace_collects=True,
                                 inquiries=True, inquiry_answers=True,
                                 settlements=True)
     credentials_model = CoupangCredentials

@@ -12,7 +12,16 @@
   반품승인 `PATCH v5 …/returnRequests/{receiptId}/approval`, 교환 입고확인 `PATCH v4
   …/exchangeRequests/{exchangeId}/receiveConfirmation`, 교환거부 `…/rejection`, 교환 재배송 송장
   `POST …/exchangeRequests/{exchangeId}/invoices`, 판매자 취소 `POST v5 …/orders/{orderId}/cancel`.
-  Coupang has no API to reject or hold a return: those are refused here with the reason."""
+  Coupang has no API to reject or hold a return: those are refused here with the reason.
+- Completing a return (COMPLETE, once its goods are back and inspected), Coupang's published flow:
+  반품상품 입고확인 `PATCH v5 …/returnRequests/{receiptId}/receiveConfirmation {vendorId, receiptId}`
+  (→ VENDOR_WAREHOUSE_CONFIRM), then 반품승인 `…/approval` (→ RETURNS_COMPLETED). The receipt is read
+  first (`GET v6 …/returnRequests/{receiptId}`) so a step already taken — by an earlier attempt whose
+  answer was lost, or in WING — is not sent again, and a refused step is re-read before it counts as a
+  refusal.
+- Coupang's logistics pick returned and exchanged goods up: approving a return request is no call
+  (반품승인 is the refund, 반품완료 — marketdock sends it only as COMPLETE), and an exchange's 입고확인
+  goes out as RECEIVE when the item arrived at the seller."""
 
 from __future__ import annotations
 
@@ -192,6 +201,18 @@ def _slices(window: FetchWindow) -> list[tuple[datetime, datetime]]:
     return slices or [(window.start, window.end)]
 
 
+def _checked(payload: Any) -> Any:
+    """A decision's answer, or BusinessError with Coupang's words when it says the call did not go through."""
+    data = payload.get("data") if isinstance(payload, Mapping) else None
+    if isinstance(data, Mapping) and data.get("resultCode") not in (None, "SUCCESS"):
+        raise BusinessError(str(data.get("resultMessage") or data.get("resultCode")), marketplace=MP,
+                            code=str(data.get("resultCode")))
+    if isinstance(payload, Mapping) and str(payload.get("code", "200")) != "200":
+        raise BusinessError(str(payload.get("message") or payload.get("code")), marketplace=MP,
+                            code=str(payload.get("code")))
+    return payload
+
+
 class CoupangClaims:
     """fetch_claims / decide_claims (mixed into CoupangConnector)."""
 
@@ -251,7 +272,7 @@ class CoupangClaims:
                               json={"vendorId": vendor_id, "receiptId": int(group), "cancelCount": item.quantity},
                               idempotent=False)
         base = f"{OPENAPI}/v4/vendors/{vendor}/exchangeRequests/{group}"
-        if kind == ClaimKind.EXCHANGE and action == ClaimAction.APPROVE:
+        if kind == ClaimKind.EXCHANGE and action in (ClaimAction.APPROVE, ClaimAction.RECEIVE):  # 교환 입고확인
             return self._call("PATCH", f"{base}/receiveConfirmation", json={"exchangeId": int(group),
                                                                              "vendorId": vendor_id}, idempotent=False)
         if kind == ClaimKind.EXCHANGE and action == ClaimAction.REJECT:
@@ -268,18 +289,47 @@ class CoupangClaims:
         raise BusinessError(f"쿠팡은 이 처리를 API로 받지 않습니다 ({kind.value}/{action.value}); WING에서 처리하세요",
                             marketplace=MP, code="UNSUPPORTED")
 
+    def _receipt_status(self, group: str) -> str:
+        """The receiptStatus of one return receipt as Coupang has it now."""
+        vendor = quote(self.credentials.vendor_id, safe="")
+        data = envelope(self._call("GET", f"{OPENAPI}/v6/vendors/{vendor}/returnRequests/{group}"))
+        record = data[0] if isinstance(data, list) and data else data
+        if not isinstance(record, Mapping):
+            raise MalformedPayload("data", "반품 접수 정보가 없습니다", marketplace=MP, value=data)
+        return _txt(record, "data", "receiptStatus", required=True)
+
+    def _complete_return(self, item: ClaimDecision) -> None:
+        """입고확인 (unless the receipt is past it) then 반품승인 (unless already completed)."""
+        group = item.claim_id.split("-", 1)[0]
+        if not group.isdigit():
+            raise BusinessError(f"쿠팡 클레임 번호가 아닙니다: {item.claim_id!r}", marketplace=MP, code="INVALID_ITEM")
+        vendor_id = self.credentials.vendor_id
+        base = f"{OPENAPI}/v5/vendors/{quote(vendor_id, safe='')}/returnRequests/{group}"
+        status = self._receipt_status(group)
+        steps = (("receiveConfirmation", {"vendorId": vendor_id, "receiptId": int(group)},
+                  ("VENDOR_WAREHOUSE_CONFIRM", "RETURNS_COMPLETED")),
+                 ("approval", {"vendorId": vendor_id, "receiptId": int(group), "cancelCount": item.quantity},
+                  ("RETURNS_COMPLETED",)))
+        for op, body, past in steps:
+            if status in past:
+                continue
+            try:
+                _checked(self._call("PATCH", f"{base}/{op}", json=body, idempotent=False))
+            except BusinessError:
+                status = self._receipt_status(group)  # taken by an attempt whose answer was lost?
+                if status not in past:
+                    raise
+                continue
+            status = past[0]
+
     def decide_claims(self, items: Sequence[ClaimDecision]) -> ClaimDecisionResult:
         result = ClaimDecisionResult()
         for item in items:
             try:
-                payload = self._decision_call(item)
-                data = payload.get("data") if isinstance(payload, Mapping) else None
-                if isinstance(data, Mapping) and data.get("resultCode") not in (None, "SUCCESS"):
-                    raise BusinessError(str(data.get("resultMessage") or data.get("resultCode")), marketplace=MP,
-                                        code=str(data.get("resultCode")))
-                if isinstance(payload, Mapping) and str(payload.get("code", "200")) != "200":
-                    raise BusinessError(str(payload.get("message") or payload.get("code")), marketplace=MP,
-                                        code=str(payload.get("code")))
+                if item.kind == ClaimKind.RETURN and item.action == ClaimAction.COMPLETE:
+                    self._complete_return(item)
+                else:
+                    _checked(self._decision_call(item))
             except BusinessError as exc:  # this claim refused; the others go on
                 result.failed.append(LineFailure(order_line_id=item.order_line_id, code=exc.code or "REFUSED",
                                                  message=exc.message))

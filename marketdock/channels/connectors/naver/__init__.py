@@ -90,7 +90,8 @@ class NaverConnector(NaverOrders, NaverFulfilment, NaverClaims, NaverListings, N
     capabilities = Capabilities(confirm=True, confirm_batch=CONFIRM_BATCH, change_feed=True, max_window=MAX_WINDOW,
                                 page_size=300, line_key="productOrderId", dispatch=True, delay=True, listings=True,
                                 stock_update=True, price_update=True, sale_status=True, register_listing=True,
-                                compare_and_set=False, categories=True, claims=True, claim_decisions=True,
+                                compare_and_set=False, categories=True, claims=True, claim_decisions=True, return_completion=True,
+                                marketplace_collects=True,
                                 inquiries=True, inquiry_answers=True, answer_edit=True,
                                 settlements=True)
     credentials_model = NaverCredentials

@@ -7,7 +7,15 @@
 - Decisions: `POST /v1/pay-order/seller/product-orders/{productOrderId}/claim/...` (cancel/approve,
   cancel/request = 판매자 취소, return/approve|reject|holdback|holdback/release,
   exchange/collect/approve|dispatch|reject|holdback|holdback/release), each answering the common
-  처리 결과 per product order."""
+  처리 결과 per product order.
+- Completing a return (COMPLETE, once its goods are back and inspected): Naver's 반품 승인
+  `return/approve` is the refund itself — the claim goes to RETURN_DONE (collection done) at once, from
+  수거중 as from 수거완료; there is no separate 수거완료 call for returns.
+- Naver picks returned and exchanged goods up itself (자동 수거): approving a return request is not a
+  call of its own (`return/approve` at 반품요청 refunds the buyer before the goods are back), so
+  marketdock sends `return/approve` only as COMPLETE, and an exchange's `exchange/collect/approve`
+  (교환 수거 완료) as RECEIVE when the item arrived. APPROVE of a return or an exchange still maps to
+  those calls for a caller that means them."""
 
 from __future__ import annotations
 
@@ -62,12 +70,14 @@ _REASON_KEY = {"cancel": "cancelReason", "return": "returnReason", "exchange": "
 _OPS: dict[tuple[ClaimKind, ClaimAction], tuple[str, Any]] = {
     (ClaimKind.CANCEL, ClaimAction.APPROVE): ("cancel/approve", lambda d: {}),
     (ClaimKind.RETURN, ClaimAction.APPROVE): ("return/approve", lambda d: {}),
+    (ClaimKind.RETURN, ClaimAction.COMPLETE): ("return/approve", lambda d: {}),  # 반품 승인 → RETURN_DONE
     (ClaimKind.RETURN, ClaimAction.REJECT): ("return/reject",
                                              lambda d: {"rejectReturnReason": d.memo or d.reason_code}),
     (ClaimKind.RETURN, ClaimAction.HOLD): ("return/holdback", lambda d: {
         "holdbackClassType": d.reason_code or "ETC", "holdbackReturnDetailReason": d.memo}),
     (ClaimKind.RETURN, ClaimAction.RELEASE_HOLD): ("return/holdback/release", lambda d: {}),
     (ClaimKind.EXCHANGE, ClaimAction.APPROVE): ("exchange/collect/approve", lambda d: {}),
+    (ClaimKind.EXCHANGE, ClaimAction.RECEIVE): ("exchange/collect/approve", lambda d: {}),  # 교환 수거 완료
     (ClaimKind.EXCHANGE, ClaimAction.REJECT): ("exchange/reject",
                                                lambda d: {"rejectExchangeReason": d.memo or d.reason_code}),
     (ClaimKind.EXCHANGE, ClaimAction.HOLD): ("exchange/holdback", lambda d: {
@@ -158,6 +168,8 @@ _APPLIED: dict[ClaimAction, tuple[ClaimProgress, ...]] = {
     ClaimAction.RELEASE_HOLD: (ClaimProgress.REQUESTED, ClaimProgress.APPROVED, ClaimProgress.COLLECTING,
                                ClaimProgress.COLLECTED),
     ClaimAction.RESHIP: (ClaimProgress.RESHIPPED, ClaimProgress.COMPLETED),
+    ClaimAction.COMPLETE: (ClaimProgress.COMPLETED,),
+    ClaimAction.RECEIVE: (ClaimProgress.COLLECTED, ClaimProgress.RESHIPPED, ClaimProgress.COMPLETED),
 }
 
 

@@ -114,7 +114,7 @@ class ShopifyConnector(ShopifyOrders, ShopifyFulfilment, ShopifyClaims, ShopifyL
     capabilities = Capabilities(confirm=False, change_feed=True, max_window=timedelta(days=3650),
                                 page_size=ORDERS_PAGE, line_key="{orderId}-{lineItemId}", dispatch=True, delay=False,
                                 listings=True, stock_update=True, price_update=True, sale_status=True,
-                                register_listing=True, compare_and_set=True, claims=True, claim_decisions=True,
+                                register_listing=True, compare_and_set=True, claims=True, claim_decisions=True, return_completion=True,
                                 settlements=True)
     credentials_model = ShopifyCredentials
     DEFAULT_RATE = Rate(per_second=4.0, burst=8)  # request pacing; points are handled by the cost logic

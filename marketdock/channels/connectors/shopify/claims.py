@@ -5,7 +5,9 @@ cancellations, read from the orders updated in the window; decisions through the
   line item; a cancelled order is one completed cancel claim per line `cancel-{orderId}-{lineItemId}`.
   Shopify buyers cannot ask to cancel: cancels are the seller's (or Shopify's, for fraud).
 - Decisions: returnApproveRequest (approve a requested return), returnDeclineRequest (reject, with a
-  ReturnDeclineReason), orderCancel (판매자 취소: Shopify cancels whole orders, restocking and refunding).
+  ReturnDeclineReason), orderCancel (판매자 취소: Shopify cancels whole orders, restocking and refunding),
+  returnClose (COMPLETE: the goods of an OPEN return came back and were inspected → CLOSED; the refund
+  stays the seller's in the Shopify admin, as this connector never refunds a return).
   Shopify has no hold and no re-ship call for returns: those are refused here with the reason."""
 
 from __future__ import annotations
@@ -70,6 +72,9 @@ RETURN_APPROVE = """mutation ReturnApprove($input: ReturnApproveRequestInput!) {
 }"""
 RETURN_DECLINE = """mutation ReturnDecline($input: ReturnDeclineRequestInput!) {
   returnDeclineRequest(input: $input) { return { id status } userErrors { field message } }
+}"""
+RETURN_CLOSE = """mutation ReturnClose($id: ID!) {
+  returnClose(id: $id) { return { id status } userErrors { field message } }
 }"""
 ORDER_CANCEL = """mutation OrderCancel($orderId: ID!, $reason: OrderCancelReason!, $staffNote: String) {
   orderCancel(orderId: $orderId, reason: $reason, restock: true, refund: true, notifyCustomer: true,
@@ -242,6 +247,9 @@ class ShopifyClaims:
         if item.kind != ClaimKind.CANCEL and item.action == ClaimAction.APPROVE:
             answer = self._graphql(RETURN_APPROVE, {"input": {"id": return_gid, "notifyCustomer": True}})
             return _unless_done(answer.get("returnApproveRequest") or {}, ("OPEN", "CLOSED"))
+        if item.kind == ClaimKind.RETURN and item.action == ClaimAction.COMPLETE:
+            answer = self._graphql(RETURN_CLOSE, {"id": return_gid})
+            return _unless_done(answer.get("returnClose") or {}, ("CLOSED",))
         if item.kind != ClaimKind.CANCEL and item.action == ClaimAction.REJECT:
             reason = item.reason_code if item.reason_code in DECLINE_REASONS else "OTHER"
             answer = self._graphql(RETURN_DECLINE, {"input": {"id": return_gid, "declineReason": reason,
