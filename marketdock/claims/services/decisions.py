@@ -104,7 +104,8 @@ def _approve(claim: Claim, user: User | None, note: str) -> str:
         claim_move(claim, S.COMPLETED, user=user)
         return _("취소를 승인했습니다. %(what)s") % {"what": done}
     claim_move(claim, S.COLLECTING, user=user)
-    return _("%(type)s을(를) 승인했습니다. 상품이 도착하면 입고검수하세요.") % {"type": claim.get_type_display()}
+    # only 반품 and 교환 reach here (a cancel returned above): both take 을
+    return _("%(type)s을 승인했습니다. 상품이 도착하면 입고검수하세요.") % {"type": claim.get_type_display()}
 
 
 def claims_approve(*, company: Company, claims: Sequence[Claim], user: User | None, note: str = "") -> list[ClaimOutcome]:
