@@ -54,3 +54,23 @@ def test_a_refused_retry_of_an_applied_decision_counts_as_done(claim_status, don
     assert [f.code for f in result.failed] == ([] if done else ["104417"])
     assert any(r.url.path.endswith("/product-orders/query") for r in recorder.requests)
 
+
+
+@pytest.mark.parametrize("in_body", [False, True])
+def test_a_throttled_re_read_leaves_the_decision_to_be_tried_again(in_body):
+    """The re-read answered 429 (found by `marketdock bench claims` at 2,000 orders): the refusal must not
+    become final — the decision is raised as throttled, and the outbox sends it again later."""
+    from marketdock.outbox.errors import Throttled
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/claim/cancel/approve"):
+            return _refusal(in_body)
+        if request.url.path.endswith("/product-orders/query"):
+            return httpx.Response(429, headers={"Retry-After": "1"},
+                                  json={"code": "GW.RATE_LIMIT", "message": "요청이 많습니다."})
+        return httpx.Response(404, json={"code": "NOT_FOUND", "message": request.url.path})
+
+    conn, _recorder = naver_conn(answer)
+    with pytest.raises(Throttled):
+        conn.decide_claims([ClaimDecision(claim_id=f"C100:{LINE}", order_id="2024030112345678", order_line_id=LINE,
+                                          kind=ClaimKind.CANCEL, action=ClaimAction.APPROVE, quantity=2)])

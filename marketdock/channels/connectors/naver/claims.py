@@ -37,7 +37,7 @@ from ..cs_models import (
     ClaimRequester,
     FeePayer,
 )
-from ..errors import BusinessError, ConnectorError, MalformedPayload
+from ..errors import BusinessError, ConnectorError, MalformedPayload, RateLimited, TemporaryError
 from ..models import FetchWindow, LineFailure, Marketplace, RecordError
 from .auth import MP
 from .fulfilment import _processing_result
@@ -221,9 +221,14 @@ class NaverClaims:
     def _already_applied(self, item: ClaimDecision) -> bool:
         """Naver refuses a decision the claim has already had ("처리할 수 있는 클레임이 없습니다"): when the
         line's claim of the same kind now stands where the decision takes it, the earlier attempt — whose
-        answer was lost — went through, and the decision is done. A failed re-read keeps the refusal."""
+        answer was lost — went through, and the decision is done. A re-read that is throttled or fails for
+        the moment raises, so the outbox tries the whole decision again later (found by `marketdock bench
+        claims`: a 429 on the re-read turned an applied cancel into a lasting refusal); any other failed
+        re-read keeps the refusal."""
         try:
             claim = parse_claim(self.get_order(item.order_line_id).raw)
+        except (RateLimited, TemporaryError):
+            raise
         except ConnectorError:
             return False
         if claim is None:
