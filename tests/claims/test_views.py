@@ -81,7 +81,8 @@ def test_list_filters_by_type_status_channel_period_and_overdue(shop, admin_clie
     assert shown("?type=exchange") == {new.pk}
     assert shown("?status=completed") == {done.pk}
     assert shown("?overdue=1") == {old.pk}  # waiting past 3 business days; a completed one is never overdue
-    assert shown(f"?account={shop.account.pk}&start={timezone.localdate().isoformat()}") == {new.pk}
+    # from the KST day the new claim was requested (five minutes ago: yesterday, just after midnight)
+    assert shown(f"?account={shop.account.pk}&start={timezone.localdate(new.requested_at).isoformat()}") == {new.pk}
     assert shown("?type=bogus&start=9999-99-99&account=x&page=abc&size=7") == {old.pk, new.pk, done.pk}
     Claim.objects.filter(pk=new.pk).update(push_state="failed", push_error="거부")
     assert shown("?push=failed") == {new.pk}
