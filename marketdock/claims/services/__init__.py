@@ -97,5 +97,4 @@ __all__ += ["ALLOWED", "ClaimError", "ClaimOutcome", "InspectionItem", "allowed_
             "cancelled_quantity_for", "claim_create_manual", "claim_event", "claim_follow_channel", "claim_inspect",
             "claim_move", "claim_push_retry", "claims_approve", "claims_hold", "claims_receive", "claims_reject",
             "claims_release_hold", "exchange_sku", "exchange_sku_set", "inspection_items", "move_refusal",
-            "reship_start", "reship_taken", "seller_cancel", "tells_marketplace",
-           "marketplace_collects"]
+            "marketplace_collects", "reship_start", "reship_taken", "seller_cancel", "tells_marketplace"]

@@ -21,12 +21,10 @@ from collections.abc import Callable, Sequence
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from marketdock.channels.connectors.base import connector_class
 from marketdock.channels.connectors.cs_models import ClaimAction
-from marketdock.channels.connectors.errors import ConnectorError
-from marketdock.channels.connectors.models import Capabilities
 from marketdock.core.models import Company, User
 from marketdock.orders.services import FlowError
+from marketdock.orders.services.effects import channel_capability
 from marketdock.outbox.models import OutboxMessage
 from marketdock.outbox.services import outbox_retry
 
@@ -44,21 +42,10 @@ def tells_marketplace(claim: Claim) -> bool:
     return claim.source == ClaimSource.CHANNEL and bool(claim.channel_claim_id)
 
 
-def marketplace_capabilities(claim: Claim) -> Capabilities | None:
-    """What the claim's marketplace takes (None for a manual claim or an unknown connector)."""
-    if not tells_marketplace(claim):
-        return None
-    try:
-        return connector_class(claim.account.kind).capabilities
-    except ConnectorError:
-        return None
-
-
 def marketplace_collects(claim: Claim) -> bool:
     """A return or exchange whose marketplace picks the goods up itself: our 승인 is not sent to it."""
-    capabilities = marketplace_capabilities(claim)
-    return (claim.type in (ClaimType.RETURN, ClaimType.EXCHANGE) and capabilities is not None
-            and capabilities.marketplace_collects)
+    return (claim.type in (ClaimType.RETURN, ClaimType.EXCHANGE) and tells_marketplace(claim)
+            and channel_capability(claim.account, "marketplace_collects", False))
 
 
 def _locked(company: Company, claim: Claim) -> Claim:

@@ -25,10 +25,11 @@ from marketdock.core.models import Company, User
 from marketdock.inventory.models import Warehouse
 from marketdock.inventory.services import StockError, StockLine, stock_return
 from marketdock.orders.services import component_units, line_components
+from marketdock.orders.services.effects import channel_capability
 
 from ..models import Claim, ClaimEventKind, ClaimInspection, ClaimStatus, ClaimType, InspectionOutcome
 from . import exchange
-from .decisions import _run, marketplace_capabilities
+from .decisions import _run, tells_marketplace
 from .effects import claim_decision_enqueue
 from .flow import ClaimError, ClaimOutcome, claim_event, claim_move
 
@@ -84,8 +85,9 @@ def _validate(items: list[InspectionItem], counts: Mapping[int, Mapping[str, int
 def _completes_at_marketplace(claim: Claim) -> bool:
     """The claim's marketplace is told the return is done once its goods are in (its connector says it
     has such a step)."""
-    capabilities = marketplace_capabilities(claim) if claim.type == ClaimType.RETURN else None
-    return capabilities is not None and capabilities.claim_decisions and capabilities.return_completion
+    return (claim.type == ClaimType.RETURN and tells_marketplace(claim)
+            and channel_capability(claim.account, "claim_decisions", False)
+            and channel_capability(claim.account, "return_completion", False))
 
 
 def claim_inspect(*, company: Company, claim: Claim, counts: Mapping[int, Mapping[str, int]],
